@@ -1,0 +1,33 @@
+// ESLint flat config. Besides typescript-eslint's recommended rules, it enforces the architecture's
+// dependency rules (docs/ARCHITECTURE.md): lint, not memory, keeps the packages apart.
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+const restrict = (patterns) => ({
+  'no-restricted-imports': ['error', { patterns }],
+  '@typescript-eslint/no-restricted-imports': 'off',
+});
+const vscode = { group: ['vscode'], message: 'Only extension/ may import the vscode API.' };
+const orchestrator = { group: ['@pushpals/orchestrator', '@pushpals/orchestrator/*', '**/orchestrator/**', '**/orchestrator'], message: 'Talk to the orchestrator through @pushpals/protocol, never its internals.' };
+const extension = { group: ['pushpals', 'pushpals/*', '**/extension/**', '**/extension'], message: 'The extension is a client; nothing imports it.' };
+const webview = { group: ['@pushpals/webview-ui', '**/webview-ui/**'], message: 'webview-ui is bundled separately; import it only through its built assets.' };
+const ours = { group: ['@pushpals/*', 'pushpals', '../../*/src/*', '../../*/src/**'], message: 'protocol/ imports nothing of ours.' };
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/out/**', '**/node_modules/**', '**/*.d.ts', 'test-results/**', 'e2e-output/**', '**/media/**'] },
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+    },
+  },
+  { files: ['**/*.{js,mjs,cjs}'], rules: { '@typescript-eslint/no-require-imports': 'off', '@typescript-eslint/consistent-type-imports': 'off' } },
+  { files: ['protocol/**/*.ts'], rules: restrict([vscode, orchestrator, extension, webview, ours]) },
+  { files: ['orchestrator/**/*.ts'], rules: restrict([vscode, extension, webview]) },
+  { files: ['extension/**/*.ts'], rules: restrict([orchestrator, webview]) },
+  { files: ['webview-ui/**/*.ts'], languageOptions: { globals: { ...globals.browser } }, rules: restrict([vscode, orchestrator, extension]) },
+);

@@ -1,0 +1,55 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** A string enum as JSON Schema `enum` (one readable error listing the allowed values). */
+export const StringEnum = <const T extends readonly string[]>(values: T) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
+
+/** Opaque identifiers: short, printable, no whitespace. */
+export const Id = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' });
+
+/** Agent names on the wire: `user`, `orchestrator`, `planner`, `worker:<n>`, `extension`, `phone`, ... */
+export const AgentName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9_-]*(:[A-Za-z0-9_.-]+)?$' });
+
+export const IsoTime = Type.String({ format: 'date-time', maxLength: 40 });
+
+export const TaskState = StringEnum(['queued', 'running', 'awaiting_approval', 'completed', 'failed', 'cancelled']);
+export type TaskState = Static<typeof TaskState>;
+
+/** Machine-readable error codes shared by `command_error`, `error`, `task_failed`. */
+export const ErrorCode = StringEnum(['invalid_json', 'invalid_message', 'unknown_type', 'unsupported_version', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'too_large', 'rate_limited', 'timeout', 'cancelled', 'sandbox_unavailable', 'policy_denied', 'approval_denied', 'internal']);
+export type ErrorCode = Static<typeof ErrorCode>;
+
+export const ErrorInfo = Type.Object(
+  {
+    code: ErrorCode,
+    message: Type.String({ maxLength: 4096 }),
+    /** JSON pointer into the offending message, for validation errors (e.g. `/payload/text`). */
+    path: Type.Optional(Type.String({ maxLength: 512 })),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false },
+);
+export type ErrorInfo = Static<typeof ErrorInfo>;
+
+export const Risk = StringEnum(['low', 'medium', 'high']);
+export type Risk = Static<typeof Risk>;
+
+export const PolicyVerdict = StringEnum(['allow', 'ask', 'deny']);
+export type PolicyVerdict = Static<typeof PolicyVerdict>;
+
+export const TaskSummary = Type.Object(
+  {
+    taskId: Id,
+    title: Type.String({ maxLength: 500 }),
+    state: TaskState,
+    parentId: Type.Optional(Id),
+    repoId: Type.Optional(Id),
+    createdAt: IsoTime,
+    updatedAt: IsoTime,
+    pendingApprovals: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type TaskSummary = Static<typeof TaskSummary>;
+
+export const Text = (maxLength = 65536) => Type.String({ maxLength });

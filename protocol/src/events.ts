@@ -1,0 +1,150 @@
+/**
+ * Server → client events. Every event is persisted in the orchestrator's event log before it is
+ * broadcast, and carries the log's monotonically increasing `seq`.
+ * Each entry: the payload schema of one event type. The envelope is added in messages.ts.
+ */
+import { Type } from '@sinclair/typebox';
+import { AgentName, ErrorInfo, Id, IsoTime, PolicyVerdict, Risk, StringEnum, TaskState, Text } from './common';
+
+
+const O = Type.Object;
+const Opt = Type.Optional;
+const closed = { additionalProperties: false } as const;
+
+const Hunk = O(
+  {
+    hunkId: Id,
+    file: Text(1024),
+    oldStart: Type.Integer({ minimum: 0 }),
+    oldLines: Type.Integer({ minimum: 0 }),
+    newStart: Type.Integer({ minimum: 0 }),
+    newLines: Type.Integer({ minimum: 0 }),
+    header: Text(1024),
+  },
+  closed,
+);
+
+export const EventPayloads = {
+  // Chat
+  user_message: O({ text: Text(), clientId: Opt(Id) }, closed),
+  assistant_message: O({ text: Text(), format: Opt(StringEnum(['plain', 'markdown'])), taskId: Opt(Id) }, closed),
+  log: O({ level: StringEnum(['debug', 'info', 'warn', 'error']), message: Text(), taskId: Opt(Id) }, closed),
+  error: O({ error: ErrorInfo, taskId: Opt(Id) }, closed),
+  done: O({ taskId: Opt(Id), summary: Opt(Text()) }, closed),
+
+  // Repo
+  repo_added: O({ repoId: Id, name: Text(256), source: Text(4096), defaultBranch: Text(256) }, closed),
+  scan_result: O({ repoId: Id, findings: Type.Array(O({ kind: Text(64), file: Opt(Text(1024)), line: Opt(Type.Integer({ minimum: 1 })), message: Text(4096) }, closed), { maxItems: 1000 }) }, closed),
+  suggestions: O({ repoId: Id, items: Type.Array(O({ suggestionId: Id, title: Text(500), rationale: Text(4096), evidence: Opt(Text()), score: Type.Number({ minimum: 0, maximum: 1 }) }, closed), { maxItems: 100 }) }, closed),
+  diff_ready: O({ taskId: Id, diff: Text(10 * 1024 * 1024), files: Type.Array(Text(1024), { maxItems: 10000 }), hunks: Type.Array(Hunk, { maxItems: 10000 }) }, closed),
+  hunk_decided: O({ taskId: Id, hunkId: Id, decision: StringEnum(['accept', 'reject']), by: AgentName }, closed),
+  check_result: O({ taskId: Id, name: Text(128), command: Text(4096), status: StringEnum(['passed', 'failed', 'error']), exitCode: Opt(Type.Integer()), durationMs: Type.Integer({ minimum: 0 }), output: Text() }, closed),
+  committed: O({ taskId: Id, sha: Type.String({ pattern: '^[0-9a-f]{40}$' }), branch: Text(256), message: Text() }, closed),
+  pushed: O({ taskId: Id, remote: Text(256), branch: Text(256), sha: Type.String({ pattern: '^[0-9a-f]{40}$' }) }, closed),
+  pr_opened: O({ taskId: Id, url: Type.String({ format: 'uri', maxLength: 2048 }), number: Type.Integer({ minimum: 1 }), title: Text(500) }, closed),
+
+  // Approvals
+  approval_required: O(
+    {
+      approvalId: Id,
+      taskId: Id,
+      kind: StringEnum(['command', 'patch', 'commit', 'push', 'pr', 'network']),
+      title: Text(500),
+      reason: Text(4096),
+      risk: Risk,
+      command: Opt(Text()),
+      patch: Opt(Text(10 * 1024 * 1024)),
+      expiresAt: Opt(IsoTime),
+    },
+    closed,
+  ),
+  approved: O({ approvalId: Id, taskId: Id, by: AgentName }, closed),
+  denied: O({ approvalId: Id, taskId: Id, by: AgentName, reason: Opt(Text(4096)) }, closed),
+
+  // Agents
+  agent_status: O({ agentId: AgentName, status: StringEnum(['idle', 'busy', 'error', 'offline']), taskId: Opt(Id), detail: Opt(Text(1024)) }, closed),
+
+  // Tasks
+  task_created: O({ taskId: Id, title: Text(500), request: Text(), parentId: Opt(Id), repoId: Opt(Id), state: TaskState }, closed),
+  task_started: O({ taskId: Id, agentId: AgentName }, closed),
+  task_progress: O({ taskId: Id, message: Text(4096), step: Opt(Text(256)), percent: Opt(Type.Number({ minimum: 0, maximum: 100 })) }, closed),
+  task_completed: O({ taskId: Id, summary: Text() }, closed),
+  task_failed: O({ taskId: Id, error: ErrorInfo }, closed),
+  task_cancelled: O({ taskId: Id, by: AgentName, reason: Opt(Text(4096)) }, closed),
+
+  // Tools
+  tool_call: O(
+    {
+      taskId: Id,
+      toolCallId: Id,
+      tool: Text(64),
+      args: Type.Record(Type.String(), Type.Unknown()),
+      policy: Opt(O({ verdict: PolicyVerdict, reason: Text(4096) }, closed)),
+    },
+    closed,
+  ),
+  tool_result: O(
+    {
+      taskId: Id,
+      toolCallId: Id,
+      tool: Text(64),
+      ok: Type.Boolean(),
+      exitCode: Opt(Type.Integer()),
+      stdout: Opt(Text(1024 * 1024)),
+      stderr: Opt(Text(1024 * 1024)),
+      output: Opt(Text(1024 * 1024)),
+      truncated: Type.Boolean(),
+      durationMs: Type.Integer({ minimum: 0 }),
+    },
+    closed,
+  ),
+
+  // Delegation between agents
+  delegate_request: O({ taskId: Id, fromAgent: AgentName, toAgent: AgentName, request: Text() }, closed),
+  delegate_response: O({ taskId: Id, fromAgent: AgentName, ok: Type.Boolean(), result: Text() }, closed),
+
+  // Durable job queue
+  job_enqueued: O({ jobId: Id, queue: Text(64), taskId: Opt(Id), runAt: IsoTime, maxAttempts: Type.Integer({ minimum: 1 }) }, closed),
+  job_claimed: O({ jobId: Id, workerId: Text(128), attempt: Type.Integer({ minimum: 1 }), leaseUntil: IsoTime }, closed),
+  job_completed: O({ jobId: Id, workerId: Text(128) }, closed),
+  job_failed: O({ jobId: Id, error: Text(4096), attempt: Type.Integer({ minimum: 1 }), willRetry: Type.Boolean(), runAt: Opt(IsoTime) }, closed),
+} as const;
+
+export type EventType = keyof typeof EventPayloads;
+export const EVENT_TYPES = Object.keys(EventPayloads) as EventType[];
+
+/** One-line descriptions, used by the generated reference (protocol/README.md). */
+export const EventDocs: Record<EventType, string> = {
+  user_message: 'A chat message a person sent (echoed to every client of the session).',
+  assistant_message: 'A chat reply from the orchestrator or an agent.',
+  log: 'A log line, optionally tied to a task.',
+  error: 'An error not tied to a single command (e.g. an agent crashed).',
+  done: 'The end of a turn: the orchestrator has nothing more to say for now.',
+  repo_added: 'A repository was registered; the orchestrator holds its own clone.',
+  scan_result: 'Findings of a repository scan (failing tests, lint errors, risky config, ...).',
+  suggestions: 'Ranked improvement proposals with evidence; an accepted one becomes a task.',
+  diff_ready: 'A reviewable diff for a task, split into hunks.',
+  hunk_decided: 'A person accepted or rejected one hunk of a diff.',
+  check_result: 'The outcome of a test/lint/build command run as evidence.',
+  committed: 'A commit was made on the task branch.',
+  pushed: 'The task branch was pushed to a remote.',
+  pr_opened: 'A pull request was opened.',
+  approval_required: 'A risky action waits for a person: what, why, the exact command or patch, the risk.',
+  approved: 'An approval was granted; the action runs.',
+  denied: 'An approval was refused or expired; the action never runs.',
+  agent_status: 'An agent became idle, busy, errored or went offline.',
+  task_created: 'A task was created (from a request, or as a subtask of a plan).',
+  task_started: 'An agent started working on a task.',
+  task_progress: 'A progress note for a running task.',
+  task_completed: 'A task finished successfully.',
+  task_failed: 'A task failed, with a typed error.',
+  task_cancelled: 'A task was cancelled.',
+  tool_call: 'An agent called a tool (e.g. run a command), with the policy verdict.',
+  tool_result: 'The result of a tool call: exit code, output (truncated, secrets redacted), duration.',
+  delegate_request: 'An agent delegated part of its work to another agent.',
+  delegate_response: 'The answer to a delegation.',
+  job_enqueued: 'A job was added to the durable queue.',
+  job_claimed: 'A worker claimed a job with a lease.',
+  job_completed: 'A job completed.',
+  job_failed: 'A job attempt failed; it may be retried with backoff.',
+};

@@ -1,0 +1,7 @@
+export * from './version';
+export * from './common';
+export * from './events';
+export * from './commands';
+export * from './messages';
+export * from './validate';
+export * from './build';
