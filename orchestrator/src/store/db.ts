@@ -1,0 +1,35 @@
+import Database from 'better-sqlite3';
+import { migrations as allMigrations } from './migrations/index';
+import type { Migration } from './migrations/types';
+
+export type Db = Database.Database;
+
+/**
+ * Opens (creating if needed) the SQLite store: WAL for concurrent readers and several writer
+ * processes, a busy timeout so competing processes wait instead of failing, then migrations.
+ */
+export function openDatabase(file: string, migrations: Migration[] = allMigrations): Db {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL'); // durable across process crashes in WAL mode; fsync at checkpoints
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db, migrations);
+  return db;
+}
+
+/** Applies pending migrations in id order; each one and its bookkeeping row in one transaction. */
+export function migrate(db: Db, migrations: Migration[] = allMigrations): number[] {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const done = new Set(db.prepare('SELECT id FROM schema_migrations').pluck().all() as number[]);
+  const applied: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.id - b.id)) {
+    if (done.has(m.id)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, new Date().toISOString());
+    }).immediate();
+    applied.push(m.id);
+  }
+  return applied;
+}

@@ -1,0 +1,8 @@
+import type { Migration } from './types';
+
+/**
+ * Every migration, in order. Add a new file NNN_name.ts exporting a Migration and list it here;
+ * never edit one that has shipped. Numbers: 001 core (sessions, events, tasks, jobs, approvals),
+ * 002 audit, 003 repos.
+ */
+export const migrations: Migration[] = [];
