@@ -4,6 +4,7 @@
  */
 import {
   makeCommand,
+  newId,
   parseFrame,
   validateServerMessage,
   type AckMessage,
@@ -12,6 +13,7 @@ import {
   type CommandType,
   type ErrorInfo,
   type EventMessage,
+  type EventPayload,
   type EventType,
 } from '@pushpals/protocol';
 import WebSocket from 'ws';
@@ -61,9 +63,10 @@ export class TestClient {
   }
 
   send<K extends CommandType>(type: K, payload: CommandPayload<K>): Promise<CommandResult<K>> {
-    const cmd = makeCommand(type, payload, { sessionId: this.sessionId, from: 'user' });
+    const id = newId('c');
+    const cmd = makeCommand(type, payload, { sessionId: this.sessionId, from: 'user', id });
     return new Promise((resolve, reject) => {
-      this.pending.set(cmd.id, { resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.ws.send(JSON.stringify(cmd));
     });
   }
@@ -74,12 +77,16 @@ export class TestClient {
     await this.send('subscribe', { afterSeq });
   }
 
-  /** Waits until `pred` holds over the recorded events; returns the first matching event. */
-  async waitFor<T extends EventType>(type: T, pred: (e: EventMessage<T>) => boolean = () => true, timeoutMs = 60000): Promise<EventMessage<T>> {
+  /** Waits until an event of `type` whose payload satisfies `pred` was received; returns it. */
+  async waitFor<T extends EventType>(
+    type: T,
+    pred: (payload: EventPayload<T>) => boolean = () => true,
+    timeoutMs = 60000,
+  ): Promise<EventMessage & { payload: EventPayload<T> }> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const hit = this.events.find((e): e is EventMessage<T> => e.type === type && pred(e as EventMessage<T>));
-      if (hit) return hit;
+      const hit = this.events.find((e) => e.type === type && pred(e.payload as EventPayload<T>));
+      if (hit) return hit as EventMessage & { payload: EventPayload<T> };
       const left = deadline - Date.now();
       if (left <= 0) {
         const seen = this.events.map((e) => e.type).join(' → ');
