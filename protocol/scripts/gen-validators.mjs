@@ -20,7 +20,7 @@ const { _ } = require('ajv/dist/compile/codegen');
 
 const ajv = new Ajv({
   code: { source: true, optimize: true, formats: _`require("ajv-formats/dist/formats").fullFormats` },
-  strict: true, allErrors: false, allowUnionTypes: true,
+  strict: true, allErrors: false, allowUnionTypes: true, discriminator: true,
 });
 addFormats(ajv, ['date-time', 'uri']);
 const mapping = {};

@@ -6,7 +6,7 @@ import type { ErrorInfo } from './common';
 import { COMMAND_TYPES, type CommandType } from './commands';
 import { EVENT_TYPES, type EventType } from './events';
 import type { CommandMessage, ServerMessage } from './messages';
-import { PROTOCOL_VERSION, isCompatibleVersion } from './version';
+import { PROTOCOL_VERSION, isCompatibleVersion, parseProtocolVersion } from './version';
 
 interface AjvError {
   instancePath: string;
@@ -30,12 +30,34 @@ export type ValidationResult<T> = { ok: true; value: T } | { ok: false; error: E
 export const isEventType = (t: string): t is EventType => eventTypes.has(t);
 export const isCommandType = (t: string): t is CommandType => commandTypes.has(t);
 
-function describe(e: AjvError): string {
-  const where = e.instancePath || '/';
-  if (e.params && 'additionalProperty' in e.params) return `${where}: unknown property "${String(e.params.additionalProperty)}"`;
-  if (e.params && 'allowedValues' in e.params) return `${where}: must be one of ${JSON.stringify(e.params.allowedValues)}`;
-  if (e.params && 'allowedValue' in e.params) return `${where}: must be ${JSON.stringify(e.params.allowedValue)}`;
-  return `${where}: ${e.message ?? 'is invalid'}`;
+/** Escapes one JSON-pointer segment (RFC 6901). */
+const pointerSegment = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/**
+ * Turns Ajv's first error into a readable message and the JSON pointer of the offending value.
+ * A missing or unknown property is pointed at by its own path (`/payload/text`), not its parent's.
+ */
+export function describeAjvError(e: AjvError): { path: string; message: string } {
+  const params = e.params ?? {};
+  const at = e.instancePath;
+  if (typeof params.missingProperty === 'string') {
+    const path = `${at}/${pointerSegment(params.missingProperty)}`;
+    return { path, message: `${path}: required property is missing` };
+  }
+  if (typeof params.additionalProperty === 'string') {
+    const path = `${at}/${pointerSegment(params.additionalProperty)}`;
+    return { path, message: `${path}: unknown property "${params.additionalProperty.slice(0, 64)}" is not allowed` };
+  }
+  const where = at || '/';
+  if ('allowedValues' in params) return { path: at, message: `${where}: must be one of ${JSON.stringify(params.allowedValues)}` };
+  if ('allowedValue' in params) return { path: at, message: `${where}: must be ${JSON.stringify(params.allowedValue)}` };
+  if (typeof params.tag === 'string') {
+    // Ajv discriminator (the `ack` payload): the tag is missing, not a string, or names no branch.
+    const path = `${at}/${pointerSegment(params.tag)}`;
+    const value = typeof params.tagValue === 'string' ? ` "${params.tagValue.slice(0, 64)}"` : '';
+    return { path, message: `${path}: value${value} does not name a known variant (${e.message ?? 'invalid tag'})` };
+  }
+  return { path: at, message: `${where}: ${e.message ?? 'is invalid'}` };
 }
 
 function fail(code: ErrorInfo['code'], message: string, path?: string, requestId?: string): { ok: false; error: ErrorInfo; requestId?: string } {
@@ -53,7 +75,9 @@ function check<T>(value: unknown, allowed: (t: string) => boolean, kind: string)
   if (typeof type !== 'string') return fail('invalid_message', '/type: must be a string naming the message type', '/type', requestId);
   if (!allowed(type)) return fail('unknown_type', `unknown ${kind} type "${type.slice(0, 64)}"`, '/type', requestId);
   const version = value.protocolVersion;
-  if (typeof version === 'string' && !isCompatibleVersion(version)) {
+  // A well-formed MAJOR.MINOR with another major is refused as such; a malformed one is left to the
+  // schema (invalid_message at /protocolVersion).
+  if (typeof version === 'string' && parseProtocolVersion(version) !== undefined && !isCompatibleVersion(version)) {
     return {
       ok: false,
       requestId,
@@ -61,7 +85,7 @@ function check<T>(value: unknown, allowed: (t: string) => boolean, kind: string)
         code: 'unsupported_version',
         message: `protocol version ${version.slice(0, 16)} is not supported: this peer speaks ${PROTOCOL_VERSION} (major versions must match); update the older side`,
         path: '/protocolVersion',
-        details: { supported: PROTOCOL_VERSION },
+        details: { supported: PROTOCOL_VERSION, received: version.slice(0, 16) },
       },
     };
   }
@@ -69,7 +93,9 @@ function check<T>(value: unknown, allowed: (t: string) => boolean, kind: string)
   if (!validate) return fail('internal', `no validator generated for "${type}"`, '/type', requestId);
   if (validate(value)) return { ok: true, value: value as T };
   const first = validate.errors?.[0];
-  return fail('invalid_message', first ? describe(first) : 'invalid message', first?.instancePath ?? '', requestId);
+  if (!first) return fail('invalid_message', 'invalid message', '', requestId);
+  const { path, message } = describeAjvError(first);
+  return fail('invalid_message', message, path, requestId);
 }
 
 /** Validates an inbound client → server command. */
