@@ -1,0 +1,343 @@
+import Docker from 'dockerode';
+import { randomBytes, createHash } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { PushPalsError } from '../errors';
+import { DEFAULT_IMAGE, checkEngine, checkImage, explainDockerError } from './image';
+import { assertMountable, canonical, isWithin } from './paths';
+import { SANDBOX_ENV, Sandbox } from './sandbox';
+import type { AcquireOptions, SandboxLimits, SandboxManagerOptions } from './types';
+
+export const LABEL_MANAGED = 'pushpals.managed';
+export const LABEL_INSTANCE = 'pushpals.instance';
+export const LABEL_SANDBOX = 'pushpals.sandbox';
+export const LABEL_POOL = 'pushpals.pool';
+
+export const DEFAULT_LIMITS: SandboxLimits = {
+  memoryBytes: 1024 ** 3,
+  nanoCpus: 1e9,
+  pidsLimit: 256,
+  tmpfsBytes: 512 * 1024 ** 2,
+};
+
+export interface ContainerSpecInput {
+  image: string;
+  user: string;
+  workspaceHostPath: string;
+  network: string;
+  labels: Record<string, string>;
+  limits: SandboxLimits;
+}
+
+/** The hardened container: the one place where the sandbox's isolation is defined. */
+export function sandboxContainerSpec(p: ContainerSpecInput): Docker.ContainerCreateOptions {
+  return {
+    Image: p.image,
+    User: p.user,
+    WorkingDir: '/workspace',
+    Cmd: ['sleep', 'infinity'],
+    Env: SANDBOX_ENV,
+    Hostname: 'sandbox',
+    Labels: p.labels,
+    HostConfig: {
+      NetworkMode: p.network,
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      Privileged: false,
+      ReadonlyRootfs: true,
+      Tmpfs: { '/tmp': `rw,exec,nosuid,nodev,size=${p.limits.tmpfsBytes}` },
+      ShmSize: 64 * 1024 ** 2,
+      PidsLimit: p.limits.pidsLimit,
+      Memory: p.limits.memoryBytes,
+      MemorySwap: p.limits.memoryBytes,
+      NanoCpus: p.limits.nanoCpus,
+      OomScoreAdj: 500, // on host memory pressure, sandboxes go before the orchestrator
+      Init: true, // docker-init as PID 1: fast stop, zombies reaped
+      IpcMode: 'private',
+      RestartPolicy: { Name: 'no' },
+      LogConfig: { Type: 'none', Config: {} },
+      Ulimits: [{ Name: 'core', Soft: 0, Hard: 0 }],
+      // Only the task's working copy. `Mounts` (not `Binds`): a missing source fails instead of
+      // being created as root, and propagation stays private.
+      Mounts: [{ Type: 'bind', Source: p.workspaceHostPath, Target: '/workspace', ReadOnly: false, BindOptions: { Propagation: 'rprivate' } }],
+    },
+  };
+}
+
+interface Slot {
+  sandbox: Sandbox;
+  dir: string;
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+/**
+ * Creates, pools, tracks and removes task sandboxes. One per orchestrator; call init() at start
+ * (engine + image check, reaping of this instance's leftovers, pool fill) and close() at shutdown.
+ */
+export class SandboxManager {
+  readonly docker: Docker;
+  readonly image: string;
+  readonly instanceId: string;
+  readonly limits: SandboxLimits;
+  readonly user: string;
+  private readonly forbidden: string[];
+  private readonly workspacesDir: string | undefined;
+  private readonly allowedNetworks: Set<string>;
+  private readonly poolSize: number;
+  private readonly log: (msg: string) => void;
+  private readonly ready: Slot[] = [];
+  private readonly active = new Set<Sandbox>();
+  private readonly made = new Set<string>();
+  private filling: Promise<void> | undefined;
+  private fillFailures = 0;
+  private fillTimer: NodeJS.Timeout | undefined;
+  private poolWaiters: Array<() => void> = [];
+  private closed = false;
+
+  constructor(o: SandboxManagerOptions & { docker?: Docker } = {}) {
+    this.docker = o.docker ?? new Docker(); // honours DOCKER_HOST (and DOCKER_TLS_VERIFY / DOCKER_CERT_PATH)
+    this.image = o.image ?? DEFAULT_IMAGE;
+    this.instanceId = o.instanceId ?? 'default';
+    this.limits = { ...DEFAULT_LIMITS, ...o.limits };
+    this.user = o.user ?? '1000:1000';
+    if (/^0(:|$)|^root(:|$)/.test(this.user)) throw new PushPalsError('forbidden', 'sandboxes never run as root');
+    this.forbidden = (o.forbiddenHostPaths ?? []).map((p) => canonical(p));
+    this.workspacesDir = o.workspacesDir ? canonical(o.workspacesDir) : undefined;
+    this.allowedNetworks = new Set(o.allowedNetworks ?? []);
+    this.poolSize = Math.max(0, Math.floor(o.pool?.size ?? 0));
+    this.log = o.log ?? (() => {});
+    if (this.workspacesDir) {
+      for (const f of this.forbidden) {
+        if (isWithin(f, this.workspacesDir)) throw new PushPalsError('forbidden', `workspacesDir ${this.workspacesDir} contains the forbidden path ${f}`);
+      }
+    }
+    if (this.poolSize > 0 && !this.workspacesDir) throw new PushPalsError('invalid_message', 'a warm pool needs workspacesDir');
+  }
+
+  private get poolDir(): string {
+    if (!this.workspacesDir) throw new PushPalsError('invalid_message', 'no workspacesDir configured');
+    return join(this.workspacesDir, '.pool');
+  }
+
+  /** Engine and image check (actionable `sandbox_unavailable` errors), reap leftovers, start filling the pool. */
+  async init(): Promise<{ reaped: number }> {
+    await checkEngine(this.docker);
+    await checkImage(this.docker, this.image);
+    const reaped = await this.reapAll();
+    if (this.workspacesDir) {
+      mkdirSync(this.workspacesDir, { recursive: true, mode: 0o755 });
+      // Pool slot dirs of a previous run never held task data (a slot becomes <taskId> when taken).
+      rmSync(this.poolDir, { recursive: true, force: true });
+    }
+    this.refill();
+    return { reaped };
+  }
+
+  /** Directory that holds the working copy of a task acquired without workspaceHostPath. */
+  workspaceDirFor(taskId: string): string {
+    if (!this.workspacesDir) throw new PushPalsError('invalid_message', 'no workspacesDir configured: pass workspaceHostPath');
+    let name = taskId.replace(/[^A-Za-z0-9._-]/g, '_');
+    if (!name || name.startsWith('.') || name !== taskId) {
+      name = `${name.replace(/^\.+/, '') || 'task'}-${createHash('sha256').update(taskId).digest('hex').slice(0, 8)}`;
+    }
+    return join(this.workspacesDir, name);
+  }
+
+  /**
+   * A sandbox for a task. With workspaceHostPath: a new container with that directory at
+   * /workspace (checked against forbiddenHostPaths). Without: `workspaceDirFor(taskId)`, taken from
+   * the warm pool when a slot is ready and the directory does not exist yet (the slot's directory is
+   * renamed to it: the mount follows the inode), else created empty. Fill it on the host afterwards.
+   */
+  async acquire(o: AcquireOptions): Promise<Sandbox> {
+    if (this.closed) throw new PushPalsError('sandbox_unavailable', 'the sandbox manager is closed');
+    if (typeof o.taskId !== 'string' || !o.taskId) throw new PushPalsError('invalid_message', 'taskId is required');
+    const network = o.network ?? 'none';
+    if (network !== 'none' && !this.allowedNetworks.has(network)) {
+      throw new PushPalsError('forbidden', `network ${JSON.stringify(network)} is not in the configured allowedNetworks; sandboxes run with network none`);
+    }
+    let ws: string;
+    if (o.workspaceHostPath !== undefined) {
+      ws = assertMountable(o.workspaceHostPath, this.forbidden);
+    } else {
+      const target = this.workspaceDirFor(o.taskId);
+      if (network === 'none' && !existsSync(target)) {
+        const slot = this.takeSlot();
+        if (slot) {
+          renameSync(slot.dir, target);
+          slot.sandbox.adopt(o.taskId, target);
+          this.active.add(slot.sandbox);
+          this.refill();
+          return slot.sandbox;
+        }
+      }
+      mkdirSync(target, { recursive: true, mode: 0o755 });
+      this.chownForSandbox(target);
+      ws = assertMountable(target, this.forbidden);
+    }
+    const sb = await this.create(o.taskId, ws, network, false);
+    this.active.add(sb);
+    void sb.startRunner();
+    return sb;
+  }
+
+  private takeSlot(): Slot | undefined {
+    while (this.ready.length) {
+      const s = this.ready.shift() as Slot;
+      if (!s.sandbox.isReleased && existsSync(s.dir)) return s;
+    }
+    return undefined;
+  }
+
+  private chownForSandbox(dir: string): void {
+    const m = /^(\d+):(\d+)$/.exec(this.user);
+    if (m && isRoot()) chownSync(dir, Number(m[1]), Number(m[2]));
+  }
+
+  private async create(taskId: string, ws: string, network: string, pool: boolean): Promise<Sandbox> {
+    const labels: Record<string, string> = {
+      [LABEL_MANAGED]: '1',
+      [LABEL_INSTANCE]: this.instanceId,
+      [LABEL_SANDBOX]: taskId || 'pool',
+    };
+    if (pool) labels[LABEL_POOL] = '1';
+    const spec = sandboxContainerSpec({ image: this.image, user: this.user, workspaceHostPath: ws, network, labels, limits: this.limits });
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer(spec);
+    } catch (e) {
+      throw explainDockerError(e, this.image);
+    }
+    this.made.add(container.id);
+    try {
+      await container.start();
+    } catch (e) {
+      await this.removeContainer(container.id);
+      throw explainDockerError(e, this.image);
+    }
+    return new Sandbox({
+      docker: this.docker,
+      container,
+      taskId,
+      workspaceHostPath: ws,
+      network,
+      user: this.user,
+      log: this.log,
+      onRelease: (sb) => this.onRelease(sb),
+    });
+  }
+
+  private async onRelease(sb: Sandbox): Promise<void> {
+    this.active.delete(sb);
+    await this.removeContainer(sb.id);
+  }
+
+  private async removeContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (e) {
+      const code = (e as { statusCode?: number }).statusCode;
+      if (code !== 404 && code !== 409) this.log(`sandbox ${id.slice(0, 12)}: remove failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    this.made.delete(id);
+  }
+
+  /**
+   * Removes every container labelled for this instance (all instances with allInstances) except the
+   * ones this manager is using now. Call at start-up. Returns how many were removed.
+   */
+  async reapAll(o: { allInstances?: boolean } = {}): Promise<number> {
+    const label = [`${LABEL_MANAGED}=1`];
+    if (!o.allInstances) label.push(`${LABEL_INSTANCE}=${this.instanceId}`);
+    let list: Docker.ContainerInfo[];
+    try {
+      list = await this.docker.listContainers({ all: true, filters: { label } });
+    } catch (e) {
+      throw explainDockerError(e);
+    }
+    const mine = new Set([...this.active].map((s) => s.id).concat(this.ready.map((s) => s.sandbox.id)));
+    const victims = list.filter((c) => !mine.has(c.Id));
+    await Promise.all(victims.map((c) => this.removeContainer(c.Id)));
+    return victims.length;
+  }
+
+  /** Sandboxes handed out and not yet released. */
+  list(): Sandbox[] {
+    return [...this.active];
+  }
+
+  poolStats(): { target: number; ready: number; filling: boolean } {
+    return { target: this.poolSize, ready: this.ready.length, filling: this.filling !== undefined };
+  }
+
+  /** Resolves once the pool holds its target number of ready slots (for tests and benchmarks). */
+  waitForPool(timeoutMs = 60_000): Promise<void> {
+    if (this.ready.length >= this.poolSize) return Promise.resolve();
+    return new Promise((res, rej) => {
+      const t = setTimeout(() => rej(new PushPalsError('timeout', `warm pool not full after ${timeoutMs} ms (${this.ready.length}/${this.poolSize})`)), timeoutMs);
+      this.poolWaiters.push(() => {
+        clearTimeout(t);
+        res();
+      });
+    });
+  }
+
+  private refill(): void {
+    if (this.closed || this.filling || this.fillTimer || this.ready.length >= this.poolSize) return;
+    this.filling = this.fillOne().then(
+      () => {
+        this.fillFailures = 0;
+        this.filling = undefined;
+        if (this.ready.length >= this.poolSize) {
+          const w = this.poolWaiters;
+          this.poolWaiters = [];
+          w.forEach((f) => f());
+        }
+        this.refill();
+      },
+      (e: unknown) => {
+        this.filling = undefined;
+        this.fillFailures++;
+        const delay = Math.min(30_000, 500 * 2 ** Math.min(this.fillFailures, 6));
+        this.log(`warm pool: could not prepare a sandbox (retry in ${delay} ms): ${e instanceof Error ? e.message : String(e)}`);
+        this.fillTimer = setTimeout(() => {
+          this.fillTimer = undefined;
+          this.refill();
+        }, delay);
+        this.fillTimer.unref();
+      },
+    );
+  }
+
+  private async fillOne(): Promise<void> {
+    const dir = join(this.poolDir, `slot-${randomBytes(6).toString('hex')}`);
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    this.chownForSandbox(dir);
+    let sb: Sandbox | undefined;
+    try {
+      sb = await this.create('', dir, 'none', true);
+      if (!(await sb.startRunner())) throw new PushPalsError('sandbox_unavailable', 'runner did not start in a pool sandbox');
+      if (this.closed) throw new PushPalsError('sandbox_unavailable', 'closed');
+      this.ready.push({ sandbox: sb, dir });
+    } catch (e) {
+      if (sb) await sb.release();
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** Removes every container this manager made (pool and handed-out sandboxes) and the pool's slot dirs. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.fillTimer);
+    this.fillTimer = undefined;
+    await this.filling?.catch(() => {});
+    const slots = this.ready.splice(0);
+    const all = [...this.active, ...slots.map((s) => s.sandbox)];
+    await Promise.all(all.map((s) => s.release()));
+    await Promise.all([...this.made].map((id) => this.removeContainer(id)));
+    for (const s of slots) rmSync(s.dir, { recursive: true, force: true });
+    if (this.workspacesDir && existsSync(this.poolDir) && readdirSync(this.poolDir).length === 0) rmSync(this.poolDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,87 @@
+/** Public types of the sandbox driver. */
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface ExecOptions {
+  /** Wall-clock limit; past it the command and all its processes are SIGKILLed. Default 120 000. */
+  timeoutMs?: number;
+  /** Cap on stdout+stderr bytes kept (and streamed). Past it output is dropped. Default 1 MiB. */
+  maxOutputBytes?: number;
+  /** Kill the command as soon as it exceeds maxOutputBytes (default false: it runs on, output dropped). */
+  killOnOverflow?: boolean;
+  /** Extra environment variables (merged over the sandbox's HOME=/tmp, PATH, LANG). */
+  env?: Record<string, string>;
+  /** Working directory inside the container; relative paths are resolved against /workspace. */
+  cwd?: string;
+  /** Streaming: decoded UTF-8 chunks as they arrive (only the part within maxOutputBytes). */
+  onOutput?: (stream: OutputStream, chunk: string) => void;
+  /** Cancels the command (SIGKILL of its process group); the result then has cancelled: true. */
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  /** Exit status; 128+N when killed by signal N (137 after a timeout / cancel / SIGKILL). */
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** Output went past maxOutputBytes; stdout/stderr hold only the first maxOutputBytes bytes. */
+  truncated: boolean;
+  timedOut: boolean;
+  cancelled: boolean;
+  durationMs: number;
+  /** Which path ran it: the long-lived runner, or a fresh docker exec. */
+  via: 'runner' | 'exec';
+}
+
+export interface SandboxLimits {
+  /** Memory (and memory+swap: no swap) in bytes. Default 1 GiB. */
+  memoryBytes: number;
+  /** CPU in units of 1e-9 CPUs. Default 1e9 (one CPU). */
+  nanoCpus: number;
+  /** Max processes/threads in the container. Default 256. */
+  pidsLimit: number;
+  /** Size of the tmpfs /tmp (which also counts against memory). Default 512 MiB. */
+  tmpfsBytes: number;
+}
+
+export interface SandboxManagerOptions {
+  /** Image to run. Default `pushpals-worker:dev`. */
+  image?: string;
+  /**
+   * Stable id of this orchestrator installation (e.g. derived from its data dir): containers carry
+   * `pushpals.instance=<id>` and reapAll() removes only this instance's leftovers. Default 'default'.
+   */
+  instanceId?: string;
+  /**
+   * Host paths that must never be visible in a sandbox (the data dir, the DB, the token file, the
+   * registered repos' own clones...). A workspace equal to one of them, or containing one, is refused.
+   */
+  forbiddenHostPaths?: string[];
+  /**
+   * Where the driver creates task working copies when acquire() gets no workspaceHostPath
+   * (`<workspacesDir>/<taskId>`) and keeps warm-pool slot dirs (`<workspacesDir>/.pool/`). Required
+   * for the pool. Must not contain a forbidden path.
+   */
+  workspacesDir?: string;
+  /** Network names (besides 'none') that acquire() may attach, for approved network commands. */
+  allowedNetworks?: string[];
+  limits?: Partial<SandboxLimits>;
+  /** uid:gid the commands run as. Default '1000:1000' (never root). */
+  user?: string;
+  /** Warm pool of started containers with their runner up. Default size 0 (off). */
+  pool?: { size: number };
+  /** Diagnostics (runner restarts, pool refill failures). */
+  log?: (msg: string) => void;
+}
+
+export interface AcquireOptions {
+  taskId: string;
+  /**
+   * The task's working copy on the host, mounted read-write at /workspace (and nothing else is).
+   * Omit it to get `<workspacesDir>/<taskId>` (from the warm pool when one is ready); fill that
+   * directory afterwards through `sandbox.workspaceHostPath`.
+   */
+  workspaceHostPath?: string;
+  /** 'none' (default) or one of the configured allowedNetworks. A pooled sandbox is always 'none'. */
+  network?: string;
+}
