@@ -1,1 +1,291 @@
-export {};
+/**
+ * The chat webview: conversation + task cards (live status, collapsible tool calls with outputs,
+ * approvals with Approve/Deny, errors). Renders with lit; only the newest `limit` items are in the DOM
+ * ("Show earlier" pages back), so a 5,000-event history stays fast.
+ */
+import { html, nothing, render, type TemplateResult } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-textarea/index.js';
+import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
+import type { EventMessage } from '@pushpals/protocol';
+import { vscodeHost, type Host, type PersistedState } from './host';
+import type { ConnectionView, HostToWebview, WebviewToHost } from './messages';
+import { ChatModel, type ApprovalView, type ChatItem, type MessageItem, type TaskCard, type ToolCallView } from './model';
+
+const PAGE = 150;
+const t0 = performance.now();
+
+class ChatApp {
+  private readonly model = new ChatModel();
+  private connection: ConnectionView = { state: 'connecting' };
+  private state: PersistedState;
+  private readonly expanded: Set<string>;
+  private readonly busy = new Set<string>();
+  private readonly errors = new Map<string, string>();
+  private scheduled = false;
+  private initialised = false;
+  private stickToBottom = true;
+  private requestSeq = 0;
+  private readonly root: HTMLElement;
+  private list: HTMLElement | null = null;
+
+  constructor(private readonly host: Host) {
+    this.state = host.getState() ?? { draft: '', expanded: [], limit: PAGE };
+    if (this.state.limit < PAGE) this.state.limit = PAGE;
+    this.expanded = new Set(this.state.expanded);
+    const root = document.getElementById('app');
+    if (!root) throw new Error('#app missing');
+    this.root = root;
+    host.onMessage((m) => this.onMessage(m));
+    this.renderNow();
+    host.post({ type: 'ready', lastSeq: this.model.lastSeq });
+  }
+
+  private onMessage(m: HostToWebview): void {
+    switch (m.type) {
+      case 'init': {
+        const start = performance.now();
+        this.model.reset();
+        this.model.applyAll(m.events);
+        this.connection = m.connection;
+        this.renderNow();
+        this.scrollToBottom();
+        const now = performance.now();
+        if (!this.initialised) {
+          this.initialised = true;
+          this.post({ type: 'metrics', name: 'firstPaint', ms: now - t0, detail: { events: m.events.length, renderMs: now - start, domItems: this.root.querySelectorAll('[data-seq]').length } });
+        } else {
+          this.post({ type: 'metrics', name: 'reinit', ms: now - start, detail: { events: m.events.length } });
+        }
+        break;
+      }
+      case 'events':
+        if (this.model.applyAll(m.events as EventMessage[])) this.schedule();
+        break;
+      case 'reset':
+        this.model.reset();
+        this.schedule();
+        break;
+      case 'connection':
+        this.connection = m.connection;
+        this.schedule();
+        break;
+      case 'result':
+        this.busy.delete(m.requestId);
+        if (!m.ok) this.errors.set(m.requestId, m.error ?? 'failed');
+        this.schedule();
+        break;
+      case 'focusTask': {
+        const idx = this.model.items.findIndex((i) => i.kind === 'task' && i.taskId === m.taskId);
+        if (idx >= 0 && this.model.items.length - idx > this.state.limit) this.setLimit(this.model.items.length - idx + 10);
+        this.renderNow();
+        const el = document.querySelector(`[data-task="${CSS.escape(m.taskId)}"]`);
+        el?.scrollIntoView({ block: 'center' });
+        el?.classList.add('flash');
+        setTimeout(() => el?.classList.remove('flash'), 1200);
+        break;
+      }
+    }
+  }
+
+  private post(m: WebviewToHost): void {
+    this.host.post(m);
+  }
+
+  private nextId(): string {
+    return `w${Date.now().toString(36)}${(++this.requestSeq).toString(36)}`;
+  }
+
+  private persist(): void {
+    this.state.expanded = [...this.expanded].slice(-500);
+    this.host.setState(this.state);
+  }
+
+  private setLimit(n: number): void {
+    this.state.limit = n;
+    this.persist();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    requestAnimationFrame(() => {
+      this.scheduled = false;
+      const list = this.list;
+      this.stickToBottom = !list || list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+      this.renderNow();
+      if (this.stickToBottom) this.scrollToBottom();
+    });
+  }
+
+  private scrollToBottom(): void {
+    const list = this.list;
+    if (list) list.scrollTop = list.scrollHeight;
+  }
+
+  // ---- actions ----
+
+  private send(kind: 'chat' | 'newTask'): void {
+    const ta = this.root.querySelector<HTMLTextAreaElement & { value: string }>('#composer');
+    const text = (ta?.value ?? '').trim();
+    if (!text) return;
+    const requestId = this.nextId();
+    this.busy.add(requestId);
+    this.post(kind === 'chat' ? { type: 'chat', requestId, text } : { type: 'newTask', requestId, request: text });
+    if (ta) ta.value = '';
+    this.state.draft = '';
+    this.persist();
+    this.stickToBottom = true;
+    this.schedule();
+  }
+
+  private decide(a: ApprovalView, decision: 'approve' | 'deny'): void {
+    const requestId = this.nextId();
+    this.busy.add(`approval:${a.approvalId}`);
+    this.post({ type: 'decide', requestId, approvalId: a.approvalId, decision });
+    this.schedule();
+  }
+
+  private toggle(id: string, open: boolean): void {
+    if (open) this.expanded.add(id);
+    else this.expanded.delete(id);
+    this.persist();
+  }
+
+  // ---- rendering ----
+
+  private renderNow(): void {
+    const items = this.model.items;
+    const limit = this.state.limit;
+    const hidden = Math.max(0, items.length - limit);
+    const visible = hidden ? items.slice(hidden) : items;
+    const c = this.connection;
+    const pending = this.model.pendingApprovals().length;
+    const busyAgents = [...this.model.agents.values()].filter((s) => s === 'busy').length;
+    render(
+      html`
+        <header class="top">
+          <span class="conn conn-${c.state}" title=${c.detail ?? ''}>${connLabel(c)}</span>
+          ${busyAgents ? html`<span class="agents"><vscode-progress-ring class="spin"></vscode-progress-ring>${busyAgents} agent(s) busy</span>` : nothing}
+          ${pending ? html`<vscode-badge variant="counter" title="awaiting approval">${pending}</vscode-badge><span class="awaiting">awaiting approval</span>` : nothing}
+          ${c.state === 'failed' || c.state === 'idle' ? html`<vscode-button secondary @click=${() => this.post({ type: 'connect' })}>Connect…</vscode-button>` : nothing}
+        </header>
+        <main id="list" class="list" role="log" aria-live="polite">
+          ${hidden ? html`<div class="more"><vscode-button secondary id="show-earlier" @click=${() => { this.setLimit(limit + PAGE); this.renderNow(); }}>Show ${Math.min(PAGE, hidden)} earlier (${hidden} hidden)</vscode-button></div>` : nothing}
+          ${items.length === 0 ? html`<div class="empty">Ask for something: "Run git status on this repo", "Apply a patch to fix the README"… Press <kbd>Enter</kbd> to chat, <kbd>Ctrl</kbd>+<kbd>Enter</kbd> for a new task.</div>` : nothing}
+          ${repeat(visible, (i) => i.key, (i) => this.item(i))}
+        </main>
+        <footer class="composer">
+          <vscode-textarea id="composer" rows="2" resize="vertical" placeholder="Message PushPals, or describe a task…" aria-label="Message"
+            .value=${this.state.draft}
+            @input=${(e: Event) => { this.state.draft = (e.target as HTMLTextAreaElement).value; this.persist(); }}
+            @keydown=${(e: KeyboardEvent) => this.onKey(e)}></vscode-textarea>
+          <div class="actions">
+            <vscode-button id="send" @click=${() => this.send('chat')} title="Send (Enter)">Send</vscode-button>
+            <vscode-button id="new-task" secondary @click=${() => this.send('newTask')} title="New task (Ctrl+Enter)">New Task</vscode-button>
+          </div>
+          ${[...this.errors.values()].slice(-1).map((err) => html`<div class="error-line" role="alert">${err}</div>`)}
+        </footer>
+        <div id="stats" hidden data-events=${this.model.eventCount} data-dupes=${this.model.duplicates} data-last-seq=${this.model.lastSeq} data-items=${items.length}></div>
+      `,
+      this.root,
+    );
+    this.list = this.root.querySelector('#list');
+    if (this.errors.size > 3) this.errors.delete(this.errors.keys().next().value as string);
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    if (e.key !== 'Enter' || e.shiftKey) return;
+    e.preventDefault();
+    this.send(e.ctrlKey || e.metaKey ? 'newTask' : 'chat');
+  }
+
+  private item(i: ChatItem): TemplateResult {
+    return i.kind === 'task' ? this.card(i) : message(i);
+  }
+
+  private card(t: TaskCard): TemplateResult {
+    const active = t.state === 'running' || t.state === 'queued' || t.state === 'awaiting_approval';
+    return html`
+      <section class="card state-${t.state}" data-task=${t.taskId} data-seq=${t.seq} data-state=${t.state} aria-label=${`Task ${t.title}`}>
+        <div class="card-head">
+          ${active && t.state !== 'awaiting_approval' ? html`<vscode-progress-ring class="spin"></vscode-progress-ring>` : nothing}
+          <span class="title">${t.title}</span>
+          <vscode-badge class="state" variant=${t.state === 'awaiting_approval' ? 'activity-bar-counter' : 'default'}>${t.state.replace('_', ' ')}</vscode-badge>
+          <span class="spacer"></span>
+          ${active ? html`<vscode-button secondary class="cancel" @click=${() => this.post({ type: 'cancel', requestId: this.nextId(), taskId: t.taskId })}>Cancel</vscode-button>` : nothing}
+          <vscode-button secondary class="audit" title="Show the audit trail" @click=${() => this.post({ type: 'audit', taskId: t.taskId })}>Audit</vscode-button>
+        </div>
+        ${t.request && t.request !== t.title ? html`<div class="request">${t.request}</div>` : nothing}
+        ${t.progress && active ? html`<div class="progress">${t.progress}${t.percent !== undefined ? html` · ${Math.round(t.percent)}%` : nothing}</div>` : nothing}
+        ${t.toolCalls.map((c) => this.tool(c))}
+        ${t.approvals.map((a) => this.approval(a))}
+        ${t.notes.filter((n) => n.kind !== 'progress').map((n) => html`<div class="note note-${n.kind} ${n.level ?? ''}" data-seq=${n.seq}>${n.text}</div>`)}
+        ${t.summary ? html`<div class="summary">${t.summary}</div>` : nothing}
+        ${t.error ? html`<div class="task-error" role="alert">${t.error}</div>` : nothing}
+      </section>
+    `;
+  }
+
+  private tool(c: ToolCallView): TemplateResult {
+    const r = c.result;
+    const id = `tool:${c.toolCallId}`;
+    const status = r ? (r.ok ? `exit ${r.exitCode ?? 0}` : `failed${r.exitCode !== undefined ? ` (exit ${r.exitCode})` : ''}`) : c.verdict === 'ask' ? 'waiting for approval' : 'running…';
+    const out = r ? [r.stdout, r.output, r.stderr].filter((x): x is string => !!x).join('\n') : '';
+    return html`
+      <vscode-collapsible class="tool ${r ? (r.ok ? 'ok' : 'bad') : 'running'}" data-seq=${c.seq} data-tool=${c.toolCallId}
+        title=${`$ ${c.command}`} description=${`${status}${r ? ` · ${r.durationMs} ms` : ''}`} ?open=${this.expanded.has(id) || (!!r && !this.expanded.has(`${id}:closed`) && out.length < 4000)}
+        @vscode-collapsible-toggle=${(e: CustomEvent<{ open: boolean }>) => { this.toggle(id, e.detail.open); this.toggle(`${id}:closed`, !e.detail.open); }}>
+        <div class="tool-body">
+          ${c.verdict ? html`<div class="verdict">policy: ${c.verdict}</div>` : nothing}
+          ${r ? html`<pre class="output">${out || '(no output)'}</pre>${r.truncated ? html`<div class="truncated">output truncated</div>` : nothing}` : html`<div class="pending">no result yet</div>`}
+        </div>
+      </vscode-collapsible>
+    `;
+  }
+
+  private approval(a: ApprovalView): TemplateResult {
+    const deciding = this.busy.has(`approval:${a.approvalId}`);
+    return html`
+      <div class="approval approval-${a.status} risk-${a.risk}" data-seq=${a.seq} data-approval=${a.approvalId} role="group" aria-label=${`Approval: ${a.title}`}>
+        <div class="approval-head"><strong>${a.status === 'pending' ? 'Approval required' : a.status === 'approved' ? 'Approved' : 'Denied'}</strong>: ${a.title} <span class="risk">risk ${a.risk}</span></div>
+        <div class="reason">${a.reason}</div>
+        ${a.command ? html`<pre class="command">$ ${a.command}</pre>` : nothing}
+        ${a.patch ? html`<pre class="patch">${a.patch.split('\n').map((l) => html`<span class=${l.startsWith('+') && !l.startsWith('+++') ? 'add' : l.startsWith('-') && !l.startsWith('---') ? 'del' : ''}>${l}\n</span>`)}</pre>` : nothing}
+        ${a.status === 'pending'
+          ? html`<div class="approval-actions">
+              <vscode-button class="approve" ?disabled=${deciding} @click=${() => this.decide(a, 'approve')}>Approve</vscode-button>
+              <vscode-button class="deny" secondary ?disabled=${deciding} @click=${() => this.decide(a, 'deny')}>Deny</vscode-button>
+            </div>`
+          : html`<div class="decided">${a.status} by ${a.by ?? '?'}</div>`}
+      </div>
+    `;
+  }
+}
+
+function connLabel(c: ConnectionView): string {
+  switch (c.state) {
+    case 'connected':
+      return 'Connected';
+    case 'connecting':
+      return 'Connecting…';
+    case 'reconnecting':
+      return 'Reconnecting…';
+    case 'failed':
+      return `Not connected: ${c.detail ?? 'failed'}`;
+    default:
+      return 'Not connected';
+  }
+}
+
+function message(m: MessageItem): TemplateResult {
+  return html`<div class="msg msg-${m.kind}" data-seq=${m.seq}>
+    <div class="who">${m.kind === 'user' ? 'You' : m.kind === 'assistant' ? m.from : m.kind}</div>
+    <div class="text">${m.text}</div>
+  </div>`;
+}
+
+new ChatApp(vscodeHost());

@@ -1,0 +1,34 @@
+/**
+ * The status bar's logic as a pure function (tested inside the extension host): what the item shows
+ * for given task counts and connection state. statusBar.ts only applies it to a StatusBarItem.
+ */
+import type { ConnStatus } from './connection';
+import type { Counts } from './store';
+
+export interface StatusView {
+  text: string;
+  tooltip: string;
+  /** ThemeColor id for the background, or undefined for the default. */
+  background?: 'statusBarItem.warningBackground' | 'statusBarItem.errorBackground';
+  busy: boolean;
+}
+
+export function statusView(conn: ConnStatus, c: Counts): StatusView {
+  if (conn.state === 'failed') {
+    const fix = conn.fatal === 'auth' ? 'run "PushPals: Connect…" with a fresh token' : conn.fatal === 'version' ? 'update the extension or the orchestrator' : 'check the settings';
+    return { text: '$(error) PushPals', tooltip: `PushPals: ${conn.detail ?? 'connection failed'} — ${fix}`, background: 'statusBarItem.errorBackground', busy: false };
+  }
+  if (conn.state === 'idle') return { text: '$(debug-disconnect) PushPals', tooltip: 'PushPals: not connected — click to connect', busy: false };
+  if (conn.state === 'connecting' || conn.state === 'reconnecting') {
+    return { text: '$(sync~spin) PushPals', tooltip: `PushPals: ${conn.state}${conn.detail ? ` — ${conn.detail}` : ''}`, busy: true };
+  }
+  const busy = c.running + c.queued > 0 || c.busyAgents > 0;
+  const parts: string[] = [];
+  if (c.running) parts.push(`${c.running} running`);
+  if (c.awaiting) parts.push(`${c.awaiting} awaiting approval`);
+  if (c.failed) parts.push(`${c.failed} failed`);
+  const icon = c.awaiting ? '$(bell-dot)' : busy ? '$(sync~spin)' : '$(check)';
+  const text = `${icon} PushPals${parts.length ? `: ${parts.join(', ')}` : ': idle'}`;
+  const tooltip = `PushPals — ${c.total} task(s): ${c.running} running, ${c.queued} queued, ${c.awaiting} awaiting approval, ${c.failed} failed, ${c.completed} completed. Click for the task list.`;
+  return c.awaiting ? { text, tooltip, background: 'statusBarItem.warningBackground', busy } : { text, tooltip, busy };
+}

@@ -1,0 +1,38 @@
+/** The Approvals view: every pending approval, with inline Approve/Deny (the same commands). */
+import * as vscode from 'vscode';
+import type { ApprovalModel } from '../store';
+import type { Session } from '../session';
+
+export class ApprovalsTreeProvider implements vscode.TreeDataProvider<ApprovalModel>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly sub: { dispose(): void };
+
+  constructor(private readonly session: Session) {
+    this.sub = session.store.onChange((changes) => {
+      if (changes.some((c) => c.kind === 'approval' || c.kind === 'reset')) this.changed.fire(undefined);
+    });
+  }
+
+  getChildren(node?: ApprovalModel): ApprovalModel[] {
+    return node ? [] : this.session.store.pendingApprovals();
+  }
+
+  getTreeItem(a: ApprovalModel): vscode.TreeItem {
+    const item = new vscode.TreeItem(a.title, vscode.TreeItemCollapsibleState.None);
+    item.id = `approval:${a.approvalId}`;
+    const task = this.session.store.tasks.get(a.taskId);
+    item.description = `${a.kind} · risk ${a.risk}${task ? ` · ${task.title}` : ''}`;
+    item.iconPath = new vscode.ThemeIcon(a.risk === 'high' ? 'warning' : 'shield', new vscode.ThemeColor(a.risk === 'high' ? 'list.errorForeground' : 'list.warningForeground'));
+    item.contextValue = 'approval';
+    const detail = a.command ? `\`\`\`sh\n${a.command}\n\`\`\`` : a.patch ? `\`\`\`diff\n${a.patch.slice(0, 6000)}\n\`\`\`` : '';
+    item.tooltip = new vscode.MarkdownString(`**${a.title}** (${a.kind}, risk ${a.risk})\n\n${a.reason}\n\n${detail}`);
+    item.command = { command: 'pushpals.showChat', title: 'Show in Chat', arguments: [{ taskId: a.taskId }] };
+    return item;
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.changed.dispose();
+  }
+}
