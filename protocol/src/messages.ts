@@ -31,7 +31,7 @@ function envelope<T extends string, P extends TSchema, X extends Record<string, 
 }
 
 type EventSchemaMap = { [K in EventType]: ReturnType<typeof envelope<K, (typeof EventPayloads)[K], { seq: ReturnType<typeof Type.Integer> }>> };
-type CommandSchemaMap = { [K in CommandType]: ReturnType<typeof envelope<K, (typeof CommandPayloads)[K], Record<string, never>>> };
+type CommandSchemaMap = { [K in CommandType]: ReturnType<typeof envelope<K, (typeof CommandPayloads)[K], Record<never, TSchema>>> };
 
 /** Events carry `seq`, their position in the persisted event log. */
 export const EventSchemas = Object.fromEntries(

@@ -1,0 +1,101 @@
+/**
+ * Completeness: every event and command type has a schema, a generated validator, a fixture, a docs
+ * entry (EventDocs/CommandDocs and a section of the generated README) and a TS type (types.test.ts,
+ * checked by tsc). And the README reference is exactly what gen-docs would write.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ALL_SCHEMAS, COMMAND_TYPES, CommandDocs, CommandPayloads, CommandResults, CommandSchemas, EVENT_TYPES, EventDocs,
+  EventPayloads, EventSchemas, RESPONSE_TYPES,
+} from '../src';
+import { commandFixtures, eventFixtures } from './typed-fixtures';
+import { PACKAGE_ROOT, validFixtures } from './helpers';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const generated = require('../src/generated/validators.js') as Record<string, unknown>;
+const readme = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
+const reference = readme.slice(readme.indexOf('<!-- BEGIN GENERATED REFERENCE'));
+const fixtures = validFixtures();
+
+function section(heading: string): string {
+  const start = reference.indexOf(`#### \`${heading}\`\n`);
+  if (start < 0) return '';
+  const next = reference.indexOf('\n#### ', start + 1);
+  return reference.slice(start, next < 0 ? undefined : next);
+}
+
+describe('completeness', () => {
+  it('the type lists match the schema maps, with no duplicate between events, commands and responses', () => {
+    assert.deepEqual([...EVENT_TYPES].sort(), Object.keys(EventPayloads).sort());
+    assert.deepEqual([...COMMAND_TYPES].sort(), Object.keys(CommandPayloads).sort());
+    assert.deepEqual([...COMMAND_TYPES].sort(), Object.keys(CommandResults).sort());
+    const all = [...EVENT_TYPES, ...COMMAND_TYPES, ...RESPONSE_TYPES];
+    assert.equal(new Set(all).size, all.length);
+    assert.deepEqual(Object.keys(ALL_SCHEMAS).sort(), [...all].sort());
+  });
+
+  it('has at least the seed event set', () => {
+    const seed = ['assistant_message', 'log', 'error', 'done', 'scan_result', 'suggestions', 'diff_ready', 'committed', 'approval_required', 'approved', 'denied', 'agent_status', 'task_created', 'task_started', 'task_progress', 'task_completed', 'task_failed', 'tool_call', 'tool_result', 'delegate_request', 'delegate_response', 'job_enqueued', 'job_claimed', 'job_completed', 'job_failed'];
+    assert.deepEqual(seed.filter((t) => !(EVENT_TYPES as string[]).includes(t)), []);
+  });
+
+  for (const t of EVENT_TYPES) {
+    it(`event ${t}: schema, validator, fixture, docs, README section, TS type`, () => {
+      assert.equal(EventSchemas[t].$id, t);
+      assert.equal(EventSchemas[t].properties.type.const, t);
+      assert.ok('seq' in EventSchemas[t].properties, 'events carry seq');
+      assert.equal(typeof generated[t], 'function', 'no generated validator');
+      assert.ok(fixtures.has(t), `no fixtures/valid/${t}.json`);
+      assert.ok(EventDocs[t].length > 10, 'no EventDocs line');
+      const s = section(t);
+      assert.ok(s.includes(EventDocs[t]), 'README section missing or without its docs line');
+      assert.ok(s.includes(`"type": "${t}"`), 'README section without its example');
+      assert.equal(eventFixtures[t].type, t, 'typed fixture map (types.test.ts)');
+    });
+  }
+
+  for (const t of COMMAND_TYPES) {
+    it(`command ${t}: schema, result, validator, fixtures (command + ack), docs, README section, TS type`, () => {
+      assert.equal(CommandSchemas[t].$id, t);
+      assert.ok(!('seq' in CommandSchemas[t].properties), 'commands carry no seq');
+      assert.ok(CommandResults[t], 'no result schema');
+      assert.equal(typeof generated[t], 'function', 'no generated validator');
+      assert.ok(fixtures.has(t), `no fixtures/valid/${t}.json`);
+      assert.ok(fixtures.has(`ack.${t}`), `no fixtures/valid/ack.${t}.json`);
+      assert.ok(CommandDocs[t].length > 10, 'no CommandDocs line');
+      const s = section(t);
+      assert.ok(s.includes(CommandDocs[t]), 'README section missing or without its docs line');
+      assert.ok(s.includes('Result ('), 'README section without its result');
+      assert.ok(s.includes(`"command": "${t}"`), 'README section without its ack example');
+      assert.equal(commandFixtures[t].command.type, t, 'typed fixture map (types.test.ts)');
+      assert.equal(commandFixtures[t].ack.payload.command, t);
+    });
+  }
+
+  for (const t of RESPONSE_TYPES) {
+    it(`response ${t}: schema, validator, fixture, README section`, () => {
+      assert.equal(ALL_SCHEMAS[t]?.$id, t);
+      assert.equal(typeof generated[t], 'function');
+      assert.ok([...fixtures.keys()].some((n) => n === t || n.startsWith(`${t}.`)));
+      assert.ok(section(t).length > 0, 'README section missing');
+    });
+  }
+
+  it('every fixture file names a known message type (no orphan)', () => {
+    const known = new Set<string>([...EVENT_TYPES, ...COMMAND_TYPES, 'command_error', ...COMMAND_TYPES.map((c) => `ack.${c}`)]);
+    assert.deepEqual([...fixtures.keys()].filter((n) => !known.has(n)), []);
+  });
+
+  it('the README reference is up to date (gen-docs --check)', function () {
+    this.timeout(20000);
+    const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'scripts', 'gen-docs.mjs'), '--check'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr || r.stdout);
+  });
+
+  it('the README has its hand-written parts: usage, adding a type, versioning', () => {
+    for (const h of ['## Using it', '## Versioning', '## Adding a message type']) assert.ok(readme.includes(`\n${h}\n`), h);
+  });
+});

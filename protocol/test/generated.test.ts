@@ -1,0 +1,89 @@
+/**
+ * The precompiled (standalone) validators: CSP-safe, and equivalent to compiling the same schemas
+ * with Ajv at run time.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { ALL_SCHEMAS } from '../src';
+import { clone, invalidFixtures, isRecord, validFixtures } from './helpers';
+
+interface Validator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+const file = join(__dirname, '..', 'src', 'generated', 'validators.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const standalone = require(file) as Record<string, Validator>;
+
+/** Samples: every fixture, plus deterministic mutations of every payload field (delete, wrong type, null). */
+function samples(): unknown[] {
+  const out: unknown[] = [];
+  for (const msg of validFixtures().values()) {
+    out.push(msg);
+    const payload = (msg as { payload: unknown }).payload;
+    if (!isRecord(payload)) continue;
+    for (const key of Object.keys(payload)) {
+      for (const replace of [undefined, null, 42, 'x', [], { extra: 1 }]) {
+        const m = clone(msg) as { payload: Record<string, unknown> };
+        if (replace === undefined) delete m.payload[key];
+        else m.payload[key] = replace;
+        out.push(m);
+      }
+    }
+    const extra = clone(msg) as Record<string, unknown>;
+    extra.unexpected = true;
+    out.push(extra);
+  }
+  for (const f of invalidFixtures()) out.push(f.message);
+  return out;
+}
+
+describe('generated validators', () => {
+  const source = readFileSync(file, 'utf8');
+
+  it('contain no run-time code generation (CSP without unsafe-eval)', () => {
+    assert.ok(source.length > 1000);
+    assert.doesNotMatch(source, /new\s+Function\b/);
+    assert.doesNotMatch(source, /\beval\s*\(/);
+    assert.doesNotMatch(source, /\bFunction\s*\(/);
+  });
+
+  it('require only Ajv runtime helpers and formats (bundlable, no compiler)', () => {
+    const required = [...new Set([...source.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]))].sort();
+    for (const r of required) assert.match(r!, /^(ajv\/dist\/runtime\/|ajv-formats\/dist\/formats$)/, r);
+  });
+
+  it('exist for every schema', () => {
+    assert.deepEqual(Object.keys(standalone).sort(), Object.keys(ALL_SCHEMAS).sort());
+  });
+
+  it('validate exactly like a fresh run-time Ajv compile of the same schemas', function () {
+    this.timeout(60000);
+    const ajv = new Ajv({ strict: true, allErrors: false, allowUnionTypes: true, discriminator: true });
+    addFormats(ajv, ['date-time', 'uri']);
+    const fresh = new Map<string, ValidateFunction>(Object.entries(ALL_SCHEMAS).map(([t, s]) => [t, ajv.compile(s)]));
+    let compared = 0;
+    let rejected = 0;
+    for (const msg of samples()) {
+      const type = isRecord(msg) && typeof msg.type === 'string' ? msg.type : undefined;
+      if (type === undefined || !fresh.has(type)) continue;
+      const a = standalone[type]!;
+      const b = fresh.get(type)!;
+      const ra = a(msg);
+      const rb = b(msg);
+      assert.equal(ra, rb, `${type}: ${JSON.stringify(msg).slice(0, 200)}`);
+      if (!ra) {
+        rejected++;
+        const ea = a.errors?.[0];
+        const eb = b.errors?.[0];
+        assert.deepEqual([ea?.instancePath, ea?.keyword, ea?.params], [eb?.instancePath, eb?.keyword, eb?.params]);
+      }
+      compared++;
+    }
+    assert.ok(compared > 500, `only ${compared} samples`);
+    assert.ok(rejected > compared / 2, `only ${rejected} of ${compared} samples were invalid: the mutations are too weak`);
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * The valid fixtures as TYPED values: one entry per event and per command, each typed by the TS type
+ * derived from its schema. The maps are `{ [K in EventType]: ... }`, so adding a message type without
+ * adding it here fails tsc; `event('log')` under the key `user_message` fails tsc too.
+ */
+import { join } from 'node:path';
+import { validateAny, type AckMessage, type CommandErrorMessage, type CommandMessage, type CommandType, type EventMessage, type EventType } from '../src';
+import { VALID_DIR, readJson } from './helpers';
+
+function load(name: string): { type?: unknown } {
+  const value = readJson(join(VALID_DIR, `${name}.json`));
+  const r = validateAny(value);
+  if (!r.ok) throw new Error(`fixtures/valid/${name}.json: ${r.error.message}`);
+  return value as { type?: unknown };
+}
+
+function event<K extends EventType>(type: K): EventMessage<K> {
+  const v = load(type);
+  if (v.type !== type) throw new Error(`fixtures/valid/${type}.json has type ${String(v.type)}`);
+  return v as EventMessage<K>;
+}
+
+function command<K extends CommandType>(type: K): { command: CommandMessage<K>; ack: AckMessage<K> } {
+  const c = load(type);
+  const a = load(`ack.${type}`) as AckMessage;
+  if (c.type !== type || a.payload.command !== type) throw new Error(`fixtures for ${type} do not match their names`);
+  return { command: c as CommandMessage<K>, ack: a as AckMessage<K> };
+}
+
+export const eventFixtures: { [K in EventType]: EventMessage<K> } = {
+  user_message: event('user_message'),
+  assistant_message: event('assistant_message'),
+  log: event('log'),
+  error: event('error'),
+  done: event('done'),
+  repo_added: event('repo_added'),
+  scan_result: event('scan_result'),
+  suggestions: event('suggestions'),
+  diff_ready: event('diff_ready'),
+  hunk_decided: event('hunk_decided'),
+  check_result: event('check_result'),
+  committed: event('committed'),
+  pushed: event('pushed'),
+  pr_opened: event('pr_opened'),
+  approval_required: event('approval_required'),
+  approved: event('approved'),
+  denied: event('denied'),
+  agent_status: event('agent_status'),
+  task_created: event('task_created'),
+  task_started: event('task_started'),
+  task_progress: event('task_progress'),
+  task_completed: event('task_completed'),
+  task_failed: event('task_failed'),
+  task_cancelled: event('task_cancelled'),
+  tool_call: event('tool_call'),
+  tool_result: event('tool_result'),
+  delegate_request: event('delegate_request'),
+  delegate_response: event('delegate_response'),
+  job_enqueued: event('job_enqueued'),
+  job_claimed: event('job_claimed'),
+  job_completed: event('job_completed'),
+  job_failed: event('job_failed'),
+};
+
+export const commandFixtures: { [K in CommandType]: { command: CommandMessage<K>; ack: AckMessage<K> } } = {
+  hello: command('hello'),
+  subscribe: command('subscribe'),
+  unsubscribe: command('unsubscribe'),
+  chat_send: command('chat_send'),
+  task_new: command('task_new'),
+  task_cancel: command('task_cancel'),
+  approval_decide: command('approval_decide'),
+  hunk_decide: command('hunk_decide'),
+  status_get: command('status_get'),
+  repo_add: command('repo_add'),
+  audit_get: command('audit_get'),
+  ping: command('ping'),
+};
+
+export const commandErrorFixture = load('command_error') as CommandErrorMessage;
