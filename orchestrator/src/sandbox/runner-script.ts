@@ -73,7 +73,7 @@ function run(req) {
   env.PUSHPALS_RUN = job.marker;
   let child;
   try {
-    child = cp.spawn('/bin/bash', ['-c', String(req.cmd)], { cwd: req.cwd || '/workspace', env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = cp.spawn('/bin/bash', ['-c', String(req.cmd)], { argv0: 'bash', cwd: req.cwd || '/workspace', env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     job.error = 'spawn failed: ' + (e && e.message); job.open = 0; job.exit = { code: 127, signal: null }; finish(job); return;
   }
