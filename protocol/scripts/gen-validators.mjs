@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { useFastLengthKeywords } from './fast-length.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -23,6 +24,7 @@ const ajv = new Ajv({
   strict: true, allErrors: false, allowUnionTypes: true, discriminator: true,
 });
 addFormats(ajv, ['date-time', 'uri']);
+useFastLengthKeywords(ajv); // same semantics, ~3x faster on long strings: see fast-length.mjs
 const mapping = {};
 for (const [type, schema] of Object.entries(ALL_SCHEMAS)) {
   ajv.addSchema(schema, type);

@@ -77,7 +77,7 @@ function check<T>(value: unknown, allowed: (t: string) => boolean, kind: string)
   const version = value.protocolVersion;
   // A well-formed MAJOR.MINOR with another major is refused as such; a malformed one is left to the
   // schema (invalid_message at /protocolVersion).
-  if (typeof version === 'string' && parseProtocolVersion(version) !== undefined && !isCompatibleVersion(version)) {
+  if (typeof version === 'string' && version !== PROTOCOL_VERSION && parseProtocolVersion(version) !== undefined && !isCompatibleVersion(version)) {
     return {
       ok: false,
       requestId,

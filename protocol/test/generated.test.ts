@@ -60,14 +60,20 @@ describe('generated validators', () => {
     assert.deepEqual(Object.keys(standalone).sort(), Object.keys(ALL_SCHEMAS).sort());
   });
 
-  it('validate exactly like a fresh run-time Ajv compile of the same schemas', function () {
+  // A fresh Ajv with its DEFAULT keywords: the generator's faster maxLength/minLength
+  // (scripts/fast-length.mjs) must not change a single verdict or error.
+  let fresh: Map<string, ValidateFunction>;
+  before(function () {
     this.timeout(60000);
     const ajv = new Ajv({ strict: true, allErrors: false, allowUnionTypes: true, discriminator: true });
     addFormats(ajv, ['date-time', 'uri']);
-    const fresh = new Map<string, ValidateFunction>(Object.entries(ALL_SCHEMAS).map(([t, s]) => [t, ajv.compile(s)]));
+    fresh = new Map<string, ValidateFunction>(Object.entries(ALL_SCHEMAS).map(([t, s]) => [t, ajv.compile(s)]));
+  });
+
+  function compare(msgs: unknown[]): { compared: number; rejected: number } {
     let compared = 0;
     let rejected = 0;
-    for (const msg of samples()) {
+    for (const msg of msgs) {
       const type = isRecord(msg) && typeof msg.type === 'string' ? msg.type : undefined;
       if (type === undefined || !fresh.has(type)) continue;
       const a = standalone[type]!;
@@ -83,7 +89,35 @@ describe('generated validators', () => {
       }
       compared++;
     }
+    return { compared, rejected };
+  }
+
+  it('validate exactly like a fresh run-time Ajv compile of the same schemas (fixtures and mutations)', () => {
+    const { compared, rejected } = compare(samples());
     assert.ok(compared > 500, `only ${compared} samples`);
     assert.ok(rejected > compared / 2, `only ${rejected} of ${compared} samples were invalid: the mutations are too weak`);
+  });
+
+  it('count string length in code points, like Ajv, at the limits (astral characters, surrogates)', () => {
+    const base = validFixtures().get('task_created') as { payload: { title: string } };
+    const titled = (title: string) => ({ ...clone(base), payload: { ...clone(base.payload), title } });
+    const emoji = '\u{1F600}'; // 2 UTF-16 units, 1 code point
+    const cases = [
+      titled(emoji.repeat(500)), // 1000 units, 500 code points: valid
+      titled(emoji.repeat(501)),
+      titled('a'.repeat(499) + emoji),
+      titled('a'.repeat(500) + emoji),
+      titled('\ud800'.repeat(500)), // lone surrogates count one each
+      titled('\ud800'.repeat(501)),
+      titled(emoji.repeat(250) + 'a'.repeat(250)),
+      titled(emoji.repeat(251) + 'a'.repeat(250)),
+    ];
+    const verdicts = cases.map((m) => standalone.task_created!(m));
+    assert.deepEqual(verdicts, [true, false, true, false, true, false, true, false]);
+    compare(cases);
+    const chat = validFixtures().get('chat_send') as { payload: { text: string } };
+    const minCases = ['', emoji, 'a', '\ud83d'].map((text) => ({ ...clone(chat), payload: { text } }));
+    assert.deepEqual(minCases.map((m) => standalone.chat_send!(m)), [false, true, true, true]);
+    compare(minCases);
   });
 });
