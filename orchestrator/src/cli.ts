@@ -1,4 +1,129 @@
 #!/usr/bin/env node
-// Placeholder until the orchestrator service lands: prints the version.
+/**
+ * `pushpals` — the orchestrator's command line.
+ *   serve               start the orchestrator (what the README's start command runs)
+ *   token               print the connection URL and token for pairing a client
+ *   status              show a running orchestrator's status and tasks
+ *   task new "<text>"   create a task on a running orchestrator
+ * Other modules add subcommands to COMMANDS below (one entry each).
+ */
+import { parseArgs } from 'node:util';
 import { PROTOCOL_VERSION } from '@pushpals/protocol';
-console.log(`pushpals orchestrator 0.1.0 (protocol ${PROTOCOL_VERSION})`);
+import { loadOrCreateToken } from './auth/token';
+import { getJson, resolveTarget, sendCommand } from './cli/client';
+import { DEFAULT_PORT, loadConfig, type ConfigOverrides } from './config';
+import { PushPalsError } from './errors';
+import { serve } from './serve';
+import { readServerInfo } from './server-info';
+import { SERVER_VERSION } from './version';
+
+interface Io {
+  out(s: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+type Sub = { summary: string; run(args: string[], io: Io): Promise<number | void> };
+
+const common = {
+  'data-dir': { type: 'string' },
+  url: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+function configFrom(values: { 'data-dir'?: string | undefined; port?: string | undefined; host?: string | undefined }, env: NodeJS.ProcessEnv) {
+  const overrides: ConfigOverrides = {};
+  if (values['data-dir']) overrides.dataDir = values['data-dir'];
+  if (values.port !== undefined) overrides.port = Number(values.port);
+  if (values.host !== undefined) overrides.host = values.host;
+  return loadConfig({ env, overrides });
+}
+
+const COMMANDS: Record<string, Sub> = {
+  serve: {
+    summary: 'start the orchestrator [--port N] [--host H] [--data-dir D]',
+    async run(args, io) {
+      const { values } = parseArgs({ args, options: { ...common, port: { type: 'string' }, host: { type: 'string' } } });
+      await serve(configFrom(values, io.env));
+      return new Promise<never>(() => undefined); // runs until a signal
+    },
+  },
+  token: {
+    summary: 'print the connection URL and token for pairing',
+    async run(args, io) {
+      const { values } = parseArgs({ args, options: common });
+      const config = configFrom(values, io.env);
+      const token = config.token ?? loadOrCreateToken(config.dataDir);
+      const info = readServerInfo(config.dataDir);
+      const url = info?.url ?? `http://${config.host}:${config.port || DEFAULT_PORT}`;
+      if (values.json) io.out(JSON.stringify({ url, wsUrl: info?.wsUrl ?? url.replace(/^http/, 'ws') + '/ws', token }));
+      else io.out(`URL:   ${url}${info ? '' : '  (not running)'}\nToken: ${token}\n\nKeep the token secret: it grants full control of this orchestrator.`);
+    },
+  },
+  status: {
+    summary: 'show the status of a running orchestrator',
+    async run(args, io) {
+      const { values } = parseArgs({ args, options: common });
+      const config = configFrom(values, io.env);
+      const t = resolveTarget(config.dataDir, io.env, values.url);
+      const status = (await getJson(t, '/api/status')) as Record<string, unknown>;
+      const tasks = await sendCommand(t, 'status_get', {});
+      if (values.json) return io.out(JSON.stringify({ ...status, taskList: tasks.tasks }, null, 2));
+      io.out(`orchestrator ${String(status.version)} at ${t.url}: up ${Math.round(Number(status.uptimeMs) / 1000)} s, ${String(status.clients)} client(s), queue depth ${String(status.queueDepth)}, DB ${(Number(status.dbBytes) / 1e6).toFixed(1)} MB`);
+      if (tasks.tasks.length === 0) io.out('no tasks');
+      for (const x of tasks.tasks) io.out(`${x.taskId}  ${x.state.padEnd(17)} ${x.pendingApprovals ? `(${x.pendingApprovals} approval(s) pending) ` : ''}${x.title}`);
+    },
+  },
+  task: {
+    summary: 'task new "<request>": create a task on a running orchestrator',
+    async run(args, io) {
+      const { values, positionals } = parseArgs({ args, options: { ...common, repo: { type: 'string' } }, allowPositionals: true });
+      const [verb, ...rest] = positionals;
+      if (verb !== 'new' || rest.length === 0) throw new PushPalsError('invalid_message', 'usage: pushpals task new "<request>" [--repo ID]');
+      const config = configFrom(values, io.env);
+      const t = resolveTarget(config.dataDir, io.env, values.url);
+      const r = await sendCommand(t, 'task_new', { request: rest.join(' '), ...(values.repo ? { repoId: values.repo } : {}) });
+      io.out(values.json ? JSON.stringify(r) : `created task ${r.taskId} (${r.state})`);
+    },
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(8)} ${c.summary}`);
+  return `pushpals ${SERVER_VERSION} (protocol ${PROTOCOL_VERSION})\n\nusage: pushpals <command> [options]\n\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[], io: Io = { out: (s) => console.log(s), env: process.env }): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    io.out(usage());
+    return name ? 0 : 1;
+  }
+  if (name === '--version' || name === 'version') {
+    io.out(`pushpals ${SERVER_VERSION} (protocol ${PROTOCOL_VERSION})`);
+    return 0;
+  }
+  const sub = COMMANDS[name];
+  if (!sub) {
+    io.out(`unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return (await sub.run(args, io)) ?? 0;
+  } catch (e) {
+    const msg = e instanceof PushPalsError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    process.stderr.write(`pushpals ${name}: ${msg}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code !== 0) process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`${String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,3 +1,4 @@
+import { migration001 } from './001_core';
 import type { Migration } from './types';
 
 /**
@@ -5,4 +6,6 @@ import type { Migration } from './types';
  * never edit one that has shipped. Numbers: 001 core (sessions, events, tasks, jobs, approvals),
  * 002 audit, 003 repos.
  */
-export const migrations: Migration[] = [];
+export const migrations: Migration[] = [
+  migration001,
+];

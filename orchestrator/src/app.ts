@@ -1,0 +1,89 @@
+/**
+ * createApp(config): the whole orchestrator in one process — Express and ws on ONE HTTP server,
+ * the services (store, event log, queue worker, approvals) behind them. Tests start it on port 0.
+ * close() is graceful: stop accepting, close clients, let jobs finish (or release them), close DB.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isLoopbackHost, type Config } from './config';
+import { ensureDataDir, loadOrCreateToken, tokenMatcher } from './auth/token';
+import { createHttpApp } from './http/routes';
+import { createLogger, type Logger } from './log';
+import { createServices, type Services } from './services';
+import { openDatabase } from './store/db';
+import type { Clock } from './util/clock';
+import { attachWebSocket, WS_PATH } from './ws/ws-server';
+
+export interface App {
+  /** http://host:port */
+  url: string;
+  /** ws://host:port/ws */
+  wsUrl: string;
+  port: number;
+  token: string;
+  services: Services;
+  server: Server;
+  /** Graceful shutdown; idempotent. `graceMs`: how long running jobs may take to finish. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Set up extra services (agents, command handlers, job handlers) before the worker starts. */
+  setup?: (services: Services) => void | Promise<void>;
+}
+
+export async function createApp(config: Config, opts: CreateAppOptions = {}): Promise<App> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  ensureDataDir(config.dataDir);
+  const token = config.token ?? loadOrCreateToken(config.dataDir);
+  const tokenOk = tokenMatcher(token);
+  if (!isLoopbackHost(config.host)) {
+    logger.warn(`binding to ${config.host}: the orchestrator is reachable beyond this machine; keep the token secret and prefer an SSH tunnel`, {
+      allowedHosts: config.allowedHosts,
+    });
+  }
+
+  const db = openDatabase(config.dbFile);
+  const handle = createServices(config, { ...(opts.clock ? { clock: opts.clock } : {}), logger, db });
+  const { services } = handle;
+  const startedAt = Date.now();
+  const server = createServer(createHttpApp({ services, config, tokenOk, startedAt }));
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
+  const ws = attachWebSocket(server, services, config, tokenOk);
+  handle.setClientCounter(() => ws.clients());
+
+  try {
+    if (opts.setup) await opts.setup(services);
+    handle.start();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    await handle.stop(0).catch(() => undefined);
+    db.close();
+    throw e;
+  }
+
+  const { port } = server.address() as AddressInfo;
+  const hostForUrl = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${hostForUrl}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = 5000): Promise<void> =>
+    (closing ??= (async () => {
+      server.close(); // stop accepting; in-flight requests finish
+      await ws.close();
+      await handle.stop(graceMs);
+      server.closeAllConnections();
+      db.close();
+    })());
+
+  return { url, wsUrl: `ws://${hostForUrl}:${port}${WS_PATH}`, port, token, services, server, close };
+}

@@ -1,0 +1,80 @@
+/**
+ * The chat side: a responder answers each user message asynchronously (the command is acked
+ * first), so the chat never waits for tasks. The built-in responder knows "status", "help" and
+ * "/task <request>"; the planner replaces it through `services.chat.setResponder`.
+ */
+import type { Services } from '../services';
+import { isTerminal } from '../tasks/task-store';
+
+export interface ChatTurn {
+  sessionId: string;
+  text: string;
+  /** The user_message event id: replies carry it as turnId. */
+  turnId: string;
+}
+
+export type ChatResponder = (turn: ChatTurn, services: Services) => Promise<void> | void;
+
+export class ChatService {
+  private responder: ChatResponder = builtinResponder;
+
+  constructor(private readonly services: () => Services) {}
+
+  setResponder(r: ChatResponder): void {
+    this.responder = r;
+  }
+
+  /** Runs the responder on a later turn of the event loop; failures become `error` events. */
+  respondLater(turn: ChatTurn): void {
+    setImmediate(() => {
+      const s = this.services();
+      Promise.resolve()
+        .then(() => this.responder(turn, s))
+        .catch((e: unknown) => {
+          s.logger.error('chat responder failed', { error: e });
+          s.events.append({ type: 'error', sessionId: turn.sessionId, turnId: turn.turnId, payload: { error: { code: 'internal', message: 'the chat responder failed (see the orchestrator log)' } } });
+        });
+    });
+  }
+}
+
+/** A human summary of all tasks and their states. */
+export function statusText(services: Services): string {
+  const tasks = services.tasks.list();
+  const depth = services.queue.depth();
+  if (tasks.length === 0) return `No tasks yet. Queue depth: ${depth}.`;
+  const counts = services.tasks.countByState();
+  const head = Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ');
+  const live = tasks.filter((t) => !isTerminal(t.state));
+  const recent = [...live, ...tasks.filter((t) => isTerminal(t.state)).slice(-Math.max(0, 20 - live.length))].slice(0, 50);
+  const lines = recent.map((t) => {
+    const pending = services.approvals.countPending(t.id);
+    return `- ${t.id} [${t.state}${pending ? `, ${pending} approval${pending > 1 ? 's' : ''} pending` : ''}] ${t.title}`;
+  });
+  return `${tasks.length} task${tasks.length > 1 ? 's' : ''}: ${head}. Queue depth: ${depth}.\n${lines.join('\n')}`;
+}
+
+const HELP = [
+  'I am the PushPals orchestrator. You can:',
+  '- say "status" for a summary of all tasks;',
+  '- start a task with "/task <what to do>" (or "PushPals: New Task" in VS Code);',
+  '- approve or deny pending approvals from the task cards.',
+].join('\n');
+
+export const builtinResponder: ChatResponder = (turn, services) => {
+  const text = turn.text.trim();
+  const reply = (t: string) =>
+    services.events.append({ type: 'assistant_message', sessionId: turn.sessionId, turnId: turn.turnId, payload: { text: t, format: 'plain' } });
+  const task = /^\/task\s+([\s\S]+)$/i.exec(text);
+  if (/^\/?status\b|^what('s| is) (the )?status\b/i.test(text)) {
+    reply(statusText(services));
+  } else if (task?.[1]) {
+    const created = services.createTask({ request: task[1].trim(), sessionId: turn.sessionId });
+    services.events.append({ type: 'assistant_message', sessionId: turn.sessionId, turnId: turn.turnId, payload: { text: `Created task ${created.id}: ${created.title}`, format: 'plain', taskId: created.id } });
+  } else if (/^\/?help\b/i.test(text)) {
+    reply(HELP);
+  } else {
+    reply(`I got your message. I cannot hold a conversation yet (no chat model is configured).\n${HELP}`);
+  }
+  services.events.append({ type: 'done', sessionId: turn.sessionId, turnId: turn.turnId, payload: {} });
+};

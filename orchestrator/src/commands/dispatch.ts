@@ -1,0 +1,101 @@
+/**
+ * The one entry point for inbound commands, shared by WebSocket and HTTP: parse, validate with the
+ * protocol's precompiled validators, run the handler, and answer with exactly one `ack` or one
+ * `command_error` carrying the command's id. Invalid input is rejected before any handler runs,
+ * so it changes nothing.
+ */
+import {
+  PROTOCOL_VERSION,
+  newId,
+  parseFrame,
+  validateCommand,
+  type AckMessage,
+  type CommandErrorMessage,
+  type CommandMessage,
+  type ErrorInfo,
+} from '@pushpals/protocol';
+import { PushPalsError, toErrorInfo } from '../errors';
+import { SYSTEM_SESSION } from '../events/event-log';
+import type { CommandContext } from './registry';
+
+export type CommandResponse = AckMessage | CommandErrorMessage;
+
+const ID_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+export function errorResponse(error: ErrorInfo, requestId?: string, sessionId?: string): CommandErrorMessage {
+  return {
+    protocolVersion: PROTOCOL_VERSION,
+    id: newId('r'),
+    ts: new Date().toISOString(),
+    sessionId: sessionId && ID_RE.test(sessionId) ? sessionId : SYSTEM_SESSION,
+    type: 'command_error',
+    from: 'orchestrator',
+    ...(requestId && ID_RE.test(requestId) ? { correlationId: requestId } : {}),
+    payload: error,
+  };
+}
+
+function ack(cmd: CommandMessage, result: unknown): AckMessage {
+  return {
+    protocolVersion: PROTOCOL_VERSION,
+    id: newId('r'),
+    ts: new Date().toISOString(),
+    sessionId: cmd.sessionId,
+    type: 'ack',
+    from: 'orchestrator',
+    correlationId: cmd.id,
+    payload: { command: cmd.type, result },
+  } as AckMessage;
+}
+
+type BaseContext = Omit<CommandContext, 'afterResponse'>;
+
+export interface Dispatched {
+  response: CommandResponse;
+  /** Call after the response was sent: runs the handler's follow-ups (replay, chat reply, ...). */
+  after(): void;
+}
+
+/** Handles one raw frame (text). Never throws: every failure is a typed command_error. */
+export async function dispatchFrame(raw: string, base: BaseContext): Promise<Dispatched> {
+  const parsed = parseFrame(raw, validateCommand);
+  if (!parsed.ok) {
+    const sessionId = sessionIdOf(raw);
+    return { response: errorResponse(parsed.error, parsed.requestId, sessionId), after: () => undefined };
+  }
+  return dispatchCommand(parsed.value, base);
+}
+
+/** Handles one already-validated command. */
+export async function dispatchCommand(cmd: CommandMessage, base: BaseContext): Promise<Dispatched> {
+  const followUps: Array<() => void> = [];
+  const ctx: CommandContext = { ...base, afterResponse: (fn) => void followUps.push(fn) };
+  const after = () => {
+    for (const fn of followUps) {
+      try {
+        fn();
+      } catch (e) {
+        base.services.logger.error('command follow-up failed', { command: cmd.type, error: e });
+      }
+    }
+  };
+  const handler = base.services.commands.get(cmd.type);
+  try {
+    if (!handler) throw new PushPalsError('not_found', `the "${cmd.type}" command is not available on this orchestrator (no handler is configured)`);
+    const result = await (handler as (c: CommandMessage, x: CommandContext) => unknown)(cmd, ctx);
+    return { response: ack(cmd, result), after };
+  } catch (e) {
+    if (!(e instanceof PushPalsError)) base.services.logger.error('command failed', { command: cmd.type, error: e });
+    return { response: errorResponse(toErrorInfo(e), cmd.id, cmd.sessionId), after: () => undefined };
+  }
+}
+
+/** Best effort: the sessionId of an invalid frame, so its error lands in the right conversation. */
+function sessionIdOf(raw: string): string | undefined {
+  try {
+    const v = JSON.parse(raw) as { sessionId?: unknown };
+    return typeof v === 'object' && v !== null && typeof v.sessionId === 'string' ? v.sessionId : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,16 @@
+import type { CommandHandler } from '../registry';
+
+/** Persists the message (echoed to every client as user_message), acks, then answers later. */
+export const chatSend: CommandHandler<'chat_send'> = (cmd, { services, clientId, afterResponse }) => {
+  services.sessions.touch(cmd.sessionId);
+  const ev = services.events.append({
+    type: 'user_message',
+    sessionId: cmd.sessionId,
+    from: cmd.from,
+    correlationId: cmd.id,
+    ...(cmd.turnId ? { turnId: cmd.turnId } : {}),
+    payload: { text: cmd.payload.text, ...(/^[A-Za-z0-9_.:-]{1,128}$/.test(clientId) ? { clientId } : {}) },
+  });
+  afterResponse(() => services.chat.respondLater({ sessionId: cmd.sessionId, text: cmd.payload.text, turnId: cmd.turnId ?? ev.id }));
+  return { messageSeq: ev.seq };
+};

@@ -1,0 +1,43 @@
+/**
+ * Command handlers: one function per protocol command, looked up by type. Others plug in (or
+ * replace) handlers with `services.commands.register(type, handler)` — e.g. repo_add, audit_get.
+ */
+import type { CommandMessage, CommandResult, CommandType } from '@pushpals/protocol';
+import type { EventFilter } from '../events/event-log';
+import type { Services } from '../services';
+
+/** What a live connection offers to the subscribe/unsubscribe handlers. */
+export interface ConnectionControl {
+  /** Replays stored events after `afterSeq` (matching `filter`), then streams live ones. */
+  subscribe(afterSeq: number, filter: EventFilter): void;
+  unsubscribe(): void;
+}
+
+export interface CommandContext {
+  services: Services;
+  /** Connection (or HTTP request) id, for logs. */
+  clientId: string;
+  /** Non-secret fingerprint of the token the client authenticated with. */
+  tokenFingerprint: string;
+  transport: 'ws' | 'http';
+  /** Present on WebSocket connections only. */
+  connection?: ConnectionControl;
+  /** Runs `fn` right after the ack was sent (e.g. start a replay, answer a chat turn). */
+  afterResponse(fn: () => void): void;
+}
+
+export type CommandHandler<K extends CommandType> = (cmd: CommandMessage<K>, ctx: CommandContext) => CommandResult<K> | Promise<CommandResult<K>>;
+
+type HandlerMap = { [K in CommandType]?: CommandHandler<K> };
+
+export class CommandRegistry {
+  private readonly handlers: HandlerMap = {};
+
+  register<K extends CommandType>(type: K, handler: CommandHandler<K>): void {
+    (this.handlers as Record<string, unknown>)[type] = handler;
+  }
+
+  get<K extends CommandType>(type: K): CommandHandler<K> | undefined {
+    return this.handlers[type] as CommandHandler<K> | undefined;
+  }
+}

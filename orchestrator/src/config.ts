@@ -1,0 +1,214 @@
+/**
+ * Configuration, read ONCE at start: defaults < `<dataDir>/config.json` < environment < explicit
+ * overrides (CLI flags, tests). Everything is validated here, so a bad value fails the start with a
+ * message naming the setting, instead of misbehaving later. `redactConfig` is what gets printed.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PushPalsError } from './errors';
+import { LOG_LEVELS, type LogLevel } from './log';
+
+export interface QueueConfig {
+  /** Jobs run at once by this process's worker. */
+  concurrency: number;
+  /** How long a claim is valid without a heartbeat; a dead worker's job is re-run after this. */
+  leaseMs: number;
+  /** How often idle workers look for jobs enqueued by other processes. */
+  pollMs: number;
+  /** How often expired leases are recovered. */
+  sweepMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  maxAttempts: number;
+}
+
+export interface ApprovalConfig {
+  /** Pending approvals expire after this long (0 = never). */
+  timeoutMs: number;
+  /** How often expired approvals are swept. */
+  sweepMs: number;
+}
+
+/** Placeholders for the sandbox issue; the sandbox driver reads (and may extend) these. */
+export interface SandboxConfig {
+  image: string;
+  memoryMb: number;
+  cpus: number;
+  pidsLimit: number;
+  commandTimeoutMs: number;
+  warmPool: number;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** SQLite file (default `<dataDir>/pushpals.db`). */
+  dbFile: string;
+  /** Bearer token; when absent, `<dataDir>/token` is used (generated on first start). */
+  token?: string;
+  /** Extra browser origins allowed to open the WebSocket (the VS Code webview is always allowed). */
+  allowedOrigins: string[];
+  /** Extra Host header names accepted (loopback names always are). Needed when binding elsewhere. */
+  allowedHosts: string[];
+  maxMessageBytes: number;
+  /** A client whose unsent data exceeds this is dropped (it reconnects and replays). */
+  maxBufferedBytes: number;
+  /** WebSocket keep-alive ping interval; a client missing one pong is terminated. */
+  pingIntervalMs: number;
+  /** Interval at which events written by other processes on the same DB are picked up. */
+  tailPollMs: number;
+  logLevel: LogLevel;
+  queue: QueueConfig;
+  approvals: ApprovalConfig;
+  sandbox: SandboxConfig;
+}
+
+export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sandbox'>> & {
+  queue?: Partial<QueueConfig>;
+  approvals?: Partial<ApprovalConfig>;
+  sandbox?: Partial<SandboxConfig>;
+};
+
+export const DEFAULT_PORT = 8787;
+
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.PUSHPALS_HOME || join(homedir(), '.pushpals'));
+}
+
+const defaults = (dataDir: string): Config => ({
+  host: '127.0.0.1',
+  port: DEFAULT_PORT,
+  dataDir,
+  dbFile: join(dataDir, 'pushpals.db'),
+  allowedOrigins: [],
+  allowedHosts: [],
+  maxMessageBytes: 1024 * 1024,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  pingIntervalMs: 30_000,
+  tailPollMs: 250,
+  logLevel: 'info',
+  queue: { concurrency: 4, leaseMs: 60_000, pollMs: 500, sweepMs: 15_000, backoffBaseMs: 1_000, backoffMaxMs: 5 * 60_000, maxAttempts: 3 },
+  approvals: { timeoutMs: 24 * 3600_000, sweepMs: 10_000 },
+  sandbox: { image: 'pushpals-worker:latest', memoryMb: 2048, cpus: 2, pidsLimit: 512, commandTimeoutMs: 10 * 60_000, warmPool: 0 },
+});
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Environment variables → a partial config (strings converted here, validated by `validate`). */
+function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+  if (env.PUSHPALS_HOST) out.host = env.PUSHPALS_HOST;
+  if (env.PUSHPALS_PORT) out.port = Number(env.PUSHPALS_PORT);
+  if (env.PUSHPALS_DB) out.dbFile = env.PUSHPALS_DB;
+  if (env.PUSHPALS_TOKEN) out.token = env.PUSHPALS_TOKEN;
+  if (env.PUSHPALS_ALLOWED_ORIGINS) out.allowedOrigins = list(env.PUSHPALS_ALLOWED_ORIGINS);
+  if (env.PUSHPALS_ALLOWED_HOSTS) out.allowedHosts = list(env.PUSHPALS_ALLOWED_HOSTS);
+  if (env.PUSHPALS_LOG_LEVEL) out.logLevel = env.PUSHPALS_LOG_LEVEL;
+  const queue: Record<string, unknown> = {};
+  if (env.PUSHPALS_CONCURRENCY) queue.concurrency = Number(env.PUSHPALS_CONCURRENCY);
+  if (env.PUSHPALS_LEASE_MS) queue.leaseMs = Number(env.PUSHPALS_LEASE_MS);
+  if (Object.keys(queue).length) out.queue = queue;
+  if (env.PUSHPALS_APPROVAL_TIMEOUT_MS) out.approvals = { timeoutMs: Number(env.PUSHPALS_APPROVAL_TIMEOUT_MS) };
+  return out;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  if (!existsSync(file)) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new PushPalsError('invalid_message', `config file ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!isObj(parsed)) throw new PushPalsError('invalid_message', `config file ${file} must hold a JSON object`);
+  return parsed;
+}
+
+/** Deep-merges plain objects (arrays and scalars are replaced). */
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const cur = out[k];
+    out[k] = isObj(cur) && isObj(v) ? merge(cur, v) : v;
+  }
+  return out;
+}
+
+class Checker {
+  readonly problems: string[] = [];
+  int(path: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) this.problems.push(`${path}: must be an integer in [${min}, ${max}] (got ${JSON.stringify(v)})`);
+  }
+  str(path: string, v: unknown, allowEmpty = false): void {
+    if (typeof v !== 'string' || (!allowEmpty && v.length === 0)) this.problems.push(`${path}: must be a non-empty string`);
+  }
+  strList(path: string, v: unknown): void {
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || x.length === 0)) this.problems.push(`${path}: must be a list of non-empty strings`);
+  }
+  known(path: string, v: Record<string, unknown>, allowed: object): void {
+    for (const k of Object.keys(v)) if (!(k in allowed)) this.problems.push(`${path}${k}: unknown setting`);
+  }
+}
+
+function validate(raw: Record<string, unknown>, dataDir: string): Config {
+  const d = defaults(dataDir);
+  const c = new Checker();
+  c.known('', raw, { ...d, token: 1 });
+  c.str('host', raw.host);
+  c.int('port', raw.port, 0, 65535);
+  c.str('dbFile', raw.dbFile);
+  if (raw.token !== undefined) {
+    if (typeof raw.token !== 'string' || raw.token.length < 16) c.problems.push('token: must be a string of at least 16 characters');
+    else if (!/^[\x21-\x7e]+$/.test(raw.token)) c.problems.push('token: must be printable ASCII without spaces');
+  }
+  c.strList('allowedOrigins', raw.allowedOrigins);
+  c.strList('allowedHosts', raw.allowedHosts);
+  c.int('maxMessageBytes', raw.maxMessageBytes, 1024, 64 * 1024 * 1024);
+  c.int('maxBufferedBytes', raw.maxBufferedBytes, 64 * 1024);
+  c.int('pingIntervalMs', raw.pingIntervalMs, 100);
+  c.int('tailPollMs', raw.tailPollMs, 10);
+  if (!LOG_LEVELS.includes(raw.logLevel as LogLevel)) c.problems.push(`logLevel: must be one of ${LOG_LEVELS.join(', ')}`);
+  for (const [section, spec] of [['queue', d.queue], ['approvals', d.approvals], ['sandbox', d.sandbox]] as const) {
+    const s = raw[section];
+    if (!isObj(s)) {
+      c.problems.push(`${section}: must be an object`);
+      continue;
+    }
+    c.known(`${section}.`, s, spec);
+    for (const [k, def] of Object.entries(spec)) {
+      if (typeof def === 'number') c.int(`${section}.${k}`, s[k], k === 'timeoutMs' || k === 'warmPool' ? 0 : 1);
+      else c.str(`${section}.${k}`, s[k]);
+    }
+  }
+  if (c.problems.length) throw new PushPalsError('invalid_message', `invalid configuration:\n  - ${c.problems.join('\n  - ')}`, { problems: c.problems });
+  return raw as unknown as Config; // every field checked above
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  overrides?: ConfigOverrides;
+}
+
+/** Builds the validated configuration. Throws a PushPalsError listing every problem. */
+export function loadConfig(opts: LoadConfigOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const dataDir = resolve(opts.overrides?.dataDir ?? defaultDataDir(env));
+  const file = readConfigFile(join(dataDir, 'config.json'));
+  if ('dataDir' in file) throw new PushPalsError('invalid_message', 'config.json cannot move the data dir (set PUSHPALS_HOME instead)');
+  const base = defaults(dataDir) as unknown as Record<string, unknown>;
+  const merged = merge(merge(merge(base, file), fromEnv(env)), (opts.overrides ?? {}) as Record<string, unknown>);
+  if (!('dbFile' in file) && !env.PUSHPALS_DB && !opts.overrides?.dbFile) merged.dbFile = join(dataDir, 'pushpals.db');
+  merged.dataDir = dataDir;
+  return validate(merged, dataDir);
+}
+
+/** The config as it may be printed: secrets replaced. */
+export function redactConfig(c: Config): Record<string, unknown> {
+  return { ...c, token: c.token ? '<redacted>' : '<from data dir>' };
+}
+
+export const isLoopbackHost = (host: string): boolean => ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host) || host.startsWith('127.');

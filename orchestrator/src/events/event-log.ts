@@ -1,0 +1,265 @@
+/**
+ * The event log: every event is validated, stored (getting its `seq`), and only then broadcast.
+ *
+ * Ordering guarantee for listeners: events are delivered in strictly increasing `seq` with no gap.
+ * SQLite serialises writers, so when a row with seq S is committed every row below S is committed
+ * too; if a listener would see S after S-k, the missing rows (written by another process, or inside
+ * a transaction whose broadcast was deferred) are read back from the DB and delivered first.
+ */
+import {
+  PROTOCOL_VERSION,
+  newId,
+  validateServerMessage,
+  type EventMessage,
+  type EventPayload,
+  type EventType,
+} from '@pushpals/protocol';
+import type Database from 'better-sqlite3';
+import { PushPalsError } from '../errors';
+import type { Db } from '../store/db';
+import type { Clock } from '../util/clock';
+
+/** Session id used for events that belong to no client session (jobs without a task, system logs). */
+export const SYSTEM_SESSION = 'orchestrator';
+
+/** What a producer supplies; the log fills in id, ts, protocolVersion and seq. */
+export type EventInput<K extends EventType = EventType> = {
+  [T in K]: {
+    type: T;
+    payload: EventPayload<T>;
+    sessionId?: string;
+    /** Defaults to payload.taskId when the payload has one. Used for filtering. */
+    taskId?: string;
+    from?: string;
+    to?: string;
+    correlationId?: string;
+    parentId?: string;
+    turnId?: string;
+  };
+}[K];
+
+/** EventInput without the type/payload pairing, for the log's internals. */
+interface LooseEventInput {
+  type: EventType;
+  payload: unknown;
+  sessionId?: string;
+  taskId?: string;
+  from?: string;
+  to?: string;
+  correlationId?: string;
+  parentId?: string;
+  turnId?: string;
+}
+
+/** A stored event as listeners see it: routing columns plus the ready-to-send frame. */
+export interface StoredEvent {
+  seq: number;
+  type: string;
+  sessionId: string;
+  taskId: string | null;
+  /** The full JSON envelope including seq, serialised once for every client. */
+  frame: string;
+}
+
+export interface EventFilter {
+  sessionId?: string;
+  taskId?: string;
+}
+
+export type EventListener = (e: StoredEvent) => void;
+
+interface Row {
+  seq: number;
+  type: string;
+  session_id: string;
+  task_id: string | null;
+  json: string;
+}
+
+const toFrame = (seq: number, json: string): string => `{"seq":${seq},${json.slice(1)}`;
+const rowToStored = (r: Row): StoredEvent => ({ seq: r.seq, type: r.type, sessionId: r.session_id, taskId: r.task_id, frame: toFrame(r.seq, r.json) });
+
+export function matchesFilter(e: { sessionId: string; taskId: string | null }, f: EventFilter | undefined): boolean {
+  if (!f) return true;
+  if (f.sessionId !== undefined && e.sessionId !== f.sessionId) return false;
+  if (f.taskId !== undefined && e.taskId !== f.taskId) return false;
+  return true;
+}
+
+export interface EventLogOptions {
+  /** Validate every event against the protocol before storing (catches producer bugs early). */
+  validate?: boolean;
+}
+
+export class EventLog {
+  private readonly listeners = new Set<EventListener>();
+  private lastBroadcast: number;
+  private pumpScheduled = false;
+  private readonly insert: Database.Statement;
+  private readonly selectAfter: Database.Statement;
+  private readonly selectAfterSession: Database.Statement;
+  private readonly selectAfterTask: Database.Statement;
+  private readonly selectAfterBoth: Database.Statement;
+  private readonly selectHead: Database.Statement;
+  private readonly validate: boolean;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    opts: EventLogOptions = {},
+  ) {
+    this.validate = opts.validate ?? true;
+    this.insert = db.prepare('INSERT INTO events (id, type, session_id, task_id, ts, json) VALUES (?, ?, ?, ?, ?, ?)');
+    const cols = 'SELECT seq, type, session_id, task_id, json FROM events';
+    this.selectAfter = db.prepare(`${cols} WHERE seq > ? ORDER BY seq LIMIT ?`);
+    this.selectAfterSession = db.prepare(`${cols} WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`);
+    this.selectAfterTask = db.prepare(`${cols} WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?`);
+    this.selectAfterBoth = db.prepare(`${cols} WHERE session_id = ? AND task_id = ? AND seq > ? ORDER BY seq LIMIT ?`);
+    this.selectHead = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck();
+    // Start broadcasting after what is already stored: those are served by replay.
+    this.lastBroadcast = this.head();
+  }
+
+  /** The highest stored seq (0 when empty). */
+  head(): number {
+    return this.selectHead.get() as number;
+  }
+
+  /** Highest seq handed to listeners. */
+  broadcastHead(): number {
+    return this.lastBroadcast;
+  }
+
+  /**
+   * Stores one event and broadcasts it. Inside a transaction the broadcast waits for the commit
+   * (see `pump`); outside, it happens before this returns.
+   */
+  append<K extends EventType>(input: EventInput<K>): EventMessage<K> {
+    const loose = input as LooseEventInput;
+    const { msg, json } = this.build(loose);
+    const taskId = this.taskIdOf(loose);
+    const seq = Number(this.insert.run(msg.id, msg.type, msg.sessionId, taskId, msg.ts, json).lastInsertRowid);
+    const stored: StoredEvent = { seq, type: msg.type, sessionId: msg.sessionId, taskId, frame: toFrame(seq, json) };
+    if (this.db.inTransaction) this.schedulePump();
+    else this.deliver(stored);
+    return { ...msg, seq } as unknown as EventMessage<K>;
+  }
+
+  /** Stores a burst of events in ONE transaction (one commit), then broadcasts them in order. */
+  appendMany(inputs: readonly EventInput[]): EventMessage[] {
+    const built = (inputs as readonly LooseEventInput[]).map((i) => ({ ...this.build(i), taskId: this.taskIdOf(i) }));
+    const stored: StoredEvent[] = [];
+    const out: EventMessage[] = [];
+    const run = this.db.transaction(() => {
+      for (const b of built) {
+        const seq = Number(this.insert.run(b.msg.id, b.msg.type, b.msg.sessionId, b.taskId, b.msg.ts, b.json).lastInsertRowid);
+        stored.push({ seq, type: b.msg.type, sessionId: b.msg.sessionId, taskId: b.taskId, frame: toFrame(seq, b.json) });
+        out.push({ ...b.msg, seq } as unknown as EventMessage);
+      }
+    });
+    if (this.db.inTransaction) {
+      run(); // nested: a savepoint; the outer commit triggers the pump
+      this.schedulePump();
+    } else {
+      run.immediate();
+      for (const s of stored) this.deliver(s);
+    }
+    return out;
+  }
+
+  /** Reads stored events after `afterSeq` (replay), oldest first. */
+  readAfter(afterSeq: number, filter: EventFilter | undefined, limit: number): StoredEvent[] {
+    let rows: Row[];
+    if (filter?.sessionId !== undefined && filter.taskId !== undefined) rows = this.selectAfterBoth.all(filter.sessionId, filter.taskId, afterSeq, limit) as Row[];
+    else if (filter?.sessionId !== undefined) rows = this.selectAfterSession.all(filter.sessionId, afterSeq, limit) as Row[];
+    else if (filter?.taskId !== undefined) rows = this.selectAfterTask.all(filter.taskId, afterSeq, limit) as Row[];
+    else rows = this.selectAfter.all(afterSeq, limit) as Row[];
+    return rows.map(rowToStored);
+  }
+
+  /** Subscribes to live events (in seq order, no gaps). Returns the unsubscribe function. */
+  onEvent(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Delivers every committed event not yet broadcast: rows written by other processes on the same
+   * DB file, and events appended inside a transaction (delivered once it committed; rolled-back
+   * rows are simply not there). Called after transactions, on a timer, and on gaps.
+   */
+  pump(): void {
+    if (this.db.inTransaction) {
+      // Someone holds a transaction open across an await: try again on a later turn.
+      setTimeout(() => this.pump(), 1);
+      return;
+    }
+    for (;;) {
+      const rows = this.readAfter(this.lastBroadcast, undefined, 1000);
+      for (const r of rows) this.emit(r);
+      if (rows.length < 1000) return;
+    }
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  private deliver(e: StoredEvent): void {
+    if (e.seq <= this.lastBroadcast) return;
+    if (e.seq > this.lastBroadcast + 1) this.pumpUntil(e.seq);
+    if (e.seq > this.lastBroadcast) this.emit(e);
+  }
+
+  /** Fills a gap below `seq` from the DB. */
+  private pumpUntil(seq: number): void {
+    while (this.lastBroadcast < seq - 1) {
+      const rows = this.readAfter(this.lastBroadcast, undefined, Math.min(1000, seq - 1 - this.lastBroadcast));
+      if (rows.length === 0) return;
+      for (const r of rows) if (r.seq < seq) this.emit(r);
+    }
+  }
+
+  private emit(e: StoredEvent): void {
+    this.lastBroadcast = e.seq;
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // A failing listener must not stop the others; connections handle their own errors.
+      }
+    }
+  }
+
+  private taskIdOf(input: LooseEventInput): string | null {
+    if (input.taskId !== undefined) return input.taskId;
+    const p = input.payload as { taskId?: unknown };
+    return typeof p.taskId === 'string' ? p.taskId : null;
+  }
+
+  private build(input: LooseEventInput): { msg: Omit<EventMessage, 'seq'>; json: string } {
+    const msg: Record<string, unknown> = {
+      protocolVersion: PROTOCOL_VERSION,
+      id: newId('e'),
+      ts: new Date(this.clock.now()).toISOString(),
+      sessionId: input.sessionId ?? SYSTEM_SESSION,
+      type: input.type,
+      from: input.from ?? 'orchestrator',
+    };
+    if (input.to !== undefined) msg.to = input.to;
+    if (input.correlationId !== undefined) msg.correlationId = input.correlationId;
+    if (input.parentId !== undefined) msg.parentId = input.parentId;
+    if (input.turnId !== undefined) msg.turnId = input.turnId;
+    msg.payload = input.payload;
+    if (this.validate) {
+      const r = validateServerMessage({ ...msg, seq: 1 });
+      if (!r.ok) throw new PushPalsError('internal', `refusing to store an invalid ${input.type} event: ${r.error.message}`, { path: r.error.path });
+    }
+    return { msg: msg as unknown as Omit<EventMessage, 'seq'>, json: JSON.stringify(msg) };
+  }
+}

@@ -1,0 +1,20 @@
+/** Public surface of the orchestrator package (for the integrator, tests and benchmarks). */
+export { createApp, type App, type CreateAppOptions } from './app';
+export { loadConfig, redactConfig, defaultDataDir, type Config, type ConfigOverrides } from './config';
+export { serve } from './serve';
+export { createServices, type Services, type ServicesHandle } from './services';
+export { EventLog, SYSTEM_SESSION, type EventInput, type StoredEvent, type EventFilter } from './events/event-log';
+export { JobQueue } from './queue/job-queue';
+export { Worker, type JobHandler, type JobContext } from './queue/worker';
+export type { JobRecord, JobState } from './queue/types';
+export { ApprovalService, type ApprovalRecord, type ApprovalRequest } from './approvals/approvals';
+export { TaskStore, type TaskRecord } from './tasks/task-store';
+export { TASK_QUEUE } from './tasks/task-runner';
+export type { TaskAgent, TaskContext, TaskOutcome } from './agents/types';
+export type { CommandHandler, CommandContext } from './commands/registry';
+export type { ChatResponder, ChatTurn } from './chat/responder';
+export { createLogger, silentLogger, type Logger } from './log';
+export { openDatabase, type Db } from './store/db';
+export { PushPalsError } from './errors';
+export { systemClock, ManualClock, type Clock } from './util/clock';
+export { readServerInfo, writeServerInfo, type ServerInfo } from './server-info';

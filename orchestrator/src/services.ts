@@ -1,0 +1,184 @@
+/**
+ * The services object: everything a command handler, job handler or agent needs, built once per
+ * process and passed explicitly (no globals). This is the plug-in surface for the sandbox, policy,
+ * audit and git modules and for the agents: see orchestrator/README.md ("Plugging in").
+ */
+import { AgentRegistry } from './agents/registry';
+import { noAgent } from './agents/no-agent';
+import type { TaskAgent } from './agents/types';
+import { ApprovalService } from './approvals/approvals';
+import { ChatService } from './chat/responder';
+import { registerBuiltinCommands } from './commands/handlers/index';
+import { CommandRegistry, type CommandHandler } from './commands/registry';
+import type { Config } from './config';
+import { EventLog } from './events/event-log';
+import type { Logger } from './log';
+import { JobQueue } from './queue/job-queue';
+import { Worker, type JobHandler } from './queue/worker';
+import { openDatabase, type Db } from './store/db';
+import { stmt } from './store/statements';
+import { TASK_QUEUE, runTaskJob } from './tasks/task-runner';
+import { TaskStore, type CreateTaskInput, type TaskRecord } from './tasks/task-store';
+import { systemClock, type Clock } from './util/clock';
+import type { CommandType } from '@pushpals/protocol';
+
+export interface SessionStore {
+  /** Creates the session on first sight, refreshes last_seen_at after. */
+  touch(sessionId: string, clientName?: string): void;
+}
+
+export interface Services {
+  readonly config: Config;
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The event log: `events.append({ type, payload, sessionId?, taskId? })` stores, then broadcasts. */
+  readonly events: EventLog;
+  readonly queue: JobQueue;
+  readonly worker: Worker;
+  readonly approvals: ApprovalService;
+  readonly tasks: TaskStore;
+  readonly sessions: SessionStore;
+  readonly agents: AgentRegistry;
+  readonly commands: CommandRegistry;
+  readonly chat: ChatService;
+  /** Runs `fn` in one write transaction (BEGIN IMMEDIATE); its events are broadcast after commit. */
+  tx<T>(fn: () => T): T;
+  /** Registers the handler of a job queue (this process's worker claims that queue's jobs). */
+  registerJobHandler(queue: string, handler: JobHandler): void;
+  /** Adds a task agent (tried in registration order; `first` puts it in front). */
+  registerAgent(agent: TaskAgent, opts?: { first?: boolean }): void;
+  /** Adds or replaces the handler of a protocol command. */
+  registerCommandHandler<K extends CommandType>(type: K, handler: CommandHandler<K>): void;
+  /** Creates a task and enqueues its `task.run` job, atomically. */
+  createTask(input: CreateTaskInput): TaskRecord;
+  /** Cancels a task: its jobs, its pending approvals (denied), its running handler (aborted). */
+  cancelTask(taskId: string, by: string, reason?: string): TaskRecord;
+  /** Connected WebSocket clients (set by the app). */
+  clientCount(): number;
+}
+
+export interface ServicesOptions {
+  clock?: Clock;
+  logger: Logger;
+  /** An already-open DB (tests); default: openDatabase(config.dbFile). */
+  db?: Db;
+  workerId?: string;
+}
+
+export interface ServicesHandle {
+  services: Services;
+  /** Recovers interrupted work, starts the worker and the periodic sweeps. */
+  start(): void;
+  /** Stops the worker (releasing running jobs after `graceMs`), sweeps, and closes the DB. */
+  stop(graceMs?: number): Promise<void>;
+  setClientCounter(fn: () => number): void;
+}
+
+export function createServices(config: Config, opts: ServicesOptions): ServicesHandle {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger;
+  const db = opts.db ?? openDatabase(config.dbFile);
+  const events = new EventLog(db, clock);
+  const queue = new JobQueue({ db, events, clock }, config.queue);
+  const worker = new Worker(queue, { concurrency: config.queue.concurrency, pollMs: config.queue.pollMs, leaseMs: config.queue.leaseMs, ...(opts.workerId ? { workerId: opts.workerId } : {}) }, logger.child('worker'));
+  const approvals = new ApprovalService(db, events, clock, { timeoutMs: config.approvals.timeoutMs });
+  const tasks = new TaskStore(db, events, clock);
+  const agents = new AgentRegistry(noAgent);
+  const commands = new CommandRegistry();
+  registerBuiltinCommands(commands);
+  let clientCount = () => 0;
+
+  const tx = <T>(fn: () => T): T => {
+    if (db.inTransaction) return db.transaction(fn)();
+    const out = db.transaction(fn).immediate();
+    events.pump();
+    return out;
+  };
+
+  const sessions: SessionStore = {
+    touch: (sessionId, clientName) => {
+      const now = clock.now();
+      stmt(db, `INSERT INTO sessions (id, client_name, created_at, last_seen_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at, client_name = COALESCE(excluded.client_name, client_name)`).run(sessionId, clientName ?? null, now, now);
+    },
+  };
+
+  const services: Services = {
+    config,
+    db,
+    clock,
+    logger,
+    events,
+    queue,
+    worker,
+    approvals,
+    tasks,
+    sessions,
+    agents,
+    commands,
+    chat: new ChatService(() => services),
+    tx,
+    registerJobHandler: (q, h) => worker.register(q, h),
+    registerAgent: (a, o) => agents.register(a, o),
+    registerCommandHandler: (t, h) => commands.register(t, h),
+    createTask: (input) =>
+      tx(() => {
+        const task = tasks.create(input);
+        queue.enqueue({ queue: TASK_QUEUE, payload: { taskId: task.id }, taskId: task.id, sessionId: task.sessionId, key: `task.run:${task.id}` });
+        return task;
+      }),
+    cancelTask: (taskId, by, reason) => {
+      const { task, changed } = tx(() => {
+        const r = tasks.cancel(taskId, by, reason);
+        if (r.changed) queue.cancelTask(taskId);
+        return r;
+      });
+      if (changed) {
+        approvals.denyAllForTask(taskId, 'orchestrator', 'task cancelled');
+        for (const job of db.prepare(`SELECT id FROM jobs WHERE task_id = ?`).pluck().all(taskId) as string[]) worker.abort(job, 'cancelled');
+      }
+      return task;
+    },
+    clientCount: () => clientCount(),
+  };
+
+  worker.register(TASK_QUEUE, (job, jctx) => runTaskJob(services, job, jctx));
+
+  const timers: NodeJS.Timeout[] = [];
+  const every = (ms: number, fn: () => void) => {
+    const t = setInterval(() => {
+      try {
+        fn();
+      } catch (e) {
+        logger.error('periodic sweep failed', { error: e });
+      }
+    }, ms);
+    t.unref();
+    timers.push(t);
+  };
+
+  return {
+    services,
+    setClientCounter: (fn) => {
+      clientCount = fn;
+    },
+    start: () => {
+      const dead = queue.recoverDeadLocalWorkers();
+      const expired = queue.recoverExpired();
+      if (dead + expired) logger.info('recovered interrupted jobs', { deadWorker: dead, leaseExpired: expired });
+      approvals.expireDue();
+      every(config.queue.sweepMs, () => queue.recoverExpired());
+      every(config.approvals.sweepMs, () => approvals.expireDue());
+      every(config.tailPollMs, () => events.pump());
+      worker.start();
+    },
+    stop: async (graceMs = 5000) => {
+      for (const t of timers) clearInterval(t);
+      await worker.stop(graceMs);
+      approvals.close();
+      events.pump();
+      if (!opts.db) db.close();
+    },
+  };
+}

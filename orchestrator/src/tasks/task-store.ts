@@ -1,0 +1,227 @@
+/**
+ * Tasks: persisted with their state, and every state change paired with its protocol event in one
+ * transaction (the store and the event log never disagree). Terminal states are final.
+ */
+import { newId, type ErrorInfo, type TaskState, type TaskSummary } from '@pushpals/protocol';
+import { PushPalsError } from '../errors';
+import type { EventLog } from '../events/event-log';
+import type { Db } from '../store/db';
+import { stmt } from '../store/statements';
+import type { Clock } from '../util/clock';
+
+export interface TaskContextInfo {
+  file?: string;
+  selection?: string;
+  language?: string;
+}
+
+export interface TaskRecord {
+  id: string;
+  parentId: string | null;
+  sessionId: string;
+  repoId: string | null;
+  title: string;
+  request: string;
+  context: TaskContextInfo | null;
+  state: TaskState;
+  agentId: string | null;
+  summary: string | null;
+  error: ErrorInfo | null;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+interface Row {
+  id: string;
+  parent_id: string | null;
+  session_id: string;
+  repo_id: string | null;
+  title: string;
+  request: string;
+  context_json: string | null;
+  state: TaskState;
+  agent_id: string | null;
+  summary: string | null;
+  error_json: string | null;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+const toRecord = (r: Row): TaskRecord => ({
+  id: r.id,
+  parentId: r.parent_id,
+  sessionId: r.session_id,
+  repoId: r.repo_id,
+  title: r.title,
+  request: r.request,
+  context: r.context_json ? (JSON.parse(r.context_json) as TaskContextInfo) : null,
+  state: r.state,
+  agentId: r.agent_id,
+  summary: r.summary,
+  error: r.error_json ? (JSON.parse(r.error_json) as ErrorInfo) : null,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+});
+
+export const TERMINAL_STATES: readonly TaskState[] = ['completed', 'failed', 'cancelled'];
+export const isTerminal = (s: TaskState): boolean => TERMINAL_STATES.includes(s);
+
+/** A one-line title from a request: its first line, cut at a word boundary. */
+export function titleOf(request: string, max = 80): string {
+  const line = request.trim().split(/\r?\n/, 1)[0]?.trim() ?? '';
+  if (line.length <= max) return line || 'Untitled task';
+  const cut = line.slice(0, max - 1);
+  const sp = cut.lastIndexOf(' ');
+  return (sp > max / 2 ? cut.slice(0, sp) : cut) + '…';
+}
+
+export interface CreateTaskInput {
+  request: string;
+  sessionId: string;
+  title?: string;
+  parentId?: string;
+  repoId?: string;
+  context?: TaskContextInfo;
+  from?: string;
+  correlationId?: string;
+}
+
+export class TaskStore {
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventLog,
+    private readonly clock: Clock,
+  ) {}
+
+  get(id: string): TaskRecord | undefined {
+    const r = stmt(this.db, 'SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
+    return r ? toRecord(r) : undefined;
+  }
+
+  require(id: string): TaskRecord {
+    const t = this.get(id);
+    if (!t) throw new PushPalsError('not_found', `no task ${id}`);
+    return t;
+  }
+
+  list(): TaskRecord[] {
+    return (stmt(this.db, 'SELECT * FROM tasks ORDER BY created_at, id').all() as Row[]).map(toRecord);
+  }
+
+  children(parentId: string): TaskRecord[] {
+    return (stmt(this.db, 'SELECT * FROM tasks WHERE parent_id = ? ORDER BY created_at, id').all(parentId) as Row[]).map(toRecord);
+  }
+
+  /** Summaries for status_get (all tasks or one), with their pending approval counts. */
+  summaries(taskId?: string): TaskSummary[] {
+    const rows = (taskId === undefined
+      ? stmt(this.db, `SELECT t.*, (SELECT COUNT(*) FROM approvals a WHERE a.task_id = t.id AND a.state = 'pending') AS pending FROM tasks t ORDER BY t.created_at, t.id LIMIT 10000`).all()
+      : stmt(this.db, `SELECT t.*, (SELECT COUNT(*) FROM approvals a WHERE a.task_id = t.id AND a.state = 'pending') AS pending FROM tasks t WHERE t.id = ?`).all(taskId)) as Array<Row & { pending: number }>;
+    return rows.map((r) => ({
+      taskId: r.id,
+      title: r.title.slice(0, 500),
+      state: r.state,
+      ...(r.parent_id ? { parentId: r.parent_id } : {}),
+      ...(r.repo_id ? { repoId: r.repo_id } : {}),
+      createdAt: new Date(r.created_at).toISOString(),
+      updatedAt: new Date(r.updated_at).toISOString(),
+      pendingApprovals: r.pending,
+    }));
+  }
+
+  countByState(): Partial<Record<TaskState, number>> {
+    const out: Partial<Record<TaskState, number>> = {};
+    for (const r of stmt(this.db, 'SELECT state, COUNT(*) AS n FROM tasks GROUP BY state').all() as Array<{ state: TaskState; n: number }>) out[r.state] = r.n;
+    return out;
+  }
+
+  /** Creates a queued task and emits `task_created`. Call inside a transaction to pair it with its job. */
+  create(input: CreateTaskInput): TaskRecord {
+    if (input.parentId !== undefined) this.require(input.parentId);
+    const now = this.clock.now();
+    const title = (input.title ?? titleOf(input.request)).slice(0, 500);
+    const row = stmt(
+      this.db,
+      `INSERT INTO tasks (id, parent_id, session_id, repo_id, title, request, context_json, state, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) RETURNING *`,
+    ).get(newId('t'), input.parentId ?? null, input.sessionId, input.repoId ?? null, title, input.request, input.context ? JSON.stringify(input.context) : null, now, now) as Row;
+    const task = toRecord(row);
+    this.events.append({
+      type: 'task_created',
+      sessionId: task.sessionId,
+      ...(input.correlationId ? { correlationId: input.correlationId } : {}),
+      payload: {
+        taskId: task.id,
+        title: task.title,
+        request: task.request,
+        ...(task.parentId ? { parentId: task.parentId } : {}),
+        ...(task.repoId ? { repoId: task.repoId } : {}),
+        state: task.state,
+      },
+    });
+    return task;
+  }
+
+  /** queued/running → running, with `task_started`. Returns false for a terminal task. */
+  markStarted(id: string, agentId: string): boolean {
+    return this.tx(() => {
+      const now = this.clock.now();
+      const r = stmt(this.db, `UPDATE tasks SET state = 'running', agent_id = ?, started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ? AND state NOT IN ('completed', 'failed', 'cancelled') RETURNING *`).get(agentId, now, now, id) as Row | undefined;
+      if (!r) return false;
+      this.events.append({ type: 'task_started', sessionId: r.session_id, from: agentId, payload: { taskId: id, agentId } });
+      return true;
+    });
+  }
+
+  /** running ↔ awaiting_approval (no event of its own: approval_required/approved/denied tell it). */
+  setWaiting(id: string, waiting: boolean): void {
+    const [from, to] = waiting ? ['running', 'awaiting_approval'] : ['awaiting_approval', 'running'];
+    stmt(this.db, `UPDATE tasks SET state = ?, updated_at = ? WHERE id = ? AND state = ?`).run(to, this.clock.now(), id, from);
+  }
+
+  complete(id: string, summary: string, from = 'orchestrator'): boolean {
+    return this.finish(id, 'completed', from, { summary });
+  }
+
+  fail(id: string, error: ErrorInfo, from = 'orchestrator'): boolean {
+    return this.finish(id, 'failed', from, { error });
+  }
+
+  /** Cancels a live task. Idempotent on a cancelled task; a finished task is a `conflict`. */
+  cancel(id: string, by: string, reason?: string): { task: TaskRecord; changed: boolean } {
+    return this.tx(() => {
+      const cur = this.require(id);
+      if (cur.state === 'cancelled') return { task: cur, changed: false };
+      if (isTerminal(cur.state)) throw new PushPalsError('conflict', `task ${id} already ${cur.state}`, { state: cur.state });
+      this.finish(id, 'cancelled', by, { reason });
+      return { task: this.require(id), changed: true };
+    });
+  }
+
+  private finish(id: string, state: 'completed' | 'failed' | 'cancelled', from: string, extra: { summary?: string; error?: ErrorInfo; reason?: string | undefined }): boolean {
+    return this.tx(() => {
+      const now = this.clock.now();
+      const r = stmt(
+        this.db,
+        `UPDATE tasks SET state = ?, summary = ?, error_json = ?, finished_at = ?, updated_at = ? WHERE id = ? AND state NOT IN ('completed', 'failed', 'cancelled') RETURNING *`,
+      ).get(state, extra.summary ?? null, extra.error ? JSON.stringify(extra.error) : null, now, now, id) as Row | undefined;
+      if (!r) return false;
+      const base = { sessionId: r.session_id, from };
+      if (state === 'completed') this.events.append({ ...base, type: 'task_completed', payload: { taskId: id, summary: extra.summary ?? '' } });
+      else if (state === 'failed') this.events.append({ ...base, type: 'task_failed', payload: { taskId: id, error: extra.error ?? { code: 'internal', message: 'task failed' } } });
+      else this.events.append({ ...base, type: 'task_cancelled', payload: { taskId: id, by: from, ...(extra.reason ? { reason: extra.reason.slice(0, 4096) } : {}) } });
+      return true;
+    });
+  }
+
+  private tx<T>(fn: () => T): T {
+    const run = this.db.transaction(fn);
+    return this.db.inTransaction ? run() : run.immediate();
+  }
+}
