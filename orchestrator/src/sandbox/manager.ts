@@ -216,6 +216,10 @@ export class SandboxManager {
       await this.removeContainer(container.id);
       throw explainDockerError(e, this.image);
     }
+    if (this.closed) {
+      await this.removeContainer(container.id);
+      throw new PushPalsError('sandbox_unavailable', 'the sandbox manager was closed');
+    }
     return new Sandbox({
       docker: this.docker,
       container,

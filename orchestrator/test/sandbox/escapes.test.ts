@@ -131,7 +131,7 @@ describe('sandbox: hardening and escapes (real Docker)', function () {
 
   it("cannot see the orchestrator's data dir or token", async () => {
     const r = await sb.exec(
-      `test -e ${dataDir} && echo DATADIR-VISIBLE; grep -rlsF ${token} / --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev 2>/dev/null; echo scanned`,
+      `test -e ${dataDir} && echo DATADIR-VISIBLE; ls -a /var/run/docker.sock /run/docker.sock 2>/dev/null && echo DOCKER-SOCKET; grep -rlsF ${token} / --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev 2>/dev/null; echo scanned`,
       { timeoutMs: 60_000 },
     );
     assert.equal(r.stdout.trim(), 'scanned', r.stdout);
