@@ -244,3 +244,38 @@ describe('sandbox: hardening and escapes (real Docker)', function () {
     assert.ok(!existsSync(join(dataDir, 'marker')));
   });
 });
+
+describe('sandbox: memory limit (real Docker)', function () {
+  this.timeout(120_000);
+  let m: SandboxManager;
+  before(async () => {
+    await requireDocker();
+    m = newManager({ limits: { memoryBytes: 256 * 1024 ** 2, tmpfsBytes: 64 * 1024 ** 2 } });
+    await m.init();
+  });
+  after(async () => {
+    await m?.close();
+    await reapByLabel();
+    cleanupTempDirs();
+  });
+
+  it('a memory hog is OOM-killed, not the runner (commands run with a higher oom_score_adj)', async () => {
+    const sb = await m.acquire({ taskId: 'oom', workspaceHostPath: makeWorkspace() });
+    const adj = await sb.exec('sleep 0.05; cat /proc/$$/oom_score_adj');
+    assert.equal(adj.stdout.trim(), '800');
+    const r = await sb.exec(`node -e 'const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1))'`, { timeoutMs: 60_000 });
+    assert.equal(r.exitCode, 137, `${r.exitCode} ${r.stderr.slice(0, 200)}`);
+    assert.equal(r.timedOut, false);
+    assert.equal((await sb.exec('echo still-here')).stdout, 'still-here\n');
+    assert.equal(sb.runnerStartCount, 1, 'the runner survived');
+    const info = await sb.container.inspect();
+    assert.equal(info.State.Running, true);
+  });
+
+  it('filling /tmp stops at the tmpfs size', async () => {
+    const sb = await m.acquire({ taskId: 'tmpfs', workspaceHostPath: makeWorkspace() });
+    const r = await sb.exec('head -c 200000000 /dev/zero > /tmp/big; echo "rc=$?"; du -sm /tmp/big | cut -f1', { timeoutMs: 30_000 });
+    assert.match(r.stdout, /rc=1\n6[0-4]\n/, r.stdout + r.stderr);
+    assert.match(r.stderr, /No space left/);
+  });
+});
