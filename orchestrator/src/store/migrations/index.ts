@@ -1,4 +1,5 @@
 import { migration001 } from './001_core';
+import { migration002 } from './002_audit';
 import type { Migration } from './types';
 
 /**
@@ -8,4 +9,5 @@ import type { Migration } from './types';
  */
 export const migrations: Migration[] = [
   migration001,
+  migration002,
 ];

@@ -1,0 +1,71 @@
+/**
+ * Secret redaction and output truncation for the audit trail (and anything else that stores or
+ * shows command output).
+ */
+
+export const REDACTED = '[REDACTED]';
+
+/** Patterns for well-known credential formats. Each replaces the secret, keeping any named prefix ($1). */
+const PATTERNS: Array<[RegExp, string]> = [
+  // PEM private keys (RSA, EC, OPENSSH, ENCRYPTED, plain PKCS#8)
+  [/-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g, `-----BEGIN $1PRIVATE KEY-----${REDACTED}-----END $1PRIVATE KEY-----`],
+  // Authorization headers (Bearer/Basic/token/…), and bare "Bearer <token>"
+  [/(\bAuthorization\s*[:=]\s*(?:Bearer|Basic|Token|Digest|Bot)?\s*)[^\s"',;]+/gi, `$1${REDACTED}`],
+  [/(\bBearer\s+)[A-Za-z0-9._~+/-]{8,}=*/g, `$1${REDACTED}`],
+  // GitHub tokens
+  [/\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}\b/g, REDACTED],
+  [/\bgithub_pat_[A-Za-z0-9_]{20,}\b/g, REDACTED],
+  // OpenAI / Anthropic style keys (sk-..., sk-proj-..., sk-ant-...)
+  [/\bsk-[A-Za-z0-9_-]{16,}/g, REDACTED],
+  // AWS access key ids and secret keys in assignments
+  [/\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b/g, REDACTED],
+  [/(\baws_secret_access_key\s*[=:]\s*["']?)[A-Za-z0-9/+=]{20,}/gi, `$1${REDACTED}`],
+  // Slack, Google, npm, GitLab tokens
+  [/\bxox[abposr]-[A-Za-z0-9-]{10,}/g, REDACTED],
+  [/\bAIza[0-9A-Za-z_-]{35}\b/g, REDACTED],
+  [/\bnpm_[A-Za-z0-9]{36}\b/g, REDACTED],
+  [/\bglpat-[A-Za-z0-9_-]{20,}\b/g, REDACTED],
+  // JSON Web Tokens
+  [/\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, REDACTED],
+  // Credentials in URLs: scheme://user:password@host
+  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, `$1${REDACTED}@`],
+  // key=value / key: value for secret-looking keys (password=…, "token": "…", API_KEY=…)
+  [/(\b[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret)["']?\s*[=:]\s*)("[^"\n]*"|'[^'\n]*'|[^\s&;,"'}]+)/gi, `$1${REDACTED}`],
+];
+
+/** Every pattern above needs one of these substrings: a fast pre-filter. Keep in sync with PATTERNS. */
+const TRIGGER = /PRIVATE KEY|authorization|bearer|gh[pousr]_|github_pat_|sk-|A[KSGIRNP][A-Z]{2}[A-Z0-9]{16}|aws_secret|xox[abposr]-|AIza|npm_|glpat-|eyJ|:\/\/[^\s:/@]+:[^\s@/]+@|passw|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key/i;
+
+/**
+ * Replaces known secret values (exact matches, e.g. the orchestrator's own token or LLM key) and
+ * well-known credential formats with [REDACTED]. Values shorter than 6 characters are ignored as
+ * known secrets (they would redact ordinary words).
+ */
+export function redactSecrets(text: string, knownSecrets: Iterable<string> = []): string {
+  let out = text;
+  const known = [...knownSecrets].filter((s) => s.length >= 6).sort((a, b) => b.length - a.length);
+  for (const s of known) if (out.includes(s)) out = out.split(s).join(REDACTED);
+  // One cheap scan first: most command output contains none of the patterns' anchors.
+  if (!TRIGGER.test(out)) return out;
+  for (const [re, repl] of PATTERNS) out = out.replace(re, repl);
+  return out;
+}
+
+/** Moves a byte offset back to the start of a UTF-8 character. */
+function charStart(buf: Buffer, i: number): number {
+  while (i > 0 && i < buf.length && ((buf[i] as number) & 0xc0) === 0x80) i--;
+  return i;
+}
+
+/**
+ * Caps `text` at about `maxBytes` UTF-8 bytes, keeping the head (3/4) and the tail (1/4) — the end of
+ * a command's output is usually where its error is — with a marker naming how much was cut.
+ */
+export function truncateOutput(text: string, maxBytes: number): string {
+  const buf = Buffer.from(text, 'utf8');
+  if (buf.length <= maxBytes) return text;
+  const headLen = charStart(buf, Math.floor(maxBytes * 0.75));
+  const tailStart = charStart(buf, buf.length - Math.floor(maxBytes * 0.25));
+  const cut = tailStart - headLen;
+  return `${buf.subarray(0, headLen).toString('utf8')}\n…[pushpals: truncated ${cut} bytes]…\n${buf.subarray(tailStart).toString('utf8')}`;
+}
