@@ -21,8 +21,11 @@ export function isWithin(inner: string, outer: string): boolean {
 
 /**
  * Checks a host directory before it is bind-mounted at /workspace: it must be an absolute, existing
- * directory that is neither `/` nor a forbidden path nor an ancestor of one (mounting `~` would
- * expose `~/.pushpals`). Returns the canonical path actually mounted.
+ * directory that is neither `/`, nor a forbidden path, nor inside one, nor an ancestor of one
+ * (mounting `~` would expose `~/.pushpals/token`). List the specific secrets (token, DB, config, the
+ * orchestrator's own clones): the data dir is then protected as their ancestor while task
+ * working copies inside it (e.g. `<data>/workspaces/<task>`) stay mountable. Returns the canonical
+ * path actually mounted.
  */
 export function assertMountable(workspaceHostPath: string, forbiddenHostPaths: readonly string[]): string {
   if (!isAbsolute(workspaceHostPath)) {
@@ -42,6 +45,9 @@ export function assertMountable(workspaceHostPath: string, forbiddenHostPaths: r
     const fr = resolve(f);
     if (isWithin(fc, ws) || isWithin(fr, ws)) {
       throw new PushPalsError('forbidden', `refusing to mount ${ws} into a sandbox: it is or contains ${fc}, which must never be visible to an agent`);
+    }
+    if (isWithin(ws, fc) || isWithin(ws, fr)) {
+      throw new PushPalsError('forbidden', `refusing to mount ${ws} into a sandbox: it lies inside ${fc}, which must never be visible to an agent`);
     }
   }
   return ws;

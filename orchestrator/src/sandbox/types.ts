@@ -53,8 +53,9 @@ export interface SandboxManagerOptions {
    */
   instanceId?: string;
   /**
-   * Host paths that must never be visible in a sandbox (the data dir, the DB, the token file, the
-   * registered repos' own clones...). A workspace equal to one of them, or containing one, is refused.
+   * Host paths that must never be visible in a sandbox (the token file, the DB, the config, the
+   * orchestrator's own clones of registered repos...). A workspace equal to one of them, inside one,
+   * or containing one (e.g. the data dir, `~`, `/`) is refused.
    */
   forbiddenHostPaths?: string[];
   /**

@@ -23,7 +23,8 @@ describe('sandbox: hardening and escapes (real Docker)', function () {
     writeFileSync(join(dataDir, 'token'), token, { mode: 0o600 });
     writeFileSync(join(dataDir, 'pushpals.db'), `db ${token}`);
     ws = makeWorkspace({ git: true });
-    m = newManager({ forbiddenHostPaths: [dataDir], limits: { pidsLimit: 128 } });
+    mkdirSync(join(dataDir, 'repos', 'r1'), { recursive: true });
+    m = newManager({ forbiddenHostPaths: [join(dataDir, 'token'), join(dataDir, 'pushpals.db'), join(dataDir, 'repos')], limits: { pidsLimit: 128 } });
     await m.init();
     sb = await m.acquire({ taskId: 'escape-task', workspaceHostPath: ws });
   });
@@ -140,10 +141,13 @@ describe('sandbox: hardening and escapes (real Docker)', function () {
     assert.doesNotMatch(env.stdout, /PUSHPALS_RUNNER_SOURCE=/, 'the runner source is not leaked to commands');
   });
 
-  it('refuses to mount the data dir, an ancestor of it, or a symlink to it', async () => {
+  it('refuses to mount the data dir, an ancestor of it, a symlink to it, or a path inside a forbidden one', async () => {
     const link = join(makeTempDir('pp-link-'), 'ws');
     symlinkSync(dataDir, link);
-    for (const p of [dataDir, dirname(dataDir), link, '/', join(dataDir, '..', dataDir.split('/').pop() as string)]) {
+    const repoLink = join(makeTempDir('pp-link-'), 'repo');
+    symlinkSync(join(dataDir, 'repos', 'r1'), repoLink);
+    const forbidden = [dataDir, dirname(dataDir), link, '/', join(dataDir, '..', dataDir.split('/').pop() as string), join(dataDir, 'repos'), join(dataDir, 'repos', 'r1'), repoLink];
+    for (const p of forbidden) {
       await assert.rejects(m.acquire({ taskId: 'bad', workspaceHostPath: p }), (e: unknown) => e instanceof PushPalsError && e.code === 'forbidden', p);
     }
     await assert.rejects(m.acquire({ taskId: 'bad', workspaceHostPath: 'relative/path' }), /absolute/);

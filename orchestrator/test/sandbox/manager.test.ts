@@ -136,6 +136,17 @@ describe('sandbox: manager, pool, reaping, errors (real Docker)', function () {
     await assert.rejects(buildWorkerImage({ docker: new Docker({ socketPath: '/nonexistent/docker.sock' }) }), isSandboxUnavailable(/not reachable/));
     assert.ok(Date.now() - t0 < 5000);
     await m.close();
+    // DOCKER_HOST is honoured (dockerode defaults)
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = 'unix:///nonexistent/other-docker.sock';
+    try {
+      const viaEnv = new SandboxManager({ instanceId: TEST_INSTANCE });
+      await assert.rejects(viaEnv.init(), isSandboxUnavailable(/other-docker\.sock/));
+      await viaEnv.close();
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+    }
   });
 
   it('a missing image gives an actionable sandbox_unavailable error and never pulls', async () => {
