@@ -11,19 +11,18 @@ import { useFastLengthKeywords } from './fast-length.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv').default;
-const addFormats = require('ajv-formats').default;
 const standaloneCode = require('ajv/dist/standalone').default;
 const { ALL_SCHEMAS } = require(join(here, '../dist/src/messages.js'));
+const { protocolFormats } = require(join(here, '../dist/src/formats.js'));
 
 const { _ } = require('ajv/dist/compile/codegen');
-// `formats` is given as code from THIS ajv copy: ajv-formats' own default is built with its nested
-// ajv's codegen and would be serialized as a plain object (a broken validator).
-
+// The generated code takes its formats from dist/src/formats.js (date-time with a fast path for the
+// canonical form; uri from ajv-formats), by a require relative to dist/src/generated/.
 const ajv = new Ajv({
-  code: { source: true, optimize: true, formats: _`require("ajv-formats/dist/formats").fullFormats` },
+  code: { source: true, optimize: true, formats: _`require("../formats.js").protocolFormats` },
   strict: true, allErrors: false, allowUnionTypes: true, discriminator: true,
 });
-addFormats(ajv, ['date-time', 'uri']);
+for (const [name, format] of Object.entries(protocolFormats)) ajv.addFormat(name, format);
 useFastLengthKeywords(ajv); // same semantics, ~3x faster on long strings: see fast-length.mjs
 const mapping = {};
 for (const [type, schema] of Object.entries(ALL_SCHEMAS)) {
