@@ -95,7 +95,9 @@ describe('sandbox: manager, pool, reaping, errors (real Docker)', function () {
       const r = await sb.exec('cat /workspace/hello.txt; echo made-inside > /workspace/inside.txt');
       const firstExecMs = performance.now() - t1;
       assert.equal(r.stdout, 'prepared on the host\n');
-      assert.ok(firstExecMs < 100, `first exec on a warm sandbox took ${firstExecMs.toFixed(1)} ms`);
+      // the runner was already up (started while the slot was prepared): no start on first exec
+      assert.equal(sb.runnerStartCount, 1);
+      assert.ok(firstExecMs < 1000, `first exec on a warm sandbox took ${firstExecMs.toFixed(1)} ms`);
       assert.equal(readFileSync(join(root, 'task-42', 'inside.txt'), 'utf8'), 'made-inside\n');
       await m.waitForPool(60_000);
       assert.equal(m.poolStats().ready, 2);
