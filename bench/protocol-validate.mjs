@@ -6,12 +6,14 @@
 //   - the standalone validator alone,
 //   - validateServerMessage (what a client calls: type dispatch + version check + validator),
 //   - JSON.parse + validate per frame (the real per-message cost), and JSON.parse alone,
-//   - a fresh run-time (non-standalone) Ajv compile of the same schema, for comparison.
+//   - a fresh run-time (non-standalone) Ajv compile of the same schema, stock and with the two
+//     optimisations of the generator (scripts/fast-length.mjs, src/formats.ts), for comparison.
 // Build first: npx tsc -b protocol && node protocol/scripts/gen-validators.mjs
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import { useFastLengthKeywords } from '../protocol/scripts/fast-length.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'protocol', 'package.json'));
@@ -86,22 +88,28 @@ function measureAll(cases) {
   }));
 }
 
-function freshValidator(schema) {
+/** A run-time (non-standalone) Ajv compile of `schema`: as shipped by Ajv, or with our two optimisations. */
+function freshValidator(schema, optimised) {
   const ajv = new Ajv({ strict: true, allErrors: false, allowUnionTypes: true, discriminator: true });
-  addFormats(ajv, ['date-time', 'uri']);
+  if (optimised) {
+    for (const [name, format] of Object.entries(require('./dist/src/formats.js').protocolFormats)) ajv.addFormat(name, format);
+    useFastLengthKeywords(ajv);
+  } else addFormats(ajv, ['date-time', 'uri']);
   return ajv.compile(schema);
 }
 
 const v = standalone.tool_result;
 if (!v(event)) throw new Error(`the bench event is invalid: ${JSON.stringify(v.errors)}`);
-const fresh = freshValidator(P.ALL_SCHEMAS.tool_result);
+const fresh = freshValidator(P.ALL_SCHEMAS.tool_result, false);
+const freshOptimised = freshValidator(P.ALL_SCHEMAS.tool_result, true);
 
 const results = measureAll({
   'standalone validator': () => v(event),
   'validateServerMessage (dispatch + version + validator)': () => P.validateServerMessage(event).ok,
   'JSON.parse + validateServerMessage (per frame)': () => P.parseFrame(frame, P.validateServerMessage).ok,
   'JSON.parse alone': () => JSON.parse(frame) !== null,
-  'fresh run-time Ajv compile (non-standalone)': () => fresh(event),
+  'fresh run-time Ajv compile (non-standalone, stock keywords/formats)': () => fresh(event),
+  'fresh run-time Ajv compile with our length keywords + date-time': () => freshOptimised(event),
 });
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US').padStart(11);
@@ -111,7 +119,8 @@ for (const [name, r] of Object.entries(results)) console.log(`${fmt(r.median)} /
 const s = results['standalone validator'].median;
 const framed = results['JSON.parse + validateServerMessage (per frame)'].median;
 console.log('\nratios:');
-console.log(`  standalone / fresh Ajv compile:          ${(s / results['fresh run-time Ajv compile (non-standalone)'].median).toFixed(2)}x`);
+console.log(`  standalone / fresh stock Ajv compile:    ${(s / results['fresh run-time Ajv compile (non-standalone, stock keywords/formats)'].median).toFixed(2)}x`);
+console.log(`  standalone / fresh optimised compile:    ${(s / results['fresh run-time Ajv compile with our length keywords + date-time'].median).toFixed(2)}x (standalone itself)`);
 console.log(`  validateServerMessage / standalone:      ${(results['validateServerMessage (dispatch + version + validator)'].median / s).toFixed(2)}x`);
 console.log(`  validation share of a parsed frame:      ${((1 / s) / (1 / framed) * 100).toFixed(0)}% (the rest is JSON.parse)`);
 console.log(`  per validation: ${(1e9 / s).toFixed(0)} ns; per frame (parse + validate): ${(1e9 / framed).toFixed(0)} ns`);
