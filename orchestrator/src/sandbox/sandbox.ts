@@ -8,6 +8,8 @@ import type { ExecOptions, ExecResult, OutputStream } from './types';
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
 export const DEFAULT_MAX_OUTPUT_BYTES = 1 << 20;
+/** Longest allowed command timeout (24 h). */
+export const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
 /** Environment of every sandbox process (the root fs is read-only: HOME must be the tmpfs). */
 export const SANDBOX_ENV = ['HOME=/tmp', 'TMPDIR=/tmp', 'LANG=C.UTF-8', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'];
 
@@ -133,7 +135,7 @@ export class Sandbox {
   }
 
   private normalize(opts: ExecOptions): ExecOptions & { timeoutMs: number; maxOutputBytes: number; cwd: string } {
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs = Math.min(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS); // timers overflow past 2^31 ms
     const maxOutputBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) throw new PushPalsError('invalid_message', 'timeoutMs must be a positive number');
     if (!(maxOutputBytes >= 0) || !Number.isFinite(maxOutputBytes)) throw new PushPalsError('invalid_message', 'maxOutputBytes must be >= 0');

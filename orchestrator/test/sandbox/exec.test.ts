@@ -132,6 +132,8 @@ describe('sandbox: exec through the runner (real Docker)', function () {
 
   it('rejects bad options and use after release', async () => {
     await assert.rejects(sb.exec('true', { timeoutMs: 0 }), /timeoutMs/);
+    // a huge timeout is clamped (a timer past 2^31 ms would fire at once)
+    assert.equal((await sb.exec('sleep 0.1; echo ok', { timeoutMs: 1e12 })).stdout, 'ok\n');
     const other = await m.acquire({ taskId: 'released', workspaceHostPath: makeWorkspace() });
     await other.release();
     await other.release(); // idempotent
