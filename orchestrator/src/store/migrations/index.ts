@@ -1,5 +1,6 @@
 import { migration001 } from './001_core';
 import { migration002 } from './002_audit';
+import { migration003 } from './003_repos';
 import type { Migration } from './types';
 
 /**
@@ -10,4 +11,5 @@ import type { Migration } from './types';
 export const migrations: Migration[] = [
   migration001,
   migration002,
+  migration003,
 ];

@@ -1,0 +1,328 @@
+/**
+ * Repositories and per-task workspaces, done on the host WITHOUT running anything a repository
+ * controls: all git work here is isomorphic-git (pure JS: it runs no hooks, no core.fsmonitor, no
+ * filter/diff drivers, no pager, no ssh) plus plain file copies of git objects. The source's config,
+ * hooks, info/ and alternates are never copied. See README.md.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import { PushPalsError } from '../errors';
+import type { Db } from '../store/db';
+import { isoAt, systemClock, type Clock } from '../util/clock';
+
+export interface Repo {
+  id: string;
+  name: string;
+  /** As given to add(): an absolute local path or a URL. */
+  source: string;
+  /** The orchestrator's own bare clone: `<dataDir>/repos/<id>`. */
+  mirrorPath: string;
+  defaultBranch: string;
+  addedAt: string;
+}
+
+export interface Workspace {
+  /** `<dataDir>/workspaces/<taskId>`: a fresh working copy (checkout + its own .git). */
+  path: string;
+  /** `pushpals/<taskId>`, checked out, at the repo's default branch head. */
+  branch: string;
+  /** The commit the branch starts from. */
+  baseCommit: string;
+}
+
+export interface RepoRegistryOptions {
+  clock?: Clock;
+  /** Timeout for cloning a URL (ms). Default 120 s. */
+  cloneTimeoutMs?: number;
+}
+
+interface RepoRow {
+  id: string;
+  name: string;
+  source: string;
+  mirror_path: string;
+  default_branch: string;
+  added_at: string;
+}
+
+const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+const toRepo = (r: RepoRow): Repo => ({ id: r.id, name: r.name, source: r.source, mirrorPath: r.mirror_path, defaultBranch: r.default_branch, addedAt: r.added_at });
+
+const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^[^/\s]+@[^/\s]+:/.test(s);
+
+/** Copies regular files and directories only: symlinks and special files are skipped, never followed. */
+function copyTree(src: string, dst: string, skip: (rel: string) => boolean, rel = ''): void {
+  fs.mkdirSync(dst, { recursive: true });
+  for (const ent of fs.readdirSync(src, { withFileTypes: true })) {
+    const r = rel ? `${rel}/${ent.name}` : ent.name;
+    if (skip(r)) continue;
+    const s = path.join(src, ent.name);
+    const d = path.join(dst, ent.name);
+    if (ent.isDirectory()) copyTree(s, d, skip, r);
+    else if (ent.isFile()) fs.copyFileSync(s, d);
+  }
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+function realpathOrSelf(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+export class RepoRegistry {
+  private readonly clock: Clock;
+  private readonly cloneTimeoutMs: number;
+  readonly dataDir: string;
+
+  /**
+   * @param db      the store (migration 003_repos applied)
+   * @param dataDir the orchestrator's data dir; repos go to `<dataDir>/repos`, workspaces to `<dataDir>/workspaces`
+   */
+  constructor(
+    private readonly db: Db,
+    dataDir: string,
+    opts: RepoRegistryOptions = {},
+  ) {
+    this.dataDir = realpathOrSelf(dataDir);
+    this.clock = opts.clock ?? systemClock;
+    this.cloneTimeoutMs = opts.cloneTimeoutMs ?? 120_000;
+  }
+
+  list(): Repo[] {
+    return (this.db.prepare('SELECT * FROM repos ORDER BY added_at, id').all() as RepoRow[]).map(toRepo);
+  }
+
+  get(id: string): Repo | undefined {
+    const r = this.db.prepare('SELECT * FROM repos WHERE id = ?').get(id) as RepoRow | undefined;
+    return r && toRepo(r);
+  }
+
+  /**
+   * Registers a repository from a local path (a work tree or a bare repo) or an http(s) URL and
+   * keeps the orchestrator's own bare clone under `<dataDir>/repos/<id>`. Throws PushPalsError:
+   * `not_found` (missing path, unreachable URL), `invalid_message` (not a git repository,
+   * unsupported URL scheme, empty repository), `conflict` (already registered: details.repoId).
+   */
+  async add(source: string, name?: string): Promise<Repo> {
+    const url = isUrl(source);
+    const normalized = url ? source.trim() : realpathOrSelf(source);
+    const existing = this.db.prepare('SELECT id FROM repos WHERE source = ?').get(normalized) as { id: string } | undefined;
+    if (existing) throw new PushPalsError('conflict', `repository already registered as ${existing.id}`, { repoId: existing.id });
+    const id = `repo-${randomBytes(5).toString('hex')}`;
+    const mirror = path.join(this.dataDir, 'repos', id);
+    fs.mkdirSync(path.dirname(mirror), { recursive: true, mode: 0o700 });
+    try {
+      const from = url ? undefined : this.copyLocal(normalized, mirror);
+      if (url) await this.cloneUrl(normalized, mirror);
+      const defaultBranch = await this.copyRefs(mirror, from);
+      const repo: Repo = {
+        id,
+        name: name ?? (path.basename(normalized.replace(/\/+$/, '')).replace(/\.git$/, '') || id),
+        source: normalized,
+        mirrorPath: mirror,
+        defaultBranch,
+        addedAt: isoAt(this.clock.now()),
+      };
+      this.db
+        .prepare('INSERT INTO repos (id, name, source, mirror_path, default_branch, added_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(repo.id, repo.name, repo.source, repo.mirrorPath, repo.defaultBranch, repo.addedAt);
+      return repo;
+    } catch (err) {
+      fs.rmSync(mirror, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Removes a repo's registration and its mirror (not its workspaces). */
+  remove(id: string): void {
+    const repo = this.get(id);
+    if (!repo) throw new PushPalsError('not_found', `unknown repository ${id}`);
+    this.db.prepare('DELETE FROM repos WHERE id = ?').run(id);
+    fs.rmSync(repo.mirrorPath, { recursive: true, force: true });
+  }
+
+  private async cloneUrl(url: string, mirror: string): Promise<void> {
+    if (!/^https?:\/\//i.test(url)) {
+      throw new PushPalsError('invalid_message', `unsupported repository URL "${url}": the host clones over http(s) only (ssh would run core.sshCommand/ssh on the host); use an https URL or a local path`);
+    }
+    const scratch = fs.mkdtempSync(path.join(this.dataDir, 'repos', '.clone-'));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        git.clone({ fs, http, dir: scratch, gitdir: mirror, url, noCheckout: true, singleBranch: false, noTags: false }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new PushPalsError('timeout', `cloning ${url} took longer than ${this.cloneTimeoutMs} ms`)), this.cloneTimeoutMs);
+        }),
+      ]);
+    } catch (err) {
+      if (err instanceof PushPalsError) throw err;
+      const e = err as { code?: string; message?: string };
+      const msg = e.message ?? String(err);
+      if (e.code === 'HttpError' && /401|403/.test(msg)) throw new PushPalsError('forbidden', `cannot clone ${url}: authentication required (${msg})`);
+      throw new PushPalsError('not_found', `cannot clone ${url}: the remote is unreachable or not a git repository (${msg})`, { cause: e.code ?? 'error' });
+    } finally {
+      if (timer) clearTimeout(timer);
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+    // isomorphic-git wrote a config with the remote; make sure nothing else is in it.
+    fs.writeFileSync(path.join(mirror, 'config'), `[core]\n\trepositoryformatversion = 0\n\tbare = true\n[remote "origin"]\n\turl = ${url.replace(/[\n\r"\\]/g, '')}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`);
+  }
+
+  /** Finds the git dir of a local source, reading files as data only. */
+  private gitDirOf(src: string): string {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(src);
+    } catch {
+      throw new PushPalsError('not_found', `repository path ${src} does not exist`);
+    }
+    if (!st.isDirectory()) throw new PushPalsError('invalid_message', `${src} is not a directory`);
+    if (isInside(src, this.dataDir) || isInside(this.dataDir, src)) {
+      throw new PushPalsError('invalid_message', `${src} overlaps the orchestrator's data dir ${this.dataDir}; register the repository from somewhere else`);
+    }
+    const dotGit = path.join(src, '.git');
+    if (fs.existsSync(dotGit)) {
+      if (fs.lstatSync(dotGit).isDirectory()) return dotGit;
+      throw new PushPalsError('invalid_message', `${src} is a linked worktree or submodule checkout (.git is a file); register the main repository instead`);
+    }
+    if (fs.existsSync(path.join(src, 'HEAD')) && fs.existsSync(path.join(src, 'objects')) && fs.existsSync(path.join(src, 'refs'))) return src; // bare
+    throw new PushPalsError('invalid_message', `${src} is not a git repository (no .git directory)`);
+  }
+
+  /**
+   * The orchestrator's own copy of a local repository: its objects (regular files only: symlinks are
+   * skipped) and its branches and tags, written with isomorphic-git. Config, hooks, info/ (attributes,
+   * excludes), alternates, worktrees and modules are NOT copied: nothing the source controls is kept.
+   */
+  private copyLocal(src: string, mirror: string): string {
+    const gitdir = this.gitDirOf(src);
+    if (fs.existsSync(path.join(gitdir, 'objects', 'info', 'alternates'))) {
+      throw new PushPalsError('invalid_message', `${src} uses objects/info/alternates (a shared or --reference clone); clone it normally first`);
+    }
+    fs.mkdirSync(mirror, { recursive: true, mode: 0o700 });
+    copyTree(path.join(gitdir, 'objects'), path.join(mirror, 'objects'), (rel) => rel === 'info' || rel.startsWith('info/'));
+    fs.mkdirSync(path.join(mirror, 'objects', 'info'), { recursive: true });
+    fs.mkdirSync(path.join(mirror, 'refs', 'heads'), { recursive: true });
+    fs.mkdirSync(path.join(mirror, 'refs', 'tags'), { recursive: true });
+    fs.writeFileSync(path.join(mirror, 'config'), '[core]\n\trepositoryformatversion = 0\n\tbare = true\n');
+    fs.writeFileSync(path.join(mirror, 'HEAD'), 'ref: refs/heads/main\n');
+    return gitdir;
+  }
+
+  /** Copies branches and tags from a local source's git dir (when given) and returns the default branch. */
+  private async copyRefs(mirror: string, from: string | undefined): Promise<string> {
+    let head: string | undefined;
+    if (from) {
+      const branches = await git.listBranches({ fs, gitdir: from });
+      const tags = await git.listTags({ fs, gitdir: from });
+      for (const b of branches) {
+        const oid = await git.resolveRef({ fs, gitdir: from, ref: `refs/heads/${b}` });
+        await git.writeRef({ fs, gitdir: mirror, ref: `refs/heads/${b}`, value: oid, force: true });
+      }
+      for (const t of tags) {
+        const oid = await git.resolveRef({ fs, gitdir: from, ref: `refs/tags/${t}` }).catch(() => undefined);
+        if (oid) await git.writeRef({ fs, gitdir: mirror, ref: `refs/tags/${t}`, value: oid, force: true });
+      }
+      head = (await git.currentBranch({ fs, gitdir: from, fullname: false }).catch(() => undefined)) ?? undefined;
+      if (!head || !branches.includes(head)) head = ['main', 'master'].find((b) => branches.includes(b)) ?? branches[0];
+      if (!head) throw new PushPalsError('invalid_message', 'the repository has no branches (empty repository?)');
+      await git.writeRef({ fs, gitdir: mirror, ref: 'HEAD', value: `refs/heads/${head}`, symbolic: true, force: true });
+    } else {
+      head = (await git.currentBranch({ fs, gitdir: mirror, fullname: false }).catch(() => undefined)) ?? undefined;
+      const branches = await git.listBranches({ fs, gitdir: mirror });
+      if (!head || !branches.includes(head)) head = ['main', 'master'].find((b) => branches.includes(b)) ?? branches[0];
+      if (!head) throw new PushPalsError('invalid_message', 'the repository has no branches (empty repository?)');
+    }
+    // Make sure the head commit is actually readable from our copy.
+    const oid = await git.resolveRef({ fs, gitdir: mirror, ref: `refs/heads/${head}` });
+    await git.readCommit({ fs, gitdir: mirror, oid }).catch((err: Error) => {
+      throw new PushPalsError('invalid_message', `the repository's ${head} commit ${oid} cannot be read (${err.message})`);
+    });
+    return head;
+  }
+
+  workspacePath(taskId: string): string {
+    if (!TASK_ID.test(taskId) || taskId.includes('..') || taskId.endsWith('.lock') || taskId.endsWith('.')) {
+      throw new PushPalsError('invalid_message', `task id "${taskId.slice(0, 64)}" cannot name a workspace or the branch pushpals/<task> (letters, digits, _ . -)`);
+    }
+    return path.join(this.dataDir, 'workspaces', taskId);
+  }
+
+  /**
+   * Creates `<dataDir>/workspaces/<taskId>`: a fresh, self-contained working copy (its own .git with a
+   * copy of the mirror's objects — not hard links, not alternates: the sandbox may write anything in
+   * it) with branch `pushpals/<taskId>` at the default branch, checked out by isomorphic-git (no
+   * hooks, no smudge filters). The caller (sandbox owner) may chown it to the sandbox uid.
+   */
+  async createWorkspace(repoId: string, taskId: string, baseBranch?: string): Promise<Workspace> {
+    const repo = this.get(repoId);
+    if (!repo) throw new PushPalsError('not_found', `unknown repository ${repoId}`);
+    const dir = this.workspacePath(taskId);
+    if (fs.existsSync(dir)) throw new PushPalsError('conflict', `workspace for task ${taskId} already exists`);
+    if (isInside(this.dataDir, dir)) throw new PushPalsError('internal', 'refusing to create a workspace that contains the data dir');
+    const branch = `pushpals/${taskId}`;
+    const gitdir = path.join(dir, '.git');
+    fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
+    try {
+      fs.mkdirSync(dir);
+      copyTree(path.join(repo.mirrorPath, 'objects'), path.join(gitdir, 'objects'), (rel) => rel === 'info' || rel.startsWith('info/'));
+      fs.mkdirSync(path.join(gitdir, 'objects', 'info'), { recursive: true });
+      fs.mkdirSync(path.join(gitdir, 'refs', 'heads'), { recursive: true });
+      fs.mkdirSync(path.join(gitdir, 'refs', 'tags'), { recursive: true });
+      fs.writeFileSync(path.join(gitdir, 'config'), '[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tfilemode = true\n');
+      fs.writeFileSync(path.join(gitdir, 'HEAD'), `ref: refs/heads/${branch}\n`);
+      const from = baseBranch ?? repo.defaultBranch;
+      const baseCommit = await git.resolveRef({ fs, gitdir: repo.mirrorPath, ref: `refs/heads/${from}` }).catch(() => {
+        throw new PushPalsError('not_found', `branch ${from} does not exist in ${repo.id}`);
+      });
+      await git.writeRef({ fs, gitdir, ref: `refs/heads/${branch}`, value: baseCommit, force: true });
+      await git.writeRef({ fs, gitdir, ref: `refs/remotes/origin/${from}`, value: baseCommit, force: true });
+      await git.checkout({ fs, dir, gitdir, ref: branch, force: true });
+      return { path: dir, branch, baseCommit };
+    } catch (err) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Deletes a task's workspace. Idempotent. */
+  removeWorkspace(taskId: string): void {
+    fs.rmSync(this.workspacePath(taskId), { recursive: true, force: true });
+  }
+
+  /**
+   * Files that differ from the branch head in a workspace, via isomorphic-git's statusMatrix (reads
+   * files and the index as data; runs nothing). Only for workspaces the orchestrator controls: once a
+   * sandbox has written to a workspace, prefer running git inside a sandbox (recipes/docker, "Hostile
+   * repositories").
+   */
+  async changedFiles(taskId: string): Promise<Array<{ path: string; status: 'added' | 'modified' | 'deleted' | 'untracked' }>> {
+    const dir = this.workspacePath(taskId);
+    const matrix = await git.statusMatrix({ fs, dir, gitdir: path.join(dir, '.git') });
+    const out: Array<{ path: string; status: 'added' | 'modified' | 'deleted' | 'untracked' }> = [];
+    for (const [file, head, workdir, stage] of matrix) {
+      if (head === 1 && workdir === 1 && stage === 1) continue;
+      const status = head === 0 ? (stage === 0 ? 'untracked' : 'added') : workdir === 0 ? 'deleted' : 'modified';
+      out.push({ path: file, status });
+    }
+    return out;
+  }
+
+  /** Tracked files of a repo's default branch (or a given ref), read from the mirror. */
+  async listFiles(repoId: string, ref?: string): Promise<string[]> {
+    const repo = this.get(repoId);
+    if (!repo) throw new PushPalsError('not_found', `unknown repository ${repoId}`);
+    return git.listFiles({ fs, gitdir: repo.mirrorPath, ref: ref ?? repo.defaultBranch });
+  }
+}

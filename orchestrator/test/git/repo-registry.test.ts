@@ -1,0 +1,189 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PushPalsError } from '../../src/errors';
+import { RepoRegistry } from '../../src/git';
+import { openDatabase, type Db } from '../../src/store/db';
+import { migration003 } from '../../src/store/migrations/003_repos';
+
+/** Host git, only to BUILD fixtures (hooks are disabled while building). */
+const hostGit = (cwd: string, ...args: string[]): string =>
+  execFileSync('git', ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'user.name=t', '-c', 'user.email=t@e', ...args], { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: cwd } });
+
+const isPushPalsError = (code: string) => (e: unknown) => e instanceof PushPalsError && e.code === code;
+
+/**
+ * A repository that tries to run code on whoever touches it with host git: hooks, hooksPath,
+ * fsmonitor, filter drivers (+ .gitattributes), sshCommand, diff.external, textconv, pager, editor,
+ * credential helper, and an include.path pulling in more of the same. Every one writes a marker.
+ */
+function makeHostile(root: string, markers: string): string {
+  const src = path.join(root, 'hostile');
+  fs.mkdirSync(src);
+  hostGit(src, 'init', '-q', '-b', 'main');
+  fs.writeFileSync(path.join(src, 'README.md'), '# hostile\n');
+  fs.writeFileSync(path.join(src, 'data.txt'), 'clean content\n');
+  fs.writeFileSync(path.join(src, '.gitattributes'), '* filter=evil diff=evil merge=evil\n');
+  hostGit(src, 'add', '.');
+  hostGit(src, 'commit', '-q', '-m', 'init');
+  hostGit(src, 'branch', 'feature');
+  hostGit(src, 'tag', 'v1');
+  const mark = (name: string): string => `touch ${path.join(markers, name)}`;
+  const hookScript = (name: string): string => `#!/bin/sh\n${mark(name)}\nexit 0\n`;
+  const hooks = ['post-checkout', 'post-merge', 'pre-commit', 'post-commit', 'pre-push', 'reference-transaction', 'post-rewrite', 'post-index-change', 'fsmonitor-watchman', 'pre-auto-gc'];
+  const hooksDir = path.join(src, '.git', 'hooks');
+  const altHooks = path.join(root, 'alt-hooks');
+  fs.mkdirSync(altHooks);
+  for (const h of hooks) {
+    fs.writeFileSync(path.join(hooksDir, h), hookScript(`hook-${h}`), { mode: 0o755 });
+    fs.writeFileSync(path.join(altHooks, h), hookScript(`hookspath-${h}`), { mode: 0o755 });
+  }
+  const sh = (name: string): string => `sh -c '${mark(name)}; cat'`;
+  const config: Array<[string, string]> = [
+    ['core.fsmonitor', `${mark('fsmonitor')}; false`],
+    ['core.hooksPath', altHooks],
+    ['core.sshCommand', `${mark('sshcommand')}; false`],
+    ['core.pager', sh('pager')],
+    ['core.editor', mark('editor')],
+    ['core.askPass', mark('askpass')],
+    ['diff.external', mark('diff-external')],
+    ['diff.evil.textconv', sh('textconv')],
+    ['diff.evil.command', mark('diff-command')],
+    ['filter.evil.clean', sh('filter-clean')],
+    ['filter.evil.smudge', sh('filter-smudge')],
+    ['filter.evil.process', mark('filter-process')],
+    ['filter.evil.required', 'true'],
+    ['merge.evil.driver', mark('merge-driver')],
+    ['credential.helper', `!${mark('credential')}`],
+    ['gpg.program', mark('gpg')],
+    ['alias.st', `!${mark('alias')}`],
+  ];
+  for (const [k, v] of config) hostGit(src, 'config', k, v);
+  const extra = path.join(root, 'extra.gitconfig');
+  fs.writeFileSync(extra, `[core]\n\tfsmonitor = "${mark('include-fsmonitor')}; false"\n`);
+  hostGit(src, 'config', 'include.path', extra);
+  // A symlink inside .git/objects pointing at a host file must not be followed.
+  fs.symlinkSync('/etc/hostname', path.join(src, '.git', 'objects', 'evil-link'));
+  return src;
+}
+
+describe('git: RepoRegistry', function () {
+  this.timeout(30000);
+  let root: string;
+  let dataDir: string;
+  let markers: string;
+  let db: Db;
+  let reg: RepoRegistry;
+
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'pp-git-'));
+    dataDir = path.join(root, 'data');
+    markers = path.join(root, 'markers');
+    fs.mkdirSync(dataDir);
+    fs.mkdirSync(markers);
+    db = openDatabase(path.join(dataDir, 'db.sqlite'), [migration003]);
+    reg = new RepoRegistry(db, dataDir);
+  });
+  afterEach(() => {
+    db.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('the hostile fixture really is hostile to host git (control)', () => {
+    const src = makeHostile(root, markers);
+    try {
+      execFileSync('git', ['status'], { cwd: src, env: { ...process.env, HOME: root, GIT_CONFIG_NOSYSTEM: '1' }, stdio: 'ignore' });
+    } catch {
+      // git may fail after running the hostile commands: only the markers matter here.
+    }
+    assert.ok(fs.readdirSync(markers).length > 0, 'host git status should have run the fsmonitor');
+  });
+
+  it('add + createWorkspace + status/listing never run anything the hostile repo controls', async () => {
+    const src = makeHostile(root, markers);
+    const repo = await reg.add(src);
+    assert.equal(repo.defaultBranch, 'main');
+    assert.equal(repo.name, 'hostile');
+    assert.equal(repo.mirrorPath, path.join(fs.realpathSync(dataDir), 'repos', repo.id));
+    assert.deepEqual(reg.list().map((r) => r.id), [repo.id]);
+    assert.deepEqual(reg.get(repo.id), repo);
+    assert.deepEqual((await reg.listFiles(repo.id)).sort(), ['.gitattributes', 'README.md', 'data.txt']);
+
+    const ws = await reg.createWorkspace(repo.id, 'task-1');
+    assert.equal(ws.path, path.join(fs.realpathSync(dataDir), 'workspaces', 'task-1'));
+    assert.equal(ws.branch, 'pushpals/task-1');
+    assert.equal(fs.readFileSync(path.join(ws.path, 'data.txt'), 'utf8'), 'clean content\n'); // no smudge filter ran
+    assert.equal(fs.readFileSync(path.join(ws.path, '.git', 'HEAD'), 'utf8'), 'ref: refs/heads/pushpals/task-1\n');
+    assert.deepEqual(await reg.changedFiles('task-1'), []);
+    fs.writeFileSync(path.join(ws.path, 'data.txt'), 'changed\n');
+    fs.writeFileSync(path.join(ws.path, 'new.txt'), 'new\n');
+    assert.deepEqual(await reg.changedFiles('task-1'), [
+      { path: 'data.txt', status: 'modified' },
+      { path: 'new.txt', status: 'untracked' },
+    ]);
+
+    // Nothing the source controls was copied: no hooks, no config keys, no symlinks.
+    for (const gitdir of [repo.mirrorPath, path.join(ws.path, '.git')]) {
+      const config = fs.readFileSync(path.join(gitdir, 'config'), 'utf8');
+      assert.doesNotMatch(config, /fsmonitor|hooksPath|sshCommand|pager|filter|external|include|credential|alias|editor/i, config);
+      assert.ok(!fs.existsSync(path.join(gitdir, 'hooks')) || fs.readdirSync(path.join(gitdir, 'hooks')).length === 0);
+      assert.ok(!fs.existsSync(path.join(gitdir, 'objects', 'evil-link')));
+    }
+    assert.deepEqual(fs.readdirSync(markers), [], `markers written: ${fs.readdirSync(markers).join(', ')}`);
+
+    reg.removeWorkspace('task-1');
+    assert.ok(!fs.existsSync(ws.path));
+    reg.removeWorkspace('task-1'); // idempotent
+    assert.deepEqual(fs.readdirSync(markers), []);
+  });
+
+  it('gives every task its own working copy on its own branch', async () => {
+    const src = makeHostile(root, markers);
+    const repo = await reg.add(src);
+    const a = await reg.createWorkspace(repo.id, 'a');
+    const b = await reg.createWorkspace(repo.id, 'b', 'feature');
+    fs.writeFileSync(path.join(a.path, 'README.md'), 'changed in a\n');
+    assert.equal(fs.readFileSync(path.join(b.path, 'README.md'), 'utf8'), '# hostile\n');
+    assert.equal(a.baseCommit, b.baseCommit);
+    await assert.rejects(reg.createWorkspace(repo.id, 'a'), isPushPalsError('conflict'));
+    await assert.rejects(reg.createWorkspace(repo.id, '../escape'), isPushPalsError('invalid_message'));
+    await assert.rejects(reg.createWorkspace(repo.id, 'x', 'nope'), isPushPalsError('not_found'));
+    await assert.rejects(reg.createWorkspace('repo-missing', 'y'), isPushPalsError('not_found'));
+    // Host git (used here only to inspect) sees a valid repository on the right branch.
+    assert.equal(execFileSync('git', ['-c', 'core.fsmonitor=false', 'rev-parse', '--abbrev-ref', 'HEAD'], { cwd: b.path, encoding: 'utf8' }).trim(), 'pushpals/b');
+    assert.deepEqual(fs.readdirSync(markers), []);
+  });
+
+  it('works with a bare source repository', async () => {
+    const src = makeHostile(root, markers);
+    const bare = path.join(root, 'bare.git');
+    hostGit(root, 'clone', '-q', '--bare', '--no-local', src, bare);
+    fs.rmSync(path.join(markers), { recursive: true, force: true });
+    fs.mkdirSync(markers);
+    const repo = await reg.add(bare);
+    assert.equal(repo.name, 'bare');
+    const ws = await reg.createWorkspace(repo.id, 't');
+    assert.ok(fs.existsSync(path.join(ws.path, 'README.md')));
+  });
+
+  it('clear errors: missing path, non-repo path, duplicate, data dir overlap, unsupported or unreachable URL', async () => {
+    await assert.rejects(reg.add(path.join(root, 'missing')), (e: unknown) => isPushPalsError('not_found')(e) && /does not exist/.test((e as Error).message));
+    const plain = path.join(root, 'plain');
+    fs.mkdirSync(plain);
+    await assert.rejects(reg.add(plain), (e: unknown) => isPushPalsError('invalid_message')(e) && /not a git repository/.test((e as Error).message));
+    const empty = path.join(root, 'empty');
+    fs.mkdirSync(empty);
+    hostGit(empty, 'init', '-q');
+    await assert.rejects(reg.add(empty), (e: unknown) => isPushPalsError('invalid_message')(e) && /no branches/.test((e as Error).message));
+    await assert.rejects(reg.add(dataDir), isPushPalsError('invalid_message'));
+    await assert.rejects(reg.add('git@github.com:a/b.git'), (e: unknown) => isPushPalsError('invalid_message')(e) && /http\(s\) only/.test((e as Error).message));
+    await assert.rejects(reg.add('http://127.0.0.1:9/nothing.git'), (e: unknown) => isPushPalsError('not_found')(e) && /unreachable/.test((e as Error).message));
+    const src = makeHostile(root, markers);
+    await reg.add(src);
+    await assert.rejects(reg.add(src), isPushPalsError('conflict'));
+    assert.deepEqual(fs.readdirSync(path.join(dataDir, 'repos')).filter((n) => !n.startsWith('repo-')), []);
+    assert.equal(reg.list().length, 1);
+  });
+});
