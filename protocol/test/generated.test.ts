@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createContext, runInContext } from 'node:vm';
+import { buildSync } from 'esbuild';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { ALL_SCHEMAS } from '../src';
@@ -49,6 +51,23 @@ describe('generated validators', () => {
     assert.doesNotMatch(source, /new\s+Function\b/);
     assert.doesNotMatch(source, /\beval\s*\(/);
     assert.doesNotMatch(source, /\bFunction\s*\(/);
+  });
+
+  it('run where eval is forbidden: the bundled package validates in a V8 context with code generation from strings disabled', function () {
+    this.timeout(30000);
+    // What a webview with a CSP without 'unsafe-eval' does: any eval/new Function would throw EvalError.
+    const bundle = buildSync({ entryPoints: [join(__dirname, '..', 'src', 'index.js')], bundle: true, platform: 'browser', format: 'iife', globalName: 'Protocol', write: false, logLevel: 'silent' });
+    const ctx = createContext({}, { codeGeneration: { strings: false, wasm: false } });
+    assert.throws(() => runInContext('new Function("return 1")', ctx), /Code generation from strings disallowed/);
+    runInContext(`${bundle.outputFiles[0]!.text};globalThis.Protocol = Protocol;`, ctx);
+    const P = (ctx as { Protocol: { validateAny: (v: unknown) => { ok: boolean; error?: { path?: string } } } }).Protocol;
+    let checked = 0;
+    for (const msg of validFixtures().values()) {
+      assert.equal(P.validateAny(msg).ok, true);
+      checked++;
+    }
+    for (const f of invalidFixtures()) assert.equal(P.validateAny(f.message).error?.path, f.expect.path, f.name);
+    assert.ok(checked > 50);
   });
 
   it('require only Ajv runtime helpers and our formats module (bundlable, no compiler)', () => {
