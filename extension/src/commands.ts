@@ -188,13 +188,17 @@ export function registerCommands(s: Surfaces): vscode.Disposable[] {
       return t?.taskId;
     }),
     reg('pushpals.showLog', () => session.log.show()),
+    // Internal: what the chat box does (tests, scripts).
+    reg('pushpals._chat', (text) => (typeof text === 'string' ? session.chat(text) : undefined)),
     // Internal: a snapshot for the tests and benchmarks (hidden from the palette).
-    reg('pushpals._debugInfo', () => ({
+    reg('pushpals._debugInfo', (arg) => JSON.parse(JSON.stringify({
+      ...(typeof arg === 'object' && arg !== null && (arg as { seqs?: unknown }).seqs ? { seqs: session.history.map((e) => e.seq) } : {}),
       activationMs: s.activationMs(),
       memory: process.memoryUsage(),
       status: session.status,
       statusBar: s.status.view,
       statusBarText: s.status.item.text,
+      statusBarHistory: s.status.history,
       counts: session.store.counts(),
       history: session.history.length,
       lastSeq: session.connection.lastSeq,
@@ -204,6 +208,6 @@ export function registerCommands(s: Surfaces): vscode.Disposable[] {
       chatOpen: chat.isOpen,
       chatReady: chat.isReady,
       webviewMetrics: chat.metrics,
-    })),
+    })) as unknown),
   ];
 }

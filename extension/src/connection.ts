@@ -147,6 +147,11 @@ export class Connection {
     this.setStatus({ state: 'idle', detail: reason });
   }
 
+  /** Forget the cursor: the next subscribe replays from 0 (a different server or data dir). */
+  resetCursor(): void {
+    this._lastSeq = 0;
+  }
+
   /** Drops the current socket (if any) and connects again at once, e.g. after the token changed. */
   restart(): void {
     this.stop('restarting');

@@ -27,6 +27,8 @@ export class Session implements vscode.Disposable {
   private pendingFlush: EventMessage[] = [];
   private flushScheduled = false;
   private started = false;
+  /** url + data dir of the last endpoint: a different one means a different event log. */
+  private endpointKey: string | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -106,6 +108,20 @@ export class Session implements vscode.Disposable {
 
   /** Settings URL + SecretStorage token, else the data dir's server.json + token (zero config). */
   async resolveEndpoint(): Promise<Endpoint | undefined> {
+    const e = await this.findEndpoint();
+    if (e) {
+      const key = `${e.url}|${e.source === 'dataDir' ? this.config.dataDir : ''}`;
+      if (this.endpointKey !== undefined && key !== this.endpointKey) {
+        this.log.info(`orchestrator changed (${this.endpointKey} → ${key}): starting a fresh history`);
+        this.connection.resetCursor();
+        this.handleReset();
+      }
+      this.endpointKey = key;
+    }
+    return e;
+  }
+
+  private async findEndpoint(): Promise<Endpoint | undefined> {
     const cfg = this.config;
     if (cfg.serverUrl) {
       const url = normaliseServerUrl(cfg.serverUrl);

@@ -7,6 +7,8 @@ export class StatusBarMonitor implements vscode.Disposable {
   readonly item: vscode.StatusBarItem;
   private readonly subs: vscode.Disposable[] = [];
   private last: StatusView | undefined;
+  /** The texts shown so far (newest last, capped): tests check transitions that last milliseconds. */
+  readonly history: string[] = [];
 
   constructor(private readonly session: Session) {
     this.item = vscode.window.createStatusBarItem('pushpals.status', vscode.StatusBarAlignment.Left, 50);
@@ -31,6 +33,10 @@ export class StatusBarMonitor implements vscode.Disposable {
   update(): void {
     const v = statusView(this.session.status, this.session.store.counts());
     this.last = v;
+    if (this.history.at(-1) !== v.text) {
+      this.history.push(v.text);
+      if (this.history.length > 200) this.history.shift();
+    }
     this.item.text = v.text;
     this.item.tooltip = v.tooltip;
     this.item.backgroundColor = v.background ? new vscode.ThemeColor(v.background) : undefined;
