@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './log';
 import { createServices, type Services } from './services';
 import { openDatabase } from './store/db';
 import type { Clock } from './util/clock';
+import { Workbench } from './workbench/workbench';
 import { attachWebSocket, WS_PATH } from './ws/ws-server';
 
 export interface App {
@@ -22,6 +23,8 @@ export interface App {
   port: number;
   token: string;
   services: Services;
+  /** Repos, sandboxes, policy, audit, the heuristic agent (absent with `workbench: false`). */
+  workbench?: Workbench;
   server: Server;
   /** Graceful shutdown; idempotent. `graceMs`: how long running jobs may take to finish. */
   close(graceMs?: number): Promise<void>;
@@ -32,6 +35,8 @@ export interface CreateAppOptions {
   logger?: Logger;
   /** Set up extra services (agents, command handlers, job handlers) before the worker starts. */
   setup?: (services: Services) => void | Promise<void>;
+  /** Install the workbench (repos, Docker sandboxes, policy, audit, heuristic agent). Default true. */
+  workbench?: boolean;
 }
 
 export async function createApp(config: Config, opts: CreateAppOptions = {}): Promise<App> {
@@ -55,7 +60,9 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const ws = attachWebSocket(server, services, config, tokenOk);
   handle.setClientCounter(() => ws.clients());
 
+  const workbench = opts.workbench === false ? undefined : new Workbench(services, { secrets: [token] });
   try {
+    await workbench?.start();
     if (opts.setup) await opts.setup(services);
     handle.start();
     await new Promise<void>((resolve, reject) => {
@@ -67,6 +74,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     });
   } catch (e) {
     await handle.stop(0).catch(() => undefined);
+    await workbench?.close().catch(() => undefined);
     db.close();
     throw e;
   }
@@ -81,9 +89,10 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
       server.close(); // stop accepting; in-flight requests finish
       await ws.close();
       await handle.stop(graceMs);
+      await workbench?.close().catch((e: unknown) => logger.warn('closing sandboxes failed', { error: e }));
       server.closeAllConnections();
       db.close();
     })());
 
-  return { url, wsUrl: `ws://${hostForUrl}:${port}${WS_PATH}`, port, token, services, server, close };
+  return { url, wsUrl: `ws://${hostForUrl}:${port}${WS_PATH}`, port, token, services, ...(workbench ? { workbench } : {}), server, close };
 }

@@ -1,0 +1,126 @@
+/**
+ * The heuristic agent: runs the simple intents of intents.ts without any LLM, with the same tools,
+ * sandbox, policy, approvals and audit trail that the LLM agents will use.
+ */
+import { parsePatch } from 'diff';
+import type { TaskAgent, TaskContext, TaskOutcome } from '../agents/types';
+import type { TaskRecord } from '../tasks/task-store';
+import { runCommandTool } from '../tools/run-command';
+import type { Workbench } from '../workbench/workbench';
+import { readWorkspaceFile } from '../workbench/fs-safe';
+import { HEURISTIC_EXAMPLES, detectTestCommand, recognizeIntent, type Intent } from './intents';
+import { proposeReadmeFix } from './readme-fix';
+
+const done = (summary: string): TaskOutcome => ({ status: 'completed', summary });
+
+/** A quoted here-doc delimiter that the patch cannot contain, so the patch reaches git verbatim. */
+function heredoc(body: string): string {
+  let tag = 'PUSHPALS_PATCH';
+  while (body.includes(tag)) tag += '_X';
+  return `<<'${tag}'\n${body.endsWith('\n') ? body : `${body}\n`}${tag}`;
+}
+
+export class HeuristicAgent implements TaskAgent {
+  readonly id = 'worker:heuristic';
+
+  constructor(private readonly wb: Workbench) {}
+
+  canHandle(task: TaskRecord): boolean {
+    return recognizeIntent(task.request) !== undefined;
+  }
+
+  async run(ctx: TaskContext): Promise<TaskOutcome> {
+    const intent = recognizeIntent(ctx.task.request) as Intent;
+    const { repo, workspace } = await this.wb.prepareWorkspace(ctx);
+    ctx.progress('Starting the sandbox', { step: 'sandbox' });
+    const sandbox = await this.wb.acquireSandbox(ctx.task.id, workspace.path);
+    const deps = this.wb.commandToolDeps(repo.id);
+    try {
+      switch (intent.kind) {
+        case 'run_command': {
+          const r = await runCommandTool(ctx, sandbox, intent.command, deps, { key: 'cmd:1' });
+          return this.outcome(intent.command, r.ran ? r.result?.exitCode : undefined, r.reason);
+        }
+        case 'run_tests': {
+          const command = detectTestCommand({
+            packageJson: readWorkspaceFile(workspace.path, 'package.json'),
+            makefile: readWorkspaceFile(workspace.path, 'Makefile'),
+            hasPytest: readWorkspaceFile(workspace.path, 'pytest.ini') !== undefined || readWorkspaceFile(workspace.path, 'pyproject.toml')?.includes('[tool.pytest') === true,
+          });
+          if (!command) return done(`No test command found in ${repo.name} (looked for a package.json "test" script, a Makefile "test" target, pytest configuration).`);
+          const r = await runCommandTool(ctx, sandbox, command, deps, { key: 'cmd:1' });
+          return this.outcome(command, r.ran ? r.result?.exitCode : undefined, r.reason);
+        }
+        case 'fix_readme':
+          return await this.fixReadme(ctx, intent.file, workspace.path, repo.name, sandbox, deps);
+      }
+    } finally {
+      await sandbox.release();
+    }
+  }
+
+  private outcome(command: string, exitCode: number | undefined, reason: string): TaskOutcome {
+    if (exitCode === undefined) return { status: 'failed', error: { code: 'policy_denied', message: `${command}: ${reason}`.slice(0, 4096) } };
+    if (exitCode === 0) return done(`\`${command}\` succeeded (exit code 0).`);
+    return { status: 'failed', error: { code: 'internal', message: `\`${command}\` failed with exit code ${exitCode}`, details: { exitCode } } };
+  }
+
+  private async fixReadme(
+    ctx: TaskContext,
+    file: string,
+    dir: string,
+    projectName: string,
+    sandbox: Awaited<ReturnType<Workbench['acquireSandbox']>>,
+    deps: ReturnType<Workbench['commandToolDeps']>,
+  ): Promise<TaskOutcome> {
+    const original = readWorkspaceFile(dir, file);
+    if (original === undefined) return done(`${file} does not exist (or is not a regular file): nothing to fix.`);
+    const fix = proposeReadmeFix(original, file, projectName);
+    if (!fix) return done(`${file} needs no fix: no misspellings, stray whitespace or missing heading found.`);
+
+    ctx.progress(`Proposing ${fix.fixes.length} fix(es) to ${file}; waiting for approval`, { step: 'approval' });
+    const approval = await ctx.requestApproval({
+      key: `patch:${file}`,
+      kind: 'patch',
+      title: `Apply a patch to ${file}`,
+      reason: `Fixes: ${fix.fixes.join('; ')}`.slice(0, 4096),
+      risk: 'low',
+      patch: fix.patch,
+    });
+    if (approval.state !== 'approved') {
+      deps.audit.append({ taskId: ctx.task.id, actor: ctx.agentId, action: 'patch_declined', approvalId: approval.id, verdict: 'ask', data: { file, state: approval.state, by: approval.decidedBy } });
+      return done(`Patch not applied (${approval.state}${approval.decidedBy ? ` by ${approval.decidedBy}` : ''}): ${file} left untouched.`);
+    }
+    const apply = `git apply --whitespace=nowarn ${heredoc(fix.patch)}`;
+    const r = await runCommandTool(ctx, sandbox, apply, deps, { key: `apply:${file}`, label: `git apply (patch to ${file}, approved)`, approved: approval });
+    if (!r.ran || r.result?.exitCode !== 0) {
+      return { status: 'failed', error: { code: 'internal', message: `the approved patch did not apply: ${(r.result?.stderr ?? r.reason).slice(0, 2000)}` } };
+    }
+    const hunks = parsePatch(fix.patch).flatMap((p, i) =>
+      p.hunks.map((h, j) => ({
+        hunkId: `h${i + 1}_${j + 1}`,
+        file,
+        oldStart: h.oldStart,
+        oldLines: h.oldLines,
+        newStart: h.newStart,
+        newLines: h.newLines,
+        header: `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`,
+      })),
+    );
+    ctx.emit('diff_ready', { taskId: ctx.task.id, diff: fix.patch, files: [file], hunks });
+    return done(`Applied ${fix.fixes.length} fix(es) to ${file} on branch pushpals/${ctx.task.id}: ${fix.fixes.join('; ')}`.slice(0, 4096));
+  }
+}
+
+/** The fallback when no agent matches: say what works today instead of a bare failure. */
+export const unsupportedRequestAgent: TaskAgent = {
+  id: 'orchestrator',
+  canHandle: () => true,
+  run: async () => ({
+    status: 'failed',
+    error: {
+      code: 'internal',
+      message: `No agent can handle this request yet: LLM agents are not configured on this orchestrator. The heuristic lane understands requests like: ${HEURISTIC_EXAMPLES.map((e) => `"${e}"`).join(', ')}.`,
+    },
+  }),
+};

@@ -1,0 +1,117 @@
+/**
+ * The workbench: what tasks work WITH — registered repositories and per-task working copies (git/),
+ * hardened sandboxes (sandbox/), the command policy (policy/) and the audit trail (audit/) — wired
+ * into the services and exposed to agents. createApp installs it; close() removes its containers.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TaskContext } from '../agents/types';
+import { AuditLog } from '../audit';
+import { PushPalsError } from '../errors';
+import { RepoRegistry, type Repo, type Workspace } from '../git';
+import { HeuristicAgent, unsupportedRequestAgent } from '../heuristic/agent';
+import { loadPolicy } from '../policy';
+import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, type Sandbox } from '../sandbox';
+import type { Services } from '../services';
+import type { CommandToolDeps } from '../tools/run-command';
+import { registerWorkbenchCommands } from './commands';
+import { chownTree } from './fs-safe';
+
+/** The sandbox's uid when the orchestrator runs as root (never root inside). */
+const SANDBOX_UID = 1000;
+
+export interface WorkbenchOptions {
+  /** Secrets to redact from outputs and the audit trail (the server token at least). */
+  secrets: string[];
+}
+
+export class Workbench {
+  readonly repos: RepoRegistry;
+  readonly audit: AuditLog;
+  readonly sandboxes: SandboxManager;
+  private readonly uid: number;
+  private readonly gid: number;
+  /** Why sandboxes are unavailable (no engine / no image), or undefined when they work. */
+  sandboxProblem: string | undefined;
+
+  constructor(
+    private readonly services: Services,
+    private readonly opts: WorkbenchOptions,
+  ) {
+    const { config, db, clock } = services;
+    this.repos = new RepoRegistry(db, config.dataDir, { clock });
+    this.audit = new AuditLog(db, { clock, secrets: opts.secrets });
+    const root = process.getuid?.() === 0;
+    this.uid = root ? SANDBOX_UID : (process.getuid?.() ?? SANDBOX_UID);
+    this.gid = root ? SANDBOX_UID : (process.getgid?.() ?? SANDBOX_UID);
+    const dataDir = config.dataDir;
+    this.sandboxes = new SandboxManager({
+      image: config.sandbox.image,
+      instanceId: createHash('sha256').update(dataDir).digest('hex').slice(0, 12),
+      // The data dir itself is refused as their parent; its workspaces/ children stay mountable.
+      forbiddenHostPaths: [join(dataDir, 'token'), config.dbFile, join(dataDir, 'config.json'), join(dataDir, 'repos'), join(dataDir, 'policies'), join(dataDir, 'server.json')],
+      workspacesDir: join(dataDir, 'workspaces'),
+      user: `${this.uid}:${this.gid}`,
+      limits: { memoryBytes: config.sandbox.memoryMb * 1024 * 1024, nanoCpus: Math.round(config.sandbox.cpus * 1e9), pidsLimit: config.sandbox.pidsLimit },
+      pool: { size: config.sandbox.warmPool },
+      log: (msg) => services.logger.info(`sandbox: ${msg}`),
+    });
+    registerWorkbenchCommands(services, this);
+    services.registerAgent(new HeuristicAgent(this));
+    services.agents.setFallback(unsupportedRequestAgent);
+  }
+
+  /** Reaps leftover containers; a missing engine or image is logged, not fatal (tasks then fail clearly). */
+  async start(): Promise<void> {
+    try {
+      const { reaped } = await this.sandboxes.init();
+      if (reaped) this.services.logger.info(`reaped ${reaped} leftover sandbox container(s)`);
+    } catch (e) {
+      this.sandboxProblem = e instanceof Error ? e.message : String(e);
+      this.services.logger.warn(`sandboxes unavailable: ${this.sandboxProblem}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.sandboxes.close();
+  }
+
+  /** The repository a task works on: its own, else the only registered one. */
+  resolveRepo(repoId: string | null): Repo {
+    if (repoId) {
+      const repo = this.repos.get(repoId);
+      if (!repo) throw new PushPalsError('not_found', `unknown repository ${repoId}: register it with "pushpals repo add <path>"`);
+      return repo;
+    }
+    const all = this.repos.list();
+    if (all.length === 1) return all[0] as Repo;
+    if (all.length === 0) throw new PushPalsError('not_found', 'no repository is registered: run "pushpals repo add <path-or-url>" (or send repo_add) first');
+    throw new PushPalsError('invalid_message', `${all.length} repositories are registered: say which one (repoId) the task is for`);
+  }
+
+  /** The task's working copy on branch pushpals/<task>; reused when a crashed run is re-run. */
+  async prepareWorkspace(ctx: TaskContext): Promise<{ repo: Repo; workspace: Workspace }> {
+    const repo = this.resolveRepo(ctx.task.repoId);
+    const path = this.repos.workspacePath(ctx.task.id);
+    if (existsSync(path)) return { repo, workspace: { path, branch: `pushpals/${ctx.task.id}`, baseCommit: '' } };
+    ctx.progress(`Preparing a working copy of ${repo.name} on branch pushpals/${ctx.task.id}`, { step: 'workspace' });
+    const workspace = await this.repos.createWorkspace(repo.id, ctx.task.id);
+    if (process.getuid?.() === 0) chownTree(workspace.path, this.uid, this.gid);
+    return { repo, workspace };
+  }
+
+  async acquireSandbox(taskId: string, workspaceHostPath: string): Promise<Sandbox> {
+    return this.sandboxes.acquire({ taskId, workspaceHostPath });
+  }
+
+  commandToolDeps(repoId: string): CommandToolDeps {
+    return {
+      audit: this.audit,
+      policy: loadPolicy(this.services.config.dataDir, repoId),
+      secrets: this.opts.secrets,
+      timeoutMs: this.services.config.sandbox.commandTimeoutMs,
+      maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES,
+    };
+  }
+}
