@@ -5,38 +5,22 @@
  *   token               print the connection URL and token for pairing a client
  *   status              show a running orchestrator's status and tasks
  *   task new "<text>"   create a task on a running orchestrator
+ *   repo add <path>     register a repository          (cli/workbench-commands.ts)
+ *   audit verify|export check / export the audit trail  (cli/workbench-commands.ts)
+ *   sandbox build-image build the worker image          (cli/workbench-commands.ts)
  * Other modules add subcommands to COMMANDS below (one entry each).
  */
 import { parseArgs } from 'node:util';
 import { PROTOCOL_VERSION } from '@pushpals/protocol';
 import { loadOrCreateToken } from './auth/token';
 import { getJson, resolveTarget, sendCommand } from './cli/client';
-import { DEFAULT_PORT, loadConfig, type ConfigOverrides } from './config';
+import { common, configFrom, type Io, type Sub } from './cli/shared';
+import { WORKBENCH_COMMANDS } from './cli/workbench-commands';
+import { DEFAULT_PORT } from './config';
 import { PushPalsError } from './errors';
 import { serve } from './serve';
 import { readServerInfo } from './server-info';
 import { SERVER_VERSION } from './version';
-
-interface Io {
-  out(s: string): void;
-  env: NodeJS.ProcessEnv;
-}
-
-type Sub = { summary: string; run(args: string[], io: Io): Promise<number | void> };
-
-const common = {
-  'data-dir': { type: 'string' },
-  url: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
-
-function configFrom(values: { 'data-dir'?: string | undefined; port?: string | undefined; host?: string | undefined }, env: NodeJS.ProcessEnv) {
-  const overrides: ConfigOverrides = {};
-  if (values['data-dir']) overrides.dataDir = values['data-dir'];
-  if (values.port !== undefined) overrides.port = Number(values.port);
-  if (values.host !== undefined) overrides.host = values.host;
-  return loadConfig({ env, overrides });
-}
 
 const COMMANDS: Record<string, Sub> = {
   serve: {
@@ -85,6 +69,7 @@ const COMMANDS: Record<string, Sub> = {
       io.out(values.json ? JSON.stringify(r) : `created task ${r.taskId} (${r.state})`);
     },
   },
+  ...WORKBENCH_COMMANDS,
 };
 
 function usage(): string {

@@ -1,0 +1,23 @@
+/** What every `pushpals` subcommand shares: its shape, common options, config resolution. */
+import { loadConfig, type Config, type ConfigOverrides } from '../config';
+
+export interface Io {
+  out(s: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+export type Sub = { summary: string; run(args: string[], io: Io): Promise<number | void> };
+
+export const common = {
+  'data-dir': { type: 'string' },
+  url: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+export function configFrom(values: { 'data-dir'?: string | undefined; port?: string | undefined; host?: string | undefined }, env: NodeJS.ProcessEnv): Config {
+  const overrides: ConfigOverrides = {};
+  if (values['data-dir']) overrides.dataDir = values['data-dir'];
+  if (values.port !== undefined) overrides.port = Number(values.port);
+  if (values.host !== undefined) overrides.host = values.host;
+  return loadConfig({ env, overrides });
+}
