@@ -114,6 +114,8 @@ export class Session implements vscode.Disposable {
       if (this.endpointKey !== undefined && key !== this.endpointKey) {
         this.log.info(`orchestrator changed (${this.endpointKey} → ${key}): starting a fresh history`);
         this.connection.resetCursor();
+        this.repoId = undefined;
+        this.repoRegistered = false;
         this.handleReset();
       }
       this.endpointKey = key;
