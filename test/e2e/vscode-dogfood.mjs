@@ -151,7 +151,7 @@ try {
     log(`   card states seen: ${[...watch.states].join(' → ')}`);
     expect(watch.states.size >= 2, `only saw ${[...watch.states].join(',')}`);
   });
-  ok && await step('the card shows the real git output (tool call, exit 0, "On branch pushpals/<task>")', async () => {
+  if (ok) await step('the card shows the real git output (tool call, exit 0, "On branch pushpals/<task>")', async () => {
     const tool = watch.card.locator('vscode-collapsible.tool').first();
     await tool.waitFor({ timeout: 5000 });
     expect(/git status/.test(await tool.getAttribute('title')), `tool title: ${await tool.getAttribute('title')}`);
@@ -179,7 +179,7 @@ try {
     await toast('approval required').first().waitFor({ timeout: 15000 });
   });
   await snap('approval-webview-and-notification');
-  ok2 && await step('Approve in the webview applies the patch (a README.md changes on disk)', async () => {
+  if (ok2) await step('Approve in the webview applies the patch (a README.md changes on disk)', async () => {
     const before = changedReadmes();
     await patchCard.locator('.approval-pending vscode-button.approve').click();
     await patchCard.locator('.approval-approved').waitFor({ timeout: 20000 });
