@@ -4,10 +4,10 @@
 // Two runs: an empty history and one of BENCH_EVENTS (default 5,000) events seeded over the protocol
 // (chat messages: user_message + assistant_message + done each). Prints a table; not a timed test.
 // Usage: node bench/extension-bench.mjs   (build first: npm run build -w extension && npx tsc -b extension)
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startVSCode, log } from '../test/e2e/lib.mjs';
 import { makeGitWorkspace, startOrchestrator } from '../test/e2e/orchestrator.mjs';
@@ -49,9 +49,12 @@ async function once(events) {
     const code = await Promise.race([done, new Promise((r) => setTimeout(() => r('timeout'), 180000))]);
     await vsc.stop();
     if (code !== 0) throw new Error(`in-host bench exited ${code}`);
-    return JSON.parse(readFileSync(outFile, 'utf8'));
+    const r = JSON.parse(readFileSync(outFile, 'utf8'));
+    rmSync(dirname(outFile), { recursive: true, force: true });
+    return r;
   } finally {
     await orch.cleanup();
+    rmSync(workspace, { recursive: true, force: true });
   }
 }
 
