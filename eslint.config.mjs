@@ -3,14 +3,17 @@
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+// typescript-eslint's variant: same patterns, plus `allowTypeImports` per pattern.
 const restrict = (patterns) => ({
-  'no-restricted-imports': ['error', { patterns }],
-  '@typescript-eslint/no-restricted-imports': 'off',
+  'no-restricted-imports': 'off',
+  '@typescript-eslint/no-restricted-imports': ['error', { patterns }],
 });
 const vscode = { group: ['vscode'], message: 'Only extension/ may import the vscode API.' };
 const orchestrator = { group: ['@pushpals/orchestrator', '@pushpals/orchestrator/*', '**/orchestrator/**', '**/orchestrator'], message: 'Talk to the orchestrator through @pushpals/protocol, never its internals.' };
 const extension = { group: ['pushpals', 'pushpals/*', '**/extension/**', '**/extension'], message: 'The extension is a client; nothing imports it.' };
 const webview = { group: ['@pushpals/webview-ui', '**/webview-ui/**'], message: 'webview-ui is bundled separately; import it only through its built assets.' };
+// The extension may import the TYPES of the extension<->webview contract (webview-ui/src/messages.ts), nothing else.
+const webviewTypesOnly = { ...webview, allowTypeImports: true };
 const ours = { group: ['@pushpals/*', 'pushpals', '../../*/src/*', '../../*/src/**'], message: 'protocol/ imports nothing of ours.' };
 
 export default tseslint.config(
@@ -28,6 +31,6 @@ export default tseslint.config(
   { files: ['**/*.{js,mjs,cjs}'], rules: { '@typescript-eslint/no-require-imports': 'off', '@typescript-eslint/consistent-type-imports': 'off' } },
   { files: ['protocol/**/*.ts'], rules: restrict([vscode, orchestrator, extension, webview, ours]) },
   { files: ['orchestrator/**/*.ts'], rules: restrict([vscode, extension, webview]) },
-  { files: ['extension/**/*.ts'], rules: restrict([orchestrator, webview]) },
+  { files: ['extension/**/*.ts'], rules: restrict([orchestrator, webviewTypesOnly]) },
   { files: ['webview-ui/**/*.ts'], languageOptions: { globals: { ...globals.browser } }, rules: restrict([vscode, orchestrator, extension]) },
 );

@@ -177,7 +177,7 @@ export class Connection {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new Error('not connected to the orchestrator'));
     const id = newId('c');
-    const msg = makeCommand(type, payload, { sessionId: this._sessionId, from: 'extension', id });
+    const msg = makeCommand(type, payload, { sessionId: this._sessionId, from: 'user', id }); // commands are the person's decisions; the client is named in hello
     const valid = validateCommand(msg);
     if (!valid.ok) return Promise.reject(new CommandError(valid.error, type));
     return new Promise<CommandResult<K>>((resolve, reject) => {

@@ -2,7 +2,6 @@
  * Run-time guard for messages from the chat webview; the types are the shared contract in
  * webview-ui/src/messages.ts (imported as types only: the webview is bundled separately).
  */
-// eslint-disable-next-line no-restricted-imports -- type-only: the one shared extension<->webview contract
 import type { ConnectionView, HostToWebview, WebviewToHost } from '../../webview-ui/src/messages';
 
 export type { ConnectionView, HostToWebview, WebviewToHost };
