@@ -102,6 +102,27 @@ export class TestClient {
     }
   }
 
+  /** Waits until any received event satisfies `pred`; returns it. `what` names it in the timeout error. */
+  async waitForEvent(pred: (e: EventMessage) => boolean, what: string, timeoutMs = 60000): Promise<EventMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.events.find(pred);
+      if (hit) return hit;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const seen = this.events.map((e) => e.type).join(' → ');
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; events so far: ${seen}`);
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
   /** Events of one task, in seq order. */
   forTask(taskId: string): EventMessage[] {
     return this.events.filter((e) => (e.payload as { taskId?: string }).taskId === taskId);

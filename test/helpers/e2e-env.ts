@@ -1,0 +1,132 @@
+/**
+ * End-to-end environment for the integration suites: the REAL orchestrator (createApp, with its
+ * workbench: repos, Docker sandboxes, policy, approvals, audit) on port 0 with a temp data dir, a real
+ * Docker engine, a real git repository, and the real `pushpals` CLI.
+ *
+ * Nothing here is mocked. A missing Docker engine or worker image makes the suites FAIL (never skip)
+ * with a message that says what to do.
+ */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createApp, loadConfig, silentLogger, type App, type Config } from '@pushpals/orchestrator';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+export const CLI = join(REPO_ROOT, 'orchestrator', 'dist', 'src', 'cli.js');
+export const WORKER_IMAGE = 'pushpals-worker:dev';
+
+const tempDirs: string[] = [];
+
+export function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(d);
+  return d;
+}
+
+export function removeTempDirs(): void {
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+function docker(args: string[]): SpawnSyncReturns<string> {
+  return spawnSync('docker', args, { encoding: 'utf8', timeout: 60_000 });
+}
+
+/** Throws (fails the suite) when the Docker engine or the worker image is not usable. */
+export function requireDocker(): void {
+  const info = docker(['info', '--format', '{{.ServerVersion}}']);
+  if (info.error || info.status !== 0) {
+    throw new Error(
+      `These end-to-end tests need a real Docker engine and none answered ("docker info" failed: ${
+        info.error?.message ?? info.stderr.trim()
+      }). Start dockerd (see ../shared/recipes/docker/) or point DOCKER_HOST at an engine.`,
+    );
+  }
+  const img = docker(['image', 'inspect', '--format', '{{.Id}}', WORKER_IMAGE]);
+  if (img.status !== 0) {
+    throw new Error(`The worker image ${WORKER_IMAGE} is missing: build it with "node orchestrator/dist/src/cli.js sandbox build-image".`);
+  }
+}
+
+/** The sandbox manager's instance label for a data dir (same derivation as orchestrator/src/workbench). */
+export function instanceIdFor(dataDir: string): string {
+  return createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
+}
+
+/** Ids of the sandbox containers (running or not) of the orchestrator instance that owns `dataDir`. */
+export function containersOf(dataDir: string): string[] {
+  const r = docker(['ps', '-aq', '--filter', 'label=pushpals.managed=1', '--filter', `label=pushpals.instance=${instanceIdFor(dataDir)}`]);
+  if (r.status !== 0) throw new Error(`docker ps failed: ${r.stderr}`);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+/** Force-removes this instance's containers (cleanup only; returns how many there were). */
+export function removeContainersOf(dataDir: string): number {
+  const ids = containersOf(dataDir);
+  if (ids.length) docker(['rm', '-f', '-v', ...ids]);
+  return ids.length;
+}
+
+export function e2eConfig(dataDir: string): Config {
+  return loadConfig({ env: {}, overrides: { port: 0, dataDir } });
+}
+
+export async function startOrchestrator(dataDir: string): Promise<App> {
+  return createApp(e2eConfig(dataDir), { logger: silentLogger });
+}
+
+function git(cwd: string, ...args: string[]): string {
+  const r = spawnSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'PushPals E2E',
+      GIT_AUTHOR_EMAIL: 'e2e@example.invalid',
+      GIT_COMMITTER_NAME: 'PushPals E2E',
+      GIT_COMMITTER_EMAIL: 'e2e@example.invalid',
+      GIT_CONFIG_NOSYSTEM: '1',
+      HOME: cwd,
+    },
+  });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The README of the fixture repo: a misspelling ("Teh") and trailing whitespace, for the heuristic fix. */
+export const FIXTURE_README = '# Demo project\n\nTeh project says hello.   \n\nRun the tests with npm test.\n';
+
+/** A real git repository (one commit on main) with a README to fix and an npm test script. */
+export function makeFixtureRepo(): string {
+  const dir = tempDir('pushpals-e2e-repo-');
+  writeFileSync(join(dir, 'README.md'), FIXTURE_README);
+  writeFileSync(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'e2e-demo', version: '1.0.0', private: true, scripts: { test: `node -e "console.log('tests ok')"` } }, null, 2)}\n`,
+  );
+  git(dir, 'init', '-q', '-b', 'main');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'initial commit');
+  return dir;
+}
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `pushpals` CLI (orchestrator/dist/src/cli.js) with PUSHPALS_HOME=dataDir. */
+export function runCli(dataDir: string, args: string[]): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, PUSHPALS_HOME: dataDir },
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
