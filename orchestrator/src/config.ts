@@ -211,4 +211,6 @@ export function redactConfig(c: Config): Record<string, unknown> {
   return { ...c, token: c.token ? '<redacted>' : '<from data dir>' };
 }
 
-export const isLoopbackHost = (host: string): boolean => ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host) || host.startsWith('127.');
+/** Loopback names and addresses only: `127.0.0.1.evil.com` is NOT loopback (a DNS-rebinding name). */
+export const isLoopbackHost = (host: string): boolean =>
+  ['localhost', '::1', '[::1]'].includes(host) || /^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/.test(host);

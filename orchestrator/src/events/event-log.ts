@@ -189,6 +189,7 @@ export class EventLog {
    * rows are simply not there). Called after transactions, on a timer, and on gaps.
    */
   pump(): void {
+    if (!this.db.open) return; // closed (shutdown) before a deferred pump ran
     if (this.db.inTransaction) {
       // Someone holds a transaction open across an await: try again on a later turn.
       setTimeout(() => this.pump(), 1);
