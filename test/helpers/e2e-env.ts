@@ -8,7 +8,7 @@
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createApp, loadConfig, silentLogger, type App, type Config } from '@pushpals/orchestrator';
@@ -68,6 +68,39 @@ export function removeContainersOf(dataDir: string): number {
   return ids.length;
 }
 
+/** The sandbox container(s) of one task (label pushpals.sandbox=<taskId>) of the instance owning `dataDir`. */
+export function containersOfTask(dataDir: string, taskId: string): string[] {
+  const r = docker(['ps', '-aq', '--filter', `label=pushpals.instance=${instanceIdFor(dataDir)}`, '--filter', `label=pushpals.sandbox=${taskId}`]);
+  if (r.status !== 0) throw new Error(`docker ps failed: ${r.stderr}`);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+/** The parts of `docker inspect` the lockdown assertions read. */
+export interface ContainerInspect {
+  Config: { Image: string; User: string; Labels: Record<string, string> | null };
+  HostConfig: {
+    NetworkMode: string;
+    CapDrop: string[] | null;
+    CapAdd: string[] | null;
+    SecurityOpt: string[] | null;
+    Privileged: boolean;
+    ReadonlyRootfs: boolean;
+    PidsLimit: number | null;
+    Memory: number;
+    NanoCpus: number;
+    Binds: string[] | null;
+  };
+  Mounts: Array<{ Type: string; Source: string; Destination: string; RW: boolean }>;
+}
+
+export function inspectContainer(id: string): ContainerInspect {
+  const r = docker(['inspect', id]);
+  if (r.status !== 0) throw new Error(`docker inspect ${id} failed: ${r.stderr}`);
+  const [info] = JSON.parse(r.stdout) as ContainerInspect[];
+  if (!info) throw new Error(`docker inspect ${id}: no output`);
+  return info;
+}
+
 export function e2eConfig(dataDir: string): Config {
   return loadConfig({ env: {}, overrides: { port: 0, dataDir } });
 }
@@ -76,7 +109,7 @@ export async function startOrchestrator(dataDir: string): Promise<App> {
   return createApp(e2eConfig(dataDir), { logger: silentLogger });
 }
 
-function git(cwd: string, ...args: string[]): string {
+export function git(cwd: string, ...args: string[]): string {
   const r = spawnSync('git', args, {
     cwd,
     encoding: 'utf8',
@@ -97,14 +130,23 @@ function git(cwd: string, ...args: string[]): string {
 /** The README of the fixture repo: a misspelling ("Teh") and trailing whitespace, for the heuristic fix. */
 export const FIXTURE_README = '# Demo project\n\nTeh project says hello.   \n\nRun the tests with npm test.\n';
 
+export interface FixtureRepoOptions {
+  /** The package.json "test" script. Default: prints "tests ok". */
+  testScript?: string;
+  /** Extra files (path → content), committed. */
+  files?: Record<string, string>;
+  /** Symlinks (path → target), committed (README.md may be one: then no README file is written). */
+  symlinks?: Record<string, string>;
+}
+
 /** A real git repository (one commit on main) with a README to fix and an npm test script. */
-export function makeFixtureRepo(): string {
+export function makeFixtureRepo(o: FixtureRepoOptions = {}): string {
   const dir = tempDir('pushpals-e2e-repo-');
-  writeFileSync(join(dir, 'README.md'), FIXTURE_README);
-  writeFileSync(
-    join(dir, 'package.json'),
-    `${JSON.stringify({ name: 'e2e-demo', version: '1.0.0', private: true, scripts: { test: `node -e "console.log('tests ok')"` } }, null, 2)}\n`,
-  );
+  if (!o.symlinks?.['README.md']) writeFileSync(join(dir, 'README.md'), FIXTURE_README);
+  const testScript = o.testScript ?? `node -e "console.log('tests ok')"`;
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'e2e-demo', version: '1.0.0', private: true, scripts: { test: testScript } }, null, 2)}\n`);
+  for (const [rel, content] of Object.entries(o.files ?? {})) writeFileSync(join(dir, rel), content);
+  for (const [rel, target] of Object.entries(o.symlinks ?? {})) symlinkSync(target, join(dir, rel));
   git(dir, 'init', '-q', '-b', 'main');
   git(dir, 'add', '-A');
   git(dir, 'commit', '-q', '-m', 'initial commit');

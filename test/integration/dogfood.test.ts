@@ -7,14 +7,17 @@
  * the runs before them; the tamper test closes the orchestrator and edits its DB file.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
 import type { CommandResult, EventMessage } from '@pushpals/protocol';
 import {
   FIXTURE_README,
+  WORKER_IMAGE,
   containersOf,
+  containersOfTask,
+  inspectContainer,
   makeFixtureRepo,
   removeContainersOf,
   removeTempDirs,
@@ -39,7 +42,7 @@ describe('issue 5 end to end: the dogfood scenarios over a real WebSocket (orche
   let client: TestClient | undefined;
   let repoId = '';
   /** Task ids of the runs, for the audit tests. */
-  const runs: { gitStatus?: string; tests?: string; approved?: string; denied?: string; idempotent?: string } = {};
+  const runs: { gitStatus?: string; tests?: string; approved?: string; denied?: string; idempotent?: string; lockdown?: string } = {};
   const approvals: { approved?: string; denied?: string } = {};
 
   const c = (): TestClient => {
@@ -246,6 +249,45 @@ describe('issue 5 end to end: the dogfood scenarios over a real WebSocket (orche
     }
   });
 
+  it("the task's sandbox (while it waits for approval) is locked down: no network, no capabilities, read-only root, non-root, limits, only the task's working copy mounted", async function () {
+    assert.ok(repoId, 'repo_add failed earlier');
+    const { taskId } = await c().send('task_new', { request: 'Apply a patch to fix the README', repoId });
+    runs.lockdown = taskId;
+    const ar = await c().waitFor('approval_required', (p) => p.taskId === taskId, 60_000);
+    const ids = containersOfTask(dataDir, taskId);
+    assert.equal(ids.length, 1, `expected one sandbox container labelled for task ${taskId}, found ${ids.length}`);
+    const info = inspectContainer(ids[0]!);
+    const h = info.HostConfig;
+    assert.equal(info.Config.Image, WORKER_IMAGE);
+    assert.equal(h.NetworkMode, 'none');
+    assert.ok(h.CapDrop?.map((x) => x.toUpperCase()).includes('ALL'), `CapDrop: ${JSON.stringify(h.CapDrop)}`);
+    assert.deepEqual(h.CapAdd ?? [], []);
+    assert.ok(h.SecurityOpt?.some((x) => /^no-new-privileges(:true|=true)?$/.test(x)), `SecurityOpt: ${JSON.stringify(h.SecurityOpt)}`);
+    assert.equal(h.Privileged, false);
+    assert.equal(h.ReadonlyRootfs, true);
+    assert.ok((h.PidsLimit ?? 0) > 0, `PidsLimit: ${h.PidsLimit}`);
+    assert.ok(h.Memory > 0, `Memory: ${h.Memory}`);
+    assert.ok(h.NanoCpus > 0, `NanoCpus: ${h.NanoCpus}`);
+    assert.match(info.Config.User, /^[1-9]\d*(:\d+)?$/, `the sandbox must run as a non-root uid, not ${JSON.stringify(info.Config.User)}`);
+    const ws = realpathSync(join(dataDir, 'workspaces', taskId));
+    const binds = info.Mounts.filter((m) => m.Type === 'bind');
+    assert.deepEqual(
+      binds.map((m) => [m.Source, m.Destination, m.RW]),
+      [[ws, '/workspace', true]],
+      `only the task's working copy may be mounted: ${JSON.stringify(info.Mounts)}`,
+    );
+    const home = realpathSync(dataDir);
+    for (const m of info.Mounts) {
+      assert.ok(m.Source === ws || !(m.Source === home || m.Source.startsWith(`${home}/`)), `the data dir leaks into the sandbox: ${JSON.stringify(m)}`);
+      assert.notEqual(m.Source, '/var/run/docker.sock', 'the Docker socket is mounted into the sandbox');
+    }
+
+    await c().send('approval_decide', { approvalId: ar.payload.approvalId, decision: 'deny' });
+    await waitTerminal(c(), taskId);
+    await waitIdle(c(), taskId);
+    assert.deepEqual(containersOfTask(dataDir, taskId), [], "the task's sandbox was not removed when the task ended");
+  });
+
   it('deciding an unknown approval is a typed not_found error', async function () {
     await assert.rejects(
       c().send('approval_decide', { approvalId: 'ap_does_not_exist', decision: 'approve' }),
@@ -355,6 +397,55 @@ describe('issue 5 end to end: the dogfood scenarios over a real WebSocket (orche
     assert.equal(r.status, 0, `audit verify exited ${r.status}: ${r.stdout}${r.stderr}`);
     assert.match(r.stdout, /OK/);
   });
+
+  for (const kind of ['a deleted row', 'a deleted tail', 'two swapped rows'] as const) {
+    it(`pushpals audit verify detects ${kind} (on a copy of the live DB) and names the row`, async function () {
+      assert.ok(runs.gitStatus, 'earlier runs failed');
+      const victim = (await c().send('audit_get', { taskId: runs.gitStatus })).entries.find((e) => e.action === 'command');
+      assert.ok(victim, 'no command entry to tamper with');
+      const copyDir = tempDir('pushpals-e2e-tamper-');
+      const live = new Database(join(dataDir, 'pushpals.db'), { readonly: true });
+      try {
+        await live.backup(join(copyDir, 'pushpals.db'));
+      } finally {
+        live.close();
+      }
+      const db = new Database(join(copyDir, 'pushpals.db'));
+      let expected: number;
+      try {
+        for (const name of db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('audit_log', 'audit_head')`).pluck().all() as string[]) db.exec(`DROP TRIGGER "${name}"`);
+        const head = db.prepare('SELECT MAX(seq) FROM audit_log').pluck().get() as number;
+        assert.ok(head > victim.seq, 'the git status entry must not be the last one');
+        if (kind === 'a deleted row') {
+          db.prepare('DELETE FROM audit_log WHERE seq = ?').run(victim.seq);
+          expected = victim.seq;
+        } else if (kind === 'a deleted tail') {
+          db.prepare('DELETE FROM audit_log WHERE seq = ?').run(head);
+          expected = head;
+        } else {
+          // Swap the contents (all but seq) of the victim and its successor: a reordering.
+          const cols = (db.prepare(`SELECT name FROM pragma_table_info('audit_log') WHERE name <> 'seq'`).pluck().all() as string[]).map((x) => `"${x}"`);
+          const a = db.prepare(`SELECT ${cols.join(', ')} FROM audit_log WHERE seq = ?`).raw().get(victim.seq) as unknown[];
+          const b = db.prepare(`SELECT ${cols.join(', ')} FROM audit_log WHERE seq = ?`).raw().get(victim.seq + 1) as unknown[];
+          const set = db.prepare(`UPDATE audit_log SET ${cols.map((x) => `${x} = ?`).join(', ')} WHERE seq = ?`);
+          db.transaction(() => {
+            set.run(...b, victim.seq);
+            set.run(...a, victim.seq + 1);
+          })();
+          expected = victim.seq;
+        }
+      } finally {
+        db.close();
+      }
+      const r = runCli(copyDir, ['audit', 'verify', '--json']);
+      assert.notEqual(r.status, 0, `audit verify did not detect ${kind}: ${r.stdout}${r.stderr}`);
+      const v = JSON.parse(r.stdout) as { ok: boolean; seq?: number; reason?: string };
+      assert.equal(v.ok, false);
+      assert.equal(v.seq, expected, `audit verify named #${v.seq} (${v.reason}) for ${kind} at #${expected}`);
+      // The live trail is untouched.
+      assert.equal(runCli(dataDir, ['audit', 'verify']).status, 0);
+    });
+  }
 
   it('pushpals audit verify detects an edited row (triggers dropped, stdout rewritten) and names its seq', async function () {
     assert.ok(runs.gitStatus && app, 'earlier runs failed');
