@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createApp, loadConfig, silentLogger, type App, type Config } from '@pushpals/orchestrator';
+import { createApp, loadConfig, silentLogger, type App, type Config, type ConfigOverrides } from '@pushpals/orchestrator';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const CLI = join(REPO_ROOT, 'orchestrator', 'dist', 'src', 'cli.js');
@@ -101,12 +101,12 @@ export function inspectContainer(id: string): ContainerInspect {
   return info;
 }
 
-export function e2eConfig(dataDir: string): Config {
-  return loadConfig({ env: {}, overrides: { port: 0, dataDir } });
+export function e2eConfig(dataDir: string, overrides: ConfigOverrides = {}): Config {
+  return loadConfig({ env: {}, overrides: { ...overrides, port: 0, dataDir } });
 }
 
-export async function startOrchestrator(dataDir: string): Promise<App> {
-  return createApp(e2eConfig(dataDir), { logger: silentLogger });
+export async function startOrchestrator(dataDir: string, overrides: ConfigOverrides = {}): Promise<App> {
+  return createApp(e2eConfig(dataDir, overrides), { logger: silentLogger });
 }
 
 export function git(cwd: string, ...args: string[]): string {

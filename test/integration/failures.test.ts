@@ -1,0 +1,131 @@
+/**
+ * Issue 5 end to end, the unhappy paths over the wire: failing tests fail the task honestly (with the
+ * real output and exit code, audited); a command past its timeout is killed; a pending approval
+ * expires (configurable) and then nothing runs; cancelling a task that waits for approval denies it,
+ * removes its sandbox and leaves the working copy untouched.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { App } from '@pushpals/orchestrator';
+import { FIXTURE_README, containersOf, containersOfTask, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, sleep, startOrchestrator, tempDir } from '../helpers/e2e-env';
+import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
+import { CommandFailed, TestClient } from '../helpers/ws-client';
+
+const COMMAND_TIMEOUT_MS = 3000;
+const APPROVAL_TIMEOUT_MS = 4000;
+
+describe('issue 5 end to end: failures, timeouts, expiry and cancellation over the wire', function () {
+  let dataDir = '';
+  let app: App | undefined;
+  let client: TestClient | undefined;
+
+  const c = (): TestClient => {
+    assert.ok(client, 'no client: the suite set-up failed');
+    return client;
+  };
+  const addRepo = async (testScript?: string): Promise<string> => (await c().send('repo_add', { source: makeFixtureRepo(testScript ? { testScript } : {}) })).repoId;
+
+  before(async function () {
+    requireDocker();
+    dataDir = tempDir('pushpals-e2e-failures-');
+    app = await startOrchestrator(dataDir, {
+      sandbox: { commandTimeoutMs: COMMAND_TIMEOUT_MS },
+      approvals: { timeoutMs: APPROVAL_TIMEOUT_MS, sweepMs: 500 },
+    });
+    client = await TestClient.connect(app.wsUrl, app.token);
+    await client.start(0);
+  });
+
+  after(async function () {
+    client?.close();
+    await app?.close();
+    if (dataDir) removeContainersOf(dataDir);
+    removeTempDirs();
+  });
+
+  it('"Run the tests" with failing tests: tool_result not ok with the real exit code and output, task_failed, audited', async function () {
+    const repoId = await addRepo(`node -e "console.log('2 passing'); console.error('1 failing: expected 1 to equal 2'); process.exit(1)"`);
+    const { taskId } = await c().send('task_new', { request: 'Run the tests', repoId });
+    const end = await waitTerminal(c(), taskId);
+    await waitIdle(c(), taskId);
+    const t = trace(c(), taskId);
+    assert.equal(end.type, 'task_failed', `failing tests must fail the task:\n${t}`);
+    const result = ofType(c().forTask(taskId), 'tool_result')[0];
+    assert.ok(result, t);
+    assert.equal(result.payload.ok, false);
+    assert.equal(result.payload.exitCode, 1, t);
+    assert.match(result.payload.stdout ?? '', /2 passing/);
+    assert.match(result.payload.stderr ?? '', /1 failing/);
+    const entry = (await c().send('audit_get', { taskId })).entries.find((e) => e.action === 'command');
+    assert.equal(entry?.exitCode, 1);
+    assert.match(entry?.stderr ?? '', /1 failing/);
+  });
+
+  it(`a command past its timeout (sandbox.commandTimeoutMs = ${COMMAND_TIMEOUT_MS} ms) is killed, reported and the task fails`, async function () {
+    const repoId = await addRepo('sleep 120');
+    const t0 = Date.now();
+    const { taskId } = await c().send('task_new', { request: 'Run the tests', repoId });
+    const end = await waitTerminal(c(), taskId, 60_000);
+    const took = Date.now() - t0;
+    await waitIdle(c(), taskId);
+    const t = trace(c(), taskId);
+    assert.equal(end.type, 'task_failed', t);
+    assert.ok(took < 30_000, `the timed-out command took ${took} ms to come back`);
+    const result = ofType(c().forTask(taskId), 'tool_result')[0];
+    assert.ok(result, t);
+    assert.equal(result.payload.ok, false);
+    assert.match(result.payload.output ?? '', /timeout/i, `the tool_result must say it timed out:\n${t}`);
+    assert.ok(result.payload.durationMs >= COMMAND_TIMEOUT_MS - 100 && result.payload.durationMs < 20_000, `durationMs ${result.payload.durationMs}`);
+    assert.deepEqual(containersOfTask(dataDir, taskId), [], "the task's sandbox survived the timed-out task");
+  });
+
+  it(`a pending approval expires after approvals.timeoutMs (${APPROVAL_TIMEOUT_MS} ms): denied (expired), deciding it afterwards says expired, nothing is applied`, async function () {
+    const repoId = await addRepo();
+    const { taskId } = await c().send('task_new', { request: 'Apply a patch to fix the README', repoId });
+    const ar = await c().waitFor('approval_required', (p) => p.taskId === taskId, 60_000);
+    assert.ok(ar.payload.expiresAt, 'approval_required must carry expiresAt when approvals expire');
+    const left = Date.parse(ar.payload.expiresAt) - Date.parse(ar.ts);
+    assert.ok(Math.abs(left - APPROVAL_TIMEOUT_MS) < 2000, `expiresAt is ${left} ms after the request, configured ${APPROVAL_TIMEOUT_MS}`);
+    const denied = await c().waitFor('denied', (p) => p.approvalId === ar.payload.approvalId, APPROVAL_TIMEOUT_MS + 15_000);
+    assert.match(denied.payload.reason ?? '', /expire/i);
+    const late = await c().send('approval_decide', { approvalId: ar.payload.approvalId, decision: 'approve' });
+    assert.deepEqual(late, { approvalId: ar.payload.approvalId, state: 'expired' });
+    await waitTerminal(c(), taskId);
+    await waitIdle(c(), taskId);
+    const t = trace(c(), taskId);
+    assert.equal(ofType(c().forTask(taskId), 'approved').length, 0, t);
+    assert.equal(ofType(c().forTask(taskId), 'tool_result').length, 0, `something ran after the approval expired:\n${t}`);
+    assert.equal(readFileSync(join(dataDir, 'workspaces', taskId, 'README.md'), 'utf8'), FIXTURE_README);
+  });
+
+  it('task_cancel on a task waiting for approval: task_cancelled, the approval is denied, its sandbox is removed, nothing is applied', async function () {
+    const repoId = await addRepo();
+    const { taskId } = await c().send('task_new', { request: 'Apply a patch to fix the README', repoId });
+    const ar = await c().waitFor('approval_required', (p) => p.taskId === taskId, 60_000);
+    assert.equal(containersOfTask(dataDir, taskId).length, 1, 'the waiting task should hold its sandbox');
+    const r = await c().send('task_cancel', { taskId, reason: 'changed my mind' });
+    assert.equal(r.state, 'cancelled');
+    await c().waitFor('task_cancelled', (p) => p.taskId === taskId, 10_000);
+    const denied = await c().waitFor('denied', (p) => p.approvalId === ar.payload.approvalId, 10_000);
+    assert.equal(denied.payload.taskId, taskId);
+    await assert.rejects(
+      c().send('approval_decide', { approvalId: ar.payload.approvalId, decision: 'approve' }),
+      (e: unknown) => e instanceof CommandFailed && e.info.code === 'conflict',
+      'approving a cancelled task\'s approval must be a conflict',
+    );
+    const deadline = Date.now() + 15_000;
+    while (containersOfTask(dataDir, taskId).length > 0 && Date.now() < deadline) await sleep(200);
+    assert.deepEqual(containersOfTask(dataDir, taskId), [], "the cancelled task's sandbox was not removed within 15 s");
+    await sleep(500);
+    const t = trace(c(), taskId);
+    assert.equal(ofType(c().forTask(taskId), 'tool_result').length, 0, t);
+    assert.equal(ofType(c().forTask(taskId), 'task_completed').length, 0, `a cancelled task completed:\n${t}`);
+    assert.equal(readFileSync(join(dataDir, 'workspaces', taskId, 'README.md'), 'utf8'), FIXTURE_README);
+  });
+
+  it('no sandbox container survives close()', async function () {
+    await app?.close();
+    assert.deepEqual(containersOf(dataDir), []);
+  });
+});
