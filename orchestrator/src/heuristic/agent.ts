@@ -5,7 +5,7 @@
 import { parsePatch } from 'diff';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../agents/types';
 import type { TaskRecord } from '../tasks/task-store';
-import { runCommandTool } from '../tools/run-command';
+import { LazySandbox, runCommandTool } from '../tools/run-command';
 import type { Workbench } from '../workbench/workbench';
 import { readWorkspaceFile } from '../workbench/fs-safe';
 import { HEURISTIC_EXAMPLES, detectTestCommand, recognizeIntent, type Intent } from './intents';
@@ -32,8 +32,10 @@ export class HeuristicAgent implements TaskAgent {
   async run(ctx: TaskContext): Promise<TaskOutcome> {
     const intent = recognizeIntent(ctx.task.request) as Intent;
     const { repo, workspace } = await this.wb.prepareWorkspace(ctx);
-    ctx.progress('Starting the sandbox', { step: 'sandbox' });
-    const sandbox = await this.wb.acquireSandbox(ctx.task.id, workspace.path);
+    const sandbox = new LazySandbox(() => {
+      ctx.progress('Starting the sandbox', { step: 'sandbox' });
+      return this.wb.acquireSandbox(ctx.task.id, workspace.path);
+    });
     const deps = this.wb.commandToolDeps(repo.id);
     try {
       switch (intent.kind) {
@@ -70,7 +72,7 @@ export class HeuristicAgent implements TaskAgent {
     file: string,
     dir: string,
     projectName: string,
-    sandbox: Awaited<ReturnType<Workbench['acquireSandbox']>>,
+    sandbox: LazySandbox,
     deps: ReturnType<Workbench['commandToolDeps']>,
   ): Promise<TaskOutcome> {
     const original = readWorkspaceFile(dir, file);

@@ -16,6 +16,12 @@ export interface JobContext {
   workerId: string;
   /** Extends the lease now (the worker also does it on a timer). False: the lease is lost — stop. */
   heartbeat(): boolean;
+  /**
+   * Awaits `p` as a PARKED job: while it waits (e.g. on a person's approval) its slot is free for
+   * other jobs; the lease is still heartbeated. When `p` settles the job runs on, even if that
+   * briefly puts the worker above `concurrency`.
+   */
+  park<T>(p: Promise<T>): Promise<T>;
 }
 
 export type JobHandler = (job: JobRecord, ctx: JobContext) => Promise<void> | void;
@@ -40,6 +46,8 @@ export class Worker {
   readonly workerId: string;
   private readonly handlers = new Map<string, JobHandler>();
   private readonly running = new Map<string, Running>();
+  /** Jobs waiting on something outside the machine (a person): they do not count against concurrency. */
+  private parked = 0;
   private started = false;
   private stopping = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -116,7 +124,7 @@ export class Worker {
   private tick(): void {
     if (this.stopping) return;
     const queues = [...this.handlers.keys()];
-    while (this.running.size < this.opts.concurrency) {
+    while (this.running.size - this.parked < this.opts.concurrency) {
       let job: JobRecord | undefined;
       try {
         job = this.queue.claim(this.workerId, queues, this.opts.leaseMs);
@@ -144,13 +152,22 @@ export class Worker {
     };
     const timer = setInterval(beat, Math.max(50, Math.floor(this.opts.leaseMs / 3)));
     timer.unref();
+    const park = async <T>(p: Promise<T>): Promise<T> => {
+      this.parked++;
+      this.wake();
+      try {
+        return await p;
+      } finally {
+        this.parked--;
+      }
+    };
     const handler = this.handlers.get(job.queue);
     entry.done = (async () => {
       let error: unknown;
       let threw = false;
       try {
         if (!handler) throw new Error(`no handler for queue ${job.queue}`);
-        await handler(job, { signal: controller.signal, workerId: this.workerId, heartbeat: beat });
+        await handler(job, { signal: controller.signal, workerId: this.workerId, heartbeat: beat, park });
       } catch (e) {
         threw = true;
         error = e;

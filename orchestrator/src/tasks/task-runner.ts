@@ -49,7 +49,7 @@ export async function runTaskJob(services: Services, job: JobRecord, jctx: JobCo
       if (approval.state !== 'pending') return approval;
       tasks.setWaiting(task.id, true);
       try {
-        return await approvals.wait(approval.id, jctx.signal);
+        return await jctx.park(approvals.wait(approval.id, jctx.signal)); // a waiting task frees its worker slot
       } finally {
         tasks.setWaiting(task.id, false);
       }

@@ -49,7 +49,27 @@ function approvalKind(c: Classification, command: string): ApprovalKind {
   return /\bgit\b.*\bpush\b/.test(command) ? 'push' : 'command';
 }
 
-export async function runCommandTool(ctx: TaskContext, sandbox: Sandbox, command: string, deps: CommandToolDeps, opts: RunCommandOptions): Promise<CommandOutcome> {
+/**
+ * The task's sandbox, started on first use: a task that waits for an approval (or is refused) holds
+ * no container meanwhile.
+ */
+export class LazySandbox {
+  private sandbox: Promise<Sandbox> | undefined;
+
+  constructor(private readonly acquire: () => Promise<Sandbox>) {}
+
+  get(): Promise<Sandbox> {
+    return (this.sandbox ??= this.acquire());
+  }
+
+  async release(): Promise<void> {
+    const s = this.sandbox;
+    this.sandbox = undefined;
+    if (s) await (await s.catch(() => undefined))?.release();
+  }
+}
+
+export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, command: string, deps: CommandToolDeps, opts: RunCommandOptions): Promise<CommandOutcome> {
   const taskId = ctx.task.id;
   const toolCallId = newId('tc');
   const redact = (s: string) => redactSecrets(s, deps.secrets);
@@ -70,6 +90,11 @@ export async function runCommandTool(ctx: TaskContext, sandbox: Sandbox, command
   };
 
   if (verdict === 'deny') return refuse(`denied by policy: ${reason}`, 'deny');
+  if (verdict === 'ask' && c.needsNetwork) {
+    // Sandboxes have no network, and no network for approved commands is configured yet: refuse now
+    // rather than ask a person to approve something that cannot run.
+    return refuse(`not run: it needs network access (${reason}), and sandboxes have none on this orchestrator`, 'ask');
+  }
   if (verdict === 'ask') {
     approval = await ctx.requestApproval({
       key: opts.key,
@@ -81,12 +106,10 @@ export async function runCommandTool(ctx: TaskContext, sandbox: Sandbox, command
       details: { verdict: c.verdict, needsNetwork: c.needsNetwork },
     });
     if (approval.state !== 'approved') return refuse(`not run: approval ${approval.id} was ${approval.state}`, 'ask');
-    if (c.needsNetwork && sandbox.network === 'none') {
-      return refuse('approved, but this sandbox has no network: configure sandbox.allowedNetworks to run network commands', 'ask');
-    }
   }
 
   ctx.progress(`Running ${opts.label ?? command}`.slice(0, 4096), { step: 'run_command' });
+  const sandbox = await sandboxes.get();
   const result = await sandbox.exec(command, { timeoutMs: deps.timeoutMs, maxOutputBytes: deps.maxOutputBytes, signal: ctx.signal, cwd: WORKSPACE });
   const rec = deps.audit.append({
     taskId,
