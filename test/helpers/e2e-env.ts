@@ -6,7 +6,7 @@
  * Nothing here is mocked. A missing Docker engine or worker image makes the suites FAIL (never skip)
  * with a message that says what to do.
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -159,7 +159,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `pushpals` CLI (orchestrator/dist/src/cli.js) with PUSHPALS_HOME=dataDir. */
+/** Runs the real `pushpals` CLI (orchestrator/dist/src/cli.js) with PUSHPALS_HOME=dataDir. Blocks: only for offline subcommands (audit). */
 export function runCli(dataDir: string, args: string[]): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: REPO_ROOT,
@@ -169,6 +169,32 @@ export function runCli(dataDir: string, args: string[]): CliResult {
   });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Runs the CLI without blocking the event loop: use it when the CLI talks to an orchestrator running
+ * in THIS process (runCli's spawnSync would freeze the server it is waiting for).
+ */
+export function runCliAsync(dataDir: string, args: string[], timeoutMs = 60_000): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, PUSHPALS_HOME: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`pushpals ${args.join(' ')} did not finish within ${timeoutMs} ms: ${stdout}${stderr}`));
+    }, timeoutMs);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolvePromise({ status, stdout, stderr });
+    });
+  });
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

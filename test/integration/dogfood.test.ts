@@ -23,6 +23,7 @@ import {
   removeTempDirs,
   requireDocker,
   runCli,
+  runCliAsync,
   sleep,
   startOrchestrator,
   tempDir,
@@ -41,8 +42,10 @@ describe('issue 5 end to end: the dogfood scenarios over a real WebSocket (orche
   let app: App | undefined;
   let client: TestClient | undefined;
   let repoId = '';
+  /** Registered through the CLI; its tests take seconds. */
+  let slowRepoId = '';
   /** Task ids of the runs, for the audit tests. */
-  const runs: { gitStatus?: string; tests?: string; approved?: string; denied?: string; idempotent?: string; lockdown?: string } = {};
+  const runs: { gitStatus?: string; tests?: string; approved?: string; denied?: string; idempotent?: string; parked?: string; lockdown?: string } = {};
   const approvals: { approved?: string; denied?: string } = {};
 
   const c = (): TestClient => {
@@ -76,6 +79,23 @@ describe('issue 5 end to end: the dogfood scenarios over a real WebSocket (orche
     const ev = await c().waitFor('repo_added', (p) => p.repoId === repoId, 10_000);
     assert.equal(ev.payload.source, repoPath);
     assert.equal(ev.payload.defaultBranch, 'main');
+  });
+
+  it('pushpals repo add <path> (the CLI) registers a repository with the running orchestrator; registering it again is a conflict', async function () {
+    assert.ok(app);
+    // Its tests take a few seconds: the lockdown test inspects the sandbox while they run.
+    const other = makeFixtureRepo({ testScript: `node -e "setTimeout(() => console.log('tests ok'), 4000)"` });
+    const r = await runCliAsync(dataDir, ['repo', 'add', other, '--url', app.url, '--json']);
+    assert.equal(r.status, 0, `pushpals repo add exited ${r.status}: ${r.stdout}${r.stderr}`);
+    const added = JSON.parse(r.stdout) as { repoId: string; name: string };
+    assert.match(added.repoId, /\S/);
+    slowRepoId = added.repoId;
+    await c().waitFor('repo_added', (p) => p.repoId === added.repoId, 10_000);
+    await assert.rejects(
+      c().send('repo_add', { source: other }),
+      (e: unknown) => e instanceof CommandFailed && e.info.code === 'conflict',
+      'registering the same path twice must be a typed conflict',
+    );
   });
 
   it('"Run git status on this repo": task_created → agent_status busy → task_started → tool_call (git status, allow) → tool_result (real git output) → task_completed → agent_status idle', async function () {
@@ -249,13 +269,27 @@ describe('issue 5 end to end: the dogfood scenarios over a real WebSocket (orche
     }
   });
 
-  it("the task's sandbox (while it waits for approval) is locked down: no network, no capabilities, read-only root, non-root, limits, only the task's working copy mounted", async function () {
+  it("a README patch waiting for approval holds no sandbox container (the sandbox starts on the first command)", async function () {
     assert.ok(repoId, 'repo_add failed earlier');
     const { taskId } = await c().send('task_new', { request: 'Apply a patch to fix the README', repoId });
-    runs.lockdown = taskId;
+    runs.parked = taskId;
     const ar = await c().waitFor('approval_required', (p) => p.taskId === taskId, 60_000);
-    const ids = containersOfTask(dataDir, taskId);
-    assert.equal(ids.length, 1, `expected one sandbox container labelled for task ${taskId}, found ${ids.length}`);
+    await sleep(300);
+    assert.deepEqual(containersOfTask(dataDir, taskId), [], 'a task waiting for a person must not hold a container');
+    await c().send('approval_decide', { approvalId: ar.payload.approvalId, decision: 'deny' });
+    await waitTerminal(c(), taskId);
+    await waitIdle(c(), taskId);
+  });
+
+  it("the sandbox of a running command is locked down: no network, no capabilities, read-only root, non-root, limits, only the task's working copy mounted; removed when the task ends", async function () {
+    assert.ok(slowRepoId, 'the CLI repo add failed earlier');
+    const { taskId } = await c().send('task_new', { request: 'Run the tests', repoId: slowRepoId });
+    runs.lockdown = taskId;
+    await c().waitFor('tool_call', (p) => p.taskId === taskId, 60_000);
+    let ids: string[] = [];
+    const deadline = Date.now() + 15_000;
+    while ((ids = containersOfTask(dataDir, taskId)).length === 0 && Date.now() < deadline) await sleep(100);
+    assert.equal(ids.length, 1, `expected one sandbox container labelled for task ${taskId} while its command runs, found ${ids.length}:\n${trace(c(), taskId)}`);
     const info = inspectContainer(ids[0]!);
     const h = info.HostConfig;
     assert.equal(info.Config.Image, WORKER_IMAGE);
@@ -282,9 +316,10 @@ describe('issue 5 end to end: the dogfood scenarios over a real WebSocket (orche
       assert.notEqual(m.Source, '/var/run/docker.sock', 'the Docker socket is mounted into the sandbox');
     }
 
-    await c().send('approval_decide', { approvalId: ar.payload.approvalId, decision: 'deny' });
-    await waitTerminal(c(), taskId);
+    const end = await waitTerminal(c(), taskId);
     await waitIdle(c(), taskId);
+    assert.equal(end.type, 'task_completed', trace(c(), taskId));
+    assert.match(ofType(c().forTask(taskId), 'tool_result')[0]?.payload.stdout ?? '', /tests ok/);
     assert.deepEqual(containersOfTask(dataDir, taskId), [], "the task's sandbox was not removed when the task ended");
   });
 

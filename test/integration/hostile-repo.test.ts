@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
 import { git, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, runCli, startOrchestrator, tempDir } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
-import { TestClient } from '../helpers/ws-client';
+import { CommandFailed, TestClient } from '../helpers/ws-client';
 
 const GITHUB_TOKEN = `ghp_${'A1b2C3d4E5'.repeat(4)}`;
 
@@ -169,6 +169,26 @@ describe('issue 5 end to end: a hostile repository (hooks/config never run on th
     } finally {
       db.close();
     }
+  });
+
+  it('hostile repo_add sources (ext::, option injection, file://, ssh://, the data dir) get typed errors and run nothing', async function () {
+    const cases: Array<[string, string[]]> = [
+      [`ext::sh -c touch% ${join(markers, 'ext')}`, ['invalid_message', 'not_found']],
+      [`--upload-pack=touch ${join(markers, 'upload-pack')}`, ['invalid_message', 'not_found']],
+      [`file://${dataDir}`, ['invalid_message', 'not_found']],
+      [`ssh://localhost${markers}/x.git`, ['invalid_message', 'not_found']],
+      [dataDir, ['invalid_message', 'forbidden']],
+      [join(dataDir, 'repos'), ['invalid_message', 'forbidden', 'not_found']],
+      ['/nonexistent/pushpals/e2e/repo', ['not_found', 'invalid_message']],
+    ];
+    for (const [source, codes] of cases) {
+      await assert.rejects(
+        c().send('repo_add', { source }),
+        (e: unknown) => e instanceof CommandFailed && codes.includes(e.info.code),
+        `repo_add ${JSON.stringify(source)} must be refused with one of ${codes.join('/')}`,
+      );
+    }
+    noMarkers('during hostile repo_add sources');
   });
 
   it('the audit trail of these runs verifies', async function () {
