@@ -44,6 +44,15 @@ describe('issue 5 end to end: failures, timeouts, expiry and cancellation over t
     removeTempDirs();
   });
 
+  it('a task with no repository registered fails honestly (says to register one) and runs nothing', async function () {
+    const { taskId } = await c().send('task_new', { request: 'Run git status on this repo' });
+    const end = await waitTerminal(c(), taskId, 30_000);
+    const t = trace(c(), taskId);
+    assert.equal(end.type, 'task_failed', t);
+    assert.match((end.payload as { error: { message: string } }).error.message, /repo/i, t);
+    assert.equal(ofType(c().forTask(taskId), 'tool_call').length, 0, t);
+  });
+
   it('"Run the tests" with failing tests: tool_result not ok with the real exit code and output, task_failed, audited', async function () {
     const repoId = await addRepo(`node -e "console.log('2 passing'); console.error('1 failing: expected 1 to equal 2'); process.exit(1)"`);
     const { taskId } = await c().send('task_new', { request: 'Run the tests', repoId });
@@ -122,6 +131,30 @@ describe('issue 5 end to end: failures, timeouts, expiry and cancellation over t
     assert.equal(ofType(c().forTask(taskId), 'tool_result').length, 0, t);
     assert.equal(ofType(c().forTask(taskId), 'task_completed').length, 0, `a cancelled task completed:\n${t}`);
     assert.equal(readFileSync(join(dataDir, 'workspaces', taskId, 'README.md'), 'utf8'), FIXTURE_README);
+  });
+
+  it('with several repositories registered, a task without repoId fails honestly (asks which one) and runs nothing', async function () {
+    const { taskId } = await c().send('task_new', { request: 'Run git status on this repo' });
+    const end = await waitTerminal(c(), taskId, 30_000);
+    const t = trace(c(), taskId);
+    assert.equal(end.type, 'task_failed', t);
+    assert.match((end.payload as { error: { message: string } }).error.message, /repoId|which/i, t);
+    assert.equal(ofType(c().forTask(taskId), 'tool_call').length, 0, t);
+  });
+
+  it('task_new with an unknown repoId is refused or fails honestly, and runs nothing', async function () {
+    let taskId: string | undefined;
+    try {
+      taskId = (await c().send('task_new', { request: 'Run git status on this repo', repoId: 'repo-does-not-exist' })).taskId;
+    } catch (e) {
+      assert.ok(e instanceof CommandFailed && ['not_found', 'invalid_message'].includes(e.info.code), String(e));
+      return;
+    }
+    const end = await waitTerminal(c(), taskId, 30_000);
+    const t = trace(c(), taskId);
+    assert.equal(end.type, 'task_failed', t);
+    assert.match((end.payload as { error: { message: string } }).error.message, /repo-does-not-exist|unknown repo/i, t);
+    assert.equal(ofType(c().forTask(taskId), 'tool_call').length, 0, t);
   });
 
   it('no sandbox container survives close()', async function () {
