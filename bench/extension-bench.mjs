@@ -4,6 +4,9 @@
 // Two runs: an empty history and one of BENCH_EVENTS (default 5,000) events seeded over the protocol
 // (chat messages: user_message + assistant_message + done each). Prints a table; not a timed test.
 // Usage: node bench/extension-bench.mjs   (build first: npm run build -w extension && npx tsc -b extension)
+// BENCH_EXTENSION_DIR=/path/to/a/copy/of/extension measures another build of the extension (A/B runs;
+// the copy needs package.json, dist/, media/ and out/, and a node_modules that resolves its packages).
+// The module-load part of activation (require() of the bundle) is measured by bench/extension-load.mjs.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -13,7 +16,7 @@ import { startVSCode, log } from '../test/e2e/lib.mjs';
 import { makeGitWorkspace, startOrchestrator } from '../test/e2e/orchestrator.mjs';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
-const extDir = join(root, 'extension');
+const extDir = process.env.BENCH_EXTENSION_DIR || join(root, 'extension');
 const require = createRequire(join(extDir, 'out', 'x.js'));
 const { Connection } = require('./connection.js');
 const N = Number(process.env.BENCH_EVENTS || 5000);

@@ -1,6 +1,6 @@
 /** "PushPals: Show Audit Trail": the task's audit entries as a read-only markdown document. */
 import * as vscode from 'vscode';
-import type { CommandResult } from '@pushpals/protocol';
+import type { CommandResult } from '@pushpals/protocol/client';
 
 export const AUDIT_SCHEME = 'pushpals-audit';
 

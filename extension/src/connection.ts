@@ -4,7 +4,7 @@
  * `seq` with de-duplication (an event is delivered to listeners at most once, in seq order).
  * No vscode import: the same class is exercised by unit tests and inside the extension host.
  */
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import {
   PROTOCOL_VERSION,
   isCompatibleVersion,
@@ -20,8 +20,13 @@ import {
   type ErrorInfo,
   type EventMessage,
   type ServerMessage,
-} from '@pushpals/protocol';
+} from '@pushpals/protocol/client';
 import { wsUrl, type Endpoint } from './discovery';
+
+// `ws` (and the node:http/https/tls/crypto modules it pulls in) is loaded on the first connect, not
+// when the extension activates: activation must stay cheap, and without an orchestrator it never connects.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadWebSocket = (): typeof WebSocket => require('ws') as typeof WebSocket;
 
 export type ConnState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'failed';
 /** Failures that backoff cannot fix: a person must act (the notification says how). */
@@ -175,7 +180,7 @@ export class Connection {
 
   private send<K extends CommandType>(type: K, payload: CommandPayload<K>, timeoutMs: number): Promise<CommandResult<K>> {
     const ws = this.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new Error('not connected to the orchestrator'));
+    if (!ws || ws.readyState !== ws.OPEN) return Promise.reject(new Error('not connected to the orchestrator'));
     const id = newId('c');
     const msg = makeCommand(type, payload, { sessionId: this._sessionId, from: 'user', id }); // commands are the person's decisions; the client is named in hello
     const valid = validateCommand(msg);
@@ -267,7 +272,7 @@ export class Connection {
     }
     this.setStatus({ state: this.stats.connects ? 'reconnecting' : 'connecting', url: endpoint.url, attempt: this.attempt });
     this.opts.logger.debug(`connecting to ${url} (token from ${endpoint.source})`);
-    const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${endpoint.token}` }, handshakeTimeout: 10000, maxPayload: 64 * 1024 * 1024 });
+    const ws = new (loadWebSocket())(url, { headers: { Authorization: `Bearer ${endpoint.token}` }, handshakeTimeout: 10000, maxPayload: 64 * 1024 * 1024 });
     this.ws = ws;
     let alive = true;
     ws.on('unexpected-response', (_req, res) => {

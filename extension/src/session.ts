@@ -3,7 +3,7 @@
  * shows, and the actions every UI surface (commands, tree views, notifications, webview) calls.
  */
 import * as vscode from 'vscode';
-import { newId, type CommandPayload, type CommandResult, type CommandType, type EventMessage } from '@pushpals/protocol';
+import { newId, type CommandPayload, type CommandResult, type CommandType, type EventMessage } from '@pushpals/protocol/client';
 import { readConfig, type PushPalsConfig } from './config';
 import { Connection, CommandError, type ConnStatus } from './connection';
 import { normaliseServerUrl, readServerInfo, readTokenFile, type Endpoint } from './discovery';

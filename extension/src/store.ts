@@ -3,7 +3,7 @@
  * tasks (with steps and tool calls), approvals, agents. The tree views, the status bar, the quick pick
  * and the approval notifications all read from here. No vscode import.
  */
-import type { EventMessage, EventPayload, TaskState } from '@pushpals/protocol';
+import type { EventMessage, EventPayload, TaskState } from '@pushpals/protocol/client';
 
 export interface ToolCallModel {
   toolCallId: string;

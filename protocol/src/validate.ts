@@ -1,10 +1,12 @@
 /**
  * Validation of wire messages with the precompiled (standalone) Ajv validators.
  * Every failure becomes an ErrorInfo with a code and a readable JSON-pointer path.
+ * Loads no schema module at run time (type imports only): the light client entry (`client.ts`)
+ * exports this file without TypeBox.
  */
 import type { ErrorInfo } from './common';
-import { COMMAND_TYPES, type CommandType } from './commands';
-import { EVENT_TYPES, type EventType } from './events';
+import type { CommandType } from './commands';
+import type { EventType } from './events';
 import type { CommandMessage, ServerMessage } from './messages';
 import { PROTOCOL_VERSION, isCompatibleVersion, parseProtocolVersion } from './version';
 
@@ -18,12 +20,19 @@ interface CompiledValidator {
   errors?: AjvError[] | null;
 }
 
-// Generated at build time by scripts/gen-validators.mjs (see the package README).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const validators = require('./generated/validators.js') as Record<string, CompiledValidator>;
+// Generated at build time by scripts/gen-validators.mjs (see the package README): the event/command
+// type names (EVENT_TYPES/COMMAND_TYPES of events.ts/commands.ts, copied so that this file needs no
+// schema module at run time), and the validators. The validators (~1 MB of code with their schemas)
+// are loaded on the first validation, not at import: importing the package (or a bundle of it, such
+// as the VS Code extension at activation) does not pay for evaluating them until a message arrives.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const messageTypes = require('./generated/message-types.js') as { EVENT_TYPES: readonly EventType[]; COMMAND_TYPES: readonly CommandType[] };
+let loaded: Record<string, CompiledValidator> | undefined;
+const validators = (): Record<string, CompiledValidator> => (loaded ??= require('./generated/validators.js') as Record<string, CompiledValidator>);
+/* eslint-enable @typescript-eslint/no-require-imports */
 
-const eventTypes = new Set<string>(EVENT_TYPES);
-const commandTypes = new Set<string>(COMMAND_TYPES);
+const eventTypes = new Set<string>(messageTypes.EVENT_TYPES);
+const commandTypes = new Set<string>(messageTypes.COMMAND_TYPES);
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo; requestId?: string };
 
@@ -89,7 +98,7 @@ function check<T>(value: unknown, allowed: (t: string) => boolean, kind: string)
       },
     };
   }
-  const validate = validators[type];
+  const validate = validators()[type];
   if (!validate) return fail('internal', `no validator generated for "${type}"`, '/type', requestId);
   if (validate(value)) return { ok: true, value: value as T };
   const first = validate.errors?.[0];
@@ -110,7 +119,7 @@ export function validateServerMessage(value: unknown): ValidationResult<ServerMe
 
 /** Validates any message type (events, commands, responses): fixtures, tests, tools. */
 export function validateAny(value: unknown): ValidationResult<unknown> {
-  return check<unknown>(value, (t) => t in validators, 'message');
+  return check<unknown>(value, (t) => t in validators(), 'message');
 }
 
 /** Parses a raw frame (text) then validates it with `validate`. Malformed JSON gets `invalid_json`. */

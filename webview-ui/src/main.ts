@@ -10,7 +10,7 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
-import type { EventMessage } from '@pushpals/protocol';
+import type { EventMessage } from '@pushpals/protocol/client';
 import { vscodeHost, type Host, type PersistedState } from './host';
 import type { ConnectionView, HostToWebview, WebviewToHost } from './messages';
 import { ChatModel, type ApprovalView, type ChatItem, type MessageItem, type TaskCard, type ToolCallView } from './model';

@@ -4,7 +4,7 @@
  * time (postMessage is untyped). Server events travel as protocol `EventMessage`s, already validated
  * by the host with the protocol's validators.
  */
-import type { EventMessage } from '@pushpals/protocol';
+import type { EventMessage } from '@pushpals/protocol/client';
 
 export type ConnectionView = {
   state: 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'failed';

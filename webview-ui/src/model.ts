@@ -2,7 +2,7 @@
  * The chat's view model, reduced from protocol events in seq order. Pure (no DOM): the same reducer
  * serves the VS Code webview and the phone page. Every event is applied at most once (dedupe by seq).
  */
-import type { EventMessage, EventPayload, TaskState } from '@pushpals/protocol';
+import type { EventMessage, EventPayload, TaskState } from '@pushpals/protocol/client';
 
 export interface ToolCallView {
   toolCallId: string;

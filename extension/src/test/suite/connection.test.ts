@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { WebSocketServer } from 'ws';
-import type { EventMessage } from '@pushpals/protocol';
+import type { EventMessage } from '@pushpals/protocol/client';
 import { Connection, type ConnStatus } from '../../connection';
 import { activateExtension, debugInfo, memoryLogger, pointExtensionAt, startOrchestrator, waitFor, type Orchestrator } from '../helpers';
 

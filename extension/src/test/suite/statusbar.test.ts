@@ -4,7 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { EventMessage } from '@pushpals/protocol';
+import type { EventMessage } from '@pushpals/protocol/client';
 import { statusView } from '../../statusModel';
 import { TaskStore, type Counts } from '../../store';
 import { Fatal, activateExtension, debugInfo, pointExtensionAt, startOrchestrator, waitFor, type Orchestrator } from '../helpers';
