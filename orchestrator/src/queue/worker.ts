@@ -47,7 +47,7 @@ export class Worker {
   private readonly handlers = new Map<string, JobHandler>();
   private readonly running = new Map<string, Running>();
   /** Jobs waiting on something outside the machine (a person): they do not count against concurrency. */
-  private parked = 0;
+  private readonly parked = new Set<string>();
   private started = false;
   private stopping = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -101,6 +101,9 @@ export class Worker {
     this.stopping = true;
     clearInterval(this.pollTimer);
     this.unlistenEnqueue?.();
+    // A job parked on a person cannot finish by itself: release it now (it re-runs after a restart
+    // and finds its approval again by key) instead of waiting the whole grace period.
+    for (const id of this.parked) this.abort(id, 'shutdown');
     const all = () => Promise.all([...this.running.values()].map((r) => r.done));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([all().then(() => false), new Promise<boolean>((res) => (timer = setTimeout(() => res(true), graceMs)))]);
@@ -124,7 +127,7 @@ export class Worker {
   private tick(): void {
     if (this.stopping) return;
     const queues = [...this.handlers.keys()];
-    while (this.running.size - this.parked < this.opts.concurrency) {
+    while (this.running.size - this.parked.size < this.opts.concurrency) {
       let job: JobRecord | undefined;
       try {
         job = this.queue.claim(this.workerId, queues, this.opts.leaseMs);
@@ -153,12 +156,13 @@ export class Worker {
     const timer = setInterval(beat, Math.max(50, Math.floor(this.opts.leaseMs / 3)));
     timer.unref();
     const park = async <T>(p: Promise<T>): Promise<T> => {
-      this.parked++;
+      this.parked.add(job.id);
+      if (this.stopping) this.abort(job.id, 'shutdown');
       this.wake();
       try {
         return await p;
       } finally {
-        this.parked--;
+        this.parked.delete(job.id);
       }
     };
     const handler = this.handlers.get(job.queue);

@@ -1,10 +1,12 @@
 /** Protocol commands served by the workbench: repo_add and audit_get. */
+import { isAbsolute } from 'node:path';
+import { PushPalsError } from '../errors';
 import type { Services } from '../services';
 import type { Workbench } from './workbench';
 
 export function registerWorkbenchCommands(services: Services, wb: Workbench): void {
   services.registerCommandHandler('repo_add', async (cmd) => {
-    const repo = await wb.repos.add(cmd.payload.source, cmd.payload.name);
+    const repo = await wb.repos.add(normalizeSource(cmd.payload.source), cmd.payload.name);
     services.events.append({
       type: 'repo_added',
       sessionId: cmd.sessionId,
@@ -14,4 +16,17 @@ export function registerWorkbenchCommands(services: Services, wb: Workbench): vo
     return { repoId: repo.id, name: repo.name };
   });
   services.registerCommandHandler('audit_get', (cmd) => ({ entries: wb.audit.listForTask(cmd.payload.taskId, cmd.payload.limit ?? 1000) }));
+}
+
+const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
+
+/**
+ * A path sent over the wire must be absolute: the orchestrator's working directory means nothing to
+ * the client. `<repo>/.git` names the same repository as `<repo>`.
+ */
+function normalizeSource(source: string): string {
+  const s = source.trim();
+  if (isUrl(s)) return s;
+  if (!isAbsolute(s)) throw new PushPalsError('invalid_message', `repository path must be absolute (got "${s.slice(0, 200)}"); the CLI resolves relative paths for you`, undefined, '/payload/source');
+  return s.replace(/\/+$/, '').replace(/\/\.git$/, '') || '/';
 }

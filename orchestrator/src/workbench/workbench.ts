@@ -96,7 +96,11 @@ export class Workbench {
     const path = this.repos.workspacePath(ctx.task.id);
     if (existsSync(path)) return { repo, workspace: { path, branch: `pushpals/${ctx.task.id}`, baseCommit: '' } };
     ctx.progress(`Preparing a working copy of ${repo.name} on branch pushpals/${ctx.task.id}`, { step: 'workspace' });
-    const workspace = await this.repos.createWorkspace(repo.id, ctx.task.id);
+    const workspace = await this.repos.createWorkspace(repo.id, ctx.task.id).catch((e: unknown) => {
+      if (e instanceof PushPalsError) throw e;
+      // e.g. isomorphic-git refusing a tree entry named ".." or ".git": the repository is unusable, not us broken.
+      throw new PushPalsError('invalid_message', `cannot check out ${repo.name} for this task: ${e instanceof Error ? e.message : String(e)}`.slice(0, 4096));
+    });
     if (process.getuid?.() === 0) chownTree(workspace.path, this.uid, this.gid);
     return { repo, workspace };
   }
