@@ -177,6 +177,7 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
       for (const t of timers) clearInterval(t);
       await worker.stop(graceMs);
       approvals.close();
+      events.flush();
       events.pump();
       if (!opts.db) db.close();
     },

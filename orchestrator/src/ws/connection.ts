@@ -15,6 +15,7 @@
 import type { WebSocket } from 'ws';
 import { dispatchFrame } from '../commands/dispatch';
 import { matchesFilter, type EventFilter, type StoredEvent } from '../events/event-log';
+import { encodeTextFrame, FrameWriter } from './frame-writer';
 import type { Services } from '../services';
 
 export const CLOSE_TOO_SLOW = 4008;
@@ -36,6 +37,7 @@ export class ClientConnection {
   private sub: Subscription | undefined;
   private generation = 0;
   private closed = false;
+  private readonly writer: FrameWriter;
   private readonly unlisten: () => void;
   /** Commands are handled one at a time, in order, so responses keep the client's order. */
   private chain: Promise<void> = Promise.resolve();
@@ -48,6 +50,7 @@ export class ClientConnection {
     private readonly tokenFingerprint: string,
     private readonly opts: ConnectionOptions,
   ) {
+    this.writer = new FrameWriter(ws);
     this.unlisten = services.events.onEvent((e) => this.onLive(e));
     ws.on('message', (data, isBinary) => {
       const raw = isBinary ? '\u0000binary' : data.toString();
@@ -59,17 +62,26 @@ export class ClientConnection {
   }
 
   get bufferedAmount(): number {
-    return this.ws.bufferedAmount;
+    return this.writer.bufferedAmount;
   }
 
-  /** Sends a frame unless the client is too far behind, in which case it is dropped. */
+  /** Sends a frame (JSON text) unless the client is too far behind, in which case it is dropped. */
   send(frame: string): boolean {
+    return this.sendEncoded(encodeTextFrame(Buffer.from(frame)));
+  }
+
+  /** Sends a stored event; its wire bytes are encoded once and shared by every client. */
+  sendEvent(e: StoredEvent): boolean {
+    return this.sendEncoded((e.encoded ??= encodeTextFrame(Buffer.from(e.frame))));
+  }
+
+  private sendEncoded(bytes: Buffer): boolean {
     if (this.closed) return false;
-    if (this.ws.bufferedAmount > this.opts.maxBufferedBytes) {
+    if (this.writer.bufferedAmount > this.opts.maxBufferedBytes) {
       this.drop();
       return false;
     }
-    this.ws.send(frame);
+    this.writer.write(bytes);
     return true;
   }
 
@@ -96,6 +108,7 @@ export class ClientConnection {
   }
 
   close(code: number, reason: string): void {
+    this.writer.flush();
     this.ws.close(code, reason);
     this.dispose();
   }
@@ -117,7 +130,7 @@ export class ClientConnection {
     const s = this.sub;
     if (!s || !s.live || e.seq <= s.cursor) return;
     s.cursor = e.seq;
-    if (matchesFilter(e, s.filter)) this.send(e.frame);
+    if (matchesFilter(e, s.filter)) this.sendEvent(e);
   }
 
   private async replay(s: Subscription): Promise<void> {
@@ -126,7 +139,7 @@ export class ClientConnection {
       if (this.closed || s.generation !== this.generation) return;
       const page = events.readAfter(s.cursor, s.filter, REPLAY_PAGE);
       for (const e of page) {
-        if (!this.send(e.frame)) return;
+        if (!this.sendEvent(e)) return;
         s.cursor = e.seq;
       }
       if (page.length < REPLAY_PAGE) {
@@ -142,13 +155,13 @@ export class ClientConnection {
   /** Waits until the socket's buffer is below half the cap (or a turn of the event loop). */
   private async drain(): Promise<void> {
     const low = this.opts.maxBufferedBytes / 2;
-    while (!this.closed && this.ws.bufferedAmount > low) await new Promise((r) => setTimeout(r, 5));
+    while (!this.closed && this.writer.bufferedAmount > low) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setImmediate(r));
   }
 
   private drop(): void {
     if (this.closed) return;
-    this.services.logger.warn('dropping a client that does not read its socket', { client: this.id, buffered: this.ws.bufferedAmount });
+    this.services.logger.warn('dropping a client that does not read its socket', { client: this.id, buffered: this.writer.bufferedAmount });
     this.ws.close(CLOSE_TOO_SLOW, 'too slow: reconnect and replay from your last seq');
     // The close frame queues behind unread data; do not wait for a peer that is not reading.
     setTimeout(() => this.ws.terminate(), 1000).unref();

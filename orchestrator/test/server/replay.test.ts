@@ -89,6 +89,29 @@ describe('server: event log replay', () => {
     c.close();
   });
 
+  it('group commit: appends of one tick share a transaction, are committed at the end of the tick, and a rolled-back savepoint inside is never broadcast', async () => {
+    const c = await Client.connect(app.wsUrl, app.token);
+    await c.send('subscribe', { afterSeq: 0 });
+    const reader = openDatabase(app.services.config.dbFile);
+    const count = () => reader.prepare('SELECT COUNT(*) FROM events').pluck().get() as number;
+    app.services.events.append(log(1));
+    assert.throws(() =>
+      app.services.db.transaction(() => {
+        app.services.events.append(log(2));
+        throw new Error('rollback');
+      })(),
+    );
+    app.services.events.append(log(3));
+    assert.equal(count(), 0, 'not visible to other connections before the commit');
+    await new Promise((r) => process.nextTick(r));
+    assert.equal(count(), 2);
+    await c.waitUntil(() => c.events.length === 2);
+    assert.deepEqual(c.events.map((e) => (e.payload as { message: string }).message), ['m1', 'm3']);
+    assertContiguous(c.seqs(), 1, 2);
+    reader.close();
+    c.close();
+  });
+
   it('filters by session and by task, in replay and live', async () => {
     app.services.events.append(log(1, 's-a'));
     app.services.events.append(log(2, 's-b'));
@@ -117,6 +140,7 @@ describe('server: event log replay', () => {
     const other = new EventLog(db2, systemClock);
     other.append(log(1));
     other.append(log(2));
+    other.flush(); // another process would commit at the end of its own tick
     app.services.events.append(log(3)); // seq 3: the gap 1..2 is filled from the DB first
     await c.waitUntil(() => c.events.length === 3);
     assertContiguous(c.seqs(), 1, 3);
