@@ -38,6 +38,11 @@ export interface SandboxConfig {
   pidsLimit: number;
   commandTimeoutMs: number;
   warmPool: number;
+  /**
+   * Docker network for commands that need network AND were approved (e.g. `npm install`): each runs in
+   * a one-off sandbox on this network. 'none' (default): such commands are refused before asking.
+   */
+  approvedNetwork: string;
 }
 
 export interface Config {
@@ -91,7 +96,7 @@ const defaults = (dataDir: string): Config => ({
   logLevel: 'info',
   queue: { concurrency: 4, leaseMs: 60_000, pollMs: 500, sweepMs: 15_000, backoffBaseMs: 1_000, backoffMaxMs: 5 * 60_000, maxAttempts: 3 },
   approvals: { timeoutMs: 24 * 3600_000, sweepMs: 10_000 },
-  sandbox: { image: 'pushpals-worker:dev', memoryMb: 2048, cpus: 2, pidsLimit: 512, commandTimeoutMs: 10 * 60_000, warmPool: 0 },
+  sandbox: { image: 'pushpals-worker:dev', memoryMb: 2048, cpus: 2, pidsLimit: 512, commandTimeoutMs: 10 * 60_000, warmPool: 0, approvedNetwork: 'none' },
 });
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -36,7 +36,7 @@ export class HeuristicAgent implements TaskAgent {
       ctx.progress('Starting the sandbox', { step: 'sandbox' });
       return this.wb.acquireSandbox(ctx.task.id, workspace.path);
     });
-    const deps = this.wb.commandToolDeps(repo.id);
+    const deps = this.wb.commandToolDeps(repo.id, ctx.task.id, workspace.path);
     try {
       switch (intent.kind) {
         case 'run_command': {

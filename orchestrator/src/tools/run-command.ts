@@ -21,6 +21,8 @@ export interface CommandToolDeps {
   secrets: readonly string[];
   timeoutMs: number;
   maxOutputBytes: number;
+  /** A one-off sandbox on the configured network, for approved network commands; absent: none configured. */
+  networkSandbox?: () => Promise<Sandbox>;
 }
 
 export interface RunCommandOptions {
@@ -90,10 +92,10 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
   };
 
   if (verdict === 'deny') return refuse(`denied by policy: ${reason}`, 'deny');
-  if (verdict === 'ask' && c.needsNetwork) {
-    // Sandboxes have no network, and no network for approved commands is configured yet: refuse now
-    // rather than ask a person to approve something that cannot run.
-    return refuse(`not run: it needs network access (${reason}), and sandboxes have none on this orchestrator`, 'ask');
+  if (verdict === 'ask' && c.needsNetwork && !deps.networkSandbox) {
+    // No network is configured for approved commands: refuse now rather than ask a person to approve
+    // something that cannot run.
+    return refuse(`not run: it needs network access (${reason}), and this orchestrator gives sandboxes none (config sandbox.approvedNetwork)`, 'ask');
   }
   if (verdict === 'ask') {
     approval = await ctx.requestApproval({
@@ -109,8 +111,16 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
   }
 
   ctx.progress(`Running ${opts.label ?? command}`.slice(0, 4096), { step: 'run_command' });
-  const sandbox = await sandboxes.get();
-  const result = await sandbox.exec(command, { timeoutMs: deps.timeoutMs, maxOutputBytes: deps.maxOutputBytes, signal: ctx.signal, cwd: WORKSPACE });
+  // An approved network command runs alone in a one-off sandbox on the configured network; every
+  // other command in the task's own sandbox, which never has network.
+  const oneOff = c.needsNetwork && deps.networkSandbox ? await deps.networkSandbox() : undefined;
+  const sandbox = oneOff ?? (await sandboxes.get());
+  let result: ExecResult;
+  try {
+    result = await sandbox.exec(command, { timeoutMs: deps.timeoutMs, maxOutputBytes: deps.maxOutputBytes, signal: ctx.signal, cwd: WORKSPACE });
+  } finally {
+    await oneOff?.release();
+  }
   const rec = deps.audit.append({
     taskId,
     actor: ctx.agentId,

@@ -55,6 +55,7 @@ export class Workbench {
       user: `${this.uid}:${this.gid}`,
       limits: { memoryBytes: config.sandbox.memoryMb * 1024 * 1024, nanoCpus: Math.round(config.sandbox.cpus * 1e9), pidsLimit: config.sandbox.pidsLimit },
       pool: { size: config.sandbox.warmPool },
+      allowedNetworks: config.sandbox.approvedNetwork === 'none' ? [] : [config.sandbox.approvedNetwork],
       log: (msg) => services.logger.info(`sandbox: ${msg}`),
     });
     registerWorkbenchCommands(services, this);
@@ -109,8 +110,10 @@ export class Workbench {
     return this.sandboxes.acquire({ taskId, workspaceHostPath });
   }
 
-  commandToolDeps(repoId: string): CommandToolDeps {
+  commandToolDeps(repoId: string, taskId: string, workspaceHostPath: string): CommandToolDeps {
+    const network = this.services.config.sandbox.approvedNetwork;
     return {
+      ...(network === 'none' ? {} : { networkSandbox: () => this.sandboxes.acquire({ taskId, workspaceHostPath, network }) }),
       audit: this.audit,
       policy: loadPolicy(this.services.config.dataDir, repoId),
       secrets: this.opts.secrets,

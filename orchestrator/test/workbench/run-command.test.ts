@@ -1,0 +1,121 @@
+/**
+ * The run_command tool against real Docker: policy verdicts decide what runs where — an approved
+ * network command runs alone in a one-off sandbox on the configured network, everything else in
+ * the task's network-less sandbox; refused commands never start a container.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EventPayload, EventType } from '@pushpals/protocol';
+import type { TaskContext } from '../../src/agents/types';
+import type { ApprovalRecord } from '../../src/approvals/approvals';
+import { AuditLog } from '../../src/audit';
+import { EMPTY_POLICY } from '../../src/policy';
+import { SandboxManager } from '../../src/sandbox';
+import { openDatabase, type Db } from '../../src/store/db';
+import type { TaskRecord } from '../../src/tasks/task-store';
+import { LazySandbox, runCommandTool, type CommandToolDeps } from '../../src/tools/run-command';
+import { IMAGE, TEST_INSTANCE, countByLabel, makeWorkspace, reapByLabel, requireDocker } from '../sandbox/helpers';
+
+const NETWORK = `pushpals-test-${process.pid}`;
+
+interface Harness {
+  ctx: TaskContext;
+  events: Array<{ type: EventType; payload: unknown }>;
+  approvals: string[];
+}
+
+function harness(decision: ApprovalRecord['state']): Harness {
+  const events: Harness['events'] = [];
+  const approvals: string[] = [];
+  const task = { id: 't_net', sessionId: 's1', repoId: null, request: 'x' } as unknown as TaskRecord;
+  const ctx = {
+    task,
+    agentId: 'worker:test',
+    signal: new AbortController().signal,
+    attempt: 1,
+    emit: <K extends EventType>(type: K, payload: EventPayload<K>) => {
+      events.push({ type, payload });
+      return undefined as never;
+    },
+    progress: () => undefined,
+    heartbeat: () => true,
+    requestApproval: async (req: { command?: string }) => {
+      approvals.push(req.command ?? '');
+      return { id: 'ap_1', state: decision, decidedBy: 'user' } as ApprovalRecord;
+    },
+  } as unknown as TaskContext;
+  return { ctx, events, approvals };
+}
+
+describe('run_command tool: network commands (real Docker)', function () {
+  this.timeout(120_000);
+  let db: Db;
+  let dir: string;
+  let manager: SandboxManager;
+  let ws: string;
+
+  before(async () => {
+    await requireDocker();
+    execFileSync('docker', ['network', 'create', '--internal', NETWORK], { stdio: 'ignore' });
+    dir = mkdtempSync(join(tmpdir(), 'pp-runcmd-'));
+    db = openDatabase(join(dir, 'db.sqlite'));
+    ws = makeWorkspace({ git: true });
+    manager = new SandboxManager({ image: IMAGE, instanceId: TEST_INSTANCE, allowedNetworks: [NETWORK] });
+  });
+  after(async () => {
+    await manager?.close();
+    await reapByLabel();
+    execFileSync('docker', ['network', 'rm', NETWORK], { stdio: 'ignore' });
+    db?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const deps = (withNetwork: boolean): CommandToolDeps => ({
+    audit: new AuditLog(db),
+    policy: EMPTY_POLICY,
+    secrets: [],
+    timeoutMs: 20_000,
+    maxOutputBytes: 64 * 1024,
+    ...(withNetwork ? { networkSandbox: () => manager.acquire({ taskId: 't_net', workspaceHostPath: ws, network: NETWORK }) } : {}),
+  });
+  const taskSandbox = () => new LazySandbox(() => manager.acquire({ taskId: 't_net', workspaceHostPath: ws }));
+  // Needs network by policy (git ls-remote talks to a remote); the second part shows the interfaces.
+  const NET_COMMAND = 'timeout 2 git ls-remote http://10.255.255.1/x 2>/dev/null; grep -o "^ *[a-z0-9]*:" /proc/net/dev | tr -d " :" | sort | tr "\\n" " "';
+
+  it('without a configured network: refused before asking anyone, no container started', async () => {
+    const h = harness('approved');
+    const before = await countByLabel();
+    const r = await runCommandTool(h.ctx, taskSandbox(), NET_COMMAND, deps(false), { key: 'n1' });
+    assert.equal(r.ran, false);
+    assert.match(r.reason, /needs network access/);
+    assert.deepEqual(h.approvals, [], 'nobody is asked to approve what cannot run');
+    assert.equal(await countByLabel(), before);
+    const result = h.events.find((e) => e.type === 'tool_result')?.payload as EventPayload<'tool_result'>;
+    assert.equal(result.ok, false);
+  });
+
+  it('with a network and approved: runs in a one-off sandbox that has it, then removes that sandbox', async () => {
+    const h = harness('approved');
+    const lazy = taskSandbox();
+    const r = await runCommandTool(h.ctx, lazy, NET_COMMAND, deps(true), { key: 'n2' });
+    assert.equal(h.approvals.length, 1);
+    assert.equal(r.ran, true);
+    assert.match(r.result?.stdout ?? '', /eth0/, `the one-off sandbox is attached to the configured network: ${JSON.stringify(r.result)}`);
+    assert.equal(await countByLabel(), 0, 'the one-off sandbox is gone and the task sandbox was never started');
+    // The task's own sandbox, used for an ordinary command, has only loopback.
+    const plain = await runCommandTool(h.ctx, lazy, 'grep -o "^ *[a-z0-9]*:" /proc/net/dev | tr -d " :" | tr "\\n" " "', deps(true), { key: 'n3' });
+    assert.equal(plain.result?.stdout.trim(), 'lo');
+    await lazy.release();
+  });
+
+  it('with a network but denied: never runs', async () => {
+    const h = harness('denied');
+    const r = await runCommandTool(h.ctx, taskSandbox(), NET_COMMAND, deps(true), { key: 'n4' });
+    assert.equal(r.ran, false);
+    assert.equal(h.approvals.length, 1);
+    assert.equal(await countByLabel(), 0);
+  });
+});
