@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createApp, loadConfig, silentLogger, type App, type Config, type ConfigOverrides } from '@pushpals/orchestrator';
+import { TestClient } from './ws-client';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const CLI = join(REPO_ROOT, 'orchestrator', 'dist', 'src', 'cli.js');
@@ -107,6 +108,31 @@ export function e2eConfig(dataDir: string, overrides: ConfigOverrides = {}): Con
 
 export async function startOrchestrator(dataDir: string, overrides: ConfigOverrides = {}): Promise<App> {
   return createApp(e2eConfig(dataDir, overrides), { logger: silentLogger });
+}
+
+/** A running orchestrator with a connected, subscribed client: what every integration suite starts with. */
+export interface Session {
+  dataDir: string;
+  app: App;
+  client: TestClient;
+}
+
+/** Checks Docker, makes a temp data dir, starts the orchestrator, connects and subscribes a client. */
+export async function openSession(prefix: string, overrides: ConfigOverrides = {}): Promise<Session> {
+  requireDocker();
+  const dataDir = tempDir(prefix);
+  const app = await startOrchestrator(dataDir, overrides);
+  const client = await TestClient.connect(app.wsUrl, app.token);
+  await client.start(0);
+  return { dataDir, app, client };
+}
+
+/** Closes what openSession started (any part may be missing), removes its containers and temp dirs. */
+export async function closeSession(s: Partial<Session>): Promise<void> {
+  s.client?.close();
+  await s.app?.close();
+  if (s.dataDir) removeContainersOf(s.dataDir);
+  removeTempDirs();
 }
 
 export function git(cwd: string, ...args: string[]): string {

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import type { App } from '@pushpals/orchestrator';
-import { containersOf, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, startOrchestrator, tempDir } from '../helpers/e2e-env';
+import { closeSession, containersOf, makeFixtureRepo, openSession } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
-import { TestClient } from '../helpers/ws-client';
+import { type TestClient } from '../helpers/ws-client';
 
 describe('issue 5 end to end: pending approvals do not block other tasks', function () {
   let dataDir = '';
@@ -15,18 +15,12 @@ describe('issue 5 end to end: pending approvals do not block other tasks', funct
   let client: TestClient | undefined;
 
   before(async function () {
-    requireDocker();
-    dataDir = tempDir('pushpals-e2e-concurrency-');
-    app = await startOrchestrator(dataDir);
-    client = await TestClient.connect(app.wsUrl, app.token);
-    await client.start(0);
+    const session = await openSession('pushpals-e2e-concurrency-');
+    ({ dataDir, app, client } = session);
   });
 
   after(async function () {
-    client?.close();
-    await app?.close();
-    if (dataDir) removeContainersOf(dataDir);
-    removeTempDirs();
+    await closeSession({ app, client, dataDir });
   });
 
   it('with queue.concurrency README patches waiting for approval, "Run git status" still completes within 30 s; approving the others completes them', async function () {

@@ -12,22 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
 import type { CommandResult, EventMessage } from '@pushpals/protocol';
-import {
-  FIXTURE_README,
-  WORKER_IMAGE,
-  containersOf,
-  containersOfTask,
-  inspectContainer,
-  makeFixtureRepo,
-  removeContainersOf,
-  removeTempDirs,
-  requireDocker,
-  runCli,
-  runCliAsync,
-  sleep,
-  startOrchestrator,
-  tempDir,
-} from '../helpers/e2e-env';
+import { closeSession, containersOf, containersOfTask, FIXTURE_README, inspectContainer, makeFixtureRepo, openSession, runCli, runCliAsync, sleep, tempDir, WORKER_IMAGE } from '../helpers/e2e-env';
 import { ofType, seqOf, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 import { CommandFailed, TestClient } from '../helpers/ws-client';
 
@@ -55,21 +40,15 @@ describe('issue 5 end to end: the dogfood scenarios over a real WebSocket (orche
   const workspaceReadme = (taskId: string): string => join(dataDir, 'workspaces', taskId, 'README.md');
 
   before(async function () {
-    requireDocker();
-    dataDir = tempDir('pushpals-e2e-home-');
+    const session = await openSession('pushpals-e2e-home-');
+    ({ dataDir, app, client } = session);
     repoPath = makeFixtureRepo();
-    app = await startOrchestrator(dataDir);
-    assert.ok(app.workbench, 'createApp did not install the workbench (repos, sandboxes, policy, audit) by default');
-    assert.equal(app.workbench.sandboxProblem, undefined, `the orchestrator says sandboxes are unavailable: ${app.workbench.sandboxProblem}`);
-    client = await TestClient.connect(app.wsUrl, app.token);
-    await client.start(0);
+    assert.ok(session.app.workbench, 'createApp did not install the workbench (repos, sandboxes, policy, audit) by default');
+    assert.equal(session.app.workbench.sandboxProblem, undefined, `the orchestrator says sandboxes are unavailable: ${session.app.workbench.sandboxProblem}`);
   });
 
   after(async function () {
-    client?.close();
-    await app?.close();
-    if (dataDir) removeContainersOf(dataDir);
-    removeTempDirs();
+    await closeSession({ app, client, dataDir });
   });
 
   it('registers the fixture repository with repo_add (and broadcasts repo_added)', async function () {

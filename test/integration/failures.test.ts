@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { App } from '@pushpals/orchestrator';
-import { FIXTURE_README, containersOf, containersOfTask, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, sleep, startOrchestrator, tempDir } from '../helpers/e2e-env';
+import { closeSession, containersOf, containersOfTask, FIXTURE_README, makeFixtureRepo, openSession, sleep } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
-import { CommandFailed, TestClient } from '../helpers/ws-client';
+import { CommandFailed, type TestClient } from '../helpers/ws-client';
 
 const COMMAND_TIMEOUT_MS = 3000;
 const APPROVAL_TIMEOUT_MS = 4000;
@@ -27,21 +27,15 @@ describe('issue 5 end to end: failures, timeouts, expiry and cancellation over t
   const addRepo = async (testScript?: string): Promise<string> => (await c().send('repo_add', { source: makeFixtureRepo(testScript ? { testScript } : {}) })).repoId;
 
   before(async function () {
-    requireDocker();
-    dataDir = tempDir('pushpals-e2e-failures-');
-    app = await startOrchestrator(dataDir, {
+    const session = await openSession('pushpals-e2e-failures-', {
       sandbox: { commandTimeoutMs: COMMAND_TIMEOUT_MS },
       approvals: { timeoutMs: APPROVAL_TIMEOUT_MS, sweepMs: 500 },
     });
-    client = await TestClient.connect(app.wsUrl, app.token);
-    await client.start(0);
+    ({ dataDir, app, client } = session);
   });
 
   after(async function () {
-    client?.close();
-    await app?.close();
-    if (dataDir) removeContainersOf(dataDir);
-    removeTempDirs();
+    await closeSession({ app, client, dataDir });
   });
 
   it('a task with no repository registered fails honestly (says to register one) and runs nothing', async function () {

@@ -9,9 +9,9 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
-import { git, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, runCli, startOrchestrator, tempDir } from '../helpers/e2e-env';
+import { closeSession, git, makeFixtureRepo, openSession, runCli, tempDir } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
-import { CommandFailed, TestClient } from '../helpers/ws-client';
+import { CommandFailed, type TestClient } from '../helpers/ws-client';
 
 const GITHUB_TOKEN = `ghp_${'A1b2C3d4E5'.repeat(4)}`;
 
@@ -62,20 +62,14 @@ describe('issue 5 end to end: a hostile repository (hooks/config never run on th
   };
 
   before(async function () {
-    requireDocker();
-    dataDir = tempDir('pushpals-e2e-hostile-home-');
+    const session = await openSession('pushpals-e2e-hostile-home-');
+    ({ dataDir, app, client } = session);
     markers = tempDir('pushpals-e2e-markers-');
-    app = await startOrchestrator(dataDir);
-    token = app.token;
-    client = await TestClient.connect(app.wsUrl, app.token);
-    await client.start(0);
+    token = session.app.token;
   });
 
   after(async function () {
-    client?.close();
-    await app?.close();
-    if (dataDir) removeContainersOf(dataDir);
-    removeTempDirs();
+    await closeSession({ app, client, dataDir });
   });
 
   it('registers a repository whose hooks, fsmonitor, hooksPath, sshCommand and filter/diff drivers all try to run, and none runs on the host', async function () {

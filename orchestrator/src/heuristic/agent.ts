@@ -3,6 +3,7 @@
  * sandbox, policy, approvals and audit trail that the LLM agents will use.
  */
 import { parsePatch } from 'diff';
+import { fallbackAgent } from '../agents/no-agent';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../agents/types';
 import type { TaskRecord } from '../tasks/task-store';
 import { LazySandbox, runCommandTool } from '../tools/run-command';
@@ -115,14 +116,6 @@ export class HeuristicAgent implements TaskAgent {
 }
 
 /** The fallback when no agent matches: say what works today instead of a bare failure. */
-export const unsupportedRequestAgent: TaskAgent = {
-  id: 'orchestrator',
-  canHandle: () => true,
-  run: async () => ({
-    status: 'failed',
-    error: {
-      code: 'internal',
-      message: `No agent can handle this request yet: LLM agents are not configured on this orchestrator. The heuristic lane understands requests like: ${HEURISTIC_EXAMPLES.map((e) => `"${e}"`).join(', ')}.`,
-    },
-  }),
-};
+export const unsupportedRequestAgent: TaskAgent = fallbackAgent(
+  `No agent can handle this request yet: LLM agents are not configured on this orchestrator. The heuristic lane understands requests like: ${HEURISTIC_EXAMPLES.map((e) => `"${e}"`).join(', ')}.`,
+);
