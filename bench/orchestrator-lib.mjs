@@ -32,7 +32,13 @@ export function spawnJson(script, args) {
     buf += d;
     let i;
     while ((i = buf.indexOf('\n')) >= 0) {
-      const v = JSON.parse(buf.slice(0, i));
+      const line = buf.slice(0, i);
+      let v;
+      try {
+        v = JSON.parse(line);
+      } catch {
+        v = line; // plain status lines such as "ready"
+      }
       buf = buf.slice(i + 1);
       const w = waiters.shift();
       if (w) w(v);

@@ -1,4 +1,4 @@
-import { stmt } from '../store/statements';
+import { cachedTx, stmt } from '../store/statements';
 import { iso, jobEventRouting, rowToJob, type JobRecord, type JobRow, type QueueDeps } from './types';
 
 /**
@@ -7,9 +7,27 @@ import { iso, jobEventRouting, rowToJob, type JobRecord, type JobRow, type Queue
  * claimers (threads or processes on the same DB file) can never get the same job.
  */
 export function claim(deps: QueueDeps, workerId: string, queues: readonly string[], leaseMs: number): JobRecord | undefined {
+  return claimBatch(deps, workerId, queues, leaseMs, 1)[0];
+}
+
+/** Claims up to `max` due jobs in ONE transaction (one commit for a whole batch of free slots). */
+export function claimBatch(deps: QueueDeps, workerId: string, queues: readonly string[], leaseMs: number, max: number): JobRecord[] {
+  if (queues.length === 0 || max < 1) return [];
+  const run = cachedTx(deps.db, 'queue.claimBatch', (d: QueueDeps, w: string, qs: string, lease: number, n: number): JobRecord[] => {
+    const out: JobRecord[] = [];
+    for (let i = 0; i < n; i++) {
+      const job = claimOne(d, w, qs, lease);
+      if (!job) break;
+      out.push(job);
+    }
+    return out;
+  });
+  return run.immediate(deps, workerId, JSON.stringify(queues), leaseMs, max);
+}
+
+function claimOne(deps: QueueDeps, workerId: string, queuesJson: string, leaseMs: number): JobRecord | undefined {
   const { db, events, clock } = deps;
-  if (queues.length === 0) return undefined;
-  const run = db.transaction((): JobRecord | undefined => {
+  {
     const now = clock.now();
     const row = stmt(
       db,
@@ -19,7 +37,7 @@ export function claim(deps: QueueDeps, workerId: string, queues: readonly string
          WHERE state = 'queued' AND run_at <= ? AND queue IN (SELECT value FROM json_each(?))
          ORDER BY priority DESC, run_at, id LIMIT 1
        ) RETURNING *`,
-    ).get(workerId, now + leaseMs, now, now, JSON.stringify(queues)) as JobRow | undefined;
+    ).get(workerId, now + leaseMs, now, now, queuesJson) as JobRow | undefined;
     if (!row) return undefined;
     const job = rowToJob(row);
     events.append({
@@ -28,6 +46,5 @@ export function claim(deps: QueueDeps, workerId: string, queues: readonly string
       payload: { jobId: job.id, workerId: workerId.slice(0, 128), attempt: job.attempts, leaseUntil: iso(now + leaseMs) },
     });
     return job;
-  });
-  return run.immediate();
+  }
 }

@@ -6,8 +6,8 @@
 import type { QueueConfig } from '../config';
 import { stmt } from '../store/statements';
 import { cancelJobs } from './cancel';
-import { claim } from './claim';
-import { complete, type CompleteOutcome } from './complete';
+import { claim, claimBatch } from './claim';
+import { complete, completeMany, type CompleteOutcome } from './complete';
 import { enqueue, type EnqueueOptions, type EnqueueResult } from './enqueue';
 import { fail, type FailOutcome } from './fail';
 import { heartbeat } from './heartbeat';
@@ -37,6 +37,15 @@ export class JobQueue {
 
   claim(workerId: string, queues: readonly string[], leaseMs = this.config.leaseMs): JobRecord | undefined {
     return claim(this.deps, workerId, queues, leaseMs);
+  }
+
+  /** Claims up to `max` jobs in one transaction. */
+  claimBatch(workerId: string, queues: readonly string[], max: number, leaseMs = this.config.leaseMs): JobRecord[] {
+    return claimBatch(this.deps, workerId, queues, leaseMs, max);
+  }
+
+  completeMany(jobs: ReadonlyArray<{ jobId: string; workerId: string }>): CompleteOutcome[] {
+    return completeMany(this.deps, jobs);
   }
 
   heartbeat(jobId: string, workerId: string, leaseMs = this.config.leaseMs): boolean {

@@ -48,6 +48,8 @@ export class Worker {
   private readonly running = new Map<string, Running>();
   /** Jobs waiting on something outside the machine (a person): they do not count against concurrency. */
   private readonly parked = new Set<string>();
+  /** Successful jobs whose completion is written at the end of the tick (batched). */
+  private readonly completions: Array<{ jobId: string; workerId: string }> = [];
   private started = false;
   private stopping = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -112,6 +114,7 @@ export class Worker {
       for (const id of this.running.keys()) this.abort(id, 'shutdown');
       await all();
     }
+    this.flushCompletions();
   }
 
   /** Schedules one claim pass (coalesced). */
@@ -127,17 +130,17 @@ export class Worker {
   private tick(): void {
     if (this.stopping) return;
     const queues = [...this.handlers.keys()];
-    while (this.running.size - this.parked.size < this.opts.concurrency) {
-      let job: JobRecord | undefined;
-      try {
-        job = this.queue.claim(this.workerId, queues, this.opts.leaseMs);
-      } catch (e) {
-        this.log.error('claim failed', { error: e });
-        return;
-      }
-      if (!job) return;
-      this.run(job);
+    // All free slots are claimed in ONE transaction: a commit costs far more than a claim.
+    const free = this.opts.concurrency - (this.running.size - this.parked.size);
+    if (free <= 0) return;
+    let jobs: JobRecord[];
+    try {
+      jobs = this.queue.claimBatch(this.workerId, queues, free, this.opts.leaseMs);
+    } catch (e) {
+      this.log.error('claim failed', { error: e });
+      return;
     }
+    for (const job of jobs) this.run(job);
   }
 
   private run(job: JobRecord): void {
@@ -200,7 +203,19 @@ export class Worker {
       this.log.warn('job attempt failed', { jobId: job.id, queue: job.queue, attempt: job.attempts, error: msg });
       this.queue.fail(job.id, this.workerId, msg || 'job failed');
     } else {
-      this.queue.complete(job.id, this.workerId);
+      // Completions of one tick share one transaction (one commit), like claims.
+      this.completions.push({ jobId: job.id, workerId: this.workerId });
+      if (this.completions.length === 1) setImmediate(() => this.flushCompletions());
+    }
+  }
+
+  private flushCompletions(): void {
+    const list = this.completions.splice(0);
+    if (list.length === 0) return;
+    try {
+      this.queue.completeMany(list);
+    } catch (e) {
+      this.log.error('recording job completions failed (their leases will expire and they re-run)', { error: e, jobs: list.length });
     }
   }
 }
