@@ -11,9 +11,16 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const orequire = createRequire(join(root, 'orchestrator', 'package.json'));
 export const orch = orequire('./dist/src/index.js');
 
+const dirs = [];
+const children = [];
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
 export function tempDir() {
   const d = mkdtempSync(join(tmpdir(), 'pushpals-bench-'));
-  process.on('exit', () => rmSync(d, { recursive: true, force: true }));
+  dirs.push(d);
   return d;
 }
 
@@ -45,7 +52,7 @@ export function spawnJson(script, args) {
       else queue.push(v);
     }
   });
-  process.on('exit', () => child.kill('SIGKILL'));
+  children.push(child);
   return { child, next: () => (queue.length ? Promise.resolve(queue.shift()) : new Promise((r) => waiters.push(r))) };
 }
 

@@ -12,7 +12,7 @@ import { createLogger, type Logger } from './log';
 import { createServices, type Services } from './services';
 import { openDatabase } from './store/db';
 import type { Clock } from './util/clock';
-import { Workbench } from './workbench/workbench';
+import type { Workbench } from './workbench/workbench';
 import { attachWebSocket, WS_PATH } from './ws/ws-server';
 
 export interface App {
@@ -60,7 +60,9 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const ws = attachWebSocket(server, services, config, tokenOk);
   handle.setClientCounter(() => ws.clients());
 
-  const workbench = opts.workbench === false ? undefined : new Workbench(services, { secrets: [token] });
+  // Loaded only when used: its modules (dockerode, isomorphic-git, the shell parser) are ~1/3 of
+  // the start-up time, which tests and tools that run without the workbench need not pay.
+  const workbench = opts.workbench === false ? undefined : new (loadWorkbench())(services, { secrets: [token] });
   try {
     await workbench?.start();
     if (opts.setup) await opts.setup(services);
@@ -95,4 +97,9 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     })());
 
   return { url, wsUrl: `ws://${hostForUrl}:${port}${WS_PATH}`, port, token, services, ...(workbench ? { workbench } : {}), server, close };
+}
+
+function loadWorkbench(): typeof Workbench {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./workbench/workbench') as { Workbench: typeof Workbench }).Workbench;
 }
