@@ -20,14 +20,25 @@ const SUITES = [
   { name: 'vscode-ui', cmd: 'npm run test:ui -w extension --silent', kind: 'summary' },
 ];
 
+// A suite that hangs (a leaked handle, a stuck engine) is killed and counted as failed: CI never hangs.
+const SUITE_TIMEOUT_MS = Number(process.env.SUITE_TIMEOUT_MS || 20 * 60_000);
+
 function run(cmd) {
   return new Promise((resolve) => {
-    const child = spawn('bash', ['-c', cmd], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    const child = spawn('bash', ['-c', cmd], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const timer = setTimeout(() => {
+      out += `\n[run-suites] killed after ${SUITE_TIMEOUT_MS / 1000} s (SUITE_TIMEOUT_MS)\n`;
+      console.error(`[run-suites] suite timed out after ${SUITE_TIMEOUT_MS / 1000} s: killing its process group`);
+      try { process.kill(-child.pid, 'SIGKILL'); } catch {}
+    }, SUITE_TIMEOUT_MS);
     const tee = (stream, sink) => stream.on('data', (d) => { out += d; sink.write(d); });
     tee(child.stdout, process.stdout);
     tee(child.stderr, process.stderr);
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), out }));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 1 : 0), out });
+    });
   });
 }
 
