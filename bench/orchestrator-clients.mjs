@@ -49,7 +49,8 @@ t0 = now();
 for (const ws of clients) ws.send(JSON.stringify(makeCommand('subscribe', { afterSeq: Number(afterStr) }, { sessionId: 'bench' })));
 out({ ready: true });
 process.stdin.on('data', () => {
-  if (mode === 'latency') out({ lat });
   for (const ws of clients) ws.terminate();
-  process.exit(0);
+  // stdout to a pipe is asynchronous: exit only once the (possibly large) line is written.
+  if (mode === 'latency') process.stdout.write(JSON.stringify({ lat }) + '\n', () => process.exit(0));
+  else process.exit(0);
 });
