@@ -64,7 +64,8 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   // the start-up time, which tests and tools that run without the workbench need not pay.
   const workbench = opts.workbench === false ? undefined : new (loadWorkbench())(services, { secrets: [token] });
   try {
-    await workbench?.start();
+    // The engine check and reaping run while the server starts listening; sandboxes wait for them.
+    const workbenchReady = workbench?.start();
     if (opts.setup) await opts.setup(services);
     handle.start();
     await new Promise<void>((resolve, reject) => {
@@ -74,6 +75,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
         resolve();
       });
     });
+    await workbenchReady;
   } catch (e) {
     await handle.stop(0).catch(() => undefined);
     await workbench?.close().catch(() => undefined);

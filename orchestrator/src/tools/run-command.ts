@@ -9,10 +9,20 @@ import type { TaskContext } from '../agents/types';
 import type { ApprovalKind, ApprovalRecord } from '../approvals/approvals';
 import type { AuditLog } from '../audit';
 import { redactSecrets } from '../audit';
-import { classifyCommand, type Classification, type Policy } from '../policy';
+import type * as Classifier from '../policy/classify';
+import type { Policy } from '../policy/policy';
+import type { Classification } from '../policy/verdicts';
 import type { ExecResult, Sandbox } from '../sandbox';
 
 export const WORKSPACE = '/workspace';
+
+let classifier: typeof Classifier | undefined;
+/** The shell parser (mvdan-sh, GopherJS) takes ~110 ms to load: on the first command, not at start-up. */
+function classifyCommand(...args: Parameters<typeof Classifier.classifyCommand>): Classification {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  classifier ??= require('../policy/classify') as typeof Classifier;
+  return classifier.classifyCommand(...args);
+}
 
 export interface CommandToolDeps {
   audit: AuditLog;

@@ -11,7 +11,7 @@ import { AuditLog } from '../audit';
 import { PushPalsError } from '../errors';
 import { RepoRegistry, type Repo, type Workspace } from '../git';
 import { HeuristicAgent, unsupportedRequestAgent } from '../heuristic/agent';
-import { loadPolicy } from '../policy';
+import { loadPolicy } from '../policy/policy';
 import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, type Sandbox } from '../sandbox';
 import type { Services } from '../services';
 import type { CommandToolDeps } from '../tools/run-command';
@@ -63,8 +63,17 @@ export class Workbench {
     services.agents.setFallback(unsupportedRequestAgent);
   }
 
-  /** Reaps leftover containers; a missing engine or image is logged, not fatal (tasks then fail clearly). */
-  async start(): Promise<void> {
+  private ready: Promise<void> | undefined;
+
+  /**
+   * Checks the engine and image and reaps leftover containers; a missing engine or image is logged,
+   * not fatal (tasks then fail clearly). Idempotent; sandboxes are handed out only after it.
+   */
+  start(): Promise<void> {
+    return (this.ready ??= this.init());
+  }
+
+  private async init(): Promise<void> {
     try {
       const { reaped } = await this.sandboxes.init();
       if (reaped) this.services.logger.info(`reaped ${reaped} leftover sandbox container(s)`);
@@ -107,13 +116,14 @@ export class Workbench {
   }
 
   async acquireSandbox(taskId: string, workspaceHostPath: string): Promise<Sandbox> {
+    await this.start();
     return this.sandboxes.acquire({ taskId, workspaceHostPath });
   }
 
   commandToolDeps(repoId: string, taskId: string, workspaceHostPath: string): CommandToolDeps {
     const network = this.services.config.sandbox.approvedNetwork;
     return {
-      ...(network === 'none' ? {} : { networkSandbox: () => this.sandboxes.acquire({ taskId, workspaceHostPath, network }) }),
+      ...(network === 'none' ? {} : { networkSandbox: () => this.start().then(() => this.sandboxes.acquire({ taskId, workspaceHostPath, network })) }),
       audit: this.audit,
       policy: loadPolicy(this.services.config.dataDir, repoId),
       secrets: this.opts.secrets,
