@@ -5,6 +5,9 @@
 # available when it can (root or passwordless sudo), otherwise tells you how. Data: $PUSHPALS_HOME (~/.pushpals).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# better-sqlite3 builds its native module with node-gyp, which would download Node's headers
+# (unreachable offline): use the installed ones when present.
+[ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ] && export npm_config_nodedir=/usr
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -7,6 +7,9 @@
 # The last line is "N passed, N failed" over all suites; the exit code is non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# better-sqlite3 builds its native module with node-gyp, which would download Node's headers
+# (unreachable offline): use the installed ones when present.
+[ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ] && export npm_config_nodedir=/usr
 export DEBIAN_FRONTEND=noninteractive CI="${CI:-true}" npm_config_yes=true
 t0=$SECONDS
 say() { echo "[test] $* ($((SECONDS - t0)) s)"; }
