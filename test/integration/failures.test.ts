@@ -54,6 +54,7 @@ describe('issue 5 end to end: failures, timeouts, expiry and cancellation over t
     await waitIdle(c(), taskId);
     const t = trace(c(), taskId);
     assert.equal(end.type, 'task_failed', `failing tests must fail the task:\n${t}`);
+    assert.equal((end.payload as { error: { code: string } }).error.code, 'command_failed', t);
     const result = ofType(c().forTask(taskId), 'tool_result')[0];
     assert.ok(result, t);
     assert.equal(result.payload.ok, false);
@@ -74,6 +75,7 @@ describe('issue 5 end to end: failures, timeouts, expiry and cancellation over t
     await waitIdle(c(), taskId);
     const t = trace(c(), taskId);
     assert.equal(end.type, 'task_failed', t);
+    assert.equal((end.payload as { error: { code: string } }).error.code, 'timeout', t);
     assert.ok(took < 30_000, `the timed-out command took ${took} ms to come back`);
     const result = ofType(c().forTask(taskId), 'tool_result')[0];
     assert.ok(result, t);

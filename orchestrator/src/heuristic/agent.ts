@@ -6,7 +6,7 @@ import { parsePatch } from 'diff';
 import { fallbackAgent } from '../agents/no-agent';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../agents/types';
 import type { TaskRecord } from '../tasks/task-store';
-import { LazySandbox, runCommandTool } from '../tools/run-command';
+import { LazySandbox, runCommandTool, type CommandOutcome } from '../tools/run-command';
 import type { Workbench } from '../workbench/workbench';
 import { readWorkspaceFile } from '../workbench/fs-safe';
 import { HEURISTIC_EXAMPLES, detectTestCommand, recognizeIntent, type Intent } from './intents';
@@ -41,8 +41,7 @@ export class HeuristicAgent implements TaskAgent {
     try {
       switch (intent.kind) {
         case 'run_command': {
-          const r = await runCommandTool(ctx, sandbox, intent.command, deps, { key: 'cmd:1' });
-          return this.outcome(intent.command, r.ran ? r.result?.exitCode : undefined, r.reason);
+          return this.outcome(intent.command, await runCommandTool(ctx, sandbox, intent.command, deps, { key: 'cmd:1' }));
         }
         case 'run_tests': {
           const command = detectTestCommand({
@@ -51,8 +50,7 @@ export class HeuristicAgent implements TaskAgent {
             hasPytest: readWorkspaceFile(workspace.path, 'pytest.ini') !== undefined || readWorkspaceFile(workspace.path, 'pyproject.toml')?.includes('[tool.pytest') === true,
           });
           if (!command) return done(`No test command found in ${repo.name} (looked for a package.json "test" script, a Makefile "test" target, pytest configuration).`);
-          const r = await runCommandTool(ctx, sandbox, command, deps, { key: 'cmd:1' });
-          return this.outcome(command, r.ran ? r.result?.exitCode : undefined, r.reason);
+          return this.outcome(command, await runCommandTool(ctx, sandbox, command, deps, { key: 'cmd:1' }));
         }
         case 'fix_readme':
           return await this.fixReadme(ctx, intent.file, workspace.path, repo.name, sandbox, deps);
@@ -62,10 +60,17 @@ export class HeuristicAgent implements TaskAgent {
     }
   }
 
-  private outcome(command: string, exitCode: number | undefined, reason: string): TaskOutcome {
-    if (exitCode === undefined) return { status: 'failed', error: { code: 'policy_denied', message: `${command}: ${reason}`.slice(0, 4096) } };
-    if (exitCode === 0) return done(`\`${command}\` succeeded (exit code 0).`);
-    return { status: 'failed', error: { code: 'internal', message: `\`${command}\` failed with exit code ${exitCode}`, details: { exitCode } } };
+  /** A command's outcome as the task's: refused, timed out, failed (with its exit code) or done. */
+  private outcome(command: string, r: CommandOutcome): TaskOutcome {
+    const fail = (code: 'approval_denied' | 'policy_denied' | 'timeout' | 'command_failed', message: string, details?: Record<string, unknown>): TaskOutcome => ({
+      status: 'failed',
+      error: { code, message: message.slice(0, 4096), ...(details ? { details } : {}) },
+    });
+    if (!r.ran) return fail(r.approval && r.approval.state !== 'approved' ? 'approval_denied' : 'policy_denied', `${command}: ${r.reason}`);
+    const exitCode = r.result?.exitCode ?? -1;
+    if (r.result?.timedOut) return fail('timeout', `\`${command}\` was killed after its timeout`, { exitCode });
+    if (exitCode !== 0) return fail('command_failed', `\`${command}\` failed with exit code ${exitCode}`, { exitCode });
+    return done(`\`${command}\` succeeded (exit code 0).`);
   }
 
   private async fixReadme(
