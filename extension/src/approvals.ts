@@ -43,17 +43,27 @@ export async function decideApproval(session: Session, arg: unknown, decision: D
   if (!approvalId) approvalId = (await pickApproval(session, decision))?.approvalId;
   if (!approvalId) return undefined;
   const local = session.store.approvals.get(approvalId);
+  if (local?.status === 'expired') {
+    expiredMessage(local.title);
+    return { approvalId, decision, state: 'expired' };
+  }
   if (local && local.status !== 'pending') {
     void vscode.window.showInformationMessage(`PushPals: "${local.title}" was already ${local.status}${local.by ? ` by ${local.by}` : ''}.`);
     return { approvalId, decision, state: 'already-decided' };
   }
   try {
     const r = await session.decide(approvalId, decision);
+    // It timed out before our decision reached the orchestrator (the `denied`/expired event follows).
+    if (r.state === 'expired') expiredMessage(local?.title ?? approvalId);
     return { approvalId, decision, state: r.state };
   } catch (e) {
     void vscode.window.showErrorMessage(`PushPals: could not ${decision} — ${(e as Error).message}`);
     throw e;
   }
+}
+
+function expiredMessage(title: string): void {
+  void vscode.window.showWarningMessage(`PushPals: "${title}" expired before a decision: the action was not run. Ask again with a new task if it is still wanted.`);
 }
 
 /** Shows a notification (Approve / Deny / Show) once per pending approval. */

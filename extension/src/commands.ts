@@ -15,6 +15,8 @@ export interface Surfaces {
   status: StatusBarMonitor;
   audit: AuditDocuments;
   activationMs: () => number;
+  /** What the Approvals view lists right now (its tree provider's root children). */
+  approvalsView?: () => { approvalId: string }[];
 }
 
 function taskIdOf(arg: unknown): string | undefined {
@@ -204,6 +206,8 @@ export function registerCommands(s: Surfaces): vscode.Disposable[] {
       lastSeq: session.connection.lastSeq,
       stats: session.connection.stats,
       pendingApprovals: session.store.pendingApprovals().map((a) => a.approvalId),
+      approvals: [...session.store.approvals.values()].map((a) => ({ approvalId: a.approvalId, taskId: a.taskId, status: a.status, by: a.by })),
+      approvalsView: s.approvalsView?.().map((a) => a.approvalId) ?? [],
       tasks: session.store.taskList().map((t) => ({ taskId: t.taskId, title: t.title, state: t.state })),
       chatOpen: chat.isOpen,
       chatReady: chat.isReady,

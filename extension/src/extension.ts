@@ -44,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): void {
     notifier,
     vscode.window.createTreeView('pushpals.tasks', { treeDataProvider: tasks, showCollapseAll: true }),
     vscode.window.createTreeView('pushpals.approvals', { treeDataProvider: approvals }),
-    ...registerCommands({ session, chat, status, audit, activationMs: () => activationMs }),
+    ...registerCommands({ session, chat, status, audit, activationMs: () => activationMs, approvalsView: () => approvals.getChildren() }),
     new vscode.Disposable(
       session.connection.onStatus((s) => {
         void vscode.commands.executeCommand('setContext', 'pushpals.connected', s.state === 'connected');

@@ -202,7 +202,7 @@ export class TaskStore {
         const a = this.approvals.get(p.approvalId);
         if (a) {
           const previous = a.status;
-          a.status = e.type;
+          a.status = decidedStatus(e);
           a.by = p.by;
           changes.push({ kind: 'approval', approval: a, previous });
         }
@@ -267,4 +267,14 @@ export class TaskStore {
     }
     for (const l of [...this.listeners]) l(changes);
   }
+}
+
+/**
+ * The orchestrator reports an approval that timed out as `denied` by `orchestrator` with reason
+ * `expired` (protocol: "An approval was refused or expired"): keep that distinction for the surfaces.
+ */
+export function decidedStatus(e: EventMessage): ApprovalStatus {
+  if (e.type === 'approved') return 'approved';
+  const p = e.payload as { by?: string; reason?: string };
+  return e.type === 'denied' && p.by === 'orchestrator' && p.reason === 'expired' ? 'expired' : 'denied';
 }

@@ -252,7 +252,7 @@ class ChatApp {
     const deciding = this.busy.has(`approval:${a.approvalId}`);
     return html`
       <div class="approval approval-${a.status} risk-${a.risk}" data-seq=${a.seq} data-approval=${a.approvalId} role="group" aria-label=${`Approval: ${a.title}`}>
-        <div class="approval-head"><strong>${a.status === 'pending' ? 'Approval required' : a.status === 'approved' ? 'Approved' : 'Denied'}</strong>: ${a.title} <span class="risk">risk ${a.risk}</span></div>
+        <div class="approval-head"><strong>${APPROVAL_HEAD[a.status]}</strong>: ${a.title} <span class="risk">risk ${a.risk}</span></div>
         <div class="reason">${a.reason}</div>
         ${a.command ? html`<pre class="command">$ ${a.command}</pre>` : nothing}
         ${a.patch ? html`<pre class="patch">${a.patch.split('\n').map((l) => html`<span class=${l.startsWith('+') && !l.startsWith('+++') ? 'add' : l.startsWith('-') && !l.startsWith('---') ? 'del' : ''}>${l}\n</span>`)}</pre>` : nothing}
@@ -261,11 +261,15 @@ class ChatApp {
               <vscode-button class="approve" ?disabled=${deciding} @click=${() => this.decide(a, 'approve')}>Approve</vscode-button>
               <vscode-button class="deny" secondary ?disabled=${deciding} @click=${() => this.decide(a, 'deny')}>Deny</vscode-button>
             </div>`
-          : html`<div class="decided">${a.status} by ${a.by ?? '?'}</div>`}
+          : a.status === 'expired'
+            ? html`<div class="decided">expired: nobody decided in time, so the action was not run</div>`
+            : html`<div class="decided">${a.status} by ${a.by ?? '?'}</div>`}
       </div>
     `;
   }
 }
+
+const APPROVAL_HEAD: Record<ApprovalView['status'], string> = { pending: 'Approval required', approved: 'Approved', denied: 'Denied', expired: 'Expired' };
 
 function connLabel(c: ConnectionView): string {
   switch (c.state) {

@@ -21,7 +21,7 @@ export interface ApprovalView {
   risk: string;
   command?: string;
   patch?: string;
-  status: 'pending' | 'approved' | 'denied';
+  status: 'pending' | 'approved' | 'denied' | 'expired';
   by?: string;
   seq: number;
 }
@@ -224,7 +224,8 @@ export class ChatModel {
         const t = this.card(p.taskId, e.seq);
         const a = t.approvals.find((x) => x.approvalId === p.approvalId);
         if (a && a.status === 'pending') {
-          a.status = e.type;
+          // An approval that timed out arrives as `denied` by `orchestrator`, reason `expired`.
+          a.status = e.type === 'denied' && e.payload.by === 'orchestrator' && e.payload.reason === 'expired' ? 'expired' : e.type;
           a.by = p.by;
         }
         if (t.state === 'awaiting_approval' && !t.approvals.some((x) => x.status === 'pending')) t.state = 'running';

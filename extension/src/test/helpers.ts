@@ -18,16 +18,17 @@ export interface Orchestrator {
 }
 
 interface OrchestratorModule {
-  startOrchestrator(o?: { home?: string; port?: number; env?: Record<string, string> }): Promise<Orchestrator>;
+  startOrchestrator(o?: { home?: string; port?: number; env?: Record<string, string>; config?: Record<string, unknown> }): Promise<Orchestrator>;
   makeGitWorkspace(dir?: string): string;
 }
 
 /** out/test/helpers.js → <repo>/test/e2e/orchestrator.mjs */
 const MODULE = path.join(__dirname, '..', '..', '..', 'test', 'e2e', 'orchestrator.mjs');
 
-export async function startOrchestrator(env: Record<string, string> = {}): Promise<Orchestrator> {
+/** `config` goes to the orchestrator's `<dataDir>/config.json` (e.g. short approval timeouts). */
+export async function startOrchestrator(env: Record<string, string> = {}, config?: Record<string, unknown>): Promise<Orchestrator> {
   const m = (await import(pathToFileURL(MODULE).href)) as OrchestratorModule;
-  return m.startOrchestrator({ env });
+  return m.startOrchestrator({ env, ...(config ? { config } : {}) });
 }
 
 export interface DebugInfo {
@@ -43,6 +44,9 @@ export interface DebugInfo {
   lastSeq: number;
   stats: { received: number; delivered: number; duplicatesDropped: number; connects: number };
   pendingApprovals: string[];
+  approvals: { approvalId: string; taskId: string; status: string; by?: string }[];
+  /** The Approvals view's items (approval ids). */
+  approvalsView: string[];
   tasks: { taskId: string; title: string; state: string }[];
 }
 
