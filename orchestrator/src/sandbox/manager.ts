@@ -1,7 +1,7 @@
 import Docker from 'dockerode';
 import { randomBytes, createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { PushPalsError } from '../errors';
 import { DEFAULT_IMAGE, checkEngine, checkImage, explainDockerError } from './image';
 import { assertMountable, canonical, isWithin } from './paths';
@@ -149,6 +149,8 @@ export class SandboxManager {
    * /workspace (checked against forbiddenHostPaths). Without: `workspaceDirFor(taskId)`, taken from
    * the warm pool when a slot is ready and the directory does not exist yet (the slot's directory is
    * renamed to it: the mount follows the inode), else created empty. Fill it on the host afterwards.
+   * With workspaceHostPath and `adoptPrepared`: a ready pool slot takes the prepared directory over
+   * (see adoptPrepared), else a cold container as without it.
    */
   async acquire(o: AcquireOptions): Promise<Sandbox> {
     if (this.closed) throw new PushPalsError('sandbox_unavailable', 'the sandbox manager is closed');
@@ -160,6 +162,10 @@ export class SandboxManager {
     let ws: string;
     if (o.workspaceHostPath !== undefined) {
       ws = assertMountable(o.workspaceHostPath, this.forbidden);
+      if (o.adoptPrepared && network === 'none') {
+        const pooled = this.adoptPrepared(o.taskId, ws);
+        if (pooled) return pooled;
+      }
     } else {
       const target = this.workspaceDirFor(o.taskId);
       if (network === 'none' && !existsSync(target)) {
@@ -180,6 +186,78 @@ export class SandboxManager {
     this.active.add(sb);
     void sb.startRunner();
     return sb;
+  }
+
+  /**
+   * Hands a ready pool slot a working copy that was prepared BEFORE acquire, at `ws` (canonical,
+   * already checked by assertMountable): the prepared directory's top-level entries are renamed into
+   * the slot's directory (which the pooled container mounts), then the slot's directory is renamed
+   * over the prepared one, now empty (rename(2) replaces an empty directory atomically: the path
+   * never goes missing). Entries are renamed, never copied or followed: a symlink moves as a symlink.
+   * All of it is synchronous, so nothing else in this process sees a half-moved state.
+   *
+   * Returns undefined (the caller creates a cold container) when the pool is off or empty, the
+   * directory is not a direct child of workspacesDir, a sandbox of this manager mounts it already,
+   * the slot is on another filesystem, or any rename fails (the moved entries are moved back first).
+   */
+  private adoptPrepared(taskId: string, ws: string): Sandbox | undefined {
+    if (this.poolSize === 0 || !this.workspacesDir || this.closed) return undefined;
+    const cold = (why: string): undefined => {
+      this.log(`warm pool: task ${taskId} gets a cold sandbox: ${why}`);
+      return undefined;
+    };
+    if (dirname(ws) !== this.workspacesDir || basename(ws).startsWith('.')) return cold(`${ws} is not a working copy directly inside ${this.workspacesDir}`);
+    if ([...this.active].some((s) => s.workspaceHostPath === ws)) return cold(`${ws} is mounted by another sandbox already`);
+    const st = lstatSync(ws);
+    if (!st.isDirectory()) return cold(`${ws} is not a directory`);
+    const slot = this.takeSlot();
+    if (!slot) return undefined; // pool empty: the ordinary cold path, nothing to report
+    const discard = (): void => {
+      void slot.sandbox.release();
+      try {
+        rmdirSync(slot.dir); // only if empty: a slot dir holding anything is left for inspection
+      } catch {
+        /* not empty or gone */
+      }
+      this.refill();
+    };
+    const slotSt = lstatSync(slot.dir);
+    if (!slotSt.isDirectory() || slotSt.dev !== st.dev) {
+      this.ready.unshift(slot);
+      return cold(`the pool's slot directory is not on the same filesystem as ${ws}`);
+    }
+    if (readdirSync(slot.dir).length !== 0) {
+      discard();
+      return cold('the pool slot directory is not empty');
+    }
+    const moved: string[] = [];
+    try {
+      for (const name of readdirSync(ws)) {
+        renameSync(join(ws, name), join(slot.dir, name));
+        moved.push(name);
+      }
+      // The directory at the task's path keeps the prepared one's owner and mode.
+      if (isRoot()) chownSync(slot.dir, st.uid, st.gid);
+      chmodSync(slot.dir, st.mode & 0o7777);
+      renameSync(slot.dir, ws);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      try {
+        for (const name of moved.reverse()) renameSync(join(slot.dir, name), join(ws, name));
+      } catch (back) {
+        discard();
+        throw new PushPalsError(
+          'internal',
+          `moving the working copy ${ws} into a warm sandbox failed (${why}) and moving it back failed too (${back instanceof Error ? back.message : String(back)}): part of it is in ${slot.dir}`,
+        );
+      }
+      discard();
+      return cold(`moving ${ws} into the pool slot failed: ${why}`);
+    }
+    slot.sandbox.adopt(taskId, ws);
+    this.active.add(slot.sandbox);
+    this.refill();
+    return slot.sandbox;
   }
 
   private takeSlot(): Slot | undefined {

@@ -83,6 +83,14 @@ export interface AcquireOptions {
    * directory afterwards through `sandbox.workspaceHostPath`.
    */
   workspaceHostPath?: string;
+  /**
+   * With workspaceHostPath: let a ready warm-pool sandbox take the prepared working copy over. Its
+   * top-level entries are renamed into the slot's directory, which is then renamed over the prepared
+   * directory: the path stays valid, the directory INODE changes (do not hold fds or a cwd in it).
+   * Only for a directory directly inside workspacesDir on the same filesystem, network 'none', and a
+   * directory no other sandbox mounts; otherwise (or with the pool empty) a cold container. Default false.
+   */
+  adoptPrepared?: boolean;
   /** 'none' (default) or one of the configured allowedNetworks. A pooled sandbox is always 'none'. */
   network?: string;
 }
