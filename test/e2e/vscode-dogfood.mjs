@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { enterLoopbackOnlyNetns, startVSCode, log } from './lib.mjs';
 import { makeGitWorkspace, startOrchestrator } from './orchestrator.mjs';
+import { createHarness, workbench } from './ui-harness.mjs';
 
 enterLoopbackOnlyNetns();
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -27,7 +28,6 @@ mkdirSync(out, { recursive: true });
 const HARD_TIMEOUT = Number(process.env.E2E_UI_TIMEOUT_MS || 600000);
 const TASK_TIMEOUT = Number(process.env.E2E_TASK_TIMEOUT_MS || 120000);
 
-let passed = 0, failed = 0, shot = 0;
 const t0 = Date.now();
 const workspace = makeGitWorkspace();
 const README = join(workspace, 'README.md');
@@ -39,28 +39,9 @@ const cleanup = async () => {
   await orch?.cleanup().catch(() => {});
   if (!process.env.E2E_KEEP) rmSync(workspace, { recursive: true, force: true });
 };
-const hardStop = setTimeout(async () => { // never hang CI
-  console.log(`FAIL global timeout (${HARD_TIMEOUT / 1000} s)`);
-  await snap('timeout');
-  await cleanup();
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(1);
-}, HARD_TIMEOUT);
 
-async function snap(name) {
-  if (!page) return;
-  await page.waitForTimeout(400).then(() => page.screenshot({ path: join(out, `${String(++shot).padStart(2, '0')}-${name}.png`) })).catch(() => {});
-}
-async function step(name, fn) {
-  const t = Date.now();
-  try { await fn(); passed++; log(`ok   ${name} (${Date.now() - t} ms)`); return true; }
-  catch (e) {
-    failed++; log(`FAIL ${name}: ${String(e.message).replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(0, 4).join(' | ')}`);
-    await snap(`FAIL-${name.replace(/\W+/g, '_').slice(0, 60)}`);
-    return false;
-  }
-}
-const expect = (cond, msg) => { if (!cond) throw new Error(msg); };
+const h = createHarness({ out, hardTimeoutMs: HARD_TIMEOUT, cleanup });
+const { snap, step, expect } = h;
 
 /** README.md copies that differ from the original: the workspace and the orchestrator's working copies. */
 function changedReadmes() {
@@ -84,24 +65,8 @@ try {
   orch = await startOrchestrator();
   log(`orchestrator up on ${orch.url} (data dir ${orch.home})`);
   vsc = await startVSCode({ workspace, extensionDevelopmentPath: extDir, env: { PUSHPALS_HOME: orch.home } });
-  page = vsc.page;
-  const webview = page.frameLocator(`iframe.webview.ready[src*="extensionId=${extId}"]`).frameLocator('#active-frame');
-  const toast = (text) => page.locator('.notifications-toasts .notification-toast', { hasText: text });
-  const statusItem = (re) => page.locator('.statusbar-item', { hasText: re }).first();
-  const palette = page.locator('.quick-input-widget .quick-input-box input');
-
-  async function runCommand(title, tries = 20) {
-    for (let i = 0; i < tries; i++) {
-      await page.keyboard.press('F1');
-      await palette.waitFor({ state: 'visible', timeout: 10000 });
-      await palette.fill(`>${title}`);
-      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-      if (await row.waitFor({ state: 'visible', timeout: 1500 }).then(() => true, () => false)) { await page.keyboard.press('Enter'); return; }
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(1000);
-    }
-    throw new Error(`command not found in the palette: ${title}`);
-  }
+  page = h.page = vsc.page;
+  const { webview, toast, statusItem, palette, runCommand } = workbench(page, extId);
   /** Records every state a card goes through (a MutationObserver inside the webview). */
   async function watchCard(title) {
     const card = webview.locator('section.card', { hasText: title }).last();
@@ -248,11 +213,11 @@ try {
   });
   await snap('after-restart-exactly-once');
 } catch (e) {
-  failed++; log(`FAIL unexpected: ${e.stack}`);
+  h.failed++; log(`FAIL unexpected: ${e.stack}`);
   await snap('FAIL-unexpected');
 } finally {
-  clearTimeout(hardStop);
-  if (failed) {
+  h.done();
+  if (h.failed) {
     if (vsc) log(`code-server log (tail):\n${vsc.serverLog().slice(-2000)}`);
     if (orch) log(`orchestrator log (tail):\n${orch.log().slice(-3000)}`);
   }
@@ -260,5 +225,5 @@ try {
   await cleanup();
 }
 log(`screenshots in ${out}; total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+console.log(h.summary());
+process.exit(h.failed ? 1 : 0);
