@@ -1,7 +1,24 @@
 // What every UI script of test/e2e shares: step bookkeeping with screenshots, a hard timeout that
 // never lets CI hang, and the workbench's locators (webview, notifications, status bar, palette).
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { log } from './lib.mjs';
+
+const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+
+/**
+ * The extension under test (argv[2], default <repo>/extension), its id, and a fresh screenshot dir
+ * ($OUT_DIR, default <repo>/test-results/<name>).
+ */
+export function uiScriptSetup(name) {
+  const extDir = resolve(process.argv[2] || join(REPO, 'extension'));
+  const manifest = JSON.parse(readFileSync(join(extDir, 'package.json'), 'utf8'));
+  const out = resolve(process.env.OUT_DIR || join(REPO, 'test-results', name));
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  return { extDir, extId: `${manifest.publisher}.${manifest.name}`, out, taskTimeoutMs: Number(process.env.E2E_TASK_TIMEOUT_MS || 120000) };
+}
 
 /**
  * Steps and screenshots. `h.page` is set once the workbench is up; `cleanup` runs on the hard timeout.

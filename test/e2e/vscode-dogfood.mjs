@@ -10,23 +10,15 @@
 //      event exactly once.
 // Usage: node vscode-dogfood.mjs [extensionDir]. Screenshots in $OUT_DIR (default <repo>/test-results/vscode).
 // Last line: "N passed, N failed"; exit 1 on any failure; hard timeout E2E_UI_TIMEOUT_MS (default 600 s).
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { enterLoopbackOnlyNetns, startVSCode, log } from './lib.mjs';
 import { makeGitWorkspace, startOrchestrator } from './orchestrator.mjs';
-import { createHarness, workbench } from './ui-harness.mjs';
+import { createHarness, uiScriptSetup, workbench } from './ui-harness.mjs';
 
 enterLoopbackOnlyNetns();
-const here = fileURLToPath(new URL('.', import.meta.url));
-const extDir = resolve(process.argv[2] || join(here, '..', '..', 'extension'));
-const manifest = JSON.parse(readFileSync(join(extDir, 'package.json'), 'utf8'));
-const extId = `${manifest.publisher}.${manifest.name}`;
-const out = resolve(process.env.OUT_DIR || join(here, '..', '..', 'test-results', 'vscode'));
-rmSync(out, { recursive: true, force: true });
-mkdirSync(out, { recursive: true });
+const { extDir, extId, out, taskTimeoutMs: TASK_TIMEOUT } = uiScriptSetup('vscode');
 const HARD_TIMEOUT = Number(process.env.E2E_UI_TIMEOUT_MS || 600000);
-const TASK_TIMEOUT = Number(process.env.E2E_TASK_TIMEOUT_MS || 120000);
 
 const t0 = Date.now();
 const workspace = makeGitWorkspace();

@@ -14,24 +14,16 @@
 // Usage: node vscode-vsix.mjs [extensionDir]. Screenshots in $OUT_DIR (default <repo>/test-results/vscode-vsix).
 // Last line: "N passed, N failed"; exit 1 on any failure; hard timeout E2E_VSIX_TIMEOUT_MS (default 420 s).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CODE_SERVER, enterLoopbackOnlyNetns, startVSCode, log } from './lib.mjs';
 import { makeGitWorkspace, startOrchestrator } from './orchestrator.mjs';
-import { createHarness, workbench } from './ui-harness.mjs';
+import { createHarness, uiScriptSetup, workbench } from './ui-harness.mjs';
 
 enterLoopbackOnlyNetns();
-const here = fileURLToPath(new URL('.', import.meta.url));
-const extDir = resolve(process.argv[2] || join(here, '..', '..', 'extension'));
-const manifest = JSON.parse(readFileSync(join(extDir, 'package.json'), 'utf8'));
-const extId = `${manifest.publisher}.${manifest.name}`;
-const out = resolve(process.env.OUT_DIR || join(here, '..', '..', 'test-results', 'vscode-vsix'));
-rmSync(out, { recursive: true, force: true });
-mkdirSync(out, { recursive: true });
+const { extDir, extId, out, taskTimeoutMs: TASK_TIMEOUT } = uiScriptSetup('vscode-vsix');
 const HARD_TIMEOUT = Number(process.env.E2E_VSIX_TIMEOUT_MS || 420000);
-const TASK_TIMEOUT = Number(process.env.E2E_TASK_TIMEOUT_MS || 120000);
 const APPROVAL_TIMEOUT_MS = 8000; // long enough to see it pending on a loaded machine
 
 const t0 = Date.now();
