@@ -17,7 +17,7 @@ export function uiScriptSetup(name) {
   const out = resolve(process.env.OUT_DIR || join(REPO, 'test-results', name));
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  return { extDir, extId: `${manifest.publisher}.${manifest.name}`, out, taskTimeoutMs: Number(process.env.E2E_TASK_TIMEOUT_MS || 120000) };
+  return { extDir, manifest, extId: `${manifest.publisher}.${manifest.name}`, out, taskTimeoutMs: Number(process.env.E2E_TASK_TIMEOUT_MS || 120000) };
 }
 
 /**

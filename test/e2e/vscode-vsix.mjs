@@ -22,7 +22,7 @@ import { makeGitWorkspace, startOrchestrator } from './orchestrator.mjs';
 import { createHarness, uiScriptSetup, workbench } from './ui-harness.mjs';
 
 enterLoopbackOnlyNetns();
-const { extDir, extId, out, taskTimeoutMs: TASK_TIMEOUT } = uiScriptSetup('vscode-vsix');
+const { extDir, manifest, extId, out, taskTimeoutMs: TASK_TIMEOUT } = uiScriptSetup('vscode-vsix');
 const HARD_TIMEOUT = Number(process.env.E2E_VSIX_TIMEOUT_MS || 420000);
 const APPROVAL_TIMEOUT_MS = 8000; // long enough to see it pending on a loaded machine
 
