@@ -52,13 +52,14 @@ export interface CommandOutcome {
   approval?: ApprovalRecord;
 }
 
-function approvalKind(c: Classification, command: string): ApprovalKind {
+/** What the person is asked to approve, from the first part of the command that is not allowed. */
+function approvalKind(c: Classification): ApprovalKind {
   if (c.needsNetwork) return 'network';
   const argv = c.parts.find((p) => p.verdict !== 'allow')?.argv ?? [];
   if (argv[0] === 'git' && argv.includes('push')) return 'push';
   if (argv[0] === 'git' && argv.includes('commit')) return 'commit';
   if (argv[0] === 'gh' && argv.includes('pr')) return 'pr';
-  return /\bgit\b.*\bpush\b/.test(command) ? 'push' : 'command';
+  return 'command';
 }
 
 /**
@@ -110,7 +111,7 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
   if (verdict === 'ask') {
     approval = await ctx.requestApproval({
       key: opts.key,
-      kind: approvalKind(c, command),
+      kind: approvalKind(c),
       title: `Run: ${command.slice(0, 400)}`,
       reason: c.reason,
       risk: c.risk,
@@ -131,7 +132,7 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
   } finally {
     await oneOff?.release();
   }
-  const rec = deps.audit.append({
+  deps.audit.append({
     taskId,
     actor: ctx.agentId,
     action: 'command',
@@ -157,6 +158,5 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
     truncated: result.truncated,
     durationMs: Math.round(result.durationMs),
   });
-  void rec;
   return { ran: true, result, verdict: c.verdict, reason, ...(approval ? { approval } : {}) };
 }

@@ -25,11 +25,13 @@ interface Harness {
   ctx: TaskContext;
   events: Array<{ type: EventType; payload: unknown }>;
   approvals: string[];
+  kinds: string[];
 }
 
 function harness(decision: ApprovalRecord['state']): Harness {
   const events: Harness['events'] = [];
   const approvals: string[] = [];
+  const kinds: string[] = [];
   const task = { id: 't_net', sessionId: 's1', repoId: null, request: 'x' } as unknown as TaskRecord;
   const ctx = {
     task,
@@ -42,12 +44,13 @@ function harness(decision: ApprovalRecord['state']): Harness {
     },
     progress: () => undefined,
     heartbeat: () => true,
-    requestApproval: async (req: { command?: string }) => {
+    requestApproval: async (req: { command?: string; kind: string }) => {
       approvals.push(req.command ?? '');
+      kinds.push(req.kind);
       return { id: 'ap_1', state: decision, decidedBy: 'user' } as ApprovalRecord;
     },
   } as unknown as TaskContext;
-  return { ctx, events, approvals };
+  return { ctx, events, approvals, kinds };
 }
 
 describe('run_command tool: network commands (real Docker)', function () {
@@ -108,6 +111,17 @@ describe('run_command tool: network commands (real Docker)', function () {
     // The task's own sandbox, used for an ordinary command, has only loopback.
     const plain = await runCommandTool(h.ctx, lazy, 'grep -o "^ *[a-z0-9]*:" /proc/net/dev | tr -d " :" | tr "\\n" " "', deps(true), { key: 'n3' });
     assert.equal(plain.result?.stdout.trim(), 'lo');
+    await lazy.release();
+  });
+
+  it('a commit asks as a commit (no network needed), and runs in the task sandbox once approved', async () => {
+    const h = harness('approved');
+    const lazy = taskSandbox();
+    const r = await runCommandTool(h.ctx, lazy, 'git -c user.name=t -c user.email=t@t commit --allow-empty -qm pushpals && git log --oneline | wc -l', deps(false), { key: 'c1' });
+    assert.deepEqual(h.kinds, ['commit']);
+    assert.equal(r.ran, true);
+    assert.equal(r.result?.exitCode, 0, r.result?.stderr);
+    assert.equal(r.result?.stdout.trim(), '2');
     await lazy.release();
   });
 
