@@ -190,6 +190,8 @@ describe('queue: worker loop', () => {
     await until(() => seen.length === 11, 5000, 'all jobs');
     assert.equal(peak, 3);
     assert.equal(q.get(f.id)?.attempts, 2);
+    // The Worker records a tick's completions in one transaction after the handlers return: wait for it.
+    await until(() => q.countByState().completed === 11, 5000, 'completions recorded');
     assert.equal(q.countByState().completed, 11);
   });
 
