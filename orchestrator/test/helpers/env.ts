@@ -8,6 +8,8 @@ import { silentLogger } from '../../src/log';
 import type { Db } from '../../src/store/db';
 
 const dirs: string[] = [];
+// Whatever a suite forgot to remove goes when the test process exits (mocha --exit included).
+process.on('exit', () => removeTempDirs());
 
 export function tempDir(prefix = 'pushpals-test-'): string {
   const d = mkdtempSync(join(tmpdir(), prefix));
