@@ -17,7 +17,7 @@ import { SandboxManager } from '../../src/sandbox';
 import { openDatabase, type Db } from '../../src/store/db';
 import type { TaskRecord } from '../../src/tasks/task-store';
 import { LazySandbox, runCommandTool, type CommandToolDeps } from '../../src/tools/run-command';
-import { IMAGE, TEST_INSTANCE, countByLabel, makeWorkspace, reapByLabel, requireDocker } from '../sandbox/helpers';
+import { IMAGE, TEST_INSTANCE, cleanupTempDirs, countByLabel, makeWorkspace, reapByLabel, requireDocker } from '../sandbox/helpers';
 
 const NETWORK = `pushpals-test-${process.pid}`;
 
@@ -74,6 +74,7 @@ describe('run_command tool: network commands (real Docker)', function () {
     execFileSync('docker', ['network', 'rm', NETWORK], { stdio: 'ignore' });
     db?.close();
     rmSync(dir, { recursive: true, force: true });
+    cleanupTempDirs();
   });
 
   const deps = (withNetwork: boolean): CommandToolDeps => ({
