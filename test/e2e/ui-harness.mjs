@@ -22,7 +22,7 @@ export function uiScriptSetup(name) {
 
 /**
  * Steps and screenshots. `h.page` is set once the workbench is up; `cleanup` runs on the hard timeout.
- * Ends with `h.summary()`: the "N passed, N failed" line the suite runner reads.
+ * Ends with `h.finish()`, which prints the "N passed, N failed" line the suite runner reads.
  */
 export function createHarness({ out, hardTimeoutMs, cleanup }) {
   let shot = 0;
@@ -44,9 +44,26 @@ export function createHarness({ out, hardTimeoutMs, cleanup }) {
       }
     },
     expect(cond, msg) { if (!cond) throw new Error(msg); },
-    /** Stops the hard timeout. */
-    done() { clearTimeout(hardStop); },
-    summary() { return `${h.passed} passed, ${h.failed} failed`; },
+    /**
+     * Ends the script: counts an unexpected `error`, prints the server logs on failure, cleans up,
+     * prints the "N passed, N failed" line and exits with 1 on any failure.
+     */
+    async finish(error, { vsc, orch, t0 }) {
+      clearTimeout(hardStop);
+      if (error) {
+        h.failed++; log(`FAIL unexpected: ${error.stack ?? error}`);
+        await h.snap('FAIL-unexpected');
+      }
+      if (h.failed) {
+        if (vsc) log(`code-server log (tail):\n${vsc.serverLog().slice(-2000)}`);
+        if (orch) log(`orchestrator log (tail):\n${orch.log().slice(-3000)}`);
+      }
+      if (vsc?.blocked.length) log(`blocked non-loopback requests: ${[...new Set(vsc.blocked)].join(' ')}`);
+      await cleanup();
+      log(`screenshots in ${out}; total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      console.log(`${h.passed} passed, ${h.failed} failed`);
+      process.exit(h.failed ? 1 : 0);
+    },
   };
   const hardStop = setTimeout(async () => { // never hang CI
     console.log(`FAIL global timeout (${hardTimeoutMs / 1000} s)`);

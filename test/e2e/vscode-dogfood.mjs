@@ -53,6 +53,7 @@ function changedReadmes() {
   return found.sort();
 }
 
+let unexpected;
 try {
   orch = await startOrchestrator();
   log(`orchestrator up on ${orch.url} (data dir ${orch.home})`);
@@ -205,17 +206,6 @@ try {
   });
   await snap('after-restart-exactly-once');
 } catch (e) {
-  h.failed++; log(`FAIL unexpected: ${e.stack}`);
-  await snap('FAIL-unexpected');
-} finally {
-  h.done();
-  if (h.failed) {
-    if (vsc) log(`code-server log (tail):\n${vsc.serverLog().slice(-2000)}`);
-    if (orch) log(`orchestrator log (tail):\n${orch.log().slice(-3000)}`);
-  }
-  if (vsc?.blocked.length) log(`blocked non-loopback requests: ${[...new Set(vsc.blocked)].join(' ')}`);
-  await cleanup();
+  unexpected = e;
 }
-log(`screenshots in ${out}; total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-console.log(h.summary());
-process.exit(h.failed ? 1 : 0);
+await h.finish(unexpected, { vsc, orch, t0 });

@@ -46,6 +46,7 @@ const { snap, step, expect } = h;
 const run = (cmd, args, opts = {}) => spawnSync(cmd, args, { encoding: 'utf8', timeout: 180000, ...opts });
 const files = (dir, base = dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name), base) : [join(dir, e.name).slice(base.length + 1)]));
 
+let unexpected;
 try {
   // ---- 1. Build and install the .vsix (no browser yet) ----
   const vsix = join(tmp, 'pushpals.vsix');
@@ -184,17 +185,6 @@ try {
   });
   await snap('approve-after-expiry');
 } catch (e) {
-  h.failed++; log(`FAIL unexpected: ${e.stack}`);
-  await snap('FAIL-unexpected');
-} finally {
-  h.done();
-  if (h.failed) {
-    if (vsc) log(`code-server log (tail):\n${vsc.serverLog().slice(-2000)}`);
-    if (orch) log(`orchestrator log (tail):\n${orch.log().slice(-3000)}`);
-  }
-  if (vsc?.blocked.length) log(`blocked non-loopback requests: ${[...new Set(vsc.blocked)].join(' ')}`);
-  await cleanup();
+  unexpected = e;
 }
-log(`screenshots in ${out}; total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-console.log(h.summary());
-process.exit(h.failed ? 1 : 0);
+await h.finish(unexpected, { vsc, orch, t0 });
