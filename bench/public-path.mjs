@@ -7,6 +7,7 @@
 //   node bench/public-path.mjs                     # 5,000 then 50,000 messages, latency, replay
 //   MESSAGES=5000,50000 RATE=1000 RATE_N=5000 node bench/public-path.mjs
 //   PROFILE=1 node bench/public-path.mjs           # also writes a --cpu-prof of the server
+//   SERVER_NODE_ARGS=--trace-gc node bench/public-path.mjs   # extra node flags for the server
 // Build first: npm run build. Prints figures and ratios; the last line is a JSON summary.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -39,9 +40,9 @@ const f = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, mi
 // ---- the server, as its own process ----
 const dataDir = mkdtempSync(join(tmpdir(), 'pushpals-bench-public-'));
 const profDir = join(root, 'bench', 'profiles');
-const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+const nodeArgs = [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...(process.env.SERVER_NODE_ARGS ? process.env.SERVER_NODE_ARGS.split(' ') : [])];
 const server = spawn(process.execPath, [...nodeArgs, join(root, 'orchestrator', 'dist', 'src', 'cli.js'), 'serve', '--port', '0', '--data-dir', dataDir], {
-  stdio: ['ignore', 'ignore', 'inherit'],
+  stdio: ['ignore', process.env.SERVER_NODE_ARGS ? 'inherit' : 'ignore', 'inherit'],
   env: { ...process.env, PUSHPALS_LOG_LEVEL: 'error', PUSHPALS_HOME: dataDir },
 });
 const cleanup = () => {
@@ -54,7 +55,9 @@ const cpuMs = () => {
   const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return ((Number(fields[11]) + Number(fields[12])) / TICK) * 1000; // utime + stime
 };
-const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]) / 1024;
+const status = () => readFileSync(`/proc/${server.pid}/status`, 'utf8');
+const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(status())[1]) / 1024;
+const rssParts = () => ['RssAnon', 'RssFile', 'RssShmem'].map((k) => `${k} ${f(Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status())[1]) / 1024, 1)} MB`).join(', ');
 
 for (let i = 0; !existsSync(join(dataDir, 'server.json')); i++) {
   if (i > 300) throw new Error('the server did not start within 30 s');
@@ -129,7 +132,7 @@ const subs = await Promise.all(Array.from({ length: SUBSCRIBERS }, () => subscri
 const prods = await Promise.all(Array.from({ length: PRODUCERS }, (_, i) => producer(i)));
 const headSeq = () => Math.min(...subs.map((s) => s.lastSeq));
 const results = { machine: '2 cores', producers: PRODUCERS, subscribers: SUBSCRIBERS, idleRssMb: +idleRss.toFixed(1), phases: [] };
-console.log(`server pid ${server.pid}, idle RSS ${f(idleRss, 1)} MB; ${PRODUCERS} producers, ${SUBSCRIBERS} subscribers`);
+console.log(`server pid ${server.pid}, idle RSS ${f(idleRss, 1)} MB (${rssParts()}); ${PRODUCERS} producers, ${SUBSCRIBERS} subscribers`);
 
 // ---- throughput phases: as fast as acks allow ----
 let sent = 0;
@@ -201,7 +204,11 @@ for (const s of subs) s.measure = true;
 // ---- RSS after everything, then a fresh client replays from 0 ----
 await sleep(1000);
 results.rssMbEnd = +rssMb().toFixed(1);
-console.log(`RSS at end ${f(results.rssMbEnd, 1)} MB = ${(results.rssMbEnd / idleRss).toFixed(2)}× idle`);
+console.log(`RSS at end ${f(results.rssMbEnd, 1)} MB = ${(results.rssMbEnd / idleRss).toFixed(2)}× idle (${rssParts()})`);
+// V8 gives back heap it grew under load only once the process is idle for a while (its memory reducer)
+await sleep(Number(process.env.SETTLE_MS || 12_000));
+results.rssMbSettled = +rssMb().toFixed(1);
+console.log(`RSS ${(Number(process.env.SETTLE_MS || 12_000) / 1000).toFixed(0)} s later ${f(results.rssMbSettled, 1)} MB = ${(results.rssMbSettled / idleRss).toFixed(2)}× idle (${rssParts()})`);
 {
   const head = Math.max(...subs.map((s) => s.lastSeq));
   const t0 = now();
