@@ -309,19 +309,22 @@ export class RepoRegistry {
    * Creates `<dataDir>/workspaces/<taskId>`: a fresh, self-contained working copy (its own .git with a
    * copy of the mirror's objects — not hard links, not alternates: the sandbox may write anything in
    * it) with branch `pushpals/<taskId>` at the default branch, checked out by isomorphic-git (no
-   * hooks, no smudge filters). The caller (sandbox owner) may chown it to the sandbox uid.
+   * hooks, no smudge filters). The caller (sandbox owner) may chown it to the sandbox uid. The
+   * directory may exist if it is empty (a size-limited volume mounted there): it is filled, and on
+   * failure emptied but kept.
    */
   async createWorkspace(repoId: string, taskId: string, baseBranch?: string): Promise<Workspace> {
     const repo = this.get(repoId);
     if (!repo) throw new PushPalsError('not_found', `unknown repository ${repoId}`);
     const dir = this.workspacePath(taskId);
-    if (fs.existsSync(dir)) throw new PushPalsError('conflict', `workspace for task ${taskId} already exists`);
+    const existed = fs.existsSync(dir);
+    if (existed && (!fs.lstatSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) throw new PushPalsError('conflict', `workspace for task ${taskId} already exists`);
     if (isInside(this.dataDir, dir)) throw new PushPalsError('internal', 'refusing to create a workspace that contains the data dir');
     const branch = `pushpals/${taskId}`;
     const gitdir = path.join(dir, '.git');
     fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
     try {
-      fs.mkdirSync(dir);
+      if (!existed) fs.mkdirSync(dir);
       copyTree(path.join(repo.mirrorPath, 'objects'), path.join(gitdir, 'objects'), (rel) => rel === 'info' || rel.startsWith('info/'));
       fs.mkdirSync(path.join(gitdir, 'objects', 'info'), { recursive: true });
       fs.mkdirSync(path.join(gitdir, 'refs', 'heads'), { recursive: true });
@@ -337,7 +340,8 @@ export class RepoRegistry {
       await git.checkout({ fs, dir, gitdir, ref: branch, force: true });
       return { path: dir, branch, baseCommit };
     } catch (err) {
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (existed) for (const n of fs.readdirSync(dir)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+      else fs.rmSync(dir, { recursive: true, force: true });
       throw err;
     }
   }
