@@ -176,7 +176,7 @@ describe('issue 5 end to end: the dogfood scenarios over a real WebSocket (orche
     assert.equal(readFileSync(join(repoPath, 'README.md'), 'utf8'), FIXTURE_README, "the user's own repository must not be touched");
   });
 
-  it('"Apply a patch to fix the README", denied: denied, the working copy is byte-for-byte unchanged and nothing is applied', async function () {
+  it('"Apply a patch to fix the README", denied: denied, nothing is applied, and the working copy (nothing to review) is deleted', async function () {
     assert.ok(repoId, 'repo_add failed earlier');
     const { taskId } = await c().send('task_new', { request: 'Apply a patch to fix the README', repoId });
     runs.denied = taskId;

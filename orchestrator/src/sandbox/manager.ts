@@ -123,6 +123,11 @@ export class SandboxManager {
     if (this.poolSize > 0 && !this.workspacesDir) throw new PushPalsError('invalid_message', 'a warm pool needs workspacesDir');
   }
 
+  /** How to raise a limit, as disk_full messages say it. */
+  diskHint(which: 'workspace' | 'tmp'): string {
+    return this.diskHints[which];
+  }
+
   private get poolDir(): string {
     if (!this.workspacesDir) throw new PushPalsError('invalid_message', 'no workspacesDir configured');
     return join(this.workspacesDir, '.pool');

@@ -12,7 +12,7 @@ import { PushPalsError } from '../errors';
 import { RepoRegistry, type Repo, type Workspace } from '../git';
 import { HeuristicAgent, unsupportedRequestAgent } from '../heuristic/agent';
 import { loadPolicy } from '../policy/policy';
-import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, type Sandbox } from '../sandbox';
+import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, formatBytes, type Sandbox } from '../sandbox';
 import type { Services } from '../services';
 import type { CommandToolDeps } from '../tools/run-command';
 import { registerWorkbenchCommands } from './commands';
@@ -165,6 +165,9 @@ export class Workbench {
     const workspace = await this.repos.createWorkspace(repo.id, ctx.task.id).catch(async (e: unknown) => {
       await this.volumes?.remove(path).catch(() => {});
       if (e instanceof PushPalsError) throw e;
+      if ((e as { code?: unknown }).code === 'ENOSPC') {
+        throw new PushPalsError('disk_full', `disk full: ${repo.name} does not fit into the task's working copy${this.volumes ? ` (limited to ${formatBytes(this.volumes.sizeBytes)})` : ''}. ${this.sandboxes.diskHint('workspace')}`);
+      }
       // e.g. isomorphic-git refusing a tree entry named ".." or ".git": the repository is unusable, not us broken.
       throw new PushPalsError('invalid_message', `cannot check out ${repo.name} for this task: ${e instanceof Error ? e.message : String(e)}`.slice(0, 4096));
     });
