@@ -7,6 +7,7 @@ import { AgentRegistry } from './agents/registry';
 import { noAgent } from './agents/no-agent';
 import type { TaskAgent } from './agents/types';
 import { ApprovalService } from './approvals/approvals';
+import { AuditHeadPublisher } from './audit/head-publisher';
 import { ChatService } from './chat/responder';
 import { registerBuiltinCommands } from './commands/handlers/index';
 import { CommandRegistry, type CommandHandler } from './commands/registry';
@@ -42,6 +43,8 @@ export interface Services {
   readonly agents: AgentRegistry;
   readonly commands: CommandRegistry;
   readonly chat: ChatService;
+  /** Signs and publishes the audit trail's head (log, /api/status, `<dataDir>/audit-head.json`). */
+  readonly auditHead: AuditHeadPublisher;
   /** Runs `fn` in one write transaction (BEGIN IMMEDIATE); its events are broadcast after commit. */
   tx<T>(fn: () => T): T;
   /** Registers the handler of a job queue (this process's worker claims that queue's jobs). */
@@ -87,6 +90,7 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
   const agents = new AgentRegistry(noAgent);
   const commands = new CommandRegistry();
   registerBuiltinCommands(commands);
+  const auditHead = new AuditHeadPublisher({ dataDir: config.dataDir, db, logger: logger.child('audit') });
   let clientCount = () => 0;
 
   const tx = <T>(fn: () => T): T => {
@@ -118,6 +122,7 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
     agents,
     commands,
     chat: new ChatService(() => services),
+    auditHead,
     tx,
     registerJobHandler: (q, h) => worker.register(q, h),
     registerAgent: (a, o) => agents.register(a, o),
@@ -172,10 +177,12 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
       every(config.approvals.sweepMs, () => approvals.expireDue());
       every(config.tailPollMs, () => events.pump());
       worker.start();
+      auditHead.start();
     },
     stop: async (graceMs = 5000) => {
       for (const t of timers) clearInterval(t);
       await worker.stop(graceMs);
+      await auditHead.stop();
       approvals.close();
       events.flush();
       events.pump();

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskContext } from '../agents/types';
-import { AuditLog } from '../audit';
+import { AuditLog, SIGNING_KEY_FILE } from '../audit';
 import { PushPalsError } from '../errors';
 import { RepoRegistry, type Repo, type Workspace } from '../git';
 import { HeuristicAgent, unsupportedRequestAgent } from '../heuristic/agent';
@@ -50,7 +50,7 @@ export class Workbench {
       image: config.sandbox.image,
       instanceId: createHash('sha256').update(dataDir).digest('hex').slice(0, 12),
       // The data dir itself is refused as their parent; its workspaces/ children stay mountable.
-      forbiddenHostPaths: [join(dataDir, 'token'), config.dbFile, join(dataDir, 'config.json'), join(dataDir, 'repos'), join(dataDir, 'policies'), join(dataDir, 'server.json')],
+      forbiddenHostPaths: [join(dataDir, 'token'), join(dataDir, SIGNING_KEY_FILE), config.dbFile, join(dataDir, 'config.json'), join(dataDir, 'repos'), join(dataDir, 'policies'), join(dataDir, 'server.json')],
       workspacesDir: join(dataDir, 'workspaces'),
       user: `${this.uid}:${this.gid}`,
       limits: { memoryBytes: config.sandbox.memoryMb * 1024 * 1024, nanoCpus: Math.round(config.sandbox.cpus * 1e9), pidsLimit: config.sandbox.pidsLimit },
