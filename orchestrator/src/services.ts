@@ -7,6 +7,7 @@ import { AgentRegistry } from './agents/registry';
 import { noAgent } from './agents/no-agent';
 import type { TaskAgent } from './agents/types';
 import { ApprovalService } from './approvals/approvals';
+import { AuditLog } from './audit/audit-log';
 import { AuditHeadPublisher } from './audit/head-publisher';
 import { ChatService } from './chat/responder';
 import { registerBuiltinCommands } from './commands/handlers/index';
@@ -20,6 +21,7 @@ import { openDatabase, type Db } from './store/db';
 import { stmt } from './store/statements';
 import { TASK_QUEUE, runTaskJob } from './tasks/task-runner';
 import { TaskStore, type CreateTaskInput, type TaskRecord } from './tasks/task-store';
+import { recoverInterruptedToolCalls } from './tools/tool-call-journal';
 import { systemClock, type Clock } from './util/clock';
 import type { CommandType } from '@pushpals/protocol';
 
@@ -150,6 +152,10 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
 
   worker.register(TASK_QUEUE, (job, jctx) => runTaskJob(services, job, jctx));
 
+  // Closing tool calls a dead process left open writes audit rows (tools/tool-call-journal.ts).
+  let recoveryAudit: AuditLog | undefined;
+  const recoverToolCalls = (): number => recoverInterruptedToolCalls({ db, events, clock, logger, audit: (recoveryAudit ??= new AuditLog(db, { clock })) });
+
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, fn: () => void) => {
     const t = setInterval(() => {
@@ -171,9 +177,16 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
     start: () => {
       const dead = queue.recoverDeadLocalWorkers();
       const expired = queue.recoverExpired();
-      if (dead + expired) logger.info('recovered interrupted jobs', { deadWorker: dead, leaseExpired: expired });
+      // After the jobs: a cut-off tool call's result can then say whether its task runs again.
+      const cut = recoverToolCalls();
+      const abandoned = tasks.failAbandoned(TASK_QUEUE);
+      if (dead + expired + cut + abandoned) logger.info('recovered interrupted work', { deadWorker: dead, leaseExpired: expired, toolCallsInterrupted: cut, tasksFailed: abandoned });
       approvals.expireDue();
-      every(config.queue.sweepMs, () => queue.recoverExpired());
+      every(config.queue.sweepMs, () => {
+        queue.recoverExpired();
+        recoverToolCalls();
+        tasks.failAbandoned(TASK_QUEUE);
+      });
       every(config.approvals.sweepMs, () => approvals.expireDue());
       every(config.tailPollMs, () => events.pump());
       worker.start();

@@ -15,6 +15,7 @@ import { loadPolicy } from '../policy/policy';
 import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, type Sandbox } from '../sandbox';
 import type { Services } from '../services';
 import type { CommandToolDeps } from '../tools/run-command';
+import { ToolCallJournal } from '../tools/tool-call-journal';
 import { registerWorkbenchCommands } from './commands';
 import { chownTree } from './fs-safe';
 
@@ -29,6 +30,7 @@ export interface WorkbenchOptions {
 export class Workbench {
   readonly repos: RepoRegistry;
   readonly audit: AuditLog;
+  readonly journal: ToolCallJournal;
   readonly sandboxes: SandboxManager;
   private readonly uid: number;
   private readonly gid: number;
@@ -42,6 +44,7 @@ export class Workbench {
     const { config, db, clock } = services;
     this.repos = new RepoRegistry(db, config.dataDir, { clock });
     this.audit = new AuditLog(db, { clock, secrets: opts.secrets });
+    this.journal = new ToolCallJournal({ db, audit: this.audit, clock, flush: () => services.events.flush() });
     const root = process.getuid?.() === 0;
     this.uid = root ? SANDBOX_UID : (process.getuid?.() ?? SANDBOX_UID);
     this.gid = root ? SANDBOX_UID : (process.getgid?.() ?? SANDBOX_UID);
@@ -127,6 +130,7 @@ export class Workbench {
     return {
       ...(network === 'none' ? {} : { networkSandbox: () => this.start().then(() => this.sandboxes.acquire({ taskId, workspaceHostPath, network })) }),
       audit: this.audit,
+      journal: this.journal,
       policy: loadPolicy(this.services.config.dataDir, repoId),
       secrets: this.opts.secrets,
       timeoutMs: this.services.config.sandbox.commandTimeoutMs,
