@@ -14,6 +14,7 @@ import { keyIdOf, rawPublicKey } from '../../src/audit/head-signing';
 import { main } from '../../src/cli';
 import { createLogger } from '../../src/log';
 import { openDatabase, type Db } from '../../src/store/db';
+import { removeTempDirs, startApp, tempDir } from '../helpers/env';
 
 const entry = (i: number): AuditEntryInput => ({ taskId: 't1', actor: 'worker:1', action: 'command', command: `echo ${i}`, exitCode: 0, stdout: `out ${i}` });
 
@@ -222,5 +223,28 @@ describe('audit: signed heads against a rewritten DB', () => {
     assert.equal(refused.code, 3);
     assert.match(refused.out, /no head signed/);
     assert.equal((await cli('verify', '--expect', 'nonsense')).code, 1, 'a bad --expect is a usage error');
+  });
+});
+
+describe('audit: the running orchestrator publishes its signed head', function () {
+  this.timeout(20_000);
+  after(() => removeTempDirs());
+
+  it('to /api/status and <dataDir>/audit-head.json, signed with the data dir key', async () => {
+    const dataDir = tempDir();
+    const app = await startApp({ dataDir });
+    try {
+      new AuditLog(app.services.db).append(entry(1));
+      await app.services.auditHead.publish();
+      const res = await fetch(`${app.url}/api/status`, { headers: { Authorization: `Bearer ${app.token}` } });
+      const status = (await res.json()) as { audit: { head?: SignedHead; problem?: string } };
+      assert.equal(status.audit.problem, undefined);
+      assert.equal(status.audit.head?.seq, 1);
+      assert.deepEqual(verifySignedHead(status.audit.head, loadTrustedPublicKey(dataDir)!), { seq: 1, hash: status.audit.head!.hash });
+      assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dataDir, AUDIT_HEAD_FILE), 'utf8')), status.audit.head);
+      assert.equal(fs.statSync(path.join(dataDir, 'audit-signing-key')).mode & 0o777, 0o600);
+    } finally {
+      await app.close();
+    }
   });
 });
