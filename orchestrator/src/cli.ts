@@ -6,7 +6,7 @@
  *   status              show a running orchestrator's status and tasks
  *   task new "<text>"   create a task on a running orchestrator
  *   repo add <path>     register a repository          (cli/workbench-commands.ts)
- *   audit verify|export check / export the audit trail  (cli/workbench-commands.ts)
+ *   audit verify|head|export  check the trail against signed heads, print the signed head, export (cli/audit-commands.ts)
  *   sandbox build-image build the worker image          (cli/workbench-commands.ts)
  * Other modules add subcommands to COMMANDS below (one entry each).
  */

@@ -1,17 +1,14 @@
 /**
- * Subcommands of the workbench: `repo add`, `audit verify`, `audit export`, `sandbox build-image`.
- * `repo add` talks to the running orchestrator; the audit commands read the DB file directly (they
- * must work when the server is down — that is when one checks a trail).
+ * Subcommands of the workbench: `repo add`, `audit verify|head|export` (cli/audit-commands.ts),
+ * `sandbox build-image`. `repo add` talks to the running orchestrator; the audit commands read the
+ * DB file directly.
  */
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AuditLog } from '../audit';
 import { PushPalsError } from '../errors';
 import { SSH_UNSUPPORTED, redactUrl, sourceKind } from '../git/sources';
 import { buildWorkerImage } from '../sandbox';
-import { openDatabase } from '../store/db';
+import { AUDIT_COMMAND } from './audit-commands';
 import { resolveTarget, sendCommand } from './client';
 import { COMMON_USAGE, UsageError, common, configFrom, type Sub } from './shared';
 
@@ -42,36 +39,7 @@ ${COMMON_USAGE}`,
       io.out(values.json ? JSON.stringify(r) : `registered ${r.name} as ${r.repoId}`);
     },
   },
-  audit: {
-    summary: 'audit verify | audit export --task ID [--out FILE]: check the hash chain, export JSONL',
-    async run(args, io) {
-      const { values, positionals } = parseArgs({ args, options: { ...common, task: { type: 'string' }, out: { type: 'string' } }, allowPositionals: true });
-      const config = configFrom(values, io.env);
-      const db = openDatabase(config.dbFile);
-      try {
-        const audit = new AuditLog(db);
-        if (positionals[0] === 'verify') {
-          const r = audit.verify();
-          if (values.json) io.out(JSON.stringify(r));
-          else io.out(r.ok ? `audit trail OK: ${r.count} entries, head #${r.head.seq} ${r.head.hash}` : `audit trail TAMPERED at entry #${r.seq}: ${r.reason}`);
-          return r.ok ? 0 : 3;
-        }
-        if (positionals[0] === 'export') {
-          const out = values.out ? createWriteStream(values.out) : process.stdout;
-          const n = await audit.exportJsonl(values.task, out);
-          if (values.out) {
-            out.end();
-            await once(out, 'finish');
-            io.out(`wrote ${n} entries to ${values.out}`);
-          }
-          return 0;
-        }
-        throw new PushPalsError('invalid_message', 'usage: pushpals audit verify | pushpals audit export [--task ID] [--out FILE]');
-      } finally {
-        db.close();
-      }
-    },
-  },
+  audit: AUDIT_COMMAND,
   sandbox: {
     summary: 'sandbox build-image [--method auto|dockerfile|debootstrap]: build the worker image',
     usage: `usage: pushpals sandbox build-image [--method auto|dockerfile|debootstrap] [--data-dir D]

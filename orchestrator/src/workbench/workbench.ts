@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskContext } from '../agents/types';
-import { AuditLog } from '../audit';
+import { AuditLog, SIGNING_KEY_FILE } from '../audit';
 import { PushPalsError } from '../errors';
 import { RepoRegistry, type Repo, type Workspace } from '../git';
 import { HeuristicAgent, unsupportedRequestAgent } from '../heuristic/agent';
@@ -15,6 +15,7 @@ import { loadPolicy } from '../policy/policy';
 import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, formatBytes, type Sandbox } from '../sandbox';
 import type { Services } from '../services';
 import type { CommandToolDeps } from '../tools/run-command';
+import { ToolCallJournal } from '../tools/tool-call-journal';
 import { registerWorkbenchCommands } from './commands';
 import { chownTree } from './fs-safe';
 import { WorkspaceJanitor } from './janitor';
@@ -30,6 +31,7 @@ export interface WorkbenchOptions {
 export class Workbench {
   readonly repos: RepoRegistry;
   readonly audit: AuditLog;
+  readonly journal: ToolCallJournal;
   readonly sandboxes: SandboxManager;
   /** Size-limited working copies (config sandbox.diskLimitMb > 0), else undefined. */
   readonly volumes: WorkspaceVolumes | undefined;
@@ -48,6 +50,7 @@ export class Workbench {
     const { config, db, clock } = services;
     this.repos = new RepoRegistry(db, config.dataDir, { clock });
     this.audit = new AuditLog(db, { clock, secrets: opts.secrets });
+    this.journal = new ToolCallJournal({ db, audit: this.audit, clock, flush: () => services.events.flush() });
     const root = process.getuid?.() === 0;
     this.uid = root ? SANDBOX_UID : (process.getuid?.() ?? SANDBOX_UID);
     this.gid = root ? SANDBOX_UID : (process.getgid?.() ?? SANDBOX_UID);
@@ -76,7 +79,7 @@ export class Workbench {
       image: config.sandbox.image,
       instanceId: createHash('sha256').update(dataDir).digest('hex').slice(0, 12),
       // The data dir itself is refused as their parent; its workspaces/ children stay mountable.
-      forbiddenHostPaths: [join(dataDir, 'token'), config.dbFile, configFile, join(dataDir, 'repos'), join(dataDir, 'policies'), join(dataDir, 'server.json'), join(dataDir, 'volumes')],
+      forbiddenHostPaths: [join(dataDir, 'token'), join(dataDir, SIGNING_KEY_FILE), config.dbFile, configFile, join(dataDir, 'repos'), join(dataDir, 'policies'), join(dataDir, 'server.json'), join(dataDir, 'volumes')],
       workspacesDir: join(dataDir, 'workspaces'),
       user: `${this.uid}:${this.gid}`,
       limits: {
@@ -188,6 +191,7 @@ export class Workbench {
     return {
       ...(network === 'none' ? {} : { networkSandbox: () => this.start().then(() => this.sandboxes.acquire({ taskId, workspaceHostPath, network })) }),
       audit: this.audit,
+      journal: this.journal,
       policy: loadPolicy(this.services.config.dataDir, repoId),
       secrets: this.opts.secrets,
       timeoutMs: this.services.config.sandbox.commandTimeoutMs,
