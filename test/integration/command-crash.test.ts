@@ -137,7 +137,8 @@ describe('a command cut off by SIGKILL of the orchestrator (real process, real D
     const s = await client.send('status_get', { taskId });
     assert.equal(s.tasks[0]?.state, 'completed');
     assert.equal(app.services.db.prepare('SELECT COUNT(*) FROM open_tool_calls').pluck().get(), 0);
-    assert.equal(existsSync(join(ws, 'progress-6.txt')), true, 'the re-run finished the work');
+    assert.equal(recs[3]!.exitCode, 0, 'the re-run finished the work');
+    await until('the working copy of the finished task to be deleted', 15_000, () => (existsSync(ws) ? undefined : true));
 
     client.close();
     client = undefined;
