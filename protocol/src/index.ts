@@ -1,4 +1,5 @@
 export * from './version';
+export * from './limits';
 export * from './common';
 export * from './events';
 export * from './commands';

@@ -4,7 +4,7 @@
  * task's sandbox → audit entry (hash-chained, redacted) → `tool_result`. A denied or unapproved
  * command never runs, and is audited too.
  */
-import { newId } from '@pushpals/protocol';
+import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_TEXT_LENGTH, newId } from '@pushpals/protocol';
 import type { TaskContext } from '../agents/types';
 import type { ApprovalKind, ApprovalRecord } from '../approvals/approvals';
 import type { AuditLog } from '../audit';
@@ -94,11 +94,11 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
     verdict = 'allow';
     reason = `approved by ${approval.decidedBy ?? 'a person'} (${approval.id})`;
   }
-  ctx.emit('tool_call', { taskId, toolCallId, tool: 'run_command', args: { command: redact(opts.label ?? command).slice(0, 65536), cwd: WORKSPACE }, policy: { verdict: c.verdict, reason: c.reason.slice(0, 4096) } });
+  ctx.emit('tool_call', { taskId, toolCallId, tool: 'run_command', args: { command: redact(opts.label ?? command).slice(0, MAX_TEXT_LENGTH), cwd: WORKSPACE }, policy: { verdict: c.verdict, reason: c.reason.slice(0, MAX_MESSAGE_LENGTH) } });
 
   const refuse = (why: string, finalVerdict: string): CommandOutcome => {
     deps.audit.append({ taskId, actor: ctx.agentId, action: 'command', command, cwd: WORKSPACE, verdict: finalVerdict, approvalId: approval?.id ?? null, data: { refused: why, requestedBy: ctx.task.sessionId } });
-    ctx.emit('tool_result', { taskId, toolCallId, tool: 'run_command', ok: false, output: why.slice(0, 4096), truncated: false, durationMs: 0 });
+    ctx.emit('tool_result', { taskId, toolCallId, tool: 'run_command', ok: false, output: why.slice(0, MAX_MESSAGE_LENGTH), truncated: false, durationMs: 0 });
     return { ran: false, verdict: c.verdict, reason: why, ...(approval ? { approval } : {}) };
   };
 
@@ -121,7 +121,7 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
     if (approval.state !== 'approved') return refuse(`not run: approval ${approval.id} was ${approval.state}`, 'ask');
   }
 
-  ctx.progress(`Running ${opts.label ?? command}`.slice(0, 4096), { step: 'run_command' });
+  ctx.progress(`Running ${opts.label ?? command}`.slice(0, MAX_MESSAGE_LENGTH), { step: 'run_command' });
   // An approved network command runs alone in a one-off sandbox on the configured network; every
   // other command in the task's own sandbox, which never has network.
   const oneOff = c.needsNetwork && deps.networkSandbox ? await deps.networkSandbox() : undefined;
@@ -152,8 +152,8 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
     tool: 'run_command',
     ok: result.exitCode === 0 && !result.timedOut,
     exitCode: result.exitCode,
-    stdout: redact(result.stdout).slice(0, 1024 * 1024),
-    stderr: redact(result.stderr).slice(0, 1024 * 1024),
+    stdout: redact(result.stdout).slice(0, MAX_OUTPUT_LENGTH),
+    stderr: redact(result.stderr).slice(0, MAX_OUTPUT_LENGTH),
     ...(result.timedOut ? { output: `killed after ${deps.timeoutMs} ms (timeout)` } : {}),
     truncated: result.truncated,
     durationMs: Math.round(result.durationMs),

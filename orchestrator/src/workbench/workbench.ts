@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { MAX_MESSAGE_LENGTH } from '@pushpals/protocol';
 import type { TaskContext } from '../agents/types';
 import { AuditLog } from '../audit';
 import { PushPalsError } from '../errors';
@@ -109,7 +110,7 @@ export class Workbench {
     const workspace = await this.repos.createWorkspace(repo.id, ctx.task.id).catch((e: unknown) => {
       if (e instanceof PushPalsError) throw e;
       // e.g. isomorphic-git refusing a tree entry named ".." or ".git": the repository is unusable, not us broken.
-      throw new PushPalsError('invalid_message', `cannot check out ${repo.name} for this task: ${e instanceof Error ? e.message : String(e)}`.slice(0, 4096));
+      throw new PushPalsError('invalid_message', `cannot check out ${repo.name} for this task: ${e instanceof Error ? e.message : String(e)}`.slice(0, MAX_MESSAGE_LENGTH));
     });
     if (process.getuid?.() === 0) chownTree(workspace.path, this.uid, this.gid);
     return { repo, workspace };
