@@ -6,3 +6,4 @@ export * from './commands';
 export * from './messages';
 export * from './validate';
 export * from './build';
+export * from './state';
