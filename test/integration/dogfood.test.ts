@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
 import type { CommandResult, EventMessage } from '@pushpals/protocol';
-import { closeSession, containersOf, containersOfTask, FIXTURE_README, inspectContainer, makeFixtureRepo, openSession, runCli, runCliAsync, sleep, tempDir, WORKER_IMAGE } from '../helpers/e2e-env';
+import { E2E_WAIT_MS, closeSession, CommandError, containersOf, containersOfTask, FIXTURE_README, inspectContainer, makeFixtureRepo, openSession, runCli, runCliAsync, sleep, tempDir, WORKER_IMAGE, WsTestClient } from '../helpers/e2e-env';
 import { ofType, seqOf, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
-import { CommandFailed, TestClient } from '../helpers/ws-client';
 
 /** What the heuristic README fix must produce from FIXTURE_README. */
 const FIXED_README = '# Demo project\n\nThe project says hello.\n\nRun the tests with npm test.\n';
@@ -25,7 +24,7 @@ describe('issue 5 end to end: the dogfood scenarios over a real WebSocket (orche
   let dataDir = '';
   let repoPath = '';
   let app: App | undefined;
-  let client: TestClient | undefined;
+  let client: WsTestClient | undefined;
   let repoId = '';
   /** Registered through the CLI; its tests take seconds. */
   let slowRepoId = '';
@@ -33,7 +32,7 @@ describe('issue 5 end to end: the dogfood scenarios over a real WebSocket (orche
   const runs: { gitStatus?: string; tests?: string; approved?: string; denied?: string; idempotent?: string; parked?: string; lockdown?: string } = {};
   const approvals: { approved?: string; denied?: string } = {};
 
-  const c = (): TestClient => {
+  const c = (): WsTestClient => {
     assert.ok(client, 'no client: the suite set-up failed');
     return client;
   };
@@ -72,7 +71,7 @@ describe('issue 5 end to end: the dogfood scenarios over a real WebSocket (orche
     await c().waitFor('repo_added', (p) => p.repoId === added.repoId, 10_000);
     await assert.rejects(
       c().send('repo_add', { source: other }),
-      (e: unknown) => e instanceof CommandFailed && e.info.code === 'conflict',
+      (e: unknown) => e instanceof CommandError && e.info.code === 'conflict',
       'registering the same path twice must be a typed conflict',
     );
   });
@@ -213,7 +212,7 @@ describe('issue 5 end to end: the dogfood scenarios over a real WebSocket (orche
     runs.idempotent = taskId;
     const ar = await c().waitFor('approval_required', (p) => p.taskId === taskId, 60_000);
     const approvalId = ar.payload.approvalId;
-    const other = await TestClient.connect(app.wsUrl, app.token, 'test-session-2');
+    const other = await WsTestClient.connect(app.wsUrl, app.token, 'test-session-2', E2E_WAIT_MS);
     try {
       await other.start(0);
       const [r1, r2] = await Promise.all([
@@ -229,7 +228,7 @@ describe('issue 5 end to end: the dogfood scenarios over a real WebSocket (orche
 
       await assert.rejects(
         c().send('approval_decide', { approvalId, decision: 'deny' }),
-        (e: unknown) => e instanceof CommandFailed && e.info.code === 'conflict',
+        (e: unknown) => e instanceof CommandError && e.info.code === 'conflict',
         'deny after approve must be a typed conflict error',
       );
       await other.waitFor('task_completed', (p) => p.taskId === taskId, 10_000);
@@ -305,7 +304,7 @@ describe('issue 5 end to end: the dogfood scenarios over a real WebSocket (orche
   it('deciding an unknown approval is a typed not_found error', async function () {
     await assert.rejects(
       c().send('approval_decide', { approvalId: 'ap_does_not_exist', decision: 'approve' }),
-      (e: unknown) => e instanceof CommandFailed && e.info.code === 'not_found',
+      (e: unknown) => e instanceof CommandError && e.info.code === 'not_found',
     );
   });
 

@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { App } from '@pushpals/orchestrator';
-import { closeSession, containersOf, containersOfTask, FIXTURE_README, makeFixtureRepo, openSession, sleep } from '../helpers/e2e-env';
+import { closeSession, CommandError, containersOf, containersOfTask, FIXTURE_README, makeFixtureRepo, openSession, sleep, type WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
-import { CommandFailed, type TestClient } from '../helpers/ws-client';
 
 const COMMAND_TIMEOUT_MS = 3000;
 const APPROVAL_TIMEOUT_MS = 4000;
@@ -18,9 +17,9 @@ const APPROVAL_TIMEOUT_MS = 4000;
 describe('issue 5 end to end: failures, timeouts, expiry and cancellation over the wire', function () {
   let dataDir = '';
   let app: App | undefined;
-  let client: TestClient | undefined;
+  let client: WsTestClient | undefined;
 
-  const c = (): TestClient => {
+  const c = (): WsTestClient => {
     assert.ok(client, 'no client: the suite set-up failed');
     return client;
   };
@@ -116,7 +115,7 @@ describe('issue 5 end to end: failures, timeouts, expiry and cancellation over t
     assert.equal(denied.payload.taskId, taskId);
     await assert.rejects(
       c().send('approval_decide', { approvalId: ar.payload.approvalId, decision: 'approve' }),
-      (e: unknown) => e instanceof CommandFailed && e.info.code === 'conflict',
+      (e: unknown) => e instanceof CommandError && e.info.code === 'conflict',
       'approving a cancelled task\'s approval must be a conflict',
     );
     const deadline = Date.now() + 15_000;
@@ -143,7 +142,7 @@ describe('issue 5 end to end: failures, timeouts, expiry and cancellation over t
     try {
       taskId = (await c().send('task_new', { request: 'Run git status on this repo', repoId: 'repo-does-not-exist' })).taskId;
     } catch (e) {
-      assert.ok(e instanceof CommandFailed && ['not_found', 'invalid_message'].includes(e.info.code), String(e));
+      assert.ok(e instanceof CommandError && ['not_found', 'invalid_message'].includes(e.info.code), String(e));
       return;
     }
     const end = await waitTerminal(c(), taskId, 30_000);

@@ -9,9 +9,8 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
-import { closeSession, git, makeFixtureRepo, openSession, runCli, tempDir } from '../helpers/e2e-env';
+import { closeSession, CommandError, git, makeFixtureRepo, openSession, runCli, tempDir, type WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
-import { CommandFailed, type TestClient } from '../helpers/ws-client';
 
 const GITHUB_TOKEN = `ghp_${'A1b2C3d4E5'.repeat(4)}`;
 
@@ -47,12 +46,12 @@ describe('issue 5 end to end: a hostile repository (hooks/config never run on th
   let dataDir = '';
   let markers = '';
   let app: App | undefined;
-  let client: TestClient | undefined;
+  let client: WsTestClient | undefined;
   let token = '';
   let repoId = '';
   const tasks: string[] = [];
 
-  const c = (): TestClient => {
+  const c = (): WsTestClient => {
     assert.ok(client, 'no client: the suite set-up failed');
     return client;
   };
@@ -178,7 +177,7 @@ describe('issue 5 end to end: a hostile repository (hooks/config never run on th
     for (const [source, codes] of cases) {
       await assert.rejects(
         c().send('repo_add', { source }),
-        (e: unknown) => e instanceof CommandFailed && codes.includes(e.info.code),
+        (e: unknown) => e instanceof CommandError && codes.includes(e.info.code),
         `repo_add ${JSON.stringify(source)} must be refused with one of ${codes.join('/')}`,
       );
     }

@@ -5,7 +5,7 @@ import { PushPalsError } from '../../src/errors';
 import { EventLog } from '../../src/events/event-log';
 import { openDatabase, type Db } from '../../src/store/db';
 import { ManualClock } from '../../src/util/clock';
-import { removeTempDirs, tempDir } from '../helpers/env';
+import { removeTempDirs, tempDir } from '../helpers/temp';
 
 const req = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
   taskId: 't1',

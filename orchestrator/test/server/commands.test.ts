@@ -3,8 +3,10 @@ import type { App } from '../../src/app';
 import type { TaskAgent } from '../../src/agents/types';
 import { main as cli } from '../../src/cli';
 import { writeServerInfo } from '../../src/server-info';
-import { Client, CommandError } from '../helpers/client';
-import { removeTempDirs, sleep, startApp } from '../helpers/env';
+import { CommandError, WsTestClient } from '../helpers/ws-client';
+import { startApp } from '../helpers/env';
+import { removeTempDirs } from '../helpers/temp';
+import { sleep } from '../helpers/wait';
 
 /** An agent that asks for approval, then finishes; or blocks until released (to hold tasks running). */
 function testAgent(): { agent: TaskAgent; release: () => void } {
@@ -31,12 +33,12 @@ function testAgent(): { agent: TaskAgent; release: () => void } {
 
 describe('server: chat, tasks and approvals over the protocol', () => {
   let app: App;
-  let c: Client;
+  let c: WsTestClient;
   let t: ReturnType<typeof testAgent>;
   before(async () => {
     t = testAgent();
     app = await startApp({}, { setup: (s) => s.registerAgent(t.agent) });
-    c = await Client.connect(app.wsUrl, app.token);
+    c = await WsTestClient.connect(app.wsUrl, app.token);
     await c.send('hello', { clientName: 'tests', clientVersion: '0' });
     await c.send('subscribe', { afterSeq: 0 });
   });

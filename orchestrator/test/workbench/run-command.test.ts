@@ -17,7 +17,9 @@ import { SandboxManager } from '../../src/sandbox';
 import { openDatabase, type Db } from '../../src/store/db';
 import type { TaskRecord } from '../../src/tasks/task-store';
 import { LazySandbox, runCommandTool, type CommandToolDeps } from '../../src/tools/run-command';
-import { IMAGE, TEST_INSTANCE, cleanupTempDirs, countByLabel, makeWorkspace, reapByLabel, requireDocker } from '../sandbox/helpers';
+import { IMAGE, requireDocker } from '../helpers/docker';
+import { removeTempDirs } from '../helpers/temp';
+import { TEST_INSTANCE, countByLabel, makeWorkspace, reapByLabel } from '../sandbox/helpers';
 
 const NETWORK = `pushpals-test-${process.pid}`;
 
@@ -74,7 +76,7 @@ describe('run_command tool: network commands (real Docker)', function () {
     execFileSync('docker', ['network', 'rm', NETWORK], { stdio: 'ignore' });
     db?.close();
     rmSync(dir, { recursive: true, force: true });
-    cleanupTempDirs();
+    removeTempDirs();
   });
 
   const deps = (withNetwork: boolean): CommandToolDeps => ({

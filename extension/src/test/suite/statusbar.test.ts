@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { EventMessage, TaskCounts } from '@pushpals/protocol/client';
 import { statusView } from '../../statusModel';
 import { StateStore } from '../../stateStore';
-import { Fatal, activateExtension, debugInfo, pointExtensionAt, startOrchestrator, waitFor, type Orchestrator } from '../helpers';
+import { Fatal, activateExtension, debugInfo, pointExtensionAt, spawnOrchestrator, waitFor, type Orchestrator } from '../helpers';
 
 const zero: TaskCounts = { running: 0, awaiting: 0, failed: 0, queued: 0, completed: 0, total: 0, busyAgents: 0 };
 const connected = { state: 'connected' as const };
@@ -75,7 +75,7 @@ describe('status bar logic', () => {
     this.timeout(150000);
     let orch: Orchestrator;
     before(async () => {
-      orch = await startOrchestrator();
+      orch = await spawnOrchestrator();
       await activateExtension();
       await pointExtensionAt(orch.home);
     });
