@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The dogfood scenario of issue 6 in a REAL VS Code (code-server) driven by headless Chromium, with the
+// The dogfood scenario in a REAL VS Code (code-server) driven by headless Chromium, with the
 // PushPals extension loaded and a REAL orchestrator (temp data dir, loopback port; zero config: the
 // extension finds it through PUSHPALS_HOME/server.json + token).
 //   1. "PushPals: New Task" from the palette: "Run git status on this repo" → the task card goes through

@@ -8,7 +8,7 @@ import type { App } from '@pushpals/orchestrator';
 import { closeSession, containersOf, makeFixtureRepo, openSession, type WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
-describe('issue 5 end to end: pending approvals do not block other tasks', function () {
+describe('end to end: pending approvals do not block other tasks', function () {
   let dataDir = '';
   let app: App | undefined;
   let client: WsTestClient | undefined;

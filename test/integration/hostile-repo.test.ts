@@ -1,5 +1,5 @@
 /**
- * Issue 5 end to end with a HOSTILE repository registered through the protocol: its git hooks and
+ * End to end with a HOSTILE repository registered through the protocol: its git hooks and
  * config (core.fsmonitor, core.hooksPath, core.sshCommand, filter and diff drivers) never run on the
  * host, its README is a symlink to the orchestrator's token (which must never leak), and its test
  * script prints secrets (which must be redacted on the wire, in the audit trail, its export and the DB).
@@ -42,7 +42,7 @@ function armHostileRepo(repo: string, markers: string): void {
   git(repo, 'config', 'protocol.file.allow', 'always');
 }
 
-describe('issue 5 end to end: a hostile repository (hooks/config never run on the host, the token never leaks, secrets redacted)', function () {
+describe('end to end: a hostile repository (hooks/config never run on the host, the token never leaks, secrets redacted)', function () {
   let dataDir = '';
   let markers = '';
   let app: App | undefined;

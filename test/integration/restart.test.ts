@@ -1,5 +1,5 @@
 /**
- * Issue 5: a pending approval survives an orchestrator restart. The real orchestrator is closed while
+ * A pending approval survives an orchestrator restart. The real orchestrator is closed while
  * a README patch waits for approval, started again on the same data dir, and the approval is still
  * pending (status and a fresh client's replay say so); approving it then applies the patch.
  */
@@ -12,7 +12,7 @@ import { ofType, seqOf, trace, waitIdle, waitTerminal } from '../helpers/task-fl
 
 const FIXED_README = '# Demo project\n\nThe project says hello.\n\nRun the tests with npm test.\n';
 
-describe('issue 5 end to end: a pending patch approval survives an orchestrator restart', function () {
+describe('end to end: a pending patch approval survives an orchestrator restart', function () {
   let dataDir = '';
   let app: App | undefined;
   const clients: WsTestClient[] = [];

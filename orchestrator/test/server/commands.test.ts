@@ -4,7 +4,7 @@ import type { TaskAgent } from '../../src/agents/types';
 import { main as cli } from '../../src/cli';
 import { writeServerInfo } from '../../src/server-info';
 import { CommandError, WsTestClient } from '../helpers/ws-client';
-import { startApp } from '../helpers/env';
+import { startApp, storeSnapshot } from '../helpers/env';
 import { removeTempDirs } from '../helpers/temp';
 import { sleep } from '../helpers/wait';
 
@@ -53,7 +53,10 @@ describe('server: chat, tasks and approvals over the protocol', () => {
     const r = await c.send('hello', { clientName: 'x', clientVersion: '1' });
     assert.equal(r.protocolVersion, '1.0');
     assert.equal(r.sessionId, 's-test');
-    assert.ok(r.headSeq >= 0);
+    assert.equal(r.headSeq, storeSnapshot(app.services.db).headSeq);
+    const m = await c.send('chat_send', { text: 'hello' });
+    const again = await c.send('hello', { clientName: 'x', clientVersion: '1' });
+    assert.ok(m.messageSeq > r.headSeq && again.headSeq >= m.messageSeq, `head ${r.headSeq} → message ${m.messageSeq} → head ${again.headSeq}`);
   });
 
   it('a request no agent can handle fails honestly', async () => {
@@ -89,8 +92,9 @@ describe('server: chat, tasks and approvals over the protocol', () => {
     await sleep(50);
     assert.equal(app.services.tasks.get(r.taskId)?.state, 'cancelled');
     assert.equal(c.events.filter((e) => e.type === 'task_completed' && (e.payload as { taskId: string }).taskId === r.taskId).length, 0);
-    const failed = c.events.find((e) => e.type === 'task_failed')!;
-    await assert.rejects(c.send('task_cancel', { taskId: (failed.payload as { taskId: string }).taskId }), (e: unknown) => e instanceof CommandError && e.info.code === 'conflict');
+    const finished = await c.send('task_new', { request: 'Refactor everything' }); // no agent takes it: it fails at once
+    await c.waitFor('task_failed', (p) => p.taskId === finished.taskId);
+    await assert.rejects(c.send('task_cancel', { taskId: finished.taskId }), (e: unknown) => e instanceof CommandError && e.info.code === 'conflict');
   });
 
   it('approval: the task waits (awaiting_approval), approve resumes it; the decision is idempotent, the opposite is a conflict', async () => {
