@@ -20,7 +20,7 @@ const webviewTypesOnly = { ...webview, allowTypeImports: true };
 const ours = { group: ['@pushpals/*', 'pushpals', '../../*/src/*', '../../*/src/**'], message: 'protocol/ imports nothing of ours.' };
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/out/**', '**/node_modules/**', '**/*.d.ts', 'test-results/**', 'e2e-output/**', '**/media/**'] },
+  { ignores: ['**/dist/**', '**/out/**', '**/node_modules/**', '**/*.d.ts', 'test-results/**', '**/media/**'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
