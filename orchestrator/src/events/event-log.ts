@@ -145,8 +145,11 @@ export class EventLog {
   }
 
   /**
-   * Stores one event and broadcasts it. Inside a transaction the broadcast waits for the commit
-   * (see `pump`); outside, it happens before this returns.
+   * Stores one event; listeners get it only once it is committed. With group commit (the default) an
+   * append outside a transaction joins the tick's shared transaction, so the commit and the broadcast
+   * come at the end of the tick or at `flush()`, AFTER this returns; inside a caller's transaction
+   * they wait for its commit (see `pump`). Only with `groupCommit: false` and no transaction open is
+   * the event committed and broadcast before this returns.
    */
   append<K extends EventType>(input: EventInput<K>): EventMessage<K> {
     const loose = input as LooseEventInput;
