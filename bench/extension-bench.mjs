@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startVSCode, log } from '../test/e2e/lib.mjs';
-import { makeGitWorkspace, startOrchestrator } from '../test/e2e/orchestrator.mjs';
+import { makeGitWorkspace, spawnOrchestrator } from '../test/e2e/orchestrator.mjs';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const extDir = process.env.BENCH_EXTENSION_DIR || join(root, 'extension');
@@ -41,7 +41,7 @@ async function seed(orch, events) {
 }
 
 async function once(events) {
-  const orch = await startOrchestrator();
+  const orch = await spawnOrchestrator();
   const workspace = makeGitWorkspace();
   try {
     const seeded = await seed(orch, events);

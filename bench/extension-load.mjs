@@ -4,7 +4,7 @@
 // process that stubs the `vscode` module and times `require()` of the bundle, so it includes V8's
 // compile of the file and the evaluation of every module in it (protocol validators, ws, ...).
 // Prints the median [min..max] per bundle and the sizes of the extension and chat webview bundles.
-// Usage: node bench/extension-load.mjs [--samples N] [other-bundle.js ...]
+// Usage: node bench/extension-load.mjs [--samples N (default 25)] [other-bundle.js ...]
 //   (build first: npm run build -w extension). Extra bundles (e.g. an older build kept aside) are
 //   measured interleaved with the current one, sample by sample, so machine load affects all alike.
 import { spawnSync } from 'node:child_process';
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const args = process.argv.slice(2);
 const si = args.indexOf('--samples');
-const samples = si >= 0 ? Number(args.splice(si, 2)[1]) : 21;
+const samples = si >= 0 ? Number(args.splice(si, 2)[1]) : 25;
 const bundles = [join(root, 'extension', 'dist', 'extension.js'), ...args.map((a) => resolve(a))];
 
 // The child: a Proxy stands in for `vscode` (the bundle touches it only inside activate()).

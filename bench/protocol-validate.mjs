@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Validation throughput of the protocol's precompiled (Ajv standalone) validators on a realistic ~2 KB
 // event (a tool_result carrying test output), on one core (one JS thread).
-//   node bench/protocol-validate.mjs [--rounds 7] [--ms 400]
+//   node bench/protocol-validate.mjs [--rounds 9] [--ms 300]
 // Prints validations/s (median of the rounds) for:
 //   - the standalone validator alone,
 //   - validateServerMessage (what a client calls: type dispatch + version check + validator),
@@ -26,8 +26,8 @@ const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const ROUNDS = arg('rounds', 7);
-const ROUND_MS = arg('ms', 400);
+const ROUNDS = arg('rounds', 9);
+const ROUND_MS = arg('ms', 300);
 const TARGET = 500_000;
 
 // A realistic tool_result: the tail of a mocha run, ~2 KB on the wire.

@@ -14,6 +14,7 @@ const SUITES = [
   { name: 'lint', cmd: 'npx eslint --max-warnings 0 .', kind: 'single' },
   { name: 'typecheck', cmd: 'npx tsc -b', kind: 'single' },
   { name: 'protocol', cmd: 'npm test -w protocol --silent', kind: 'mocha' },
+  { name: 'webview-ui', cmd: 'npm test -w webview-ui --silent', kind: 'mocha' },
   { name: 'orchestrator', cmd: 'npm test -w orchestrator --silent', kind: 'mocha' },
   { name: 'e2e', cmd: 'npm test -w test --silent', kind: 'mocha' },
   { name: 'extension-host', cmd: 'npm run test:host -w extension --silent', kind: 'summary' },

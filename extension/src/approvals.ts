@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { Session, Decision } from './session';
-import type { ApprovalModel } from './store';
+import type { ApprovalView } from '@pushpals/protocol/client';
 
 /** What the approve/deny commands accept: an id, a tree element, or `{approvalId}`. */
 export type ApprovalArg = string | { approvalId: string } | undefined;
@@ -23,7 +23,7 @@ export interface DecisionOutcome {
   state: 'approved' | 'denied' | 'expired' | 'already-decided' | 'cancelled';
 }
 
-async function pickApproval(session: Session, decision: Decision): Promise<ApprovalModel | undefined> {
+async function pickApproval(session: Session, decision: Decision): Promise<ApprovalView | undefined> {
   const pending = session.store.pendingApprovals();
   if (pending.length === 0) {
     void vscode.window.showInformationMessage('PushPals: nothing waits for approval.');
@@ -83,7 +83,7 @@ export class ApprovalNotifier implements vscode.Disposable {
     });
   }
 
-  private notify(a: ApprovalModel): void {
+  private notify(a: ApprovalView): void {
     this.shown.add(a.approvalId);
     if (!this.enabled()) return;
     const task = this.session.store.tasks.get(a.taskId);

@@ -1,5 +1,6 @@
 /** Every command of the extension, registered in one place. */
 import * as vscode from 'vscode';
+import { isActive, type TaskView } from '@pushpals/protocol/client';
 import { approvalIdOf, decideApproval } from './approvals';
 import { type AuditDocuments, renderAudit } from './audit';
 import type { ChatPanel } from './chatPanel';
@@ -7,7 +8,6 @@ import { SECTION } from './config';
 import { normaliseServerUrl, parsePairing } from './discovery';
 import type { Session } from './session';
 import type { StatusBarMonitor } from './statusBar';
-import { isActive, type TaskModel } from './store';
 
 export interface Surfaces {
   session: Session;
@@ -29,18 +29,18 @@ function taskIdOf(arg: unknown): string | undefined {
   return undefined;
 }
 
-const STATE_ICON: Record<TaskModel['state'], string> = {
+const STATE_ICON: Record<TaskView['state'], string> = {
   queued: '$(clock)', running: '$(sync~spin)', awaiting_approval: '$(bell-dot)', completed: '$(pass)', failed: '$(error)', cancelled: '$(circle-slash)',
 };
 
-async function pickTask(session: Session, title: string, filter: (t: TaskModel) => boolean = () => true): Promise<TaskModel | undefined> {
+async function pickTask(session: Session, title: string, filter: (t: TaskView) => boolean = () => true): Promise<TaskView | undefined> {
   const tasks = session.store.taskList().filter(filter);
   if (!tasks.length) {
     void vscode.window.showInformationMessage('PushPals: no matching tasks.');
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
-    tasks.map((t) => ({ label: `${STATE_ICON[t.state]} ${t.title}`, description: t.state.replace('_', ' '), detail: t.progress ?? t.summary ?? t.error ?? t.request, task: t })),
+    tasks.map((t) => ({ label: `${STATE_ICON[t.state]} ${t.title}`, description: t.state.replace('_', ' '), detail: t.progress ?? t.summary ?? t.error?.message ?? t.request, task: t })),
     { title, matchOnDescription: true, matchOnDetail: true },
   );
   return pick?.task;

@@ -1,5 +1,5 @@
 /**
- * One PushPals session in this window: the connection, the reduced store, the event history the chat
+ * One PushPals session in this window: the connection, the reduced state (`store`), the event history the chat
  * shows, and the actions every UI surface (commands, tree views, notifications, webview) calls.
  */
 import * as vscode from 'vscode';
@@ -7,7 +7,7 @@ import { newId, type CommandPayload, type CommandResult, type CommandType, type 
 import { readConfig, type PushPalsConfig } from './config';
 import { Connection, CommandError, type ConnStatus } from './connection';
 import { normaliseServerUrl, readServerInfo, readTokenFile, type Endpoint } from './discovery';
-import { TaskStore } from './store';
+import { StateStore } from './stateStore';
 
 export const TOKEN_KEY_PREFIX = 'pushpals.token:';
 export const tokenKey = (url: string): string => `${TOKEN_KEY_PREFIX}${normaliseServerUrl(url)}`;
@@ -15,7 +15,7 @@ export const tokenKey = (url: string): string => `${TOKEN_KEY_PREFIX}${normalise
 export type Decision = 'approve' | 'deny';
 
 export class Session implements vscode.Disposable {
-  readonly store = new TaskStore();
+  readonly store = new StateStore();
   /** Every event delivered so far, in seq order, each once: the chat's history. */
   readonly history: EventMessage[] = [];
   readonly connection: Connection;

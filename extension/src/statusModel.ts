@@ -3,7 +3,7 @@
  * for given task counts and connection state. statusBar.ts only applies it to a StatusBarItem.
  */
 import type { ConnStatus } from './connection';
-import type { Counts } from './store';
+import type { TaskCounts } from '@pushpals/protocol/client';
 
 export interface StatusView {
   text: string;
@@ -13,7 +13,7 @@ export interface StatusView {
   busy: boolean;
 }
 
-export function statusView(conn: ConnStatus, c: Counts): StatusView {
+export function statusView(conn: ConnStatus, c: TaskCounts): StatusView {
   if (conn.state === 'failed') {
     const fix = conn.fatal === 'auth' ? 'run "PushPals: Connect…" with a fresh token' : conn.fatal === 'version' ? 'update the extension or the orchestrator' : 'check the settings';
     return { text: '$(error) PushPals', tooltip: `PushPals: ${conn.detail ?? 'connection failed'} — ${fix}`, background: 'statusBarItem.errorBackground', busy: false };

@@ -30,7 +30,7 @@ export interface ApprovalConfig {
   sweepMs: number;
 }
 
-/** Placeholders for the sandbox issue; the sandbox driver reads (and may extend) these. */
+/** The sandbox containers' image and limits (read by the sandbox driver and the warm pool). */
 export interface SandboxConfig {
   image: string;
   memoryMb: number;

@@ -4,6 +4,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { Id, IsoTime, StringEnum, TaskState, TaskSummary, Text } from './common';
+import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_TEXT_LENGTH } from './limits';
 
 
 const O = Type.Object;
@@ -17,17 +18,17 @@ export const CommandPayloads = {
   /** Start receiving events with seq > afterSeq (replay, then live). Optional filters. */
   subscribe: O({ afterSeq: Type.Integer({ minimum: 0 }), sessionId: Opt(Id), taskId: Opt(Id) }, closed),
   unsubscribe: Empty,
-  chat_send: O({ text: Type.String({ minLength: 1, maxLength: 65536 }) }, closed),
+  chat_send: O({ text: Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH }) }, closed),
   task_new: O(
     {
-      request: Type.String({ minLength: 1, maxLength: 65536 }),
+      request: Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH }),
       repoId: Opt(Id),
       context: Opt(O({ file: Opt(Text(4096)), selection: Opt(Text()), language: Opt(Text(64)) }, closed)),
     },
     closed,
   ),
-  task_cancel: O({ taskId: Id, reason: Opt(Text(4096)) }, closed),
-  approval_decide: O({ approvalId: Id, decision: StringEnum(['approve', 'deny']), reason: Opt(Text(4096)) }, closed),
+  task_cancel: O({ taskId: Id, reason: Opt(Text(MAX_MESSAGE_LENGTH)) }, closed),
+  approval_decide: O({ approvalId: Id, decision: StringEnum(['approve', 'deny']), reason: Opt(Text(MAX_MESSAGE_LENGTH)) }, closed),
   hunk_decide: O({ taskId: Id, hunkId: Id, decision: StringEnum(['accept', 'reject']) }, closed),
   status_get: O({ taskId: Opt(Id) }, closed),
   repo_add: O({ source: Type.String({ minLength: 1, maxLength: 4096 }), name: Opt(Text(256)) }, closed),
@@ -48,8 +49,8 @@ const AuditEntry = O(
     approvalId: Opt(Id),
     exitCode: Opt(Type.Integer()),
     durationMs: Opt(Type.Integer({ minimum: 0 })),
-    stdout: Opt(Text(1024 * 1024)),
-    stderr: Opt(Text(1024 * 1024)),
+    stdout: Opt(Text(MAX_OUTPUT_LENGTH)),
+    stderr: Opt(Text(MAX_OUTPUT_LENGTH)),
     hash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
   },
   closed,

@@ -1,11 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { ID_MAX_LENGTH, ID_PATTERN, MAX_MESSAGE_LENGTH, MAX_TEXT_LENGTH, MAX_TITLE_LENGTH } from './limits';
 
 /** A string enum as JSON Schema `enum` (one readable error listing the allowed values). */
 export const StringEnum = <const T extends readonly string[]>(values: T) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
 
 /** Opaque identifiers: short, printable, no whitespace. */
-export const Id = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' });
+export const Id = Type.String({ minLength: 1, maxLength: ID_MAX_LENGTH, pattern: ID_PATTERN });
 
 /** Agent names on the wire: `user`, `orchestrator`, `planner`, `worker:<n>`, `extension`, `phone`, ... */
 export const AgentName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9_-]*(:[A-Za-z0-9_.-]+)?$' });
@@ -22,7 +23,7 @@ export type ErrorCode = Static<typeof ErrorCode>;
 export const ErrorInfo = Type.Object(
   {
     code: ErrorCode,
-    message: Type.String({ maxLength: 4096 }),
+    message: Type.String({ maxLength: MAX_MESSAGE_LENGTH }),
     /** JSON pointer into the offending message, for validation errors (e.g. `/payload/text`). */
     path: Type.Optional(Type.String({ maxLength: 512 })),
     details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
@@ -40,7 +41,7 @@ export type PolicyVerdict = Static<typeof PolicyVerdict>;
 export const TaskSummary = Type.Object(
   {
     taskId: Id,
-    title: Type.String({ maxLength: 500 }),
+    title: Type.String({ maxLength: MAX_TITLE_LENGTH }),
     state: TaskState,
     parentId: Type.Optional(Id),
     repoId: Type.Optional(Id),
@@ -52,4 +53,4 @@ export const TaskSummary = Type.Object(
 );
 export type TaskSummary = Static<typeof TaskSummary>;
 
-export const Text = (maxLength = 65536) => Type.String({ maxLength });
+export const Text = (maxLength = MAX_TEXT_LENGTH) => Type.String({ maxLength });

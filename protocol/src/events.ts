@@ -5,6 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { AgentName, ErrorInfo, Id, IsoTime, PolicyVerdict, Risk, StringEnum, TaskState, Text } from './common';
+import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_PATCH_LENGTH, MAX_TITLE_LENGTH } from './limits';
 
 
 const O = Type.Object;
@@ -34,14 +35,14 @@ export const EventPayloads = {
 
   // Repo
   repo_added: O({ repoId: Id, name: Text(256), source: Text(4096), defaultBranch: Text(256) }, closed),
-  scan_result: O({ repoId: Id, findings: Type.Array(O({ kind: Text(64), file: Opt(Text(1024)), line: Opt(Type.Integer({ minimum: 1 })), message: Text(4096) }, closed), { maxItems: 1000 }) }, closed),
-  suggestions: O({ repoId: Id, items: Type.Array(O({ suggestionId: Id, title: Text(500), rationale: Text(4096), evidence: Opt(Text()), score: Type.Number({ minimum: 0, maximum: 1 }) }, closed), { maxItems: 100 }) }, closed),
-  diff_ready: O({ taskId: Id, diff: Text(10 * 1024 * 1024), files: Type.Array(Text(1024), { maxItems: 10000 }), hunks: Type.Array(Hunk, { maxItems: 10000 }) }, closed),
+  scan_result: O({ repoId: Id, findings: Type.Array(O({ kind: Text(64), file: Opt(Text(1024)), line: Opt(Type.Integer({ minimum: 1 })), message: Text(MAX_MESSAGE_LENGTH) }, closed), { maxItems: 1000 }) }, closed),
+  suggestions: O({ repoId: Id, items: Type.Array(O({ suggestionId: Id, title: Text(MAX_TITLE_LENGTH), rationale: Text(MAX_MESSAGE_LENGTH), evidence: Opt(Text()), score: Type.Number({ minimum: 0, maximum: 1 }) }, closed), { maxItems: 100 }) }, closed),
+  diff_ready: O({ taskId: Id, diff: Text(MAX_PATCH_LENGTH), files: Type.Array(Text(1024), { maxItems: 10000 }), hunks: Type.Array(Hunk, { maxItems: 10000 }) }, closed),
   hunk_decided: O({ taskId: Id, hunkId: Id, decision: StringEnum(['accept', 'reject']), by: AgentName }, closed),
   check_result: O({ taskId: Id, name: Text(128), command: Text(4096), status: StringEnum(['passed', 'failed', 'error']), exitCode: Opt(Type.Integer()), durationMs: Type.Integer({ minimum: 0 }), output: Text() }, closed),
   committed: O({ taskId: Id, sha: Type.String({ pattern: '^[0-9a-f]{40}$' }), branch: Text(256), message: Text() }, closed),
   pushed: O({ taskId: Id, remote: Text(256), branch: Text(256), sha: Type.String({ pattern: '^[0-9a-f]{40}$' }) }, closed),
-  pr_opened: O({ taskId: Id, url: Type.String({ format: 'uri', maxLength: 2048 }), number: Type.Integer({ minimum: 1 }), title: Text(500) }, closed),
+  pr_opened: O({ taskId: Id, url: Type.String({ format: 'uri', maxLength: 2048 }), number: Type.Integer({ minimum: 1 }), title: Text(MAX_TITLE_LENGTH) }, closed),
 
   // Approvals
   approval_required: O(
@@ -49,28 +50,28 @@ export const EventPayloads = {
       approvalId: Id,
       taskId: Id,
       kind: StringEnum(['command', 'patch', 'commit', 'push', 'pr', 'network']),
-      title: Text(500),
-      reason: Text(4096),
+      title: Text(MAX_TITLE_LENGTH),
+      reason: Text(MAX_MESSAGE_LENGTH),
       risk: Risk,
       command: Opt(Text()),
-      patch: Opt(Text(10 * 1024 * 1024)),
+      patch: Opt(Text(MAX_PATCH_LENGTH)),
       expiresAt: Opt(IsoTime),
     },
     closed,
   ),
   approved: O({ approvalId: Id, taskId: Id, by: AgentName }, closed),
-  denied: O({ approvalId: Id, taskId: Id, by: AgentName, reason: Opt(Text(4096)) }, closed),
+  denied: O({ approvalId: Id, taskId: Id, by: AgentName, reason: Opt(Text(MAX_MESSAGE_LENGTH)) }, closed),
 
   // Agents
   agent_status: O({ agentId: AgentName, status: StringEnum(['idle', 'busy', 'error', 'offline']), taskId: Opt(Id), detail: Opt(Text(1024)) }, closed),
 
   // Tasks
-  task_created: O({ taskId: Id, title: Text(500), request: Text(), parentId: Opt(Id), repoId: Opt(Id), state: TaskState }, closed),
+  task_created: O({ taskId: Id, title: Text(MAX_TITLE_LENGTH), request: Text(), parentId: Opt(Id), repoId: Opt(Id), state: TaskState }, closed),
   task_started: O({ taskId: Id, agentId: AgentName }, closed),
-  task_progress: O({ taskId: Id, message: Text(4096), step: Opt(Text(256)), percent: Opt(Type.Number({ minimum: 0, maximum: 100 })) }, closed),
+  task_progress: O({ taskId: Id, message: Text(MAX_MESSAGE_LENGTH), step: Opt(Text(256)), percent: Opt(Type.Number({ minimum: 0, maximum: 100 })) }, closed),
   task_completed: O({ taskId: Id, summary: Text() }, closed),
   task_failed: O({ taskId: Id, error: ErrorInfo }, closed),
-  task_cancelled: O({ taskId: Id, by: AgentName, reason: Opt(Text(4096)) }, closed),
+  task_cancelled: O({ taskId: Id, by: AgentName, reason: Opt(Text(MAX_MESSAGE_LENGTH)) }, closed),
 
   // Tools
   tool_call: O(
@@ -79,7 +80,7 @@ export const EventPayloads = {
       toolCallId: Id,
       tool: Text(64),
       args: Type.Record(Type.String(), Type.Unknown()),
-      policy: Opt(O({ verdict: PolicyVerdict, reason: Text(4096) }, closed)),
+      policy: Opt(O({ verdict: PolicyVerdict, reason: Text(MAX_MESSAGE_LENGTH) }, closed)),
     },
     closed,
   ),
@@ -90,9 +91,9 @@ export const EventPayloads = {
       tool: Text(64),
       ok: Type.Boolean(),
       exitCode: Opt(Type.Integer()),
-      stdout: Opt(Text(1024 * 1024)),
-      stderr: Opt(Text(1024 * 1024)),
-      output: Opt(Text(1024 * 1024)),
+      stdout: Opt(Text(MAX_OUTPUT_LENGTH)),
+      stderr: Opt(Text(MAX_OUTPUT_LENGTH)),
+      output: Opt(Text(MAX_OUTPUT_LENGTH)),
       truncated: Type.Boolean(),
       durationMs: Type.Integer({ minimum: 0 }),
     },
@@ -107,7 +108,7 @@ export const EventPayloads = {
   job_enqueued: O({ jobId: Id, queue: Text(64), taskId: Opt(Id), runAt: IsoTime, maxAttempts: Type.Integer({ minimum: 1 }) }, closed),
   job_claimed: O({ jobId: Id, workerId: Text(128), attempt: Type.Integer({ minimum: 1 }), leaseUntil: IsoTime }, closed),
   job_completed: O({ jobId: Id, workerId: Text(128) }, closed),
-  job_failed: O({ jobId: Id, error: Text(4096), attempt: Type.Integer({ minimum: 1 }), willRetry: Type.Boolean(), runAt: Opt(IsoTime) }, closed),
+  job_failed: O({ jobId: Id, error: Text(MAX_MESSAGE_LENGTH), attempt: Type.Integer({ minimum: 1 }), willRetry: Type.Boolean(), runAt: Opt(IsoTime) }, closed),
 } as const;
 
 export type EventType = keyof typeof EventPayloads;

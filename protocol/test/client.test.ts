@@ -62,8 +62,8 @@ describe('client entry (@pushpals/protocol/client)', () => {
     assert.ok(report.modules.some((f) => /[\\/]dist[\\/]src[\\/]client\.js$/.test(f)), 'resolved to dist/src/client.js');
   });
 
-  it('exports the validators, version helpers and envelope builders', () => {
-    for (const name of ['PROTOCOL_VERSION', 'isCompatibleVersion', 'parseProtocolVersion', 'validateCommand', 'validateServerMessage', 'validateAny', 'parseFrame', 'describeAjvError', 'isEventType', 'isCommandType', 'makeCommand', 'newId']) {
+  it('exports the validators, version helpers, envelope builders, limits and the client-state reducer', () => {
+    for (const name of ['PROTOCOL_VERSION', 'isCompatibleVersion', 'parseProtocolVersion', 'validateCommand', 'validateServerMessage', 'validateAny', 'parseFrame', 'describeAjvError', 'isEventType', 'isCommandType', 'makeCommand', 'newId', 'isId', 'MAX_MESSAGE_LENGTH', 'createClientState', 'applyEvent', 'applyEvents', 'taskCounts', 'pendingApprovals']) {
       assert.ok(report.exports.includes(name), `missing ${name}`);
     }
     assert.deepEqual(report.exports, Object.keys(client).sort());
@@ -88,5 +88,18 @@ describe('client entry (@pushpals/protocol/client)', () => {
   it('builds commands that validate', () => {
     const cmd = client.makeCommand('task_new', { request: 'Fix the failing test' }, { sessionId: 's_1', from: 'extension' });
     assert.ok(client.validateCommand(cmd).ok);
+  });
+});
+
+describe('state entry (@pushpals/protocol/state)', () => {
+  it('loads the reducer alone: no TypeBox, no validators, no schema module (the chat webview bundles only this)', function () {
+    this.timeout(20000);
+    const r = spawnSync(process.execPath, ['-e', `const s = require('@pushpals/protocol/state'); process.stdout.write(JSON.stringify({ exports: Object.keys(s), modules: Object.keys(require.cache) }));`], { cwd: PACKAGE_ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const { exports, modules } = JSON.parse(r.stdout) as { exports: string[]; modules: string[] };
+    assert.ok(exports.includes('applyEvent') && exports.includes('createClientState'), exports.join(', '));
+    const ours = modules.filter((f) => /[\\/]protocol[\\/]dist[\\/]/.test(f)).map((f) => f.replace(/^.*[\\/]dist[\\/]src[\\/]/, '').replace(/\\/g, '/'));
+    assert.deepEqual(ours.sort(), ['state/index.js', 'state/reduce.js', 'state/selectors.js']);
+    assert.deepEqual(modules.filter((f) => /node_modules/.test(f)), []);
   });
 });

@@ -4,7 +4,7 @@
  * typed values carry what their types say.
  */
 import assert from 'node:assert/strict';
-import type { AckMessage, CommandMessage, CommandPayload, CommandResult, CommandType, EventMessage, EventPayload, EventType, ServerMessage } from '../src';
+import { COMMAND_TYPES, EVENT_TYPES, validateCommand, validateServerMessage, type AckMessage, type CommandMessage, type CommandPayload, type CommandResult, type CommandType, type EventMessage, type EventPayload, type EventType, type ServerMessage } from '../src';
 import { commandErrorFixture, commandFixtures, eventFixtures } from './typed-fixtures';
 
 type IsAny<T> = 0 extends 1 & T ? true : false;
@@ -51,18 +51,28 @@ function describeMessage(m: ServerMessage): string {
 
 describe('derived TS types', () => {
   it('typed fixture maps hold one correctly typed value per event type', () => {
+    assert.deepEqual(Object.keys(eventFixtures).sort(), [...EVENT_TYPES].sort());
     for (const [k, v] of Object.entries(eventFixtures)) {
-      assert.equal(v.type, k);
-      assert.ok(Number.isInteger(v.seq) && v.seq >= 1);
+      const r = validateServerMessage(v);
+      assert.ok(r.ok, `${k}: ${r.ok ? '' : r.error.message}`);
+      assert.equal(r.value.type, k, `fixtures/valid/${k}.json holds a ${r.value.type}`);
     }
   });
 
   it('typed fixture maps hold a command and its ack per command type, tied by correlationId', () => {
+    assert.deepEqual(Object.keys(commandFixtures).sort(), [...COMMAND_TYPES].sort());
     for (const [k, { command, ack }] of Object.entries(commandFixtures)) {
-      assert.equal(command.type, k);
+      const c = validateCommand(command);
+      assert.ok(c.ok, `${k}: ${c.ok ? '' : c.error.message}`);
+      assert.equal(c.value.type, k);
+      const a = validateServerMessage(ack);
+      assert.ok(a.ok, `ack.${k}: ${a.ok ? '' : a.error.message}`);
+      assert.equal(a.value.type, 'ack');
       assert.equal(ack.payload.command, k);
       assert.equal(ack.correlationId, command.id);
     }
+    const e = validateServerMessage(commandErrorFixture);
+    assert.ok(e.ok && e.value.type === 'command_error');
   });
 
   it('payload fields have their schema types at run time', () => {

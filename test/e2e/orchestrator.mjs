@@ -36,12 +36,13 @@ export function makeGitWorkspace(dir = mkdtempSync(join(tmpdir(), 'pushpals-ws-'
 }
 
 /**
- * startOrchestrator({ home?, port?, env?, config? }) → { url, token, home, port, pid, start(), stop(signal), restart(), log(), cleanup() }.
+ * spawnOrchestrator({ home?, port?, env?, config? }) → { url, token, home, port, pid, start(), stop(signal), restart(), log(), cleanup() }.
+ * Runs the built CLI's `pushpals serve` as a child process (unlike the in-process orchestrator of the
+ * integration suites, test/helpers/e2e-env.ts) and waits until it answers /healthz.
  * `config` is written to `<home>/config.json` (the orchestrator's config file, e.g.
  * `{ approvals: { timeoutMs: 3000, sweepMs: 500 } }`); `env` overrides it.
- * Fails with a clear message when `serve` is not available (the orchestrator is still being built).
  */
-export async function startOrchestrator({ home, port, env = {}, config, timeoutMs = 30000 } = {}) {
+export async function spawnOrchestrator({ home, port, env = {}, config, timeoutMs = 30000 } = {}) {
   if (!existsSync(CLI)) throw new Error(`orchestrator not built: ${CLI} is missing (run npx tsc -b)`);
   const ownHome = !home;
   home = home ?? mkdtempSync(join(tmpdir(), 'pushpals-home-'));

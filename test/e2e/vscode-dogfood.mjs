@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The dogfood scenario of issue 6 in a REAL VS Code (code-server) driven by headless Chromium, with the
+// The dogfood scenario in a REAL VS Code (code-server) driven by headless Chromium, with the
 // PushPals extension loaded and a REAL orchestrator (temp data dir, loopback port; zero config: the
 // extension finds it through PUSHPALS_HOME/server.json + token).
 //   1. "PushPals: New Task" from the palette: "Run git status on this repo" → the task card goes through
@@ -13,7 +13,7 @@
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { enterLoopbackOnlyNetns, startVSCode, log } from './lib.mjs';
-import { makeGitWorkspace, startOrchestrator } from './orchestrator.mjs';
+import { makeGitWorkspace, spawnOrchestrator } from './orchestrator.mjs';
 import { createHarness, uiScriptSetup, workbench } from './ui-harness.mjs';
 
 enterLoopbackOnlyNetns();
@@ -55,7 +55,7 @@ function changedReadmes() {
 
 let unexpected;
 try {
-  orch = await startOrchestrator();
+  orch = await spawnOrchestrator();
   log(`orchestrator up on ${orch.url} (data dir ${orch.home})`);
   vsc = await startVSCode({ workspace, extensionDevelopmentPath: extDir, env: { PUSHPALS_HOME: orch.home } });
   page = h.page = vsc.page;

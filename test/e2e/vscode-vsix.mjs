@@ -18,7 +18,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CODE_SERVER, enterLoopbackOnlyNetns, startVSCode, log } from './lib.mjs';
-import { makeGitWorkspace, startOrchestrator } from './orchestrator.mjs';
+import { makeGitWorkspace, spawnOrchestrator } from './orchestrator.mjs';
 import { createHarness, uiScriptSetup, workbench } from './ui-harness.mjs';
 
 enterLoopbackOnlyNetns();
@@ -77,7 +77,7 @@ try {
   if (!ok) throw new Error('no installed extension to test');
 
   // ---- 2. The workbench with the INSTALLED extension, against a real orchestrator ----
-  orch = await startOrchestrator({ config: { approvals: { timeoutMs: APPROVAL_TIMEOUT_MS, sweepMs: 500 } } });
+  orch = await spawnOrchestrator({ config: { approvals: { timeoutMs: APPROVAL_TIMEOUT_MS, sweepMs: 500 } } });
   log(`orchestrator up on ${orch.url} (data dir ${orch.home}, approvals expire after ${APPROVAL_TIMEOUT_MS} ms)`);
   vsc = await startVSCode({ workspace, extensionsDir, env: { PUSHPALS_HOME: orch.home } });
   page = h.page = vsc.page;

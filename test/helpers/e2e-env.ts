@@ -8,46 +8,27 @@
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createApp, loadConfig, silentLogger, type App, type Config, type ConfigOverrides } from '@pushpals/orchestrator';
-import { TestClient } from './ws-client';
+// The orchestrator's test helpers, compiled (one copy of each for both test trees).
+import { requireDocker } from '@pushpals/orchestrator/dist/test/helpers/docker';
+import { removeTempDirs, tempDir } from '@pushpals/orchestrator/dist/test/helpers/temp';
+import { sleep } from '@pushpals/orchestrator/dist/test/helpers/wait';
+import { WsTestClient } from '@pushpals/orchestrator/dist/test/helpers/ws-client';
+
+export { IMAGE as WORKER_IMAGE, requireDocker } from '@pushpals/orchestrator/dist/test/helpers/docker';
+export { removeTempDirs, tempDir } from '@pushpals/orchestrator/dist/test/helpers/temp';
+export { sleep } from '@pushpals/orchestrator/dist/test/helpers/wait';
+export { CommandError, WsTestClient } from '@pushpals/orchestrator/dist/test/helpers/ws-client';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const CLI = join(REPO_ROOT, 'orchestrator', 'dist', 'src', 'cli.js');
-export const WORKER_IMAGE = 'pushpals-worker:dev';
-
-const tempDirs: string[] = [];
-
-export function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(d);
-  return d;
-}
-
-export function removeTempDirs(): void {
-  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
-}
+/** How long a client waits for an event by default: tasks run real commands in real containers. */
+export const E2E_WAIT_MS = 60_000;
 
 function docker(args: string[]): SpawnSyncReturns<string> {
   return spawnSync('docker', args, { encoding: 'utf8', timeout: 60_000 });
-}
-
-/** Throws (fails the suite) when the Docker engine or the worker image is not usable. */
-export function requireDocker(): void {
-  const info = docker(['info', '--format', '{{.ServerVersion}}']);
-  if (info.error || info.status !== 0) {
-    throw new Error(
-      `These end-to-end tests need a real Docker engine and none answered ("docker info" failed: ${
-        info.error?.message ?? info.stderr.trim()
-      }). Start dockerd (see ../shared/recipes/docker/) or point DOCKER_HOST at an engine.`,
-    );
-  }
-  const img = docker(['image', 'inspect', '--format', '{{.Id}}', WORKER_IMAGE]);
-  if (img.status !== 0) {
-    throw new Error(`The worker image ${WORKER_IMAGE} is missing: build it with "node orchestrator/dist/src/cli.js sandbox build-image".`);
-  }
 }
 
 /** The sandbox manager's instance label for a data dir (same derivation as orchestrator/src/workbench). */
@@ -106,7 +87,8 @@ export function e2eConfig(dataDir: string, overrides: ConfigOverrides = {}): Con
   return loadConfig({ env: {}, overrides: { ...overrides, port: 0, dataDir } });
 }
 
-export async function startOrchestrator(dataDir: string, overrides: ConfigOverrides = {}): Promise<App> {
+/** The orchestrator in THIS process (createApp, with its workbench) on port 0 over `dataDir`. */
+export async function startInProcessOrchestrator(dataDir: string, overrides: ConfigOverrides = {}): Promise<App> {
   return createApp(e2eConfig(dataDir, overrides), { logger: silentLogger });
 }
 
@@ -114,15 +96,15 @@ export async function startOrchestrator(dataDir: string, overrides: ConfigOverri
 export interface Session {
   dataDir: string;
   app: App;
-  client: TestClient;
+  client: WsTestClient;
 }
 
 /** Checks Docker, makes a temp data dir, starts the orchestrator, connects and subscribes a client. */
 export async function openSession(prefix: string, overrides: ConfigOverrides = {}): Promise<Session> {
-  requireDocker();
+  await requireDocker();
   const dataDir = tempDir(prefix);
-  const app = await startOrchestrator(dataDir, overrides);
-  const client = await TestClient.connect(app.wsUrl, app.token);
+  const app = await startInProcessOrchestrator(dataDir, overrides);
+  const client = await WsTestClient.connect(app.wsUrl, app.token, 'test-session', E2E_WAIT_MS);
   await client.start(0);
   return { dataDir, app, client };
 }
@@ -233,4 +215,3 @@ export function runCliAsync(dataDir: string, args: string[], timeoutMs = 60_000)
   });
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,6 @@
-/** Helpers to read a task's event trace from a TestClient: typed filters, terminal states, summaries. */
+/** Helpers to read a task's event trace from a WsTestClient: typed filters, terminal states, summaries. */
 import type { EventMessage, EventPayload, EventType } from '@pushpals/protocol';
-import type { TestClient } from './ws-client';
+import type { WsTestClient } from './e2e-env';
 
 export type Ev<T extends EventType> = EventMessage & { type: T; payload: EventPayload<T> };
 
@@ -17,12 +17,12 @@ export function seqOf(e: EventMessage): number {
 const TERMINAL = new Set<EventType>(['task_completed', 'task_failed', 'task_cancelled']);
 
 /** Waits for the task's terminal event (completed / failed / cancelled) and returns it. */
-export async function waitTerminal(client: TestClient, taskId: string, timeoutMs = 120_000): Promise<EventMessage> {
+export async function waitTerminal(client: WsTestClient, taskId: string, timeoutMs = 120_000): Promise<EventMessage> {
   return client.waitForEvent((e) => TERMINAL.has(e.type) && (e.payload as { taskId?: string }).taskId === taskId, `the end of task ${taskId}`, timeoutMs);
 }
 
 /** Waits for the agent to report idle for the task (the last event of a run). */
-export async function waitIdle(client: TestClient, taskId: string, timeoutMs = 120_000): Promise<EventMessage> {
+export async function waitIdle(client: WsTestClient, taskId: string, timeoutMs = 120_000): Promise<EventMessage> {
   return client.waitForEvent(
     (e) => e.type === 'agent_status' && (e.payload as EventPayload<'agent_status'>).taskId === taskId && (e.payload as EventPayload<'agent_status'>).status === 'idle',
     `agent_status idle for task ${taskId}`,
@@ -31,7 +31,7 @@ export async function waitIdle(client: TestClient, taskId: string, timeoutMs = 1
 }
 
 /** One line per event of a task, for assertion messages. */
-export function trace(client: TestClient, taskId: string): string {
+export function trace(client: WsTestClient, taskId: string): string {
   return client
     .forTask(taskId)
     .map((e) => {

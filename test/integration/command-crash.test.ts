@@ -11,9 +11,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, type App } from '@pushpals/orchestrator';
-import { CLI, REPO_ROOT, containersOf, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, sleep, startOrchestrator, tempDir } from '../helpers/e2e-env';
+import { CLI, REPO_ROOT, containersOf, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, sleep, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
-import { TestClient } from '../helpers/ws-client';
 
 /** Six seconds of work that leaves a file per second in the working copy. */
 const SLOW_TEST = 'for i in 1 2 3 4 5 6; do echo $i > progress-$i.txt; sleep 1; done; echo all-six-done';
@@ -40,7 +39,7 @@ describe('a command cut off by SIGKILL of the orchestrator (real process, real D
   let dataDir = '';
   let child: ChildProcess | undefined;
   let app: App | undefined;
-  let client: TestClient | undefined;
+  let client: WsTestClient | undefined;
   let childLog = '';
 
   before(() => {
@@ -70,7 +69,7 @@ describe('a command cut off by SIGKILL of the orchestrator (real process, real D
     });
     assert.equal(info.pid, child.pid);
     const token = readFileSync(join(dataDir, 'token'), 'utf8').trim();
-    const first = await TestClient.connect(info.wsUrl, token);
+    const first = await WsTestClient.connect(info.wsUrl, token);
     await first.start(0);
     const { repoId } = await first.send('repo_add', { source: repoPath });
     const { taskId } = await first.send('task_new', { request: 'Run the tests', repoId });
@@ -99,11 +98,11 @@ describe('a command cut off by SIGKILL of the orchestrator (real process, real D
     assert.deepEqual(containersOf(dataDir).sort(), [...containersBefore].sort(), 'the sandbox outlives the killed process until a restart');
 
     // 4. Restart on the same data dir (in this process).
-    app = await startOrchestrator(dataDir);
+    app = await startInProcessOrchestrator(dataDir);
     for (const id of containersBefore) {
       assert.notEqual(spawnSync('docker', ['inspect', id], { encoding: 'utf8' }).status, 0, `container ${id} of the killed process was not reaped at start`);
     }
-    client = await TestClient.connect(app.wsUrl, app.token, 'after-restart');
+    client = await WsTestClient.connect(app.wsUrl, app.token, 'after-restart');
     await client.start(0);
     const end = await waitTerminal(client, taskId, 120_000);
     await waitIdle(client, taskId).catch(() => undefined);

@@ -5,14 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import type { App } from '@pushpals/orchestrator';
-import { closeSession, containersOf, makeFixtureRepo, openSession } from '../helpers/e2e-env';
+import { closeSession, containersOf, makeFixtureRepo, openSession, type WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
-import { type TestClient } from '../helpers/ws-client';
 
-describe('issue 5 end to end: pending approvals do not block other tasks', function () {
+describe('end to end: pending approvals do not block other tasks', function () {
   let dataDir = '';
   let app: App | undefined;
-  let client: TestClient | undefined;
+  let client: WsTestClient | undefined;
 
   before(async function () {
     const session = await openSession('pushpals-e2e-concurrency-');

@@ -10,9 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { App } from '@pushpals/orchestrator';
-import { closeSession, makeFixtureRepo, openSession, startOrchestrator } from '../helpers/e2e-env';
+import { closeSession, makeFixtureRepo, openSession, startInProcessOrchestrator, WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
-import { TestClient } from '../helpers/ws-client';
 
 const LIMIT_MB = 64;
 
@@ -31,8 +30,8 @@ async function eventually(pred: () => boolean, what: string, timeoutMs = 20_000)
 describe('disk limits end to end: disk_full, working copies deleted when done, kept for review', function () {
   let dataDir = '';
   let app: App | undefined;
-  let client: TestClient | undefined;
-  const c = (): TestClient => {
+  let client: WsTestClient | undefined;
+  const c = (): WsTestClient => {
     assert.ok(client, 'set-up failed');
     return client;
   };
@@ -111,8 +110,8 @@ describe('disk limits end to end: disk_full, working copies deleted when done, k
     await app?.close();
     assert.equal(isMountPoint(ws(taskId)), false, 'mounts end with the orchestrator');
     assert.ok(existsSync(img(taskId)), 'the image stays');
-    app = await startOrchestrator(dataDir, { sandbox: { diskLimitMb: LIMIT_MB, tmpMb: 32 } });
-    client = await TestClient.connect(app.wsUrl, app.token);
+    app = await startInProcessOrchestrator(dataDir, { sandbox: { diskLimitMb: LIMIT_MB, tmpMb: 32 } });
+    client = await WsTestClient.connect(app.wsUrl, app.token);
     await client.start(0);
     await app.workbench?.start();
     await eventually(() => gone(doneId), 'the sweep deleted the final task\'s left-over copy and image');

@@ -1,5 +1,5 @@
 /**
- * Issue 5 end to end with a HOSTILE repository registered through the protocol: its git hooks and
+ * End to end with a HOSTILE repository registered through the protocol: its git hooks and
  * config (core.fsmonitor, core.hooksPath, core.sshCommand, filter and diff drivers) never run on the
  * host, its README is a symlink to the orchestrator's token (which must never leak), and its test
  * script prints secrets (which must be redacted on the wire, in the audit trail, its export and the DB).
@@ -9,9 +9,8 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
-import { closeSession, git, makeFixtureRepo, openSession, runCli, tempDir, workingCopyDeleted } from '../helpers/e2e-env';
+import { closeSession, CommandError, git, makeFixtureRepo, openSession, runCli, tempDir, workingCopyDeleted, type WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
-import { CommandFailed, type TestClient } from '../helpers/ws-client';
 
 const GITHUB_TOKEN = `ghp_${'A1b2C3d4E5'.repeat(4)}`;
 
@@ -43,16 +42,16 @@ function armHostileRepo(repo: string, markers: string): void {
   git(repo, 'config', 'protocol.file.allow', 'always');
 }
 
-describe('issue 5 end to end: a hostile repository (hooks/config never run on the host, the token never leaks, secrets redacted)', function () {
+describe('end to end: a hostile repository (hooks/config never run on the host, the token never leaks, secrets redacted)', function () {
   let dataDir = '';
   let markers = '';
   let app: App | undefined;
-  let client: TestClient | undefined;
+  let client: WsTestClient | undefined;
   let token = '';
   let repoId = '';
   const tasks: string[] = [];
 
-  const c = (): TestClient => {
+  const c = (): WsTestClient => {
     assert.ok(client, 'no client: the suite set-up failed');
     return client;
   };
@@ -182,7 +181,7 @@ describe('issue 5 end to end: a hostile repository (hooks/config never run on th
     for (const [source, codes] of cases) {
       await assert.rejects(
         c().send('repo_add', { source }),
-        (e: unknown) => e instanceof CommandFailed && codes.includes(e.info.code),
+        (e: unknown) => e instanceof CommandError && codes.includes(e.info.code),
         `repo_add ${JSON.stringify(source)} must be refused with one of ${codes.join('/')}`,
       );
     }

@@ -1,5 +1,5 @@
 /**
- * Issue 5: a pending approval survives an orchestrator restart. The real orchestrator is closed while
+ * A pending approval survives an orchestrator restart. The real orchestrator is closed while
  * a README patch waits for approval, started again on the same data dir, and the approval is still
  * pending (status and a fresh client's replay say so); approving it then applies the patch.
  */
@@ -7,19 +7,18 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { App } from '@pushpals/orchestrator';
-import { FIXTURE_README, containersOf, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, sleep, startOrchestrator, tempDir } from '../helpers/e2e-env';
+import { E2E_WAIT_MS, containersOf, FIXTURE_README, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, sleep, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
 import { ofType, seqOf, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
-import { TestClient } from '../helpers/ws-client';
 
 const FIXED_README = '# Demo project\n\nThe project says hello.\n\nRun the tests with npm test.\n';
 
-describe('issue 5 end to end: a pending patch approval survives an orchestrator restart', function () {
+describe('end to end: a pending patch approval survives an orchestrator restart', function () {
   let dataDir = '';
   let app: App | undefined;
-  const clients: TestClient[] = [];
+  const clients: WsTestClient[] = [];
 
-  before(function () {
-    requireDocker();
+  before(async function () {
+    await requireDocker();
     dataDir = tempDir('pushpals-e2e-restart-');
   });
 
@@ -32,8 +31,8 @@ describe('issue 5 end to end: a pending patch approval survives an orchestrator 
 
   it('pending before the restart, still pending after it (status_get, replay), and approving it then applies the patch', async function () {
     const repoPath = makeFixtureRepo();
-    app = await startOrchestrator(dataDir);
-    const first = await TestClient.connect(app.wsUrl, app.token);
+    app = await startInProcessOrchestrator(dataDir);
+    const first = await WsTestClient.connect(app.wsUrl, app.token, 'test-session', E2E_WAIT_MS);
     clients.push(first);
     await first.start(0);
     const { repoId } = await first.send('repo_add', { source: repoPath });
@@ -51,10 +50,10 @@ describe('issue 5 end to end: a pending patch approval survives an orchestrator 
     const closeMs = Date.now() - t0;
     const left = containersOf(dataDir);
     assert.deepEqual(left, [], `the waiting task's sandbox survived close() (${closeMs} ms): ${left.join(' ')}`);
-    app = await startOrchestrator(dataDir);
+    app = await startInProcessOrchestrator(dataDir);
     assert.equal(app.token, token, 'the token must persist across restarts (stored in the data dir)');
 
-    const second = await TestClient.connect(app.wsUrl, app.token, 'test-session-after-restart');
+    const second = await WsTestClient.connect(app.wsUrl, app.token, 'test-session-after-restart', E2E_WAIT_MS);
     clients.push(second);
     await second.send('hello', { clientName: 'pushpals-tests', clientVersion: '0.0.0' });
     const sub = await second.send('subscribe', { afterSeq: 0 });

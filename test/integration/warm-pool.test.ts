@@ -6,9 +6,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { App } from '@pushpals/orchestrator';
-import { closeSession, instanceIdFor, makeFixtureRepo, openSession, workingCopyDeleted } from '../helpers/e2e-env';
+import { closeSession, instanceIdFor, makeFixtureRepo, openSession, workingCopyDeleted, type WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle } from '../helpers/task-flow';
-import type { TestClient } from '../helpers/ws-client';
 
 /** Ids of this instance's ready pool containers (label pushpals.pool=1). */
 function poolContainers(dataDir: string): string[] {
@@ -20,7 +19,7 @@ function poolContainers(dataDir: string): string[] {
 describe('warm pool end to end: tasks run in pooled sandboxes (sandbox.warmPool: 1)', function () {
   let dataDir = '';
   let app: App | undefined;
-  let client: TestClient | undefined;
+  let client: WsTestClient | undefined;
   let repoId = '';
 
   before(async function () {

@@ -1,15 +1,10 @@
 /**
- * The webview's host adapter: in VS Code, `acquireVsCodeApi()`; a second tiny adapter (WebSocket)
- * lets the same UI run as the orchestrator's phone page.
+ * The webview's host adapter: in VS Code, `acquireVsCodeApi()`. Everything host-specific is behind
+ * `Host`, so a phone page (not built yet) could run the same UI with a WebSocket adapter of its own.
  */
 import type { HostToWebview, WebviewToHost } from './messages';
 import { isHostToWebview } from './messages';
-
-export interface PersistedState {
-  draft: string;
-  expanded: string[];
-  limit: number;
-}
+import type { PersistedState } from './uiState';
 
 export interface Host {
   post(msg: WebviewToHost): void;

@@ -10,46 +10,53 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
+import {
+  applyEvents,
+  createClientState,
+  errorText,
+  isActive,
+  taskCounts,
+  type ApprovalView,
+  type ClientState,
+  type MessageView,
+  type TaskView,
+  type TimelineItem,
+  type ToolCallView,
+} from '@pushpals/protocol/state';
 import type { EventMessage } from '@pushpals/protocol/client';
-import { vscodeHost, type Host, type PersistedState } from './host';
+import { vscodeHost, type Host } from './host';
 import type { ConnectionView, HostToWebview, WebviewToHost } from './messages';
-import { ChatModel, type ApprovalView, type ChatItem, type MessageItem, type TaskCard, type ToolCallView } from './model';
+import { ChatUiState, PAGE } from './uiState';
 
-const PAGE = 150;
 const t0 = performance.now();
 
 class ChatApp {
-  private readonly model = new ChatModel();
+  /** What the events say: the protocol package's shared reducer, the same the extension uses. */
+  private state: ClientState = createClientState();
+  private readonly ui: ChatUiState;
   private connection: ConnectionView = { state: 'connecting' };
-  private state: PersistedState;
-  private readonly expanded: Set<string>;
-  private readonly busy = new Set<string>();
-  private readonly errors = new Map<string, string>();
   private scheduled = false;
   private initialised = false;
   private stickToBottom = true;
-  private requestSeq = 0;
   private readonly root: HTMLElement;
   private list: HTMLElement | null = null;
 
   constructor(private readonly host: Host) {
-    this.state = host.getState() ?? { draft: '', expanded: [], limit: PAGE };
-    if (this.state.limit < PAGE) this.state.limit = PAGE;
-    this.expanded = new Set(this.state.expanded);
+    this.ui = new ChatUiState(host.getState(), (s) => host.setState(s));
     const root = document.getElementById('app');
     if (!root) throw new Error('#app missing');
     this.root = root;
     host.onMessage((m) => this.onMessage(m));
     this.renderNow();
-    host.post({ type: 'ready', lastSeq: this.model.lastSeq });
+    host.post({ type: 'ready', lastSeq: this.state.lastSeq });
   }
 
   private onMessage(m: HostToWebview): void {
     switch (m.type) {
       case 'init': {
         const start = performance.now();
-        this.model.reset();
-        this.model.applyAll(m.events);
+        this.state = createClientState();
+        applyEvents(this.state, m.events);
         this.connection = m.connection;
         this.renderNow();
         this.scrollToBottom();
@@ -64,10 +71,10 @@ class ChatApp {
         break;
       }
       case 'events':
-        if (this.model.applyAll(m.events as EventMessage[])) this.schedule();
+        if (applyEvents(this.state, m.events as EventMessage[]).length) this.schedule();
         break;
       case 'reset':
-        this.model.reset();
+        this.state = createClientState();
         this.schedule();
         break;
       case 'connection':
@@ -75,13 +82,12 @@ class ChatApp {
         this.schedule();
         break;
       case 'result':
-        this.busy.delete(m.requestId);
-        if (!m.ok) this.errors.set(m.requestId, m.error ?? 'failed');
+        this.ui.finish(m.requestId, m.ok, m.error);
         this.schedule();
         break;
       case 'focusTask': {
-        const idx = this.model.items.findIndex((i) => i.kind === 'task' && i.taskId === m.taskId);
-        if (idx >= 0 && this.model.items.length - idx > this.state.limit) this.setLimit(this.model.items.length - idx + 10);
+        const items = this.state.timeline;
+        this.ui.reveal(items.findIndex((i) => i.kind === 'task' && i.task.taskId === m.taskId), items.length);
         this.renderNow();
         const el = document.querySelector(`[data-task="${CSS.escape(m.taskId)}"]`);
         el?.scrollIntoView({ block: 'center' });
@@ -94,20 +100,6 @@ class ChatApp {
 
   private post(m: WebviewToHost): void {
     this.host.post(m);
-  }
-
-  private nextId(): string {
-    return `w${Date.now().toString(36)}${(++this.requestSeq).toString(36)}`;
-  }
-
-  private persist(): void {
-    this.state.expanded = [...this.expanded].slice(-500);
-    this.host.setState(this.state);
-  }
-
-  private setLimit(n: number): void {
-    this.state.limit = n;
-    this.persist();
   }
 
   private schedule(): void {
@@ -133,39 +125,27 @@ class ChatApp {
     const ta = this.root.querySelector<HTMLTextAreaElement & { value: string }>('#composer');
     const text = (ta?.value ?? '').trim();
     if (!text) return;
-    const requestId = this.nextId();
-    this.busy.add(requestId);
+    const requestId = this.ui.begin();
     this.post(kind === 'chat' ? { type: 'chat', requestId, text } : { type: 'newTask', requestId, request: text });
     if (ta) ta.value = '';
-    this.state.draft = '';
-    this.persist();
+    this.ui.setDraft('');
     this.stickToBottom = true;
     this.schedule();
   }
 
   private decide(a: ApprovalView, decision: 'approve' | 'deny'): void {
-    const requestId = this.nextId();
-    this.busy.add(`approval:${a.approvalId}`);
+    const requestId = this.ui.begin(`approval:${a.approvalId}`, { keepOnSuccess: true });
     this.post({ type: 'decide', requestId, approvalId: a.approvalId, decision });
     this.schedule();
-  }
-
-  private toggle(id: string, open: boolean): void {
-    if (open) this.expanded.add(id);
-    else this.expanded.delete(id);
-    this.persist();
   }
 
   // ---- rendering ----
 
   private renderNow(): void {
-    const items = this.model.items;
-    const limit = this.state.limit;
-    const hidden = Math.max(0, items.length - limit);
-    const visible = hidden ? items.slice(hidden) : items;
+    const items = this.state.timeline;
+    const { hidden, visible } = this.ui.window(items);
     const c = this.connection;
-    const pending = this.model.pendingApprovals().length;
-    const busyAgents = [...this.model.agents.values()].filter((s) => s === 'busy').length;
+    const { awaiting: pending, busyAgents } = taskCounts(this.state);
     render(
       html`
         <header class="top">
@@ -175,27 +155,26 @@ class ChatApp {
           ${c.state === 'failed' || c.state === 'idle' ? html`<vscode-button secondary @click=${() => this.post({ type: 'connect' })}>Connect…</vscode-button>` : nothing}
         </header>
         <main id="list" class="list" role="log" aria-live="polite">
-          ${hidden ? html`<div class="more"><vscode-button secondary id="show-earlier" @click=${() => { this.setLimit(limit + PAGE); this.renderNow(); }}>Show ${Math.min(PAGE, hidden)} earlier (${hidden} hidden)</vscode-button></div>` : nothing}
+          ${hidden ? html`<div class="more"><vscode-button secondary id="show-earlier" @click=${() => { this.ui.showEarlier(); this.renderNow(); }}>Show ${Math.min(PAGE, hidden)} earlier (${hidden} hidden)</vscode-button></div>` : nothing}
           ${items.length === 0 ? html`<div class="empty">Ask for something: "Run git status on this repo", "Apply a patch to fix the README"… Press <kbd>Enter</kbd> to chat, <kbd>Ctrl</kbd>+<kbd>Enter</kbd> for a new task.</div>` : nothing}
           ${repeat(visible, (i) => i.key, (i) => this.item(i))}
         </main>
         <footer class="composer">
           <vscode-textarea id="composer" rows="2" resize="vertical" placeholder="Message PushPals, or describe a task…" aria-label="Message"
-            .value=${this.state.draft}
-            @input=${(e: Event) => { this.state.draft = (e.target as HTMLTextAreaElement).value; this.persist(); }}
+            .value=${this.ui.draft}
+            @input=${(e: Event) => this.ui.setDraft((e.target as HTMLTextAreaElement).value)}
             @keydown=${(e: KeyboardEvent) => this.onKey(e)}></vscode-textarea>
           <div class="actions">
             <vscode-button id="send" @click=${() => this.send('chat')} title="Send (Enter)">Send</vscode-button>
             <vscode-button id="new-task" secondary @click=${() => this.send('newTask')} title="New task (Ctrl+Enter)">New Task</vscode-button>
           </div>
-          ${[...this.errors.values()].slice(-1).map((err) => html`<div class="error-line" role="alert">${err}</div>`)}
+          ${this.ui.lastError() !== undefined ? html`<div class="error-line" role="alert">${this.ui.lastError()}</div>` : nothing}
         </footer>
-        <div id="stats" hidden data-events=${this.model.eventCount} data-dupes=${this.model.duplicates} data-last-seq=${this.model.lastSeq} data-items=${items.length}></div>
+        <div id="stats" hidden data-events=${this.state.applied} data-dupes=${this.state.duplicates} data-last-seq=${this.state.lastSeq} data-items=${items.length}></div>
       `,
       this.root,
     );
     this.list = this.root.querySelector('#list');
-    if (this.errors.size > 3) this.errors.delete(this.errors.keys().next().value as string);
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -204,20 +183,20 @@ class ChatApp {
     this.send(e.ctrlKey || e.metaKey ? 'newTask' : 'chat');
   }
 
-  private item(i: ChatItem): TemplateResult {
-    return i.kind === 'task' ? this.card(i) : message(i);
+  private item(i: TimelineItem): TemplateResult {
+    return i.kind === 'task' ? this.card(i.task, i.seq) : message(i);
   }
 
-  private card(t: TaskCard): TemplateResult {
-    const active = t.state === 'running' || t.state === 'queued' || t.state === 'awaiting_approval';
+  private card(t: TaskView, seq: number): TemplateResult {
+    const active = isActive(t.state);
     return html`
-      <section class="card state-${t.state}" data-task=${t.taskId} data-seq=${t.seq} data-state=${t.state} aria-label=${`Task ${t.title}`}>
+      <section class="card state-${t.state}" data-task=${t.taskId} data-seq=${seq} data-state=${t.state} aria-label=${`Task ${t.title}`}>
         <div class="card-head">
           ${active && t.state !== 'awaiting_approval' ? html`<vscode-progress-ring class="spin"></vscode-progress-ring>` : nothing}
           <span class="title">${t.title}</span>
           <vscode-badge class="state" variant=${t.state === 'awaiting_approval' ? 'activity-bar-counter' : 'default'}>${t.state.replace('_', ' ')}</vscode-badge>
           <span class="spacer"></span>
-          ${active ? html`<vscode-button secondary class="cancel" @click=${() => this.post({ type: 'cancel', requestId: this.nextId(), taskId: t.taskId })}>Cancel</vscode-button>` : nothing}
+          ${active ? html`<vscode-button secondary class="cancel" @click=${() => this.post({ type: 'cancel', requestId: this.ui.begin(), taskId: t.taskId })}>Cancel</vscode-button>` : nothing}
           <vscode-button secondary class="audit" title="Show the audit trail" @click=${() => this.post({ type: 'audit', taskId: t.taskId })}>Audit</vscode-button>
         </div>
         ${t.request && t.request !== t.title ? html`<div class="request">${t.request}</div>` : nothing}
@@ -226,20 +205,19 @@ class ChatApp {
         ${t.approvals.map((a) => this.approval(a))}
         ${t.notes.filter((n) => n.kind !== 'progress').map((n) => html`<div class="note note-${n.kind} ${n.level ?? ''}" data-seq=${n.seq}>${n.text}</div>`)}
         ${t.summary ? html`<div class="summary">${t.summary}</div>` : nothing}
-        ${t.error ? html`<div class="task-error" role="alert">${t.error}</div>` : nothing}
+        ${t.error ? html`<div class="task-error" role="alert">${errorText(t.error)}</div>` : nothing}
       </section>
     `;
   }
 
   private tool(c: ToolCallView): TemplateResult {
     const r = c.result;
-    const id = `tool:${c.toolCallId}`;
     const status = r ? (r.ok ? `exit ${r.exitCode ?? 0}` : `failed${r.exitCode !== undefined ? ` (exit ${r.exitCode})` : ''}`) : c.verdict === 'ask' ? 'waiting for approval' : 'running…';
     const out = r ? [r.stdout, r.output, r.stderr].filter((x): x is string => !!x).join('\n') : '';
     return html`
       <vscode-collapsible class="tool ${r ? (r.ok ? 'ok' : 'bad') : 'running'}" data-seq=${c.seq} data-tool=${c.toolCallId}
-        title=${`$ ${c.command}`} description=${`${status}${r ? ` · ${r.durationMs} ms` : ''}`} ?open=${this.expanded.has(id) || (!!r && !this.expanded.has(`${id}:closed`) && out.length < 4000)}
-        @vscode-collapsible-toggle=${(e: CustomEvent<{ open: boolean }>) => { this.toggle(id, e.detail.open); this.toggle(`${id}:closed`, !e.detail.open); }}>
+        title=${`$ ${c.command}`} description=${`${status}${r ? ` · ${r.durationMs} ms` : ''}`} ?open=${this.ui.isToolOpen(c.toolCallId, !!r, out.length)}
+        @vscode-collapsible-toggle=${(e: CustomEvent<{ open: boolean }>) => this.ui.setToolOpen(c.toolCallId, e.detail.open)}>
         <div class="tool-body">
           ${c.verdict ? html`<div class="verdict">policy: ${c.verdict}</div>` : nothing}
           ${r ? html`<pre class="output">${out || '(no output)'}</pre>${r.truncated ? html`<div class="truncated">output truncated</div>` : nothing}` : html`<div class="pending">no result yet</div>`}
@@ -249,7 +227,7 @@ class ChatApp {
   }
 
   private approval(a: ApprovalView): TemplateResult {
-    const deciding = this.busy.has(`approval:${a.approvalId}`);
+    const deciding = this.ui.isBusy(`approval:${a.approvalId}`);
     return html`
       <div class="approval approval-${a.status} risk-${a.risk}" data-seq=${a.seq} data-approval=${a.approvalId} role="group" aria-label=${`Approval: ${a.title}`}>
         <div class="approval-head"><strong>${APPROVAL_HEAD[a.status]}</strong>: ${a.title} <span class="risk">risk ${a.risk}</span></div>
@@ -286,7 +264,7 @@ function connLabel(c: ConnectionView): string {
   }
 }
 
-function message(m: MessageItem): TemplateResult {
+function message(m: MessageView): TemplateResult {
   return html`<div class="msg msg-${m.kind}" data-seq=${m.seq}>
     <div class="who">${m.kind === 'user' ? 'You' : m.kind === 'assistant' ? m.from : m.kind}</div>
     <div class="text">${m.text}</div>

@@ -1,6 +1,6 @@
 /**
- * The ONE contract between the chat webview and its host (the VS Code extension, or the phone page's
- * adapter). Both sides import these types; the guards below check what crosses the boundary at run
+ * The ONE contract between the chat webview and its host (the VS Code extension; a phone page's
+ * adapter later). Both sides import these types; the guards below check what crosses the boundary at run
  * time (postMessage is untyped). Server events travel as protocol `EventMessage`s, already validated
  * by the host with the protocol's validators.
  */

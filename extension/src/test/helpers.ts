@@ -18,7 +18,7 @@ export interface Orchestrator {
 }
 
 interface OrchestratorModule {
-  startOrchestrator(o?: { home?: string; port?: number; env?: Record<string, string>; config?: Record<string, unknown> }): Promise<Orchestrator>;
+  spawnOrchestrator(o?: { home?: string; port?: number; env?: Record<string, string>; config?: Record<string, unknown> }): Promise<Orchestrator>;
   makeGitWorkspace(dir?: string): string;
 }
 
@@ -26,9 +26,9 @@ interface OrchestratorModule {
 const MODULE = path.join(__dirname, '..', '..', '..', 'test', 'e2e', 'orchestrator.mjs');
 
 /** `config` goes to the orchestrator's `<dataDir>/config.json` (e.g. short approval timeouts). */
-export async function startOrchestrator(env: Record<string, string> = {}, config?: Record<string, unknown>): Promise<Orchestrator> {
+export async function spawnOrchestrator(env: Record<string, string> = {}, config?: Record<string, unknown>): Promise<Orchestrator> {
   const m = (await import(pathToFileURL(MODULE).href)) as OrchestratorModule;
-  return m.startOrchestrator({ env, ...(config ? { config } : {}) });
+  return m.spawnOrchestrator({ env, ...(config ? { config } : {}) });
 }
 
 export interface DebugInfo {

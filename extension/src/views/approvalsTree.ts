@@ -1,9 +1,9 @@
 /** The Approvals view: every pending approval, with inline Approve/Deny (the same commands). */
 import * as vscode from 'vscode';
-import type { ApprovalModel } from '../store';
+import type { ApprovalView } from '@pushpals/protocol/client';
 import type { Session } from '../session';
 
-export class ApprovalsTreeProvider implements vscode.TreeDataProvider<ApprovalModel>, vscode.Disposable {
+export class ApprovalsTreeProvider implements vscode.TreeDataProvider<ApprovalView>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly sub: { dispose(): void };
@@ -14,11 +14,11 @@ export class ApprovalsTreeProvider implements vscode.TreeDataProvider<ApprovalMo
     });
   }
 
-  getChildren(node?: ApprovalModel): ApprovalModel[] {
+  getChildren(node?: ApprovalView): ApprovalView[] {
     return node ? [] : this.session.store.pendingApprovals();
   }
 
-  getTreeItem(a: ApprovalModel): vscode.TreeItem {
+  getTreeItem(a: ApprovalView): vscode.TreeItem {
     const item = new vscode.TreeItem(a.title, vscode.TreeItemCollapsibleState.None);
     item.id = `approval:${a.approvalId}`;
     const task = this.session.store.tasks.get(a.taskId);

@@ -1,14 +1,14 @@
 /** The Tasks view: tasks → steps → tool calls (subtasks of a plan under their parent). */
 import * as vscode from 'vscode';
-import { isActive, type StepModel, type TaskModel, type ToolCallModel } from '../store';
+import { DEFAULT_STEP, isActive, type StepView, type TaskView, type ToolCallView } from '@pushpals/protocol/client';
 import type { Session } from '../session';
 
 export type TaskNode =
-  | { kind: 'task'; task: TaskModel }
-  | { kind: 'step'; task: TaskModel; step: StepModel; index: number }
-  | { kind: 'tool'; task: TaskModel; call: ToolCallModel };
+  | { kind: 'task'; task: TaskView }
+  | { kind: 'step'; task: TaskView; step: StepView; index: number }
+  | { kind: 'tool'; task: TaskView; call: ToolCallView };
 
-const STATE_ICON: Record<TaskModel['state'], [string, string?]> = {
+const STATE_ICON: Record<TaskView['state'], [string, string?]> = {
   queued: ['clock'],
   running: ['sync~spin'],
   awaiting_approval: ['bell-dot', 'list.warningForeground'],
@@ -17,17 +17,9 @@ const STATE_ICON: Record<TaskModel['state'], [string, string?]> = {
   cancelled: ['circle-slash', 'disabledForeground'],
 };
 
-export function taskIcon(state: TaskModel['state']): vscode.ThemeIcon {
+export function taskIcon(state: TaskView['state']): vscode.ThemeIcon {
   const [id, color] = STATE_ICON[state];
   return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
-}
-
-export function commandOf(call: ToolCallModel): string {
-  const c = call.args.command ?? call.args.cmd;
-  if (typeof c === 'string') return c;
-  if (Array.isArray(c)) return c.map(String).join(' ');
-  const p = call.args.path ?? call.args.file;
-  return typeof p === 'string' ? `${call.tool} ${p}` : call.tool;
 }
 
 export class TasksTreeProvider implements vscode.TreeDataProvider<TaskNode>, vscode.Disposable {
@@ -55,7 +47,7 @@ export class TasksTreeProvider implements vscode.TreeDataProvider<TaskNode>, vsc
       const steps = node.task.steps;
       // One unnamed step only: show its tool calls directly.
       const only = steps.length === 1 ? steps[0] : undefined;
-      if (only && only.name === 'Run') return [...subtasks, ...only.toolCalls.map((call): TaskNode => ({ kind: 'tool', task: node.task, call }))];
+      if (only && only.name === DEFAULT_STEP) return [...subtasks, ...only.toolCalls.map((call): TaskNode => ({ kind: 'tool', task: node.task, call }))];
       return [...subtasks, ...steps.map((step, index): TaskNode => ({ kind: 'step', task: node.task, step, index }))];
     }
     if (node.kind === 'step') return node.step.toolCalls.map((call) => ({ kind: 'tool', task: node.task, call }));
@@ -71,7 +63,7 @@ export class TasksTreeProvider implements vscode.TreeDataProvider<TaskNode>, vsc
       item.description = t.state.replace('_', ' ') + (t.progress && isActive(t.state) ? ` — ${t.progress}` : '');
       item.iconPath = taskIcon(t.state);
       item.contextValue = isActive(t.state) ? 'task.active' : 'task.done';
-      item.tooltip = new vscode.MarkdownString(`**${t.title}**\n\n${t.request ? `> ${t.request}\n\n` : ''}state: \`${t.state}\`${t.summary ? `\n\n${t.summary}` : ''}${t.error ? `\n\nerror: ${t.error}` : ''}\n\n\`${t.taskId}\``);
+      item.tooltip = new vscode.MarkdownString(`**${t.title}**\n\n${t.request ? `> ${t.request}\n\n` : ''}state: \`${t.state}\`${t.summary ? `\n\n${t.summary}` : ''}${t.error ? `\n\nerror: ${t.error.message}` : ''}\n\n\`${t.taskId}\``);
       item.command = { command: 'pushpals.showChat', title: 'Show in Chat', arguments: [{ taskId: t.taskId }] };
       return item;
     }
@@ -83,7 +75,7 @@ export class TasksTreeProvider implements vscode.TreeDataProvider<TaskNode>, vsc
       return item;
     }
     const c = node.call;
-    const item = new vscode.TreeItem(commandOf(c), vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(c.command, vscode.TreeItemCollapsibleState.None);
     item.id = `tool:${node.task.taskId}:${c.toolCallId}`;
     const r = c.result;
     item.description = r ? `${r.ok ? 'ok' : 'failed'}${r.exitCode !== undefined ? ` (exit ${r.exitCode})` : ''} · ${r.durationMs} ms` : c.verdict === 'ask' ? 'awaiting approval' : 'running…';

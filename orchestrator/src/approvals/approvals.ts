@@ -6,7 +6,7 @@
  * A running job awaits a decision with `wait`. After a restart the re-run job calls `request` again
  * with the same key, gets the SAME approval back (pending or already decided) and waits again.
  */
-import { newId, type EventPayload, type Risk } from '@pushpals/protocol';
+import { MAX_MESSAGE_LENGTH, MAX_TITLE_LENGTH, newId, type EventPayload, type Risk } from '@pushpals/protocol';
 import { PushPalsError } from '../errors';
 import { SYSTEM_SESSION, type EventLog } from '../events/event-log';
 import type { Db } from '../store/db';
@@ -169,8 +169,8 @@ export class ApprovalService {
           approvalId: id,
           taskId: req.taskId,
           kind: req.kind,
-          title: req.title.slice(0, 500),
-          reason: req.reason.slice(0, 4096),
+          title: req.title.slice(0, MAX_TITLE_LENGTH),
+          reason: req.reason.slice(0, MAX_MESSAGE_LENGTH),
           risk: req.risk,
           ...(req.command !== undefined ? { command: req.command } : {}),
           ...(req.patch !== undefined ? { patch: req.patch } : {}),
@@ -211,7 +211,7 @@ export class ApprovalService {
           approvalId,
         );
         if (wanted === 'approved') this.events.append({ type: 'approved', sessionId: cur.session_id, payload: { approvalId, taskId: cur.task_id, by } });
-        else this.events.append({ type: 'denied', sessionId: cur.session_id, payload: { approvalId, taskId: cur.task_id, by, ...(opts.reason ? { reason: opts.reason.slice(0, 4096) } : {}) } });
+        else this.events.append({ type: 'denied', sessionId: cur.session_id, payload: { approvalId, taskId: cur.task_id, by, ...(opts.reason ? { reason: opts.reason.slice(0, MAX_MESSAGE_LENGTH) } : {}) } });
         return { approval: this.get(approvalId)!, changed: true };
       })
       .immediate();

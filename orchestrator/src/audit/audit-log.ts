@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
+import { isId } from '@pushpals/protocol';
 import { PushPalsError } from '../errors';
 import type { Db } from '../store/db';
 import { isoAt, systemClock, type Clock } from '../util/clock';
@@ -106,8 +107,6 @@ interface Row {
   prev_hash: string;
   hash: string;
 }
-
-const ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** JSON with object keys sorted at every level: one byte sequence per value. */
 export function canonicalJson(value: unknown): string {
@@ -234,8 +233,8 @@ export class AuditLog {
     };
     if (typeof e.actor !== 'string' || e.actor.length < 1 || e.actor.length > 128) bad('actor', 'must be 1–128 characters');
     if (typeof e.action !== 'string' || e.action.length < 1 || e.action.length > 64) bad('action', 'must be 1–64 characters');
-    if (e.taskId != null && !ID.test(e.taskId)) bad('taskId', 'must be an id');
-    if (e.approvalId != null && !ID.test(e.approvalId)) bad('approvalId', 'must be an id');
+    if (e.taskId != null && !isId(e.taskId)) bad('taskId', 'must be an id');
+    if (e.approvalId != null && !isId(e.approvalId)) bad('approvalId', 'must be an id');
     if (e.verdict != null && e.verdict.length > 16) bad('verdict', 'must be at most 16 characters');
     if (e.exitCode != null && !Number.isInteger(e.exitCode)) bad('exitCode', 'must be an integer');
     if (e.durationMs != null && !(Number.isFinite(e.durationMs) && e.durationMs >= 0)) bad('durationMs', 'must be a non-negative number');

@@ -1,7 +1,7 @@
 /**
  * The chat side: a responder answers each user message asynchronously (the command is acked
  * first), so the chat never waits for tasks. The built-in responder knows "status", "help" and
- * "/task <request>"; the planner replaces it through `services.chat.setResponder`.
+ * "/task <request>". `services.chat.setResponder` replaces it (a planner could, once there is one).
  */
 import type { Services } from '../services';
 import { isTerminal } from '../tasks/task-store';

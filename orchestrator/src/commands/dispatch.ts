@@ -6,6 +6,7 @@
  */
 import {
   PROTOCOL_VERSION,
+  isId,
   newId,
   parseFrame,
   validateCommand,
@@ -20,17 +21,15 @@ import type { CommandContext } from './registry';
 
 export type CommandResponse = AckMessage | CommandErrorMessage;
 
-const ID_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
-
 export function errorResponse(error: ErrorInfo, requestId?: string, sessionId?: string): CommandErrorMessage {
   return {
     protocolVersion: PROTOCOL_VERSION,
     id: newId('r'),
     ts: new Date().toISOString(),
-    sessionId: sessionId && ID_RE.test(sessionId) ? sessionId : SYSTEM_SESSION,
+    sessionId: sessionId && isId(sessionId) ? sessionId : SYSTEM_SESSION,
     type: 'command_error',
     from: 'orchestrator',
-    ...(requestId && ID_RE.test(requestId) ? { correlationId: requestId } : {}),
+    ...(requestId && isId(requestId) ? { correlationId: requestId } : {}),
     payload: error,
   };
 }

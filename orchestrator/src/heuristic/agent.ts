@@ -3,6 +3,7 @@
  * sandbox, policy, approvals and audit trail that the LLM agents will use.
  */
 import { parsePatch } from 'diff';
+import { MAX_MESSAGE_LENGTH } from '@pushpals/protocol';
 import { fallbackAgent } from '../agents/no-agent';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../agents/types';
 import type { TaskRecord } from '../tasks/task-store';
@@ -64,7 +65,7 @@ export class HeuristicAgent implements TaskAgent {
   private outcome(command: string, r: CommandOutcome): TaskOutcome {
     const fail = (code: 'approval_denied' | 'policy_denied' | 'timeout' | 'command_failed', message: string, details?: Record<string, unknown>): TaskOutcome => ({
       status: 'failed',
-      error: { code, message: message.slice(0, 4096), ...(details ? { details } : {}) },
+      error: { code, message: message.slice(0, MAX_MESSAGE_LENGTH), ...(details ? { details } : {}) },
     });
     if (!r.ran) return fail(r.approval && r.approval.state !== 'approved' ? 'approval_denied' : 'policy_denied', `${command}: ${r.reason}`);
     const exitCode = r.result?.exitCode ?? -1;
@@ -91,7 +92,7 @@ export class HeuristicAgent implements TaskAgent {
       key: `patch:${file}`,
       kind: 'patch',
       title: `Apply a patch to ${file}`,
-      reason: `Fixes: ${fix.fixes.join('; ')}`.slice(0, 4096),
+      reason: `Fixes: ${fix.fixes.join('; ')}`.slice(0, MAX_MESSAGE_LENGTH),
       risk: 'low',
       patch: fix.patch,
     });
@@ -116,7 +117,7 @@ export class HeuristicAgent implements TaskAgent {
       })),
     );
     ctx.emit('diff_ready', { taskId: ctx.task.id, diff: fix.patch, files: [file], hunks });
-    return done(`Applied ${fix.fixes.length} fix(es) to ${file} on branch pushpals/${ctx.task.id}: ${fix.fixes.join('; ')}`.slice(0, 4096));
+    return done(`Applied ${fix.fixes.length} fix(es) to ${file} on branch pushpals/${ctx.task.id}: ${fix.fixes.join('; ')}`.slice(0, MAX_MESSAGE_LENGTH));
   }
 }
 

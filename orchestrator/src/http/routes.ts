@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { PROTOCOL_VERSION } from '@pushpals/protocol';
+import { PROTOCOL_VERSION, isId } from '@pushpals/protocol';
 import { extractToken, hostAllowed } from '../auth/request-checks';
 import { tokenFingerprint } from '../auth/token';
 import { dispatchFrame } from '../commands/dispatch';
@@ -21,8 +21,6 @@ export interface HttpDeps {
   tokenOk: (t: string | undefined) => boolean;
   startedAt: number;
 }
-
-const ID_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 function dbBytes(file: string): number {
   let n = 0;
@@ -100,7 +98,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     for (const k of ['sessionId', 'taskId'] as const) {
       const v = q[k];
       if (v === undefined) continue;
-      if (typeof v !== 'string' || !ID_RE.test(v)) throw new PushPalsError('invalid_message', `${k}: invalid id`);
+      if (typeof v !== 'string' || !isId(v)) throw new PushPalsError('invalid_message', `${k}: invalid id`);
       filter[k] = v;
     }
     const rows = services.events.readAfter(after, filter, limit);

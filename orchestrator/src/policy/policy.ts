@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isId } from '@pushpals/protocol';
 import { PushPalsError } from '../errors';
 
 export type Verdict = 'allow' | 'ask' | 'deny';
@@ -35,8 +36,6 @@ export interface Policy {
 }
 
 export const EMPTY_POLICY: Policy = Object.freeze({ version: 1, deny: [], ask: [], allow: [] }) as Policy;
-
-const REPO_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** Validates an untrusted JSON value as a Policy; throws PushPalsError('invalid_message') naming the field. */
 export function validatePolicy(value: unknown, where = 'policy'): Policy {
@@ -72,7 +71,7 @@ export function validatePolicy(value: unknown, where = 'policy'): Policy {
 
 /** Path of a repo's policy file inside the data dir. Rejects ids that could escape the directory. */
 export function policyPath(dataDir: string, repoId: string): string {
-  if (!REPO_ID.test(repoId) || repoId === '.' || repoId === '..') throw new PushPalsError('invalid_message', `invalid repo id "${repoId.slice(0, 64)}"`);
+  if (!isId(repoId) || repoId === '.' || repoId === '..') throw new PushPalsError('invalid_message', `invalid repo id "${repoId.slice(0, 64)}"`);
   return path.join(dataDir, 'policies', `${repoId}.json`);
 }
 

@@ -1,3 +1,4 @@
+import { MAX_MESSAGE_LENGTH } from '@pushpals/protocol';
 import { stmt } from '../store/statements';
 import { backoffMs, getJobRow, iso, jobEventRouting, rowToJob, type BackoffPolicy, type JobRow, type QueueDeps } from './types';
 
@@ -16,7 +17,7 @@ export function fail(deps: QueueDeps, jobId: string, workerId: string, error: st
     const now = clock.now();
     const willRetry = cur.attempts < cur.max_attempts;
     const runAt = now + backoffMs(cur.attempts, backoff);
-    const msg = error.slice(0, 4096);
+    const msg = error.slice(0, MAX_MESSAGE_LENGTH);
     const row = (
       willRetry
         ? stmt(db, `UPDATE jobs SET state = 'queued', run_at = ?, lease_owner = NULL, lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ? RETURNING *`).get(runAt, msg, now, jobId)

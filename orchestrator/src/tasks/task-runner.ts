@@ -3,7 +3,7 @@
  * states and turns the agent's outcome (or exception) into task_completed / task_failed. Runs as a
  * queue job, so many tasks run at once (worker concurrency) and a crash re-runs the task.
  */
-import type { EventPayload, EventType } from '@pushpals/protocol';
+import { MAX_MESSAGE_LENGTH, type EventPayload, type EventType } from '@pushpals/protocol';
 import type { TaskContext } from '../agents/types';
 import { PushPalsError, toErrorInfo } from '../errors';
 import type { JobContext } from '../queue/worker';
@@ -42,7 +42,7 @@ export async function runTaskJob(services: Services, job: JobRecord, jctx: JobCo
     emit: <K extends EventType>(type: K, payload: EventPayload<K>) =>
       events.append({ type, payload, sessionId: task.sessionId, taskId: task.id, from: agentId } as Parameters<typeof events.append<K>>[0]),
     progress: (message, opts = {}) => {
-      events.append({ type: 'task_progress', sessionId: task.sessionId, from: agentId, payload: { taskId: task.id, message: message.slice(0, 4096), ...opts } });
+      events.append({ type: 'task_progress', sessionId: task.sessionId, from: agentId, payload: { taskId: task.id, message: message.slice(0, MAX_MESSAGE_LENGTH), ...opts } });
     },
     requestApproval: async (req) => {
       const { approval } = approvals.request({ ...req, taskId: task.id, sessionId: task.sessionId });
@@ -65,7 +65,7 @@ export async function runTaskJob(services: Services, job: JobRecord, jctx: JobCo
   } catch (e) {
     if (jctx.signal.aborted) return;
     logger.warn('agent failed', { taskId: task.id, agentId, error: e });
-    const info = e instanceof PushPalsError ? e.toInfo() : { ...toErrorInfo(e), message: `agent ${agentId} crashed: ${e instanceof Error ? e.message : String(e)}`.slice(0, 4096) };
+    const info = e instanceof PushPalsError ? e.toInfo() : { ...toErrorInfo(e), message: `agent ${agentId} crashed: ${e instanceof Error ? e.message : String(e)}`.slice(0, MAX_MESSAGE_LENGTH) };
     tasks.fail(task.id, info, agentId);
   } finally {
     if (!jctx.signal.aborted || jctx.signal.reason !== 'shutdown') status('idle');

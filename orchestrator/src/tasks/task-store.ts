@@ -2,7 +2,7 @@
  * Tasks: persisted with their state, and every state change paired with its protocol event in one
  * transaction (the store and the event log never disagree). Terminal states are final.
  */
-import { newId, type ErrorInfo, type TaskState, type TaskSummary } from '@pushpals/protocol';
+import { MAX_MESSAGE_LENGTH, MAX_TITLE_LENGTH, newId, type ErrorInfo, type TaskState, type TaskSummary } from '@pushpals/protocol';
 import { PushPalsError } from '../errors';
 import type { EventLog } from '../events/event-log';
 import type { Db } from '../store/db';
@@ -125,7 +125,7 @@ export class TaskStore {
       : stmt(this.db, `SELECT t.*, (SELECT COUNT(*) FROM approvals a WHERE a.task_id = t.id AND a.state = 'pending') AS pending FROM tasks t WHERE t.id = ?`).all(taskId)) as Array<Row & { pending: number }>;
     return rows.map((r) => ({
       taskId: r.id,
-      title: r.title.slice(0, 500),
+      title: r.title.slice(0, MAX_TITLE_LENGTH),
       state: r.state,
       ...(r.parent_id ? { parentId: r.parent_id } : {}),
       ...(r.repo_id ? { repoId: r.repo_id } : {}),
@@ -145,7 +145,7 @@ export class TaskStore {
   create(input: CreateTaskInput): TaskRecord {
     if (input.parentId !== undefined) this.require(input.parentId);
     const now = this.clock.now();
-    const title = (input.title ?? titleOf(input.request)).slice(0, 500);
+    const title = (input.title ?? titleOf(input.request)).slice(0, MAX_TITLE_LENGTH);
     const row = stmt(
       this.db,
       `INSERT INTO tasks (id, parent_id, session_id, repo_id, title, request, context_json, state, created_at, updated_at)
@@ -237,7 +237,7 @@ export class TaskStore {
       const base = { sessionId: r.session_id, from };
       if (state === 'completed') this.events.append({ ...base, type: 'task_completed', payload: { taskId: id, summary: extra.summary ?? '' } });
       else if (state === 'failed') this.events.append({ ...base, type: 'task_failed', payload: { taskId: id, error: extra.error ?? { code: 'internal', message: 'task failed' } } });
-      else this.events.append({ ...base, type: 'task_cancelled', payload: { taskId: id, by: from, ...(extra.reason ? { reason: extra.reason.slice(0, 4096) } : {}) } });
+      else this.events.append({ ...base, type: 'task_cancelled', payload: { taskId: id, by: from, ...(extra.reason ? { reason: extra.reason.slice(0, MAX_MESSAGE_LENGTH) } : {}) } });
       return true;
     });
   }

@@ -6,7 +6,7 @@
  * call is journaled from its tool_call to its tool_result, so one cut off by a crash is closed as
  * `interrupted` at the next start.
  */
-import { newId, type EventPayload } from '@pushpals/protocol';
+import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_TEXT_LENGTH, newId, type EventPayload } from '@pushpals/protocol';
 import type { TaskContext } from '../agents/types';
 import type { ApprovalKind, ApprovalRecord } from '../approvals/approvals';
 import type { AuditEntryInput, AuditLog } from '../audit';
@@ -104,7 +104,7 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
   // Every audit row of this call, and the tool_call → tool_result pair, go through the journal:
   // a call is open (durably) until its result is recorded, so a crash cannot leave it dangling.
   deps.journal.open({ toolCallId, taskId, sessionId: ctx.task.sessionId, agentId: ctx.agentId, tool }, () =>
-    ctx.emit('tool_call', { taskId, toolCallId, tool, args: { command: redact(opts.label ?? command).slice(0, 65536), cwd: WORKSPACE }, policy: { verdict: c.verdict, reason: c.reason.slice(0, 4096) } }),
+    ctx.emit('tool_call', { taskId, toolCallId, tool, args: { command: redact(opts.label ?? command).slice(0, MAX_TEXT_LENGTH), cwd: WORKSPACE }, policy: { verdict: c.verdict, reason: c.reason.slice(0, MAX_MESSAGE_LENGTH) } }),
   );
   const row = (): Omit<AuditEntryInput, 'action'> => ({ taskId, actor: ctx.agentId, command, cwd: WORKSPACE, verdict: c.verdict, approvalId: approval?.id ?? null });
   let closed = false;
@@ -116,7 +116,7 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
 
   try {
     const refuse = (why: string, finalVerdict: string): CommandOutcome => {
-      close({ ...row(), action: 'command', verdict: finalVerdict, data: { refused: why, requestedBy: ctx.task.sessionId, toolCallId } }, { ok: false, output: why.slice(0, 4096), truncated: false, durationMs: 0 });
+      close({ ...row(), action: 'command', verdict: finalVerdict, data: { refused: why, requestedBy: ctx.task.sessionId, toolCallId } }, { ok: false, output: why.slice(0, MAX_MESSAGE_LENGTH), truncated: false, durationMs: 0 });
       return { ran: false, verdict: c.verdict, reason: why, ...(approval ? { approval } : {}) };
     };
 
@@ -139,7 +139,7 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
       if (approval.state !== 'approved') return refuse(`not run: approval ${approval.id} was ${approval.state}`, 'ask');
     }
 
-    ctx.progress(`Running ${opts.label ?? command}`.slice(0, 4096), { step: 'run_command' });
+    ctx.progress(`Running ${opts.label ?? command}`.slice(0, MAX_MESSAGE_LENGTH), { step: 'run_command' });
     // An approved network command runs alone in a one-off sandbox on the configured network; every
     // other command in the task's own sandbox, which never has network.
     const oneOff = c.needsNetwork && deps.networkSandbox ? await deps.networkSandbox() : undefined;
@@ -166,8 +166,8 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
       {
         ok: result.exitCode === 0 && !result.timedOut,
         exitCode: result.exitCode,
-        stdout: redact(result.stdout).slice(0, 1024 * 1024),
-        stderr: redact(result.stderr).slice(0, 1024 * 1024),
+        stdout: redact(result.stdout).slice(0, MAX_OUTPUT_LENGTH),
+        stderr: redact(result.stderr).slice(0, MAX_OUTPUT_LENGTH),
         ...(result.timedOut ? { output: `killed after ${deps.timeoutMs} ms (timeout)` } : {}),
         truncated: result.truncated,
         durationMs: Math.round(result.durationMs),

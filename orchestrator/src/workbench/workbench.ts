@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { MAX_MESSAGE_LENGTH } from '@pushpals/protocol';
 import type { TaskContext } from '../agents/types';
 import { AuditLog, SIGNING_KEY_FILE } from '../audit';
 import { PushPalsError } from '../errors';
@@ -172,7 +173,7 @@ export class Workbench {
         throw new PushPalsError('disk_full', `disk full: ${repo.name} does not fit into the task's working copy${this.volumes ? ` (limited to ${formatBytes(this.volumes.sizeBytes)})` : ''}. ${this.sandboxes.diskHint('workspace')}`);
       }
       // e.g. isomorphic-git refusing a tree entry named ".." or ".git": the repository is unusable, not us broken.
-      throw new PushPalsError('invalid_message', `cannot check out ${repo.name} for this task: ${e instanceof Error ? e.message : String(e)}`.slice(0, 4096));
+      throw new PushPalsError('invalid_message', `cannot check out ${repo.name} for this task: ${e instanceof Error ? e.message : String(e)}`.slice(0, MAX_MESSAGE_LENGTH));
     });
     if (process.getuid?.() === 0) chownTree(workspace.path, this.uid, this.gid);
     this.janitor.retire(ctx.task.id); // cancelled while it was being prepared: nobody else will delete it

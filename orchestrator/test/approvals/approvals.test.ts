@@ -5,7 +5,7 @@ import { PushPalsError } from '../../src/errors';
 import { EventLog } from '../../src/events/event-log';
 import { openDatabase, type Db } from '../../src/store/db';
 import { ManualClock } from '../../src/util/clock';
-import { removeTempDirs, tempDir } from '../helpers/env';
+import { removeTempDirs, tempDir } from '../helpers/temp';
 
 const req = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
   taskId: 't1',
@@ -60,9 +60,12 @@ describe('approvals', () => {
     assert.equal(d1.changed, true);
     assert.equal(d1.approval.state, 'approved');
     assert.equal(d1.approval.tokenFingerprint, 'sha256:abc');
-    const d2 = svc.decide(approval.id, 'approve', 'user');
+    clock.advance(1000);
+    const d2 = svc.decide(approval.id, 'approve', 'other-client');
     assert.equal(d2.changed, false);
+    assert.deepEqual(d2.approval, d1.approval, 'a repeat changes nothing (who, when, fingerprint)');
     assert.throws(() => svc.decide(approval.id, 'deny', 'user'), (e: unknown) => e instanceof PushPalsError && e.code === 'conflict');
+    assert.deepEqual(svc.get(approval.id), d1.approval, 'the first decision still stands');
     assert.throws(() => svc.decide('ap_missing', 'deny', 'user'), (e: unknown) => e instanceof PushPalsError && e.code === 'not_found');
     assert.deepEqual(eventTypes(), ['approval_required', 'approved']);
   });

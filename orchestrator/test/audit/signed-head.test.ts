@@ -14,7 +14,8 @@ import { keyIdOf, rawPublicKey } from '../../src/audit/head-signing';
 import { main } from '../../src/cli';
 import { createLogger } from '../../src/log';
 import { openDatabase, type Db } from '../../src/store/db';
-import { removeTempDirs, startApp, tempDir } from '../helpers/env';
+import { startApp } from '../helpers/env';
+import { removeTempDirs, tempDir } from '../helpers/temp';
 
 const entry = (i: number): AuditEntryInput => ({ taskId: 't1', actor: 'worker:1', action: 'command', command: `echo ${i}`, exitCode: 0, stdout: `out ${i}` });
 

@@ -5,7 +5,7 @@ import { EventLog } from '../../src/events/event-log';
 import { JobQueue } from '../../src/queue/job-queue';
 import { openDatabase } from '../../src/store/db';
 import { systemClock } from '../../src/util/clock';
-import { removeTempDirs, tempDir } from '../helpers/env';
+import { removeTempDirs, tempDir } from '../helpers/temp';
 
 const CLAIMER = join(__dirname, '..', 'fixtures', 'queue-claimer.js');
 

@@ -8,7 +8,8 @@ import { backoffMs } from '../../src/queue/types';
 import { Worker } from '../../src/queue/worker';
 import { openDatabase, type Db } from '../../src/store/db';
 import { ManualClock } from '../../src/util/clock';
-import { removeTempDirs, sleep, tempDir, until } from '../helpers/env';
+import { removeTempDirs, tempDir } from '../helpers/temp';
+import { sleep, until } from '../helpers/wait';
 
 const cfg = { leaseMs: 30_000, backoffBaseMs: 1_000, backoffMaxMs: 60_000, maxAttempts: 3 };
 

@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkspaceVolumes, type SandboxManager } from '../../src/sandbox';
-import { newManager, reapByLabel, requireDocker } from './helpers';
+import { requireDocker } from '../helpers/docker';
+import { newManager, reapByLabel } from './helpers';
 
 const MiB = 1024 * 1024;
 const LIMIT = 64 * MiB;

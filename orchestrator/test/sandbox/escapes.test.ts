@@ -6,7 +6,9 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { dirname, join } from 'node:path';
 import { PushPalsError } from '../../src/errors';
 import type { Sandbox, SandboxManager } from '../../src/sandbox';
-import { cleanupTempDirs, docker, makeTempDir, makeWorkspace, newManager, reapByLabel, requireDocker } from './helpers';
+import { docker, requireDocker } from '../helpers/docker';
+import { removeTempDirs, tempDir } from '../helpers/temp';
+import { makeWorkspace, newManager, reapByLabel } from './helpers';
 
 describe('sandbox: hardening and escapes (real Docker)', function () {
   this.timeout(120_000);
@@ -19,7 +21,7 @@ describe('sandbox: hardening and escapes (real Docker)', function () {
   before(async () => {
     await requireDocker();
     await reapByLabel();
-    dataDir = makeTempDir('pp-data-');
+    dataDir = tempDir('pp-data-', { mountable: true });
     writeFileSync(join(dataDir, 'token'), token, { mode: 0o600 });
     writeFileSync(join(dataDir, 'pushpals.db'), `db ${token}`);
     ws = makeWorkspace({ git: true });
@@ -31,7 +33,7 @@ describe('sandbox: hardening and escapes (real Docker)', function () {
   after(async () => {
     await m?.close();
     await reapByLabel();
-    cleanupTempDirs();
+    removeTempDirs();
   });
 
   it('the container is created with the hardened options', async () => {
@@ -142,9 +144,9 @@ describe('sandbox: hardening and escapes (real Docker)', function () {
   });
 
   it('refuses to mount the data dir, an ancestor of it, a symlink to it, or a path inside a forbidden one', async () => {
-    const link = join(makeTempDir('pp-link-'), 'ws');
+    const link = join(tempDir('pp-link-', { mountable: true }), 'ws');
     symlinkSync(dataDir, link);
-    const repoLink = join(makeTempDir('pp-link-'), 'repo');
+    const repoLink = join(tempDir('pp-link-', { mountable: true }), 'repo');
     symlinkSync(join(dataDir, 'repos', 'r1'), repoLink);
     const forbidden = [dataDir, dirname(dataDir), link, '/', join(dataDir, '..', dataDir.split('/').pop() as string), join(dataDir, 'repos'), join(dataDir, 'repos', 'r1'), repoLink];
     for (const p of forbidden) {
@@ -260,7 +262,7 @@ describe('sandbox: memory limit (real Docker)', function () {
   after(async () => {
     await m?.close();
     await reapByLabel();
-    cleanupTempDirs();
+    removeTempDirs();
   });
 
   it('a memory hog is OOM-killed, not the runner (commands run with a higher oom_score_adj)', async () => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { PushPalsError } from '../../src/errors';
 import type { Sandbox, SandboxManager } from '../../src/sandbox';
-import { cleanupTempDirs, makeWorkspace, newManager, reapByLabel, requireDocker } from './helpers';
+import { requireDocker } from '../helpers/docker';
+import { removeTempDirs } from '../helpers/temp';
+import { makeWorkspace, newManager, reapByLabel } from './helpers';
 
 describe('sandbox: exec through the runner (real Docker)', function () {
   this.timeout(60_000);
@@ -17,7 +19,7 @@ describe('sandbox: exec through the runner (real Docker)', function () {
   after(async () => {
     await m?.close();
     await reapByLabel();
-    cleanupTempDirs();
+    removeTempDirs();
   });
 
   for (const path of ['exec', 'execPlain'] as const) {

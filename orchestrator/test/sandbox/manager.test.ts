@@ -4,7 +4,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PushPalsError } from '../../src/errors';
 import { LABEL_INSTANCE, LABEL_MANAGED, SandboxManager, buildWorkerImage, sandboxContainerSpec, DEFAULT_LIMITS } from '../../src/sandbox';
-import { IMAGE, TEST_INSTANCE, cleanupTempDirs, countByLabel, docker, makeTempDir, makeWorkspace, newManager, reapByLabel, requireDocker } from './helpers';
+import { IMAGE, docker, requireDocker } from '../helpers/docker';
+import { removeTempDirs, tempDir } from '../helpers/temp';
+import { TEST_INSTANCE, countByLabel, makeWorkspace, newManager, reapByLabel } from './helpers';
 
 const isSandboxUnavailable = (re: RegExp) => (e: unknown) => e instanceof PushPalsError && e.code === 'sandbox_unavailable' && re.test(e.message);
 
@@ -14,7 +16,7 @@ describe('sandbox: manager, pool, reaping, errors (real Docker)', function () {
   afterEach(async () => {
     await reapByLabel();
   });
-  after(cleanupTempDirs);
+  after(removeTempDirs);
 
   it('reapAll removes labelled leftovers of its own instance only', async () => {
     const other = `${TEST_INSTANCE}-other`;
@@ -77,7 +79,7 @@ describe('sandbox: manager, pool, reaping, errors (real Docker)', function () {
   });
 
   it('warm pool: acquire is fast, the slot becomes <workspacesDir>/<taskId>, the pool refills, close cleans up', async () => {
-    const root = makeTempDir('pp-wsroot-');
+    const root = tempDir('pp-wsroot-', { mountable: true });
     const m = newManager({ workspacesDir: root, pool: { size: 2 } });
     try {
       await m.init();
@@ -162,7 +164,7 @@ describe('sandbox: manager, pool, reaping, errors (real Docker)', function () {
 
   it('a pool that cannot fill (missing image) retries in the background without throwing', async () => {
     const logs: string[] = [];
-    const m = newManager({ image: 'pushpals-no-such-image:never', workspacesDir: makeTempDir('pp-wsroot-'), pool: { size: 1 }, log: (s) => logs.push(s) });
+    const m = newManager({ image: 'pushpals-no-such-image:never', workspacesDir: tempDir('pp-wsroot-', { mountable: true }), pool: { size: 1 }, log: (s) => logs.push(s) });
     await assert.rejects(m.init(), /missing/);
     await m.close();
     assert.equal(await countByLabel(), 0);

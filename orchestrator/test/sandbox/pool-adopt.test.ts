@@ -9,7 +9,9 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { join } from 'node:path';
 import { PushPalsError } from '../../src/errors';
 import { LABEL_POOL, LABEL_SANDBOX, type Sandbox, type SandboxManager } from '../../src/sandbox';
-import { cleanupTempDirs, countByLabel, docker, makeTempDir, makeWorkspace, newManager, reapByLabel, requireDocker } from './helpers';
+import { docker, requireDocker } from '../helpers/docker';
+import { removeTempDirs, tempDir } from '../helpers/temp';
+import { countByLabel, makeWorkspace, newManager, reapByLabel } from './helpers';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -37,7 +39,7 @@ describe('sandbox: the warm pool adopts prepared working copies (real Docker)', 
   afterEach(async () => {
     await reapByLabel();
   });
-  after(cleanupTempDirs);
+  after(removeTempDirs);
 
   let m: SandboxManager | undefined;
   afterEach(async () => {
@@ -46,7 +48,7 @@ describe('sandbox: the warm pool adopts prepared working copies (real Docker)', 
   });
 
   it('a pooled container takes a prepared dir over: same path, same content and ownership at /workspace, writes land on the host, the pool refills', async () => {
-    const root = makeTempDir('pp-adopt-', true);
+    const root = tempDir('pp-adopt-', { sandboxOwned: true });
     m = newManager({ workspacesDir: root, pool: { size: 1 } });
     await m.init();
     await m.waitForPool(60_000);
@@ -96,8 +98,8 @@ describe('sandbox: the warm pool adopts prepared working copies (real Docker)', 
   });
 
   it('falls back to a cold container when the pool is empty, is off, or the dir does not fit; forbidden paths stay refused', async () => {
-    const root = makeTempDir('pp-adopt-', true);
-    const secret = makeTempDir('pp-secret-', true);
+    const root = tempDir('pp-adopt-', { sandboxOwned: true });
+    const secret = tempDir('pp-secret-', { sandboxOwned: true });
     m = newManager({ workspacesDir: root, pool: { size: 1 }, forbiddenHostPaths: [secret], allowedNetworks: ['bridge'] });
     await m.init();
     await m.waitForPool(60_000);
@@ -137,9 +139,9 @@ describe('sandbox: the warm pool adopts prepared working copies (real Docker)', 
     assert.equal((await again.exec('cat README.md')).stdout, '# task-b\n');
 
     // no pool at all: adoptPrepared is simply a cold acquire
-    const off = newManager({ workspacesDir: makeTempDir('pp-adopt-off-', true) });
+    const off = newManager({ workspacesDir: tempDir('pp-adopt-off-', { sandboxOwned: true }) });
     try {
-      const c = prepare(makeTempDir('pp-adopt-c-', true), 'task-c');
+      const c = prepare(tempDir('pp-adopt-c-', { sandboxOwned: true }), 'task-c');
       const sc = await off.acquire({ taskId: 'task-c', workspaceHostPath: c, adoptPrepared: true });
       assert.equal((await sc.exec('cat README.md')).stdout, '# task-c\n');
     } finally {

@@ -3,8 +3,9 @@ import { statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import type { App } from '../../src/app';
-import { openSocket } from '../helpers/client';
-import { removeTempDirs, startApp } from '../helpers/env';
+import { openSocket } from '../helpers/ws-client';
+import { startApp } from '../helpers/env';
+import { removeTempDirs } from '../helpers/temp';
 
 /** A raw HTTP request (fetch cannot set the Host header). */
 function http(url: string, opts: { path: string; method?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {

@@ -3,8 +3,10 @@ import type { App } from '../../src/app';
 import type { TaskAgent } from '../../src/agents/types';
 import { main as cli } from '../../src/cli';
 import { writeServerInfo } from '../../src/server-info';
-import { Client, CommandError } from '../helpers/client';
-import { removeTempDirs, sleep, startApp } from '../helpers/env';
+import { CommandError, WsTestClient } from '../helpers/ws-client';
+import { startApp, storeSnapshot } from '../helpers/env';
+import { removeTempDirs } from '../helpers/temp';
+import { sleep } from '../helpers/wait';
 
 /** An agent that asks for approval, then finishes; or blocks until released (to hold tasks running). */
 function testAgent(): { agent: TaskAgent; release: () => void } {
@@ -31,12 +33,12 @@ function testAgent(): { agent: TaskAgent; release: () => void } {
 
 describe('server: chat, tasks and approvals over the protocol', () => {
   let app: App;
-  let c: Client;
+  let c: WsTestClient;
   let t: ReturnType<typeof testAgent>;
   before(async () => {
     t = testAgent();
     app = await startApp({}, { setup: (s) => s.registerAgent(t.agent) });
-    c = await Client.connect(app.wsUrl, app.token);
+    c = await WsTestClient.connect(app.wsUrl, app.token);
     await c.send('hello', { clientName: 'tests', clientVersion: '0' });
     await c.send('subscribe', { afterSeq: 0 });
   });
@@ -51,7 +53,10 @@ describe('server: chat, tasks and approvals over the protocol', () => {
     const r = await c.send('hello', { clientName: 'x', clientVersion: '1' });
     assert.equal(r.protocolVersion, '1.0');
     assert.equal(r.sessionId, 's-test');
-    assert.ok(r.headSeq >= 0);
+    assert.equal(r.headSeq, storeSnapshot(app.services.db).headSeq);
+    const m = await c.send('chat_send', { text: 'hello' });
+    const again = await c.send('hello', { clientName: 'x', clientVersion: '1' });
+    assert.ok(m.messageSeq > r.headSeq && again.headSeq >= m.messageSeq, `head ${r.headSeq} → message ${m.messageSeq} → head ${again.headSeq}`);
   });
 
   it('a request no agent can handle fails honestly', async () => {
@@ -87,8 +92,9 @@ describe('server: chat, tasks and approvals over the protocol', () => {
     await sleep(50);
     assert.equal(app.services.tasks.get(r.taskId)?.state, 'cancelled');
     assert.equal(c.events.filter((e) => e.type === 'task_completed' && (e.payload as { taskId: string }).taskId === r.taskId).length, 0);
-    const failed = c.events.find((e) => e.type === 'task_failed')!;
-    await assert.rejects(c.send('task_cancel', { taskId: (failed.payload as { taskId: string }).taskId }), (e: unknown) => e instanceof CommandError && e.info.code === 'conflict');
+    const finished = await c.send('task_new', { request: 'Refactor everything' }); // no agent takes it: it fails at once
+    await c.waitFor('task_failed', (p) => p.taskId === finished.taskId);
+    await assert.rejects(c.send('task_cancel', { taskId: finished.taskId }), (e: unknown) => e instanceof CommandError && e.info.code === 'conflict');
   });
 
   it('approval: the task waits (awaiting_approval), approve resumes it; the decision is idempotent, the opposite is a conflict', async () => {

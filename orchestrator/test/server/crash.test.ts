@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { makeCommand, newId } from '@pushpals/protocol';
 import WebSocket from 'ws';
-import { removeTempDirs, startApp, tempDir } from '../helpers/env';
+import { startApp } from '../helpers/env';
+import { removeTempDirs, tempDir } from '../helpers/temp';
 
 const SERVER = join(__dirname, '..', 'fixtures', 'crash-server.js');
 

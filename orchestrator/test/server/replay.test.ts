@@ -3,8 +3,10 @@ import type { App } from '../../src/app';
 import { EventLog, type EventInput } from '../../src/events/event-log';
 import { openDatabase } from '../../src/store/db';
 import { systemClock } from '../../src/util/clock';
-import { Client } from '../helpers/client';
-import { removeTempDirs, sleep, startApp } from '../helpers/env';
+import { WsTestClient } from '../helpers/ws-client';
+import { startApp } from '../helpers/env';
+import { removeTempDirs } from '../helpers/temp';
+import { sleep } from '../helpers/wait';
 
 const log = (i: number, sessionId = 's-test'): EventInput => ({ type: 'log', sessionId, payload: { level: 'info', message: `m${i}` } });
 
@@ -25,7 +27,7 @@ describe('server: event log replay', () => {
   });
 
   it('a client that reconnects with its cursor gets exactly the 1,000 missed events in order, then live ones', async () => {
-    const a = await Client.connect(app.wsUrl, app.token);
+    const a = await WsTestClient.connect(app.wsUrl, app.token);
     await a.send('subscribe', { afterSeq: 0 });
     app.services.events.appendMany([log(0), log(1), log(2)]);
     await a.waitUntil(() => a.events.length === 3);
@@ -34,7 +36,7 @@ describe('server: event log replay', () => {
     await sleep(20);
 
     for (let i = 0; i < 1000; i++) app.services.events.append(log(100 + i));
-    const b = await Client.connect(app.wsUrl, app.token);
+    const b = await WsTestClient.connect(app.wsUrl, app.token);
     const res = await b.send('subscribe', { afterSeq: cursor });
     assert.equal(res.headSeq, cursor + 1000);
     await b.waitUntil(() => b.events.length === 1000, 10000, '1000 replayed events');
@@ -51,7 +53,7 @@ describe('server: event log replay', () => {
 
   it('no gap and no duplicate while events are appended during the replay', async () => {
     for (let i = 0; i < 5000; i++) app.services.events.append(log(i));
-    const c = await Client.connect(app.wsUrl, app.token);
+    const c = await WsTestClient.connect(app.wsUrl, app.token);
     const sub = c.send('subscribe', { afterSeq: 0 });
     // Keep appending (single events and bursts) while the replay pages are being sent.
     let n = 0;
@@ -70,7 +72,7 @@ describe('server: event log replay', () => {
   });
 
   it('events appended inside a transaction are broadcast after the commit, rolled-back ones never', async () => {
-    const c = await Client.connect(app.wsUrl, app.token);
+    const c = await WsTestClient.connect(app.wsUrl, app.token);
     await c.send('subscribe', { afterSeq: 0 });
     app.services.tx(() => {
       app.services.events.append(log(1));
@@ -90,7 +92,7 @@ describe('server: event log replay', () => {
   });
 
   it('group commit: appends of one event-loop turn share a transaction, are committed in its check phase, and a rolled-back savepoint inside is never broadcast', async () => {
-    const c = await Client.connect(app.wsUrl, app.token);
+    const c = await WsTestClient.connect(app.wsUrl, app.token);
     await c.send('subscribe', { afterSeq: 0 });
     const reader = openDatabase(app.services.config.dbFile);
     const count = () => reader.prepare('SELECT COUNT(*) FROM events').pluck().get() as number;
@@ -118,9 +120,9 @@ describe('server: event log replay', () => {
     app.services.events.append(log(1, 's-a'));
     app.services.events.append(log(2, 's-b'));
     app.services.events.append({ type: 'task_progress', sessionId: 's-a', payload: { taskId: 't1', message: 'p1' } });
-    const a = await Client.connect(app.wsUrl, app.token);
+    const a = await WsTestClient.connect(app.wsUrl, app.token);
     await a.send('subscribe', { afterSeq: 0, sessionId: 's-a' });
-    const t = await Client.connect(app.wsUrl, app.token);
+    const t = await WsTestClient.connect(app.wsUrl, app.token);
     await t.send('subscribe', { afterSeq: 0, taskId: 't1' });
     app.services.events.append(log(3, 's-b'));
     app.services.events.append({ type: 'task_progress', sessionId: 's-a', payload: { taskId: 't1', message: 'p2' } });
@@ -135,7 +137,7 @@ describe('server: event log replay', () => {
   });
 
   it('events written by another connection to the same DB file (another process) reach live clients in order', async () => {
-    const c = await Client.connect(app.wsUrl, app.token);
+    const c = await WsTestClient.connect(app.wsUrl, app.token);
     await c.send('subscribe', { afterSeq: 0 });
     // A second EventLog on a second connection = what another process would do.
     const db2 = openDatabase(app.services.config.dbFile);
@@ -156,14 +158,14 @@ describe('server: event log replay', () => {
   it('a client that does not read is dropped (4008) instead of growing server memory; it can reconnect and replay', async () => {
     await app.close();
     app = await startApp({ maxBufferedBytes: 256 * 1024 });
-    const slow = await Client.connect(app.wsUrl, app.token);
+    const slow = await WsTestClient.connect(app.wsUrl, app.token);
     await slow.send('subscribe', { afterSeq: 0 });
     const raw = (slow.ws as unknown as { _socket: { pause(): void } })._socket;
     raw.pause(); // stop reading: the kernel buffers fill, then the server's send buffer
     const text = 'y'.repeat(8000);
     for (let i = 0; i < 3000; i++) app.services.events.append({ type: 'log', sessionId: 's-test', payload: { level: 'info', message: text } });
     await until(() => app.services.clientCount() === 0, 5000);
-    const fresh = await Client.connect(app.wsUrl, app.token);
+    const fresh = await WsTestClient.connect(app.wsUrl, app.token);
     await fresh.send('subscribe', { afterSeq: 2990 });
     await fresh.waitUntil(() => fresh.events.length === 10);
     assertContiguous(fresh.seqs(), 2991, 10);

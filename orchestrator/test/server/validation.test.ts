@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { makeCommand } from '@pushpals/protocol';
 import type { App } from '../../src/app';
-import { Client, CommandError } from '../helpers/client';
-import { removeTempDirs, startApp, storeSnapshot } from '../helpers/env';
+import { CommandError, WsTestClient } from '../helpers/ws-client';
+import { startApp, storeSnapshot } from '../helpers/env';
+import { removeTempDirs } from '../helpers/temp';
 
 describe('server: every inbound message is validated', () => {
   let app: App;
-  let c: Client;
+  let c: WsTestClient;
   before(async () => {
     app = await startApp({ maxMessageBytes: 64 * 1024 });
-    c = await Client.connect(app.wsUrl, app.token);
+    c = await WsTestClient.connect(app.wsUrl, app.token);
     await c.send('hello', { clientName: 't', clientVersion: '0' });
   });
   after(async () => {
@@ -51,7 +52,7 @@ describe('server: every inbound message is validated', () => {
   });
 
   it('a frame larger than maxMessageBytes closes the socket with 1009, the server is unharmed', async () => {
-    const big = await Client.connect(app.wsUrl, app.token);
+    const big = await WsTestClient.connect(app.wsUrl, app.token);
     big.ws.send(JSON.stringify(makeCommand('chat_send', { text: 'x'.repeat(65536) }, { sessionId: 's' })));
     await big.waitUntil(() => big.closedWith !== undefined, 5000, 'close');
     assert.equal(big.closedWith, 1009);

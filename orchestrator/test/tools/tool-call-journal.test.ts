@@ -16,7 +16,8 @@ import { openDatabase, type Db } from '../../src/store/db';
 import { TaskStore } from '../../src/tasks/task-store';
 import { ToolCallJournal, recoverInterruptedToolCalls } from '../../src/tools/tool-call-journal';
 import { ManualClock } from '../../src/util/clock';
-import { removeTempDirs, startApp, tempDir } from '../helpers/env';
+import { startApp } from '../helpers/env';
+import { removeTempDirs, tempDir } from '../helpers/temp';
 
 /** A pid that existed and is gone now. */
 const deadPid = (): number => {

@@ -5,7 +5,7 @@ import { extractToken, hostAllowed, originAllowed } from '../../src/auth/request
 import { loadOrCreateToken, tokenMatcher } from '../../src/auth/token';
 import { loadConfig, redactConfig } from '../../src/config';
 import { PushPalsError } from '../../src/errors';
-import { removeTempDirs, tempDir } from '../helpers/env';
+import { removeTempDirs, tempDir } from '../helpers/temp';
 
 describe('config', () => {
   after(removeTempDirs);

@@ -19,7 +19,9 @@ import type { TaskRecord } from '../../src/tasks/task-store';
 import { LazySandbox, runCommandTool, type CommandToolDeps } from '../../src/tools/run-command';
 import { ToolCallJournal } from '../../src/tools/tool-call-journal';
 import { systemClock } from '../../src/util/clock';
-import { IMAGE, TEST_INSTANCE, cleanupTempDirs, countByLabel, makeWorkspace, reapByLabel, requireDocker } from '../sandbox/helpers';
+import { IMAGE, requireDocker } from '../helpers/docker';
+import { removeTempDirs } from '../helpers/temp';
+import { TEST_INSTANCE, countByLabel, makeWorkspace, reapByLabel } from '../sandbox/helpers';
 
 const NETWORK = `pushpals-test-${process.pid}`;
 
@@ -76,7 +78,7 @@ describe('run_command tool: network commands (real Docker)', function () {
     execFileSync('docker', ['network', 'rm', NETWORK], { stdio: 'ignore' });
     db?.close();
     rmSync(dir, { recursive: true, force: true });
-    cleanupTempDirs();
+    removeTempDirs();
   });
 
   const deps = (withNetwork: boolean): CommandToolDeps => {

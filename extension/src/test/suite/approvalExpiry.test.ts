@@ -8,7 +8,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { Fatal, activateExtension, debugInfo, pointExtensionAt, startOrchestrator, waitFor, type DebugInfo, type Orchestrator } from '../helpers';
+import { Fatal, activateExtension, debugInfo, pointExtensionAt, spawnOrchestrator, waitFor, type DebugInfo, type Orchestrator } from '../helpers';
 
 interface Outcome {
   approvalId: string;
@@ -23,7 +23,7 @@ describe('approval expiry (real orchestrator, approvals.timeoutMs 3000)', functi
   let orch: Orchestrator;
 
   before(async () => {
-    orch = await startOrchestrator({}, { approvals: { timeoutMs: TIMEOUT_MS, sweepMs: 500 } });
+    orch = await spawnOrchestrator({}, { approvals: { timeoutMs: TIMEOUT_MS, sweepMs: 500 } });
     await activateExtension();
     await pointExtensionAt(orch.home);
   });

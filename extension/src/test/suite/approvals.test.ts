@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { Fatal, activateExtension, debugInfo, pointExtensionAt, startOrchestrator, waitFor, type Orchestrator } from '../helpers';
+import { Fatal, activateExtension, debugInfo, pointExtensionAt, spawnOrchestrator, waitFor, type Orchestrator } from '../helpers';
 
 interface Outcome {
   approvalId: string;
@@ -19,7 +19,7 @@ describe('approval command (real orchestrator)', function () {
   let orch: Orchestrator;
 
   before(async () => {
-    orch = await startOrchestrator();
+    orch = await spawnOrchestrator();
     await activateExtension();
     await pointExtensionAt(orch.home);
   });

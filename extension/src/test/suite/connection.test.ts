@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { WebSocketServer } from 'ws';
 import type { EventMessage } from '@pushpals/protocol/client';
 import { Connection, type ConnStatus } from '../../connection';
-import { activateExtension, debugInfo, memoryLogger, pointExtensionAt, startOrchestrator, waitFor, type Orchestrator } from '../helpers';
+import { activateExtension, debugInfo, memoryLogger, pointExtensionAt, spawnOrchestrator, waitFor, type Orchestrator } from '../helpers';
 
 function client(orch: Orchestrator, opts: { minDelayMs?: number; afterSeq?: number; token?: string } = {}): { conn: Connection; events: EventMessage[]; statuses: ConnStatus[] } {
   const events: EventMessage[] = [];
@@ -34,7 +34,7 @@ describe('connection (real orchestrator)', function () {
   const open: Connection[] = [];
 
   before(async () => {
-    orch = await startOrchestrator();
+    orch = await spawnOrchestrator();
     await activateExtension();
   });
   afterEach(() => {

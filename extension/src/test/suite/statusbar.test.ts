@@ -4,12 +4,12 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { EventMessage } from '@pushpals/protocol/client';
+import type { EventMessage, TaskCounts } from '@pushpals/protocol/client';
 import { statusView } from '../../statusModel';
-import { TaskStore, type Counts } from '../../store';
-import { Fatal, activateExtension, debugInfo, pointExtensionAt, startOrchestrator, waitFor, type Orchestrator } from '../helpers';
+import { StateStore } from '../../stateStore';
+import { Fatal, activateExtension, debugInfo, pointExtensionAt, spawnOrchestrator, waitFor, type Orchestrator } from '../helpers';
 
-const zero: Counts = { running: 0, awaiting: 0, failed: 0, queued: 0, completed: 0, total: 0, busyAgents: 0 };
+const zero: TaskCounts = { running: 0, awaiting: 0, failed: 0, queued: 0, completed: 0, total: 0, busyAgents: 0 };
 const connected = { state: 'connected' as const };
 let seq = 0;
 function ev(type: string, payload: Record<string, unknown>): EventMessage {
@@ -44,7 +44,7 @@ describe('status bar logic', () => {
     assert.match(statusView({ state: 'idle' }, zero).text, /debug-disconnect/);
   });
   it('the store counts tasks through their life (created → started → approval → approved → completed; failed)', () => {
-    const s = new TaskStore();
+    const s = new StateStore();
     s.apply(ev('task_created', { taskId: 't1', title: 'A', request: 'a', state: 'queued' }));
     assert.equal(s.counts().queued, 1);
     s.apply(ev('task_started', { taskId: 't1', agentId: 'worker:1' }));
@@ -59,12 +59,23 @@ describe('status bar logic', () => {
     const c = s.counts();
     assert.deepEqual([c.running, c.awaiting, c.failed, c.completed, c.total], [0, 0, 1, 1, 2]);
   });
+  it('the store notifies once per batch, not for duplicates, and on reset', () => {
+    const s = new StateStore();
+    const calls: string[][] = [];
+    s.onChange((changes) => calls.push(changes.map((x) => x.kind)));
+    const batch = [ev('task_created', { taskId: 'b1', title: 'A', request: 'a', state: 'queued' }), ev('agent_status', { agentId: 'worker:1', status: 'busy' })];
+    s.applyAll(batch);
+    s.applyAll(batch);
+    s.reset();
+    assert.deepEqual(calls, [['task', 'agent'], ['reset']]);
+    assert.equal(s.tasks.size, 0);
+  });
 
   describe('live (real orchestrator)', function () {
     this.timeout(150000);
     let orch: Orchestrator;
     before(async () => {
-      orch = await startOrchestrator();
+      orch = await spawnOrchestrator();
       await activateExtension();
       await pointExtensionAt(orch.home);
     });

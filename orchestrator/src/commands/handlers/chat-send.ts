@@ -1,3 +1,4 @@
+import { isId } from '@pushpals/protocol';
 import type { CommandHandler } from '../registry';
 
 /** Persists the message (echoed to every client as user_message), acks, then answers later. */
@@ -9,7 +10,7 @@ export const chatSend: CommandHandler<'chat_send'> = (cmd, { services, clientId,
     from: cmd.from,
     correlationId: cmd.id,
     ...(cmd.turnId ? { turnId: cmd.turnId } : {}),
-    payload: { text: cmd.payload.text, ...(/^[A-Za-z0-9_.:-]{1,128}$/.test(clientId) ? { clientId } : {}) },
+    payload: { text: cmd.payload.text, ...(isId(clientId) ? { clientId } : {}) },
   });
   afterResponse(() => services.chat.respondLater({ sessionId: cmd.sessionId, text: cmd.payload.text, turnId: cmd.turnId ?? ev.id }));
   return { messageSeq: ev.seq };

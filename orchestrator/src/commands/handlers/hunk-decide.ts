@@ -2,8 +2,8 @@ import { PushPalsError } from '../../errors';
 import type { CommandHandler } from '../registry';
 
 /**
- * Records a hunk decision as a `hunk_decided` event (the event log is its store); the commit
- * builder of the agents work reads the latest decision per hunk from the log. Replaceable.
+ * Records a hunk decision as a `hunk_decided` event (the event log is its store). Nothing reads it
+ * yet: a commit builder (not built) is meant to take the latest decision per hunk from the log.
  */
 export const hunkDecide: CommandHandler<'hunk_decide'> = (cmd, { services }) => {
   const { taskId, hunkId, decision } = cmd.payload;

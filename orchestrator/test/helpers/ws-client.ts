@@ -1,10 +1,14 @@
 /**
- * A protocol WebSocket client for the orchestrator's tests: typed commands awaiting their
- * ack/command_error, every event recorded, raw frames available for malformed-input tests.
+ * THE protocol WebSocket client of the tests (orchestrator/test and the end-to-end suites in test/):
+ * typed commands awaiting their ack/command_error, every server frame validated with the protocol's
+ * validators and every event recorded, raw frames for malformed-input tests.
+ * test/ imports it compiled: `@pushpals/orchestrator/dist/test/helpers/ws-client`.
  */
 import {
   makeCommand,
   newId,
+  parseFrame,
+  validateServerMessage,
   type CommandPayload,
   type CommandResult,
   type CommandType,
@@ -17,13 +21,15 @@ import WebSocket from 'ws';
 
 export type TypedEvent<T extends EventType> = EventMessage & { type: T; payload: EventPayload<T> };
 
+/** A command answered with `command_error`: `info` is the typed error. */
 export class CommandError extends Error {
   constructor(readonly info: ErrorInfo) {
     super(`${info.code}: ${info.message}`);
   }
 }
 
-interface Frame {
+/** A server frame as received (parsed JSON, before validation). */
+export interface Frame {
   type: string;
   correlationId?: string;
   seq?: number;
@@ -34,7 +40,6 @@ export interface ConnectOptions {
   token?: string;
   headers?: Record<string, string>;
   protocols?: string[];
-  sessionId?: string;
 }
 
 /** Opens a socket; resolves it or rejects with the HTTP status of a refused upgrade. */
@@ -52,16 +57,20 @@ export function openSocket(url: string, opts: ConnectOptions = {}): Promise<WebS
   });
 }
 
-export class Client {
+export class WsTestClient {
   readonly events: EventMessage[] = [];
   readonly frames: Frame[] = [];
+  /** Frames that failed the protocol's validation: any makes every wait fail (the server broke the contract). */
+  readonly invalidFrames: string[] = [];
   private pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private waiters = new Set<() => void>();
   closedWith: number | undefined;
 
+  /** `timeoutMs`: the default of every wait (end-to-end suites that run Docker tasks use a long one). */
   constructor(
     readonly ws: WebSocket,
     readonly sessionId = 's-test',
+    readonly timeoutMs = 10000,
   ) {
     ws.on('message', (d) => this.onFrame(String(d)));
     ws.on('close', (code) => {
@@ -70,19 +79,23 @@ export class Client {
     });
   }
 
-  static async connect(url: string, token: string, sessionId = 's-test'): Promise<Client> {
-    return new Client(await openSocket(url, { token }), sessionId);
+  static async connect(url: string, token: string, sessionId = 's-test', timeoutMs = 10000): Promise<WsTestClient> {
+    return new WsTestClient(await openSocket(url, { token }), sessionId, timeoutMs);
   }
 
   private onFrame(raw: string): void {
+    const parsed = parseFrame(raw, validateServerMessage);
+    if (!parsed.ok) this.invalidFrames.push(`${parsed.error.message}: ${raw.slice(0, 500)}`);
     const f = JSON.parse(raw) as Frame;
     this.frames.push(f);
-    if ((f.type === 'ack' || f.type === 'command_error') && f.correlationId && this.pending.has(f.correlationId)) {
-      const p = this.pending.get(f.correlationId)!;
-      this.pending.delete(f.correlationId);
-      if (f.type === 'ack') p.resolve((f.payload as { result: unknown }).result);
-      else p.reject(new CommandError(f.payload as ErrorInfo));
-    } else if (f.type !== 'ack' && f.type !== 'command_error') {
+    if (f.type === 'ack' || f.type === 'command_error') {
+      const p = f.correlationId ? this.pending.get(f.correlationId) : undefined;
+      if (p) {
+        this.pending.delete(f.correlationId!);
+        if (f.type === 'ack') p.resolve((f.payload as { result: unknown }).result);
+        else p.reject(new CommandError(f.payload as ErrorInfo));
+      }
+    } else {
       this.events.push(f as unknown as EventMessage);
     }
     this.wakeAll();
@@ -94,11 +107,17 @@ export class Client {
 
   send<K extends CommandType>(type: K, payload: CommandPayload<K>): Promise<CommandResult<K>> {
     const id = newId('c');
-    const cmd = makeCommand(type, payload, { sessionId: this.sessionId, id });
+    const cmd = makeCommand(type, payload, { sessionId: this.sessionId, from: 'user', id });
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.ws.send(JSON.stringify(cmd));
     });
+  }
+
+  /** hello + subscribe from a cursor. */
+  async start(afterSeq = 0): Promise<void> {
+    await this.send('hello', { clientName: 'pushpals-tests', clientVersion: '0.0.0' });
+    await this.send('subscribe', { afterSeq });
   }
 
   /** Sends a raw frame and returns the next command_error/ack frame received after it. */
@@ -109,11 +128,14 @@ export class Client {
     return this.frames.slice(n).find((f) => f.type === 'ack' || f.type === 'command_error')!;
   }
 
-  async waitUntil(pred: () => boolean, timeoutMs = 10000, what = 'condition'): Promise<void> {
+  /** Waits until `pred` holds; fails on timeout or as soon as the server sent an invalid frame. */
+  async waitUntil(pred: () => boolean, timeoutMs = this.timeoutMs, what = 'condition'): Promise<void> {
     const end = Date.now() + timeoutMs;
-    while (!pred()) {
+    for (;;) {
+      if (this.invalidFrames.length) throw new Error(`the server sent an invalid frame: ${this.invalidFrames[0]}`);
+      if (pred()) return;
       const left = end - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what} (events: ${this.events.map((e) => e.type).slice(-30).join(', ')})`);
+      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; events so far: ${this.events.map((e) => e.type).slice(-30).join(' → ')}`);
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(t);
@@ -126,10 +148,23 @@ export class Client {
     }
   }
 
-  async waitFor<T extends EventType>(type: T, pred: (p: EventPayload<T>) => boolean = () => true, timeoutMs = 10000): Promise<TypedEvent<T>> {
+  /** Waits until an event of `type` whose payload satisfies `pred` was received; returns it. */
+  async waitFor<T extends EventType>(type: T, pred: (p: EventPayload<T>) => boolean = () => true, timeoutMs = this.timeoutMs): Promise<TypedEvent<T>> {
     let hit: EventMessage | undefined;
     await this.waitUntil(() => (hit = this.events.find((e) => e.type === type && pred(e.payload as EventPayload<T>))) !== undefined, timeoutMs, type);
     return hit as TypedEvent<T>;
+  }
+
+  /** Waits until any received event satisfies `pred`; returns it. `what` names it in the timeout error. */
+  async waitForEvent(pred: (e: EventMessage) => boolean, what: string, timeoutMs = this.timeoutMs): Promise<EventMessage> {
+    let hit: EventMessage | undefined;
+    await this.waitUntil(() => (hit = this.events.find(pred)) !== undefined, timeoutMs, what);
+    return hit!;
+  }
+
+  /** Events of one task, in seq order. */
+  forTask(taskId: string): EventMessage[] {
+    return this.events.filter((e) => (e.payload as { taskId?: string }).taskId === taskId);
   }
 
   seqs(): number[] {

@@ -1,0 +1,80 @@
+/**
+ * The extension's copy of the orchestrator's state: the client state that the protocol package's shared
+ * reducer (`applyEvent`, the same one the chat webview uses) folds events into, plus change listeners
+ * for the tree views, the status bar, the quick picks and the approval notifications. No vscode import.
+ */
+import {
+  applyEvent,
+  createClientState,
+  pendingApprovals,
+  taskCounts,
+  taskList,
+  type AgentView,
+  type ApprovalView,
+  type ClientState,
+  type EventMessage,
+  type StateChange,
+  type TaskCounts,
+  type TaskView,
+} from '@pushpals/protocol/client';
+
+/** A change of the state, or `reset`: everything was dropped (another event log, a new session). */
+export type StoreChange = StateChange | { kind: 'reset' };
+
+export class StateStore {
+  private state: ClientState = createClientState();
+  private readonly listeners = new Set<(changes: StoreChange[]) => void>();
+
+  get tasks(): ReadonlyMap<string, TaskView> {
+    return this.state.tasks;
+  }
+  get approvals(): ReadonlyMap<string, ApprovalView> {
+    return this.state.approvals;
+  }
+  get agents(): ReadonlyMap<string, AgentView> {
+    return this.state.agents;
+  }
+
+  onChange(l: (changes: StoreChange[]) => void): { dispose(): void } {
+    this.listeners.add(l);
+    return { dispose: () => this.listeners.delete(l) };
+  }
+
+  reset(): void {
+    this.state = createClientState();
+    this.emit([{ kind: 'reset' }]);
+  }
+
+  /** Applies many events and notifies once (replay after a reconnect arrives in bursts). */
+  applyAll(events: readonly EventMessage[]): void {
+    const changes: StoreChange[] = [];
+    for (const e of events) changes.push(...applyEvent(this.state, e));
+    this.emit(changes);
+  }
+
+  apply(e: EventMessage): void {
+    this.emit(applyEvent(this.state, e));
+  }
+
+  pendingApprovals(): ApprovalView[] {
+    return pendingApprovals(this.state);
+  }
+
+  pendingFor(taskId: string): ApprovalView[] {
+    return pendingApprovals(this.state, taskId);
+  }
+
+  /** Newest first. */
+  taskList(): TaskView[] {
+    return taskList(this.state);
+  }
+
+  counts(): TaskCounts {
+    return taskCounts(this.state);
+  }
+
+  private emit(changes: StoreChange[]): void {
+    if (!changes.length) return;
+    for (const l of [...this.listeners]) l(changes);
+  }
+}

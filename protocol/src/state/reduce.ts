@@ -1,0 +1,220 @@
+/**
+ * THE reducer of protocol events into client state, shared by every surface (the VS Code extension's
+ * trees and status bar, the chat webview, later a phone page), so they cannot disagree about what an
+ * event means. Deterministic and free of I/O: `applyEvent` changes only the state it is given and
+ * returns what changed. Events apply in seq order; one at or below `lastSeq` is a duplicate (a replay
+ * overlapping live events) and changes nothing. Imports types only: no TypeBox at run time.
+ */
+import type { ErrorInfo } from '../common';
+import type { EventMessage } from '../messages';
+import { commandText, isActive } from './selectors';
+import type { ApprovalStatus, ApprovalView, ClientState, NoteView, StateChange, TaskView, ToolCallView } from './types';
+
+/** The step tool calls land in before any `task_progress{step}` names one. */
+export const DEFAULT_STEP = 'Run';
+
+export function createClientState(): ClientState {
+  return { tasks: new Map(), approvals: new Map(), agents: new Map(), timeline: [], lastSeq: 0, applied: 0, duplicates: 0 };
+}
+
+/** `message (code)`: how surfaces show an ErrorInfo in one line. */
+export const errorText = (e: ErrorInfo): string => `${e.message} (${e.code})`;
+
+/**
+ * The orchestrator reports an approval that timed out as `denied` by `orchestrator` with reason
+ * `expired`: the surfaces show that as "expired", not as a person's refusal.
+ */
+export function decisionStatus(e: EventMessage<'approved' | 'denied'>): ApprovalStatus {
+  if (e.type === 'approved') return 'approved';
+  return e.payload.by === 'orchestrator' && e.payload.reason === 'expired' ? 'expired' : 'denied';
+}
+
+/** Applies events in order; returns every change (a replay after a reconnect is one batch). */
+export function applyEvents(state: ClientState, events: readonly EventMessage[]): StateChange[] {
+  const changes: StateChange[] = [];
+  for (const e of events) changes.push(...applyEvent(state, e));
+  return changes;
+}
+
+export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
+  if (e.seq <= state.lastSeq) {
+    state.duplicates++;
+    return [];
+  }
+  state.lastSeq = e.seq;
+  state.applied++;
+  const changes: StateChange[] = [];
+  const changed = (t: TaskView): void => {
+    t.updatedSeq = e.seq;
+    changes.push({ kind: 'task', taskId: t.taskId });
+  };
+  const note = (t: TaskView, kind: NoteView['kind'], text: string, level?: string): void => {
+    t.notes.push({ seq: e.seq, kind, text, ...(level ? { level } : {}) });
+    changed(t);
+  };
+  const message = (kind: 'user' | 'assistant' | 'error' | 'log', text: string, taskId?: string): void => {
+    state.timeline.push({ kind, key: `m:${e.seq}`, seq: e.seq, text, from: e.from, ts: e.ts, ...(taskId ? { taskId } : {}) });
+    changes.push({ kind: 'message', seq: e.seq });
+  };
+  const task = (taskId: string): TaskView => taskOf(state, taskId, e.seq);
+
+  switch (e.type) {
+    case 'user_message':
+      message('user', e.payload.text);
+      break;
+    case 'assistant_message':
+      message('assistant', e.payload.text, e.payload.taskId);
+      break;
+    case 'error':
+      if (e.payload.taskId) note(task(e.payload.taskId), 'error', errorText(e.payload.error));
+      else message('error', errorText(e.payload.error));
+      break;
+    case 'log':
+      if (e.payload.taskId) note(task(e.payload.taskId), 'log', e.payload.message, e.payload.level);
+      // Untied debug/info lines are diagnostics, not conversation.
+      else if (e.payload.level === 'warn' || e.payload.level === 'error') message('log', e.payload.message);
+      break;
+    case 'task_created': {
+      const p = e.payload;
+      const t = task(p.taskId);
+      t.title = p.title;
+      t.request = p.request;
+      t.state = p.state;
+      if (p.parentId) t.parentId = p.parentId;
+      if (p.repoId) t.repoId = p.repoId;
+      changed(t);
+      break;
+    }
+    case 'task_started': {
+      const t = task(e.payload.taskId);
+      t.state = 'running';
+      t.agentId = e.payload.agentId;
+      changed(t);
+      break;
+    }
+    case 'task_progress': {
+      const p = e.payload;
+      const t = task(p.taskId);
+      t.progress = p.message;
+      if (p.percent !== undefined) t.percent = p.percent;
+      if (p.step && t.steps.at(-1)?.name !== p.step) t.steps.push({ name: p.step, toolCalls: [] });
+      note(t, 'progress', p.step ? `${p.step}: ${p.message}` : p.message);
+      break;
+    }
+    case 'task_completed': {
+      const t = task(e.payload.taskId);
+      t.state = 'completed';
+      t.summary = e.payload.summary;
+      changed(t);
+      break;
+    }
+    case 'task_failed': {
+      const t = task(e.payload.taskId);
+      t.state = 'failed';
+      t.error = e.payload.error;
+      changed(t);
+      break;
+    }
+    case 'task_cancelled': {
+      const t = task(e.payload.taskId);
+      t.state = 'cancelled';
+      if (e.payload.reason) note(t, 'progress', `cancelled: ${e.payload.reason}`);
+      else changed(t);
+      break;
+    }
+    case 'tool_call': {
+      const p = e.payload;
+      const t = task(p.taskId);
+      addToolCall(t, { toolCallId: p.toolCallId, tool: p.tool, args: p.args, command: commandText(p.tool, p.args), seq: e.seq, ...(p.policy ? { verdict: p.policy.verdict } : {}) });
+      changed(t);
+      break;
+    }
+    case 'tool_result': {
+      const p = e.payload;
+      const t = task(p.taskId);
+      const call = t.toolCalls.find((c) => c.toolCallId === p.toolCallId);
+      if (call) call.result = p;
+      // Its tool_call was not seen (a replay filtered by task starts later): keep the result anyway.
+      else addToolCall(t, { toolCallId: p.toolCallId, tool: p.tool, args: {}, command: p.tool, seq: e.seq, result: p });
+      changed(t);
+      break;
+    }
+    case 'approval_required': {
+      const p = e.payload;
+      if (state.approvals.has(p.approvalId)) break; // one request per id; a copy changes nothing
+      const a: ApprovalView = {
+        approvalId: p.approvalId, taskId: p.taskId, kind: p.kind, title: p.title, reason: p.reason, risk: p.risk, status: 'pending', seq: e.seq,
+        ...(p.command !== undefined ? { command: p.command } : {}),
+        ...(p.patch !== undefined ? { patch: p.patch } : {}),
+        ...(p.expiresAt !== undefined ? { expiresAt: p.expiresAt } : {}),
+      };
+      state.approvals.set(a.approvalId, a);
+      const t = task(p.taskId);
+      t.approvals.push(a);
+      if (isActive(t.state)) t.state = 'awaiting_approval';
+      changed(t);
+      changes.push({ kind: 'approval', approval: a });
+      break;
+    }
+    case 'approved':
+    case 'denied': {
+      const p = e.payload;
+      const a = state.approvals.get(p.approvalId);
+      // The first decision wins; a later event for a decided approval changes nothing on it.
+      if (a && a.status === 'pending') {
+        a.status = decisionStatus(e);
+        a.by = p.by;
+        changes.push({ kind: 'approval', approval: a, previous: 'pending' });
+      }
+      const t = task(p.taskId);
+      if (t.state === 'awaiting_approval' && !t.approvals.some((x) => x.status === 'pending')) t.state = 'running';
+      changed(t);
+      break;
+    }
+    case 'diff_ready':
+      note(task(e.payload.taskId), 'diff', `diff ready: ${e.payload.files.join(', ')} (${e.payload.hunks.length} hunk(s))`);
+      break;
+    case 'check_result':
+      note(task(e.payload.taskId), 'check', `check ${e.payload.name}: ${e.payload.status} (${e.payload.command})`);
+      break;
+    case 'committed':
+      note(task(e.payload.taskId), 'git', `committed ${e.payload.sha.slice(0, 8)} on ${e.payload.branch}`);
+      break;
+    case 'pushed':
+      note(task(e.payload.taskId), 'git', `pushed ${e.payload.branch} to ${e.payload.remote}`);
+      break;
+    case 'pr_opened':
+      note(task(e.payload.taskId), 'git', `PR #${e.payload.number} opened: ${e.payload.url}`);
+      break;
+    case 'agent_status': {
+      const p = e.payload;
+      state.agents.set(p.agentId, { status: p.status, ...(p.taskId ? { taskId: p.taskId } : {}) });
+      changes.push({ kind: 'agent', agentId: p.agentId });
+      break;
+    }
+    default:
+      break; // jobs, delegation, repos, suggestions, done: nothing a surface shows yet
+  }
+  return changes;
+}
+
+/** The task, or a placeholder when it is first seen through a later event (a replay filtered by task). */
+function taskOf(state: ClientState, taskId: string, seq: number): TaskView {
+  let t = state.tasks.get(taskId);
+  if (!t) {
+    t = { taskId, title: taskId, request: '', state: 'running', steps: [], toolCalls: [], approvals: [], notes: [], createdSeq: seq, updatedSeq: seq };
+    state.tasks.set(taskId, t);
+    state.timeline.push({ kind: 'task', key: `task:${taskId}`, seq, task: t });
+  }
+  return t;
+}
+
+function addToolCall(t: TaskView, call: ToolCallView): void {
+  t.toolCalls.push(call);
+  let step = t.steps.at(-1);
+  if (!step) {
+    step = { name: DEFAULT_STEP, toolCalls: [] };
+    t.steps.push(step);
+  }
+  step.toolCalls.push(call);
+}
