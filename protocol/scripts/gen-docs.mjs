@@ -99,13 +99,28 @@ function handshakeSection() {
     '(`MAJOR.MINOR`). The first command on a connection is `hello`; the server answers with an `ack` naming its',
     'own version and the head of the event log. A message whose MAJOR differs from ours is refused, never',
     'half-understood: `validateCommand`/`validateServerMessage` return this error (the server sends it as the',
-    '`payload` of a `command_error` with `correlationId` = the offending id, then closes the connection):',
+    '`payload` of a `command_error` with `correlationId` = the offending id, then closes the connection with',
+    `close code ${P.CloseCode.unsupportedVersion}):`,
     '',
     '```json',
     JSON.stringify(refused.ok ? {} : refused.error, null, 2),
     '```',
     '',
     'A malformed version (not `MAJOR.MINOR`) is an `invalid_message` at `/protocolVersion`.',
+    '',
+  ].join('\n');
+}
+
+function connectionSection() {
+  const rows = Object.entries(P.CloseCode).map(([name, n]) => `| ${n} | \`${name}\` | ${P.CloseCodeDocs[name]} |`);
+  return [
+    '### Close codes',
+    '',
+    'Why the server closes a WebSocket (`CloseCode` in `src/close-codes.ts`):',
+    '',
+    '| Code | `CloseCode.` | Meaning, and what a client does |',
+    '|---|---|---|',
+    ...rows,
     '',
   ].join('\n');
 }
@@ -165,6 +180,7 @@ export function generate() {
     '',
     envelopeSection(),
     handshakeSection(),
+    connectionSection(),
     eventsSection(),
     commandsSection(),
     responsesSection(),

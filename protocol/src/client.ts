@@ -7,6 +7,7 @@
  * and the run-time type lists (`EVENT_TYPES`, ...) stay in the full entry, `@pushpals/protocol`.
  */
 export * from './version';
+export * from './close-codes';
 export * from './validate';
 export * from './build';
 export type * from './common';

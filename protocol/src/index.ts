@@ -1,4 +1,5 @@
 export * from './version';
+export * from './close-codes';
 export * from './common';
 export * from './events';
 export * from './commands';
