@@ -122,6 +122,11 @@ function connectionSection() {
     '|---|---|---|',
     ...rows,
     '',
+    'Rate limits: a server may limit how many commands a client sends. A command over the limit is not run;',
+    'it is answered with a `command_error` whose `code` is `rate_limited` and whose `details.retryAfterMs` says',
+    'when the next command will be accepted (over HTTP: status 429 and a `Retry-After` header). The connection',
+    'stays open: wait, then send again.',
+    '',
   ].join('\n');
 }
 
