@@ -42,6 +42,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   rate_limited: 429,
   timeout: 504,
   sandbox_unavailable: 503,
+  disk_full: 507, // Insufficient Storage
 };
 
 export const httpStatusOf = (code: ErrorCode): number => HTTP_STATUS[code] ?? 500;

@@ -7,6 +7,8 @@ import { AgentRegistry } from './agents/registry';
 import { noAgent } from './agents/no-agent';
 import type { TaskAgent } from './agents/types';
 import { ApprovalService } from './approvals/approvals';
+import { AuditLog } from './audit/audit-log';
+import { AuditHeadPublisher } from './audit/head-publisher';
 import { ChatService } from './chat/responder';
 import { registerBuiltinCommands } from './commands/handlers/index';
 import { CommandRegistry, type CommandHandler } from './commands/registry';
@@ -19,6 +21,7 @@ import { openDatabase, type Db } from './store/db';
 import { stmt } from './store/statements';
 import { TASK_QUEUE, runTaskJob } from './tasks/task-runner';
 import { TaskStore, type CreateTaskInput, type TaskRecord } from './tasks/task-store';
+import { recoverInterruptedToolCalls } from './tools/tool-call-journal';
 import { systemClock, type Clock } from './util/clock';
 import type { CommandType } from '@pushpals/protocol';
 
@@ -42,6 +45,8 @@ export interface Services {
   readonly agents: AgentRegistry;
   readonly commands: CommandRegistry;
   readonly chat: ChatService;
+  /** Signs and publishes the audit trail's head (log, /api/status, `<dataDir>/audit-head.json`). */
+  readonly auditHead: AuditHeadPublisher;
   /** Runs `fn` in one write transaction (BEGIN IMMEDIATE); its events are broadcast after commit. */
   tx<T>(fn: () => T): T;
   /** Registers the handler of a job queue (this process's worker claims that queue's jobs). */
@@ -87,6 +92,7 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
   const agents = new AgentRegistry(noAgent);
   const commands = new CommandRegistry();
   registerBuiltinCommands(commands);
+  const auditHead = new AuditHeadPublisher({ dataDir: config.dataDir, db, logger: logger.child('audit') });
   let clientCount = () => 0;
 
   const tx = <T>(fn: () => T): T => {
@@ -96,9 +102,15 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
     return out;
   };
 
+  // last_seen_at is coarse (status lists, pruning): write it at most once a second per session,
+  // not on every chat message.
+  const touchedAt = new Map<string, number>();
   const sessions: SessionStore = {
     touch: (sessionId, clientName) => {
       const now = clock.now();
+      if (clientName === undefined && now - (touchedAt.get(sessionId) ?? -Infinity) < 1000) return;
+      if (touchedAt.size > 10_000) touchedAt.clear();
+      touchedAt.set(sessionId, now);
       stmt(db, `INSERT INTO sessions (id, client_name, created_at, last_seen_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at, client_name = COALESCE(excluded.client_name, client_name)`).run(sessionId, clientName ?? null, now, now);
     },
@@ -118,6 +130,7 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
     agents,
     commands,
     chat: new ChatService(() => services),
+    auditHead,
     tx,
     registerJobHandler: (q, h) => worker.register(q, h),
     registerAgent: (a, o) => agents.register(a, o),
@@ -145,6 +158,10 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
 
   worker.register(TASK_QUEUE, (job, jctx) => runTaskJob(services, job, jctx));
 
+  // Closing tool calls a dead process left open writes audit rows (tools/tool-call-journal.ts).
+  let recoveryAudit: AuditLog | undefined;
+  const recoverToolCalls = (): number => recoverInterruptedToolCalls({ db, events, clock, logger, audit: (recoveryAudit ??= new AuditLog(db, { clock })) });
+
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, fn: () => void) => {
     const t = setInterval(() => {
@@ -166,16 +183,25 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
     start: () => {
       const dead = queue.recoverDeadLocalWorkers();
       const expired = queue.recoverExpired();
-      if (dead + expired) logger.info('recovered interrupted jobs', { deadWorker: dead, leaseExpired: expired });
+      // After the jobs: a cut-off tool call's result can then say whether its task runs again.
+      const cut = recoverToolCalls();
+      const abandoned = tasks.failAbandoned(TASK_QUEUE);
+      if (dead + expired + cut + abandoned) logger.info('recovered interrupted work', { deadWorker: dead, leaseExpired: expired, toolCallsInterrupted: cut, tasksFailed: abandoned });
       approvals.expireDue();
-      every(config.queue.sweepMs, () => queue.recoverExpired());
+      every(config.queue.sweepMs, () => {
+        queue.recoverExpired();
+        recoverToolCalls();
+        tasks.failAbandoned(TASK_QUEUE);
+      });
       every(config.approvals.sweepMs, () => approvals.expireDue());
       every(config.tailPollMs, () => events.pump());
       worker.start();
+      auditHead.start();
     },
     stop: async (graceMs = 5000) => {
       for (const t of timers) clearInterval(t);
       await worker.stop(graceMs);
+      await auditHead.stop();
       approvals.close();
       events.flush();
       events.pump();

@@ -269,39 +269,75 @@ export class AuditLog {
    * Walks the whole chain in seq order and checks, for every row: seq is the next number (a gap is a
    * deleted row), prev_hash is the previous row's hash (reordering or a changed neighbour), and the
    * hash matches the row's columns (an edit to any column). Then compares the end of the chain with the
-   * anchor row (a deleted tail) and, when given, with an externally kept head (`expect`).
-   * Returns the first bad seq and why.
+   * anchor row (a deleted tail) and, when given, with heads kept outside the DB (`expect`: a signed
+   * head file, a head copied from a log). Returns the first bad seq and why.
    */
-  verify(expect?: AuditHead): VerifyResult {
-    let expectedSeq = 1;
-    let prev = GENESIS_HASH;
-    let count = 0;
-    let externalChecked = expect === undefined || expect.seq === 0;
-    const rows = this.db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<Row>;
-    for (const r of rows) {
-      if (r.seq !== expectedSeq) {
-        return r.seq > expectedSeq
-          ? { ok: false, seq: expectedSeq, reason: `row ${expectedSeq} is missing (deleted)${r.seq - expectedSeq > 1 ? ` along with ${r.seq - expectedSeq - 1} more` : ''}` }
-          : { ok: false, seq: r.seq, reason: `row has an unexpected seq ${r.seq}` };
-      }
-      if (r.prev_hash !== prev) return { ok: false, seq: r.seq, reason: `row ${r.seq} does not follow row ${r.seq - 1} (prev_hash mismatch: a row was edited, reordered or replaced)` };
-      const h = rowHash(r);
-      if (h !== r.hash) return { ok: false, seq: r.seq, reason: `row ${r.seq} was edited (its columns no longer match its hash)` };
-      if (expect && r.seq === expect.seq) {
-        if (r.hash !== expect.hash) return { ok: false, seq: r.seq, reason: `row ${r.seq} differs from the externally recorded head (the chain was rewritten)` };
-        externalChecked = true;
-      }
-      prev = r.hash;
-      count++;
-      expectedSeq++;
+  verify(expect?: AuditHead | readonly AuditHead[]): VerifyResult {
+    const external = new Map<number, string>();
+    for (const h of expect === undefined ? [] : Array.isArray(expect) ? (expect as readonly AuditHead[]) : [expect as AuditHead]) {
+      if (h.seq === 0) continue; // the genesis head: nothing to compare
+      const other = external.get(h.seq);
+      if (other !== undefined && other !== h.hash) return { ok: false, seq: h.seq, reason: `two externally recorded heads disagree about row ${h.seq}: one of them is not a record of this trail` };
+      external.set(h.seq, h.hash);
     }
+    const walked = this.verifySegment({ seq: 0, hash: GENESIS_HASH }, { external });
+    if (!walked.ok) return walked;
+    const { seq: count, hash: prev } = walked.last;
     const anchor = this.getHead.get() as AuditHead | undefined;
     if (!anchor) return { ok: false, seq: count + 1, reason: 'the audit_head anchor row is missing' };
     if (anchor.seq > count) return { ok: false, seq: count + 1, reason: `rows ${count + 1}..${anchor.seq} are missing (the tail was deleted)` };
     if (anchor.seq < count) return { ok: false, seq: anchor.seq + 1, reason: `row ${anchor.seq + 1} and later are not covered by the anchor (rows were inserted past the head)` };
     if (anchor.hash !== prev) return { ok: false, seq: count, reason: `row ${count} does not match the anchor hash` };
-    if (!externalChecked && expect) return { ok: false, seq: count + 1, reason: `rows ${count + 1}..${expect.seq} recorded externally are missing (the tail was deleted)` };
+    const beyond = [...external.keys()].filter((s) => s > count).sort((a, b) => b - a)[0];
+    if (beyond !== undefined) return { ok: false, seq: count + 1, reason: `rows ${count + 1}..${beyond} recorded externally are missing (the tail was deleted)` };
     return { ok: true, count, head: { seq: count, hash: prev } };
+  }
+
+  /**
+   * Checks the rows after `from` — which must still be in the chain with the same hash (seq 0: the
+   * genesis) — up to `untilSeq` and at most `maxRows` of them: continuity, links, hashes and any
+   * `external` heads met on the way. `done` is true when no row is left in that range. Lets a caller
+   * that already checked the chain up to a head check only what was appended since.
+   */
+  verifySegment(
+    from: AuditHead,
+    opts: { maxRows?: number; untilSeq?: number; external?: ReadonlyMap<number, string> } = {},
+  ): { ok: true; last: AuditHead; done: boolean } | { ok: false; seq: number; reason: string } {
+    if (from.seq > 0) {
+      const r = this.db.prepare('SELECT * FROM audit_log WHERE seq = ?').get(from.seq) as Row | undefined;
+      if (!r) return { ok: false, seq: from.seq, reason: `row ${from.seq}, recorded earlier as a head, is missing (rows were deleted)` };
+      if (r.hash !== from.hash || rowHash(r) !== r.hash) return { ok: false, seq: from.seq, reason: `row ${from.seq} differs from the head recorded earlier (the chain was rewritten)` };
+    }
+    const maxRows = opts.maxRows ?? Number.MAX_SAFE_INTEGER;
+    const untilSeq = opts.untilSeq ?? Number.MAX_SAFE_INTEGER;
+    let expectedSeq = from.seq + 1;
+    let prev = from.hash;
+    let n = 0;
+    const rows = this.db.prepare('SELECT * FROM audit_log WHERE seq > ? AND seq <= ? ORDER BY seq').iterate(from.seq, untilSeq) as IterableIterator<Row>;
+    for (const r of rows) {
+      if (n === maxRows) {
+        rows.return?.();
+        return { ok: true, last: { seq: expectedSeq - 1, hash: prev }, done: false };
+      }
+      if (r.seq !== expectedSeq) {
+        rows.return?.();
+        return r.seq > expectedSeq
+          ? { ok: false, seq: expectedSeq, reason: `row ${expectedSeq} is missing (deleted)${r.seq - expectedSeq > 1 ? ` along with ${r.seq - expectedSeq - 1} more` : ''}` }
+          : { ok: false, seq: r.seq, reason: `row has an unexpected seq ${r.seq}` };
+      }
+      const bad = (reason: string) => {
+        rows.return?.();
+        return { ok: false as const, seq: r.seq, reason };
+      };
+      if (r.prev_hash !== prev) return bad(`row ${r.seq} does not follow row ${r.seq - 1} (prev_hash mismatch: a row was edited, reordered or replaced)`);
+      if (rowHash(r) !== r.hash) return bad(`row ${r.seq} was edited (its columns no longer match its hash)`);
+      const ext = opts.external?.get(r.seq);
+      if (ext !== undefined && ext !== r.hash) return bad(`row ${r.seq} differs from the externally recorded head (the chain was rewritten)`);
+      prev = r.hash;
+      expectedSeq++;
+      n++;
+    }
+    return { ok: true, last: { seq: expectedSeq - 1, hash: prev }, done: true };
   }
 
   /** A task's entries in seq order (the last `limit` of them), shaped like protocol `audit_get` entries. */

@@ -16,9 +16,15 @@ export function generateToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** Ensures the data dir exists with mode 0700 (it holds the token and the DB). */
+/**
+ * Ensures the data dir exists with mode 0700 (it holds the token, the DB and the audit signing
+ * key); a dir of ours that others can read or enter is tightened.
+ */
 export function ensureDataDir(dataDir: string): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32') return;
+  const st = statSync(dataDir);
+  if ((st.mode & 0o077) !== 0 && st.uid === process.getuid?.()) chmodSync(dataDir, 0o700);
 }
 
 /**

@@ -76,6 +76,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       jobs: services.queue.countByState(),
       tasks: services.tasks.countByState(),
       headSeq: services.events.head(),
+      audit: services.auditHead.status(),
       pid: process.pid,
     });
   });

@@ -42,7 +42,8 @@ export function recoverExpiredLeases(deps: QueueDeps): number {
 /** Worker ids look like `<host>:<pid>:<random>`; used to spot dead workers on this machine. */
 export const makeWorkerId = (tag = 'w'): string => `${hostname()}:${process.pid}:${tag}${Math.random().toString(36).slice(2, 8)}`;
 
-const pidAlive = (pid: number): boolean => {
+/** Whether a process of this host exists (EPERM: it exists, owned by someone else). */
+export const pidAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;

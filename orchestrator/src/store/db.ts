@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { migrations as allMigrations } from './migrations/index';
 import type { Migration } from './migrations/types';
@@ -9,6 +10,7 @@ export type Db = Database.Database;
  * processes, a busy timeout so competing processes wait instead of failing, then migrations.
  */
 export function openDatabase(file: string, migrations: Migration[] = allMigrations): Db {
+  secureDbFiles(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL'); // durable across process crashes in WAL mode; fsync at checkpoints
@@ -22,6 +24,28 @@ export function openDatabase(file: string, migrations: Migration[] = allMigratio
   db.pragma('journal_size_limit = 67108864');
   migrate(db, migrations);
   return db;
+}
+
+/**
+ * The DB holds the audit trail, approvals and task requests: only the owner may read it. SQLite
+ * creates the -wal and -shm files with the main file's mode, so the main file is created 0600
+ * first (an empty file is a valid empty database); files a previous version left 0644 are
+ * tightened.
+ */
+function secureDbFiles(file: string): void {
+  if (file === '' || file === ':memory:' || file.startsWith('file:') || process.platform === 'win32') return;
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
 }
 
 /** Applies pending migrations in id order; each one and its bookkeeping row in one transaction. */

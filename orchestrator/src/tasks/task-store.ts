@@ -193,6 +193,28 @@ export class TaskStore {
     return this.finish(id, 'failed', from, { error });
   }
 
+  /**
+   * Fails the live tasks whose `queue` job ended for good (out of attempts — e.g. the process died
+   * during every attempt — or failing before its agent ran) with no other job left to run them:
+   * otherwise they would show `running` forever. Returns how many.
+   */
+  failAbandoned(queue: string): number {
+    const rows = stmt(
+      this.db,
+      `SELECT t.id, (SELECT j.last_error FROM jobs j WHERE j.task_id = t.id AND j.queue = @queue AND j.state = 'failed' ORDER BY j.updated_at DESC LIMIT 1) AS error
+       FROM tasks t
+       WHERE t.state IN ('queued', 'running', 'awaiting_approval')
+         AND EXISTS (SELECT 1 FROM jobs j WHERE j.task_id = t.id AND j.queue = @queue AND j.state = 'failed')
+         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.task_id = t.id AND j.queue = @queue AND j.state IN ('queued', 'running'))`,
+    ).all({ queue }) as Array<{ id: string; error: string | null }>;
+    let n = 0;
+    for (const r of rows) {
+      const message = `the task stopped without finishing: its job failed for good (${r.error ?? 'no error recorded'})`.slice(0, 4096);
+      if (this.fail(r.id, { code: 'internal', message })) n++;
+    }
+    return n;
+  }
+
   /** Cancels a live task. Idempotent on a cancelled task; a finished task is a `conflict`. */
   cancel(id: string, by: string, reason?: string): { task: TaskRecord; changed: boolean } {
     return this.tx(() => {

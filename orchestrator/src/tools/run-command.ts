@@ -1,18 +1,22 @@
 /**
  * The `run_command` tool: the one path by which any agent runs a shell command. In order:
- * policy verdict (real shell parsing) → approval when the verdict is `ask` → execution inside the
- * task's sandbox → audit entry (hash-chained, redacted) → `tool_result`. A denied or unapproved
- * command never runs, and is audited too.
+ * policy verdict (real shell parsing) → approval when the verdict is `ask` → a `command_started`
+ * audit row, committed → execution inside the task's sandbox → audit entry (hash-chained,
+ * redacted) → `tool_result`. A denied or unapproved command never runs, and is audited too. Every
+ * call is journaled from its tool_call to its tool_result, so one cut off by a crash is closed as
+ * `interrupted` at the next start.
  */
-import { newId } from '@pushpals/protocol';
+import { newId, type EventPayload } from '@pushpals/protocol';
 import type { TaskContext } from '../agents/types';
 import type { ApprovalKind, ApprovalRecord } from '../approvals/approvals';
-import type { AuditLog } from '../audit';
+import type { AuditEntryInput, AuditLog } from '../audit';
 import { redactSecrets } from '../audit';
+import { PushPalsError } from '../errors';
 import type * as Classifier from '../policy/classify';
 import type { Policy } from '../policy/policy';
 import type { Classification } from '../policy/verdicts';
 import type { ExecResult, Sandbox } from '../sandbox';
+import type { ToolCallJournal } from './tool-call-journal';
 
 export const WORKSPACE = '/workspace';
 
@@ -26,6 +30,8 @@ function classifyCommand(...args: Parameters<typeof Classifier.classifyCommand>)
 
 export interface CommandToolDeps {
   audit: AuditLog;
+  /** Records each call durably from its tool_call to its tool_result (crash recovery: tool-call-journal.ts). */
+  journal: ToolCallJournal;
   policy: Policy;
   /** Values redacted from everything broadcast (the server token, LLM keys, ...). */
   secrets: readonly string[];
@@ -85,6 +91,7 @@ export class LazySandbox {
 export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, command: string, deps: CommandToolDeps, opts: RunCommandOptions): Promise<CommandOutcome> {
   const taskId = ctx.task.id;
   const toolCallId = newId('tc');
+  const tool = 'run_command';
   const redact = (s: string) => redactSecrets(s, deps.secrets);
   const c = classifyCommand(command, deps.policy, { workspace: WORKSPACE, autoCommit: deps.policy.autoCommit === true });
   let verdict = c.verdict;
@@ -94,69 +101,98 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
     verdict = 'allow';
     reason = `approved by ${approval.decidedBy ?? 'a person'} (${approval.id})`;
   }
-  ctx.emit('tool_call', { taskId, toolCallId, tool: 'run_command', args: { command: redact(opts.label ?? command).slice(0, 65536), cwd: WORKSPACE }, policy: { verdict: c.verdict, reason: c.reason.slice(0, 4096) } });
-
-  const refuse = (why: string, finalVerdict: string): CommandOutcome => {
-    deps.audit.append({ taskId, actor: ctx.agentId, action: 'command', command, cwd: WORKSPACE, verdict: finalVerdict, approvalId: approval?.id ?? null, data: { refused: why, requestedBy: ctx.task.sessionId } });
-    ctx.emit('tool_result', { taskId, toolCallId, tool: 'run_command', ok: false, output: why.slice(0, 4096), truncated: false, durationMs: 0 });
-    return { ran: false, verdict: c.verdict, reason: why, ...(approval ? { approval } : {}) };
+  // Every audit row of this call, and the tool_call → tool_result pair, go through the journal:
+  // a call is open (durably) until its result is recorded, so a crash cannot leave it dangling.
+  deps.journal.open({ toolCallId, taskId, sessionId: ctx.task.sessionId, agentId: ctx.agentId, tool }, () =>
+    ctx.emit('tool_call', { taskId, toolCallId, tool, args: { command: redact(opts.label ?? command).slice(0, 65536), cwd: WORKSPACE }, policy: { verdict: c.verdict, reason: c.reason.slice(0, 4096) } }),
+  );
+  const row = (): Omit<AuditEntryInput, 'action'> => ({ taskId, actor: ctx.agentId, command, cwd: WORKSPACE, verdict: c.verdict, approvalId: approval?.id ?? null });
+  let closed = false;
+  const close = (entry: AuditEntryInput | undefined, result: Omit<EventPayload<'tool_result'>, 'taskId' | 'toolCallId' | 'tool'>): void => {
+    closed = true;
+    deps.journal.close(toolCallId, entry, () => ctx.emit('tool_result', { taskId, toolCallId, tool, ...result }));
   };
+  let started: { seq: number; at: number } | undefined;
 
-  if (verdict === 'deny') return refuse(`denied by policy: ${reason}`, 'deny');
-  if (verdict === 'ask' && c.needsNetwork && !deps.networkSandbox) {
-    // No network is configured for approved commands: refuse now rather than ask a person to approve
-    // something that cannot run.
-    return refuse(`not run: it needs network access (${reason}), and this orchestrator gives sandboxes none (config sandbox.approvedNetwork)`, 'ask');
-  }
-  if (verdict === 'ask') {
-    approval = await ctx.requestApproval({
-      key: opts.key,
-      kind: approvalKind(c),
-      title: `Run: ${command.slice(0, 400)}`,
-      reason: c.reason,
-      risk: c.risk,
-      command,
-      details: { verdict: c.verdict, needsNetwork: c.needsNetwork },
-    });
-    if (approval.state !== 'approved') return refuse(`not run: approval ${approval.id} was ${approval.state}`, 'ask');
-  }
-
-  ctx.progress(`Running ${opts.label ?? command}`.slice(0, 4096), { step: 'run_command' });
-  // An approved network command runs alone in a one-off sandbox on the configured network; every
-  // other command in the task's own sandbox, which never has network.
-  const oneOff = c.needsNetwork && deps.networkSandbox ? await deps.networkSandbox() : undefined;
-  const sandbox = oneOff ?? (await sandboxes.get());
-  let result: ExecResult;
   try {
-    result = await sandbox.exec(command, { timeoutMs: deps.timeoutMs, maxOutputBytes: deps.maxOutputBytes, signal: ctx.signal, cwd: WORKSPACE });
-  } finally {
-    await oneOff?.release();
+    const refuse = (why: string, finalVerdict: string): CommandOutcome => {
+      close({ ...row(), action: 'command', verdict: finalVerdict, data: { refused: why, requestedBy: ctx.task.sessionId, toolCallId } }, { ok: false, output: why.slice(0, 4096), truncated: false, durationMs: 0 });
+      return { ran: false, verdict: c.verdict, reason: why, ...(approval ? { approval } : {}) };
+    };
+
+    if (verdict === 'deny') return refuse(`denied by policy: ${reason}`, 'deny');
+    if (verdict === 'ask' && c.needsNetwork && !deps.networkSandbox) {
+      // No network is configured for approved commands: refuse now rather than ask a person to approve
+      // something that cannot run.
+      return refuse(`not run: it needs network access (${reason}), and this orchestrator gives sandboxes none (config sandbox.approvedNetwork)`, 'ask');
+    }
+    if (verdict === 'ask') {
+      approval = await ctx.requestApproval({
+        key: opts.key,
+        kind: approvalKind(c),
+        title: `Run: ${command.slice(0, 400)}`,
+        reason: c.reason,
+        risk: c.risk,
+        command,
+        details: { verdict: c.verdict, needsNetwork: c.needsNetwork },
+      });
+      if (approval.state !== 'approved') return refuse(`not run: approval ${approval.id} was ${approval.state}`, 'ask');
+    }
+
+    ctx.progress(`Running ${opts.label ?? command}`.slice(0, 4096), { step: 'run_command' });
+    // An approved network command runs alone in a one-off sandbox on the configured network; every
+    // other command in the task's own sandbox, which never has network.
+    const oneOff = c.needsNetwork && deps.networkSandbox ? await deps.networkSandbox() : undefined;
+    const sandbox = oneOff ?? (await sandboxes.get());
+    let result: ExecResult;
+    try {
+      // Committed before the command runs: if this process dies during it, the trail still says it ran.
+      const rec = deps.journal.started(toolCallId, { ...row(), data: { requestedBy: ctx.task.sessionId, policyReason: c.reason, toolCallId, sandbox: oneOff ? 'one-off (network)' : 'task' } });
+      started = { seq: rec.seq, at: Date.now() };
+      result = await sandbox.exec(command, { timeoutMs: deps.timeoutMs, maxOutputBytes: deps.maxOutputBytes, signal: ctx.signal, cwd: WORKSPACE });
+    } finally {
+      await oneOff?.release();
+    }
+    close(
+      {
+        ...row(),
+        action: 'command',
+        exitCode: result.exitCode,
+        durationMs: result.durationMs,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        data: { requestedBy: ctx.task.sessionId, policyReason: c.reason, timedOut: result.timedOut, truncated: result.truncated, via: result.via, toolCallId, startedSeq: started.seq },
+      },
+      {
+        ok: result.exitCode === 0 && !result.timedOut,
+        exitCode: result.exitCode,
+        stdout: redact(result.stdout).slice(0, 1024 * 1024),
+        stderr: redact(result.stderr).slice(0, 1024 * 1024),
+        ...(result.timedOut ? { output: `killed after ${deps.timeoutMs} ms (timeout)` } : {}),
+        truncated: result.truncated,
+        durationMs: Math.round(result.durationMs),
+      },
+    );
+    // Ran into the working copy's or /tmp's size limit: the task fails as disk_full, saying how to raise it.
+    if (result.diskFull) throw new PushPalsError('disk_full', result.diskFull.message, { mount: result.diskFull.mount, limitBytes: result.diskFull.limitBytes });
+    return { ran: true, result, verdict: c.verdict, reason, ...(approval ? { approval } : {}) };
+  } catch (e) {
+    // Cancelled while waiting for an approval, no sandbox, the runner died mid-command...: the call
+    // still gets its result (and, if the command had started, its closing audit row).
+    if (!closed) {
+      const why = (e instanceof Error ? e.message : String(e)).slice(0, 2000);
+      const s = started;
+      try {
+        close(s ? { ...row(), action: 'command_interrupted', data: { toolCallId, startedSeq: s.seq, reason: why } } : undefined, {
+          ok: false,
+          output: s ? `interrupted: ${why}` : `not run: ${why}`,
+          truncated: false,
+          durationMs: s ? Date.now() - s.at : 0,
+        });
+      } catch {
+        // The DB is gone (shutdown): the call stays open and the next start closes it as interrupted.
+      }
+    }
+    throw e;
   }
-  deps.audit.append({
-    taskId,
-    actor: ctx.agentId,
-    action: 'command',
-    command,
-    cwd: WORKSPACE,
-    verdict: c.verdict,
-    approvalId: approval?.id ?? null,
-    exitCode: result.exitCode,
-    durationMs: result.durationMs,
-    stdout: result.stdout,
-    stderr: result.stderr,
-    data: { requestedBy: ctx.task.sessionId, policyReason: c.reason, timedOut: result.timedOut, truncated: result.truncated, via: result.via },
-  });
-  ctx.emit('tool_result', {
-    taskId,
-    toolCallId,
-    tool: 'run_command',
-    ok: result.exitCode === 0 && !result.timedOut,
-    exitCode: result.exitCode,
-    stdout: redact(result.stdout).slice(0, 1024 * 1024),
-    stderr: redact(result.stderr).slice(0, 1024 * 1024),
-    ...(result.timedOut ? { output: `killed after ${deps.timeoutMs} ms (timeout)` } : {}),
-    truncated: result.truncated,
-    durationMs: Math.round(result.durationMs),
-  });
-  return { ran: true, result, verdict: c.verdict, reason, ...(approval ? { approval } : {}) };
 }

@@ -44,7 +44,6 @@ interface Subscription {
 }
 
 const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
-const shortly = (): Promise<void> => new Promise((r) => setTimeout(r, 1));
 
 export class EventStream {
   private sub: Subscription | undefined;
@@ -91,7 +90,9 @@ export class EventStream {
     while (this.current(s)) {
       const page = this.events.readPage(s.cursor, s.filter, pageEvents, pageBytes);
       if (!page) {
-        await shortly(); // a write transaction is open: read committed rows only
+        // A group commit is open (it commits in this turn's check phase, before this immediate
+        // runs): read committed rows only.
+        await nextTurn();
         continue;
       }
       let waited = false;

@@ -202,7 +202,7 @@ describe('audit: AuditLog', () => {
 describe('audit: redaction and truncation helpers', () => {
   it('keeps ordinary text', () => assert.equal(redactSecrets('npm test passed: 12 tests, token count 5'), 'npm test passed: 12 tests, token count 5'));
   it('redacts credentials in URLs', () => assert.equal(redactSecrets('https://bob:pa55word@github.com/x.git'), `https://bob:${REDACTED}@github.com/x.git`));
-  it('redacts JSON secrets', () => assert.equal(redactSecrets('{"token": "abc123456"}'), `{"token": ${REDACTED}}`));
+  it('redacts JSON secrets (the quotes stay: the JSON stays valid)', () => assert.equal(redactSecrets('{"token": "abc123456"}'), `{"token": "${REDACTED}"}`));
   it('truncation never splits a UTF-8 character', () => {
     const t = truncateOutput('é'.repeat(1000), 101);
     assert.ok(!t.includes('\uFFFD'));

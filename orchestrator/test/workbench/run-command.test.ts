@@ -17,6 +17,8 @@ import { SandboxManager } from '../../src/sandbox';
 import { openDatabase, type Db } from '../../src/store/db';
 import type { TaskRecord } from '../../src/tasks/task-store';
 import { LazySandbox, runCommandTool, type CommandToolDeps } from '../../src/tools/run-command';
+import { ToolCallJournal } from '../../src/tools/tool-call-journal';
+import { systemClock } from '../../src/util/clock';
 import { IMAGE, TEST_INSTANCE, cleanupTempDirs, countByLabel, makeWorkspace, reapByLabel, requireDocker } from '../sandbox/helpers';
 
 const NETWORK = `pushpals-test-${process.pid}`;
@@ -77,14 +79,20 @@ describe('run_command tool: network commands (real Docker)', function () {
     cleanupTempDirs();
   });
 
-  const deps = (withNetwork: boolean): CommandToolDeps => ({
-    audit: new AuditLog(db),
-    policy: EMPTY_POLICY,
-    secrets: [],
-    timeoutMs: 20_000,
-    maxOutputBytes: 64 * 1024,
-    ...(withNetwork ? { networkSandbox: () => manager.acquire({ taskId: 't_net', workspaceHostPath: ws, network: NETWORK }) } : {}),
-  });
+  const deps = (withNetwork: boolean): CommandToolDeps => {
+    const audit = new AuditLog(db);
+    return {
+      audit,
+      journal: new ToolCallJournal({ db, audit, clock: systemClock, flush: () => undefined }),
+      policy: EMPTY_POLICY,
+      secrets: [],
+      timeoutMs: 20_000,
+      maxOutputBytes: 64 * 1024,
+      ...(withNetwork ? { networkSandbox: () => manager.acquire({ taskId: 't_net', workspaceHostPath: ws, network: NETWORK }) } : {}),
+    };
+  };
+  const openCalls = (): number => db.prepare('SELECT COUNT(*) FROM open_tool_calls').pluck().get() as number;
+  afterEach(() => assert.equal(openCalls(), 0, 'every tool call was closed'));
   const taskSandbox = () => new LazySandbox(() => manager.acquire({ taskId: 't_net', workspaceHostPath: ws }));
   // Needs network by policy (git ls-remote talks to a remote); the second part shows the interfaces.
   const NET_COMMAND = 'timeout 2 git ls-remote http://10.255.255.1/x 2>/dev/null; grep -o "^ *[a-z0-9]*:" /proc/net/dev | tr -d " :" | sort | tr "\\n" " "';
@@ -132,5 +140,30 @@ describe('run_command tool: network commands (real Docker)', function () {
     assert.equal(r.ran, false);
     assert.equal(h.approvals.length, 1);
     assert.equal(await countByLabel(), 0);
+  });
+
+  it('a command that ran has a committed command_started row before its command row, linked by seq and tool call', async () => {
+    const h = harness('approved');
+    const lazy = taskSandbox();
+    const r = await runCommandTool(h.ctx, lazy, 'echo started-and-done', deps(false), { key: 's1' });
+    await lazy.release();
+    assert.equal(r.result?.stdout.trim(), 'started-and-done');
+    const rows = db.prepare(`SELECT seq, action, command, data FROM audit_log WHERE command = 'echo started-and-done' ORDER BY seq`).all() as Array<{ seq: number; action: string; data: string }>;
+    assert.deepEqual(rows.map((x) => x.action), ['command_started', 'command']);
+    const call = h.events.find((e) => e.type === 'tool_call')?.payload as EventPayload<'tool_call'>;
+    const end = JSON.parse(rows[1]!.data) as { startedSeq: number; toolCallId: string };
+    assert.equal(end.startedSeq, rows[0]!.seq);
+    assert.equal(end.toolCallId, call.toolCallId);
+  });
+
+  it('a call that fails before its command starts (no sandbox) still gets its tool_result, and nothing claims it ran', async () => {
+    const h = harness('approved');
+    const broken = new LazySandbox(() => Promise.reject(new Error('no engine here')));
+    const before = db.prepare('SELECT COUNT(*) FROM audit_log').pluck().get() as number;
+    await assert.rejects(runCommandTool(h.ctx, broken, 'echo never', deps(false), { key: 'b1' }), /no engine here/);
+    const result = h.events.find((e) => e.type === 'tool_result')?.payload as EventPayload<'tool_result'>;
+    assert.equal(result.ok, false);
+    assert.equal(result.output, 'not run: no engine here');
+    assert.equal(db.prepare('SELECT COUNT(*) FROM audit_log').pluck().get(), before, 'no command_started row for a command that never started');
   });
 });
