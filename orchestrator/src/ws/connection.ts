@@ -18,8 +18,6 @@ import { EventStream, DEFAULT_STREAM_LIMITS, type EventSink, type StreamLimits }
 import { encodeTextFrame, FrameWriter, type DrainResult } from './frame-writer';
 import { InboundQueue } from './inbound-queue';
 
-export const CLOSE_TOO_SLOW = CloseCode.tooSlow;
-
 export interface ConnectionOptions {
   maxBufferedBytes: number;
   sendStallTimeoutMs: number;
