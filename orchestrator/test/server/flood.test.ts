@@ -4,7 +4,7 @@
  * a second client's ping round trip stays low (fair scheduling: each connection takes turns).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { makeCommand } from '@pushpals/protocol';
 import type { App } from '../../src/app';
@@ -22,14 +22,17 @@ interface FloodReport {
   ms: number;
 }
 
-function flood(app: App, count: number): { done: Promise<FloodReport>; kill(): void } {
+const children: ChildProcess[] = [];
+
+function flood(app: App, count: number): { done: Promise<FloodReport> } {
   const child = spawn(process.execPath, [FLOODER, app.wsUrl, app.token, String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
+  children.push(child);
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const done = new Promise<FloodReport>((resolve, reject) => {
     child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as FloodReport) : reject(new Error(`flooder exited with ${String(code)}`))));
   });
-  return { done, kill: () => child.kill('SIGKILL') };
+  return { done };
 }
 
 /** Ping round trips (ms) of `c`, one after another, until `stop()` is true (at least `min` samples). */
@@ -51,6 +54,7 @@ describe('server: rate limits and fair scheduling', function () {
   let app: App | undefined;
   const start = async (o: ConfigOverrides = {}) => (app = await startApp(o));
   afterEach(async () => {
+    for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL'); // a failed test leaves no flooder behind
     await app?.close();
     app = undefined;
     removeTempDirs();
