@@ -41,7 +41,8 @@ async function seed(orch, events) {
 }
 
 async function once(events) {
-  const orch = await spawnOrchestrator();
+  // Seeding sends chat messages as fast as they are acked: above the default command rate limit.
+  const orch = await spawnOrchestrator({ config: { rateLimit: { commandsPerSecond: 1_000_000, burst: 1_000_000 } } });
   const workspace = makeGitWorkspace();
   try {
     const seeded = await seed(orch, events);

@@ -26,7 +26,7 @@ export function tempDir() {
 
 export async function startApp(overrides = {}) {
   const config = orch.loadConfig({ env: {}, overrides: { port: 0, dataDir: tempDir(), ...overrides } });
-  return orch.createApp(config, { logger: orch.silentLogger, workbench: false });
+  return orch.createApp(config, { logger: process.env.BENCH_LOG ? orch.createLogger('warn') : orch.silentLogger, workbench: false });
 }
 
 /** Spawns a node script; returns { child, next() } where next() resolves the next JSON line. */

@@ -13,7 +13,7 @@ import { createServices, type Services } from './services';
 import { openDatabase } from './store/db';
 import type { Clock } from './util/clock';
 import type { Workbench } from './workbench/workbench';
-import { attachWebSocket, WS_PATH } from './ws/ws-server';
+import { attachWebSocket, WS_PATH, type WsEndpoint } from './ws/ws-server';
 
 export interface App {
   /** http://host:port */
@@ -26,6 +26,8 @@ export interface App {
   /** Repos, sandboxes, policy, audit, the heuristic agent (absent with `workbench: false`). */
   workbench?: Workbench;
   server: Server;
+  /** The WebSocket endpoint: its live connections (tests and benchmarks look at their send buffers). */
+  ws: WsEndpoint;
   /** Graceful shutdown; idempotent. `graceMs`: how long running jobs may take to finish. */
   close(graceMs?: number): Promise<void>;
 }
@@ -98,7 +100,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
       db.close();
     })());
 
-  return { url, wsUrl: `ws://${hostForUrl}:${port}${WS_PATH}`, port, token, services, ...(workbench ? { workbench } : {}), server, close };
+  return { url, wsUrl: `ws://${hostForUrl}:${port}${WS_PATH}`, port, token, services, ...(workbench ? { workbench } : {}), server, ws, close };
 }
 
 function loadWorkbench(): typeof Workbench {

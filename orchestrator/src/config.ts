@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { RateLimitConfig } from './commands/rate-limit';
 import { PushPalsError } from './errors';
 import { LOG_LEVELS, type LogLevel } from './log';
 
@@ -66,8 +67,12 @@ export interface Config {
   /** Extra Host header names accepted (loopback names always are). Needed when binding elsewhere. */
   allowedHosts: string[];
   maxMessageBytes: number;
-  /** A client whose unsent data exceeds this is dropped (it reconnects and replays). */
+  /** Hard cap on a client's unsent data: past it the client is dropped (4008; it reconnects and replays). */
   maxBufferedBytes: number;
+  /** A client whose unsent data has not shrunk for this long (it stopped reading) is dropped (4008). */
+  sendStallTimeoutMs: number;
+  /** Commands per WebSocket connection, and per token on `POST /api/commands`. */
+  rateLimit: RateLimitConfig;
   /** WebSocket keep-alive ping interval; a client missing one pong is terminated. */
   pingIntervalMs: number;
   /** Interval at which events written by other processes on the same DB are picked up. */
@@ -78,7 +83,8 @@ export interface Config {
   sandbox: SandboxConfig;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sandbox'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sandbox' | 'rateLimit'>> & {
+  rateLimit?: Partial<RateLimitConfig>;
   queue?: Partial<QueueConfig>;
   approvals?: Partial<ApprovalConfig>;
   sandbox?: Partial<SandboxConfig>;
@@ -99,6 +105,9 @@ const defaults = (dataDir: string): Config => ({
   allowedHosts: [],
   maxMessageBytes: 1024 * 1024,
   maxBufferedBytes: 16 * 1024 * 1024,
+  sendStallTimeoutMs: 30_000,
+  // An editor sends a few commands a second at most; scripts that need more raise it in config.json.
+  rateLimit: { commandsPerSecond: 50, burst: 200 },
   pingIntervalMs: 30_000,
   tailPollMs: 250,
   logLevel: 'info',
@@ -182,10 +191,11 @@ function validate(raw: Record<string, unknown>, dataDir: string): Config {
   c.strList('allowedHosts', raw.allowedHosts);
   c.int('maxMessageBytes', raw.maxMessageBytes, 1024, 64 * 1024 * 1024);
   c.int('maxBufferedBytes', raw.maxBufferedBytes, 64 * 1024);
+  c.int('sendStallTimeoutMs', raw.sendStallTimeoutMs, 100);
   c.int('pingIntervalMs', raw.pingIntervalMs, 100);
   c.int('tailPollMs', raw.tailPollMs, 10);
   if (!LOG_LEVELS.includes(raw.logLevel as LogLevel)) c.problems.push(`logLevel: must be one of ${LOG_LEVELS.join(', ')}`);
-  for (const [section, spec] of [['queue', d.queue], ['approvals', d.approvals], ['sandbox', d.sandbox]] as const) {
+  for (const [section, spec] of [['queue', d.queue], ['approvals', d.approvals], ['sandbox', d.sandbox], ['rateLimit', d.rateLimit]] as const) {
     const s = raw[section];
     if (!isObj(s)) {
       c.problems.push(`${section}: must be an object`);

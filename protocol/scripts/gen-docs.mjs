@@ -99,13 +99,33 @@ function handshakeSection() {
     '(`MAJOR.MINOR`). The first command on a connection is `hello`; the server answers with an `ack` naming its',
     'own version and the head of the event log. A message whose MAJOR differs from ours is refused, never',
     'half-understood: `validateCommand`/`validateServerMessage` return this error (the server sends it as the',
-    '`payload` of a `command_error` with `correlationId` = the offending id, then closes the connection):',
+    '`payload` of a `command_error` with `correlationId` = the offending id, then closes the connection with',
+    `close code ${P.CloseCode.unsupportedVersion}):`,
     '',
     '```json',
     JSON.stringify(refused.ok ? {} : refused.error, null, 2),
     '```',
     '',
     'A malformed version (not `MAJOR.MINOR`) is an `invalid_message` at `/protocolVersion`.',
+    '',
+  ].join('\n');
+}
+
+function connectionSection() {
+  const rows = Object.entries(P.CloseCode).map(([name, n]) => `| ${n} | \`${name}\` | ${P.CloseCodeDocs[name]} |`);
+  return [
+    '### Close codes',
+    '',
+    'Why the server closes a WebSocket (`CloseCode` in `src/close-codes.ts`):',
+    '',
+    '| Code | `CloseCode.` | Meaning, and what a client does |',
+    '|---|---|---|',
+    ...rows,
+    '',
+    'Rate limits: a server may limit how many commands a client sends. A command over the limit is not run;',
+    'it is answered with a `command_error` whose `code` is `rate_limited` and whose `details.retryAfterMs` says',
+    'when the next command will be accepted (over HTTP: status 429 and a `Retry-After` header). The connection',
+    'stays open: wait, then send again.',
     '',
   ].join('\n');
 }
@@ -165,6 +185,7 @@ export function generate() {
     '',
     envelopeSection(),
     handshakeSection(),
+    connectionSection(),
     eventsSection(),
     commandsSection(),
     responsesSection(),

@@ -9,6 +9,7 @@
  */
 export * from './version';
 export * from './limits';
+export * from './close-codes';
 export * from './validate';
 export * from './build';
 export * from './state';

@@ -1,5 +1,6 @@
 export * from './version';
 export * from './limits';
+export * from './close-codes';
 export * from './common';
 export * from './events';
 export * from './commands';

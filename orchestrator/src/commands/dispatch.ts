@@ -55,12 +55,20 @@ export interface Dispatched {
   after(): void;
 }
 
+/**
+ * Answers a frame with `error` without running it (e.g. rate limited): correlated with the frame's
+ * id and session when they can be read, so the client can match the refusal to its request.
+ */
+export function refuseFrame(raw: string, error: PushPalsError): CommandErrorMessage {
+  const { id, sessionId } = idsOf(raw);
+  return errorResponse(error.toInfo(), id, sessionId);
+}
+
 /** Handles one raw frame (text). Never throws: every failure is a typed command_error. */
 export async function dispatchFrame(raw: string, base: BaseContext): Promise<Dispatched> {
   const parsed = parseFrame(raw, validateCommand);
   if (!parsed.ok) {
-    const sessionId = sessionIdOf(raw);
-    return { response: errorResponse(parsed.error, parsed.requestId, sessionId), after: () => undefined };
+    return { response: errorResponse(parsed.error, parsed.requestId, idsOf(raw).sessionId), after: () => undefined };
   }
   return dispatchCommand(parsed.value, base);
 }
@@ -90,12 +98,13 @@ export async function dispatchCommand(cmd: CommandMessage, base: BaseContext): P
   }
 }
 
-/** Best effort: the sessionId of an invalid frame, so its error lands in the right conversation. */
-function sessionIdOf(raw: string): string | undefined {
+/** Best effort: the id and sessionId of a frame that will not run, so its error lands in the right place. */
+function idsOf(raw: string): { id?: string; sessionId?: string } {
   try {
-    const v = JSON.parse(raw) as { sessionId?: unknown };
-    return typeof v === 'object' && v !== null && typeof v.sessionId === 'string' ? v.sessionId : undefined;
+    const v = JSON.parse(raw) as { id?: unknown; sessionId?: unknown };
+    if (typeof v !== 'object' || v === null) return {};
+    return { ...(typeof v.id === 'string' ? { id: v.id } : {}), ...(typeof v.sessionId === 'string' ? { sessionId: v.sessionId } : {}) };
   } catch {
-    return undefined;
+    return {};
   }
 }

@@ -246,12 +246,44 @@ export class EventLog {
 
   /** Reads stored events after `afterSeq` (replay), oldest first. */
   readAfter(afterSeq: number, filter: EventFilter | undefined, limit: number): StoredEvent[] {
-    let rows: Row[];
-    if (filter?.sessionId !== undefined && filter.taskId !== undefined) rows = this.selectAfterBoth.all(filter.sessionId, filter.taskId, afterSeq, limit) as Row[];
-    else if (filter?.sessionId !== undefined) rows = this.selectAfterSession.all(filter.sessionId, afterSeq, limit) as Row[];
-    else if (filter?.taskId !== undefined) rows = this.selectAfterTask.all(filter.taskId, afterSeq, limit) as Row[];
-    else rows = this.selectAfter.all(afterSeq, limit) as Row[];
-    return rows.map(rowToStored);
+    return (this.selectFor(filter).all(...this.argsFor(afterSeq, filter, limit)) as Row[]).map(rowToStored);
+  }
+
+  /**
+   * One replay page: events after `afterSeq`, oldest first, stopping after `maxEvents` or once the
+   * page holds `maxBytes` of JSON (always at least one event), so a page of large events stays
+   * small. `more` is false when the page reached the end of the log. Undefined while a write
+   * transaction is open on this connection: its rows are visible here but not committed (and may
+   * still roll back), so the caller tries again on a later turn.
+   */
+  readPage(afterSeq: number, filter: EventFilter | undefined, maxEvents: number, maxBytes: number): { events: StoredEvent[]; more: boolean } | undefined {
+    if (this.db.inTransaction) return undefined;
+    const events: StoredEvent[] = [];
+    let bytes = 0;
+    // Rows are pulled one at a time and the iterator is closed as soon as the budget is spent.
+    const it = this.selectFor(filter).iterate(...this.argsFor(afterSeq, filter, maxEvents + 1)) as IterableIterator<Row>;
+    try {
+      for (const r of it) {
+        if (events.length === maxEvents || (events.length > 0 && bytes >= maxBytes)) return { events, more: true };
+        events.push(rowToStored(r));
+        bytes += r.json.length;
+      }
+    } finally {
+      it.return?.();
+    }
+    return { events, more: false };
+  }
+
+  private selectFor(filter: EventFilter | undefined): Database.Statement {
+    if (filter?.sessionId !== undefined && filter.taskId !== undefined) return this.selectAfterBoth;
+    if (filter?.sessionId !== undefined) return this.selectAfterSession;
+    if (filter?.taskId !== undefined) return this.selectAfterTask;
+    return this.selectAfter;
+  }
+
+  private argsFor(afterSeq: number, filter: EventFilter | undefined, limit: number): unknown[] {
+    const keys = [filter?.sessionId, filter?.taskId].filter((k): k is string => k !== undefined);
+    return [...keys, afterSeq, limit];
   }
 
   /** Subscribes to live events (in seq order, no gaps). Returns the unsubscribe function. */

@@ -8,7 +8,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { PROTOCOL_VERSION, isId } from '@pushpals/protocol';
 import { extractToken, hostAllowed } from '../auth/request-checks';
 import { tokenFingerprint } from '../auth/token';
-import { dispatchFrame } from '../commands/dispatch';
+import { dispatchFrame, refuseFrame } from '../commands/dispatch';
+import { rateLimitedError, TokenBucket } from '../commands/rate-limit';
 import type { Config } from '../config';
 import { PushPalsError, httpStatusOf, toErrorInfo } from '../errors';
 import type { EventFilter } from '../events/event-log';
@@ -78,9 +79,23 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     });
   });
 
+  // One bucket per token: HTTP has no connection to hold one (and only the server's token gets here).
+  const buckets = new Map<string, TokenBucket>();
+  const bucketOf = (fingerprint: string): TokenBucket => {
+    let b = buckets.get(fingerprint);
+    if (!b) buckets.set(fingerprint, (b = new TokenBucket(config.rateLimit)));
+    return b;
+  };
+
   // A protocol command envelope in, its ack / command_error out (what the CLI uses).
   api.post('/commands', express.text({ type: () => true, limit: config.maxMessageBytes }), async (req: Request, res: Response) => {
     const raw = typeof req.body === 'string' ? req.body : '';
+    const wait = bucketOf(String(res.locals.tokenFingerprint)).take();
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
+      res.status(httpStatusOf('rate_limited')).json(refuseFrame(raw, rateLimitedError(wait, config.rateLimit)));
+      return;
+    }
     const d = await dispatchFrame(raw, { services, clientId: 'http', tokenFingerprint: String(res.locals.tokenFingerprint), transport: 'http' });
     const status = d.response.type === 'ack' ? 200 : httpStatusOf(d.response.payload.code);
     res.status(status).json(d.response);

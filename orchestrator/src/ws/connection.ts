@@ -1,46 +1,37 @@
 /**
- * One WebSocket client: commands in, responses and events out.
+ * One WebSocket client: commands in (in order, rate limited, taking turns with other clients:
+ * `inbound-queue.ts`), responses and events out (the subscription: `event-stream.ts`).
  *
- * Subscription without gap or duplicate: the connection is always registered as a live listener,
- * but while it replays it ignores live events — they are in the DB and the replay reads them. The
- * replay reads pages of `seq > cursor` until a page comes back short (the head), and switches to
- * live in the same synchronous step: no event can be committed-and-broadcast in between (appends
- * in this process are synchronous; others arrive through the log's ordered pump). Live events at
- * or below the cursor are skipped, so nothing is sent twice.
- *
- * Memory: a client that does not read cannot grow the server's memory without bound. Live sends
- * check the socket's buffered amount and drop the client past `maxBufferedBytes` (close 4008);
- * the replay waits for the socket to drain between pages instead of piling frames up.
+ * Memory: a client that does not read cannot grow the server's memory without bound. Events wait
+ * for the socket to drain (at most ~`streamHighWater` unsent per client, whatever the history
+ * size); any frame finding more than `maxBufferedBytes` unsent drops the client, and so does a
+ * socket whose unsent data has not shrunk for `sendStallTimeoutMs` (close 4008 in both cases: it
+ * reconnects and replays from its last seq).
  */
+import { CloseCode } from '@pushpals/protocol';
 import type { WebSocket } from 'ws';
-import { dispatchFrame } from '../commands/dispatch';
-import { matchesFilter, type EventFilter, type StoredEvent } from '../events/event-log';
-import { encodeTextFrame, FrameWriter } from './frame-writer';
+import { dispatchFrame, refuseFrame } from '../commands/dispatch';
+import { rateLimitedError, TokenBucket, type RateLimitConfig } from '../commands/rate-limit';
+import type { EventFilter, StoredEvent } from '../events/event-log';
 import type { Services } from '../services';
-
-export const CLOSE_TOO_SLOW = 4008;
-const REPLAY_PAGE = 1000;
-
-interface Subscription {
-  filter: EventFilter;
-  cursor: number;
-  live: boolean;
-  /** Bumped on every (re)subscribe: a stale replay loop notices and stops. */
-  generation: number;
-}
+import { EventStream, DEFAULT_STREAM_LIMITS, type EventSink, type StreamLimits } from './event-stream';
+import { encodeTextFrame, FrameWriter, type DrainResult } from './frame-writer';
+import { InboundQueue } from './inbound-queue';
 
 export interface ConnectionOptions {
   maxBufferedBytes: number;
+  sendStallTimeoutMs: number;
+  rateLimit: RateLimitConfig;
+  stream?: Partial<StreamLimits>;
 }
 
-export class ClientConnection {
-  private sub: Subscription | undefined;
-  private generation = 0;
-  private closed = false;
+export class ClientConnection implements EventSink {
+  private _closed = false;
   private readonly writer: FrameWriter;
+  private readonly stream: EventStream;
+  private readonly inbound: InboundQueue;
+  private readonly bucket: TokenBucket;
   private readonly unlisten: () => void;
-  /** Commands are handled one at a time, in order, so responses keep the client's order. */
-  private chain: Promise<void> = Promise.resolve();
   alive = true;
 
   constructor(
@@ -51,14 +42,19 @@ export class ClientConnection {
     private readonly opts: ConnectionOptions,
   ) {
     this.writer = new FrameWriter(ws);
-    this.unlisten = services.events.onEvent((e) => this.onLive(e));
-    ws.on('message', (data, isBinary) => {
-      const raw = isBinary ? '\u0000binary' : data.toString();
-      this.chain = this.chain.then(() => this.handle(raw));
-    });
+    const highWater = Math.min(DEFAULT_STREAM_LIMITS.highWater, Math.floor(opts.maxBufferedBytes / 4));
+    this.stream = new EventStream(services.events, this, { ...DEFAULT_STREAM_LIMITS, highWater, ...opts.stream });
+    this.bucket = new TokenBucket(opts.rateLimit);
+    this.inbound = new InboundQueue(ws, (raw) => this.handle(raw));
+    this.unlisten = services.events.onEvent((e) => this.stream.onLive(e));
+    ws.on('message', (data, isBinary) => this.inbound.push(isBinary ? '\u0000binary' : data.toString()));
     ws.on('pong', () => (this.alive = true));
     ws.on('close', () => this.dispose());
     ws.on('error', () => this.dispose());
+  }
+
+  get closed(): boolean {
+    return this._closed;
   }
 
   get bufferedAmount(): number {
@@ -75,8 +71,14 @@ export class ClientConnection {
     return this.sendEncoded((e.encoded ??= encodeTextFrame(Buffer.from(e.frame))));
   }
 
+  async waitForDrain(lowWater: number): Promise<DrainResult> {
+    const r = await this.writer.waitForDrain(lowWater, this.opts.sendStallTimeoutMs);
+    if (r === 'stalled') this.drop();
+    return r;
+  }
+
   private sendEncoded(bytes: Buffer): boolean {
-    if (this.closed) return false;
+    if (this._closed) return false;
     if (this.writer.bufferedAmount > this.opts.maxBufferedBytes) {
       this.drop();
       return false;
@@ -86,14 +88,11 @@ export class ClientConnection {
   }
 
   subscribe(afterSeq: number, filter: EventFilter): void {
-    const generation = ++this.generation;
-    this.sub = { filter, cursor: afterSeq, live: false, generation };
-    void this.replay(this.sub);
+    if (!this._closed) this.stream.subscribe(afterSeq, filter);
   }
 
   unsubscribe(): void {
-    this.generation++;
-    this.sub = undefined;
+    this.stream.unsubscribe();
   }
 
   /** Keep-alive: returns false (and terminates) if the previous ping got no pong. */
@@ -114,7 +113,12 @@ export class ClientConnection {
   }
 
   private async handle(raw: string): Promise<void> {
-    if (this.closed) return;
+    if (this._closed) return;
+    const wait = this.bucket.take();
+    if (wait > 0) {
+      this.send(JSON.stringify(refuseFrame(raw, rateLimitedError(wait, this.opts.rateLimit))));
+      return;
+    }
     const d = await dispatchFrame(raw, {
       services: this.services,
       clientId: this.id,
@@ -123,55 +127,28 @@ export class ClientConnection {
       connection: this,
     });
     if (!this.send(JSON.stringify(d.response))) return;
+    if (d.response.type === 'command_error' && d.response.payload.code === 'unsupported_version') {
+      // Nothing else it sends can be understood (protocol README: the documented close code).
+      this.close(CloseCode.unsupportedVersion, 'unsupported protocol version');
+      return;
+    }
     d.after();
   }
 
-  private onLive(e: StoredEvent): void {
-    const s = this.sub;
-    if (!s || !s.live || e.seq <= s.cursor) return;
-    s.cursor = e.seq;
-    if (matchesFilter(e, s.filter)) this.sendEvent(e);
-  }
-
-  private async replay(s: Subscription): Promise<void> {
-    const { events } = this.services;
-    for (;;) {
-      if (this.closed || s.generation !== this.generation) return;
-      const page = events.readAfter(s.cursor, s.filter, REPLAY_PAGE);
-      for (const e of page) {
-        if (!this.sendEvent(e)) return;
-        s.cursor = e.seq;
-      }
-      if (page.length < REPLAY_PAGE) {
-        // Caught up with the head: from now on, live events (synchronously, no await before this).
-        s.cursor = Math.max(s.cursor, events.broadcastHead());
-        s.live = true;
-        return;
-      }
-      await this.drain();
-    }
-  }
-
-  /** Waits until the socket's buffer is below half the cap (or a turn of the event loop). */
-  private async drain(): Promise<void> {
-    const low = this.opts.maxBufferedBytes / 2;
-    while (!this.closed && this.writer.bufferedAmount > low) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setImmediate(r));
-  }
-
   private drop(): void {
-    if (this.closed) return;
+    if (this._closed) return;
     this.services.logger.warn('dropping a client that does not read its socket', { client: this.id, buffered: this.writer.bufferedAmount });
-    this.ws.close(CLOSE_TOO_SLOW, 'too slow: reconnect and replay from your last seq');
+    this.ws.close(CloseCode.tooSlow, 'too slow: reconnect and replay from your last seq');
     // The close frame queues behind unread data; do not wait for a peer that is not reading.
     setTimeout(() => this.ws.terminate(), 1000).unref();
     this.dispose();
   }
 
   private dispose(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.sub = undefined;
+    if (this._closed) return;
+    this._closed = true;
+    this.stream.unsubscribe();
+    this.inbound.stop();
     this.unlisten();
   }
 }

@@ -32,7 +32,15 @@ interface RawSocket {
   write(b: Buffer): boolean;
   destroyed?: boolean;
   writableLength: number;
+  once(event: 'drain' | 'close', fn: () => void): void;
+  off(event: 'drain' | 'close', fn: () => void): void;
 }
+
+/** How a wait for the socket to drain ended. */
+export type DrainResult = 'drained' | 'stalled' | 'closed';
+
+/** How often a drain wait re-checks (the socket's 'drain' event wakes it sooner). */
+const DRAIN_POLL_MS = 50;
 
 export class FrameWriter {
   private queue: Buffer[] = [];
@@ -62,6 +70,44 @@ export class FrameWriter {
       this.scheduled = true;
       process.nextTick(() => this.flush());
     }
+  }
+
+  /**
+   * Resolves once at most `lowWater` bytes are unsent ('drained'); 'stalled' when the unsent bytes
+   * did not shrink for `stallMs` (the peer stopped reading); 'closed' if the socket went away.
+   * Wakes on the socket's 'drain' event, with a slow poll as a safety net (drain only fires when
+   * a write had been refused).
+   */
+  async waitForDrain(lowWater: number, stallMs: number): Promise<DrainResult> {
+    this.flush();
+    let best = this.bufferedAmount;
+    let progressAt = Date.now();
+    while (this.bufferedAmount > lowWater) {
+      if (this.sock ? this.sock.destroyed : this.ws.readyState !== this.ws.OPEN) return 'closed';
+      await (this.sock ? this.nextDrainOrPoll(this.sock) : new Promise((r) => setTimeout(r, DRAIN_POLL_MS)));
+      const now = this.bufferedAmount;
+      if (now < best) {
+        best = now;
+        progressAt = Date.now();
+      } else if (Date.now() - progressAt >= stallMs) {
+        return 'stalled';
+      }
+    }
+    return this.sock?.destroyed === true ? 'closed' : 'drained';
+  }
+
+  private nextDrainOrPoll(sock: RawSocket): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        sock.off('drain', done);
+        sock.off('close', done);
+        resolve();
+      };
+      const timer = setTimeout(done, DRAIN_POLL_MS);
+      sock.once('drain', done);
+      sock.once('close', done);
+    });
   }
 
   flush(): void {

@@ -12,7 +12,7 @@ import type { Config } from '../config';
 import { httpStatusOf } from '../errors';
 import type { Services } from '../services';
 import { ClientConnection } from './connection';
-import type { ErrorCode } from '@pushpals/protocol';
+import { CloseCode, type ErrorCode } from '@pushpals/protocol';
 
 export const WS_PATH = '/ws';
 
@@ -54,7 +54,11 @@ export function attachWebSocket(server: Server, services: Services, config: Conf
     const token = extractToken(req.headers, req.url, true);
     if (!tokenOk(token)) return refuse(socket, 'unauthorized', token === undefined ? 'missing bearer token' : 'invalid token');
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new ClientConnection(`ws${++counter}`, ws, services, tokenFingerprint(token!), { maxBufferedBytes: config.maxBufferedBytes });
+      const conn = new ClientConnection(`ws${++counter}`, ws, services, tokenFingerprint(token!), {
+        maxBufferedBytes: config.maxBufferedBytes,
+        sendStallTimeoutMs: config.sendStallTimeoutMs,
+        rateLimit: config.rateLimit,
+      });
       conns.add(conn);
       ws.on('close', () => conns.delete(conn));
     });
@@ -73,7 +77,7 @@ export function attachWebSocket(server: Server, services: Services, config: Conf
       accepting = false;
       clearInterval(pinger);
       server.off('upgrade', onUpgrade);
-      for (const c of conns) c.close(1001, 'server shutting down');
+      for (const c of conns) c.close(CloseCode.goingAway, 'server shutting down');
       conns.clear();
       await new Promise<void>((res) => wss.close(() => res()));
     },

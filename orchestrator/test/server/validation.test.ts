@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { makeCommand } from '@pushpals/protocol';
+import { CloseCode, makeCommand } from '@pushpals/protocol';
 import type { App } from '../../src/app';
 import { CommandError, WsTestClient } from '../helpers/ws-client';
 import { startApp, storeSnapshot } from '../helpers/env';
@@ -26,7 +26,6 @@ describe('server: every inbound message is validated', () => {
     ['a schema violation (empty text)', JSON.stringify(makeCommand('chat_send', { text: '' }, { sessionId: 's', id: 'req-2' })), 'invalid_message', 'req-2'],
     ['an unknown property', JSON.stringify({ ...makeCommand('chat_send', { text: 'hi' }, { sessionId: 's', id: 'req-3' }), extra: 1 }), 'invalid_message', 'req-3'],
     ['a wrong payload type', JSON.stringify(makeCommand('task_new', { request: 42 } as never, { sessionId: 's', id: 'req-4' })), 'invalid_message', 'req-4'],
-    ['an incompatible protocol major', JSON.stringify({ ...makeCommand('ping', {}, { sessionId: 's', id: 'req-5' }), protocolVersion: '2.0' }), 'unsupported_version', 'req-5'],
     ['a bad id', JSON.stringify({ ...makeCommand('ping', {}, { sessionId: 's' }), id: 'has spaces' }), 'invalid_message'],
   ];
   for (const [what, raw, code, corr] of cases) {
@@ -39,6 +38,20 @@ describe('server: every inbound message is validated', () => {
       assert.deepEqual(storeSnapshot(app.services.db), before);
     });
   }
+
+  it(`an incompatible protocol major → command_error unsupported_version with the request id, then close ${CloseCode.unsupportedVersion}, store unchanged`, async () => {
+    const v2 = await WsTestClient.connect(app.wsUrl, app.token);
+    const before = storeSnapshot(app.services.db);
+    const r = await v2.sendRaw(JSON.stringify({ ...makeCommand('ping', {}, { sessionId: 's', id: 'req-5' }), protocolVersion: '2.0' }));
+    assert.equal(r.type, 'command_error');
+    assert.equal((r.payload as { code: string }).code, 'unsupported_version');
+    assert.equal(r.correlationId, 'req-5');
+    await v2.waitUntil(() => v2.closedWith !== undefined, 5000, 'close');
+    assert.equal(v2.closedWith, CloseCode.unsupportedVersion);
+    assert.equal(v2.closedWith, 4426, 'the code protocol/README documents');
+    assert.deepEqual(storeSnapshot(app.services.db), before);
+    assert.ok((await c.send('ping', {})).ts, 'other connections are unaffected');
+  });
 
   it('the connection stays usable after invalid input', async () => {
     const r = await c.send('ping', {});

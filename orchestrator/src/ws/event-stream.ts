@@ -1,0 +1,116 @@
+/**
+ * A connection's subscription: replay `seq > cursor` from the DB, then live events, with no gap and
+ * no duplicate, and with memory bounded per client whatever the size of the history.
+ *
+ * Two modes. CATCH-UP reads the log in small pages (by count AND by bytes) and sends event by event,
+ * waiting for the socket to drain whenever more than `highWater` bytes are unsent: a replay of
+ * 100 MB streams at the client's pace and holds at most one page plus `highWater` of it. LIVE sends
+ * each broadcast event as it comes. The switch catch-up → live happens in the same synchronous step
+ * as a read that found the end of the log (and sent that page without waiting), so no event can be
+ * committed and broadcast in between; live events at or below the cursor are skipped. A live client
+ * that falls more than `highWater` behind goes back to catch-up from its cursor: what it has not
+ * received is read again from the DB instead of piling up in memory. A client that stops reading is
+ * dropped by the sink (close 4008) once its unsent data has not shrunk for the stall timeout.
+ */
+import { matchesFilter, type EventFilter, type EventLog, type StoredEvent } from '../events/event-log';
+import type { DrainResult } from './frame-writer';
+
+/** What the stream needs from the connection. */
+export interface EventSink {
+  readonly bufferedAmount: number;
+  /** False if the frame was not sent (connection closed or dropped): the stream stops. */
+  sendEvent(e: StoredEvent): boolean;
+  /** Waits until at most `lowWater` bytes are unsent; drops the client itself when it stalls. */
+  waitForDrain(lowWater: number): Promise<DrainResult>;
+  readonly closed: boolean;
+}
+
+export interface StreamLimits {
+  /** Unsent bytes above which the stream waits (catch-up) or falls back to catch-up (live). */
+  highWater: number;
+  /** A replay page holds at most this many events ... */
+  pageEvents: number;
+  /** ... and stops growing once it holds this many bytes of JSON. */
+  pageBytes: number;
+}
+
+export const DEFAULT_STREAM_LIMITS: StreamLimits = { highWater: 1024 * 1024, pageEvents: 1000, pageBytes: 512 * 1024 };
+
+interface Subscription {
+  filter: EventFilter;
+  /** Highest seq this subscription has dealt with (sent, or skipped by the filter). */
+  cursor: number;
+  live: boolean;
+}
+
+const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+export class EventStream {
+  private sub: Subscription | undefined;
+
+  constructor(
+    private readonly events: EventLog,
+    private readonly sink: EventSink,
+    private readonly limits: StreamLimits,
+  ) {}
+
+  subscribe(afterSeq: number, filter: EventFilter): void {
+    const s: Subscription = { filter, cursor: afterSeq, live: false };
+    this.sub = s; // a previous subscription's loop notices it is no longer current and stops
+    void this.catchUp(s);
+  }
+
+  unsubscribe(): void {
+    this.sub = undefined;
+  }
+
+  /** The log's listener: called for every broadcast event, in seq order, with no gap. */
+  onLive(e: StoredEvent): void {
+    const s = this.sub;
+    if (!s || !s.live || e.seq <= s.cursor) return;
+    if (!matchesFilter(e, s.filter)) {
+      s.cursor = e.seq;
+      return;
+    }
+    if (this.sink.bufferedAmount > this.limits.highWater) {
+      // Behind: stop holding frames in memory; read from the DB once the socket drains.
+      s.live = false;
+      void this.catchUp(s);
+      return;
+    }
+    if (this.sink.sendEvent(e)) s.cursor = e.seq;
+  }
+
+  private current(s: Subscription): boolean {
+    return this.sub === s && !this.sink.closed;
+  }
+
+  private async catchUp(s: Subscription): Promise<void> {
+    const { highWater, pageEvents, pageBytes } = this.limits;
+    while (this.current(s)) {
+      const page = this.events.readPage(s.cursor, s.filter, pageEvents, pageBytes);
+      if (!page) {
+        // A group commit is open (it commits in this turn's check phase, before this immediate
+        // runs): read committed rows only.
+        await nextTurn();
+        continue;
+      }
+      let waited = false;
+      for (const e of page.events) {
+        if (this.sink.bufferedAmount > highWater) {
+          waited = true;
+          if ((await this.sink.waitForDrain(highWater / 2)) !== 'drained' || !this.current(s)) return;
+        }
+        if (!this.sink.sendEvent(e)) return;
+        s.cursor = e.seq;
+      }
+      if (!page.more && !waited) {
+        // At the head, and nothing awaited since the read: go live in this same synchronous step.
+        s.cursor = Math.max(s.cursor, this.events.broadcastHead());
+        s.live = true;
+        return;
+      }
+      if (!waited) await nextTurn(); // let other clients and commands run between pages
+    }
+  }
+}
