@@ -9,6 +9,7 @@ import { isLoopbackHost, type Config } from './config';
 import { ensureDataDir, loadOrCreateToken, tokenMatcher } from './auth/token';
 import { createHttpApp } from './http/routes';
 import { createLogger, type Logger } from './log';
+import { ModelRegistry } from './model/registry';
 import { createServices, type Services } from './services';
 import { openDatabase } from './store/db';
 import type { Clock } from './util/clock';
@@ -23,6 +24,8 @@ export interface App {
   port: number;
   token: string;
   services: Services;
+  /** The configured models per role (chat, planner, coder); keys stay inside. */
+  models: ModelRegistry;
   /** Repos, sandboxes, policy, audit, the heuristic agent (absent with `workbench: false`). */
   workbench?: Workbench;
   server: Server;
@@ -37,6 +40,8 @@ export interface CreateAppOptions {
   setup?: (services: Services) => void | Promise<void>;
   /** Install the workbench (repos, Docker sandboxes, policy, audit, heuristic agent). Default true. */
   workbench?: boolean;
+  /** Where model keys named by `keyEnv` are read (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function createApp(config: Config, opts: CreateAppOptions = {}): Promise<App> {
@@ -50,6 +55,9 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     });
   }
 
+  // Keys are read once, here: a key file others can read stops the start.
+  const models = new ModelRegistry(config, opts.env ?? process.env);
+  for (const line of models.describe()) logger.debug(`model ${line}`);
   const db = openDatabase(config.dbFile);
   const handle = createServices(config, { ...(opts.clock ? { clock: opts.clock } : {}), logger, db });
   const { services } = handle;
@@ -62,7 +70,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
 
   // Loaded only when used: its modules (dockerode, isomorphic-git, the shell parser) are ~1/3 of
   // the start-up time, which tests and tools that run without the workbench need not pay.
-  const workbench = opts.workbench === false ? undefined : new (loadWorkbench())(services, { secrets: [token] });
+  const workbench = opts.workbench === false ? undefined : new (loadWorkbench())(services, { secrets: [token, ...models.secrets()], models });
   try {
     // The engine check and reaping run while the server starts listening; sandboxes wait for them.
     const workbenchReady = workbench?.start();
@@ -98,7 +106,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
       db.close();
     })());
 
-  return { url, wsUrl: `ws://${hostForUrl}:${port}${WS_PATH}`, port, token, services, ...(workbench ? { workbench } : {}), server, close };
+  return { url, wsUrl: `ws://${hostForUrl}:${port}${WS_PATH}`, port, token, services, models, ...(workbench ? { workbench } : {}), server, close };
 }
 
 function loadWorkbench(): typeof Workbench {

@@ -8,13 +8,15 @@
  *   repo add <path>     register a repository          (cli/workbench-commands.ts)
  *   audit verify|export check / export the audit trail  (cli/workbench-commands.ts)
  *   sandbox build-image build the worker image          (cli/workbench-commands.ts)
+ *   model test          check the configured model      (cli/model-commands.ts)
  * Other modules add subcommands to COMMANDS below (one entry each).
  */
 import { parseArgs } from 'node:util';
 import { PROTOCOL_VERSION } from '@pushpals/protocol';
 import { loadOrCreateToken } from './auth/token';
 import { getJson, resolveTarget, sendCommand } from './cli/client';
-import { common, configFrom, type Io, type Sub } from './cli/shared';
+import { MODEL_COMMANDS } from './cli/model-commands';
+import { common, configFrom, modelFlags, type Io, type Sub } from './cli/shared';
 import { WORKBENCH_COMMANDS } from './cli/workbench-commands';
 import { DEFAULT_PORT } from './config';
 import { PushPalsError } from './errors';
@@ -24,9 +26,9 @@ import { SERVER_VERSION } from './version';
 
 const COMMANDS: Record<string, Sub> = {
   serve: {
-    summary: 'start the orchestrator [--port N] [--host H] [--data-dir D]',
+    summary: 'start the orchestrator [--port N] [--host H] [--data-dir D] [--model-base-url URL --model-name M]',
     async run(args, io) {
-      const { values } = parseArgs({ args, options: { ...common, port: { type: 'string' }, host: { type: 'string' } } });
+      const { values } = parseArgs({ args, options: { ...common, ...modelFlags, port: { type: 'string' }, host: { type: 'string' } } });
       await serve(configFrom(values, io.env));
       return new Promise<never>(() => undefined); // runs until a signal
     },
@@ -70,6 +72,7 @@ const COMMANDS: Record<string, Sub> = {
     },
   },
   ...WORKBENCH_COMMANDS,
+  ...MODEL_COMMANDS,
 };
 
 function usage(): string {

@@ -11,6 +11,7 @@ import { AuditLog } from '../audit';
 import { PushPalsError } from '../errors';
 import { RepoRegistry, type Repo, type Workspace } from '../git';
 import { HeuristicAgent, unsupportedRequestAgent } from '../heuristic/agent';
+import type { ModelRegistry } from '../model/registry';
 import { loadPolicy } from '../policy/policy';
 import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, type Sandbox } from '../sandbox';
 import type { Services } from '../services';
@@ -22,8 +23,10 @@ import { chownTree } from './fs-safe';
 const SANDBOX_UID = 1000;
 
 export interface WorkbenchOptions {
-  /** Secrets to redact from outputs and the audit trail (the server token at least). */
+  /** Secrets to redact from outputs and the audit trail (the server token and model keys at least). */
   secrets: string[];
+  /** The configured models; absent: none (LLM agents are not registered). */
+  models?: ModelRegistry;
 }
 
 export class Workbench {
