@@ -8,9 +8,9 @@
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createApp, loadConfig, silentLogger, type App, type Config, type ConfigOverrides } from '@pushpals/orchestrator';
 import { TestClient } from './ws-client';
 
@@ -171,7 +171,10 @@ export function makeFixtureRepo(o: FixtureRepoOptions = {}): string {
   if (!o.symlinks?.['README.md']) writeFileSync(join(dir, 'README.md'), FIXTURE_README);
   const testScript = o.testScript ?? `node -e "console.log('tests ok')"`;
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'e2e-demo', version: '1.0.0', private: true, scripts: { test: testScript } }, null, 2)}\n`);
-  for (const [rel, content] of Object.entries(o.files ?? {})) writeFileSync(join(dir, rel), content);
+  for (const [rel, content] of Object.entries(o.files ?? {})) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), content);
+  }
   for (const [rel, target] of Object.entries(o.symlinks ?? {})) symlinkSync(target, join(dir, rel));
   git(dir, 'init', '-q', '-b', 'main');
   git(dir, 'add', '-A');

@@ -81,9 +81,13 @@ export class ModelClient {
     private readonly opts: ModelClientOptions = {},
   ) {}
 
-  /** How a tool's result goes back to the model, matching how the call came. */
-  toolResultMessage(call: { id: string; name: string }, output: string, source: ToolCallSource): ChatMessage {
-    if (this.endpoint.toolCalls === 'json' || source === 'json') {
+  /**
+   * How a tool's result goes back to the model: a `tool` message (calls read from JSON text were
+   * turned into native assistant tool_calls, so they are answered natively too), or in JSON mode a
+   * user message.
+   */
+  toolResultMessage(call: { id: string; name: string }, output: string): ChatMessage {
+    if (this.endpoint.toolCalls === 'json') {
       return { role: 'user', content: `Result of tool call ${call.name} (${call.id}):\n${output}` };
     }
     return { role: 'tool', tool_call_id: call.id, content: output };

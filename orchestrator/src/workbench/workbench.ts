@@ -4,13 +4,15 @@
  * into the services and exposed to agents. createApp installs it; close() removes its containers.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, lchownSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskContext } from '../agents/types';
 import { AuditLog } from '../audit';
 import { PushPalsError } from '../errors';
 import { RepoRegistry, type Repo, type Workspace } from '../git';
-import { HeuristicAgent, unsupportedRequestAgent } from '../heuristic/agent';
+import { BuiltinAgent } from '../agents/builtin/agent';
+import { noModelAgent } from '../agents/builtin/no-model';
+import { HeuristicAgent } from '../heuristic/agent';
 import type { ModelRegistry } from '../model/registry';
 import { loadPolicy } from '../policy/policy';
 import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, type Sandbox } from '../sandbox';
@@ -63,7 +65,10 @@ export class Workbench {
     });
     registerWorkbenchCommands(services, this);
     services.registerAgent(new HeuristicAgent(this));
-    services.agents.setFallback(unsupportedRequestAgent);
+    // The coding agent takes what the heuristic lane does not understand; without a coder model,
+    // such requests fail saying how to configure one.
+    if (opts.models?.configured('coder')) services.registerAgent(new BuiltinAgent(this, opts.models, opts.secrets));
+    services.agents.setFallback(noModelAgent);
   }
 
   private ready: Promise<void> | undefined;
@@ -116,6 +121,11 @@ export class Workbench {
     });
     if (process.getuid?.() === 0) chownTree(workspace.path, this.uid, this.gid);
     return { repo, workspace };
+  }
+
+  /** Gives a file the host created in a working copy to the sandbox's uid (when running as root). */
+  chownForSandbox(p: string): void {
+    if (process.getuid?.() === 0) lchownSync(p, this.uid, this.gid);
   }
 
   async acquireSandbox(taskId: string, workspaceHostPath: string): Promise<Sandbox> {

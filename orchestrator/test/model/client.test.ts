@@ -128,7 +128,8 @@ describe('model client (scripted server, real HTTP)', function () {
     assert.equal(body?.tools, undefined);
     assert.match(String(body?.messages[0]?.content), /read_file/);
     assert.equal(r.toolCallSource, 'json');
-    assert.equal(c.toolResultMessage({ id: 'c', name: 'read_file' }, 'out', r.toolCallSource).role, 'user');
+    assert.equal(c.toolResultMessage({ id: 'c', name: 'read_file' }, 'out').role, 'user');
+    assert.equal(clientFor(server).toolResultMessage({ id: 'c', name: 'read_file' }, 'out').role, 'tool');
   });
 
   it('no usage reported: estimated from the text', async () => {
