@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { isLoopbackHost, type Config } from './config';
 import { ensureDataDir, loadOrCreateToken, tokenMatcher } from './auth/token';
 import { createHttpApp } from './http/routes';
+import { modelChatResponder } from './chat/model-responder';
 import { createLogger, type Logger } from './log';
 import { ModelRegistry } from './model/registry';
 import { createServices, type Services } from './services';
@@ -71,6 +72,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   // Loaded only when used: its modules (dockerode, isomorphic-git, the shell parser) are ~1/3 of
   // the start-up time, which tests and tools that run without the workbench need not pay.
   const workbench = opts.workbench === false ? undefined : new (loadWorkbench())(services, { secrets: [token, ...models.secrets()], models });
+  if (models.configured('chat')) services.chat.setResponder(modelChatResponder(models, workbench?.audit));
   try {
     // The engine check and reaping run while the server starts listening; sandboxes wait for them.
     const workbenchReady = workbench?.start();
