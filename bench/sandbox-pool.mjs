@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Acquire → first command done, for a task as the workbench does it (working copy prepared first),
-// cold container vs warm pool (sandbox.warmPool = 1). Needs Docker + pushpals-worker:dev; build first (npx tsc -b).
+// cold container vs warm pool (sandbox.warmPool = 1). Needs Docker + pushpals-worker:dev; build first (npx tsc -b). The pool needs sandbox.diskLimitMb 0 (volumes are per-task filesystems).
 //   node bench/sandbox-pool.mjs [runs per round, default 9]     (rounds: cold, pool, cold, pool)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ await (async () => {
   execFileSync('sh', ['-c', 'git init -q -b main && git add -A && git -c user.name=t -c user.email=t@t commit -qm i'], { cwd: repo });
   for (const warmPool of [0, 1, 0, 1]) {
     const dataDir = mkdtempSync(join(tmpdir(), 'pb-home-'));
-    const app = await createApp(loadConfig({ env: {}, overrides: { port: 0, dataDir, sandbox: { warmPool } } }), { logger: silentLogger });
+    const app = await createApp(loadConfig({ env: {}, overrides: { port: 0, dataDir, sandbox: { warmPool, diskLimitMb: 0 } } }), { logger: silentLogger });
     const wb = app.workbench; await wb.start();
     const { id: repoId } = await wb.repos.add(repo);
     const acq = [], first = [];

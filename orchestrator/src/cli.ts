@@ -16,7 +16,7 @@ import { PROTOCOL_VERSION } from '@pushpals/protocol';
 import { loadOrCreateToken } from './auth/token';
 import { getJson, resolveTarget, sendCommand } from './cli/client';
 import { MODEL_COMMANDS } from './cli/model-commands';
-import { common, configFrom, modelFlags, type Io, type Sub } from './cli/shared';
+import { COMMON_USAGE, UsageError, common, configFrom, isParseArgsError, modelFlags, wantsHelp, type Io, type Sub } from './cli/shared';
 import { WORKBENCH_COMMANDS } from './cli/workbench-commands';
 import { DEFAULT_PORT } from './config';
 import { PushPalsError } from './errors';
@@ -27,6 +27,14 @@ import { SERVER_VERSION } from './version';
 const COMMANDS: Record<string, Sub> = {
   serve: {
     summary: 'start the orchestrator [--port N] [--host H] [--data-dir D] [--model-base-url URL --model-name M]',
+    usage: `usage: pushpals serve [--port N] [--host H] [--data-dir D] [--model-base-url URL] [--model-name M]
+
+Starts the orchestrator in the foreground (SIGINT/SIGTERM stop it gracefully).
+  --port N       port (default 8787; 0 = any free port)
+  --host H       bind address (default 127.0.0.1; another host is explicit and logged)
+  --data-dir D   data dir (default $PUSHPALS_HOME or ~/.pushpals)
+  --model-base-url URL, --model-name M
+                 the default OpenAI-compatible model (models.baseUrl / models.model)`,
     async run(args, io) {
       const { values } = parseArgs({ args, options: { ...common, ...modelFlags, port: { type: 'string' }, host: { type: 'string' } } });
       await serve(configFrom(values, io.env));
@@ -35,6 +43,7 @@ const COMMANDS: Record<string, Sub> = {
   },
   token: {
     summary: 'print the connection URL and token for pairing',
+    usage: `usage: pushpals token [--data-dir D] [--json]\n\nPrints the URL and token a client pairs with (the token is created on first use).\n${COMMON_USAGE}`,
     async run(args, io) {
       const { values } = parseArgs({ args, options: common });
       const config = configFrom(values, io.env);
@@ -47,6 +56,7 @@ const COMMANDS: Record<string, Sub> = {
   },
   status: {
     summary: 'show the status of a running orchestrator',
+    usage: `usage: pushpals status [--data-dir D] [--url U] [--json]\n\nShows the running orchestrator's status and its tasks.\n${COMMON_USAGE}`,
     async run(args, io) {
       const { values } = parseArgs({ args, options: common });
       const config = configFrom(values, io.env);
@@ -61,10 +71,12 @@ const COMMANDS: Record<string, Sub> = {
   },
   task: {
     summary: 'task new "<request>": create a task on a running orchestrator',
+    usage: `usage: pushpals task new "<request>" [--repo ID] [--data-dir D] [--url U] [--json]\n\nCreates a task on the running orchestrator.\n  --repo ID      the registered repository the task is for (needed when several are registered)\n${COMMON_USAGE}`,
     async run(args, io) {
       const { values, positionals } = parseArgs({ args, options: { ...common, repo: { type: 'string' } }, allowPositionals: true });
       const [verb, ...rest] = positionals;
-      if (verb !== 'new' || rest.length === 0) throw new PushPalsError('invalid_message', 'usage: pushpals task new "<request>" [--repo ID]');
+      if (verb !== 'new') throw new UsageError(verb ? `unknown task command "${verb}"` : 'missing the task command (new)');
+      if (rest.length === 0) throw new UsageError('missing the request text');
       const config = configFrom(values, io.env);
       const t = resolveTarget(config.dataDir, io.env, values.url);
       const r = await sendCommand(t, 'task_new', { request: rest.join(' '), ...(values.repo ? { repoId: values.repo } : {}) });
@@ -77,13 +89,26 @@ const COMMANDS: Record<string, Sub> = {
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(8)} ${c.summary}`);
-  return `pushpals ${SERVER_VERSION} (protocol ${PROTOCOL_VERSION})\n\nusage: pushpals <command> [options]\n\n${lines.join('\n')}\n`;
+  return `pushpals ${SERVER_VERSION} (protocol ${PROTOCOL_VERSION})\n\nusage: pushpals <command> [options]   (pushpals <command> --help for its options)\n\n${lines.join('\n')}\n`;
+}
+
+/** parseArgs says "Unknown option '--x'. To specify a positional argument starting with a '-', place it ...": keep the first sentence. */
+function usageMessage(e: Error): string {
+  const unknown = /^Unknown option '([^']+)'/.exec(e.message);
+  if (unknown) return `unknown option ${unknown[1]}`;
+  return e.message;
+}
+
+function usageOf(name: string, sub: Sub): string {
+  return sub.usage ?? `usage: pushpals ${name} ...\n  ${sub.summary}\n${COMMON_USAGE}`;
 }
 
 export async function main(argv: string[], io: Io = { out: (s) => console.log(s), env: process.env }): Promise<number> {
+  const err = io.err ?? ((s: string) => process.stderr.write(`${s}\n`));
   const [name, ...args] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
-    io.out(usage());
+    const topic = name === 'help' && args[0] ? COMMANDS[args[0]] : undefined;
+    io.out(topic ? usageOf(args[0] as string, topic) : usage());
     return name ? 0 : 1;
   }
   if (name === '--version' || name === 'version') {
@@ -92,14 +117,22 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
   }
   const sub = COMMANDS[name];
   if (!sub) {
-    io.out(`unknown command "${name}"\n\n${usage()}`);
+    err(`unknown command "${name}"\n\n${usage()}`);
     return 2;
+  }
+  if (wantsHelp(args)) {
+    io.out(usageOf(name, sub));
+    return 0;
   }
   try {
     return (await sub.run(args, io)) ?? 0;
   } catch (e) {
+    if (e instanceof UsageError || isParseArgsError(e)) {
+      err(`pushpals ${name}: ${usageMessage(e)}\n\n${usageOf(name, sub)}`);
+      return 2;
+    }
     const msg = e instanceof PushPalsError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    process.stderr.write(`pushpals ${name}: ${msg}\n`);
+    err(`pushpals ${name}: ${msg}`);
     return 1;
   }
 }

@@ -44,6 +44,14 @@ export interface SandboxConfig {
    * a one-off sandbox on this network. 'none' (default): such commands are refused before asking.
    */
   approvedNetwork: string;
+  /**
+   * Size limit of each task's working copy (/workspace), in MiB: a loop-mounted ext4 image per task
+   * (sandbox/volumes.ts; needs root). A command writing past it gets ENOSPC and the task fails with
+   * `disk_full`. 0 = no limit (a command can fill the disk that holds the database).
+   */
+  diskLimitMb: number;
+  /** Size of the sandbox's tmpfs /tmp (also HOME), in MiB; counts against memoryMb. */
+  tmpMb: number;
 }
 
 export interface Config {
@@ -103,7 +111,7 @@ const defaults = (dataDir: string): Config => ({
   logLevel: 'info',
   queue: { concurrency: 4, leaseMs: 60_000, pollMs: 500, sweepMs: 15_000, backoffBaseMs: 1_000, backoffMaxMs: 5 * 60_000, maxAttempts: 3 },
   approvals: { timeoutMs: 24 * 3600_000, sweepMs: 10_000 },
-  sandbox: { image: 'pushpals-worker:dev', memoryMb: 2048, cpus: 2, pidsLimit: 512, commandTimeoutMs: 10 * 60_000, warmPool: 0, approvedNetwork: 'none' },
+  sandbox: { image: 'pushpals-worker:dev', memoryMb: 2048, cpus: 2, pidsLimit: 512, commandTimeoutMs: 10 * 60_000, warmPool: 0, approvedNetwork: 'none', diskLimitMb: 2048, tmpMb: 512 },
   models: defaultModelsConfig(),
   agent: defaultAgentConfig(),
 });
@@ -201,10 +209,14 @@ function validate(raw: Record<string, unknown>, dataDir: string): Config {
     }
     c.known(`${section}.`, s, spec);
     for (const [k, def] of Object.entries(spec)) {
-      if (typeof def === 'number') c.int(`${section}.${k}`, s[k], k === 'timeoutMs' || k === 'warmPool' ? 0 : 1);
+      if (typeof def === 'number') c.int(`${section}.${k}`, s[k], k === 'timeoutMs' || k === 'warmPool' || k === 'diskLimitMb' ? 0 : 1);
       else c.str(`${section}.${k}`, s[k]);
     }
   }
+  const sb = raw.sandbox as Record<string, unknown> | undefined;
+  // An ext4 image smaller than this is mostly journal and metadata.
+  if (typeof sb?.diskLimitMb === 'number' && sb.diskLimitMb > 0 && sb.diskLimitMb < 64) c.problems.push('sandbox.diskLimitMb: must be 0 (no limit) or at least 64');
+  if (typeof sb?.tmpMb === 'number' && sb.tmpMb < 16) c.problems.push('sandbox.tmpMb: must be at least 16');
   if (c.problems.length) throw new PushPalsError('invalid_message', `invalid configuration:\n  - ${c.problems.join('\n  - ')}`, { problems: c.problems });
   return raw as unknown as Config; // every field checked above
 }

@@ -45,6 +45,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   model_not_configured: 503,
   model_error: 502,
   budget_exceeded: 429,
+  disk_full: 507, // Insufficient Storage
 };
 
 export const httpStatusOf = (code: ErrorCode): number => HTTP_STATUS[code] ?? 500;

@@ -96,9 +96,15 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
     return out;
   };
 
+  // last_seen_at is coarse (status lists, pruning): write it at most once a second per session,
+  // not on every chat message.
+  const touchedAt = new Map<string, number>();
   const sessions: SessionStore = {
     touch: (sessionId, clientName) => {
       const now = clock.now();
+      if (clientName === undefined && now - (touchedAt.get(sessionId) ?? -Infinity) < 1000) return;
+      if (touchedAt.size > 10_000) touchedAt.clear();
+      touchedAt.set(sessionId, now);
       stmt(db, `INSERT INTO sessions (id, client_name, created_at, last_seen_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at, client_name = COALESCE(excluded.client_name, client_name)`).run(sessionId, clientName ?? null, now, now);
     },

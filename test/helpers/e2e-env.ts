@@ -8,7 +8,7 @@
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createApp, loadConfig, silentLogger, type App, type Config, type ConfigOverrides } from '@pushpals/orchestrator';
@@ -133,6 +133,16 @@ export async function closeSession(s: Partial<Session>): Promise<void> {
   await s.app?.close();
   if (s.dataDir) removeContainersOf(s.dataDir);
   removeTempDirs();
+}
+
+/** True once a finished task's working copy is deleted (polls up to timeoutMs): nothing keeps it without a diff to review. */
+export async function workingCopyDeleted(dataDir: string, taskId: string, timeoutMs = 20_000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (existsSync(join(dataDir, 'workspaces', taskId))) {
+    if (Date.now() > end) return false;
+    await sleep(50);
+  }
+  return true;
 }
 
 export function git(cwd: string, ...args: string[]): string {

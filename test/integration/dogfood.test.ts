@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
 import type { CommandResult, EventMessage } from '@pushpals/protocol';
-import { closeSession, containersOf, containersOfTask, FIXTURE_README, inspectContainer, makeFixtureRepo, openSession, runCli, runCliAsync, sleep, tempDir, WORKER_IMAGE } from '../helpers/e2e-env';
+import { closeSession, containersOf, containersOfTask, FIXTURE_README, inspectContainer, makeFixtureRepo, openSession, runCli, runCliAsync, sleep, tempDir, WORKER_IMAGE, workingCopyDeleted } from '../helpers/e2e-env';
 import { ofType, seqOf, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 import { CommandFailed, TestClient } from '../helpers/ws-client';
 
@@ -176,7 +176,7 @@ describe('issue 5 end to end: the dogfood scenarios over a real WebSocket (orche
     assert.equal(readFileSync(join(repoPath, 'README.md'), 'utf8'), FIXTURE_README, "the user's own repository must not be touched");
   });
 
-  it('"Apply a patch to fix the README", denied: denied, the working copy is byte-for-byte unchanged and nothing is applied', async function () {
+  it('"Apply a patch to fix the README", denied: denied, nothing is applied, and the working copy (nothing to review) is deleted', async function () {
     assert.ok(repoId, 'repo_add failed earlier');
     const { taskId } = await c().send('task_new', { request: 'Apply a patch to fix the README', repoId });
     runs.denied = taskId;
@@ -194,7 +194,8 @@ describe('issue 5 end to end: the dogfood scenarios over a real WebSocket (orche
     const evs = c().forTask(taskId);
     const t = trace(c(), taskId);
 
-    assert.ok(readFileSync(workspaceReadme(taskId)).equals(before), 'denying must leave the README byte-for-byte untouched');
+    // Nothing was applied (no git apply ran, below) and, with no diff to review, the copy is deleted.
+    assert.ok(await workingCopyDeleted(dataDir, taskId), 'the declined task\'s working copy was not deleted');
     assert.equal(ofType(evs, 'approved').length, 0, `approved after a deny:\n${t}`);
     assert.deepEqual(
       ofType(evs, 'tool_result').filter((e) => e.payload.ok),

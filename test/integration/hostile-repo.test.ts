@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
-import { closeSession, git, makeFixtureRepo, openSession, runCli, tempDir } from '../helpers/e2e-env';
+import { closeSession, git, makeFixtureRepo, openSession, runCli, tempDir, workingCopyDeleted } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 import { CommandFailed, type TestClient } from '../helpers/ws-client';
 
@@ -102,7 +102,11 @@ describe('issue 5 end to end: a hostile repository (hooks/config never run on th
     assert.match(result.payload.stdout ?? '', new RegExp(`On branch pushpals/${taskId}`), t);
     noMarkers('during workspace creation or git status');
 
-    const wsGit = join(dataDir, 'workspaces', taskId, '.git');
+    // The task's copy is deleted once it is done: inspect one made by the same code (RepoRegistry.createWorkspace).
+    assert.ok(await workingCopyDeleted(dataDir, taskId), 'the finished task\'s working copy was not deleted');
+    assert.ok(app?.workbench, 'no workbench');
+    const inspected = await app.workbench.repos.createWorkspace(repoId, `${taskId}-inspect`);
+    const wsGit = join(inspected.path, '.git');
     assert.ok(existsSync(wsGit), `no .git in the working copy ${wsGit}`);
     const cfg = existsSync(join(wsGit, 'config')) ? readFileSync(join(wsGit, 'config'), 'utf8') : '';
     assert.doesNotMatch(cfg, /fsmonitor|hookspath|sshcommand|pager|editor|filter|textconv|external|packobjectshook|evil/i, `the repository's config was copied into the working copy:\n${cfg}`);

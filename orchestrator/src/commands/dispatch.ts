@@ -83,7 +83,7 @@ export async function dispatchCommand(cmd: CommandMessage, base: BaseContext): P
   try {
     if (!handler) throw new PushPalsError('not_found', `the "${cmd.type}" command is not available on this orchestrator (no handler is configured)`);
     const result = await (handler as (c: CommandMessage, x: CommandContext) => unknown)(cmd, ctx);
-    base.services.events.flush(); // committed before acknowledged (group commit)
+    await base.services.events.committed(); // committed before acknowledged (group commit)
     return { response: ack(cmd, result), after };
   } catch (e) {
     if (!(e instanceof PushPalsError)) base.services.logger.error('command failed', { command: cmd.type, error: e });

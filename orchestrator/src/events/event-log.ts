@@ -92,11 +92,13 @@ export interface EventLogOptions {
   /** Validate every event against the protocol before storing (catches producer bugs early). */
   validate?: boolean;
   /**
-   * Group commit (default on): appends made outside any transaction during one synchronous burst
-   * share ONE transaction, committed at the end of the tick (process.nextTick) or by `flush()`,
-   * then broadcast. A commit per event costs ~50-100 µs on a VM disk; a shared one, a few µs per
-   * event. Whoever acknowledges a write to a client calls `flush()` first (the command dispatcher
-   * does), so nothing is acked before it is committed.
+   * Group commit (default on): appends made outside any transaction during one turn of the event
+   * loop share ONE transaction, committed in that turn's check phase (setImmediate) or by
+   * `flush()`, then broadcast. So every frame read from every socket in one poll phase — many
+   * clients' commands — costs one commit and, per subscriber, one socket write. A commit per
+   * event costs ~50-100 µs on a VM disk; a shared one, a few µs per event. Whoever acknowledges a
+   * write to a client awaits `committed()` first (the command dispatcher does), so nothing is
+   * acked before it is committed.
    */
   groupCommit?: boolean;
 }
@@ -108,7 +110,13 @@ export class EventLog {
   private readonly groupCommit: boolean;
   /** True while a group-commit transaction opened by this log is open. */
   private batchOpen = false;
+  /** What this batch appended, broadcast from memory once it commits (see deliverBatch). */
+  private batchEvents: StoredEvent[] = [];
+  /** Settles when the open group-commit transaction commits (or fails to). */
+  private batchDone: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
   private readonly insert: Database.Statement;
+  private readonly begin: Database.Statement;
+  private readonly commit: Database.Statement;
   private readonly selectAfter: Database.Statement;
   private readonly selectAfterSession: Database.Statement;
   private readonly selectAfterTask: Database.Statement;
@@ -123,6 +131,8 @@ export class EventLog {
   ) {
     this.validate = opts.validate ?? true;
     this.groupCommit = opts.groupCommit ?? true;
+    this.begin = db.prepare('BEGIN IMMEDIATE');
+    this.commit = db.prepare('COMMIT');
     this.insert = db.prepare('INSERT INTO events (id, type, session_id, task_id, ts, json) VALUES (?, ?, ?, ?, ?, ?)');
     const cols = 'SELECT seq, type, session_id, task_id, json FROM events';
     this.selectAfter = db.prepare(`${cols} WHERE seq > ? ORDER BY seq LIMIT ?`);
@@ -145,8 +155,9 @@ export class EventLog {
   }
 
   /**
-   * Stores one event and broadcasts it. Inside a transaction the broadcast waits for the commit
-   * (see `pump`); outside, it happens before this returns.
+   * Stores one event. It is broadcast once committed: with group commit, at the end of this turn
+   * of the event loop (or the caller's `flush()`); inside a caller's transaction, after that
+   * transaction commits (see `pump`); with group commit off and no transaction, before this returns.
    */
   append<K extends EventType>(input: EventInput<K>): EventMessage<K> {
     const loose = input as LooseEventInput;
@@ -154,8 +165,10 @@ export class EventLog {
     const taskId = this.taskIdOf(loose);
     if (this.groupCommit && !this.db.inTransaction) this.openBatch();
     const seq = Number(this.insert.run(msg.id, msg.type, msg.sessionId, taskId, msg.ts, json).lastInsertRowid);
-    if (this.db.inTransaction) this.schedulePump();
-    else this.deliver({ seq, type: msg.type, sessionId: msg.sessionId, taskId, frame: toFrame(seq, json) });
+    const stored: StoredEvent = { seq, type: msg.type, sessionId: msg.sessionId, taskId, frame: toFrame(seq, json) };
+    if (this.batchOpen) this.batchEvents.push(stored);
+    else if (this.db.inTransaction) this.schedulePump();
+    else this.deliver(stored);
     return { ...msg, seq } as unknown as EventMessage<K>;
   }
 
@@ -173,7 +186,8 @@ export class EventLog {
     });
     if (this.db.inTransaction) {
       run(); // nested: a savepoint; the outer commit triggers the pump
-      this.schedulePump();
+      if (this.batchOpen) this.batchEvents.push(...stored);
+      else this.schedulePump();
     } else {
       run.immediate();
       for (const s of stored) this.deliver(s);
@@ -188,15 +202,46 @@ export class EventLog {
   flush(): void {
     if (!this.batchOpen) return;
     this.batchOpen = false;
-    if (!this.db.open) return;
-    if (this.db.inTransaction) this.db.prepare('COMMIT').run();
-    this.pump();
+    const done = this.batchDone;
+    this.batchDone = undefined;
+    try {
+      if (this.db.open && this.db.inTransaction) this.commit.run();
+    } catch (e) {
+      done?.reject(e);
+      throw e;
+    }
+    const events = this.batchEvents;
+    this.batchEvents = [];
+    if (this.db.open) this.deliverBatch(events);
+    done?.resolve();
+  }
+
+  /**
+   * Resolves once everything appended so far is committed: at once when no group-commit
+   * transaction is open; else when it commits (rejects if the commit fails).
+   */
+  committed(): Promise<void> {
+    if (!this.batchOpen) return Promise.resolve();
+    if (!this.batchDone) {
+      let resolve!: () => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      promise.catch(() => undefined); // a failed commit is reported to whoever awaits it, never unhandled
+      this.batchDone = { promise, resolve, reject };
+    }
+    return this.batchDone.promise;
   }
 
   private openBatch(): void {
-    this.db.prepare('BEGIN IMMEDIATE').run();
+    this.begin.run();
     this.batchOpen = true;
-    process.nextTick(() => this.flush());
+    setImmediate(() => {
+      try {
+        this.flush();
+      } catch {
+        // reported through committed(); the rows of a failed commit were never acked
+      }
+    });
   }
 
   /** Reads stored events after `afterSeq` (replay), oldest first. */
@@ -232,6 +277,18 @@ export class EventLog {
       for (const r of rows) this.emit(r);
       if (rows.length < 1000) return;
     }
+  }
+
+  /**
+   * Broadcasts a committed batch from memory, without reading it back, when it is exactly the
+   * rows after the last broadcast up to the head. Anything else — rows other processes committed
+   * meanwhile, or rows a caller's savepoint rolled back (a rolled-back seq is reused or missing) —
+   * falls back to reading the DB.
+   */
+  private deliverBatch(events: StoredEvent[]): void {
+    const contiguous = events.every((e, i) => e.seq === this.lastBroadcast + 1 + i);
+    if (!contiguous || (events.length > 0 && events[events.length - 1]!.seq !== this.head())) return this.pump();
+    for (const e of events) this.emit(e);
   }
 
   private schedulePump(): void {

@@ -8,10 +8,11 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
 import { PushPalsError } from '../errors';
 import type { Db } from '../store/db';
 import { isoAt, systemClock, type Clock } from '../util/clock';
+import { DEFAULT_CLONE_LIMITS, guardedTransfer, type CloneLimits } from './clone-http';
+import { SSH_UNSUPPORTED, redactUrl, sourceKind, userInfoOf } from './sources';
 
 export interface Repo {
   id: string;
@@ -35,8 +36,11 @@ export interface Workspace {
 
 export interface RepoRegistryOptions {
   clock?: Clock;
-  /** Timeout for cloning a URL (ms). Default 120 s. */
-  cloneTimeoutMs?: number;
+  /**
+   * Limits for cloning a URL: overall deadline (default 10 min) and git-style low-speed limit
+   * (default below 1 KiB/s for 30 s); hitting one fails `add` with `timeout`.
+   */
+  clone?: Partial<CloneLimits>;
 }
 
 interface RepoRow {
@@ -52,7 +56,6 @@ const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 const toRepo = (r: RepoRow): Repo => ({ id: r.id, name: r.name, source: r.source, mirrorPath: r.mirror_path, defaultBranch: r.default_branch, addedAt: r.added_at });
 
-const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^[^/\s]+@[^/\s]+:/.test(s);
 
 /** Copies regular files and directories only: symlinks and special files are skipped, never followed. */
 function copyTree(src: string, dst: string, skip: (rel: string) => boolean, rel = ''): void {
@@ -67,9 +70,41 @@ function copyTree(src: string, dst: string, skip: (rel: string) => boolean, rel 
   }
 }
 
+/**
+ * Refs are read with isomorphic-git, which follows symlinks: a ref that is a symlink would make the
+ * host read whatever file it points at (and fail with a confusing "not an oid"). git never creates
+ * one (except a legacy symlinked HEAD), so a symlink under refs/, as packed-refs or as HEAD is
+ * refused as hostile or unsupported.
+ */
+function assertNoSymlinkedRefs(gitdir: string): void {
+  const refuse = (rel: string): never => {
+    throw new PushPalsError('invalid_message', `hostile or unsupported repository: ${rel} is a symlinked ref (git never creates one); replace it with a regular ref file and register again`, { ref: rel });
+  };
+  for (const f of ['HEAD', 'packed-refs', 'refs']) {
+    const st = fs.lstatSync(path.join(gitdir, f), { throwIfNoEntry: false });
+    if (st?.isSymbolicLink()) refuse(f);
+  }
+  const walk = (rel: string): void => {
+    for (const ent of fs.readdirSync(path.join(gitdir, rel), { withFileTypes: true })) {
+      const r = `${rel}/${ent.name}`;
+      if (ent.isSymbolicLink()) refuse(r);
+      if (ent.isDirectory()) walk(r);
+    }
+  };
+  if (fs.existsSync(path.join(gitdir, 'refs'))) walk('refs');
+}
+
 function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 function realpathOrSelf(p: string): string {
@@ -82,7 +117,7 @@ function realpathOrSelf(p: string): string {
 
 export class RepoRegistry {
   private readonly clock: Clock;
-  private readonly cloneTimeoutMs: number;
+  private readonly cloneLimits: CloneLimits;
   readonly dataDir: string;
 
   /**
@@ -96,7 +131,7 @@ export class RepoRegistry {
   ) {
     this.dataDir = realpathOrSelf(dataDir);
     this.clock = opts.clock ?? systemClock;
-    this.cloneTimeoutMs = opts.cloneTimeoutMs ?? 120_000;
+    this.cloneLimits = { ...DEFAULT_CLONE_LIMITS, ...opts.clone };
   }
 
   list(): Repo[] {
@@ -112,11 +147,16 @@ export class RepoRegistry {
    * Registers a repository from a local path (a work tree or a bare repo) or an http(s) URL and
    * keeps the orchestrator's own bare clone under `<dataDir>/repos/<id>`. Throws PushPalsError:
    * `not_found` (missing path, unreachable URL), `invalid_message` (not a git repository,
-   * unsupported URL scheme, empty repository), `conflict` (already registered: details.repoId).
+   * unsupported URL scheme or ssh, empty repository, symlinked refs), `conflict` (already
+   * registered: details.repoId), `forbidden` (authentication required), `timeout` (clone limits).
+   * A URL's user info (`https://user:token@host/...`) is used for the clone only: it is stored,
+   * reported and written to the mirror's config as `***`.
    */
   async add(source: string, name?: string): Promise<Repo> {
-    const url = isUrl(source);
-    const normalized = url ? source.trim() : realpathOrSelf(source);
+    const kind = sourceKind(source);
+    if (kind === 'ssh') throw new PushPalsError('invalid_message', `${SSH_UNSUPPORTED} (got "${redactUrl(source.trim()).slice(0, 200)}")`);
+    const url = kind === 'url';
+    const normalized = url ? redactUrl(source.trim()) : realpathOrSelf(source);
     const existing = this.db.prepare('SELECT id FROM repos WHERE source = ?').get(normalized) as { id: string } | undefined;
     if (existing) throw new PushPalsError('conflict', `repository already registered as ${existing.id}`, { repoId: existing.id });
     const id = `repo-${randomBytes(5).toString('hex')}`;
@@ -124,7 +164,7 @@ export class RepoRegistry {
     fs.mkdirSync(path.dirname(mirror), { recursive: true, mode: 0o700 });
     try {
       const from = url ? undefined : this.copyLocal(normalized, mirror);
-      if (url) await this.cloneUrl(normalized, mirror);
+      if (url) await this.cloneUrl(source.trim(), mirror);
       const defaultBranch = await this.copyRefs(mirror, from);
       const repo: Repo = {
         id,
@@ -152,31 +192,36 @@ export class RepoRegistry {
     fs.rmSync(repo.mirrorPath, { recursive: true, force: true });
   }
 
+  /** Clones `url` (may carry user info) into `mirror`; every message and the stored config name it redacted. */
   private async cloneUrl(url: string, mirror: string): Promise<void> {
+    const shown = redactUrl(url);
     if (!/^https?:\/\//i.test(url)) {
-      throw new PushPalsError('invalid_message', `unsupported repository URL "${url}": the host clones over http(s) only (ssh would run core.sshCommand/ssh on the host); use an https URL or a local path`);
+      throw new PushPalsError('invalid_message', `unsupported repository URL "${shown}": the host clones over http(s) only (ssh would run core.sshCommand/ssh on the host); use an https URL or a local path`);
     }
+    const secret = userInfoOf(url);
+    const scrub = (s: string): string => {
+      let out = s.split(url).join(shown);
+      for (const part of secret ? [secret, ...secret.split(':'), decodeURIComponentSafe(secret)] : []) if (part.length >= 3) out = out.split(part).join('***');
+      return out;
+    };
     const scratch = fs.mkdtempSync(path.join(this.dataDir, 'repos', '.clone-'));
-    let timer: NodeJS.Timeout | undefined;
+    const transfer = guardedTransfer(`cloning ${shown}`, this.cloneLimits);
     try {
-      await Promise.race([
-        git.clone({ fs, http, dir: scratch, gitdir: mirror, url, noCheckout: true, singleBranch: false, noTags: false }),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new PushPalsError('timeout', `cloning ${url} took longer than ${this.cloneTimeoutMs} ms`)), this.cloneTimeoutMs);
-        }),
-      ]);
+      await Promise.race([git.clone({ fs, http: transfer.client, dir: scratch, gitdir: mirror, url, noCheckout: true, singleBranch: false, noTags: false }), transfer.failed]);
     } catch (err) {
-      if (err instanceof PushPalsError) throw err;
-      const e = err as { code?: string; message?: string };
-      const msg = e.message ?? String(err);
-      if (e.code === 'HttpError' && /401|403/.test(msg)) throw new PushPalsError('forbidden', `cannot clone ${url}: authentication required (${msg})`);
-      throw new PushPalsError('not_found', `cannot clone ${url}: the remote is unreachable or not a git repository (${msg})`, { cause: e.code ?? 'error' });
+      if (err instanceof PushPalsError) throw new PushPalsError(err.code, scrub(err.message), err.details);
+      const e = err as { code?: string; message?: string; data?: { statusCode?: number } };
+      const msg = scrub(e.message ?? String(err));
+      const status = e.data?.statusCode;
+      if (e.code === 'HttpError' && (status === 401 || status === 403 || /\b(401|403)\b/.test(msg))) throw new PushPalsError('forbidden', `cannot clone ${shown}: authentication required or refused (${msg})`);
+      if (e.code === 'ETIMEDOUT' || e.code === 'ESOCKETTIMEDOUT') throw new PushPalsError('timeout', `cannot clone ${shown}: the connection timed out (${msg})`);
+      throw new PushPalsError('not_found', `cannot clone ${shown}: the remote is unreachable or not a git repository (${msg})`, { cause: e.code ?? 'error' });
     } finally {
-      if (timer) clearTimeout(timer);
+      transfer.dispose();
       fs.rmSync(scratch, { recursive: true, force: true });
     }
-    // isomorphic-git wrote a config with the remote; make sure nothing else is in it.
-    fs.writeFileSync(path.join(mirror, 'config'), `[core]\n\trepositoryformatversion = 0\n\tbare = true\n[remote "origin"]\n\turl = ${url.replace(/[\n\r"\\]/g, '')}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`);
+    // isomorphic-git wrote a config with the remote (credentials included); replace it: nothing else, no secret.
+    fs.writeFileSync(path.join(mirror, 'config'), `[core]\n\trepositoryformatversion = 0\n\tbare = true\n[remote "origin"]\n\turl = ${shown.replace(/[\n\r"\\]/g, '')}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`);
   }
 
   /** Finds the git dir of a local source, reading files as data only. */
@@ -210,6 +255,7 @@ export class RepoRegistry {
     if (fs.existsSync(path.join(gitdir, 'objects', 'info', 'alternates'))) {
       throw new PushPalsError('invalid_message', `${src} uses objects/info/alternates (a shared or --reference clone); clone it normally first`);
     }
+    assertNoSymlinkedRefs(gitdir);
     fs.mkdirSync(mirror, { recursive: true, mode: 0o700 });
     copyTree(path.join(gitdir, 'objects'), path.join(mirror, 'objects'), (rel) => rel === 'info' || rel.startsWith('info/'));
     fs.mkdirSync(path.join(mirror, 'objects', 'info'), { recursive: true });
@@ -263,19 +309,22 @@ export class RepoRegistry {
    * Creates `<dataDir>/workspaces/<taskId>`: a fresh, self-contained working copy (its own .git with a
    * copy of the mirror's objects — not hard links, not alternates: the sandbox may write anything in
    * it) with branch `pushpals/<taskId>` at the default branch, checked out by isomorphic-git (no
-   * hooks, no smudge filters). The caller (sandbox owner) may chown it to the sandbox uid.
+   * hooks, no smudge filters). The caller (sandbox owner) may chown it to the sandbox uid. The
+   * directory may exist if it is empty (a size-limited volume mounted there): it is filled, and on
+   * failure emptied but kept.
    */
   async createWorkspace(repoId: string, taskId: string, baseBranch?: string): Promise<Workspace> {
     const repo = this.get(repoId);
     if (!repo) throw new PushPalsError('not_found', `unknown repository ${repoId}`);
     const dir = this.workspacePath(taskId);
-    if (fs.existsSync(dir)) throw new PushPalsError('conflict', `workspace for task ${taskId} already exists`);
+    const existed = fs.existsSync(dir);
+    if (existed && (!fs.lstatSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) throw new PushPalsError('conflict', `workspace for task ${taskId} already exists`);
     if (isInside(this.dataDir, dir)) throw new PushPalsError('internal', 'refusing to create a workspace that contains the data dir');
     const branch = `pushpals/${taskId}`;
     const gitdir = path.join(dir, '.git');
     fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
     try {
-      fs.mkdirSync(dir);
+      if (!existed) fs.mkdirSync(dir);
       copyTree(path.join(repo.mirrorPath, 'objects'), path.join(gitdir, 'objects'), (rel) => rel === 'info' || rel.startsWith('info/'));
       fs.mkdirSync(path.join(gitdir, 'objects', 'info'), { recursive: true });
       fs.mkdirSync(path.join(gitdir, 'refs', 'heads'), { recursive: true });
@@ -291,7 +340,8 @@ export class RepoRegistry {
       await git.checkout({ fs, dir, gitdir, ref: branch, force: true });
       return { path: dir, branch, baseCommit };
     } catch (err) {
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (existed) for (const n of fs.readdirSync(dir)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+      else fs.rmSync(dir, { recursive: true, force: true });
       throw err;
     }
   }

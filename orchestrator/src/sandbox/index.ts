@@ -5,4 +5,7 @@ export { Sandbox, DEFAULT_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, MAX_TIMEOUT_MS, 
 export { buildWorkerImage, checkEngine, checkImage, explainDockerError, registryReachable, DEFAULT_IMAGE } from './image';
 export type { BuildImageOptions, BuildImageResult } from './image';
 export { assertMountable } from './paths';
-export type { AcquireOptions, ExecOptions, ExecResult, OutputStream, SandboxLimits, SandboxManagerOptions } from './types';
+export { WorkspaceVolumes, spaceOf } from './volumes';
+export type { WorkspaceVolumesOptions } from './volumes';
+export { diagnoseDiskFull, formatBytes, isNearlyFull } from './disk-full';
+export type { AcquireOptions, DiskFull, ExecOptions, ExecResult, OutputStream, SandboxLimits, SandboxManagerOptions, SpaceInfo } from './types';

@@ -18,6 +18,12 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   nanoCpus: 1e9,
   pidsLimit: 256,
   tmpfsBytes: 512 * 1024 ** 2,
+  workspaceBytes: 0,
+};
+
+const DEFAULT_DISK_HINTS = {
+  workspace: 'Give the sandbox a larger working copy volume, or make the command write less.',
+  tmp: 'Give the sandbox a larger /tmp, or make the command write less there.',
 };
 
 export interface ContainerSpecInput {
@@ -86,6 +92,7 @@ export class SandboxManager {
   private readonly allowedNetworks: Set<string>;
   private readonly poolSize: number;
   private readonly log: (msg: string) => void;
+  private readonly diskHints: { workspace: string; tmp: string };
   private readonly ready: Slot[] = [];
   private readonly active = new Set<Sandbox>();
   private readonly made = new Set<string>();
@@ -107,12 +114,18 @@ export class SandboxManager {
     this.allowedNetworks = new Set(o.allowedNetworks ?? []);
     this.poolSize = Math.max(0, Math.floor(o.pool?.size ?? 0));
     this.log = o.log ?? (() => {});
+    this.diskHints = o.diskHints ?? DEFAULT_DISK_HINTS;
     if (this.workspacesDir) {
       for (const f of this.forbidden) {
         if (isWithin(f, this.workspacesDir)) throw new PushPalsError('forbidden', `workspacesDir ${this.workspacesDir} contains the forbidden path ${f}`);
       }
     }
     if (this.poolSize > 0 && !this.workspacesDir) throw new PushPalsError('invalid_message', 'a warm pool needs workspacesDir');
+  }
+
+  /** How to raise a limit, as disk_full messages say it. */
+  diskHint(which: 'workspace' | 'tmp'): string {
+    return this.diskHints[which];
   }
 
   private get poolDir(): string {
@@ -307,6 +320,8 @@ export class SandboxManager {
       user: this.user,
       log: this.log,
       onRelease: (sb) => this.onRelease(sb),
+      limits: this.limits,
+      diskHints: this.diskHints,
     });
   }
 

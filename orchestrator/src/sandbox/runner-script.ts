@@ -8,7 +8,8 @@
  *      {"op":"run","id":N,"cmd":"...","cwd":"/workspace","env":{...},"timeoutMs":T,"maxOutputBytes":B,"killOnOverflow":false}
  *      {"op":"kill","id":N}
  *  - runner -> host, binary frames on stdout: u8 type, u32be id, u32be length, payload
- *      1 = stdout bytes, 2 = stderr bytes, 3 = exit (JSON), 4 = ready (JSON, id 0), 5 = protocol error (JSON)
+ *      1 = stdout bytes, 2 = stderr bytes, 3 = exit (JSON; after a non-zero exit with `space`: statfs of
+ *      /workspace and /tmp), 4 = ready (JSON, id 0), 5 = protocol error (JSON)
  *  - runner's own stderr: diagnostics only.
  * Each command is `bash -c CMD` in its own process group (detached), stdin /dev/null, stdout and
  * stderr on separate pipes. Timeout, cancel and the end of the command kill the whole group with
@@ -52,9 +53,15 @@ function finish(job) {
   const code = job.exit.code, sig = job.exit.signal;
   const SIG = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
   const exitCode = code != null ? code : sig ? 128 + (SIG[sig] || 0) : -1;
+  // Free space after a failed command, so the host can tell "disk full" from any other failure.
+  const space = exitCode === 0 ? null : { workspace: statfs('/workspace'), tmp: statfs('/tmp') };
   json(3, job.id, { exitCode, signal: sig || null, timedOut: job.timedOut, cancelled: job.cancelled,
-    truncated: job.truncated, outputBytes: job.total, durationMs: Date.now() - job.t0, error: job.error || null });
+    truncated: job.truncated, outputBytes: job.total, durationMs: Date.now() - job.t0, error: job.error || null, space });
   if (inputEnded && jobs.size === 0) process.exit(0);
+}
+
+function statfs(p) {
+  try { const s = fs.statfsSync(p); return { sizeBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize, freeInodes: s.ffree }; } catch (e) { return null; }
 }
 
 function terminate(job) {

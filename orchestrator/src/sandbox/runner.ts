@@ -3,7 +3,7 @@ import { PassThrough, type Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { PushPalsError } from '../errors';
 import { RUNNER_SOURCE } from './runner-script';
-import type { ExecOptions, ExecResult } from './types';
+import type { ExecOptions, ExecResult, SpaceInfo } from './types';
 
 const T_STDOUT = 1;
 const T_STDERR = 2;
@@ -18,6 +18,7 @@ interface ExitFrame {
   truncated: boolean;
   durationMs: number;
   error: string | null;
+  space?: { workspace: SpaceInfo | null; tmp: SpaceInfo | null } | null;
 }
 
 interface Pending {
@@ -224,6 +225,7 @@ export class RunnerClient {
         cancelled: e.cancelled && p.forced !== 'timeout',
         durationMs: Math.round((performance.now() - p.t0) * 10) / 10,
         via: 'runner',
+        ...(e.space ? { space: { ...(e.space.workspace ? { workspace: e.space.workspace } : {}), ...(e.space.tmp ? { tmp: e.space.tmp } : {}) } } : {}),
       });
     } else if (type === T_ERROR) {
       this.pending.delete(id);

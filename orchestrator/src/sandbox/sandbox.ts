@@ -3,8 +3,10 @@ import { PassThrough, type Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { posix } from 'node:path';
 import { PushPalsError } from '../errors';
+import { diagnoseDiskFull } from './disk-full';
 import { RunnerClient } from './runner';
-import type { ExecOptions, ExecResult, OutputStream } from './types';
+import { spaceOf } from './volumes';
+import type { ExecOptions, ExecResult, OutputStream, SandboxLimits } from './types';
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
 export const DEFAULT_MAX_OUTPUT_BYTES = 1 << 20;
@@ -23,6 +25,8 @@ export interface SandboxInit {
   user: string;
   log: (msg: string) => void;
   onRelease: (sb: Sandbox) => Promise<void>;
+  limits: SandboxLimits;
+  diskHints: { workspace: string; tmp: string };
 }
 
 const MAX_RUNNER_STARTS = 20;
@@ -121,17 +125,23 @@ export class Sandbox {
    * Runs `bash -c command` as the sandbox user in /workspace (or cwd). Timeout kills the command's
    * whole process tree; output past maxOutputBytes is dropped (truncated: true). Rejects with
    * `sandbox_unavailable` only if the sandbox itself fails (released, runner died mid-command,
-   * container gone); a failing command is a result with its exit code.
+   * container gone); a failing command is a result with its exit code, and `diskFull` when it ran
+   * into the working copy's or /tmp's size limit.
    */
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     this.assertOpen();
     const runner = await this.ensureRunner();
     if (!runner) return this.execPlain(command, opts);
     try {
-      return await runner.run(command, this.normalize(opts));
+      return this.withDiagnosis(await runner.run(command, this.normalize(opts)));
     } catch (e) {
       throw await this.explainFailure(e);
     }
+  }
+
+  private withDiagnosis(r: ExecResult): ExecResult {
+    const diskFull = diagnoseDiskFull(r, () => spaceOf(this._workspaceHostPath), this.init.limits, this.init.diskHints);
+    return diskFull ? { ...r, diskFull } : r;
   }
 
   private normalize(opts: ExecOptions): ExecOptions & { timeoutMs: number; maxOutputBytes: number; cwd: string } {
@@ -257,7 +267,7 @@ export class Sandbox {
     const se = dec.stderr.end();
     if (so) kept.stdout.push(so);
     if (se) kept.stderr.push(se);
-    return {
+    return this.withDiagnosis({
       exitCode,
       stdout: kept.stdout.join(''),
       stderr: kept.stderr.join(''),
@@ -266,7 +276,7 @@ export class Sandbox {
       cancelled,
       durationMs,
       via: 'exec',
-    };
+    });
   }
 
   /** Removes the container (and the runner with it). Idempotent. The workspace directory stays. */

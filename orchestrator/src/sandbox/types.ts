@@ -31,6 +31,26 @@ export interface ExecResult {
   durationMs: number;
   /** Which path ran it: the long-lived runner, or a fresh docker exec. */
   via: 'runner' | 'exec';
+  /** After a non-zero exit: free space of /workspace and /tmp as the sandbox saw them (runner only). */
+  space?: { workspace?: SpaceInfo; tmp?: SpaceInfo };
+  /**
+   * The command failed because a size limit was reached (ENOSPC): which one, and a message that says
+   * the limit and how to raise it. Callers fail the task with `disk_full`.
+   */
+  diskFull?: DiskFull;
+}
+
+export interface SpaceInfo {
+  sizeBytes: number;
+  freeBytes: number;
+  freeInodes: number;
+}
+
+export interface DiskFull {
+  /** '/workspace' (the working copy's volume) or '/tmp' (the container's tmpfs, also HOME). */
+  mount: '/workspace' | '/tmp';
+  limitBytes: number;
+  message: string;
 }
 
 export interface SandboxLimits {
@@ -40,8 +60,13 @@ export interface SandboxLimits {
   nanoCpus: number;
   /** Max processes/threads in the container. Default 256. */
   pidsLimit: number;
-  /** Size of the tmpfs /tmp (which also counts against memory). Default 512 MiB. */
+  /** Size of the tmpfs /tmp (also HOME; counts against memory). Default 512 MiB. */
   tmpfsBytes: number;
+  /**
+   * Size of a task's working copy when it is a size-limited volume (see volumes.ts); 0 = unlimited.
+   * Only used for messages here: the volume itself is made by WorkspaceVolumes.
+   */
+  workspaceBytes: number;
 }
 
 export interface SandboxManagerOptions {
@@ -73,6 +98,8 @@ export interface SandboxManagerOptions {
   pool?: { size: number };
   /** Diagnostics (runner restarts, pool refill failures). */
   log?: (msg: string) => void;
+  /** How to raise the limits, appended to disk_full messages (e.g. "raise sandbox.diskLimitMb in config.json"). */
+  diskHints?: { workspace: string; tmp: string };
 }
 
 export interface AcquireOptions {

@@ -9,6 +9,7 @@ import type { TaskContext } from '../agents/types';
 import type { ApprovalKind, ApprovalRecord } from '../approvals/approvals';
 import type { AuditLog } from '../audit';
 import { redactSecrets } from '../audit';
+import { PushPalsError } from '../errors';
 import type * as Classifier from '../policy/classify';
 import type { Policy } from '../policy/policy';
 import type { Classification } from '../policy/verdicts';
@@ -158,5 +159,7 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
     truncated: result.truncated,
     durationMs: Math.round(result.durationMs),
   });
+  // Ran into the working copy's or /tmp's size limit: the task fails as disk_full, saying how to raise it.
+  if (result.diskFull) throw new PushPalsError('disk_full', result.diskFull.message, { mount: result.diskFull.mount, limitBytes: result.diskFull.limitBytes });
   return { ran: true, result, verdict: c.verdict, reason, ...(approval ? { approval } : {}) };
 }

@@ -1,6 +1,7 @@
 /** Protocol commands served by the workbench: repo_add and audit_get. */
 import { isAbsolute } from 'node:path';
 import { PushPalsError } from '../errors';
+import { sourceKind } from '../git/sources';
 import type { Services } from '../services';
 import type { Workbench } from './workbench';
 
@@ -18,15 +19,13 @@ export function registerWorkbenchCommands(services: Services, wb: Workbench): vo
   services.registerCommandHandler('audit_get', (cmd) => ({ entries: wb.audit.listForTask(cmd.payload.taskId, cmd.payload.limit ?? 1000) }));
 }
 
-const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
-
 /**
  * A path sent over the wire must be absolute: the orchestrator's working directory means nothing to
  * the client. `<repo>/.git` names the same repository as `<repo>`.
  */
 function normalizeSource(source: string): string {
   const s = source.trim();
-  if (isUrl(s)) return s;
+  if (sourceKind(s) !== 'path') return s; // a URL, or ssh syntax that RepoRegistry.add refuses with the reason
   if (!isAbsolute(s)) throw new PushPalsError('invalid_message', `repository path must be absolute (got "${s.slice(0, 200)}"); the CLI resolves relative paths for you`, undefined, '/payload/source');
   return s.replace(/\/+$/, '').replace(/\/\.git$/, '') || '/';
 }

@@ -4,7 +4,7 @@
  * into the services and exposed to agents. createApp installs it; close() removes its containers.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lchownSync } from 'node:fs';
+import { existsSync, lchownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskContext } from '../agents/types';
 import { AuditLog } from '../audit';
@@ -15,11 +15,12 @@ import { noModelAgent } from '../agents/builtin/no-model';
 import { HeuristicAgent } from '../heuristic/agent';
 import type { ModelRegistry } from '../model/registry';
 import { loadPolicy } from '../policy/policy';
-import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, type Sandbox } from '../sandbox';
+import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, formatBytes, type Sandbox } from '../sandbox';
 import type { Services } from '../services';
 import type { CommandToolDeps } from '../tools/run-command';
 import { registerWorkbenchCommands } from './commands';
 import { chownTree } from './fs-safe';
+import { WorkspaceJanitor } from './janitor';
 
 /** The sandbox's uid when the orchestrator runs as root (never root inside). */
 const SANDBOX_UID = 1000;
@@ -35,10 +36,15 @@ export class Workbench {
   readonly repos: RepoRegistry;
   readonly audit: AuditLog;
   readonly sandboxes: SandboxManager;
+  /** Size-limited working copies (config sandbox.diskLimitMb > 0), else undefined. */
+  readonly volumes: WorkspaceVolumes | undefined;
+  readonly janitor: WorkspaceJanitor;
   private readonly uid: number;
   private readonly gid: number;
   /** Why sandboxes are unavailable (no engine / no image), or undefined when they work. */
   sandboxProblem: string | undefined;
+  /** Why size-limited working copies cannot be made here (tasks then fail saying so), or undefined. */
+  diskProblem: PushPalsError | undefined;
 
   constructor(
     private readonly services: Services,
@@ -51,18 +57,49 @@ export class Workbench {
     this.uid = root ? SANDBOX_UID : (process.getuid?.() ?? SANDBOX_UID);
     this.gid = root ? SANDBOX_UID : (process.getgid?.() ?? SANDBOX_UID);
     const dataDir = config.dataDir;
+    const { diskLimitMb, tmpMb } = config.sandbox;
+    const configFile = join(dataDir, 'config.json');
+    const raise = (key: string, now: number, zeroMeans?: string) =>
+      `Raise the limit with ${key} in ${configFile} (now ${now}; e.g. {"sandbox": {"${key.split('.')[1]}": ${now * 2}}}${zeroMeans ? `, 0 = ${zeroMeans}` : ''}) and restart the orchestrator, or make the task write less.`;
+    this.volumes =
+      diskLimitMb > 0
+        ? new WorkspaceVolumes({
+            imagesDir: join(dataDir, 'volumes'),
+            sizeBytes: diskLimitMb * 1024 * 1024,
+            uid: this.uid,
+            gid: this.gid,
+            hint: `Set sandbox.diskLimitMb to 0 in ${configFile} to run without a per-task disk limit (a command can then fill the disk that holds the database).`,
+          })
+        : undefined;
+    let warmPool = config.sandbox.warmPool;
+    if (this.volumes && warmPool > 0) {
+      // A pool container's mount is fixed before the task's volume exists (sandbox/README.md, "Disk limits").
+      services.logger.warn('sandbox.warmPool is not used while sandbox.diskLimitMb > 0: each working copy is its own filesystem, which a pooled container cannot take over');
+      warmPool = 0;
+    }
     this.sandboxes = new SandboxManager({
       image: config.sandbox.image,
       instanceId: createHash('sha256').update(dataDir).digest('hex').slice(0, 12),
       // The data dir itself is refused as their parent; its workspaces/ children stay mountable.
-      forbiddenHostPaths: [join(dataDir, 'token'), config.dbFile, join(dataDir, 'config.json'), join(dataDir, 'repos'), join(dataDir, 'policies'), join(dataDir, 'server.json')],
+      forbiddenHostPaths: [join(dataDir, 'token'), config.dbFile, configFile, join(dataDir, 'repos'), join(dataDir, 'policies'), join(dataDir, 'server.json'), join(dataDir, 'volumes')],
       workspacesDir: join(dataDir, 'workspaces'),
       user: `${this.uid}:${this.gid}`,
-      limits: { memoryBytes: config.sandbox.memoryMb * 1024 * 1024, nanoCpus: Math.round(config.sandbox.cpus * 1e9), pidsLimit: config.sandbox.pidsLimit },
-      pool: { size: config.sandbox.warmPool },
+      limits: {
+        memoryBytes: config.sandbox.memoryMb * 1024 * 1024,
+        nanoCpus: Math.round(config.sandbox.cpus * 1e9),
+        pidsLimit: config.sandbox.pidsLimit,
+        tmpfsBytes: tmpMb * 1024 * 1024,
+        workspaceBytes: diskLimitMb * 1024 * 1024,
+      },
+      pool: { size: warmPool },
       allowedNetworks: config.sandbox.approvedNetwork === 'none' ? [] : [config.sandbox.approvedNetwork],
       log: (msg) => services.logger.info(`sandbox: ${msg}`),
+      diskHints: {
+        workspace: diskLimitMb > 0 ? raise('sandbox.diskLimitMb', diskLimitMb, 'no limit') : 'Free space on that disk, or set sandbox.diskLimitMb to bound each working copy.',
+        tmp: raise('sandbox.tmpMb', tmpMb),
+      },
     });
+    this.janitor = new WorkspaceJanitor(services, this.repos, this.sandboxes, this.volumes);
     registerWorkbenchCommands(services, this);
     services.registerAgent(new HeuristicAgent(this));
     // The coding agent takes what the heuristic lane does not understand; without a coder model,
@@ -82,6 +119,13 @@ export class Workbench {
   }
 
   private async init(): Promise<void> {
+    if (this.volumes) {
+      await this.volumes.check().catch((e: unknown) => {
+        this.diskProblem = e instanceof PushPalsError ? e : new PushPalsError('sandbox_unavailable', String(e));
+        this.services.logger.warn(this.diskProblem.message);
+      });
+    }
+    this.janitor.start();
     try {
       const { reaped } = await this.sandboxes.init();
       if (reaped) this.services.logger.info(`reaped ${reaped} leftover sandbox container(s)`);
@@ -92,7 +136,10 @@ export class Workbench {
   }
 
   async close(): Promise<void> {
+    await this.janitor.close();
     await this.sandboxes.close();
+    // Mounts live as long as this process; the images stay, a restart mounts them again.
+    await this.volumes?.close();
   }
 
   /** The repository a task works on: its own, else the only registered one. */
@@ -108,18 +155,32 @@ export class Workbench {
     throw new PushPalsError('invalid_message', `${all.length} repositories are registered: say which one (repoId) the task is for`);
   }
 
-  /** The task's working copy on branch pushpals/<task>; reused when a crashed run is re-run. */
+  /**
+   * The task's working copy on branch pushpals/<task>; reused when a crashed run is re-run. With
+   * sandbox.diskLimitMb > 0 it is a fresh size-limited filesystem mounted at its path (volumes.ts).
+   */
   async prepareWorkspace(ctx: TaskContext): Promise<{ repo: Repo; workspace: Workspace }> {
     const repo = this.resolveRepo(ctx.task.repoId);
     const path = this.repos.workspacePath(ctx.task.id);
-    if (existsSync(path)) return { repo, workspace: { path, branch: `pushpals/${ctx.task.id}`, baseCommit: '' } };
+    await this.start();
+    if (this.volumes) {
+      if (this.diskProblem) throw this.diskProblem;
+      await this.volumes.ensureMounted(path); // after a restart: the image of a re-run task
+    }
+    if (existsSync(path) && readdirSync(path).length > 0) return { repo, workspace: { path, branch: `pushpals/${ctx.task.id}`, baseCommit: '' } };
     ctx.progress(`Preparing a working copy of ${repo.name} on branch pushpals/${ctx.task.id}`, { step: 'workspace' });
-    const workspace = await this.repos.createWorkspace(repo.id, ctx.task.id).catch((e: unknown) => {
+    if (this.volumes && !this.volumes.isMounted(path)) await this.volumes.create(path);
+    const workspace = await this.repos.createWorkspace(repo.id, ctx.task.id).catch(async (e: unknown) => {
+      await this.volumes?.remove(path).catch(() => {});
       if (e instanceof PushPalsError) throw e;
+      if ((e as { code?: unknown }).code === 'ENOSPC') {
+        throw new PushPalsError('disk_full', `disk full: ${repo.name} does not fit into the task's working copy${this.volumes ? ` (limited to ${formatBytes(this.volumes.sizeBytes)})` : ''}. ${this.sandboxes.diskHint('workspace')}`);
+      }
       // e.g. isomorphic-git refusing a tree entry named ".." or ".git": the repository is unusable, not us broken.
       throw new PushPalsError('invalid_message', `cannot check out ${repo.name} for this task: ${e instanceof Error ? e.message : String(e)}`.slice(0, 4096));
     });
     if (process.getuid?.() === 0) chownTree(workspace.path, this.uid, this.gid);
+    this.janitor.retire(ctx.task.id); // cancelled while it was being prepared: nobody else will delete it
     return { repo, workspace };
   }
 

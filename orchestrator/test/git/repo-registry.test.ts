@@ -168,6 +168,35 @@ describe('git: RepoRegistry', function () {
     assert.ok(fs.existsSync(path.join(ws.path, 'README.md')));
   });
 
+  it('a symlinked ref (to a host file, or a symlinked refs dir / HEAD) is refused as hostile, naming the ref', async () => {
+    const make = (name: string): string => {
+      const src = path.join(root, name);
+      fs.mkdirSync(src);
+      hostGit(src, 'init', '-q', '-b', 'main');
+      fs.writeFileSync(path.join(src, 'a.txt'), 'a\n');
+      hostGit(src, 'add', '.');
+      hostGit(src, 'commit', '-q', '-m', 'a');
+      return src;
+    };
+    const fileLink = make('file-link');
+    fs.symlinkSync('/etc/hostname', path.join(fileLink, '.git', 'refs', 'heads', 'evil'));
+    const dirLink = make('dir-link');
+    fs.mkdirSync(path.join(root, 'elsewhere'));
+    fs.symlinkSync(path.join(root, 'elsewhere'), path.join(dirLink, '.git', 'refs', 'tags', 'nested'));
+    const headLink = make('head-link');
+    fs.rmSync(path.join(headLink, '.git', 'HEAD'));
+    fs.symlinkSync('refs/heads/main', path.join(headLink, '.git', 'HEAD'));
+    for (const [src, ref] of [[fileLink, 'refs/heads/evil'], [dirLink, 'refs/tags/nested'], [headLink, 'HEAD']] as const) {
+      await assert.rejects(reg.add(src), (e: unknown) => {
+        assert.ok(isPushPalsError('invalid_message')(e), String(e));
+        assert.match((e as Error).message, new RegExp(`hostile or unsupported repository: ${ref} is a symlinked ref`));
+        return true;
+      });
+    }
+    assert.equal(reg.list().length, 0);
+    assert.deepEqual(fs.readdirSync(path.join(dataDir, 'repos')), []);
+  });
+
   it('clear errors: missing path, non-repo path, duplicate, data dir overlap, unsupported or unreachable URL', async () => {
     await assert.rejects(reg.add(path.join(root, 'missing')), (e: unknown) => isPushPalsError('not_found')(e) && /does not exist/.test((e as Error).message));
     const plain = path.join(root, 'plain');
@@ -178,7 +207,8 @@ describe('git: RepoRegistry', function () {
     hostGit(empty, 'init', '-q');
     await assert.rejects(reg.add(empty), (e: unknown) => isPushPalsError('invalid_message')(e) && /no branches/.test((e as Error).message));
     await assert.rejects(reg.add(dataDir), isPushPalsError('invalid_message'));
-    await assert.rejects(reg.add('git@github.com:a/b.git'), (e: unknown) => isPushPalsError('invalid_message')(e) && /http\(s\) only/.test((e as Error).message));
+    await assert.rejects(reg.add('git@github.com:a/b.git'), (e: unknown) => isPushPalsError('invalid_message')(e) && /SSH remotes are not supported/.test((e as Error).message));
+    await assert.rejects(reg.add('ftp://host/x.git'), (e: unknown) => isPushPalsError('invalid_message')(e) && /http\(s\) only/.test((e as Error).message));
     await assert.rejects(reg.add('http://127.0.0.1:9/nothing.git'), (e: unknown) => isPushPalsError('not_found')(e) && /unreachable/.test((e as Error).message));
     const src = makeHostile(root, markers);
     await reg.add(src);

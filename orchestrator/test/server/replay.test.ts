@@ -89,7 +89,7 @@ describe('server: event log replay', () => {
     c.close();
   });
 
-  it('group commit: appends of one tick share a transaction, are committed at the end of the tick, and a rolled-back savepoint inside is never broadcast', async () => {
+  it('group commit: appends of one event-loop turn share a transaction, are committed in its check phase, and a rolled-back savepoint inside is never broadcast', async () => {
     const c = await Client.connect(app.wsUrl, app.token);
     await c.send('subscribe', { afterSeq: 0 });
     const reader = openDatabase(app.services.config.dbFile);
@@ -104,6 +104,8 @@ describe('server: event log replay', () => {
     app.services.events.append(log(3));
     assert.equal(count(), 0, 'not visible to other connections before the commit');
     await new Promise((r) => process.nextTick(r));
+    assert.equal(count(), 0, 'still open after this tick: the batch spans the whole turn');
+    await new Promise((r) => setImmediate(r));
     assert.equal(count(), 2);
     await c.waitUntil(() => c.events.length === 2);
     assert.deepEqual(c.events.map((e) => (e.payload as { message: string }).message), ['m1', 'm3']);

@@ -1,0 +1,117 @@
+/**
+ * Deletes task working copies once nothing needs them: when the task reaches a final state
+ * (completed / failed / cancelled) — except while a `diff_ready` of the task still has undecided
+ * hunks (the review needs the copy); the last `hunk_decided` then deletes it. A sweep at start
+ * catches tasks that ended while no orchestrator was running (or crashed before it deleted).
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Services } from '../services';
+import type { RepoRegistry } from '../git';
+import type { SandboxManager, WorkspaceVolumes } from '../sandbox';
+import { isTerminal } from '../tasks/task-store';
+
+/** Events after which a working copy may have become unneeded. */
+const TRIGGERS = new Set(['task_completed', 'task_failed', 'task_cancelled', 'hunk_decided']);
+const RETRY_MS = 1000;
+const MAX_RETRIES = 120;
+
+/** True when the task's latest diff_ready still has a hunk nobody decided. */
+export function hasPendingDiff(services: Services, taskId: string, sessionId: string): boolean {
+  const diff = services.db
+    .prepare("SELECT json FROM events WHERE task_id = ? AND type = 'diff_ready' ORDER BY seq DESC LIMIT 1")
+    .get(taskId) as { json: string } | undefined;
+  if (!diff) return false;
+  const hunks = (JSON.parse(diff.json) as { payload: { hunks: Array<{ hunkId: string }> } }).payload.hunks.map((h) => h.hunkId);
+  if (hunks.length === 0) return false;
+  // hunk_decided is routed by session (the task id is in the payload): the session index keeps this cheap.
+  const decided = new Set(
+    (services.db.prepare("SELECT json_extract(json, '$.payload.hunkId') AS h FROM events WHERE session_id = ? AND type = 'hunk_decided' AND json_extract(json, '$.payload.taskId') = ?").all(sessionId, taskId) as Array<{ h: string }>).map((r) => r.h),
+  );
+  return hunks.some((h) => !decided.has(h));
+}
+
+export class WorkspaceJanitor {
+  private readonly busy = new Map<string, Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private unsubscribe: (() => void) | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly services: Services,
+    private readonly repos: RepoRegistry,
+    private readonly sandboxes: SandboxManager,
+    private readonly volumes: WorkspaceVolumes | undefined,
+  ) {}
+
+  /** Listens for final states and decisions; sweeps copies of tasks that are final already. */
+  start(): void {
+    this.unsubscribe ??= this.services.events.onEvent((e) => {
+      if (!TRIGGERS.has(e.type)) return;
+      const taskId = e.taskId ?? (JSON.parse(e.frame) as { payload?: { taskId?: string } }).payload?.taskId;
+      if (taskId) this.retire(taskId);
+    });
+    const names = new Set<string>();
+    const dir = join(this.repos.dataDir, 'workspaces');
+    if (existsSync(dir)) for (const n of readdirSync(dir)) if (!n.startsWith('.')) names.add(n);
+    // An image whose mount point is gone (a crash between the two) is found by its own name.
+    const images = this.volumes?.o.imagesDir;
+    if (images && existsSync(images)) for (const n of readdirSync(images)) if (n.endsWith('.img')) names.add(n.slice(0, -4));
+    for (const n of names) this.sweep(n);
+  }
+
+  /** At start: delete what is not needed; mount again what a pending review still needs (mounts end with a process). */
+  private sweep(taskId: string): void {
+    const task = this.services.tasks.get(taskId);
+    if (task && isTerminal(task.state) && hasPendingDiff(this.services, taskId, task.sessionId)) {
+      void this.volumes?.ensureMounted(this.repos.workspacePath(taskId)).catch((e: unknown) => this.services.logger.warn(`could not mount the working copy of task ${taskId}`, { error: e }));
+      return;
+    }
+    this.retire(taskId);
+  }
+
+  /** Deletes the task's working copy if the task is final and no review needs it. Idempotent; never throws. */
+  retire(taskId: string, attempt = 0): void {
+    if (this.closed || this.busy.has(taskId)) return;
+    const task = this.services.tasks.get(taskId);
+    if (!task || !isTerminal(task.state) || hasPendingDiff(this.services, taskId, task.sessionId)) return;
+    if (this.sandboxes.list().some((s) => s.taskId === taskId)) {
+      // The agent is still letting go of its sandbox (e.g. just cancelled): try again shortly.
+      if (attempt < MAX_RETRIES) this.later(() => this.retire(taskId, attempt + 1));
+      return;
+    }
+    const job = this.remove(taskId)
+      .catch((e: unknown) => this.services.logger.warn(`could not delete the working copy of task ${taskId}`, { error: e }))
+      .finally(() => this.busy.delete(taskId));
+    this.busy.set(taskId, job);
+  }
+
+  private async remove(taskId: string): Promise<void> {
+    const path = this.repos.workspacePath(taskId);
+    if (this.volumes) await this.volumes.remove(path);
+    this.repos.removeWorkspace(taskId); // a copy made without a limit (or what unmounting left)
+    this.services.logger.info(`deleted the working copy of task ${taskId}`);
+  }
+
+  private later(fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, RETRY_MS);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  /** Resolves when deletions in progress are done (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.busy.size) await Promise.all([...this.busy.values()]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.unsubscribe?.();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await this.idle();
+  }
+}
