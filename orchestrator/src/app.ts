@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { isLoopbackHost, type Config } from './config';
 import { ensureDataDir, loadOrCreateToken, tokenMatcher } from './auth/token';
 import { createHttpApp } from './http/routes';
+import { modelChatResponder } from './chat/model-responder';
 import { createLogger, type Logger } from './log';
+import { ModelRegistry } from './model/registry';
 import { createServices, type Services } from './services';
 import { openDatabase } from './store/db';
 import type { Clock } from './util/clock';
@@ -23,6 +25,8 @@ export interface App {
   port: number;
   token: string;
   services: Services;
+  /** The configured models per role (chat, planner, coder); keys stay inside. */
+  models: ModelRegistry;
   /** Repos, sandboxes, policy, audit, the heuristic agent (absent with `workbench: false`). */
   workbench?: Workbench;
   server: Server;
@@ -39,6 +43,8 @@ export interface CreateAppOptions {
   setup?: (services: Services) => void | Promise<void>;
   /** Install the workbench (repos, Docker sandboxes, policy, audit, heuristic agent). Default true. */
   workbench?: boolean;
+  /** Where model keys named by `keyEnv` are read (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function createApp(config: Config, opts: CreateAppOptions = {}): Promise<App> {
@@ -52,6 +58,9 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     });
   }
 
+  // Keys are read once, here: a key file others can read stops the start.
+  const models = new ModelRegistry(config, opts.env ?? process.env);
+  for (const line of models.describe()) logger.debug(`model ${line}`);
   const db = openDatabase(config.dbFile);
   const handle = createServices(config, { ...(opts.clock ? { clock: opts.clock } : {}), logger, db });
   const { services } = handle;
@@ -64,7 +73,8 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
 
   // Loaded only when used: its modules (dockerode, isomorphic-git, the shell parser) are ~1/3 of
   // the start-up time, which tests and tools that run without the workbench need not pay.
-  const workbench = opts.workbench === false ? undefined : new (loadWorkbench())(services, { secrets: [token] });
+  const workbench = opts.workbench === false ? undefined : new (loadWorkbench())(services, { secrets: [token, ...models.secrets()], models });
+  if (models.configured('chat')) services.chat.setResponder(modelChatResponder(models, workbench?.audit));
   try {
     // The engine check and reaping run while the server starts listening; sandboxes wait for them.
     const workbenchReady = workbench?.start();
@@ -100,7 +110,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
       db.close();
     })());
 
-  return { url, wsUrl: `ws://${hostForUrl}:${port}${WS_PATH}`, port, token, services, ...(workbench ? { workbench } : {}), server, ws, close };
+  return { url, wsUrl: `ws://${hostForUrl}:${port}${WS_PATH}`, port, token, services, models, ...(workbench ? { workbench } : {}), server, ws, close };
 }
 
 function loadWorkbench(): typeof Workbench {

@@ -8,13 +8,15 @@
  *   repo add <path>     register a repository          (cli/workbench-commands.ts)
  *   audit verify|head|export  check the trail against signed heads, print the signed head, export (cli/audit-commands.ts)
  *   sandbox build-image build the worker image          (cli/workbench-commands.ts)
+ *   model test          check the configured model      (cli/model-commands.ts)
  * Other modules add subcommands to COMMANDS below (one entry each).
  */
 import { parseArgs } from 'node:util';
 import { PROTOCOL_VERSION } from '@pushpals/protocol';
 import { loadOrCreateToken } from './auth/token';
 import { getJson, resolveTarget, sendCommand } from './cli/client';
-import { COMMON_USAGE, UsageError, common, configFrom, isParseArgsError, wantsHelp, type Io, type Sub } from './cli/shared';
+import { MODEL_COMMANDS } from './cli/model-commands';
+import { COMMON_USAGE, UsageError, common, configFrom, isParseArgsError, modelFlags, wantsHelp, type Io, type Sub } from './cli/shared';
 import { WORKBENCH_COMMANDS } from './cli/workbench-commands';
 import { DEFAULT_PORT } from './config';
 import { PushPalsError } from './errors';
@@ -24,15 +26,17 @@ import { SERVER_VERSION } from './version';
 
 const COMMANDS: Record<string, Sub> = {
   serve: {
-    summary: 'start the orchestrator [--port N] [--host H] [--data-dir D]',
-    usage: `usage: pushpals serve [--port N] [--host H] [--data-dir D]
+    summary: 'start the orchestrator [--port N] [--host H] [--data-dir D] [--model-base-url URL --model-name M]',
+    usage: `usage: pushpals serve [--port N] [--host H] [--data-dir D] [--model-base-url URL] [--model-name M]
 
 Starts the orchestrator in the foreground (SIGINT/SIGTERM stop it gracefully).
   --port N       port (default 8787; 0 = any free port)
   --host H       bind address (default 127.0.0.1; another host is explicit and logged)
-  --data-dir D   data dir (default $PUSHPALS_HOME or ~/.pushpals)`,
+  --data-dir D   data dir (default $PUSHPALS_HOME or ~/.pushpals)
+  --model-base-url URL, --model-name M
+                 the default OpenAI-compatible model (models.baseUrl / models.model)`,
     async run(args, io) {
-      const { values } = parseArgs({ args, options: { ...common, port: { type: 'string' }, host: { type: 'string' } } });
+      const { values } = parseArgs({ args, options: { ...common, ...modelFlags, port: { type: 'string' }, host: { type: 'string' } } });
       await serve(configFrom(values, io.env));
       return new Promise<never>(() => undefined); // runs until a signal
     },
@@ -80,6 +84,7 @@ Starts the orchestrator in the foreground (SIGINT/SIGTERM stop it gracefully).
     },
   },
   ...WORKBENCH_COMMANDS,
+  ...MODEL_COMMANDS,
 };
 
 function usage(): string {

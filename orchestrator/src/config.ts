@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { RateLimitConfig } from './commands/rate-limit';
 import { PushPalsError } from './errors';
 import { LOG_LEVELS, type LogLevel } from './log';
+import { checkModelsConfig, defaultAgentConfig, defaultModelsConfig, modelsFromEnv, type AgentConfig, type ModelsConfig } from './model/config';
 
 export interface QueueConfig {
   /** Jobs run at once by this process's worker. */
@@ -81,13 +82,19 @@ export interface Config {
   queue: QueueConfig;
   approvals: ApprovalConfig;
   sandbox: SandboxConfig;
+  /** Model endpoints per role (chat, planner, coder); see model/config.ts. No base URL: no model. */
+  models: ModelsConfig;
+  /** The coding agent's limits per task (steps, time, tokens). */
+  agent: AgentConfig;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sandbox' | 'rateLimit'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sandbox' | 'rateLimit' | 'models' | 'agent'>> & {
   rateLimit?: Partial<RateLimitConfig>;
   queue?: Partial<QueueConfig>;
   approvals?: Partial<ApprovalConfig>;
   sandbox?: Partial<SandboxConfig>;
+  models?: Partial<ModelsConfig>;
+  agent?: Partial<AgentConfig>;
 };
 
 export const DEFAULT_PORT = 8787;
@@ -114,6 +121,8 @@ const defaults = (dataDir: string): Config => ({
   queue: { concurrency: 4, leaseMs: 60_000, pollMs: 500, sweepMs: 15_000, backoffBaseMs: 1_000, backoffMaxMs: 5 * 60_000, maxAttempts: 3 },
   approvals: { timeoutMs: 24 * 3600_000, sweepMs: 10_000 },
   sandbox: { image: 'pushpals-worker:dev', memoryMb: 2048, cpus: 2, pidsLimit: 512, commandTimeoutMs: 10 * 60_000, warmPool: 0, approvedNetwork: 'none', diskLimitMb: 2048, tmpMb: 512 },
+  models: defaultModelsConfig(),
+  agent: defaultAgentConfig(),
 });
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -134,6 +143,12 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.PUSHPALS_LEASE_MS) queue.leaseMs = Number(env.PUSHPALS_LEASE_MS);
   if (Object.keys(queue).length) out.queue = queue;
   if (env.PUSHPALS_APPROVAL_TIMEOUT_MS) out.approvals = { timeoutMs: Number(env.PUSHPALS_APPROVAL_TIMEOUT_MS) };
+  const models = modelsFromEnv(env);
+  if (models) out.models = models;
+  const agent: Record<string, unknown> = {};
+  if (env.PUSHPALS_AGENT_MAX_STEPS) agent.maxSteps = Number(env.PUSHPALS_AGENT_MAX_STEPS);
+  if (env.PUSHPALS_AGENT_TOKEN_BUDGET) agent.tokenBudget = Number(env.PUSHPALS_AGENT_TOKEN_BUDGET);
+  if (Object.keys(agent).length) out.agent = agent;
   return out;
 }
 
@@ -195,7 +210,8 @@ function validate(raw: Record<string, unknown>, dataDir: string): Config {
   c.int('pingIntervalMs', raw.pingIntervalMs, 100);
   c.int('tailPollMs', raw.tailPollMs, 10);
   if (!LOG_LEVELS.includes(raw.logLevel as LogLevel)) c.problems.push(`logLevel: must be one of ${LOG_LEVELS.join(', ')}`);
-  for (const [section, spec] of [['queue', d.queue], ['approvals', d.approvals], ['sandbox', d.sandbox], ['rateLimit', d.rateLimit]] as const) {
+  c.problems.push(...checkModelsConfig(raw.models));
+  for (const [section, spec] of [['queue', d.queue], ['approvals', d.approvals], ['sandbox', d.sandbox], ['rateLimit', d.rateLimit], ['agent', d.agent]] as const) {
     const s = raw[section];
     if (!isObj(s)) {
       c.problems.push(`${section}: must be an object`);

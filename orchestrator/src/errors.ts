@@ -42,6 +42,9 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   rate_limited: 429,
   timeout: 504,
   sandbox_unavailable: 503,
+  model_not_configured: 503,
+  model_error: 502,
+  budget_exceeded: 429,
   disk_full: 507, // Insufficient Storage
 };
 

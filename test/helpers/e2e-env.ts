@@ -8,8 +8,8 @@
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { createApp, loadConfig, silentLogger, type App, type Config, type ConfigOverrides } from '@pushpals/orchestrator';
 // The orchestrator's test helpers, compiled (one copy of each for both test trees).
 import { requireDocker } from '@pushpals/orchestrator/dist/test/helpers/docker';
@@ -163,7 +163,10 @@ export function makeFixtureRepo(o: FixtureRepoOptions = {}): string {
   if (!o.symlinks?.['README.md']) writeFileSync(join(dir, 'README.md'), FIXTURE_README);
   const testScript = o.testScript ?? `node -e "console.log('tests ok')"`;
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'e2e-demo', version: '1.0.0', private: true, scripts: { test: testScript } }, null, 2)}\n`);
-  for (const [rel, content] of Object.entries(o.files ?? {})) writeFileSync(join(dir, rel), content);
+  for (const [rel, content] of Object.entries(o.files ?? {})) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), content);
+  }
   for (const [rel, target] of Object.entries(o.symlinks ?? {})) symlinkSync(target, join(dir, rel));
   git(dir, 'init', '-q', '-b', 'main');
   git(dir, 'add', '-A');

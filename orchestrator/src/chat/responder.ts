@@ -61,6 +61,12 @@ const HELP = [
   '- approve or deny pending approvals from the task cards.',
 ].join('\n');
 
+/** What the built-in responder answers at once, without any model: status, help, /task. */
+export function isBuiltinChatCommand(text: string): boolean {
+  const t = text.trim();
+  return /^\/?status\b|^what('s| is) (the )?status\b/i.test(t) || /^\/task\s+\S/i.test(t) || /^\/?help\b/i.test(t);
+}
+
 export const builtinResponder: ChatResponder = (turn, services) => {
   const text = turn.text.trim();
   const reply = (t: string) =>

@@ -50,10 +50,23 @@ export function wantsHelp(args: readonly string[]): boolean {
   return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
 }
 
-export function configFrom(values: { 'data-dir'?: string | undefined; port?: string | undefined; host?: string | undefined }, env: NodeJS.ProcessEnv): Config {
+/** Flags that choose the default model endpoint (the top level of `models`), for serve and model test. */
+export const modelFlags = {
+  'model-base-url': { type: 'string' },
+  'model-name': { type: 'string' },
+} as const;
+
+export function configFrom(
+  values: { 'data-dir'?: string | undefined; port?: string | undefined; host?: string | undefined; 'model-base-url'?: string | undefined; 'model-name'?: string | undefined },
+  env: NodeJS.ProcessEnv,
+): Config {
   const overrides: ConfigOverrides = {};
   if (values['data-dir']) overrides.dataDir = values['data-dir'];
   if (values.port !== undefined) overrides.port = Number(values.port);
   if (values.host !== undefined) overrides.host = values.host;
+  const models: ConfigOverrides['models'] = {};
+  if (values['model-base-url'] !== undefined) models.baseUrl = values['model-base-url'];
+  if (values['model-name'] !== undefined) models.model = values['model-name'];
+  if (Object.keys(models).length) overrides.models = models;
   return loadConfig({ env, overrides });
 }

@@ -4,13 +4,12 @@
  */
 import { parsePatch } from 'diff';
 import { MAX_MESSAGE_LENGTH } from '@pushpals/protocol';
-import { fallbackAgent } from '../agents/no-agent';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../agents/types';
 import type { TaskRecord } from '../tasks/task-store';
 import { LazySandbox, runCommandTool, type CommandOutcome } from '../tools/run-command';
 import type { Workbench } from '../workbench/workbench';
 import { readWorkspaceFile } from '../workbench/fs-safe';
-import { HEURISTIC_EXAMPLES, detectTestCommand, recognizeIntent, type Intent } from './intents';
+import { detectTestCommand, recognizeIntent, type Intent } from './intents';
 import { proposeReadmeFix } from './readme-fix';
 
 const done = (summary: string): TaskOutcome => ({ status: 'completed', summary });
@@ -120,8 +119,3 @@ export class HeuristicAgent implements TaskAgent {
     return done(`Applied ${fix.fixes.length} fix(es) to ${file} on branch pushpals/${ctx.task.id}: ${fix.fixes.join('; ')}`.slice(0, MAX_MESSAGE_LENGTH));
   }
 }
-
-/** The fallback when no agent matches: say what works today instead of a bare failure. */
-export const unsupportedRequestAgent: TaskAgent = fallbackAgent(
-  `No agent can handle this request yet: LLM agents are not configured on this orchestrator. The heuristic lane understands requests like: ${HEURISTIC_EXAMPLES.map((e) => `"${e}"`).join(', ')}.`,
-);

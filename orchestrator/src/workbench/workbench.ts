@@ -4,14 +4,17 @@
  * into the services and exposed to agents. createApp installs it; close() removes its containers.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, lchownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_MESSAGE_LENGTH } from '@pushpals/protocol';
 import type { TaskContext } from '../agents/types';
 import { AuditLog, SIGNING_KEY_FILE } from '../audit';
 import { PushPalsError } from '../errors';
 import { RepoRegistry, type Repo, type Workspace } from '../git';
-import { HeuristicAgent, unsupportedRequestAgent } from '../heuristic/agent';
+import { BuiltinAgent } from '../agents/builtin/agent';
+import { noModelAgent } from '../agents/builtin/no-model';
+import { HeuristicAgent } from '../heuristic/agent';
+import type { ModelRegistry } from '../model/registry';
 import { loadPolicy } from '../policy/policy';
 import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, formatBytes, type Sandbox } from '../sandbox';
 import type { Services } from '../services';
@@ -25,8 +28,10 @@ import { WorkspaceJanitor } from './janitor';
 const SANDBOX_UID = 1000;
 
 export interface WorkbenchOptions {
-  /** Secrets to redact from outputs and the audit trail (the server token at least). */
+  /** Secrets to redact from outputs and the audit trail (the server token and model keys at least). */
   secrets: string[];
+  /** The configured models; absent: none (LLM agents are not registered). */
+  models?: ModelRegistry;
 }
 
 export class Workbench {
@@ -101,7 +106,10 @@ export class Workbench {
     this.janitor = new WorkspaceJanitor(services, this.repos, this.sandboxes, this.volumes);
     registerWorkbenchCommands(services, this);
     services.registerAgent(new HeuristicAgent(this));
-    services.agents.setFallback(unsupportedRequestAgent);
+    // The coding agent takes what the heuristic lane does not understand; without a coder model,
+    // such requests fail saying how to configure one.
+    if (opts.models?.configured('coder')) services.registerAgent(new BuiltinAgent(this, opts.models, opts.secrets));
+    services.agents.setFallback(noModelAgent);
   }
 
   private ready: Promise<void> | undefined;
@@ -178,6 +186,11 @@ export class Workbench {
     if (process.getuid?.() === 0) chownTree(workspace.path, this.uid, this.gid);
     this.janitor.retire(ctx.task.id); // cancelled while it was being prepared: nobody else will delete it
     return { repo, workspace };
+  }
+
+  /** Gives a file the host created in a working copy to the sandbox's uid (when running as root). */
+  chownForSandbox(p: string): void {
+    if (process.getuid?.() === 0) lchownSync(p, this.uid, this.gid);
   }
 
   async acquireSandbox(taskId: string, workspaceHostPath: string): Promise<Sandbox> {

@@ -1,0 +1,50 @@
+/**
+ * What the coding agent changed through its file tools: each file's content before the first change,
+ * and, at the end, a unified diff against the current content for `diff_ready`.
+ */
+import { createTwoFilesPatch, parsePatch } from 'diff';
+import type { EventPayload } from '@pushpals/protocol';
+import type { WorkspaceFs } from './workspace-fs';
+
+export class ChangeTracker {
+  /** rel path → content before the agent's first change (undefined: the file did not exist). */
+  private readonly originals = new Map<string, string | undefined>();
+
+  constructor(private readonly wfs: WorkspaceFs) {}
+
+  /** Call before changing `rel`; only the first call per file counts. */
+  remember(rel: string, original: string | undefined): void {
+    if (!this.originals.has(rel)) this.originals.set(rel, original);
+  }
+
+  /** The diff of every remembered file that differs now; undefined when nothing does. */
+  diff(taskId: string): EventPayload<'diff_ready'> | undefined {
+    const patches: string[] = [];
+    const files: string[] = [];
+    for (const [rel, before] of [...this.originals].sort((a, b) => a[0].localeCompare(b[0]))) {
+      let after: string | undefined;
+      try {
+        after = this.wfs.readIfExists(rel);
+      } catch {
+        after = undefined; // replaced by something unreadable (a symlink, a directory): shown as deleted
+      }
+      if (after === before) continue;
+      patches.push(createTwoFilesPatch(before === undefined ? '/dev/null' : `a/${rel}`, after === undefined ? '/dev/null' : `b/${rel}`, before ?? '', after ?? '', undefined, undefined, { context: 3 }));
+      files.push(rel);
+    }
+    if (!files.length) return undefined;
+    const diff = patches.join('');
+    const hunks = parsePatch(diff).flatMap((p, i) =>
+      p.hunks.map((h, j) => ({
+        hunkId: `h${i + 1}_${j + 1}`,
+        file: files[i] as string,
+        oldStart: h.oldStart,
+        oldLines: h.oldLines,
+        newStart: h.newStart,
+        newLines: h.newLines,
+        header: `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`,
+      })),
+    );
+    return { taskId, diff, files, hunks };
+  }
+}
