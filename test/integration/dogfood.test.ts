@@ -317,8 +317,10 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
       const evs = c().forTask(taskId);
       const t = trace(c(), taskId);
       assert.equal(end.type, 'task_failed', t);
-      // The fallback says why and what the heuristic lane does understand.
-      assert.match((end.payload as { error: { message: string } }).error.message, /No agent can handle this request yet: LLM agents are not configured.*understands requests like: "/, t);
+      // The fallback says why, what the heuristic lane does understand, and how to configure a model.
+      const error = (end.payload as { error: { code: string; message: string } }).error;
+      assert.equal(error.code, 'model_not_configured', t);
+      assert.match(error.message, /no coder model is configured.*understands requests like "Run git status on this repo".*PUSHPALS_MODEL_BASE_URL/s, t);
       assert.equal(ofType(evs, 'tool_call').length, 0, `something ran for an unmapped request:\n${t}`);
       assert.equal(ofType(evs, 'tool_result').length, 0, `something ran for an unmapped request:\n${t}`);
       assert.equal(ofType(evs, 'approval_required').length, 0, `an unmapped request asked for approval:\n${t}`);
