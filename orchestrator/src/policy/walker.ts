@@ -79,7 +79,7 @@ export class ScriptWalker implements RuleContext {
       const j = this.call(src, cmd, depth);
       const final = redir ? worse(j.j, redir) : j.j;
       this.parts.splice(before, 0, { ...final, argv: j.argv });
-      return j.j.tag;
+      return final.tag;
     }
     if (redir && redir.verdict !== 'allow') this.push((st.Redirs ?? []).map((r) => sourceOf(src, r)), redir);
     if (!cmd) return undefined;
@@ -100,6 +100,8 @@ export class ScriptWalker implements RuleContext {
       this.decl(src, cmd, depth);
       return undefined;
     }
+    // Tests and arithmetic run nothing by themselves (variable-flow.ts judges what they evaluate).
+    if (t === 'TestClause' || t === 'ArithmCmd' || t === 'LetClause') this.push([sourceOf(src, cmd)], allow('shell test or arithmetic'));
     // Compound commands (if/while/for/case/{ }/( )/[[ ]]/(( ))/time/coproc/let): classify every
     // statement and every word inside, whatever the construct.
     walk(cmd, (n, nt) => {

@@ -24,13 +24,18 @@ function find(ctx: RuleContext, name: string, args: Arg[], depth: number): Judgm
   let i = 0;
   // Leading options: -H -L -P, -D debugopts, -Olevel.
   while (i < args.length && /^-([HLP]|O\d|D)$/.test(args[i]?.text ?? '')) i += args[i]?.text === '-D' ? 2 : 1;
-  while (i < args.length && !/^[-(!]/.test((args[i] as Arg).text)) roots.push(args[i++] as Arg);
+  while (i < args.length && !/^[-(!]/.test((args[i] as Arg).text)) {
+    const r = args[i++] as Arg;
+    // Unquoted, an expansion may split into primaries (`find . $expr` → -fprint /etc/x).
+    if (!r.static && !r.raw.startsWith('"')) return ask(`${name} ${r.raw}: may expand to several arguments, primaries included`);
+    roots.push(r);
+  }
   if (roots.length === 0) roots.push(literalArg('.'));
   let j: Judgment = allow(`${name} is read-only`);
   for (; i < args.length; i++) {
     const a = args[i] as Arg;
     const t = a.text;
-    if (!a.static) return worse(j, ask(`${name} ${a.raw}: an expression that is not statically known (it may be -exec or -fprint)`));
+    if (!a.static && !a.raw.startsWith('"')) return worse(j, ask(`${name} ${a.raw}: an expression that is not statically known (it may be -exec or -fprint)`));
     if (['-exec', '-execdir', '-ok', '-okdir'].includes(t)) {
       const cmd: Arg[] = [];
       for (i++; i < args.length && !(args[i]?.text === ';' || args[i]?.text === '+'); i++) cmd.push(args[i] as Arg);

@@ -4,7 +4,7 @@
  * publishing or handling credentials is high risk.
  */
 import { BUILD_TOOLS, wordSet } from '../command-sets';
-import { leadingOptions, operands, optionValue } from '../options';
+import { leadingOptions, operands, optionValue, withText } from '../options';
 import { sameRule, type Rule, type RuleContext } from '../rule-context';
 import { allow, ask, askNet, commitClass, deny, type Judgment } from '../verdicts';
 import { literalArg, type Arg } from '../words';
@@ -18,11 +18,37 @@ const NPM_NETWORK = wordSet(`
   info show search s se find fund exec x init create innit doctor ping whoami link ln sbom repo docs home bugs cache diff
 `);
 
+/**
+ * npm reads any `--key=value` before `--` as configuration (`--script-shell`, `--node-options`,
+ * `--userconfig` …), after the script name too: only these leave what runs unchanged.
+ */
+const NPM_OPTIONS = wordSet(`
+  -s --silent -q --quiet -d -dd -ddd --loglevel -w --workspace --workspaces -ws --include-workspace-root --if-present --json
+  --parseable -p -l --long -a --all --depth --omit --include --color --no-color --foreground-scripts --prefix -C --version -v
+  --help -h --no-fund --no-audit --no-update-notifier --no-progress --progress
+`);
+
+function npmOptions(ctx: RuleContext, rest: Arg[]): Judgment | undefined {
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i] as Arg;
+    if (a.static && a.text === '--') return undefined;
+    if (!a.static) return ask(`npm ${a.raw}: not statically known (npm would read an option in it as configuration)`);
+    if (!a.text.startsWith('-')) continue;
+    const opt = a.text.split('=')[0] as string;
+    if (!NPM_OPTIONS.has(opt)) return ask(`npm ${a.raw}: npm reads it as configuration, which may change the shell or node options scripts run with`);
+    if (['--prefix', '-C'].includes(opt)) {
+      const dir = a.text.includes('=') ? withText(a, a.text.slice(a.text.indexOf('=') + 1)) : rest[++i];
+      if (dir && !ctx.paths.inWorkspace(dir)) return ask(`npm ${opt} ${dir.raw}: runs a package outside the workspace`);
+    } else if (['-w', '--workspace', '--loglevel', '--depth', '--omit', '--include', '--color'].includes(opt) && !a.text.includes('=')) i++;
+  }
+  return undefined;
+}
+
 function npm(ctx: RuleContext, _name: string, rest: Arg[]): Judgment {
-  const ops = operands(rest, ['-w', '--workspace', '--prefix', '-C']);
+  const ops = operands(rest, ['-w', '--workspace', '--prefix', '-C', '--loglevel', '--depth', '--omit', '--include', '--color']);
   const sub = ops[0]?.text;
   if (!sub) return allow('npm without a command prints help');
-  if (NPM_LOCAL.has(sub)) return allow(`npm ${sub}`, sub === 'ls' || sub === 'list' || sub === 'help' ? 'low' : 'medium');
+  if (NPM_LOCAL.has(sub)) return npmOptions(ctx, rest) ?? allow(`npm ${sub}`, sub === 'ls' || sub === 'list' || sub === 'help' ? 'low' : 'medium');
   if (sub === 'version' && ops.length === 1) return allow('npm version (prints versions)');
   if (sub === 'version') return commitClass(ctx.autoCommit, 'npm version creates a commit and a tag', false);
   if (sub === 'config' || sub === 'c') {
