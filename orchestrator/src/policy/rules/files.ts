@@ -4,7 +4,7 @@
  * Their options must be known (program-options.ts); modes may not set setuid/setgid bits.
  */
 import * as path from 'node:path';
-import { operands, valuesOf, withText } from '../options';
+import { operands, optionValue, valuesOf, withText } from '../options';
 import { sameRule, type Rule, type RuleContext } from '../rule-context';
 import { allow, ask, deny, worse, worseOf, type Judgment } from '../verdicts';
 import type { Arg } from '../words';
@@ -108,7 +108,11 @@ function tar(ctx: RuleContext, name: string, raw: Arg[]): Judgment {
     if (f.static && /^[^/]*:/.test(f.text) && !scan.options.some((o) => o.name === '--force-local')) j = worse(j, ask(`${name} -f ${f.raw}: a remote archive (runs rsh/ssh)`));
     else j = worse(j, ctx.paths.writeTarget(f, `${name} -f`));
   }
-  for (const d of valuesOf(scan, '-C', '--directory')) j = worse(j, ctx.paths.writeTarget(d, `${name} -C`));
+  const dirs = valuesOf(scan, '-C', '--directory');
+  for (const d of dirs) j = worse(j, ctx.paths.writeTarget(d, `${name} -C`));
+  // The members of an archive are not known: extracted into the workspace, one may be .git/hooks/….
+  const extract = scan.options.some((o) => ['-x', '--extract', '--get'].includes(o.name)) && !scan.options.some((o) => ['-O', '--to-stdout', '-t', '--list'].includes(o.name));
+  if (extract && !dirs.some((d) => ctx.paths.classify(d) === 'tmp')) j = worse(j, ask(`${name} -x: the archive's members are not known and may include .git/config or .git/hooks (extract into /tmp, or list it first)`));
   if (scan.options.some((o) => ['-p', '--preserve-permissions', '--same-permissions'].includes(o.name))) j = worse(j, ask(`${name} -p keeps the archive's permission bits, setuid included`));
   for (const op of scan.operands) if (op.text.includes('/')) j = worse(j, ctx.paths.writeTarget(op, `${name} ${op.raw}`));
   return j;
@@ -124,7 +128,12 @@ function archive(ctx: RuleContext, name: string, args: Arg[]): Judgment {
   }
   if (args.some((a) => /^-[a-zA-Z]*c/.test(a.text) && name !== 'zip') || args.some((a) => a.text === '--stdout' || a.text === '-l' || a.text === '-t')) return allow(`${name} to stdout`);
   let j: Judgment = allow(`${name} inside the workspace`, 'medium');
-  if (name === 'unzip') return worse(j, ctx.paths.optionTargets(name, args, ['-d'], []));
+  if (name === 'unzip') {
+    const dest = args.map((_a, k) => optionValue(args, k, ['-d'], [])?.value).find((v) => v !== undefined);
+    j = worse(j, ctx.paths.optionTargets(name, args, ['-d'], []));
+    // The members of an archive are not known: extracted into the workspace, one may be .git/hooks/….
+    return dest && ctx.paths.classify(dest) === 'tmp' ? j : worse(j, ask(`${name}: the archive's members are not known and may include .git/config or .git/hooks (extract into /tmp with -d, or list it first)`));
+  }
   if (name === 'zstd' || name === 'unzstd') j = worse(j, ctx.paths.optionTargets(name, args, ['-o'], ['--output-dir-flat', '--output-dir-mirror']));
   const ops = operands(args, ['-x', '-i', '-d', '-o', '-b', '-n', '-S', '--suffix']);
   for (const op of name === 'zip' ? ops.slice(0, 1) : ops) j = worse(j, ctx.paths.writeTarget(op, `${name} ${op.raw}`));
@@ -149,6 +158,7 @@ export const FILE_RULES: Record<string, Rule> = {
     const output = scan.operands[1];
     return problem ?? (output ? ctx.paths.writeTarget(output, 'uniq output') : undefined) ?? allow('uniq');
   },
-  patch: (ctx, name, args) => ctx.paths.optionTargets(name, args, ['-o', '-d', '-r'], ['--output', '--directory', '--reject-file']) ?? allow('patch applies a diff inside the working directory', 'medium'),
+  // The diff names the files it writes (git-style diffs even set modes): .git/hooks included. git apply refuses those.
+  patch: (ctx, name, args) => ctx.paths.optionTargets(name, args, ['-o', '-d', '-r'], ['--output', '--directory', '--reject-file']) ?? ask(`${name}: the diff may write any file of the workspace, its .git hooks included (git apply refuses those)`),
 };
 

@@ -60,6 +60,9 @@ function npm(ctx: RuleContext, _name: string, rest: Arg[]): Judgment {
   return ask(`npm ${sub}: unknown npm command`);
 }
 
+/** npx's own options that change nothing about what runs. */
+const NPX_OPTIONS = wordSet('--no -q --quiet -s --silent -w --workspace --workspaces --include-workspace-root --no-install --prefer-offline --offline');
+
 const NPX_LOCAL_TOOLS = ['cross-env', 'rimraf', 'concurrently', 'npm-run-all', 'run-s', 'run-p', 'ts-node', 'tsx', 'eslint', 'tsc', 'mocha', 'jest'];
 
 /** npx runs a local tool like the tool itself; anything else may be downloaded from the registry. */
@@ -68,6 +71,7 @@ function npx(ctx: RuleContext, _name: string, rest: Arg[], depth: number): Judgm
   const i = leadingOptions(rest, 'npx', (a) => {
     if (a.text === '-c' || a.text.startsWith('--call')) return ask('npx -c runs a command string');
     if (['-p', '--package'].includes(a.text) || a.text.startsWith('--package=') || a.text === '--yes' || a.text === '-y') downloads = true;
+    else if (!NPX_OPTIONS.has(a.text.split('=')[0] as string)) return ask(`npx ${a.raw}: an option the policy does not know (npm reads it as configuration)`);
     return ['-p', '--package', '-w', '--workspace'].includes(a.text) ? 2 : 1;
   });
   if (typeof i !== 'number') return i;
@@ -87,9 +91,23 @@ const JS_PM_NETWORK = wordSet('install i add a update up upgrade remove rm unins
 const JS_PM_LOCAL = wordSet('test t run run-script build lint start list ls why check typecheck format workspaces workspace recursive -r');
 
 /** yarn, pnpm, bun: any other word is a package.json script. */
+/** Options before the script name: only these, and a directory option must stay in the workspace. */
+const JS_PM_OPTIONS = wordSet('--cwd -C --dir --filter -F -w --workspace -s --silent --frozen-lockfile --offline --prefer-offline -r --recursive --parallel --stream --if-present');
+
 function jsPackageManager(ctx: RuleContext, name: string, rest: Arg[]): Judgment {
+  for (let k = 0; k < rest.length; k++) {
+    const a = rest[k] as Arg;
+    if (!a.static) return ask(`${name} ${a.raw}: not statically known (it may be an option)`);
+    if (!a.text.startsWith('-')) break;
+    const opt = a.text.split('=')[0] as string;
+    if (!JS_PM_OPTIONS.has(opt)) return ask(`${name} ${a.raw}: an option the policy does not know (bun -e runs inline code; others change configuration)`);
+    if (['--cwd', '-C', '--dir', '--filter', '-F', '-w', '--workspace'].includes(opt) && !a.text.includes('=')) k++;
+    const dir = ['--cwd', '-C', '--dir'].includes(opt) ? (a.text.includes('=') ? withText(a, a.text.slice(a.text.indexOf('=') + 1)) : rest[k]) : undefined;
+    if (dir && !ctx.paths.inWorkspace(dir)) return ask(`${name} ${opt} ${dir.raw}: runs a package outside the workspace`);
+  }
   const ops = operands(rest, ['--cwd', '-C', '--dir', '--filter', '-F', '-w', '--workspace']);
   const sub = ops[0]?.text;
+  if (sub === 'node' || sub === 'exec' || sub === 'dlx' || sub === 'x') return ask(`${name} ${sub} runs a program or inline code`);
   if (!sub) return name === 'bun' ? allow('bun prints help') : askNet(`${name} without a command installs dependencies`);
   if (JS_PM_NETWORK.has(sub)) return askNet(`${name} ${sub} may use the registry (network)`);
   if (sub === 'config') return ask(`${name} config changes package-manager settings`);

@@ -2,8 +2,7 @@
  * Builtins that take variable names or expressions (`read NAME`, `printf -v NAME`, `test -v NAME`,
  * `unset`, `wait -p`, `getopts`, `mapfile`, `let`, `declare` written as a plain command …). Bash
  * evaluates a subscript in such a name — `read 'a[$(cmd)]'` runs cmd — so names must be plain
- * (variable-flow.ts); and a few of them run code outright (`mapfile -C`, `compgen -C/-F/-W`,
- * `jobs -x`).
+ * (variable-flow.ts); and a few of them run code outright (`mapfile -C`, `compgen -C/-F/-W`).
  */
 import { compileSpec, scanArgs, valuesOf, type OptionSpec } from '../options';
 import { sameRule, type Rule, type RuleContext } from '../rule-context';
@@ -69,12 +68,6 @@ function compgen(_ctx: RuleContext, name: string, args: Arg[]): Judgment {
   return allow(`${name} lists completions`);
 }
 
-/** jobs -x CMD runs CMD (with job specs replaced). */
-function jobs(ctx: RuleContext, _name: string, args: Arg[], depth: number): Judgment {
-  const x = args.findIndex((a) => a.text === '-x');
-  return x >= 0 ? ctx.command(args.slice(x + 1), depth) : allow('jobs lists jobs');
-}
-
 /** shopt -s dotglob makes `*` match `.git`; other options are harmless. */
 function shopt(ctx: RuleContext, name: string, args: Arg[]): Judgment {
   const dyn = args.find((a) => !a.static);
@@ -102,7 +95,6 @@ export const VARIABLE_RULES: Record<string, Rule> = {
   compgen,
   complete: () => ask('complete registers commands or functions that generate completions'),
   history: (_ctx, name, args) => (args.every((a) => a.static && (a.text === '-c' || /^\d+$/.test(a.text))) ? allow(`${name} lists the history`) : ask(`${name} with options can read or write history files`)),
-  jobs,
   shopt,
   help: (_ctx, name, args) => (args.every((a) => a.static && (NAME.test(a.text) || /^-[dms]$/.test(a.text))) ? allow(`${name} prints builtin help`) : ask(`${name}: arguments not statically known`)),
 };

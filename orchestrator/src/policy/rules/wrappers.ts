@@ -83,7 +83,14 @@ function xargs(ctx: RuleContext, name: string, rest: Arg[], depth: number): Judg
   return wrapped(ctx, cmd, 'xargs', depth);
 }
 
+/** jobs -x CMD runs CMD (with job specs replaced). */
+function jobs(ctx: RuleContext, _name: string, args: Arg[], depth: number): Judgment {
+  const x = args.findIndex((a) => a.text === '-x');
+  return x >= 0 ? ctx.command(args.slice(x + 1), depth) : allow('jobs lists jobs');
+}
+
 export const WRAPPER_RULES: Record<string, Rule> = {
+  jobs,
   command: (ctx, name, rest, depth) => (rest.some((a) => a.text === '-v' || a.text === '-V') ? allow('command -v looks a name up') : skipping()(ctx, name, rest, depth)),
   ...sameRule(['builtin', 'exec', 'nohup', 'setsid', 'nice', 'ionice', 'stdbuf'], skipping()),
   time,
