@@ -8,20 +8,23 @@ import { BUILD_TOOLS, EDITORS, EVAL_LIKE, READ_ONLY } from './command-sets';
 import { matchPolicy } from './policy';
 import { ruleTable, type RuleContext } from './rule-context';
 import { BUILTIN_RULES } from './rules/builtins';
-import { FILE_RULES, FIND_RULES } from './rules/files';
+import { FILE_RULES } from './rules/files';
+import { FIND_RULES } from './rules/find';
 import { GIT_RULES } from './rules/git';
 import { NETWORK, NETWORK_RULES } from './rules/network';
 import { NPX_RULES, PACKAGE_RULES } from './rules/packages';
 import { isPrivileged, PRIVILEGE_RULES } from './rules/privilege';
+import { READER_RULES } from './rules/readers';
 import { interpreter, isInterpreter, SHELL_RULES } from './rules/shells';
 import { TEXT_RULES } from './rules/text-tools';
+import { VARIABLE_RULES } from './rules/variables';
 import { WRAPPER_RULES } from './rules/wrappers';
 import { allow, ask, askNet, deny, VRANK, type Judgment } from './verdicts';
 import type { Arg } from './words';
 
 /** Commands that run another command: an allow rule on them never allows what they run. */
 const WRAPPING = ruleTable(WRAPPER_RULES, SHELL_RULES, NPX_RULES, FIND_RULES);
-const COMMANDS = ruleTable(GIT_RULES, PACKAGE_RULES, FILE_RULES, PRIVILEGE_RULES, TEXT_RULES, NETWORK_RULES, BUILTIN_RULES);
+const COMMANDS = ruleTable(GIT_RULES, PACKAGE_RULES, FILE_RULES, PRIVILEGE_RULES, TEXT_RULES, NETWORK_RULES, BUILTIN_RULES, READER_RULES, VARIABLE_RULES);
 
 /** `/usr/bin/git` is git; any other path is a program of its own. */
 const SYSTEM_DIRS = ['/bin', '/usr/bin', '/usr/local/bin', '/sbin', '/usr/sbin', '/usr/local/sbin'];
@@ -31,7 +34,7 @@ export function judgeCommand(ctx: RuleContext, args: Arg[], depth: number): Judg
   const name = args[0];
   if (!name) return allow('no command');
   if (!name.static) return deny(`the command name ${name.raw} is not statically known (expansion or substitution)`, true);
-  if (name.glob) return deny(`the command name ${name.raw} contains a glob pattern`, true);
+  if (name.glob && name.text !== '[') return deny(`the command name ${name.raw} contains a glob pattern`, true);
   if (name.text === '') return deny('empty command name', true);
   const text = args.map((a) => (a.static ? a.text : a.raw));
   const { j, wrapper } = defaultJudgment(ctx, args, depth);

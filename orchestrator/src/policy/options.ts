@@ -72,3 +72,156 @@ export function leadingOptions(args: Arg[], what: string, step: (a: Arg, i: numb
   }
   return i;
 }
+
+/**
+ * A program's options, fully listed: anything not listed is unknown, and an unknown option of an
+ * allowed program makes the verdict `ask` (it may run a program, write a file or use the network).
+ * Long options must be written in full: GNU and git accept unambiguous abbreviations
+ * (`--compress-prog`), which are treated as unknown rather than guessed.
+ */
+export interface OptionSpec {
+  /** Short options without a value, one character each ('abc'). */
+  flags?: string;
+  /** Short options that take a value: the rest of the cluster or the next argument. */
+  valued?: string;
+  /** Short options whose value is optional and only ever attached (`date -Iseconds`, `xargs -i{}`). */
+  optional?: string;
+  /** Long options without a value (space-separated, no dashes). */
+  long?: string;
+  /** Long options with a required value: `--x=v` or `--x v`. */
+  longValued?: string;
+  /** Long options with an optional value: only `--x=v`. */
+  longOptional?: string;
+  /** `-NUM` is an option (head -5). */
+  numeric?: boolean;
+  /** Options stop at the first operand (POSIX order) instead of GNU permutation. */
+  posixOrder?: boolean;
+  /** `--no-X` is accepted for every long option X (git). */
+  negatable?: boolean;
+}
+
+/** A spec with its word lists split once. */
+export interface CompiledSpec {
+  flags: Set<string>;
+  valued: Set<string>;
+  optional: Set<string>;
+  long: Set<string>;
+  longValued: Set<string>;
+  longOptional: Set<string>;
+  numeric: boolean;
+  posixOrder: boolean;
+  negatable: boolean;
+}
+
+const words = (s: string | undefined): Set<string> => new Set((s ?? '').split(/\s+/).filter(Boolean));
+
+export function compileSpec(s: OptionSpec): CompiledSpec {
+  return {
+    flags: new Set(s.flags ?? ''),
+    valued: new Set(s.valued ?? ''),
+    optional: new Set(s.optional ?? ''),
+    long: words(s.long),
+    longValued: words(s.longValued),
+    longOptional: words(s.longOptional),
+    numeric: s.numeric === true,
+    posixOrder: s.posixOrder === true,
+    negatable: s.negatable === true,
+  };
+}
+
+/** One option as read: its canonical name (`-o`, `--output`) and its value, if it has one. */
+export interface ReadOption {
+  name: string;
+  value?: Arg;
+  arg: Arg;
+}
+
+export interface ScannedArgs {
+  options: ReadOption[];
+  operands: Arg[];
+  /** The first option the spec does not list (or a malformed one). */
+  unknown?: Arg;
+  /** An argument in option position whose value is not statically known (it may be an option); option values do not count. */
+  dynamic?: Arg;
+}
+
+/** Reads `args` getopt_long-style against a spec. Never throws. */
+export function scanArgs(args: Arg[], spec: CompiledSpec): ScannedArgs {
+  const out: ScannedArgs = { options: [], operands: [] };
+  const flagUnknown = (a: Arg): void => {
+    out.unknown ??= a;
+  };
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i] as Arg;
+    if (!a.static) {
+      out.dynamic ??= a;
+      out.operands.push(a);
+      if (spec.posixOrder) {
+        i++;
+        break;
+      }
+      continue;
+    }
+    const t = a.text;
+    if (t === '--') {
+      i++;
+      break;
+    }
+    if (t.startsWith('--')) {
+      const eq = t.indexOf('=');
+      const name = eq < 0 ? t.slice(2) : t.slice(2, eq);
+      const base = spec.negatable && name.startsWith('no-') && !spec.long.has(name) && !spec.longValued.has(name) ? name.slice(3) : name;
+      if (spec.longValued.has(base)) {
+        if (eq >= 0) out.options.push({ name: `--${base}`, value: withText(a, t.slice(eq + 1)), arg: a });
+        else {
+          const v = args[i + 1];
+          if (!v) flagUnknown(a);
+          out.options.push({ name: `--${base}`, value: v, arg: a });
+          i++;
+        }
+      } else if (spec.longOptional.has(base)) out.options.push({ name: `--${base}`, value: eq >= 0 ? withText(a, t.slice(eq + 1)) : undefined, arg: a });
+      else if (spec.long.has(base) && eq < 0) out.options.push({ name: `--${base}`, arg: a });
+      else flagUnknown(a);
+      continue;
+    }
+    if (t.startsWith('-') && t !== '-') {
+      if (spec.numeric && /^-\d+[a-zA-Z]?$/.test(t)) {
+        out.options.push({ name: '-NUM', value: withText(a, t.slice(1)), arg: a });
+        continue;
+      }
+      for (let k = 1; k < t.length; k++) {
+        const c = t[k] as string;
+        if (spec.flags.has(c)) out.options.push({ name: `-${c}`, arg: a });
+        else if (spec.optional.has(c)) {
+          out.options.push({ name: `-${c}`, value: k + 1 < t.length ? withText(a, t.slice(k + 1)) : undefined, arg: a });
+          break;
+        } else if (spec.valued.has(c)) {
+          if (k + 1 < t.length) out.options.push({ name: `-${c}`, value: withText(a, t.slice(k + 1)), arg: a });
+          else {
+            const v = args[i + 1];
+            if (!v) flagUnknown(a);
+            out.options.push({ name: `-${c}`, value: v, arg: a });
+            i++;
+          }
+          break;
+        } else {
+          flagUnknown(a);
+          break;
+        }
+      }
+      continue;
+    }
+    out.operands.push(a);
+    if (spec.posixOrder) {
+      i++;
+      break;
+    }
+  }
+  out.operands.push(...args.slice(i));
+  return out;
+}
+
+/** The values given to the options `names` (e.g. ['-o', '--output']). */
+export const valuesOf = (s: ScannedArgs, ...names: string[]): Arg[] => s.options.filter((o) => names.includes(o.name) && o.value).map((o) => o.value as Arg);
+export const hasOption = (s: ScannedArgs, ...names: string[]): boolean => s.options.some((o) => names.includes(o.name));

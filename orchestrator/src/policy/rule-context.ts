@@ -4,6 +4,7 @@
  */
 import type { WorkspacePaths } from './paths';
 import type { Policy } from './policy';
+import type { VariableFlow } from './variable-flow';
 import type { Judgment } from './verdicts';
 import type { Arg } from './words';
 
@@ -12,6 +13,8 @@ export interface RuleContext {
   /** Commit, push and PR creation were granted (ctx or policy). */
   readonly autoCommit: boolean;
   readonly policy: Policy;
+  /** Which variables may hold text bash would evaluate (names, arithmetic): see variable-flow.ts. */
+  readonly flow: VariableFlow;
   /** Shell functions defined so far in the line (their bodies are classified where defined). */
   readonly functions: ReadonlySet<string>;
   /** Classifies a command another command runs (wrappers, find -exec, git bisect run); the policy applies. */

@@ -27,10 +27,22 @@ export interface WordPart extends ShNode {
   Dollar?: boolean;
   Parts?: WordPart[];
   Stmts?: Stmt[];
+  // ParamExp
+  Param?: Lit | null;
+  Excl?: boolean;
+  Length?: boolean;
+  /** `${!prefix*}` / `${!prefix@}`: non-zero. */
+  Names?: number;
+  Index?: ShNode | null;
+  Slice?: { Offset: ShNode | null; Length: ShNode | null } | null;
+  Exp?: { Op: number; Word: Word | null } | null;
+  Repl?: unknown;
 }
 export interface Assign extends ShNode {
   Name: Lit | null;
+  Index: ShNode | null;
   Value: Word | null;
+  Array: { Elems: { Index: ShNode | null; Value: Word | null }[] } | null;
   Naked: boolean;
   Append: boolean;
 }
@@ -63,6 +75,8 @@ export interface Command extends ShNode {
   Body?: Stmt;
   // DeclClause
   Variant?: Lit;
+  // ForClause (WordIter loops; `select` too)
+  Loop?: { Name?: Lit; Items?: Word[] };
 }
 export interface File extends ShNode {
   Stmts: Stmt[];
@@ -129,3 +143,15 @@ export const RedirOp = {
   all: probeRedirect('a &> b'),
   appendAll: probeRedirect('a &>> b'),
 } as const;
+
+function probeTest(src: string): number {
+  const f = parser.Parse(src, 'probe') as File;
+  const op = (f.Stmts[0]?.Cmd as { X?: { Op?: number } } | undefined)?.X?.Op;
+  if (typeof op !== 'number') throw new Error(`mvdan-sh probe failed for ${src}`);
+  return op;
+}
+
+/** `[[ a -eq b ]]` and friends: bash evaluates both sides as arithmetic expressions. */
+export const ARITH_TEST_OPS: ReadonlySet<number> = new Set(['-eq', '-ne', '-lt', '-le', '-gt', '-ge'].map((op) => probeTest(`[[ a ${op} b ]]`)));
+/** `[[ -v name ]]`, `[[ -R name ]]`: the operand is a variable name (with a subscript, evaluated). */
+export const NAME_TEST_OPS: ReadonlySet<number> = new Set(['-v', '-R'].map((op) => probeTest(`[[ ${op} a ]]`)));

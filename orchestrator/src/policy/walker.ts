@@ -8,8 +8,10 @@ import { envAssignmentRisk } from './command-sets';
 import type { WorkspacePaths } from './paths';
 import type { Policy } from './policy';
 import type { RuleContext } from './rule-context';
+import { gitPathEnvRisk } from './rules/git';
 import { BinOp, nodeType, parseScript, RedirOp, ShellSyntaxError, sourceOf, walk, type Assign, type Command, type Redirect, type Stmt, type Word } from './shell';
-import { allow, deny, worse, worseOf, type Judgment, type Part } from './verdicts';
+import { VariableFlow } from './variable-flow';
+import { allow, ask, deny, worse, worseOf, type Judgment, type Part } from './verdicts';
 import { evalWord, type Arg } from './words';
 
 /** `bash -c "bash -c …"` nesting limit, and the longest line parsed at all (parser time is bounded). */
@@ -21,6 +23,7 @@ const WRITE_REDIRECTS = [RedirOp.out, RedirOp.append, RedirOp.clobber, RedirOp.i
 export class ScriptWalker implements RuleContext {
   readonly parts: Part[] = [];
   readonly functions = new Set<string>();
+  readonly flow = new VariableFlow();
 
   constructor(
     readonly paths: WorkspacePaths,
@@ -53,6 +56,10 @@ export class ScriptWalker implements RuleContext {
       this.push(display, deny('empty command', true));
       return;
     }
+    // Which variables may hold text that bash evaluates again, and the places where it would.
+    if (/dotglob|nocaseglob|GLOBIGNORE/.test(src)) this.paths.dotglob = true;
+    this.flow.collect(src, file);
+    for (const s of [...this.flow.sinks(src, file), ...this.flow.lineRisks()]) this.push(s.argv, s.j);
     for (const st of file.Stmts) this.stmt(src, st, depth);
   }
 
@@ -72,7 +79,7 @@ export class ScriptWalker implements RuleContext {
       const j = this.call(src, cmd, depth);
       const final = redir ? worse(j.j, redir) : j.j;
       this.parts.splice(before, 0, { ...final, argv: j.argv });
-      return j.j.tag;
+      return final.tag;
     }
     if (redir && redir.verdict !== 'allow') this.push((st.Redirs ?? []).map((r) => sourceOf(src, r)), redir);
     if (!cmd) return undefined;
@@ -93,6 +100,8 @@ export class ScriptWalker implements RuleContext {
       this.decl(src, cmd, depth);
       return undefined;
     }
+    // Tests and arithmetic run nothing by themselves (variable-flow.ts judges what they evaluate).
+    if (t === 'TestClause' || t === 'ArithmCmd' || t === 'LetClause') this.push([sourceOf(src, cmd)], allow('shell test or arithmetic'));
     // Compound commands (if/while/for/case/{ }/( )/[[ ]]/(( ))/time/coproc/let): classify every
     // statement and every word inside, whatever the construct.
     walk(cmd, (n, nt) => {
@@ -136,15 +145,23 @@ export class ScriptWalker implements RuleContext {
     let j = allow(`${variant} (shell variables)`);
     for (const a of (cmd.Args ?? []) as Assign[]) {
       if (nodeType(a) !== 'Assign') continue;
-      if (a.Value) this.substitutions(src, a.Value, depth);
+      this.substitutions(src, a, depth);
       const name = a.Name?.Value;
-      if (name && !a.Naked) j = worse(j, envAssignmentRisk(name, true));
+      if (name && !a.Naked) j = worse(j, worseOf(envAssignmentRisk(name, true), gitPathEnvRisk(this, name, a.Value ? evalWord(src, a.Value) : undefined)));
+      // A quoted word is a name bash parses at run time (`declare 'a[$(cmd)]'`): it must be plain.
+      if (!a.Name && a.Value) {
+        const w = evalWord(src, a.Value);
+        if (!(w.static && /^[-+][a-zA-Z]+$/.test(w.text))) {
+          const eq = w.static ? w.text.indexOf('=') : -1;
+          j = worse(j, this.flow.nameRisk(eq < 0 ? w : { ...w, text: w.text.slice(0, eq) }, variant));
+        }
+      }
     }
     this.push([sourceOf(src, cmd)], j);
   }
 
-  /** Classifies command/process substitutions nested anywhere in a word (they run first). */
-  private substitutions(src: string, word: Word, depth: number): void {
+  /** Classifies command/process substitutions nested anywhere in a word or assignment (they run first). */
+  private substitutions(src: string, word: Word | Assign, depth: number): void {
     walk(word, (n, nt) => {
       if (nt === 'CmdSubst' || nt === 'ProcSubst') {
         for (const s of (n as { Stmts?: Stmt[] }).Stmts ?? []) this.stmt(src, s, depth);
@@ -157,14 +174,18 @@ export class ScriptWalker implements RuleContext {
   private redirect(src: string, r: Redirect, depth: number): Judgment {
     if (r.Word) this.substitutions(src, r.Word, depth);
     if (r.Hdoc) this.substitutions(src, r.Hdoc, depth);
+    // `{fd}>file` assigns a variable: a subscript there would be evaluated like any other name.
+    const varFd = r.N?.Value.startsWith('{') && !/^\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(r.N.Value) ? ask(`redirection variable ${r.N.Value} is not a plain name`) : undefined;
     const dup = r.Op === RedirOp.dupOut || r.Op === RedirOp.dupIn;
-    if (!r.Word || (!WRITE_REDIRECTS.includes(r.Op) && !dup)) return allow('input redirection');
+    const write = WRITE_REDIRECTS.includes(r.Op);
+    if (!r.Word || (!write && !dup && r.Op !== RedirOp.in)) return worse(allow('here-document'), varFd);
     const target = evalWord(src, r.Word);
     if (dup) {
-      if (target.static && /^(\d+-?|-)$/.test(target.text)) return allow('file descriptor duplication');
-      if (r.Op === RedirOp.dupIn) return allow('input redirection');
+      if (target.static && /^(\d+-?|-)$/.test(target.text)) return worse(allow('file descriptor duplication'), varFd);
+      if (r.Op === RedirOp.dupIn) return worse(allow('input redirection'), this.paths.redirectTarget(target, false) ?? varFd);
     }
-    return this.paths.writeTarget(target, `redirection to ${target.raw}`) ?? allow('write inside the workspace', 'medium');
+    const j = this.paths.redirectTarget(target, write || dup);
+    return worse(j ?? (write || dup ? allow('write inside the workspace', 'medium') : allow('input redirection')), varFd);
   }
 
   /** A simple command: its words are evaluated statically, its prefix assignments checked. */
@@ -176,9 +197,9 @@ export class ScriptWalker implements RuleContext {
     });
     let j: Judgment | undefined;
     for (const a of cmd.Assigns ?? []) {
-      if (a.Value) this.substitutions(src, a.Value, depth);
+      this.substitutions(src, a, depth);
       const name = a.Name?.Value;
-      if (name) j = worseOf(j, envAssignmentRisk(name));
+      if (name) j = worseOf(j, worseOf(envAssignmentRisk(name), gitPathEnvRisk(this, name, a.Value ? evalWord(src, a.Value) : undefined)));
     }
     const argv = args.map((a) => (a.static ? a.text : a.raw));
     if (args.length === 0) return { argv: (cmd.Assigns ?? []).map((a) => sourceOf(src, a)), j: j ?? allow('variable assignment') };

@@ -4,7 +4,8 @@
  * network; anything that makes git run another program (config keys, -c, --upload-pack) is denied.
  */
 import { wordSet } from '../command-sets';
-import { operands, optionValue, withText } from '../options';
+import { compileSpec, operands, optionValue, scanArgs, withText, type CompiledSpec, type OptionSpec } from '../options';
+import { GIT_ANY_OPTION, GIT_SUBCOMMAND_OPTIONS } from './git-options';
 import type { Rule, RuleContext } from '../rule-context';
 import { allow, ask, askNet, commitClass, deny, worse, worseOf, type Judgment } from '../verdicts';
 import type { Arg } from '../words';
@@ -58,9 +59,33 @@ function gitConfigKey(key: string, how: string): Judgment {
   return ask(`${how} sets ${key}, which is not on the reviewed list of git settings`);
 }
 
+/**
+ * Where git is pointed (-C, --git-dir, --work-tree, GIT_DIR=…): the workspace, or its own `.git` for
+ * --git-dir. Anywhere else is a repository whose config the policy never saw: /tmp and outside are
+ * denied, another directory inside the workspace (a repository the agent may have written) asks.
+ */
+function gitDirectory(ctx: RuleContext, p: Arg, what: string, gitDir: boolean): Judgment | undefined {
+  const cls = ctx.paths.classify(p);
+  if (cls === 'unknown') return ask(`${what} ${p.raw}: directory not statically known`);
+  if (cls === 'inside' || cls === 'root') return gitDir ? ask(`${what} ${p.raw}: a git directory other than the working copy's .git (its config may run programs)`) : undefined;
+  if (cls === 'gitdir') return gitDir && /(^|\/)\.git\/?$/.test(p.text) ? undefined : ask(`${what} ${p.raw}: inside a git directory`);
+  return deny(`${what} ${p.raw}: operates on a repository outside the workspace (its config and hooks may run programs; git status even writes its index)`, true);
+}
+
+/** GIT_DIR=/tmp/r git status: the same check as --git-dir for the variables that point git elsewhere. */
+export function gitPathEnvRisk(ctx: RuleContext, name: string, value: Arg | undefined): Judgment | undefined {
+  if (!value || !/^GIT_(DIR|WORK_TREE|COMMON_DIR|OBJECT_DIRECTORY|INDEX_FILE|CONFIG|CONFIG_GLOBAL|CONFIG_SYSTEM|ALTERNATE_OBJECT_DIRECTORIES)$/.test(name)) return undefined;
+  const j = gitDirectory(ctx, value, name, name !== 'GIT_WORK_TREE');
+  return j?.verdict === 'deny' ? j : undefined;
+}
+
+/** Subcommands that do not operate on the current repository. */
+const NO_REPOSITORY = new Set(['clone', 'init', 'version', 'help', 'ls-remote']);
+
 function git(ctx: RuleContext, _name: string, rest: Arg[], depth: number): Judgment {
   let i = 0;
   let j: Judgment | undefined;
+  let chdir = false;
   // Global options, before the subcommand.
   for (; i < rest.length; i++) {
     const a = rest[i] as Arg;
@@ -70,9 +95,8 @@ function git(ctx: RuleContext, _name: string, rest: Arg[], depth: number): Judgm
     if (t === '-C') {
       const p = rest[++i];
       if (!p) return deny('git -C without a path', true);
-      const cls = ctx.paths.classify(p);
-      if (cls === 'outside') return deny(`git -C ${p.raw}: operates on a repository outside the workspace (and git status refreshes its index: a write)`, true);
-      if (cls === 'unknown') j = worseOf(j, ask(`git -C ${p.raw}: directory not statically known`));
+      chdir = true;
+      j = worseOf(j, gitDirectory(ctx, p, 'git -C', false));
     } else if (t === '-c') {
       const kv = rest[++i];
       if (!kv || !kv.static) return deny('git -c with a setting that is not statically known', true);
@@ -80,13 +104,13 @@ function git(ctx: RuleContext, _name: string, rest: Arg[], depth: number): Judgm
     } else if (t.startsWith('--config-env') || t.startsWith('--exec-path=')) {
       return deny(`git ${t}: can point git at other programs`, true);
     } else if (t === '--git-dir' || t.startsWith('--git-dir=') || t === '--work-tree' || t.startsWith('--work-tree=')) {
-      const opt = optionValue(rest, i, [], [t.startsWith('--git-dir') ? '--git-dir' : '--work-tree']);
+      const gitDir = t.startsWith('--git-dir');
+      const opt = optionValue(rest, i, [], [gitDir ? '--git-dir' : '--work-tree']);
       if (opt?.takesNext) i++;
       const p = opt?.value;
       if (!p) return deny(`git ${t} without a path`, true);
-      const cls = ctx.paths.classify(p);
-      if (cls === 'outside') return deny(`git ${t}: repository outside the workspace`, true);
-      if (cls === 'unknown') j = worseOf(j, ask(`git ${t}: path not statically known`));
+      chdir = true;
+      j = worseOf(j, gitDirectory(ctx, p, `git ${gitDir ? '--git-dir' : '--work-tree'}`, gitDir));
     } else if (t === '--namespace') i++;
     else if (!GIT_HARMLESS_GLOBAL.test(t)) {
       return ask(`git ${t}: unknown global option`);
@@ -96,6 +120,12 @@ function git(ctx: RuleContext, _name: string, rest: Arg[], depth: number): Judgm
   if (!subArg) return worse(allow('git without a subcommand prints help'), j);
   const sub = subArg.text;
   const args = rest.slice(i + 1);
+  // Without -C, git works on the repository around the current directory (`cd /tmp/r && git status`).
+  if (!chdir && !NO_REPOSITORY.has(sub)) {
+    const here = ctx.paths.cwdClass();
+    if (here !== 'inside' && here !== 'root') j = worseOf(j, here === 'unknown' || here === 'gitdir' ? ask(`git ${sub}: the current directory is not statically known to be in the workspace`) : deny(`git ${sub}: the current directory is outside the workspace`, true));
+  }
+  j = worseOf(j, gitOptions(sub, args));
   // Options that hand git a program to run, or a file to write, on any subcommand.
   for (const a of args) {
     if (/^(--upload-pack|--receive-pack|--exec|-u)(=|$)/.test(a.text) && ['clone', 'fetch', 'pull', 'push', 'ls-remote', 'archive'].includes(sub)) return deny(`git ${sub} ${a.text}: runs an arbitrary program`);
@@ -106,6 +136,28 @@ function git(ctx: RuleContext, _name: string, rest: Arg[], depth: number): Judgm
     }
   }
   return worse(gitSubcommand(ctx, sub, args, depth), j);
+}
+
+/** The subcommand's options must be known (git-options.ts); an argument that is not statically known may be any option. */
+function gitOptions(sub: string, args: Arg[]): Judgment | undefined {
+  if (GIT_ANY_OPTION.has(sub)) return undefined;
+  const spec = GIT_SUBCOMMAND_OPTIONS[sub];
+  if (!spec) {
+    if (GIT_NETWORK.has(sub) || sub === 'config' || sub === 'remote' || sub === 'bisect' || sub === 'submodule') return undefined; // judged below
+    const opt = args.find((a) => !a.static || (a.text.startsWith('-') && a.text !== '-' && a.text !== '--'));
+    return opt ? ask(`git ${sub} ${opt.raw}: options of this subcommand are not modelled by the policy`) : undefined;
+  }
+  const scan = scanArgs(args, compiledGit(sub, spec));
+  if (scan.unknown) return ask(`git ${sub} ${scan.unknown.raw}: an option the policy does not know (it may run a program or write a file)`);
+  if (scan.dynamic) return ask(`git ${sub} ${scan.dynamic.raw}: not statically known, so it may be an option (put paths after --)`);
+  return undefined;
+}
+
+const compiledSpecs = new Map<string, CompiledSpec>();
+function compiledGit(sub: string, spec: OptionSpec): CompiledSpec {
+  let c = compiledSpecs.get(sub);
+  if (!c) compiledSpecs.set(sub, (c = compileSpec(spec)));
+  return c;
 }
 
 function gitSubcommand(ctx: RuleContext, sub: string, args: Arg[], depth: number): Judgment {
@@ -131,9 +183,15 @@ function gitSubcommand(ctx: RuleContext, sub: string, args: Arg[], depth: number
   if (GIT_NETWORK.has(sub)) return net('talks to a remote');
   if (GIT_NEVER.has(sub)) return deny(`git ${sub}: transport, daemon or credential plumbing is never allowed`);
   if (sub === 'remote') {
-    const op = args.find((a) => !a.text.startsWith('-'))?.text;
-    return !op || ['add', 'remove', 'rm', 'rename', 'set-url', 'get-url', 'set-head', 'set-branches'].includes(op) ? allow('git remote: local configuration', 'medium') : net(`remote ${op} contacts the remote`);
+    const op = args.find((a) => !a.text.startsWith('-'));
+    if (op && !op.static) return ask('git remote with a subcommand that is not statically known');
+    // Same as `git config remote.*.url`: a later, approved push or fetch would go to another place.
+    if (op && ['add', 'set-url'].includes(op.text)) return deny(`git remote ${op.text} changes where pushes and fetches go (like git config remote.*.url)`);
+    if (op?.text === 'rename') return ask('git remote rename changes which remote later pushes use');
+    if (!op || ['remove', 'rm', 'get-url', 'set-head', 'set-branches'].includes(op.text)) return allow('git remote: local configuration', 'medium');
+    return net(`remote ${op.text} contacts the remote`);
   }
+  if (sub === 'bundle' && args[0]?.text === 'create' && args[1]) return ctx.paths.writeTarget(args[1], 'git bundle create') ?? allow('git bundle create', 'medium');
   if (sub === 'config') return gitConfig(ctx, args);
   if (sub === 'bisect') return args[0]?.text === 'run' ? worse(allow('git bisect run'), ctx.command(args.slice(1), depth)) : allow('git bisect: moves HEAD inside the workspace', 'medium');
   if (sub === 'worktree') {
@@ -144,6 +202,7 @@ function gitSubcommand(ctx: RuleContext, sub: string, args: Arg[], depth: number
   if (sub === 'init') {
     const dir = operands(args, ['--template', '--separate-git-dir', '-b', '--initial-branch', '--object-format', '--shared'])[0];
     const r = (dir ? ctx.paths.writeTarget(dir, 'git init directory') : undefined) ?? allow('git init', 'medium');
+    if (args.some((x) => x.text === '--bare')) return worse(r, ask('git init --bare creates a repository whose config sits in a plain directory (git would obey it there)'));
     return args.some((x) => x.text.startsWith('--template') || x.text.startsWith('--separate-git-dir')) ? worse(r, ask('git init with a template or separate git dir')) : r;
   }
   if (sub === 'branch' || sub === 'tag') {

@@ -4,7 +4,7 @@
  * publishing or handling credentials is high risk.
  */
 import { BUILD_TOOLS, wordSet } from '../command-sets';
-import { leadingOptions, operands, optionValue } from '../options';
+import { leadingOptions, operands, optionValue, withText } from '../options';
 import { sameRule, type Rule, type RuleContext } from '../rule-context';
 import { allow, ask, askNet, commitClass, deny, type Judgment } from '../verdicts';
 import { literalArg, type Arg } from '../words';
@@ -18,11 +18,37 @@ const NPM_NETWORK = wordSet(`
   info show search s se find fund exec x init create innit doctor ping whoami link ln sbom repo docs home bugs cache diff
 `);
 
+/**
+ * npm reads any `--key=value` before `--` as configuration (`--script-shell`, `--node-options`,
+ * `--userconfig` …), after the script name too: only these leave what runs unchanged.
+ */
+const NPM_OPTIONS = wordSet(`
+  -s --silent -q --quiet -d -dd -ddd --loglevel -w --workspace --workspaces -ws --include-workspace-root --if-present --json
+  --parseable -p -l --long -a --all --depth --omit --include --color --no-color --foreground-scripts --prefix -C --version -v
+  --help -h --no-fund --no-audit --no-update-notifier --no-progress --progress
+`);
+
+function npmOptions(ctx: RuleContext, rest: Arg[]): Judgment | undefined {
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i] as Arg;
+    if (a.static && a.text === '--') return undefined;
+    if (!a.static) return ask(`npm ${a.raw}: not statically known (npm would read an option in it as configuration)`);
+    if (!a.text.startsWith('-')) continue;
+    const opt = a.text.split('=')[0] as string;
+    if (!NPM_OPTIONS.has(opt)) return ask(`npm ${a.raw}: npm reads it as configuration, which may change the shell or node options scripts run with`);
+    if (['--prefix', '-C'].includes(opt)) {
+      const dir = a.text.includes('=') ? withText(a, a.text.slice(a.text.indexOf('=') + 1)) : rest[++i];
+      if (dir && !ctx.paths.inWorkspace(dir)) return ask(`npm ${opt} ${dir.raw}: runs a package outside the workspace`);
+    } else if (['-w', '--workspace', '--loglevel', '--depth', '--omit', '--include', '--color'].includes(opt) && !a.text.includes('=')) i++;
+  }
+  return undefined;
+}
+
 function npm(ctx: RuleContext, _name: string, rest: Arg[]): Judgment {
-  const ops = operands(rest, ['-w', '--workspace', '--prefix', '-C']);
+  const ops = operands(rest, ['-w', '--workspace', '--prefix', '-C', '--loglevel', '--depth', '--omit', '--include', '--color']);
   const sub = ops[0]?.text;
   if (!sub) return allow('npm without a command prints help');
-  if (NPM_LOCAL.has(sub)) return allow(`npm ${sub}`, sub === 'ls' || sub === 'list' || sub === 'help' ? 'low' : 'medium');
+  if (NPM_LOCAL.has(sub)) return npmOptions(ctx, rest) ?? allow(`npm ${sub}`, sub === 'ls' || sub === 'list' || sub === 'help' ? 'low' : 'medium');
   if (sub === 'version' && ops.length === 1) return allow('npm version (prints versions)');
   if (sub === 'version') return commitClass(ctx.autoCommit, 'npm version creates a commit and a tag', false);
   if (sub === 'config' || sub === 'c') {
@@ -34,6 +60,9 @@ function npm(ctx: RuleContext, _name: string, rest: Arg[]): Judgment {
   return ask(`npm ${sub}: unknown npm command`);
 }
 
+/** npx's own options that change nothing about what runs. */
+const NPX_OPTIONS = wordSet('--no -q --quiet -s --silent -w --workspace --workspaces --include-workspace-root --no-install --prefer-offline --offline');
+
 const NPX_LOCAL_TOOLS = ['cross-env', 'rimraf', 'concurrently', 'npm-run-all', 'run-s', 'run-p', 'ts-node', 'tsx', 'eslint', 'tsc', 'mocha', 'jest'];
 
 /** npx runs a local tool like the tool itself; anything else may be downloaded from the registry. */
@@ -42,6 +71,7 @@ function npx(ctx: RuleContext, _name: string, rest: Arg[], depth: number): Judgm
   const i = leadingOptions(rest, 'npx', (a) => {
     if (a.text === '-c' || a.text.startsWith('--call')) return ask('npx -c runs a command string');
     if (['-p', '--package'].includes(a.text) || a.text.startsWith('--package=') || a.text === '--yes' || a.text === '-y') downloads = true;
+    else if (!NPX_OPTIONS.has(a.text.split('=')[0] as string)) return ask(`npx ${a.raw}: an option the policy does not know (npm reads it as configuration)`);
     return ['-p', '--package', '-w', '--workspace'].includes(a.text) ? 2 : 1;
   });
   if (typeof i !== 'number') return i;
@@ -61,9 +91,23 @@ const JS_PM_NETWORK = wordSet('install i add a update up upgrade remove rm unins
 const JS_PM_LOCAL = wordSet('test t run run-script build lint start list ls why check typecheck format workspaces workspace recursive -r');
 
 /** yarn, pnpm, bun: any other word is a package.json script. */
+/** Options before the script name: only these, and a directory option must stay in the workspace. */
+const JS_PM_OPTIONS = wordSet('--cwd -C --dir --filter -F -w --workspace -s --silent --frozen-lockfile --offline --prefer-offline -r --recursive --parallel --stream --if-present');
+
 function jsPackageManager(ctx: RuleContext, name: string, rest: Arg[]): Judgment {
+  for (let k = 0; k < rest.length; k++) {
+    const a = rest[k] as Arg;
+    if (!a.static) return ask(`${name} ${a.raw}: not statically known (it may be an option)`);
+    if (!a.text.startsWith('-')) break;
+    const opt = a.text.split('=')[0] as string;
+    if (!JS_PM_OPTIONS.has(opt)) return ask(`${name} ${a.raw}: an option the policy does not know (bun -e runs inline code; others change configuration)`);
+    if (['--cwd', '-C', '--dir', '--filter', '-F', '-w', '--workspace'].includes(opt) && !a.text.includes('=')) k++;
+    const dir = ['--cwd', '-C', '--dir'].includes(opt) ? (a.text.includes('=') ? withText(a, a.text.slice(a.text.indexOf('=') + 1)) : rest[k]) : undefined;
+    if (dir && !ctx.paths.inWorkspace(dir)) return ask(`${name} ${opt} ${dir.raw}: runs a package outside the workspace`);
+  }
   const ops = operands(rest, ['--cwd', '-C', '--dir', '--filter', '-F', '-w', '--workspace']);
   const sub = ops[0]?.text;
+  if (sub === 'node' || sub === 'exec' || sub === 'dlx' || sub === 'x') return ask(`${name} ${sub} runs a program or inline code`);
   if (!sub) return name === 'bun' ? allow('bun prints help') : askNet(`${name} without a command installs dependencies`);
   if (JS_PM_NETWORK.has(sub)) return askNet(`${name} ${sub} may use the registry (network)`);
   if (sub === 'config') return ask(`${name} config changes package-manager settings`);

@@ -1,8 +1,9 @@
 /** Privilege escalation and host administration: never, including setuid bits and chown to root. */
 import { wordSet } from '../command-sets';
-import { operands } from '../options';
+import { valuesOf } from '../options';
 import { sameRule, type Rule, type RuleContext } from '../rule-context';
-import { allow, deny, worse, type Judgment } from '../verdicts';
+import { allow, ask, deny, worse, type Judgment } from '../verdicts';
+import { knownOptions, specOf } from './readers';
 import type { Arg } from '../words';
 
 const PRIVILEGED = wordSet(`
@@ -14,20 +15,44 @@ const PRIVILEGED = wordSet(`
 
 export const isPrivileged = (name: string): boolean => PRIVILEGED.has(name) || /^mkfs(\.|$)/.test(name);
 
-function chmod(ctx: RuleContext, _name: string, args: Arg[]): Judgment {
-  const ops = operands(args.filter((a) => !/^-[rwxXstugo]+$/.test(a.text) || /^-[R]/.test(a.text)), ['--reference']);
-  const mode = args.find((a) => /^[-+=]?[ugoa]*[-+=][rwxXstugo]+/.test(a.text) || /^[0-7]{3,4}$/.test(a.text));
-  if (mode && (/[-+=]?[ugoa]*[+=][rwxXtugo]*s/.test(mode.text) || /^[2-7][0-7]{3}$/.test(mode.text) && /^[2467]/.test(mode.text))) return deny(`chmod ${mode.text} sets setuid/setgid bits`);
-  let j: Judgment = allow('chmod inside the workspace', 'medium');
-  for (const op of ops) if (op !== mode) j = worse(j, ctx.paths.writeTarget(op, `chmod ${op.raw}`));
+/** A chmod-style mode (octal or symbolic) that sets setuid/setgid bits: deny. Unknown modes ask. */
+export function modeRisk(name: string, mode: Arg): Judgment | undefined {
+  if (!mode.static) return ask(`${name} mode ${mode.raw} is not statically known (it may set setuid/setgid bits)`);
+  if (/^[0-7]+$/.test(mode.text)) return parseInt(mode.text, 8) & 0o6000 ? deny(`${name} ${mode.text} sets setuid/setgid bits`) : undefined;
+  if (!SYMBOLIC_MODE.test(mode.text)) return ask(`${name} mode ${mode.raw} is not understood`);
+  return mode.text.split(',').some((clause) => /[+=][rwxXtugo]*s/.test(clause)) ? deny(`${name} ${mode.text} sets setuid/setgid bits`) : undefined;
+}
+const SYMBOLIC_MODE = /^[ugoa]*([-+=]([rwxXst]*|[ugo]))+(,[ugoa]*([-+=]([rwxXst]*|[ugo]))+)*$/;
+
+/** chmod [options] MODE FILE…: the mode may look like an option (`chmod -w f`). */
+function chmod(ctx: RuleContext, name: string, args: Arg[]): Judgment {
+  const spec = specOf('chmod');
+  let mode: Arg | undefined;
+  const files: Arg[] = [];
+  let j: Judgment = allow(`${name} inside the workspace`, 'medium');
+  let endOfOptions = false;
+  for (const a of args) {
+    if (!endOfOptions && a.static && a.text === '--') endOfOptions = true;
+    else if (!endOfOptions && a.static && a.text.startsWith('--reference')) return ask(`${name} --reference copies another file's mode, setuid/setgid bits included`);
+    else if (!mode && !(a.static && /^-[Rcfv]+$/.test(a.text)) && (!a.static || /^[0-7]+$/.test(a.text) || SYMBOLIC_MODE.test(a.text))) mode = a;
+    else if (!endOfOptions && a.static && a.text.startsWith('-') && a.text !== '-') {
+      const problem = knownOptions(name, [a], spec).problem;
+      if (problem) j = worse(j, problem);
+    } else files.push(a);
+  }
+  if (!mode) return ask(`${name} without a mode`);
+  j = worse(j, modeRisk(name, mode));
+  for (const f of files) j = worse(j, ctx.paths.writeTarget(f, `${name} ${f.raw}`));
   return j;
 }
 
 function chown(ctx: RuleContext, name: string, args: Arg[]): Judgment {
-  const ops = operands(args, ['--reference', '--from']);
+  const { scan, problem } = knownOptions(name, args, specOf(name));
+  const ops = scan.operands;
+  if (valuesOf(scan, '--reference').length) return ask(`${name} --reference copies another file's owner`);
   const owner = ops[0];
-  if (owner && (/^(root|0)?(:(root|0)?)?$/.test(owner.text) && /(root|0)/.test(owner.text))) return deny(`${name} to root`);
-  let j: Judgment = allow(`${name} inside the workspace`, 'medium');
+  if (owner && (!owner.static || (/^(root|0)?([:.](root|0)?)?$/.test(owner.text) && /(root|0)/.test(owner.text)))) return owner.static ? deny(`${name} to root`) : ask(`${name} ${owner.raw}: owner not statically known`);
+  let j: Judgment = problem ?? allow(`${name} inside the workspace`, 'medium');
   for (const op of ops.slice(1)) j = worse(j, ctx.paths.writeTarget(op, `${name} ${op.raw}`));
   return j;
 }

@@ -66,8 +66,14 @@ function shell(ctx: RuleContext, name: string, rest: Arg[], depth: number): Judg
   return scriptFile(ctx, name, operand, `${name} runs the script ${operand.raw}, outside the workspace or not statically known`);
 }
 
+/** `node --version`, `python3 -V`: print and exit, nothing is run. */
+const VERSION_FLAGS = new Set(['--version', '-V', '-VV', '--help', '-h', '-v']);
+/** -v means "version" only for these (python -v is verbose mode and then runs stdin). */
+const DASH_V_IS_VERSION = /^(node|nodejs|perl|php|lua|deno)$/;
+
 export function interpreter(ctx: RuleContext, name: string, rest: Arg[]): Judgment {
   const first = rest[0];
+  if (rest.length === 1 && first?.static && VERSION_FLAGS.has(first.text) && (first.text !== '-v' || DASH_V_IS_VERSION.test(name))) return allow(`${name} ${first.text} prints version or usage information`);
   if (!first) return { ...ask(`${name} reads a program from stdin, which cannot be checked`), tag: 'stdin-code' };
   if (!first.static) return ask(`${name} with an argument that is not statically known`);
   if (/^python/.test(name) && first.text === '-m') {

@@ -2,10 +2,13 @@
  * sed and awk: read-only unless their program writes files or runs commands, which a small
  * conservative reader of the program text detects (anything it cannot read counts as risky).
  */
-import { operands, withText } from '../options';
+import { withText } from '../options';
 import { sameRule, type Rule, type RuleContext } from '../rule-context';
 import { allow, ask, worse, type Judgment } from '../verdicts';
 import type { Arg } from '../words';
+
+/** sed's options (GNU sed 4.9) other than -e/-f/-i/-l, handled above. */
+const SED_OPTION = /^(-[nErsuz]+|-l\d+|--(debug|follow-symlinks|help|null-data|posix|quiet|regexp-extended|sandbox|separate|silent|unbuffered|version|zero-terminated|line-length=\d+))$/;
 
 /** sed commands that neither write nor execute. */
 const SED_COMMANDS = /[pPdDnNgGhHxz=F{}]/;
@@ -34,7 +37,11 @@ function sed(ctx: RuleContext, _name: string, args: Arg[]): Judgment {
     else if (t === '-i' || t.startsWith('--in-place') || /^-[nErsuz]*i/.test(t)) inPlace = true;
     else if (t === '--sandbox') sandbox = true;
     else if (t === '-l' || t === '--line-length') i++;
-    else if (t.startsWith('-') && t !== '-') continue;
+    else if (!a.static && !haveScript) return ask(`sed ${a.raw}: not statically known (it may be an option or the script)`);
+    else if (t.startsWith('-') && t !== '-') {
+      if (!SED_OPTION.test(t)) return ask(`sed ${a.raw}: an option the policy does not know`);
+      continue;
+    }
     else if (!haveScript) {
       scripts.push(a);
       haveScript = true;
@@ -49,13 +56,26 @@ function sed(ctx: RuleContext, _name: string, args: Arg[]): Judgment {
   return j;
 }
 
+/** awk's options: -F, -v and -f only (gawk's -l/-i/-E/-o/-p/-d load code or write files; mawk's -W varies). */
 function awk(_ctx: RuleContext, name: string, args: Arg[]): Judgment {
-  const ops = operands(args, ['-F', '-v', '-f', '--field-separator', '--assign', '--file']);
-  if (args.some((a) => a.text === '-f' || a.text.startsWith('--file'))) return ask(`${name} -f reads its program from a file, which cannot be checked`);
-  const prog = ops[0];
-  if (!prog) return ask(`${name} without a program`);
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i] as Arg;
+    if (!a.static) return ask(`${name} ${a.raw}: not statically known (it may be an option or the program)`);
+    const t = a.text;
+    if (t === '--') {
+      i++;
+      break;
+    }
+    if (!t.startsWith('-') || t === '-') break;
+    if (t === '-f' || t.startsWith('--file') || /^-f./.test(t)) return ask(`${name} -f reads its program from a file, which cannot be checked`);
+    if (t === '-F' || t === '-v') i++;
+    else if (!/^-[Fv]./.test(t) && t !== '--version' && !(t === '-W' && args[i + 1]?.text === 'version')) return ask(`${name} ${a.raw}: an option the policy does not know (gawk's -l, -i, -E, -o, -p load code or write files)`);
+  }
+  const prog = args[i];
+  if (!prog) return args.some((a) => a.text === '--version' || a.text === '-W') ? allow(`${name} prints its version`) : ask(`${name} without a program`);
   if (!prog.static) return ask(`${name} program is not statically known`);
-  if (/\bsystem\s*\(|\||\bprintf?\b[^;}]*>/.test(prog.text)) return ask(`the ${name} program may run commands or write files (system, |, print >)`);
+  if (/\bsystem\s*\(|\||\bprintf?\b[^;}]*>|\/inet|@load|@include|\bENVIRON\b.*=/.test(prog.text)) return ask(`the ${name} program may run commands, write files or use the network (system, |, print >, /inet, @load)`);
   return allow(`${name} (read-only program)`);
 }
 

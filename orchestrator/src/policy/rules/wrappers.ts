@@ -1,92 +1,101 @@
 /**
  * Wrapper commands run another command (`timeout 5 npm test`, `env A=1 make`, `xargs rm`): the
- * wrapped command is found past the wrapper's own options and classified as if run directly.
+ * wrapped command is found past the wrapper's own options (all known: program-options.ts; an
+ * unknown one asks) and classified as if run directly.
  */
 import { envAssignmentRisk } from '../command-sets';
-import { leadingOptions, skipOptions } from '../options';
+import { compileSpec, scanArgs, valuesOf, type CompiledSpec, type ScannedArgs } from '../options';
+import { WRAPPER_OPTIONS } from '../program-options';
 import { sameRule, type Rule, type RuleContext } from '../rule-context';
 import { allow, ask, deny, worse, worseOf, type Judgment } from '../verdicts';
 import { dynamicArg, literalArg, type Arg } from '../words';
+import { gitPathEnvRisk } from './git';
+
+const specs = new Map<string, CompiledSpec>(Object.entries(WRAPPER_OPTIONS).map(([n, s]) => [n, compileSpec(s)]));
 
 function wrapped(ctx: RuleContext, argv: Arg[], what: string, depth: number): Judgment {
   if (argv.length === 0) return allow(`${what} without a command`);
   return ctx.command(argv, depth);
 }
 
-/** A wrapper whose options are all skippable; `withValue` options take the next argument. */
+/** The wrapper's options, or a judgment when one is unknown or not statically known. */
+function wrapperOptions(name: string, rest: Arg[]): ScannedArgs | Judgment {
+  const scan = scanArgs(rest, specs.get(name) as CompiledSpec);
+  if (scan.unknown) return ask(`${name} ${scan.unknown.raw}: an option the policy does not know`);
+  if (scan.dynamic && scan.dynamic !== scan.operands[0]) return ask(`${name} ${scan.dynamic.raw}: an option value that is not statically known`);
+  return scan;
+}
+
+/** A wrapper whose options change nothing about what it runs; `operandsBefore` skips e.g. timeout's duration. */
 const skipping =
-  (withValue: string[], operandsBefore = 0): Rule =>
+  (operandsBefore = 0): Rule =>
   (ctx, name, rest, depth) => {
-    const r = skipOptions(rest, withValue);
-    if (!r) return ask(`${name} with options that are not statically known`);
-    return wrapped(ctx, r.slice(operandsBefore), name, depth);
+    const scan = wrapperOptions(name, rest);
+    if (!('operands' in scan)) return scan;
+    return wrapped(ctx, scan.operands.slice(operandsBefore), name, depth);
   };
 
-const EXEC_LIKE_OPTIONS = ['-a', '-o', '-f', '--format', '--output'];
-
 function time(ctx: RuleContext, name: string, rest: Arg[], depth: number): Judgment {
-  if (rest.some((a) => a.text === '-o' || a.text.startsWith('--output'))) {
-    const t = ctx.paths.optionTargets(name, rest, ['-o'], ['--output']);
-    if (t) return t;
-  }
-  return skipping(EXEC_LIKE_OPTIONS)(ctx, name, rest, depth);
+  const scan = wrapperOptions(name, rest);
+  if (!('operands' in scan)) return scan;
+  let j = wrapped(ctx, scan.operands, name, depth);
+  for (const o of valuesOf(scan, '-o', '--output')) j = worse(j, ctx.paths.writeTarget(o, `${name} -o`));
+  return j;
 }
 
 function env(ctx: RuleContext, name: string, rest: Arg[], depth: number): Judgment {
+  if (name === 'env') {
+    const s = rest.find((a) => a.static && (/^-[a-zA-Z0-9]*[SC]/.test(a.text) || a.text.startsWith('--split-string') || a.text.startsWith('--chdir')));
+    if (s) return ask(`${name} ${s.raw}: -S splits a string into a command and -C changes directory; not classified`);
+  }
+  const scan = name === 'env' ? wrapperOptions(name, rest) : scanArgs(rest, compileSpec({ posixOrder: true }));
+  if (!('operands' in scan)) return scan;
   let i = 0;
   let j: Judgment | undefined;
-  while (i < rest.length) {
-    const a = rest[i] as Arg;
+  const ops = scan.operands;
+  for (; i < ops.length; i++) {
+    const a = ops[i] as Arg;
     if (!a.static) return deny(`${name} argument ${a.raw} is not statically known`, true);
-    if (a.text === '--') {
-      i++;
-      break;
-    }
-    if (a.text === '-S' || a.text.startsWith('--split-string') || a.text.startsWith('-S')) return ask(`${name} -S splits a string into a command; not classified`);
-    if (a.text === '-C' || a.text.startsWith('--chdir')) return ask(`${name} --chdir runs the command in another directory`);
-    if (a.text === '-u' || a.text === '--unset') i += 2;
-    else if (a.text.startsWith('-') && a.text !== '-') i++;
-    else if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(a.text)) {
-      j = worseOf(j, envAssignmentRisk(a.text.slice(0, a.text.indexOf('='))));
-      i++;
-    } else break;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(a.text);
+    if (!m) break;
+    const varName = m[1] as string;
+    j = worseOf(j, envAssignmentRisk(varName));
+    j = worseOf(j, gitPathEnvRisk(ctx, varName, { ...a, text: m[2] as string }));
   }
-  const r = wrapped(ctx, rest.slice(i), name, depth);
+  const r = wrapped(ctx, ops.slice(i), name, depth);
   return j ? worse(r, j) : r;
 }
 
-const XARGS_VALUE_OPTIONS = ['-I', '-L', '-l', '-n', '-P', '-d', '-E', '-e', '-s', '-a', '--arg-file', '--delimiter', '--max-args', '--max-procs', '--max-lines', '--replace', '--eof', '--process-slot-var'];
-
 /** xargs appends (or substitutes) arguments read from stdin: those are unknown. */
-function xargs(ctx: RuleContext, _name: string, rest: Arg[], depth: number): Judgment {
+function xargs(ctx: RuleContext, name: string, rest: Arg[], depth: number): Judgment {
+  const scan = wrapperOptions(name, rest);
+  if (!('operands' in scan)) return scan;
   let replace: string | undefined;
-  const start = leadingOptions(rest, 'xargs', (a, i) => {
-    if (a.text === '-I') replace = rest[i + 1]?.text;
-    else if (a.text.startsWith('-I')) replace = a.text.slice(2);
-    else if (a.text === '-i' || a.text === '--replace') replace = '{}';
-    else if (a.text.startsWith('-i')) replace = a.text.slice(2);
-    else if (a.text.startsWith('--replace=')) replace = a.text.slice(10);
-    return XARGS_VALUE_OPTIONS.includes(a.text) ? 2 : 1;
-  });
-  if (typeof start !== 'number') return start;
-  let cmd = rest.slice(start);
+  for (const o of scan.options) {
+    if (o.name === '-I') replace = o.value?.text;
+    else if (o.name === '-i' || o.name === '--replace') replace = o.value?.text || '{}';
+  }
+  let cmd = scan.operands;
   if (cmd.length === 0) cmd = [literalArg('echo')];
-  const input = dynamicArg('<input from stdin>');
-  const marker = replace; // (a const: the callbacks above assigned it)
-  cmd = marker ? cmd.map((a) => (a.text.includes(marker) ? dynamicArg(a.raw) : a)) : [...cmd, input];
+  const marker = replace;
+  cmd = marker ? cmd.map((a) => (a.text.includes(marker) ? dynamicArg(a.raw) : a)) : [...cmd, dynamicArg('<input from stdin>')];
   if (!cmd[0]?.static) return deny('xargs runs a command whose name comes from its input', true);
   return wrapped(ctx, cmd, 'xargs', depth);
 }
 
+/** jobs -x CMD runs CMD (with job specs replaced). */
+function jobs(ctx: RuleContext, _name: string, args: Arg[], depth: number): Judgment {
+  const x = args.findIndex((a) => a.text === '-x');
+  return x >= 0 ? ctx.command(args.slice(x + 1), depth) : allow('jobs lists jobs');
+}
+
 export const WRAPPER_RULES: Record<string, Rule> = {
-  command: (ctx, name, rest, depth) => (rest.some((a) => a.text === '-v' || a.text === '-V') ? allow('command -v looks a name up') : skipping([])(ctx, name, rest, depth)),
-  ...sameRule(['builtin', 'exec', 'nohup', 'setsid'], skipping(EXEC_LIKE_OPTIONS)),
+  jobs,
+  command: (ctx, name, rest, depth) => (rest.some((a) => a.text === '-v' || a.text === '-V') ? allow('command -v looks a name up') : skipping()(ctx, name, rest, depth)),
+  ...sameRule(['builtin', 'exec', 'nohup', 'setsid', 'nice', 'ionice', 'stdbuf'], skipping()),
   time,
-  nice: skipping(['-n']),
-  ionice: skipping(['-c', '-n', '-p', '-P', '-u']),
-  stdbuf: skipping(['-i', '-o', '-e']),
   // The first operand is the duration.
-  timeout: skipping(['-s', '-k', '--signal', '--kill-after'], 1),
+  timeout: skipping(1),
   ...sameRule(['env', 'cross-env'], env),
   xargs,
 };
