@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { classifyCommand, type Verdict } from '../../src/policy';
 import type { Sandbox, SandboxManager } from '../../src/sandbox';
-import { cleanupTempDirs, makeWorkspace, newManager, reapByLabel, requireDocker } from '../sandbox/helpers';
+import { requireDocker } from '../helpers/docker';
+import { removeTempDirs } from '../helpers/temp';
+import { makeWorkspace, newManager, reapByLabel } from '../sandbox/helpers';
 
 interface Case {
   name: string;
@@ -109,7 +111,7 @@ describe('policy: the black-box bypasses, executed in the worker image (real Doc
   after(async () => {
     await m?.close();
     await reapByLabel();
-    cleanupTempDirs();
+    removeTempDirs();
   });
 
   /** Runs a setup or check step and fails loudly when it does not succeed. */
