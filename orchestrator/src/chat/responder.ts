@@ -5,6 +5,7 @@
  */
 import type { Services } from '../services';
 import { isTerminal } from '../tasks/task-store';
+import { DraftHub } from './drafts';
 
 export interface ChatTurn {
   sessionId: string;
@@ -17,6 +18,8 @@ export type ChatResponder = (turn: ChatTurn, services: Services) => Promise<void
 
 export class ChatService {
   private responder: ChatResponder = builtinResponder;
+  /** Replies being written, sent live to the session's connections (never stored). */
+  readonly drafts = new DraftHub();
 
   constructor(private readonly services: () => Services) {}
 
