@@ -3,7 +3,7 @@
  * shows, and the actions every UI surface (commands, tree views, notifications, webview) calls.
  */
 import * as vscode from 'vscode';
-import { newId, type CommandPayload, type CommandResult, type CommandType, type EventMessage } from '@pushpals/protocol/client';
+import { newId, type CommandPayload, type CommandResult, type CommandType, type EventMessage, type TransientMessage } from '@pushpals/protocol/client';
 import { readConfig, type PushPalsConfig } from './config';
 import { Connection, CommandError, type ConnStatus } from './connection';
 import { normaliseServerUrl, readServerInfo, readTokenFile, type Endpoint } from './discovery';
@@ -20,6 +20,7 @@ export class Session implements vscode.Disposable {
   readonly history: EventMessage[] = [];
   readonly connection: Connection;
   private readonly historyListeners = new Set<(events: EventMessage[]) => void>();
+  private readonly transientListeners = new Set<(m: TransientMessage) => void>();
   private readonly resetListeners = new Set<() => void>();
   private readonly disposables: vscode.Disposable[] = [];
   private repoId: string | undefined;
@@ -46,6 +47,7 @@ export class Session implements vscode.Disposable {
     });
     this.disposables.push(
       this.connection.onEvent((e) => this.onEvent(e)),
+      this.connection.onTransient((m) => this.handleTransient(m)),
       this.connection.onReset(() => this.handleReset()),
       this.connection.onStatus((s) => this.onStatus(s)),
     );
@@ -64,6 +66,11 @@ export class Session implements vscode.Disposable {
   onHistory(l: (events: EventMessage[]) => void): vscode.Disposable {
     this.historyListeners.add(l);
     return new vscode.Disposable(() => this.historyListeners.delete(l));
+  }
+  /** Pieces of chat replies being written, as they arrive (not batched: they are the live preview). */
+  onTransient(l: (m: TransientMessage) => void): vscode.Disposable {
+    this.transientListeners.add(l);
+    return new vscode.Disposable(() => this.transientListeners.delete(l));
   }
   onDidReset(l: () => void): vscode.Disposable {
     this.resetListeners.add(l);
@@ -151,6 +158,8 @@ export class Session implements vscode.Disposable {
   }
 
   private onStatus(s: ConnStatus): void {
+    // Drafts live with the connection; the next subscription brings back the ones still being written.
+    if (s.state !== 'connected') this.store.clearDrafts();
     if (s.state === 'connected' && !this.repoRegistered) void this.registerRepo();
   }
 
@@ -186,6 +195,11 @@ export class Session implements vscode.Disposable {
       this.flushScheduled = true;
       setTimeout(() => this.flush(), 10);
     }
+  }
+
+  private handleTransient(m: TransientMessage): void {
+    this.store.applyTransient(m);
+    for (const l of [...this.transientListeners]) l(m);
   }
 
   private flush(): void {
@@ -228,6 +242,7 @@ export class Session implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
     this.connection.dispose();
     this.historyListeners.clear();
+    this.transientListeners.clear();
     this.resetListeners.clear();
   }
 }
