@@ -110,7 +110,7 @@ stop() {
   kill "$pid"
   for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
-  rm -f "$PIDF"
+  rm -f "$PIDF" "$LOGF" # a failed start shows its log; a clean stop leaves nothing behind
   say "stopped pid $pid"
 }
 
