@@ -55,8 +55,14 @@ export interface Services {
   registerAgent(agent: TaskAgent, opts?: { first?: boolean }): void;
   /** Adds or replaces the handler of a protocol command. */
   registerCommandHandler<K extends CommandType>(type: K, handler: CommandHandler<K>): void;
-  /** Creates a task and enqueues its `task.run` job, atomically. */
+  /**
+   * Creates a task and enqueues its `task.run` job, atomically — after the task admission (if one is
+   * set) accepted it: a task that cannot run (e.g. its repository is unknown or ambiguous) is
+   * refused here, never accepted and failed later.
+   */
   createTask(input: CreateTaskInput): TaskRecord;
+  /** Sets the check every new task passes first: it throws a PushPalsError, or returns the input completed (the workbench resolves the repository). */
+  setTaskAdmission(admit: (input: CreateTaskInput) => CreateTaskInput): void;
   /** Cancels a task: its jobs, its pending approvals (denied), its running handler (aborted). */
   cancelTask(taskId: string, by: string, reason?: string): TaskRecord;
   /** Connected WebSocket clients (set by the app). */
@@ -116,6 +122,7 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
     },
   };
 
+  let admit = (input: CreateTaskInput): CreateTaskInput => input;
   const services: Services = {
     config,
     db,
@@ -135,9 +142,12 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
     registerJobHandler: (q, h) => worker.register(q, h),
     registerAgent: (a, o) => agents.register(a, o),
     registerCommandHandler: (t, h) => commands.register(t, h),
+    setTaskAdmission: (fn) => {
+      admit = fn;
+    },
     createTask: (input) =>
       tx(() => {
-        const task = tasks.create(input);
+        const task = tasks.create(admit(input));
         queue.enqueue({ queue: TASK_QUEUE, payload: { taskId: task.id }, taskId: task.id, sessionId: task.sessionId, key: `task.run:${task.id}` });
         return task;
       }),
