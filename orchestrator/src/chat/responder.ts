@@ -3,6 +3,7 @@
  * first), so the chat never waits for tasks. The built-in responder knows "status", "help" and
  * "/task <request>". `services.chat.setResponder` replaces it (a planner could, once there is one).
  */
+import { PushPalsError } from '../errors';
 import type { Services } from '../services';
 import { isTerminal } from '../tasks/task-store';
 
@@ -75,7 +76,15 @@ export const builtinResponder: ChatResponder = (turn, services) => {
   if (/^\/?status\b|^what('s| is) (the )?status\b/i.test(text)) {
     reply(statusText(services));
   } else if (task?.[1]) {
-    const created = services.createTask({ request: task[1].trim(), sessionId: turn.sessionId });
+    let created: ReturnType<Services['createTask']>;
+    try {
+      created = services.createTask({ request: task[1].trim(), sessionId: turn.sessionId });
+    } catch (e) {
+      if (!(e instanceof PushPalsError)) throw e;
+      reply(`I did not create the task: ${e.message}`); // e.g. several repositories and none named
+      services.events.append({ type: 'done', sessionId: turn.sessionId, turnId: turn.turnId, payload: {} });
+      return;
+    }
     services.events.append({ type: 'assistant_message', sessionId: turn.sessionId, turnId: turn.turnId, payload: { text: `Created task ${created.id}: ${created.title}`, format: 'plain', taskId: created.id } });
   } else if (/^\/?help\b/i.test(text)) {
     reply(HELP);

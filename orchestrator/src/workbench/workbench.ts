@@ -172,7 +172,7 @@ export class Workbench {
     if (all.length === 1) return all[0] as Repo;
     if (all.length === 0) throw new PushPalsError('not_found', 'no repository is registered: run "pushpals repo add <path-or-url>" (or send repo_add) first', { choices: [] });
     const names = all.map((r) => `${r.name} (${r.id})`).join(', ');
-    throw new PushPalsError('invalid_message', `${all.length} repositories are registered: say which one the task is for (repo: its name or id): ${names}`, { choices: this.repos.choices() }, '/payload/repo');
+    throw new PushPalsError('invalid_message', `${all.length} repositories are registered: say which one the task is for, by name or id (the CLI: --repo; task_new: repo): ${names}`, { choices: this.repos.choices() }, '/payload/repo');
   }
 
   /**
