@@ -2,9 +2,10 @@
 import { isAbsolute } from 'node:path';
 import type { CommandResult } from '@pushpals/protocol';
 import { PushPalsError } from '../errors';
+import type { CommandRegistry } from '../commands/registry';
+import type { EventLog } from '../events/event-log';
 import type { Repo } from '../git';
 import { sourceKind } from '../git/sources';
-import type { Services } from '../services';
 import type { Workbench } from './workbench';
 
 type RepoInfo = CommandResult<'repo_list'>['repos'][number];
@@ -30,7 +31,7 @@ function infoOf(r: Repo): RepoInfo {
 }
 
 /** A repository named in a command, by id or name; errors point at `/payload/repo` and list the choices. */
-function named(wb: Workbench, ref: string): Repo {
+function named(wb: Pick<Workbench, 'repos'>, ref: string): Repo {
   try {
     return wb.repos.resolve(ref);
   } catch (e) {
@@ -39,8 +40,9 @@ function named(wb: Workbench, ref: string): Repo {
   }
 }
 
-export function registerWorkbenchCommands(services: Services, wb: Workbench): void {
-  services.registerCommandHandler('repo_add', async (cmd) => {
+/** Registers repo_add/list/remove/sync and audit_get; called by the composition root (workbench-setup.ts). */
+export function registerWorkbenchCommands(services: { commands: Pick<CommandRegistry, 'register'>; events: Pick<EventLog, 'append'> }, wb: Pick<Workbench, 'repos' | 'audit'>): void {
+  services.commands.register('repo_add', async (cmd) => {
     const source = normalizeSource(cmd.payload.source);
     // Adding a registered source again is not an error: it answers with that repository, synced now.
     const known = wb.repos.findBySource(source);
@@ -57,17 +59,17 @@ export function registerWorkbenchCommands(services: Services, wb: Workbench): vo
     });
     return { repoId: repo.id, name: repo.name };
   });
-  services.registerCommandHandler('repo_list', () => ({ repos: wb.repos.list().map(infoOf) }));
-  services.registerCommandHandler('repo_remove', (cmd) => {
+  services.commands.register('repo_list', () => ({ repos: wb.repos.list().map(infoOf) }));
+  services.commands.register('repo_remove', (cmd) => {
     const repo = wb.repos.remove(named(wb, cmd.payload.repo).id);
     services.events.append({ type: 'repo_removed', sessionId: cmd.sessionId, from: 'orchestrator', payload: { repoId: repo.id, name: repo.name } });
     return { repoId: repo.id, name: repo.name };
   });
-  services.registerCommandHandler('repo_sync', async (cmd) => {
+  services.commands.register('repo_sync', async (cmd) => {
     const repo = await wb.repos.sync(named(wb, cmd.payload.repo).id);
     return { repoId: repo.id, name: repo.name, head: headOf(repo) };
   });
-  services.registerCommandHandler('audit_get', (cmd) => ({ entries: wb.audit.listForTask(cmd.payload.taskId, cmd.payload.limit ?? 1000) }));
+  services.commands.register('audit_get', (cmd) => ({ entries: wb.audit.listForTask(cmd.payload.taskId, cmd.payload.limit ?? 1000) }));
 }
 
 /**
