@@ -3,7 +3,7 @@
  * result) or one `command_error`, both with `correlationId` = the command's `id`.
  */
 import { Type } from '@sinclair/typebox';
-import { Id, IsoTime, StringEnum, TaskBase, TaskState, TaskSummary, Text } from './common';
+import { Id, IsoTime, StringEnum, TaskState, TaskSummary, Text } from './common';
 import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_TEXT_LENGTH } from './limits';
 
 

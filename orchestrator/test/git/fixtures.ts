@@ -2,9 +2,10 @@
  * Fixtures of the git tests: host git to BUILD repositories (hooks disabled while building), and a
  * repository armed against whoever touches it with host git.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import { PushPalsError } from '../../src/errors';
 
@@ -103,4 +104,66 @@ export function personGit(src: string, ...args: string[]): string {
   fs.mkdirSync(path.dirname(attrs), { recursive: true });
   fs.writeFileSync(attrs, '* !filter !diff !merge\n');
   return hostGit(src, '-c', 'core.hooksPath=/dev/null', ...args);
+}
+
+export interface GitHttpServer {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** Every request: method, path and query, and the Authorization header it carried. */
+  requests: Array<{ method: string; url: string; authorization: string | undefined }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real smart-HTTP git server on loopback: `git http-backend` (CGI) per request, serving the
+ * repositories under `projectRoot`. The test's own server; nothing of the code under test runs git.
+ */
+export function gitHttpServer(projectRoot: string): Promise<GitHttpServer> {
+  const requests: GitHttpServer['requests'] = [];
+  const server = http.createServer((req, res) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization });
+    const u = new URL(req.url ?? '/', 'http://localhost');
+    const child = spawn('git', ['http-backend'], {
+      env: {
+        ...process.env,
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_PROJECT_ROOT: projectRoot,
+        GIT_HTTP_EXPORT_ALL: '1',
+        PATH_INFO: decodeURIComponent(u.pathname),
+        QUERY_STRING: u.search.replace(/^\?/, ''),
+        REQUEST_METHOD: req.method ?? 'GET',
+        CONTENT_TYPE: req.headers['content-type'] ?? '',
+        HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
+        GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
+        REMOTE_ADDR: '127.0.0.1',
+      },
+    });
+    req.pipe(child.stdin);
+    let head = Buffer.alloc(0);
+    let started = false;
+    child.stdout.on('data', (d: Buffer) => {
+      if (started) return void res.write(d);
+      head = Buffer.concat([head, d]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      let status = 200;
+      for (const line of head.subarray(0, end).toString().split('\r\n')) {
+        const i = line.indexOf(':');
+        const [k, v] = [line.slice(0, i).trim(), line.slice(i + 1).trim()];
+        if (k.toLowerCase() === 'status') status = parseInt(v, 10);
+        else res.setHeader(k, v);
+      }
+      res.writeHead(status);
+      started = true;
+      res.write(head.subarray(end + 4));
+    });
+    child.stdout.on('end', () => res.end());
+    child.on('error', () => res.destroy());
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      resolve({ url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((r) => server.close(() => r())) });
+    });
+  });
 }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { RepoRegistry, type Repo } from '../../src/git';
 import { openDatabase, type Db } from '../../src/store/db';
 import { removeTempDirs, tempDir } from '../helpers/temp';
-import { hostGit, isPushPalsError, makeHostile, personGit, snapshot } from './fixtures';
+import { gitHttpServer, hostGit, isPushPalsError, makeHostile, personGit, snapshot } from './fixtures';
 
 /** Host git on a working copy the test made (ours, not the hostile source): to compare views. */
 const inspect = (cwd: string, ...args: string[]): string =>
@@ -222,5 +222,52 @@ describe('git: live base (the person\'s current state of a repository)', functio
     fs.rmSync(twin, { recursive: true, force: true });
     await assert.rejects(reg.sync(second.id), (e: unknown) => isPushPalsError('not_found')(e) && /repo remove hostile-2/.test((e as Error).message));
     assert.deepEqual(fs.readdirSync(markers), []);
+  });
+
+  it('a URL repository is fetched again for each task, without the credentials it was registered with; offline, the last fetched commit with a note', async () => {
+    const served = path.join(root, 'served');
+    fs.mkdirSync(served);
+    const upstream = path.join(served, 'project.git');
+    const work = path.join(root, 'work');
+    fs.mkdirSync(work);
+    hostGit(work, 'init', '-q', '-b', 'main');
+    fs.writeFileSync(path.join(work, 'a.txt'), 'one\n');
+    hostGit(work, 'add', '.');
+    hostGit(work, 'commit', '-q', '-m', 'one');
+    hostGit(root, 'clone', '-q', '--bare', work, upstream);
+    const server = await gitHttpServer(served);
+    try {
+      const withCredentials = server.url.replace('http://', 'http://alice:s3cret-pass@') + '/project.git';
+      const repo = await reg.add(withCredentials);
+      assert.equal(repo.kind, 'url');
+      assert.equal(repo.source, `http://***@${server.url.slice('http://'.length)}/project.git`);
+      assert.ok(server.requests.some((r) => r.authorization?.startsWith('Basic ')), 'the first clone sent the credentials');
+      const cloneRequests = server.requests.length;
+
+      fs.writeFileSync(path.join(work, 'b.txt'), 'two\n');
+      hostGit(work, 'add', '.');
+      hostGit(work, 'commit', '-q', '-m', 'two, pushed after add');
+      hostGit(work, 'push', '-q', upstream, 'main');
+      const pushed = hostGit(work, 'rev-parse', 'HEAD').trim();
+      const { dir, base } = await taskCopy(repo, true);
+      assert.equal(base.commit, pushed);
+      assert.equal(base.branch, 'main');
+      assert.equal(base.uncommitted, undefined);
+      assert.match(base.note ?? '', /URL has no working tree/);
+      assert.equal(fs.readFileSync(path.join(dir, 'b.txt'), 'utf8'), 'two\n');
+      const later = server.requests.slice(cloneRequests);
+      assert.ok(later.length > 0, 'no fetch reached the server');
+      assert.deepEqual(later.filter((r) => r.authorization !== undefined), [], 'a fetch sent credentials that should not have been kept');
+      assert.ok(!JSON.stringify(reg.get(repo.id)).includes('s3cret'));
+      for (const f of fs.readdirSync(repo.mirrorPath)) if (fs.statSync(path.join(repo.mirrorPath, f)).isFile()) assert.ok(!fs.readFileSync(path.join(repo.mirrorPath, f), 'utf8').includes('s3cret'), f);
+
+      await server.close();
+      const offline = await reg.liveBase(repo.id, { uncommitted: false });
+      assert.equal(offline.commit, pushed);
+      assert.match(offline.note ?? '', /could not fetch .*last fetched commit/);
+      await assert.rejects(reg.sync(repo.id), isPushPalsError('not_found'));
+    } finally {
+      await server.close().catch(() => undefined);
+    }
   });
 });
