@@ -29,7 +29,7 @@ export function statusView(conn: ConnStatus, c: TaskCounts, repo?: string): Stat
   if (c.awaiting) parts.push(`${c.awaiting} awaiting approval`);
   if (c.failed) parts.push(`${c.failed} failed`);
   const icon = c.awaiting ? '$(bell-dot)' : busy ? '$(sync~spin)' : '$(check)';
-  const text = `${icon} PushPals${repo ? ` · ${repo}` : ''}${parts.length ? `: ${parts.join(', ')}` : ': idle'}`;
+  const text = `${icon} PushPals${parts.length ? `: ${parts.join(', ')}` : ': idle'}${repo ? ` · ${repo}` : ''}`;
   const where = repo ? ` New tasks go to repository ${repo}.` : '';
   const tooltip = `PushPals — ${c.total} task(s): ${c.running} running, ${c.queued} queued, ${c.awaiting} awaiting approval, ${c.failed} failed, ${c.completed} completed.${where} Click for the task list.`;
   return c.awaiting ? { text, tooltip, background: 'statusBarItem.warningBackground', busy } : { text, tooltip, busy };

@@ -97,7 +97,7 @@ describe('repository binding', function () {
       const name = path.basename(fs.realpathSync(folder.uri.fsPath));
       const bound = await waitFor('the folder bound to a repository', async () => (await debugInfo()).repo, 30000);
       assert.equal(bound.name, name);
-      await waitFor('the repository named in the status bar', async () => (await debugInfo()).statusBarText.includes(`PushPals · ${name}`), 10000);
+      await waitFor('the repository named in the status bar', async () => (await debugInfo()).statusBarText.endsWith(`PushPals: idle · ${name}`), 10000);
       const taskId = (await vscode.commands.executeCommand('pushpals.newTask', 'Run git status on this repo')) as string;
       assert.ok(taskId, 'pushpals.newTask returned no task id');
       const t = await waitFor('the task to complete', async () => {
