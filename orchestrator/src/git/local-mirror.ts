@@ -85,14 +85,13 @@ export async function copyNewObjects(src: string, dst: string): Promise<number> 
     }
   };
   walk('');
-  files.sort((a, b) => Number(a.endsWith('.idx')) - Number(b.endsWith('.idx')));
   let copied = 0;
-  for (const rel of files) {
+  const copyOne = async (rel: string): Promise<void> => {
     const to = path.join(dst, rel);
     const from = path.join(src, rel);
     const have = fs.statSync(to, { throwIfNoEntry: false });
     const want = fs.lstatSync(from, { throwIfNoEntry: false });
-    if (!want?.isFile() || have?.size === want.size) continue; // gone meanwhile (gc), or already here
+    if (!want?.isFile() || have?.size === want.size) return; // gone meanwhile (gc), or already here
     fs.mkdirSync(path.dirname(to), { recursive: true });
     const tmp = `${to}.tmp-${randomBytes(4).toString('hex')}`;
     try {
@@ -103,6 +102,10 @@ export async function copyNewObjects(src: string, dst: string): Promise<number> 
       fs.rmSync(tmp, { force: true });
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // a loose object packed and pruned by gc meanwhile
     }
+  };
+  // Loose objects and packs first, their indexes after; a few copies at a time (many small files).
+  for (const group of [files.filter((f) => !f.endsWith('.idx')), files.filter((f) => f.endsWith('.idx'))]) {
+    for (let i = 0; i < group.length; i += 32) await Promise.all(group.slice(i, i + 32).map(copyOne));
   }
   return copied;
 }

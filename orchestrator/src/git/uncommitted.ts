@@ -4,8 +4,8 @@
  * plus what they staged. Read with isomorphic-git through `readOnlyFs` (their index is read, never
  * refreshed; no fsmonitor, no filter, no hook), compared against the commit the task starts from.
  */
-import { join } from 'node:path';
 import * as fs from 'node:fs';
+import { join } from 'node:path';
 import git, { STAGE, TREE, WORKDIR, type WalkerEntry } from 'isomorphic-git';
 import { PushPalsError } from '../errors';
 import { readOnlyFs } from './read-only-fs';
@@ -43,6 +43,33 @@ async function entryOf(e: WalkerEntry | null, kind: Kind): Promise<{ oid: string
   return { oid: await e.oid(), mode: (await e.mode()) ?? MODE_FILE };
 }
 
+const NS = 1_000_000_000n;
+const U32 = 0xffffffffn;
+
+/**
+ * git's own shortcut: a working-tree file whose size, mtime, ctime, inode and mode equal its index
+ * entry's, and that is not "racy" (changed in the same instant the index was written), has the
+ * index's content — no need to read and hash it. Compared at full nanosecond precision (bigint
+ * lstat): isomorphic-git's millisecond stats never match git's index, so it would hash every file.
+ */
+async function unchangedSinceIndexed(file: string, stage: WalkerEntry, indexMtimeNs: bigint | undefined): Promise<boolean> {
+  if (indexMtimeNs === undefined) return false;
+  const st = await fs.promises.lstat(file, { bigint: true }).catch(() => undefined);
+  const ix = (await stage.stat()) as { ctimeSeconds: number; ctimeNanoseconds: number; mtimeSeconds: number; mtimeNanoseconds: number; ino: number; size: number; mode: number };
+  if (!st?.isFile()) return false;
+  const exec = (m: number | bigint): boolean => (Number(m) & 0o111) !== 0;
+  return (
+    st.mtimeNs < indexMtimeNs &&
+    BigInt(ix.mtimeSeconds) === st.mtimeNs / NS &&
+    BigInt(ix.mtimeNanoseconds) === st.mtimeNs % NS &&
+    BigInt(ix.ctimeSeconds) === st.ctimeNs / NS &&
+    BigInt(ix.ctimeNanoseconds) === st.ctimeNs % NS &&
+    BigInt(ix.ino) === (st.ino & U32) &&
+    BigInt(ix.size) === (st.size & U32) &&
+    exec(ix.mode) === exec(st.mode)
+  );
+}
+
 /**
  * Compares the working tree `dir` (git dir `gitdir`) with `commit`: what a copy checked out at
  * `commit` needs to look like the person's checkout. Untracked directories that hold a `.git`
@@ -58,6 +85,7 @@ export async function readUncommitted(
 ): Promise<UncommittedChange[]> {
   const filemode = (await git.getConfig({ fs: readOnlyFs, gitdir, path: 'core.filemode' }).catch(() => undefined)) !== false;
   let hasIndex = true;
+  const indexMtimeNs = (await fs.promises.lstat(join(gitdir, 'index'), { bigint: true }).catch(() => undefined))?.mtimeNs;
   const changes: UncommittedChange[] = [];
   let bytes = 0;
   const tooLarge = (): never => {
@@ -86,7 +114,14 @@ export async function readUncommitted(
         const s = await entryOf(stage, st);
         const tracked = h !== undefined || s !== undefined;
         // An untracked file's content is copied as it is; hashing it would only cost time.
-        const w = wt === 'blob' && work ? (tracked ? await entryOf(work, wt) : { oid: '', mode: (await work.mode()) ?? MODE_FILE }) : undefined;
+        const w =
+          wt !== 'blob' || !work
+            ? undefined
+            : !tracked
+              ? { oid: '', mode: (await work.mode()) ?? MODE_FILE }
+              : s && stage && hasIndex && (await unchangedSinceIndexed(join(dir, filepath), stage, indexMtimeNs))
+                ? s
+                : await entryOf(work, wt);
         const sameMode = (a: number, b: number): boolean => a === b || (!filemode && a !== 0o120000 && b !== 0o120000);
         const workState: UncommittedChange['work'] = !w ? (h ? 'delete' : 'same') : !h || w.oid !== h.oid || !sameMode(w.mode, h.mode) ? 'write' : 'same';
         const staged = !hasIndex ? undefined : s && (!h || s.oid !== h.oid || s.mode !== h.mode) ? s : !s && h ? null : undefined;
