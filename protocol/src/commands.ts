@@ -24,6 +24,8 @@ export const CommandPayloads = {
       request: Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH }),
       repoId: Opt(Id),
       context: Opt(O({ file: Opt(Text(4096)), selection: Opt(Text()), language: Opt(Text(64)) }, closed)),
+      /** The worker for this task; default: the repo's or the orchestrator's (config agents.default). */
+      agent: Opt(StringEnum(['worker:builtin', 'openhands'])),
     },
     closed,
   ),

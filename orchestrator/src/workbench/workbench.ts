@@ -12,6 +12,7 @@ import { AuditLog, SIGNING_KEY_FILE } from '../audit';
 import { PushPalsError } from '../errors';
 import { RepoRegistry, type Repo, type Workspace } from '../git';
 import { BuiltinAgent } from '../agents/builtin/agent';
+import { OpenHandsAgent } from '../agents/openhands/agent';
 import { noModelAgent } from '../agents/builtin/no-model';
 import { HeuristicAgent } from '../heuristic/agent';
 import type { ModelRegistry } from '../model/registry';
@@ -108,7 +109,11 @@ export class Workbench {
     services.registerAgent(new HeuristicAgent(this));
     // The coding agent takes what the heuristic lane does not understand; without a coder model,
     // such requests fail saying how to configure one.
-    if (opts.models?.configured('coder')) services.registerAgent(new BuiltinAgent(this, opts.models, opts.secrets));
+    if (opts.models?.configured('coder')) {
+      services.registerAgent(new BuiltinAgent(this, opts.models, opts.secrets));
+      // First: a task that selects OpenHands (task_new.agent, agents.repos, agents.default) goes there, whatever it says.
+      services.registerAgent(new OpenHandsAgent(this, opts.models, opts.secrets, config), { first: true });
+    }
     services.agents.setFallback(noModelAgent);
   }
 
