@@ -57,6 +57,25 @@ print('approve:', call('POST', f'/api/conversations/{cid}/events/respond_to_conf
 print('policy:', call('POST', f'/api/conversations/{cid}/confirmation_policy', {'policy': {'kind': 'NeverConfirm'}})[0])
 `;
 
+/** Looks for the key (read from stdin) in every process's environment and command line and in the writable mounts. */
+const KEY_SCAN_PY = `import os, sys
+key = sys.stdin.read().encode()
+me = str(os.getpid())
+for p in os.listdir('/proc'):
+    if p.isdigit() and p != me:
+        for f in ('environ', 'cmdline'):
+            try:
+                if key in open(f'/proc/{p}/{f}', 'rb').read(): print(f'/proc/{p}/{f}')
+            except OSError: pass
+for top in ('/tmp', '/home/agent', '/workspace', '/run', '/dev/shm'):
+    for d, _, files in os.walk(top):
+        for n in files:
+            try:
+                if key in open(os.path.join(d, n), 'rb').read(): print(os.path.join(d, n))
+            except OSError: pass
+print('scan-done')
+`;
+
 describe('OpenHands worker end to end (real Docker, real agent server, scripted model behind the broker)', function () {
   this.timeout(600_000);
   let dataDir = '';
@@ -79,8 +98,14 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     await waitIdle(c(), taskId);
     return { end, events: c().forTask(taskId), t: trace(c(), taskId) };
   };
-  const approvalFor = (taskId: string, re: RegExp) =>
-    c().waitForEvent((e) => e.type === 'approval_required' && (e.payload as { taskId: string }).taskId === taskId && re.test(String((e.payload as { command?: string }).command)), `approval_required ${re}`, 300_000) as Promise<EventMessage<'approval_required'>>;
+  /** The task's approval_required for a command matching `re`; fails at once (with the trace) if the task ends first. */
+  const approvalFor = async (taskId: string, re: RegExp): Promise<EventMessage<'approval_required'>> => {
+    const ends = new Set(['task_completed', 'task_failed', 'task_cancelled']);
+    const mine = (x: EventMessage) => (x.payload as { taskId?: string }).taskId === taskId;
+    const e = await c().waitForEvent((x) => mine(x) && ((x.type === 'approval_required' && re.test(String((x.payload as { command?: string }).command))) || ends.has(x.type)), `approval_required ${re}`, 300_000);
+    assert.equal(e.type, 'approval_required', `the task ended before asking:\n${trace(c(), taskId)}`);
+    return e as EventMessage<'approval_required'>;
+  };
   const auditRows = (taskId: string) => {
     const db = new Database(app?.services.config.dbFile ?? '', { readonly: true });
     try {
@@ -125,7 +150,7 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     await sleep(1500);
     const ws = join(dataDir, 'workspaces', taskId);
     assert.equal(existsSync(join(ws, 'approved.txt')), false, 'the held action must not run before the decision');
-    assert.equal(m().chatRequests('Fix the typo').length, 4, 'no further model call while the reply is held');
+    assert.equal(m().chatRequests('Fix the typo in README.md').length, 4, 'no further model call while the reply is held');
     await c().send('approval_decide', { approvalId: approval.payload.approvalId, decision: 'approve' });
     const { end, events, t } = await finish(taskId);
     assert.equal(end.type, 'task_completed', t);
@@ -153,7 +178,7 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     assert.match((end.payload as { summary: string }).summary, /Fixed the typo/);
 
     // The model saw only the broker: the real key went out from the orchestrator; the SDK's extras arrived and were tolerated.
-    const reqs = m().chatRequests('Fix the typo');
+    const reqs = m().chatRequests('Fix the typo in README.md');
     assert.equal(reqs.length, 5);
     assert.ok(reqs.every((r) => r.authorization === `Bearer ${KEY}`));
     assert.ok(reqs.every((r) => typeof r.body?.messages[0]?.content === 'string'), 'list content parts are flattened for the model');
@@ -192,7 +217,9 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     assert.match(net.stdout, /Network is unreachable|OSError/);
     assert.notEqual(inside(`test -e ${dataDir}`).status, 0, 'the data dir is not visible');
     assert.equal(inside('test -e /var/run/docker.sock').status, 1);
-    const scan = inside(`grep -rlF -- '${KEY}' / --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev 2>/dev/null; for p in /proc/[0-9]*; do grep -lF -- '${KEY}' $p/environ $p/cmdline 2>/dev/null; done; echo scan-done`);
+    // The root fs is read-only (asserted above): whatever the run wrote is on these mounts. The key
+    // comes on stdin, so the scanner's own command line and environment do not hold it.
+    const scan = spawnSync('docker', ['exec', '-i', cid, 'python3', '-c', KEY_SCAN_PY], { input: KEY, encoding: 'utf8', timeout: 120_000 });
     assert.equal(scan.stdout.trim(), 'scan-done', `the model key was found inside: ${scan.stdout}`);
     assert.ok(!JSON.stringify(docker('inspect', cid).stdout).includes(KEY), 'nor in the container config');
 

@@ -71,12 +71,17 @@ export class OpenHandsAgent implements TaskAgent {
     const decisions = new Map<string, BrokerDecision>();
     const budget = new TokenBudget(limits.tokenBudget, tokensSpentByTask(ctx.services.db, taskId));
     const client = this.models.client('coder', { onCall: auditModelCalls(this.wb.audit, { taskId, actor: this.id }) });
-    const review = (call: ParsedToolCall & { error?: undefined }): Promise<Review> => this.review(ctx, call, deps, decisions);
+    // eslint-disable-next-line prefer-const -- the mapper needs the decisions the broker's review fills in
+    let mapper: EventMapper;
+    const review = async (call: ParsedToolCall & { error?: undefined }): Promise<Review> => {
+      await mapper.settled(2000);
+      return this.review(ctx, call, deps, decisions);
+    };
     const broker = new ModelBroker({ client, budget, review: (c) => review(c as ParsedToolCall & { error?: undefined }), signal });
     const container = new OpenHandsContainer({ sandboxes: this.wb.sandboxes, image: config.openhands.image, taskId, workspaceHostPath: workspace.path, socketDir: join(config.dataDir, 'openhands', taskId) });
     const run = { status: 'idle' as ExecutionStatus };
     let wake: () => void = () => {};
-    const mapper = new EventMapper({
+    mapper = new EventMapper({
       ctx,
       journal: this.wb.journal,
       audit: this.wb.audit,

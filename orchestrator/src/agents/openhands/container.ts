@@ -105,11 +105,11 @@ export class OpenHandsContainer {
       { Type: 'bind', Source: join(this.o.socketDir, 'model'), Target: IN_MODEL_DIR, ReadOnly: true, BindOptions: { Propagation: 'rprivate' } },
     ];
     // Kept small, for the reason a server failed to start.
-    host.LogConfig = { Type: 'local', Config: { 'max-size': '1m', 'max-file': '1' } };
+    host.LogConfig = { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } };
     spec.HostConfig = host;
     try {
       this.container = await sb.docker.createContainer(spec);
-      this.exited = this.container.wait().then(
+      this.exited = this.container.wait({ condition: 'next-exit' }).then(
         async (r: { StatusCode: number }) => {
           const info = await this.container?.inspect().catch(() => undefined);
           return { exitCode: r.StatusCode, oomKilled: info?.State.OOMKilled === true };
@@ -118,8 +118,9 @@ export class OpenHandsContainer {
       );
       await this.container.start();
     } catch (e) {
-      await this.remove();
-      throw explainDockerError(e, this.o.image);
+      await this.remove().catch(() => undefined);
+      const x = explainDockerError(e, this.o.image);
+      throw x instanceof PushPalsError ? x : new PushPalsError('sandbox_unavailable', `cannot start the OpenHands container: ${x.message}`);
     }
   }
 

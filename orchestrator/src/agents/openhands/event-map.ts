@@ -122,6 +122,16 @@ export class EventMapper {
     }
   }
 
+  /**
+   * Resolves once every call seen so far has its result, or after `timeoutMs`: the stream can lag
+   * behind the agent's next model call, and a refusal recorded by the broker should come after the
+   * results of the actions before it.
+   */
+  async settled(timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (this.open.size > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  }
+
   private observation(ev: Obj): void {
     const call = this.open.get(str(ev.tool_call_id));
     if (!call) return; // finish/think, or a refused call's think
