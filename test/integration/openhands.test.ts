@@ -261,4 +261,33 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     assert.equal(procs, '', 'no process of the container is left on the host');
     assert.ok(auditRows(taskId).some((r) => r.action === 'command_interrupted' && r.command === 'sleep 60'));
   });
+
+  it('cancelling mid-command stops the run: task_cancelled, the call closed as interrupted, nothing left', async function () {
+    m().script('Sleep then cancel', [{ toolCalls: [{ name: 'terminal', arguments: { command: 'sleep 60', timeout: 90 } }] }]);
+    const taskId = await start('Sleep then cancel');
+    await c().waitForEvent((e) => e.type === 'tool_call' && (e.payload as { taskId: string }).taskId === taskId, 'tool_call sleep 60', 300_000);
+    assert.equal(containersOfTask(dataDir, taskId).length, 1);
+    await c().send('task_cancel', { taskId, reason: 'changed my mind' });
+    await c().waitFor('task_cancelled', (p) => p.taskId === taskId);
+    await waitIdle(c(), taskId);
+    const result = ofType(c().forTask(taskId), 'tool_result').at(-1);
+    assert.equal(result?.payload.ok, false, trace(c(), taskId));
+    assert.match(result?.payload.output ?? '', /interrupted: the task was stopped/);
+    assert.deepEqual(containersOfTask(dataDir, taskId), [], 'no container left');
+    assert.equal(existsSync(join(dataDir, 'openhands', taskId)), false, 'no socket directory left');
+  });
+
+  it('a spent token budget stops the agent at its next model call: task_failed budget_exceeded, with the diff so far', async function () {
+    m().script('Spend the budget', [
+      { usage: { prompt_tokens: 250_000, completion_tokens: 10 }, toolCalls: [{ name: 'file_editor', arguments: { command: 'create', path: '/workspace/NOTES.md', file_text: 'notes\n' } }] },
+      { toolCalls: [{ name: 'finish', arguments: { message: 'never reached' } }] },
+    ]);
+    const taskId = await start('Spend the budget');
+    const { end, events, t } = await finish(taskId);
+    assert.equal(end.type, 'task_failed', t);
+    assert.equal((end.payload as { error: { code: string } }).error.code, 'budget_exceeded', t);
+    assert.equal(m().chatRequests('Spend the budget').length, 1, 'the second call never reached the model');
+    assert.deepEqual(ofType(events, 'diff_ready')[0]?.payload.files, ['NOTES.md'], t);
+    assert.deepEqual(containersOfTask(dataDir, taskId), []);
+  });
 });

@@ -120,7 +120,8 @@ export class ModelBroker {
     } catch (e) {
       const err = e instanceof PushPalsError ? e : new PushPalsError('model_error', e instanceof Error ? e.message : String(e));
       if (err.code !== 'invalid_message' && err.code !== 'not_found') this.lastError = err;
-      fail(err.code === 'invalid_message' ? 400 : err.code === 'budget_exceeded' || err.code === 'rate_limited' ? 429 : 502, err);
+      // budget_exceeded as 400: a client error the SDK does not retry
+      fail(err.code === 'invalid_message' || err.code === 'budget_exceeded' ? 400 : err.code === 'rate_limited' ? 429 : 502, err);
     }
   }
 
@@ -155,7 +156,16 @@ export class ModelBroker {
     const tools = toolSpecs(body.tools);
     this.o.budget.check();
     this.calls++;
-    const reply = await this.o.client.chat({ messages, tools, signal: this.o.signal });
+    // One listener on the task's signal per call in flight, removed after it (the client adds its own to ours).
+    const call = new AbortController();
+    const onAbort = () => call.abort(this.o.signal.reason);
+    this.o.signal.addEventListener('abort', onAbort, { once: true });
+    let reply: ChatReply;
+    try {
+      reply = await this.o.client.chat({ messages, tools, signal: call.signal });
+    } finally {
+      this.o.signal.removeEventListener('abort', onAbort);
+    }
     this.o.budget.charge(reply.usage);
     const started = performance.now();
     const calls: ParsedToolCall[] = [];

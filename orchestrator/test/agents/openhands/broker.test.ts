@@ -136,7 +136,7 @@ describe('OpenHands model broker', function () {
     assert.match(s.text, /^data: \{.*"content":"hello"/);
     assert.match(s.text, /data: \[DONE\]\n\n$/);
     const r = await post(sock, sdkBody('broker: stream'));
-    assert.equal(r.status, 429);
+    assert.equal(r.status, 400);
     assert.match(r.text, /budget_exceeded/);
     assert.equal(b.lastError?.code, 'budget_exceeded');
     const bad = await post(sock, { messages: 'nope' });
