@@ -12,13 +12,18 @@ import { newId } from '@pushpals/protocol';
 import { redactSecrets } from '../../audit';
 import type { Config } from '../../config';
 import { PushPalsError } from '../../errors';
-import { TokenBudget, tokensSpentByTask } from '../../model/accounting';
+import type { RepoRegistry } from '../../git';
+import type { Logger } from '../../log';
+import { TokenBudget } from '../../model/accounting';
 import { auditModelCalls } from '../../model/audit';
 import type { ModelRegistry } from '../../model/registry';
 import type { ParsedToolCall } from '../../model/tool-calls';
+import type { SandboxManager } from '../../sandbox';
 import type { TaskRecord } from '../../tasks/task-store';
-import type { Workbench } from '../../workbench/workbench';
+import type { CommandToolDeps } from '../../tools/run-command';
+import type { ToolCallJournal } from '../../tools/tool-call-journal';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../types';
+import type { AgentWorkbench } from '../workbench-port';
 import { selectedAgent } from './selection';
 import { ModelBroker, type Review } from './broker';
 import { MODEL_URL_INSIDE, OpenHandsContainer } from './container';
@@ -39,24 +44,50 @@ export interface OpenHandsRunStats {
   reviewMs: number;
 }
 
+/** What the OpenHands worker uses of the workbench beyond AgentWorkbench (workbench/workbench.ts has it all). */
+export interface OpenHandsWorkbench extends AgentWorkbench {
+  readonly journal: ToolCallJournal;
+  readonly sandboxes: SandboxManager;
+  readonly repos: Pick<RepoRegistry, 'get'>;
+  /** Why sandboxes are unavailable (no engine), once start() ran. */
+  readonly sandboxProblem: string | undefined;
+  start(): Promise<void>;
+}
+
+/** What the OpenHands worker works with; the composition root (workbench-setup.ts) provides it. */
+export interface OpenHandsAgentDeps {
+  workbench: OpenHandsWorkbench;
+  models: Pick<ModelRegistry, 'configured' | 'client'>;
+  /** Redacted from everything the agent emits or stores (server token, model keys). */
+  secrets: readonly string[];
+  config: Pick<Config, 'agent' | 'agents' | 'openhands' | 'approvals' | 'dataDir'>;
+  /** Tokens the task's earlier runs spent (a re-run continues its budget). */
+  tokensSpent(taskId: string): number;
+  logger: Pick<Logger, 'warn'>;
+}
+
 export class OpenHandsAgent implements TaskAgent {
   readonly id = 'openhands';
   /** The last run's figures (benchmarks read them). */
   lastStats: OpenHandsRunStats | undefined;
+  private readonly wb: OpenHandsWorkbench;
+  private readonly models: OpenHandsAgentDeps['models'];
+  private readonly secrets: readonly string[];
+  private readonly config: OpenHandsAgentDeps['config'];
 
-  constructor(
-    private readonly wb: Workbench,
-    private readonly models: ModelRegistry,
-    private readonly secrets: readonly string[],
-    private readonly config: Pick<Config, 'agents'>,
-  ) {}
+  constructor(private readonly deps: OpenHandsAgentDeps) {
+    this.wb = deps.workbench;
+    this.models = deps.models;
+    this.secrets = deps.secrets;
+    this.config = deps.config;
+  }
 
   canHandle(task: TaskRecord): boolean {
     return this.models.configured('coder') && selectedAgent(task, this.config, this.wb.repos) === 'openhands';
   }
 
   async run(ctx: TaskContext): Promise<TaskOutcome> {
-    const config = ctx.services.config;
+    const config = this.config;
     const limits = config.agent;
     const taskId = ctx.task.id;
     const deadline = new AbortController();
@@ -69,7 +100,7 @@ export class OpenHandsAgent implements TaskAgent {
     const deps = this.wb.commandToolDeps(repo.id, taskId, workspace.path);
     const redact = (s: string) => redactSecrets(s, this.secrets);
     const decisions = new Map<string, BrokerDecision>();
-    const budget = new TokenBudget(limits.tokenBudget, tokensSpentByTask(ctx.services.db, taskId));
+    const budget = new TokenBudget(limits.tokenBudget, this.deps.tokensSpent(taskId));
     const client = this.models.client('coder', { onCall: auditModelCalls(this.wb.audit, { taskId, actor: this.id }) });
     // eslint-disable-next-line prefer-const -- the mapper needs the decisions the broker's review fills in
     let mapper: EventMapper;
@@ -104,7 +135,7 @@ export class OpenHandsAgent implements TaskAgent {
       stats.readyMs = performance.now() - tStart;
       stats.startMs = performance.now() - t0;
       const api = (method: string, path: string, body?: unknown) => udsRequest(container.agentSocket, container.uid, method, `/api${path}`, { headers: { 'X-Session-API-Key': container.sessionKey }, body, timeoutMs: 60_000 });
-      const created = await api('POST', '/conversations', this.conversationRequest(ctx));
+      const created = await api('POST', '/conversations', this.conversationRequest());
       if (created.status >= 300) throw new PushPalsError('sandbox_unavailable', `the agent server refused the conversation (HTTP ${created.status}): ${created.body.slice(0, 1000)}`);
       const convId = created.json<{ id: string }>().id;
 
@@ -183,7 +214,7 @@ export class OpenHandsAgent implements TaskAgent {
       clearTimeout(timer);
       ws?.terminate();
       await broker.close();
-      await container.remove().catch((e: unknown) => ctx.services.logger.warn('removing the OpenHands container failed', { taskId, error: e }));
+      await container.remove().catch((e: unknown) => this.deps.logger.warn('removing the OpenHands container failed', { taskId, error: e }));
     }
   }
 
@@ -192,7 +223,7 @@ export class OpenHandsAgent implements TaskAgent {
    * (the reply is held meanwhile); denied or not approved → recorded as refused, and replaced by a
    * `think` call carrying the refusal and its reason for the model to read.
    */
-  private async review(ctx: TaskContext, call: ParsedToolCall & { error?: undefined }, deps: ReturnType<Workbench['commandToolDeps']>, decisions: Map<string, BrokerDecision>): Promise<Review> {
+  private async review(ctx: TaskContext, call: ParsedToolCall & { error?: undefined }, deps: CommandToolDeps, decisions: Map<string, BrokerDecision>): Promise<Review> {
     const j = judgeToolCall(call.name, call.arguments, deps.policy, deps.policy.autoCommit === true);
     let why: string | undefined;
     let approvalId: string | undefined;
@@ -208,7 +239,7 @@ export class OpenHandsAgent implements TaskAgent {
     return { keep: false, replacement: { name: 'think', arguments: { thought: refusalThought(j, why) } } };
   }
 
-  private recordRefusal(ctx: TaskContext, j: ReturnType<typeof judgeToolCall>, why: string, approvalId: string | undefined, deps: ReturnType<Workbench['commandToolDeps']>): void {
+  private recordRefusal(ctx: TaskContext, j: ReturnType<typeof judgeToolCall>, why: string, approvalId: string | undefined, deps: CommandToolDeps): void {
     const taskId = ctx.task.id;
     const toolCallId = newId('tc');
     const redact = (s: string) => redactSecrets(s, deps.secrets);
@@ -220,8 +251,8 @@ export class OpenHandsAgent implements TaskAgent {
     );
   }
 
-  private conversationRequest(ctx: TaskContext): Record<string, unknown> {
-    const limits = ctx.services.config.agent;
+  private conversationRequest(): Record<string, unknown> {
+    const limits = this.config.agent;
     return {
       agent: {
         kind: 'Agent',
@@ -233,7 +264,7 @@ export class OpenHandsAgent implements TaskAgent {
           usage_id: 'agent',
           num_retries: 0, // the broker retries against the real model
           // A reply can be held for a person's approval: as long as an approval may wait.
-          timeout: Math.max(600, Math.ceil((ctx.services.config.approvals.timeoutMs || 7 * 24 * 3600_000) / 1000) + 60),
+          timeout: Math.max(600, Math.ceil((this.config.approvals.timeoutMs || 7 * 24 * 3600_000) / 1000) + 60),
           input_cost_per_token: 0,
           output_cost_per_token: 0,
         },
