@@ -185,8 +185,8 @@ export class OpenHandsAgent implements TaskAgent {
       this.lastStats = stats;
 
       if (ctx.signal.aborted) {
+        mapper.interruptAll('the task was stopped'); // first: what the interrupt makes the server report comes too late
         await api('POST', `/conversations/${convId}/interrupt`).catch(() => undefined);
-        mapper.interruptAll('the task was stopped');
         return failed('cancelled', 'the task was stopped');
       }
       if (deadline.signal.aborted) {
