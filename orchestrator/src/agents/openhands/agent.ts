@@ -105,7 +105,9 @@ export class OpenHandsAgent implements TaskAgent {
     // eslint-disable-next-line prefer-const -- the mapper needs the decisions the broker's review fills in
     let mapper: EventMapper;
     const review = async (call: ParsedToolCall & { error?: undefined }): Promise<Review> => {
-      await mapper.settled(2000);
+      // The actions the agent was allowed so far (not finish/think): their events first.
+      const before = [...decisions].filter(([, d]) => !d.refused && (d.judgment.tool === 'run_command' || d.judgment.tool === 'file_editor')).map(([id]) => id);
+      await mapper.settled(before, 5000);
       return this.review(ctx, call, deps, decisions);
     };
     const broker = new ModelBroker({ client, budget, review: (c) => review(c as ParsedToolCall & { error?: undefined }), signal });

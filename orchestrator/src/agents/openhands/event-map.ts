@@ -122,19 +122,23 @@ export class EventMapper {
     }
   }
 
+  /** The model's tool_call ids whose result has arrived. */
+  private readonly done = new Set<string>();
+
   /**
-   * Resolves once every call seen so far has its result, or after `timeoutMs`: the stream can lag
-   * behind the agent's next model call, and a refusal recorded by the broker should come after the
-   * results of the actions before it.
+   * Resolves once every call in `ids` has its result, or after `timeoutMs`: the stream can lag behind
+   * the agent's next model call, and a refusal recorded by the broker should come after the actions
+   * (and results) that preceded it.
    */
-  async settled(timeoutMs: number): Promise<void> {
+  async settled(ids: readonly string[], timeoutMs: number): Promise<void> {
     const end = Date.now() + timeoutMs;
-    while (this.open.size > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    while (ids.some((id) => !this.done.has(id)) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
   }
 
   private observation(ev: Obj): void {
+    this.done.add(str(ev.tool_call_id));
     const call = this.open.get(str(ev.tool_call_id));
-    if (!call) return; // finish/think, or a refused call's think
+    if (!call) return; // finish/think, a refused call's think, or an error before any action
     this.open.delete(str(ev.tool_call_id));
     const obs = isObj(ev.observation) ? ev.observation : {};
     const text = ev.kind === 'AgentErrorEvent' ? str(ev.error) : ev.kind === 'UserRejectObservation' ? `rejected: ${str(ev.rejection_reason)}` : contentText(obs.content);
@@ -172,6 +176,7 @@ export class EventMapper {
   interruptAll(why: string): void {
     for (const [k, call] of this.open) {
       this.open.delete(k);
+      this.done.add(k);
       try {
         this.close(call, false, `interrupted: ${why}`, undefined, true);
       } catch {
