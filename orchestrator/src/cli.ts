@@ -71,15 +71,17 @@ Starts the orchestrator in the foreground (SIGINT/SIGTERM stop it gracefully).
   },
   task: {
     summary: 'task new "<request>": create a task on a running orchestrator',
-    usage: `usage: pushpals task new "<request>" [--repo ID] [--data-dir D] [--url U] [--json]\n\nCreates a task on the running orchestrator.\n  --repo ID      the registered repository the task is for (needed when several are registered)\n${COMMON_USAGE}`,
+    usage: `usage: pushpals task new "<request>" [--repo ID] [--agent worker:builtin|openhands] [--data-dir D] [--url U] [--json]\n\nCreates a task on the running orchestrator.\n  --repo ID      the registered repository the task is for (needed when several are registered)\n  --agent A      the coding worker (default: the repo's in config agents.repos, else agents.default)\n${COMMON_USAGE}`,
     async run(args, io) {
-      const { values, positionals } = parseArgs({ args, options: { ...common, repo: { type: 'string' } }, allowPositionals: true });
+      const { values, positionals } = parseArgs({ args, options: { ...common, repo: { type: 'string' }, agent: { type: 'string' } }, allowPositionals: true });
       const [verb, ...rest] = positionals;
+      const agent = values.agent;
+      if (agent !== undefined && agent !== 'worker:builtin' && agent !== 'openhands') throw new UsageError('--agent must be worker:builtin or openhands');
       if (verb !== 'new') throw new UsageError(verb ? `unknown task command "${verb}"` : 'missing the task command (new)');
       if (rest.length === 0) throw new UsageError('missing the request text');
       const config = configFrom(values, io.env);
       const t = resolveTarget(config.dataDir, io.env, values.url);
-      const r = await sendCommand(t, 'task_new', { request: rest.join(' '), ...(values.repo ? { repoId: values.repo } : {}) });
+      const r = await sendCommand(t, 'task_new', { request: rest.join(' '), ...(values.repo ? { repoId: values.repo } : {}), ...(agent ? { agent } : {}) });
       io.out(values.json ? JSON.stringify(r) : `created task ${r.taskId} (${r.state})`);
     },
   },

@@ -9,7 +9,8 @@
  *    change reaches diff_ready; the events are PushPals' protocol.
  * 2. From inside the container: no network, no data dir, no model key anywhere; an agent command that
  *    reads the server's session key and calls its control API to approve itself gains nothing.
- * 3. Killing the container mid-run fails the task cleanly and leaves nothing behind.
+ * 3. Killing the container mid-run fails the task cleanly and leaves nothing behind; so does a cancel.
+ * 4. A spent token budget stops the agent at its next model call (budget_exceeded, the diff so far).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
