@@ -39,7 +39,7 @@ healthy() { curl -sf --max-time 2 "http://127.0.0.1:$PORT/health" >/dev/null 2>&
 our_pid() { [ -f "$PIDF" ] && kill -0 "$(cat "$PIDF")" 2>/dev/null && cat "$PIDF"; }
 
 install() {
-  mkdir -p "$HOME_DIR"
+  mkdir -p "$HOME_DIR" 2>/dev/null || die "cannot create $HOME_DIR (PUSHPALS_LOCAL_MODEL_HOME)"
   if model_ok && runtime_ok; then say "cached: $MODEL (sha256 verified), runtime in $VENV"; return; fi
   command -v python3 >/dev/null || die "python3 is missing (apt-get install python3 python3-venv)"
   if [ ! -x "$VENV/bin/python" ] && ! python3 -m venv "$VENV"; then
