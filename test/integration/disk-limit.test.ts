@@ -118,9 +118,10 @@ describe('disk limits end to end: disk_full, working copies deleted when done, k
     await eventually(() => isMountPoint(ws(taskId)), 'the copy under review is mounted again');
     assert.match(readFileSync(join(ws(taskId), 'README.md'), 'utf8'), /The project says hello\./);
 
+    // An accepted hunk keeps the copy until its commit; every hunk rejected: nothing left to review.
     const [first, ...rest] = diff.payload.hunks;
     assert.ok(first);
-    await c().send('hunk_decide', { taskId, hunkId: first.hunkId, decision: 'accept' });
+    await c().send('hunk_decide', { taskId, hunkId: first.hunkId, decision: 'reject' });
     if (rest.length) {
       await sleep(300);
       assert.ok(isMountPoint(ws(taskId)), 'kept while a hunk is undecided');

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lchownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAX_MESSAGE_LENGTH } from '@pushpals/protocol';
+import { MAX_MESSAGE_LENGTH, type EventPayload } from '@pushpals/protocol';
 import type { TaskContext } from '../agents/types';
 import { AuditLog, SIGNING_KEY_FILE } from '../audit';
 import { PushPalsError } from '../errors';
@@ -16,6 +16,7 @@ import { noModelAgent } from '../agents/builtin/no-model';
 import { HeuristicAgent } from '../heuristic/agent';
 import type { ModelRegistry } from '../model/registry';
 import { loadPolicy } from '../policy/policy';
+import { branchHead, installReview, startTaskBranch, type ReviewDeps } from '../review';
 import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, formatBytes, type Sandbox } from '../sandbox';
 import type { Services } from '../services';
 import type { CommandToolDeps } from '../tools/run-command';
@@ -42,6 +43,8 @@ export class Workbench {
   /** Size-limited working copies (config sandbox.diskLimitMb > 0), else undefined. */
   readonly volumes: WorkspaceVolumes | undefined;
   readonly janitor: WorkspaceJanitor;
+  /** Diff review: hunk decisions, the commit of the accepted hunks (review/). */
+  readonly review: ReviewDeps;
   private readonly uid: number;
   private readonly gid: number;
   /** Why sandboxes are unavailable (no engine / no image), or undefined when they work. */
@@ -105,6 +108,7 @@ export class Workbench {
     });
     this.janitor = new WorkspaceJanitor(services, this.repos, this.sandboxes, this.volumes);
     registerWorkbenchCommands(services, this);
+    this.review = installReview({ services, wb: this, secrets: opts.secrets, ...(opts.models ? { models: opts.models } : {}) });
     services.registerAgent(new HeuristicAgent(this));
     // The coding agent takes what the heuristic lane does not understand; without a coder model,
     // such requests fail saying how to configure one.
@@ -171,7 +175,10 @@ export class Workbench {
       if (this.diskProblem) throw this.diskProblem;
       await this.volumes.ensureMounted(path); // after a restart: the image of a re-run task
     }
-    if (existsSync(path) && readdirSync(path).length > 0) return { repo, workspace: { path, branch: `pushpals/${ctx.task.id}`, baseCommit: '' } };
+    if (existsSync(path) && readdirSync(path).length > 0) {
+      // A re-run: the task branch in the orchestrator's clone still marks the base it started from.
+      return { repo, workspace: { path, branch: `pushpals/${ctx.task.id}`, baseCommit: (await branchHead(repo.mirrorPath, ctx.task.id)) ?? '' } };
+    }
     ctx.progress(`Preparing a working copy of ${repo.name} on branch pushpals/${ctx.task.id}`, { step: 'workspace' });
     if (this.volumes && !this.volumes.isMounted(path)) await this.volumes.create(path);
     const workspace = await this.repos.createWorkspace(repo.id, ctx.task.id).catch(async (e: unknown) => {
@@ -184,8 +191,27 @@ export class Workbench {
       throw new PushPalsError('invalid_message', `cannot check out ${repo.name} for this task: ${e instanceof Error ? e.message : String(e)}`.slice(0, MAX_MESSAGE_LENGTH));
     });
     if (process.getuid?.() === 0) chownTree(workspace.path, this.uid, this.gid);
+    // The task branch in the orchestrator's own clone: the base the diff is reviewed against, where the commit lands.
+    await startTaskBranch(repo.mirrorPath, ctx.task.id, workspace.baseCommit);
     this.janitor.retire(ctx.task.id); // cancelled while it was being prepared: nobody else will delete it
     return { repo, workspace };
+  }
+
+  /**
+   * Proposes an agent's changes for review: `diff_ready` with the base commit (the task branch's start
+   * in the orchestrator's clone), and an audit entry holding the proposed diff.
+   */
+  async proposeDiff(ctx: TaskContext, diff: EventPayload<'diff_ready'>): Promise<void> {
+    const repo = this.resolveRepo(ctx.task.repoId);
+    const baseCommit = diff.baseCommit ?? (await branchHead(repo.mirrorPath, ctx.task.id));
+    const payload = { ...diff, ...(baseCommit ? { baseCommit } : {}) };
+    this.audit.append({ taskId: ctx.task.id, actor: ctx.agentId, action: 'diff_proposed', stdout: diff.diff, data: { files: diff.files, hunks: diff.hunks.map((h) => h.hunkId), baseCommit: baseCommit ?? null } });
+    ctx.emit('diff_ready', payload);
+  }
+
+  /** Gives a directory the host wrote (e.g. a tree to check) to the sandbox's uid (when running as root). */
+  chownTreeForSandbox(dir: string): void {
+    if (process.getuid?.() === 0) chownTree(dir, this.uid, this.gid);
   }
 
   /** Gives a file the host created in a working copy to the sandbox's uid (when running as root). */
