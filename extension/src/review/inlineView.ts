@@ -31,12 +31,17 @@ export class InlineReview implements vscode.TextDocumentContentProvider, vscode.
     overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.deletedForeground'),
     overviewRulerLane: vscode.OverviewRulerLane.Left,
   });
+  /** At a decided hunk's first line: the decision, shown at once (CodeLens refresh is debounced by VS Code, >= 250 ms). */
+  private readonly acceptedMark = vscode.window.createTextEditorDecorationType({ after: { contentText: '  ✓ accepted', color: new vscode.ThemeColor('gitDecoration.addedResourceForeground'), fontStyle: 'italic' } });
+  private readonly rejectedMark = vscode.window.createTextEditorDecorationType({ after: { contentText: '  ✗ rejected', color: new vscode.ThemeColor('gitDecoration.deletedResourceForeground'), fontStyle: 'italic' } });
   /** A line that will not be in the result: a removed line of an accepted hunk, an added one of a rejected hunk. */
   private readonly dropped = vscode.window.createTextEditorDecorationType({ isWholeLine: true, textDecoration: 'line-through', opacity: '0.5' });
   private readonly disposables: vscode.Disposable[] = [];
   /** Decisions waiting for their lenses to be provided again (latency measurement). */
   private readonly awaitingLens = new Map<string, number>();
   readonly latencies: LatencySample[] = [];
+  /** From the decision command to the decorations applied in the visible editors. */
+  readonly decorationLatencies: LatencySample[] = [];
   /** How often decorations were applied, and the last time it took (ms). */
   readonly stats = { decorate: 0, lastDecorateMs: 0, lenses: 0 };
 
@@ -51,6 +56,8 @@ export class InlineReview implements vscode.TextDocumentContentProvider, vscode.
       this.added,
       this.removed,
       this.dropped,
+      this.acceptedMark,
+      this.rejectedMark,
     );
   }
 
@@ -61,7 +68,10 @@ export class InlineReview implements vscode.TextDocumentContentProvider, vscode.
     }
     for (const id of hunkIds ?? []) {
       const started = this.reviews.decisionStarted.get(id);
-      if (started !== undefined) this.awaitingLens.set(id, started);
+      if (started === undefined) continue;
+      this.awaitingLens.set(id, started);
+      this.decorationLatencies.push({ hunkId: id, ms: performance.now() - started });
+      if (this.decorationLatencies.length > 1000) this.decorationLatencies.shift();
     }
     this.lensesChanged.fire();
   }
@@ -149,15 +159,20 @@ export class InlineReview implements vscode.TextDocumentContentProvider, vscode.
     const added: vscode.Range[] = [];
     const removed: vscode.Range[] = [];
     const dropped: vscode.Range[] = [];
+    const accepted: vscode.Range[] = [];
+    const rejected: vscode.Range[] = [];
     const line = (n: number) => new vscode.Range(n, 0, n, 0);
     for (const h of f.hunks) {
       const d = decisions.get(h.hunkId);
+      if (d) (d === 'accept' ? accepted : rejected).push(new vscode.Range(h.anchor, Number.MAX_SAFE_INTEGER, h.anchor, Number.MAX_SAFE_INTEGER));
       for (const n of h.added) (d === 'reject' ? dropped : added).push(line(n));
       for (const n of h.removed) (d === 'accept' ? dropped : d === 'reject' ? [] : removed).push(line(n));
     }
     editor.setDecorations(this.added, added);
     editor.setDecorations(this.removed, removed);
     editor.setDecorations(this.dropped, dropped);
+    editor.setDecorations(this.acceptedMark, accepted);
+    editor.setDecorations(this.rejectedMark, rejected);
     this.stats.decorate++;
     this.stats.lastDecorateMs = performance.now() - t0;
   }

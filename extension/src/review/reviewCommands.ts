@@ -246,6 +246,6 @@ export function registerReviewCommands(session: Session, reviews: ReviewService,
     reg('pushpals.commitReview', (arg) => commit(arg)),
     reg('pushpals.applyToCheckout', (arg) => applyToCheckout(arg)),
     // Internal: timings and counters for the tests and benchmarks.
-    reg('pushpals._reviewInfo', () => ({ latencies: inline.latencies.slice(-500), stats: inline.stats, loaded: reviews.tasksWithReview().map((t) => ({ taskId: t.taskId, hunks: t.review?.hunks.length ?? 0, loaded: reviews.peek(t.taskId) !== undefined })) })),
+    reg('pushpals._reviewInfo', () => ({ latencies: inline.latencies.slice(-500), decorationLatencies: inline.decorationLatencies.slice(-500), stats: inline.stats, loaded: reviews.tasksWithReview().map((t) => ({ taskId: t.taskId, hunks: t.review?.hunks.length ?? 0, loaded: reviews.peek(t.taskId) !== undefined })) })),
   ];
 }
