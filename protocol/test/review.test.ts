@@ -71,6 +71,8 @@ describe('review (src/review)', () => {
     assert.deepEqual(h2!.removed, []);
     assert.equal(lines[h2!.added[0]!], 'new after 18');
     assert.equal(h2!.anchor, h2!.added[0]);
+    const [ins] = splitDiff(createTwoFilesPatch('a/x', 'b/x', 'a\nb\nc\n', 'a\nb\nX\nY\nc\n', undefined, undefined, { context: 0 }), [{ hunkId: 'h', file: 'x' }]);
+    assert.deepEqual(inlineDocument('a\nb\nc\n', ins!), { text: 'a\nb\nX\nY\nc\n', hunks: [{ hunkId: 'h', anchor: 2, removed: [], added: [2, 3] }] });
     const c = inlineDocument(null, created!);
     assert.deepEqual([c.text, c.hunks[0]!.added], ['hello\n', [0]]);
   });

@@ -4,7 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { EventPayload } from '@pushpals/protocol';
-import type { Services } from '../services';
+import type { Db } from '../store/db';
+
+/** What reading a review needs: the event log's table. */
+export interface ReviewReader {
+  readonly db: Db;
+}
 
 export type HunkDecision = 'accept' | 'reject';
 
@@ -16,7 +21,7 @@ export interface ReviewState {
 }
 
 /** The task's review, or undefined when it never produced a diff. */
-export function loadReview(services: Services, taskId: string): ReviewState | undefined {
+export function loadReview(services: ReviewReader, taskId: string): ReviewState | undefined {
   const row = services.db.prepare("SELECT seq, json FROM events WHERE task_id = ? AND type = 'diff_ready' ORDER BY seq DESC LIMIT 1").get(taskId) as { seq: number; json: string } | undefined;
   if (!row) return undefined;
   const diff = (JSON.parse(row.json) as { payload: EventPayload<'diff_ready'> }).payload;
@@ -54,7 +59,7 @@ export function decisionsDigest(r: ReviewState): string {
  * Does the review still need the task's working copy? While the diff is not committed and some hunk
  * is undecided or accepted (a denied commit keeps it too, for another try). All rejected: no.
  */
-export function reviewNeedsWorkingCopy(services: Services, taskId: string): boolean {
+export function reviewNeedsWorkingCopy(services: ReviewReader, taskId: string): boolean {
   const r = loadReview(services, taskId);
   if (!r || r.committed || r.diff.hunks.length === 0) return false;
   return r.diff.hunks.some((h) => r.decisions.get(h.hunkId) !== 'reject');

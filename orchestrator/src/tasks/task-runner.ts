@@ -4,12 +4,24 @@
  * queue job, so many tasks run at once (worker concurrency) and a crash re-runs the task.
  */
 import { MAX_MESSAGE_LENGTH, type EventPayload, type EventType } from '@pushpals/protocol';
+import type { AgentRegistry } from '../agents/registry';
 import type { TaskContext } from '../agents/types';
+import type { ApprovalService } from '../approvals/approvals';
 import { PushPalsError, toErrorInfo } from '../errors';
+import type { EventLog } from '../events/event-log';
+import type { Logger } from '../log';
 import type { JobContext } from '../queue/worker';
 import type { JobRecord } from '../queue/types';
-import type { Services } from '../services';
-import { isTerminal, type TaskRecord } from './task-store';
+import { isTerminal, type TaskRecord, type TaskStore } from './task-store';
+
+/** What running a task uses of the services (services.ts hands over the real ones). */
+export interface TaskRunnerServices {
+  readonly logger: Logger;
+  readonly events: Pick<EventLog, 'append'>;
+  readonly tasks: Pick<TaskStore, 'get' | 'require' | 'markStarted' | 'setWaiting' | 'complete' | 'fail'>;
+  readonly approvals: Pick<ApprovalService, 'request' | 'wait'>;
+  readonly agents: Pick<AgentRegistry, 'pick'>;
+}
 
 export const TASK_QUEUE = 'task.run';
 
@@ -25,11 +37,10 @@ export function isTaskJobPayload(p: unknown): p is TaskJobPayload {
  * The context an agent (or any job acting for a task, e.g. the commit of a review) works in: events
  * from `agentId` in the task's session, approvals that park the job while a person decides.
  */
-export function makeTaskContext(services: Services, task: TaskRecord, agentId: string, job: JobRecord, jctx: JobContext): TaskContext {
+export function makeTaskContext(services: Pick<TaskRunnerServices, 'events' | 'tasks' | 'approvals'>, task: TaskRecord, agentId: string, job: JobRecord, jctx: JobContext): TaskContext {
   const { events, approvals, tasks } = services;
   return {
     task,
-    services,
     agentId,
     signal: jctx.signal,
     attempt: job.attempts,
@@ -52,7 +63,7 @@ export function makeTaskContext(services: Services, task: TaskRecord, agentId: s
   };
 }
 
-export async function runTaskJob(services: Services, job: JobRecord, jctx: JobContext): Promise<void> {
+export async function runTaskJob(services: TaskRunnerServices, job: JobRecord, jctx: JobContext): Promise<void> {
   if (!isTaskJobPayload(job.payload)) throw new PushPalsError('invalid_message', `task.run job ${job.id} has no taskId`);
   const { tasks, events, logger } = services;
   const task = tasks.get(job.payload.taskId);

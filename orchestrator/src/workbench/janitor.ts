@@ -7,11 +7,21 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Services } from '../services';
+import type { EventLog } from '../events/event-log';
 import type { RepoRegistry } from '../git';
+import type { Logger } from '../log';
 import type { SandboxManager, WorkspaceVolumes } from '../sandbox';
 import { reviewNeedsWorkingCopy } from '../review/review-state';
-import { isTerminal } from '../tasks/task-store';
+import type { Db } from '../store/db';
+import { isTerminal, type TaskStore } from '../tasks/task-store';
+
+/** What the janitor uses of the services. */
+export interface JanitorServices {
+  readonly db: Db;
+  readonly logger: Logger;
+  readonly events: Pick<EventLog, 'onEvent'>;
+  readonly tasks: Pick<TaskStore, 'get'>;
+}
 
 /** Events after which a working copy may have become unneeded. */
 const TRIGGERS = new Set(['task_completed', 'task_failed', 'task_cancelled', 'hunk_decided', 'committed']);
@@ -25,7 +35,7 @@ export class WorkspaceJanitor {
   private closed = false;
 
   constructor(
-    private readonly services: Services,
+    private readonly services: JanitorServices,
     private readonly repos: RepoRegistry,
     private readonly sandboxes: SandboxManager,
     private readonly volumes: WorkspaceVolumes | undefined,

@@ -113,8 +113,8 @@ export function inlineDocument(base: string | null, file: FilePatch): InlineDocu
   const hunks: InlineHunk[] = [];
   let next = 0; // next base line (0-based) not yet copied
   for (const { hunkId, hunk } of file.hunks) {
-    // oldStart is 1-based; a pure insertion (oldLines 0) inserts after line oldStart.
-    const start = hunk.oldLines === 0 ? hunk.oldStart : hunk.oldStart - 1;
+    // oldStart is 1-based; jsdiff's parsePatch gives a pure insertion (oldLines 0) the line it goes before.
+    const start = Math.max(0, hunk.oldStart - 1);
     while (next < start && next < baseLines.length) out.push(baseLines[next++]!);
     const h: InlineHunk = { hunkId, anchor: -1, removed: [], added: [] };
     for (const line of hunk.lines) {
