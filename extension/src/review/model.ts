@@ -4,8 +4,16 @@
  * lines) and where each hunk sits in it. Decisions are NOT here: they live in the shared reducer's state
  * (`TaskView.review`), so every surface reads the same ones. No vscode import: unit-testable.
  */
-import { applyAccepted, inlineDocument, splitDiff, type FilePatch, type InlineDocument, type InlineHunk } from '@pushpals/protocol/review';
+import type * as Review from '@pushpals/protocol/review';
+import type { FilePatch, InlineDocument, InlineHunk } from '@pushpals/protocol/review';
 import type { CommandResult, ReviewView } from '@pushpals/protocol/client';
+
+let reviewLib: typeof Review | undefined;
+/** The diff library loads on the first review, not at activation (it is most of the review's code). */
+function lib(): typeof Review {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (reviewLib ??= require('@pushpals/protocol/review') as typeof Review);
+}
 
 export interface FileReview {
   path: string;
@@ -29,6 +37,7 @@ export interface TaskReview {
 export function buildTaskReview(taskId: string, review: ReviewView, got: CommandResult<'review_get'>): TaskReview {
   if (got.diffSeq !== review.diffSeq) throw new Error(`the orchestrator's diff (#${got.diffSeq}) is not the one shown (#${review.diffSeq}): reload the review`);
   const bases = new Map(got.files.map((f) => [f.path, f.base]));
+  const { splitDiff, inlineDocument } = lib();
   const files = splitDiff(review.diff, review.hunks).map((patch): FileReview => {
     const base = bases.get(patch.path) ?? null;
     const inline = inlineDocument(base, patch);
@@ -41,12 +50,12 @@ export function buildTaskReview(taskId: string, review: ReviewView, got: Command
 
 /** The file with every hunk accepted: the agent's proposal. */
 export function proposedContent(f: FileReview): string | null {
-  return applyAccepted(f.base, f.patch, () => true);
+  return lib().applyAccepted(f.base, f.patch, () => true);
 }
 
 /** The file with the accepted hunks only (`decision(hunkId)` from the reducer's state). */
 export function acceptedContent(f: FileReview, decision: (hunkId: string) => string | undefined): string | null {
-  return applyAccepted(f.base, f.patch, (id) => decision(id) === 'accept');
+  return lib().applyAccepted(f.base, f.patch, (id) => decision(id) === 'accept');
 }
 
 /** The hunk whose lines contain `line` (0-based, inline document), else the next one below, else the last. */
