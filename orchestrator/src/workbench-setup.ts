@@ -1,7 +1,8 @@
 /**
  * Part of the composition root (with app.ts and services.ts): builds the workbench and plugs what
- * it serves into the services — its protocol commands (repo_add, audit_get), the diff review (its
- * commands and the commit job), the heuristic agent,
+ * it serves into the services — its protocol commands (repo_add/list/remove/sync, audit_get), the
+ * task admission (every new task's repository resolved), the diff review (its commands and the commit
+ * job), the heuristic agent,
  * the coding agent when a coder model is configured, and the fallback that says how to configure
  * one. The workbench and the agents know nothing of each other's modules; they meet here.
  * app.ts loads this module lazily: its imports (dockerode, isomorphic-git, the shell parser) are
@@ -27,6 +28,8 @@ export interface WorkbenchSetupOptions {
 export function installWorkbench(services: Services, opts: WorkbenchSetupOptions): Workbench {
   const workbench = new Workbench(services, { secrets: opts.secrets });
   registerWorkbenchCommands(services, workbench);
+  // A task names its repository (or there is one) when it is created: refused then, not failed later.
+  services.setTaskAdmission((input) => workbench.admitTask(input));
   // Diff review: hunk decisions, the commit of exactly the accepted hunks, the task branch (review/).
   installReview({ services, wb: workbench, secrets: opts.secrets, models: opts.models });
   services.registerAgent(new HeuristicAgent(workbench));

@@ -8,7 +8,7 @@
  * denied commit leaves the branch where it was and the working copy in place; decisions are checked.
  */
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
@@ -50,9 +50,9 @@ describe('diff review → commit of exactly the accepted hunks (real Docker, rea
     }
   };
   /** Runs a task whose model writes `files` and finishes; returns its id and diff_ready. */
-  const proposeChanges = async (request: string, writes: Array<{ path: string; content: string }>) => {
+  const proposeChanges = async (request: string, writes: Array<{ path: string; content: string }>, includeUncommitted = false) => {
     model!.script(request, [...writes.map((w) => ({ toolCalls: [{ name: 'write_file', arguments: w }] })), { toolCalls: [{ name: 'finish', arguments: { summary: 'done' } }] }]);
-    const { taskId } = await c().send('task_new', { request, repoId });
+    const { taskId } = await c().send('task_new', { request, repoId, includeUncommitted });
     const end = await waitTerminal(c(), taskId, 120_000);
     await waitIdle(c(), taskId);
     assert.equal(end.type, 'task_completed', trace(c(), taskId));
@@ -200,5 +200,28 @@ describe('diff review → commit of exactly the accepted hunks (real Docker, rea
     assert.doesNotMatch(second.payload.patch ?? '', /receive/);
     assert.match(second.payload.reason, /1 accepted hunk\(s\) of 2/);
     await c().send('approval_decide', { approvalId: second.payload.approvalId, decision: 'deny' });
+  });
+
+  it('uncommitted changes the task started from become the base commit the review applies to; the commit sits on top of it', async function () {
+    const head = git(repoDir, 'rev-parse', 'HEAD').trim();
+    const dirty = CONFIG.replace("name: 'demo'", "name: 'demo-local'");
+    writeFileSync(join(repoDir, 'src/config.js'), dirty);
+    try {
+      const { taskId, diff } = await proposeChanges('Raise the retries on my local config', [{ path: 'src/config.js', content: dirty.replace('retries: 1', 'retries: 5') }], true);
+      assert.notEqual(diff.baseCommit, head, 'the base is the overlay commit, not HEAD');
+      assert.equal(git(mirror(), 'rev-parse', `${diff.baseCommit}^`).trim(), head);
+      assert.equal(git(mirror(), 'show', `${diff.baseCommit}:src/config.js`), dirty);
+      assert.deepEqual((await c().send('review_get', { taskId })).files, [{ path: 'src/config.js', base: dirty }]);
+      const before = c().events.at(-1)?.seq ?? 0;
+      for (const h of diff.hunks) await decide(taskId, h.hunkId, 'accept');
+      const approval = await commitApproval(taskId, before);
+      await c().send('approval_decide', { approvalId: approval.payload.approvalId, decision: 'approve' });
+      const committed = await c().waitFor('committed', (p) => p.taskId === taskId, 60_000);
+      assert.equal(git(mirror(), 'rev-parse', `${committed.payload.sha}^`).trim(), diff.baseCommit);
+      assert.equal(git(mirror(), 'show', `${committed.payload.sha}:src/config.js`), dirty.replace('retries: 1', 'retries: 5'));
+      assert.equal(readFileSync(join(repoDir, 'src/config.js'), 'utf8'), dirty, 'the person\'s file is untouched');
+    } finally {
+      writeFileSync(join(repoDir, 'src/config.js'), CONFIG);
+    }
   });
 });

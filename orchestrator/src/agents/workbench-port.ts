@@ -18,6 +18,6 @@ export interface AgentWorkbench {
   commandToolDeps(repoId: string, taskId: string, workspaceHostPath: string): CommandToolDeps;
   /** Gives a file the host created in a working copy to the sandbox's uid (when running as root). */
   chownForSandbox(p: string): void;
-  /** Proposes the agent's changes for review: `diff_ready` with the base commit, audited as `diff_proposed`. */
-  proposeDiff(ctx: Pick<TaskContext, 'task' | 'agentId' | 'emit'>, diff: EventPayload<'diff_ready'>): Promise<void>;
+  /** Proposes the agent's changes for review: `diff_ready` with the base commit, audited as `diff_proposed`; `before`: each changed file as the agent found it. */
+  proposeDiff(ctx: Pick<TaskContext, 'task' | 'agentId' | 'emit'>, diff: EventPayload<'diff_ready'>, before?: ReadonlyMap<string, string | null>): Promise<void>;
 }

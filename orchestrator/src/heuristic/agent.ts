@@ -115,7 +115,7 @@ export class HeuristicAgent implements TaskAgent {
         header: `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`,
       })),
     );
-    await this.wb.proposeDiff(ctx, { taskId: ctx.task.id, diff: fix.patch, files: [file], hunks });
+    await this.wb.proposeDiff(ctx, { taskId: ctx.task.id, diff: fix.patch, files: [file], hunks }, new Map([[file, original]]));
     return done(`Applied ${fix.fixes.length} fix(es) to ${file} on branch pushpals/${ctx.task.id}: ${fix.fixes.join('; ')}`.slice(0, MAX_MESSAGE_LENGTH));
   }
 }

@@ -19,13 +19,12 @@ import { proposeCommitMessage } from './commit-message';
 import type { ReviewDeps } from './deps';
 import { acceptedHunks, decisionsDigest, loadReview, undecided } from './review-state';
 import { describeFindings, scanForSecrets } from './secret-scan';
-import { advanceTaskBranch, materialiseCommit, taskBranch, writeCommitObjects } from './task-branch';
+import { PUSHPALS_AUTHOR, advanceTaskBranch, materialiseCommit, taskBranch, writeCommitObjects } from './task-branch';
 
 export const COMMIT_QUEUE = 'review.commit';
 /** The decision reason when a pending commit approval no longer matches the decisions. */
 export const SUPERSEDED = 'superseded: the hunk decisions changed';
 const ACTOR = 'orchestrator';
-const AUTHOR = { name: 'PushPals', email: 'pushpals@localhost' };
 
 export async function runCommitJob(deps: ReviewDeps, job: JobRecord, jctx: JobContext): Promise<void> {
   const taskId = (job.payload as { taskId?: unknown } | null)?.taskId;
@@ -98,7 +97,7 @@ async function commitReview(deps: ReviewDeps, ctx: TaskContext, jobId: string): 
     }
     const edited = approval.decisionDetails?.message;
     const message = typeof edited === 'string' && edited.trim() ? edited.trim() : proposed;
-    const sha = await writeCommitObjects(repo.mirrorPath, { parent: plan.parent, changes: plan.changes, message, author: AUTHOR, timestamp: Math.floor(services.clock.now() / 1000) });
+    const sha = await writeCommitObjects(repo.mirrorPath, { parent: plan.parent, changes: plan.changes, message, author: PUSHPALS_AUTHOR, timestamp: Math.floor(services.clock.now() / 1000) });
     if (checks.length && !(await runChecks(deps, ctx, repo.id, repo.mirrorPath, sha))) {
       wb.audit.append({ taskId, actor: ACTOR, action: 'commit_blocked', approvalId: approval.id, data: { reason: 'checks_failed', sha, diffSeq: r.diffSeq } });
       ctx.emit('error', { taskId, error: { code: 'command_failed', message: `Not committed: the checks failed on the tree of the accepted hunks (see the check results). ${taskBranch(taskId)} is unchanged; change your decisions and approve again.` } });

@@ -10,6 +10,8 @@ import git from 'isomorphic-git';
 import { PushPalsError } from '../errors';
 
 export const taskBranch = (taskId: string): string => `pushpals/${taskId}`;
+/** The author and committer of what PushPals commits on a task branch. */
+export const PUSHPALS_AUTHOR = { name: 'PushPals', email: 'pushpals@localhost' };
 const branchRef = (taskId: string): string => `refs/heads/${taskBranch(taskId)}`;
 
 /** Creates the task branch at `base` unless it exists (a re-run keeps it). */

@@ -174,7 +174,7 @@ export class BuiltinAgent implements TaskAgent {
 
   private async complete(ctx: TaskContext, changes: ChangeTracker, summary: string): Promise<TaskOutcome> {
     const diff = changes.diff(ctx.task.id);
-    if (diff) await this.wb.proposeDiff(ctx, diff);
+    if (diff) await this.wb.proposeDiff(ctx, diff, changes.before());
     const files = diff ? ` Changed on branch pushpals/${ctx.task.id}: ${diff.files.join(', ')}.` : '';
     return { status: 'completed', summary: `${summary}${files}`.slice(0, 8192) };
   }
@@ -182,7 +182,7 @@ export class BuiltinAgent implements TaskAgent {
   /** A failure that still shows what was changed so far (the working copy keeps it). */
   private async stopped(ctx: TaskContext, changes: ChangeTracker, outcome: TaskOutcome): Promise<TaskOutcome> {
     const diff = changes.diff(ctx.task.id);
-    if (diff) await this.wb.proposeDiff(ctx, diff);
+    if (diff) await this.wb.proposeDiff(ctx, diff, changes.before());
     return outcome;
   }
 }
