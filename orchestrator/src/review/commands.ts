@@ -10,7 +10,7 @@ import type { TaskRecord } from '../tasks/task-store';
 import { COMMIT_QUEUE, SUPERSEDED } from './commit-job';
 import type { ReviewDeps } from './deps';
 import { acceptedHunks, loadReview, undecided, type ReviewState } from './review-state';
-import { fetchBranchInto, readFileAt, taskBranch } from './task-branch';
+import { branchHead, fetchBranchInto, readFileAt, taskBranch } from './task-branch';
 
 function requireReview(deps: ReviewDeps, taskId: string): { task: TaskRecord; review: ReviewState } {
   const task = deps.services.tasks.require(taskId);
@@ -57,9 +57,9 @@ export function registerReviewCommands(deps: ReviewDeps): void {
 
   services.registerCommandHandler('review_get', async (cmd) => {
     const { task, review } = requireReview(deps, cmd.payload.taskId);
-    const base = review.diff.baseCommit;
-    if (!base) throw new PushPalsError('not_found', `the diff of task ${task.id} names no base commit (made before reviews were built): it can be read, not reviewed`);
     const repo = wb.resolveRepo(task.repoId);
+    const base = review.diff.baseCommit ?? (await branchHead(repo.mirrorPath, task.id));
+    if (!base) throw new PushPalsError('not_found', `the diff of task ${task.id} names no base commit and pushpals/${task.id} does not exist (made before reviews were built): it can be read, not reviewed`);
     const files = await Promise.all(review.diff.files.map(async (path) => ({ path, base: await readFileAt(repo.mirrorPath, base, path) })));
     return { taskId: task.id, diffSeq: review.diffSeq, baseCommit: base, files };
   });
