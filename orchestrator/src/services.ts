@@ -20,7 +20,7 @@ import { Worker, type JobHandler } from './queue/worker';
 import { openDatabase, type Db } from './store/db';
 import { stmt } from './store/statements';
 import { TASK_QUEUE, runTaskJob } from './tasks/task-runner';
-import { TaskStore, type CreateTaskInput, type TaskRecord } from './tasks/task-store';
+import { TaskStore, isTerminal, type CreateTaskInput, type TaskRecord } from './tasks/task-store';
 import { recoverInterruptedToolCalls } from './tools/tool-call-journal';
 import { systemClock, type Clock } from './util/clock';
 import type { CommandType } from '@pushpals/protocol';
@@ -57,7 +57,7 @@ export interface Services {
   registerCommandHandler<K extends CommandType>(type: K, handler: CommandHandler<K>): void;
   /** Creates a task and enqueues its `task.run` job, atomically. */
   createTask(input: CreateTaskInput): TaskRecord;
-  /** Cancels a task: its jobs, its pending approvals (denied), its running handler (aborted). */
+  /** Cancels a task: its jobs, its pending approvals (denied), its running handler (aborted), its live subtasks. */
   cancelTask(taskId: string, by: string, reason?: string): TaskRecord;
   /** Connected WebSocket clients (set by the app). */
   clientCount(): number;
@@ -150,6 +150,8 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
       if (changed) {
         approvals.denyAllForTask(taskId, 'orchestrator', 'task cancelled');
         for (const job of db.prepare(`SELECT id FROM jobs WHERE task_id = ?`).pluck().all(taskId) as string[]) worker.abort(job, 'cancelled');
+        // A plan's tickets (subtasks) stop with it: their jobs and sandboxes at once.
+        for (const child of tasks.children(taskId)) if (!isTerminal(child.state)) services.cancelTask(child.id, by, 'its parent task was cancelled');
       }
       return task;
     },

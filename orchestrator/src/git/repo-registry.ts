@@ -311,16 +311,17 @@ export class RepoRegistry {
    * it) with branch `pushpals/<taskId>` at the default branch, checked out by isomorphic-git (no
    * hooks, no smudge filters). The caller (sandbox owner) may chown it to the sandbox uid. The
    * directory may exist if it is empty (a size-limited volume mounted there): it is filled, and on
-   * failure emptied but kept.
+   * failure emptied but kept. `at`: another branch name and start commit (a plan's ticket starts
+   * on `pushpals/<plan>/t-<ticket>` from its dependencies' results, a commit in the mirror).
    */
-  async createWorkspace(repoId: string, taskId: string, baseBranch?: string): Promise<Workspace> {
+  async createWorkspace(repoId: string, taskId: string, baseBranch?: string, at?: { branch: string; commit: string }): Promise<Workspace> {
     const repo = this.get(repoId);
     if (!repo) throw new PushPalsError('not_found', `unknown repository ${repoId}`);
     const dir = this.workspacePath(taskId);
     const existed = fs.existsSync(dir);
     if (existed && (!fs.lstatSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) throw new PushPalsError('conflict', `workspace for task ${taskId} already exists`);
     if (isInside(this.dataDir, dir)) throw new PushPalsError('internal', 'refusing to create a workspace that contains the data dir');
-    const branch = `pushpals/${taskId}`;
+    const branch = at?.branch ?? `pushpals/${taskId}`;
     const gitdir = path.join(dir, '.git');
     fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
     try {
@@ -332,11 +333,12 @@ export class RepoRegistry {
       fs.writeFileSync(path.join(gitdir, 'config'), '[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tfilemode = true\n');
       fs.writeFileSync(path.join(gitdir, 'HEAD'), `ref: refs/heads/${branch}\n`);
       const from = baseBranch ?? repo.defaultBranch;
-      const baseCommit = await git.resolveRef({ fs, gitdir: repo.mirrorPath, ref: `refs/heads/${from}` }).catch(() => {
+      const fromCommit = await git.resolveRef({ fs, gitdir: repo.mirrorPath, ref: `refs/heads/${from}` }).catch(() => {
         throw new PushPalsError('not_found', `branch ${from} does not exist in ${repo.id}`);
       });
+      const baseCommit = at?.commit ?? fromCommit;
       await git.writeRef({ fs, gitdir, ref: `refs/heads/${branch}`, value: baseCommit, force: true });
-      await git.writeRef({ fs, gitdir, ref: `refs/remotes/origin/${from}`, value: baseCommit, force: true });
+      await git.writeRef({ fs, gitdir, ref: `refs/remotes/origin/${from}`, value: fromCommit, force: true });
       await git.checkout({ fs, dir, gitdir, ref: branch, force: true });
       return { path: dir, branch, baseCommit };
     } catch (err) {

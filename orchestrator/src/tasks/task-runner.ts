@@ -55,6 +55,7 @@ export async function runTaskJob(services: Services, job: JobRecord, jctx: JobCo
       }
     },
     heartbeat: jctx.heartbeat,
+    park: (p) => jctx.park(p),
   };
 
   try {

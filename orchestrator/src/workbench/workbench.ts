@@ -14,6 +14,8 @@ import { RepoRegistry, type Repo, type Workspace } from '../git';
 import { BuiltinAgent } from '../agents/builtin/agent';
 import { noModelAgent } from '../agents/builtin/no-model';
 import { HeuristicAgent } from '../heuristic/agent';
+import { PlannerAgent } from '../plans/planner-agent';
+import { Team } from '../plans/team';
 import type { ModelRegistry } from '../model/registry';
 import { loadPolicy } from '../policy/policy';
 import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, formatBytes, type Sandbox } from '../sandbox';
@@ -26,6 +28,13 @@ import { WorkspaceJanitor } from './janitor';
 
 /** The sandbox's uid when the orchestrator runs as root (never root inside). */
 const SANDBOX_UID = 1000;
+
+/** Where a working copy starts when not at the default branch on `pushpals/<task>` (a plan's ticket). */
+export interface WorkspaceStart {
+  branch: string;
+  /** The start commit (in the orchestrator's clone); called only when the copy is made. */
+  base(repo: Repo): Promise<string>;
+}
 
 export interface WorkbenchOptions {
   /** Secrets to redact from outputs and the audit trail (the server token and model keys at least). */
@@ -42,6 +51,8 @@ export class Workbench {
   /** Size-limited working copies (config sandbox.diskLimitMb > 0), else undefined. */
   readonly volumes: WorkspaceVolumes | undefined;
   readonly janitor: WorkspaceJanitor;
+  /** Plans and tickets (present when models are configured). */
+  readonly team: Team | undefined;
   private readonly uid: number;
   private readonly gid: number;
   /** Why sandboxes are unavailable (no engine / no image), or undefined when they work. */
@@ -106,9 +117,14 @@ export class Workbench {
     this.janitor = new WorkspaceJanitor(services, this.repos, this.sandboxes, this.volumes);
     registerWorkbenchCommands(services, this);
     services.registerAgent(new HeuristicAgent(this));
-    // The coding agent takes what the heuristic lane does not understand; without a coder model,
-    // such requests fail saying how to configure one.
-    if (opts.models?.configured('coder')) services.registerAgent(new BuiltinAgent(this, opts.models, opts.secrets));
+    // With a planner model (and planner.enabled), a request becomes a plan of tickets first; the
+    // coding agent takes the tickets — or, without a planner, the request whole. Without a coder
+    // model, such requests fail saying how to configure one.
+    if (opts.models) {
+      this.team = new Team(services, this, opts.models);
+      if (this.team.enabled) services.registerAgent(new PlannerAgent(this.team));
+      if (opts.models.configured('coder')) services.registerAgent(new BuiltinAgent(this, opts.models, opts.secrets, this.team));
+    }
     services.agents.setFallback(noModelAgent);
   }
 
@@ -163,18 +179,20 @@ export class Workbench {
    * The task's working copy on branch pushpals/<task>; reused when a crashed run is re-run. With
    * sandbox.diskLimitMb > 0 it is a fresh size-limited filesystem mounted at its path (volumes.ts).
    */
-  async prepareWorkspace(ctx: TaskContext): Promise<{ repo: Repo; workspace: Workspace }> {
+  async prepareWorkspace(ctx: TaskContext, at?: WorkspaceStart): Promise<{ repo: Repo; workspace: Workspace }> {
     const repo = this.resolveRepo(ctx.task.repoId);
     const path = this.repos.workspacePath(ctx.task.id);
+    const branch = at?.branch ?? `pushpals/${ctx.task.id}`;
     await this.start();
     if (this.volumes) {
       if (this.diskProblem) throw this.diskProblem;
       await this.volumes.ensureMounted(path); // after a restart: the image of a re-run task
     }
-    if (existsSync(path) && readdirSync(path).length > 0) return { repo, workspace: { path, branch: `pushpals/${ctx.task.id}`, baseCommit: '' } };
-    ctx.progress(`Preparing a working copy of ${repo.name} on branch pushpals/${ctx.task.id}`, { step: 'workspace' });
+    if (existsSync(path) && readdirSync(path).length > 0) return { repo, workspace: { path, branch, baseCommit: '' } };
+    const commit = at ? await at.base(repo) : undefined;
+    ctx.progress(`Preparing a working copy of ${repo.name} on branch ${branch}`, { step: 'workspace' });
     if (this.volumes && !this.volumes.isMounted(path)) await this.volumes.create(path);
-    const workspace = await this.repos.createWorkspace(repo.id, ctx.task.id).catch(async (e: unknown) => {
+    const workspace = await this.repos.createWorkspace(repo.id, ctx.task.id, undefined, at && commit ? { branch, commit } : undefined).catch(async (e: unknown) => {
       await this.volumes?.remove(path).catch(() => {});
       if (e instanceof PushPalsError) throw e;
       if ((e as { code?: unknown }).code === 'ENOSPC') {
