@@ -5,10 +5,10 @@
  * take turns for worker slots (round-robin by task). Every step is idempotent (jobs are keyed by
  * ticket): after a restart the plan's job calls it again and nothing runs twice.
  */
-import type { Services } from '../services';
 import { TASK_QUEUE } from '../tasks/task-runner';
 import { isTerminal } from '../tasks/task-store';
 import type { PlanStore, TicketRecord } from './plan-store';
+import type { TeamServices } from './ports';
 
 const TERMINAL_EVENTS = new Set(['task_completed', 'task_failed', 'task_cancelled']);
 /** A safety net for changes this process is not told about (another process on the same DB). */
@@ -18,7 +18,7 @@ export const ticketJobKey = (ticketId: string): string => `${TASK_QUEUE}:${ticke
 
 export class PlanScheduler {
   constructor(
-    private readonly services: Services,
+    private readonly services: TeamServices,
     private readonly plans: PlanStore,
   ) {}
 

@@ -1,21 +1,22 @@
 /**
  * The team: what the planner and the coding agents share about plans — the plan store, the
  * scheduler, the branches, the planner's model, and a plan's token budget (the plan task and all
- * its tickets draw on one `agent.tokenBudget`). Built by the workbench when a planner model is
- * configured and `planner.enabled` is on.
+ * its tickets draw on one `agent.tokenBudget`). Built by the composition root (workbench-setup.ts)
+ * when models are configured; plans are made when `planner.enabled` is on and a planner model is.
  */
 import { TokenBudget } from '../model/accounting';
 import { auditModelCalls } from '../model/audit';
 import type { ModelClient } from '../model/client';
 import type { ModelRegistry } from '../model/registry';
-import type { Services } from '../services';
 import { stmt } from '../store/statements';
 import type { TaskRecord } from '../tasks/task-store';
-import type { Workbench } from '../workbench/workbench';
 import { PlanBranches } from './branches';
 import type { PlannerCall } from './planner-model';
 import { PlanStore, type PlanRecord, type TicketRecord } from './plan-store';
 import { PlanScheduler } from './scheduler';
+import type { TeamServices, TeamWorkbench } from './ports';
+
+export type { TeamServices, TeamWorkbench } from './ports';
 
 export interface TicketBrief {
   ticket: TicketRecord;
@@ -29,9 +30,9 @@ export class Team {
   readonly branches: PlanBranches;
 
   constructor(
-    readonly services: Services,
-    readonly wb: Workbench,
-    readonly models: ModelRegistry,
+    readonly services: TeamServices,
+    readonly wb: TeamWorkbench,
+    readonly models: Pick<ModelRegistry, 'configured' | 'client' | 'endpoint'>,
   ) {
     this.plans = new PlanStore(services.db, services.tasks, services.clock);
     this.scheduler = new PlanScheduler(services, this.plans);

@@ -8,19 +8,21 @@
 import { newId } from '@pushpals/protocol';
 import { redactSecrets, truncateOutput } from '../../audit';
 import { PushPalsError } from '../../errors';
-import { TokenBudget, tokensSpentByTask } from '../../model/accounting';
+import { TokenBudget } from '../../model/accounting';
 import { auditModelCalls } from '../../model/audit';
 import type { ModelClient } from '../../model/client';
+import type { AgentConfig } from '../../model/config';
 import type { ModelRegistry } from '../../model/registry';
 import type { Repo } from '../../git';
 import { askPlanner } from '../../plans/delegation';
 import { ticketBranch } from '../../plans/plan-store';
 import type { Team } from '../../plans/team';
 import { ticketRequest } from '../../plans/ticket-prompt';
+import type { Db } from '../../store/db';
 import type { TaskRecord } from '../../tasks/task-store';
 import { LazySandbox } from '../../tools/run-command';
-import type { Workbench } from '../../workbench/workbench';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../types';
+import type { AgentWorkbench } from '../workbench-port';
 import { ChangeTracker } from './changes';
 import { NUDGE, initialMessages } from './prompt';
 import { ASK_PLANNER, TOOL_SPECS, runTool, type ToolEnv } from './tools';
@@ -47,24 +49,51 @@ const describeArgs = (name: string, args: Record<string, unknown>): string => {
 /** The result of a tool call a restart cut off (the run resumes from its stored conversation). */
 const INTERRUPTED = 'Not completed: the orchestrator restarted while this call ran (or before it started). Check the state of the working copy before repeating it.';
 
+/** What the coding agent works with; the composition root (workbench-setup.ts) provides it. */
+export interface BuiltinAgentDeps {
+  workbench: AgentWorkbench;
+  models: Pick<ModelRegistry, 'configured' | 'client'>;
+  /** Redacted from everything the agent emits or stores (server token, model keys). */
+  secrets: readonly string[];
+  /** Steps, time and tokens per task (config `agent`). */
+  limits: AgentConfig;
+  /**
+   * Tokens already spent from the budget the task draws on (its earlier runs; for a plan's ticket,
+   * the whole plan so far). Read before every model call.
+   */
+  tokensSpent(taskId: string): number;
+  /** Where each task's conversation is kept as it grows (agent_messages: a restart resumes it). */
+  db: Db;
+  /** Plans: a ticket starts from its dependencies' results, commits its result, may ask the planner. */
+  team?: Team;
+}
+
 export class BuiltinAgent implements TaskAgent {
   readonly id = 'worker:builtin';
+  private readonly wb: AgentWorkbench;
+  private readonly models: BuiltinAgentDeps['models'];
+  private readonly secrets: readonly string[];
+  private readonly limits: AgentConfig;
+  private readonly tokensSpent: (taskId: string) => number;
+  private readonly db: Db;
+  private readonly team: Team | undefined;
 
-  constructor(
-    private readonly wb: Workbench,
-    private readonly models: ModelRegistry,
-    /** Redacted from everything the agent emits or stores (server token, model keys). */
-    private readonly secrets: readonly string[],
-    /** Plans: a ticket starts from its dependencies' results, commits its result, may ask the planner. */
-    private readonly team?: Team,
-  ) {}
+  constructor(deps: BuiltinAgentDeps) {
+    this.wb = deps.workbench;
+    this.models = deps.models;
+    this.secrets = deps.secrets;
+    this.limits = deps.limits;
+    this.tokensSpent = deps.tokensSpent;
+    this.db = deps.db;
+    this.team = deps.team;
+  }
 
   canHandle(_task: TaskRecord): boolean {
     return this.models.configured('coder');
   }
 
   async run(ctx: TaskContext): Promise<TaskOutcome> {
-    const limits = ctx.services.config.agent;
+    const limits = this.limits;
     const taskId = ctx.task.id;
     const team = this.team;
     const brief = team?.brief(taskId);
@@ -81,15 +110,13 @@ export class BuiltinAgent implements TaskAgent {
     });
     const deps = this.wb.commandToolDeps(repo.id, taskId, workspace.path);
     const wfs = new WorkspaceFs(workspace.path, (p) => this.wb.chownForSandbox(p));
-    const { conversation, originals } = Conversation.load(ctx.services.db, taskId);
+    const { conversation, originals } = Conversation.load(this.db, taskId);
     const changes = new ChangeTracker(wfs, (rel, original) => conversation.rememberOriginal(rel, original));
     changes.restore(originals);
     const env: ToolEnv = { ctx, wfs, changes, sandbox, deps, signal, ...(team && brief ? { askPlanner: (kind, text) => askPlanner(team, ctx, kind, text, signal) } : {}) };
     const tools = env.askPlanner ? [...TOOL_SPECS, ASK_PLANNER] : TOOL_SPECS;
-    // A ticket draws on its plan's budget (the planner and every ticket together); summed from the
-    // audit trail before each call, so tickets running at once and a run after a restart all count.
-    const owner = team?.budgetOwner(taskId) ?? taskId;
-    const spent = () => (team ? team.tokensSpent(owner) : tokensSpentByTask(ctx.services.db, taskId));
+    // Read again before each call: tickets of one plan running at once share its budget.
+    const spent = () => this.tokensSpent(taskId);
     let budget = new TokenBudget(limits.tokenBudget, spent());
     const client = this.models.client('coder', { onCall: auditModelCalls(this.wb.audit, { taskId, actor: this.id }) });
     const redact = (s: string) => redactSecrets(s, deps.secrets);

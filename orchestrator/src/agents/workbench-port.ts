@@ -1,0 +1,30 @@
+/**
+ * What agents use of the workbench: a working copy, a sandbox, the command tool's dependencies and
+ * the audit trail. workbench/workbench.ts implements it; the composition root (workbench-setup.ts)
+ * hands the workbench to the agents it registers, so agents never import the workbench module.
+ */
+import type { AuditLog } from '../audit';
+import type { Repo, Workspace } from '../git';
+import type { Sandbox } from '../sandbox';
+import type { CommandToolDeps } from '../tools/run-command';
+import type { TaskContext } from './types';
+
+/** Where a working copy starts when not at the default branch on `pushpals/<task>` (a plan's ticket). */
+export interface WorkspaceStart {
+  branch: string;
+  /** The start commit (in the orchestrator's clone); called only when the copy is made. */
+  base(repo: Repo): Promise<string>;
+}
+
+export interface AgentWorkbench {
+  readonly audit: AuditLog;
+  /**
+   * The task's working copy on branch pushpals/<task> (or where `at` says); reused when a crashed
+   * run is re-run.
+   */
+  prepareWorkspace(ctx: Pick<TaskContext, 'task' | 'progress'>, at?: WorkspaceStart): Promise<{ repo: Repo; workspace: Workspace }>;
+  acquireSandbox(taskId: string, workspaceHostPath: string): Promise<Sandbox>;
+  commandToolDeps(repoId: string, taskId: string, workspaceHostPath: string): CommandToolDeps;
+  /** Gives a file the host created in a working copy to the sandbox's uid (when running as root). */
+  chownForSandbox(p: string): void;
+}

@@ -1,0 +1,51 @@
+/**
+ * Part of the composition root (with app.ts and services.ts): builds the workbench and plugs what
+ * it serves into the services — its protocol commands (repo_add, audit_get), the heuristic agent,
+ * the planner when a planner model is configured (and planner.enabled), the coding agent when a
+ * coder model is, and the fallback that says how to configure one. The workbench and the agents know nothing of each other's modules; they meet here.
+ * app.ts loads this module lazily: its imports (dockerode, isomorphic-git, the shell parser) are
+ * ~1/3 of the start-up time, which runs without the workbench need not pay.
+ */
+import { BuiltinAgent } from './agents/builtin/agent';
+import { noModelAgent } from './agents/builtin/no-model';
+import { HeuristicAgent } from './heuristic/agent';
+import { PlannerAgent } from './plans/planner-agent';
+import { Team } from './plans/team';
+import type { ModelRegistry } from './model/registry';
+import type { Services } from './services';
+import { registerWorkbenchCommands } from './workbench/commands';
+import { Workbench } from './workbench/workbench';
+
+export interface WorkbenchSetupOptions {
+  /** Secrets to redact from outputs and the audit trail (the server token and model keys at least). */
+  secrets: string[];
+  /** The configured models (the coding agent is registered when a coder model is). */
+  models: ModelRegistry;
+}
+
+export function installWorkbench(services: Services, opts: WorkbenchSetupOptions): Workbench {
+  const workbench = new Workbench(services, { secrets: opts.secrets });
+  registerWorkbenchCommands(services, workbench);
+  services.registerAgent(new HeuristicAgent(workbench));
+  // With a planner model (and planner.enabled), a request becomes a plan of tickets first; the
+  // coding agent takes the tickets — or, without a planner, the request whole. Without a coder
+  // model, such requests fail saying how to configure one.
+  const team = new Team(services, workbench, opts.models);
+  if (team.enabled) services.registerAgent(new PlannerAgent(team));
+  if (opts.models.configured('coder')) {
+    services.registerAgent(
+      new BuiltinAgent({
+        workbench,
+        models: opts.models,
+        secrets: opts.secrets,
+        limits: services.config.agent,
+        // A plan's ticket draws on the plan's budget (the planner and all its tickets together).
+        tokensSpent: (taskId) => team.tokensSpent(team.budgetOwner(taskId)),
+        db: services.db,
+        team,
+      }),
+    );
+  }
+  services.agents.setFallback(noModelAgent);
+  return workbench;
+}
