@@ -43,7 +43,7 @@ const NEXT_FAIR = `SELECT j.id FROM jobs j LEFT JOIN queue_groups g ON g.name = 
 function claimOne(deps: QueueDeps, workerId: string, queuesJson: string, leaseMs: number): JobRecord | undefined {
   const { db, events, clock } = deps;
   const now = clock.now();
-  const fair = stmt(db, `SELECT 1 FROM jobs WHERE state = 'queued' AND fair_group IS NOT NULL LIMIT 1`).get() !== undefined;
+  const fair = stmt(db, `SELECT 1 FROM jobs INDEXED BY jobs_fair_queued WHERE state = 'queued' AND fair_group IS NOT NULL LIMIT 1`).get() !== undefined;
   const row = stmt(
     db,
     `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = @worker, lease_until = @until, updated_at = @now
