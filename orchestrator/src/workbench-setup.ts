@@ -1,8 +1,10 @@
 /**
  * Part of the composition root (with app.ts and services.ts): builds the workbench and plugs what
- * it serves into the services — its protocol commands (repo_add, audit_get), the heuristic agent,
- * the planner when a planner model is configured (and planner.enabled), the coding agent when a
- * coder model is, and the fallback that says how to configure one. The workbench and the agents know nothing of each other's modules; they meet here.
+ * it serves into the services — its protocol commands (repo_add/list/remove/sync, audit_get), the
+ * task admission (every new task's repository resolved), the heuristic agent, the planner when
+ * planner and coder models are configured (and planner.enabled), the coding agent when a coder model
+ * is configured, and the fallback that says how to configure
+ * one. The workbench and the agents know nothing of each other's modules; they meet here.
  * app.ts loads this module lazily: its imports (dockerode, isomorphic-git, the shell parser) are
  * ~1/3 of the start-up time, which runs without the workbench need not pay.
  */
@@ -26,6 +28,8 @@ export interface WorkbenchSetupOptions {
 export function installWorkbench(services: Services, opts: WorkbenchSetupOptions): Workbench {
   const workbench = new Workbench(services, { secrets: opts.secrets });
   registerWorkbenchCommands(services, workbench);
+  // A task names its repository (or there is one) when it is created: refused then, not failed later.
+  services.setTaskAdmission((input) => workbench.admitTask(input));
   services.registerAgent(new HeuristicAgent(workbench));
   // With a planner model (and planner.enabled), a request becomes a plan of tickets first; the
   // coding agent takes the tickets — or, without a planner, the request whole. Without a coder

@@ -1,44 +1,16 @@
 /**
- * Subcommands of the workbench: `repo add`, `audit verify|head|export` (cli/audit-commands.ts),
- * `sandbox build-image`. `repo add` talks to the running orchestrator; the audit commands read the
- * DB file directly.
+ * Subcommands of the workbench: `repo add|list|remove|sync` (cli/repo-commands.ts), `audit
+ * verify|head|export` (cli/audit-commands.ts), `sandbox build-image`. `repo` talks to the running
+ * orchestrator; the audit commands read the DB file directly.
  */
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PushPalsError } from '../errors';
-import { SSH_UNSUPPORTED, redactUrl, sourceKind } from '../git/sources';
 import { buildWorkerImage } from '../sandbox';
 import { AUDIT_COMMAND } from './audit-commands';
-import { resolveTarget, sendCommand } from './client';
+import { REPO_COMMAND } from './repo-commands';
 import { COMMON_USAGE, UsageError, common, configFrom, type Sub } from './shared';
 
 export const WORKBENCH_COMMANDS: Record<string, Sub> = {
-  repo: {
-    summary: 'repo add <path-or-https-url> [--name N]: register a repository with the running orchestrator',
-    usage: `usage: pushpals repo add <path-or-https-url> [--name N] [--data-dir D] [--url U] [--json]
-
-Registers a repository with the running orchestrator: a local path (work tree or bare repository)
-or an http(s) URL. SSH remotes (ssh://, git@host:path) are not supported: use the https URL.
-  --name N       display name (default: the directory or URL basename)
-${COMMON_USAGE}`,
-    async run(args, io) {
-      const { values, positionals } = parseArgs({ args, options: { ...common, name: { type: 'string' } }, allowPositionals: true });
-      const [verb, source, extra] = positionals;
-      if (verb !== 'add') throw new UsageError(verb ? `unknown repo command "${verb}"` : 'missing the repo command (add)');
-      if (!source) throw new UsageError('missing the repository path or URL');
-      if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" (one repository per call)`);
-      const config = configFrom(values, io.env);
-      const kind = sourceKind(source);
-      // git reads `git@host:path` (scp-like syntax) as an ssh remote, never as a relative path.
-      if (kind === 'ssh') throw new PushPalsError('invalid_message', `${SSH_UNSUPPORTED} (got "${redactUrl(source)}")`);
-      const isPath = kind === 'path';
-      const r = await sendCommand(resolveTarget(config.dataDir, io.env, values.url), 'repo_add', {
-        source: isPath ? resolve(source) : source,
-        ...(values.name ? { name: values.name } : {}),
-      });
-      io.out(values.json ? JSON.stringify(r) : `registered ${r.name} as ${r.repoId}`);
-    },
-  },
+  repo: REPO_COMMAND,
   audit: AUDIT_COMMAND,
   sandbox: {
     summary: 'sandbox build-image [--method auto|dockerfile|debootstrap]: build the worker image',

@@ -9,7 +9,6 @@
  */
 import type { ErrorInfo } from '@pushpals/protocol';
 import { PushPalsError } from '../errors';
-import { resolveOptional } from '../git/commits';
 import type { TaskRecord } from '../tasks/task-store';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../agents/types';
 import { describePlan, draftPlan } from './planner-model';
@@ -55,10 +54,9 @@ export class PlannerAgent implements TaskAgent {
   private async makePlan(ctx: TaskContext): Promise<PlanRecord> {
     const { team } = this;
     const task = ctx.task;
-    const repo = team.wb.resolveRepo(task.repoId);
-    const base = await resolveOptional(repo.mirrorPath, `refs/heads/${repo.defaultBranch}`);
-    if (!base) throw new PushPalsError('not_found', `${repo.name} has no branch ${repo.defaultBranch} to plan from`);
-    const files = await team.wb.repos.listFiles(repo.id);
+    ctx.progress('Reading the current state of the repository', { step: 'plan' });
+    const { repo, commit: base } = await team.wb.planBase(task);
+    const files = await team.wb.repos.listFiles(repo.id, base);
     ctx.progress(`Planning with ${team.models.endpoint('planner')?.model ?? 'the planner model'}`, { step: 'plan' });
     const call = team.plannerCall(task.id, ctx.signal);
     const draft = await draftPlan(

@@ -9,7 +9,7 @@ import type { Repo, RepoRegistry } from '../git';
 import type { TaskCommands } from '../ports';
 import type { JobQueue } from '../queue/job-queue';
 import type { Db } from '../store/db';
-import type { TaskStore } from '../tasks/task-store';
+import type { TaskRecord, TaskStore } from '../tasks/task-store';
 import type { Clock } from '../util/clock';
 
 /** What the team uses of the services (services.ts hands over the real ones). */
@@ -27,4 +27,6 @@ export interface TeamWorkbench {
   readonly audit: AuditLog;
   readonly repos: Pick<RepoRegistry, 'listFiles'>;
   resolveRepo(repoId: string | null): Repo;
+  /** The commit a plan starts from (the person's current branch head), recorded as the task's base. */
+  planBase(task: Pick<TaskRecord, 'id' | 'repoId' | 'includeUncommitted'>): Promise<{ repo: Repo; commit: string }>;
 }

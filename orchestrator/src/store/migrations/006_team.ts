@@ -1,7 +1,7 @@
 import type { Migration } from './types';
 
 /**
- * 005 team: plans and their tickets, fair claiming across tasks, and the coding agent's
+ * 006 team: plans and their tickets, fair claiming across tasks, and the coding agent's
  * conversation per task (so a re-run after a restart continues instead of paying for its model
  * calls again).
  *
@@ -15,8 +15,8 @@ import type { Migration } from './types';
  * - `agent_messages`: the model conversation of a task, one row per message, appended as it grows;
  *   `agent_file_originals`: each file's content before the agent first changed it (for the diff).
  */
-export const migration005: Migration = {
-  id: 5,
+export const migration006: Migration = {
+  id: 6,
   name: 'team',
   sql: `
 CREATE TABLE plans (
