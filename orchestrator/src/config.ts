@@ -55,6 +55,22 @@ export interface SandboxConfig {
   tmpMb: number;
 }
 
+/** The workers a coding task can go to. */
+export const WORKER_AGENTS = ['worker:builtin', 'openhands'] as const;
+export type WorkerAgent = (typeof WORKER_AGENTS)[number];
+
+/** Which worker takes a coding task: `task_new.agent`, else the repo's entry (id or name), else the default. */
+export interface AgentsConfig {
+  default: WorkerAgent;
+  repos: Record<string, WorkerAgent>;
+}
+
+/** The OpenHands worker (agents/openhands): its image and how long its agent server may take to start. */
+export interface OpenHandsConfig {
+  image: string;
+  readyTimeoutMs: number;
+}
+
 /** The planner: requests become a plan of tickets (a DAG) worked by coding agents in parallel. */
 export interface PlannerConfig {
   /** Plan requests when a planner model is configured (false: the coding agent takes each request whole). */
@@ -96,12 +112,16 @@ export interface Config {
   sandbox: SandboxConfig;
   /** Model endpoints per role (chat, planner, coder); see model/config.ts. No base URL: no model. */
   models: ModelsConfig;
-  /** The coding agent's limits per task (steps, time, tokens). */
+  /** The coding agent's limits per task (steps, time, tokens); the OpenHands worker's too. */
   agent: AgentConfig;
+  agents: AgentsConfig;
+  openhands: OpenHandsConfig;
   planner: PlannerConfig;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sandbox' | 'rateLimit' | 'models' | 'agent' | 'planner'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sandbox' | 'rateLimit' | 'models' | 'agent' | 'agents' | 'openhands' | 'planner'>> & {
+  agents?: Partial<AgentsConfig>;
+  openhands?: Partial<OpenHandsConfig>;
   rateLimit?: Partial<RateLimitConfig>;
   queue?: Partial<QueueConfig>;
   approvals?: Partial<ApprovalConfig>;
@@ -138,6 +158,9 @@ const defaults = (dataDir: string): Config => ({
   sandbox: { image: 'pushpals-worker:dev', memoryMb: 2048, cpus: 2, pidsLimit: 512, commandTimeoutMs: 10 * 60_000, warmPool: 0, approvedNetwork: 'none', diskLimitMb: 2048, tmpMb: 512 },
   models: defaultModelsConfig(),
   agent: defaultAgentConfig(),
+  agents: { default: 'worker:builtin', repos: {} },
+  // A cold agent server needs 8-25 s on 2 busy cores (docs/PERFORMANCE.md).
+  openhands: { image: 'pushpals-openhands:dev', readyTimeoutMs: 180_000 },
   planner: { enabled: true, requireApproval: false, maxTickets: 12, maxAttempts: 3 },
 });
 
@@ -165,6 +188,8 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.PUSHPALS_AGENT_MAX_STEPS) agent.maxSteps = Number(env.PUSHPALS_AGENT_MAX_STEPS);
   if (env.PUSHPALS_AGENT_TOKEN_BUDGET) agent.tokenBudget = Number(env.PUSHPALS_AGENT_TOKEN_BUDGET);
   if (Object.keys(agent).length) out.agent = agent;
+  if (env.PUSHPALS_AGENT) out.agents = { default: env.PUSHPALS_AGENT };
+  if (env.PUSHPALS_OPENHANDS_IMAGE) out.openhands = { image: env.PUSHPALS_OPENHANDS_IMAGE };
   const planner: Record<string, unknown> = {};
   const bool = (v: string) => (/^(1|true|yes|on)$/i.test(v) ? true : /^(0|false|no|off)$/i.test(v) ? false : v);
   if (env.PUSHPALS_PLANNER) planner.enabled = bool(env.PUSHPALS_PLANNER);
@@ -215,6 +240,15 @@ class Checker {
   }
 }
 
+function checkAgents(v: unknown, problems: string[]): void {
+  const isWorker = (x: unknown) => WORKER_AGENTS.includes(x as WorkerAgent);
+  if (!isObj(v)) return void problems.push('agents: must be an object');
+  for (const k of Object.keys(v)) if (k !== 'default' && k !== 'repos') problems.push(`agents.${k}: unknown setting`);
+  if (!isWorker(v.default)) problems.push(`agents.default: must be one of ${WORKER_AGENTS.join(', ')}`);
+  if (!isObj(v.repos)) problems.push('agents.repos: must be an object of repo id or name → worker');
+  else for (const [k, w] of Object.entries(v.repos)) if (!isWorker(w)) problems.push(`agents.repos.${k}: must be one of ${WORKER_AGENTS.join(', ')}`);
+}
+
 function validate(raw: Record<string, unknown>, dataDir: string): Config {
   const d = defaults(dataDir);
   const c = new Checker();
@@ -235,7 +269,7 @@ function validate(raw: Record<string, unknown>, dataDir: string): Config {
   c.int('tailPollMs', raw.tailPollMs, 10);
   if (!LOG_LEVELS.includes(raw.logLevel as LogLevel)) c.problems.push(`logLevel: must be one of ${LOG_LEVELS.join(', ')}`);
   c.problems.push(...checkModelsConfig(raw.models));
-  for (const [section, spec] of [['queue', d.queue], ['approvals', d.approvals], ['sandbox', d.sandbox], ['rateLimit', d.rateLimit], ['agent', d.agent], ['planner', d.planner]] as const) {
+  for (const [section, spec] of [['queue', d.queue], ['approvals', d.approvals], ['sandbox', d.sandbox], ['rateLimit', d.rateLimit], ['agent', d.agent], ['openhands', d.openhands], ['planner', d.planner]] as const) {
     const s = raw[section];
     if (!isObj(s)) {
       c.problems.push(`${section}: must be an object`);
@@ -252,6 +286,7 @@ function validate(raw: Record<string, unknown>, dataDir: string): Config {
   // An ext4 image smaller than this is mostly journal and metadata.
   if (typeof sb?.diskLimitMb === 'number' && sb.diskLimitMb > 0 && sb.diskLimitMb < 64) c.problems.push('sandbox.diskLimitMb: must be 0 (no limit) or at least 64');
   if (typeof sb?.tmpMb === 'number' && sb.tmpMb < 16) c.problems.push('sandbox.tmpMb: must be at least 16');
+  checkAgents(raw.agents, c.problems);
   if (c.problems.length) throw new PushPalsError('invalid_message', `invalid configuration:\n  - ${c.problems.join('\n  - ')}`, { problems: c.problems });
   return raw as unknown as Config; // every field checked above
 }

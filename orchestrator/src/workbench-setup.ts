@@ -2,14 +2,15 @@
  * Part of the composition root (with app.ts and services.ts): builds the workbench and plugs what
  * it serves into the services — its protocol commands (repo_add/list/remove/sync, audit_get), the
  * task admission (every new task's repository resolved), the heuristic agent, the planner when
- * planner and coder models are configured (and planner.enabled), the coding agent when a coder model
- * is configured, and the fallback that says how to configure
- * one. The workbench and the agents know nothing of each other's modules; they meet here.
+ * planner and coder models are configured (and planner.enabled), the coding agents (built-in,
+ * OpenHands) when a coder model is configured, and the fallback that says how to configure one.
+ * The workbench and the agents know nothing of each other's modules; they meet here.
  * app.ts loads this module lazily: its imports (dockerode, isomorphic-git, the shell parser) are
  * ~1/3 of the start-up time, which runs without the workbench need not pay.
  */
 import { BuiltinAgent } from './agents/builtin/agent';
 import { noModelAgent } from './agents/builtin/no-model';
+import { OpenHandsAgent } from './agents/openhands/agent';
 import { HeuristicAgent } from './heuristic/agent';
 import { PlannerAgent } from './plans/planner-agent';
 import { Team } from './plans/team';
@@ -48,6 +49,11 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
         db: services.db,
         team,
       }),
+    );
+    // First: a task that selects OpenHands (task_new.agent, agents.repos, agents.default) goes there, whatever it says.
+    services.registerAgent(
+      new OpenHandsAgent({ workbench, models: opts.models, secrets: opts.secrets, config: services.config, tokensSpent: (taskId) => team.tokensSpent(taskId), logger: services.logger }),
+      { first: true },
     );
   }
   services.agents.setFallback(noModelAgent);

@@ -55,6 +55,8 @@ export const CommandPayloads = {
       /** Lay the person's uncommitted changes over the base commit (default false; the extension sends true). */
       includeUncommitted: Opt(Type.Boolean()),
       context: Opt(O({ file: Opt(Text(4096)), selection: Opt(Text()), language: Opt(Text(64)) }, closed)),
+      /** The worker for this task; default: the repo's or the orchestrator's (config agents.default). */
+      agent: Opt(StringEnum(['worker:builtin', 'openhands'])),
     },
     closed,
   ),

@@ -115,7 +115,9 @@ describe('the agent team when things go wrong (real Docker, git, SQLite; scripte
     await until('both containers', 60_000, async () => (await Promise.all(ids.map((id) => containersOfTask(dataDir, id)))).every((x) => x.length === 1));
     await c().send('task_cancel', { taskId: planId });
     for (const id of [planId, ...ids]) await c().waitFor('task_cancelled', (p) => p.taskId === id, 5000);
-    await until('both containers to be removed', 15_000, async () => (await Promise.all(ids.map((id) => containersOfTask(dataDir, id)))).every((x) => x.length === 0));
+    await until('both containers to be removed', 15_000, async () => (await Promise.all(ids.map((id) => containersOfTask(dataDir, id)))).every((x) => x.length === 0)).catch((e: unknown) =>
+      assert.fail(`${String(e)}\n${traces(planId, ...ids)}`),
+    );
     const status = await c().send('status_get', {});
     for (const id of [planId, ...ids]) assert.equal(status.tasks.find((x) => x.taskId === id)?.state, 'cancelled');
   });

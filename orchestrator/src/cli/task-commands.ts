@@ -42,6 +42,8 @@ const TASK_USAGE = `usage: pushpals task new "<request>" [--repo R] [--uncommitt
   --uncommitted  also take your uncommitted changes (modified and untracked files git does not
                  ignore) into the task's working copy (VS Code does by default)
   --watch        follow the task after creating it (as task watch)
+  --agent A      the coding worker: worker:builtin or openhands (default: the repo's in config
+                 agents.repos, else agents.default)
   list           every task: id, state, repository, base (branch @ commit + uncommitted), title
   watch <id>     follow a task live until it ends — commands with their output, approvals with the
                  commands that decide them; exit 0 if it completed, 1 if it failed or was cancelled
@@ -54,23 +56,25 @@ export const TASK_COMMAND: Sub = {
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
-      options: { ...common, repo: { type: 'string' }, uncommitted: { type: 'boolean' }, watch: { type: 'boolean' }, reason: { type: 'string' } },
+      options: { ...common, repo: { type: 'string' }, uncommitted: { type: 'boolean' }, watch: { type: 'boolean' }, reason: { type: 'string' }, agent: { type: 'string' } },
       allowPositionals: true,
     });
     const [verb, ...rest] = positionals;
     if (!verb) throw new UsageError('missing the task command (new, list, watch, cancel)');
     if (!['new', 'list', 'watch', 'cancel'].includes(verb)) throw new UsageError(`unknown task command "${verb}"`);
     const only = (flags: Array<keyof typeof values>, verbName: string) => {
-      for (const f of ['repo', 'uncommitted', 'watch', 'reason'] as const) if (values[f] !== undefined && !flags.includes(f)) throw new UsageError(`--${f} does not go with task ${verbName}`);
+      for (const f of ['repo', 'uncommitted', 'watch', 'reason', 'agent'] as const) if (values[f] !== undefined && !flags.includes(f)) throw new UsageError(`--${f} does not go with task ${verbName}`);
     };
     const config = configFrom(values, io.env);
     const target = (): Target => resolveTarget(config.dataDir, io.env, values.url);
     switch (verb) {
       case 'new': {
-        only(['repo', 'uncommitted', 'watch'], 'new');
+        only(['repo', 'uncommitted', 'watch', 'agent'], 'new');
         if (rest.length === 0) throw new UsageError('missing the request text');
+        const agent = values.agent;
+        if (agent !== undefined && agent !== 'worker:builtin' && agent !== 'openhands') throw new UsageError('--agent must be worker:builtin or openhands');
         const t = target();
-        const r = await sendCommand(t, 'task_new', { request: rest.join(' '), ...(values.repo ? { repo: values.repo } : {}), includeUncommitted: values.uncommitted === true });
+        const r = await sendCommand(t, 'task_new', { request: rest.join(' '), ...(values.repo ? { repo: values.repo } : {}), ...(agent ? { agent } : {}), includeUncommitted: values.uncommitted === true });
         io.out(values.json ? JSON.stringify(r) : `created task ${r.taskId} (${r.state})`);
         return values.watch ? watchTask(t, r.taskId, io.out, values.json) : 0;
       }

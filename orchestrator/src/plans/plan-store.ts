@@ -123,7 +123,8 @@ export class PlanStore {
     let ordinal = existing.reduce((m, t) => Math.max(m, t.ordinal), 0);
     const created: string[] = [];
     for (const spec of dependencyOrder(specs)) {
-      const task = this.tasks.create({ request: spec.description, title: `${spec.id}: ${spec.title}`, sessionId: plan.sessionId, parentId: plan.id, repoId });
+      // The built-in coding agent works tickets (plan branches, ask_planner), whatever agents.default says.
+      const task = this.tasks.create({ request: spec.description, title: `${spec.id}: ${spec.title}`, sessionId: plan.sessionId, parentId: plan.id, repoId, context: { agent: 'worker:builtin' } });
       const deps = [...new Set([...spec.dependsOn.map((k) => byKey.get(k) as string), ...alsoAfter])];
       stmt(this.db, 'INSERT INTO tickets (task_id, plan_id, ordinal, key, depends_json, scope_json, acceptance_json, checks_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
         task.id,

@@ -3,6 +3,7 @@
  * transaction (the store and the event log never disagree). Terminal states are final.
  */
 import { MAX_MESSAGE_LENGTH, MAX_TITLE_LENGTH, newId, type ErrorInfo, type TaskBase, type TaskState, type TaskSummary } from '@pushpals/protocol';
+import type { WorkerAgent } from '../config';
 import { PushPalsError } from '../errors';
 import type { EventLog } from '../events/event-log';
 import type { Db } from '../store/db';
@@ -13,6 +14,8 @@ export interface TaskContextInfo {
   file?: string;
   selection?: string;
   language?: string;
+  /** The worker asked for in task_new (`agent`); kept with the context so no schema change is needed. */
+  agent?: WorkerAgent;
 }
 
 export interface TaskRecord {

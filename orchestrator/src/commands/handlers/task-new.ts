@@ -7,11 +7,13 @@ import type { CommandHandler } from '../registry';
  */
 export const taskNew: CommandHandler<'task_new'> = (cmd, { services }) => {
   services.sessions.touch(cmd.sessionId);
-  const { request, repo, repoId, includeUncommitted, context } = cmd.payload;
+  const { request, repo, repoId, includeUncommitted, agent } = cmd.payload;
   if (repo !== undefined && repoId !== undefined && repo !== repoId) {
     throw new PushPalsError('invalid_message', `repo "${repo}" and repoId "${repoId}" disagree: send one of them`, undefined, '/payload/repoId');
   }
   const ref = repo ?? repoId;
+  // The chosen worker travels with the task's context (the scheduler reads it there).
+  const context = agent ? { ...cmd.payload.context, agent } : cmd.payload.context;
   const task = services.createTask({
     request,
     sessionId: cmd.sessionId,
