@@ -238,7 +238,7 @@ describe('client state reducer (src/state)', () => {
         ['log', 'loud', 4],
         ['error', 'boom (internal)', 5],
       ]);
-      assert.deepEqual(s.timeline[0], { kind: 'user', key: 'm:1', seq: 1, text: 'hi', from: 'user', ts: '2025-01-01T00:00:00.000Z' });
+      assert.deepEqual(s.timeline[0], { kind: 'user', key: 'm:1', id: 'e1', seq: 1, text: 'hi', from: 'user', ts: '2025-01-01T00:00:00.000Z' });
       assert.equal((s.timeline[1] as { taskId?: string }).taskId, 't');
       assert.equal(changes.length, 4, 'the info log changed nothing visible');
       assert.equal(s.applied, 5, 'but it was applied');

@@ -4,7 +4,7 @@
  * adding it here fails tsc; `event('log')` under the key `user_message` fails tsc too.
  */
 import { join } from 'node:path';
-import type { AckMessage, CommandErrorMessage, CommandMessage, CommandType, EventMessage, EventType } from '../src';
+import type { AckMessage, CommandErrorMessage, CommandMessage, CommandType, EventMessage, EventType, TransientMessage, TransientType } from '../src';
 import { VALID_DIR, readJson } from './helpers';
 
 // Read and cast, nothing more: that each file really is a valid message of the type it is filed under
@@ -51,6 +51,12 @@ export const eventFixtures: { [K in EventType]: EventMessage<K> } = {
   job_claimed: event('job_claimed'),
   job_completed: event('job_completed'),
   job_failed: event('job_failed'),
+};
+
+const transient = <K extends TransientType>(type: K): TransientMessage<K> => load(type) as TransientMessage<K>;
+
+export const transientFixtures: { [K in TransientType]: TransientMessage<K> } = {
+  assistant_delta: transient('assistant_delta'),
 };
 
 export const commandFixtures: { [K in CommandType]: { command: CommandMessage<K>; ack: AckMessage<K> } } = {

@@ -11,6 +11,7 @@ import type { TaskCommands } from '../ports';
 import type { JobQueue } from '../queue/job-queue';
 import type { Db } from '../store/db';
 import { isTerminal, type TaskStore } from '../tasks/task-store';
+import { DraftHub } from './drafts';
 
 /** What chat responders use of the services (services.ts hands over the real ones). */
 export interface ChatServices extends Pick<TaskCommands, 'createTask'> {
@@ -21,6 +22,8 @@ export interface ChatServices extends Pick<TaskCommands, 'createTask'> {
   readonly tasks: Pick<TaskStore, 'list' | 'countByState'>;
   readonly queue: Pick<JobQueue, 'depth'>;
   readonly approvals: Pick<ApprovalService, 'countPending'>;
+  /** Replies being written (model-responder.ts streams into a draft). */
+  readonly chat: { readonly drafts: Pick<DraftHub, 'start'> };
 }
 
 export interface ChatTurn {
@@ -34,6 +37,8 @@ export type ChatResponder = (turn: ChatTurn, services: ChatServices) => Promise<
 
 export class ChatService {
   private responder: ChatResponder = builtinResponder;
+  /** Replies being written, sent live to the session's connections (never stored). */
+  readonly drafts = new DraftHub();
 
   constructor(private readonly services: () => ChatServices) {}
 
