@@ -51,7 +51,7 @@ export const EventPayloads = {
     {
       approvalId: Id,
       taskId: Id,
-      kind: StringEnum(['command', 'patch', 'commit', 'push', 'pr', 'network']),
+      kind: StringEnum(['command', 'patch', 'commit', 'push', 'pr', 'network', 'plan']),
       title: Text(MAX_TITLE_LENGTH),
       reason: Text(MAX_MESSAGE_LENGTH),
       risk: Risk,

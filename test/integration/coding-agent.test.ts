@@ -67,7 +67,7 @@ describe('coding agent end to end (real Docker, real git, real WebSocket, script
     model = await ScriptedModelServer.start({ apiKey: KEY, models: ['scripted-coder'] });
     dataDir = tempDir('pushpals-e2e-agent-');
     writeFileSync(join(dataDir, 'model-key'), `${KEY}\n`, { mode: 0o600 });
-    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 3 }, agent: { maxSteps: MAX_STEPS, tokenBudget: TOKEN_BUDGET } });
+    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 3 }, agent: { maxSteps: MAX_STEPS, tokenBudget: TOKEN_BUDGET }, planner: { enabled: false } });
     client = await WsTestClient.connect(app.wsUrl, app.token);
     await client.start(0);
     repoDir = makeFixtureRepo({ testScript: TEST_SCRIPT, files: { 'src/math.js': MATH_JS } });

@@ -48,6 +48,8 @@ describe('a real local model (Qwen2.5-Coder-1.5B under llama-server) drives the 
       // native tool turns (llama.cpp renders results as <tool_response> blocks) it echoed those instead of calling.
       models: { baseUrl: model.url, model: LOCAL_MODEL_NAME, temperature: 0, toolCalls: 'json', timeoutMs: 300_000, maxRetries: 0 },
       agent: { maxSteps: 8 },
+      // The coding agent takes each request whole: a 1.5B model does not write a usable plan.
+      planner: { enabled: false },
     });
     const repo = makeFixtureRepo({ testScript: TEST_SCRIPT, files: { 'src/math.js': BUGGY } });
     repoId = (await s.client.send('repo_add', { source: repo })).repoId;

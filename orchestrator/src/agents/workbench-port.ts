@@ -10,10 +10,20 @@ import type { Sandbox } from '../sandbox';
 import type { CommandToolDeps } from '../tools/run-command';
 import type { TaskContext } from './types';
 
+/** Where a working copy starts when not at the default branch on `pushpals/<task>` (a plan's ticket). */
+export interface WorkspaceStart {
+  branch: string;
+  /** The start commit (in the orchestrator's clone); called only when the copy is made. */
+  base(repo: Repo): Promise<string>;
+}
+
 export interface AgentWorkbench {
   readonly audit: AuditLog;
-  /** The task's working copy on branch pushpals/<task>; reused when a crashed run is re-run. */
-  prepareWorkspace(ctx: Pick<TaskContext, 'task' | 'progress'>): Promise<{ repo: Repo; workspace: Workspace }>;
+  /**
+   * The task's working copy on branch pushpals/<task> (or where `at` says); reused when a crashed
+   * run is re-run.
+   */
+  prepareWorkspace(ctx: Pick<TaskContext, 'task' | 'progress'>, at?: WorkspaceStart): Promise<{ repo: Repo; workspace: Workspace }>;
   acquireSandbox(taskId: string, workspaceHostPath: string): Promise<Sandbox>;
   commandToolDeps(repoId: string, taskId: string, workspaceHostPath: string): CommandToolDeps;
   /** Gives a file the host created in a working copy to the sandbox's uid (when running as root). */

@@ -367,16 +367,17 @@ export class RepoRegistry {
    * commit with the branch it came from), checked out by isomorphic-git (no
    * hooks, no smudge filters). The caller (sandbox owner) may chown it to the sandbox uid. The
    * directory may exist if it is empty (a size-limited volume mounted there): it is filled, and on
-   * failure emptied but kept.
+   * failure emptied but kept. `branchName`: another branch than `pushpals/<taskId>` (a plan's ticket
+   * works on `pushpals/<plan>/t-<ticket>`).
    */
-  async createWorkspace(repoId: string, taskId: string, base?: string | { commit: string; branch?: string | undefined }): Promise<Workspace> {
+  async createWorkspace(repoId: string, taskId: string, base?: string | { commit: string; branch?: string | undefined }, branchName?: string): Promise<Workspace> {
     const repo = this.get(repoId);
     if (!repo) throw new PushPalsError('not_found', `unknown repository ${repoId}`);
     const dir = this.workspacePath(taskId);
     const existed = fs.existsSync(dir);
     if (existed && (!fs.lstatSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) throw new PushPalsError('conflict', `workspace for task ${taskId} already exists`);
     if (isInside(this.dataDir, dir)) throw new PushPalsError('internal', 'refusing to create a workspace that contains the data dir');
-    const branch = `pushpals/${taskId}`;
+    const branch = branchName ?? `pushpals/${taskId}`;
     const gitdir = path.join(dir, '.git');
     fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
     try {

@@ -27,7 +27,8 @@ export class HeuristicAgent implements TaskAgent {
   constructor(private readonly wb: Pick<AgentWorkbench, 'prepareWorkspace' | 'acquireSandbox' | 'commandToolDeps' | 'proposeDiff'>) {}
 
   canHandle(task: TaskRecord): boolean {
-    return recognizeIntent(task.request) !== undefined;
+    // A plan's tickets go to the coding agents: their start commit and branch come from the plan.
+    return task.parentId === null && recognizeIntent(task.request) !== undefined;
   }
 
   async run(ctx: TaskContext): Promise<TaskOutcome> {

@@ -60,6 +60,7 @@ export function makeTaskContext(services: Pick<TaskRunnerServices, 'events' | 't
       }
     },
     heartbeat: jctx.heartbeat,
+    park: (p) => jctx.park(p),
   };
 }
 

@@ -9,7 +9,7 @@ import { existsSync, lchownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_MESSAGE_LENGTH, type EventPayload, type TaskBase } from '@pushpals/protocol';
 import type { TaskContext } from '../agents/types';
-import type { AgentWorkbench } from '../agents/workbench-port';
+import type { AgentWorkbench, WorkspaceStart } from '../agents/workbench-port';
 import { AuditLog, SIGNING_KEY_FILE } from '../audit';
 import type { Config } from '../config';
 import { PushPalsError } from '../errors';
@@ -20,7 +20,7 @@ import { loadPolicy } from '../policy/policy';
 import { PUSHPALS_AUTHOR, advanceTaskBranch, branchHead, readFileAt, startTaskBranch, writeCommitObjects } from '../review/task-branch';
 import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, formatBytes, type Sandbox } from '../sandbox';
 import type { Db } from '../store/db';
-import type { CreateTaskInput, TaskStore } from '../tasks/task-store';
+import type { CreateTaskInput, TaskRecord, TaskStore } from '../tasks/task-store';
 import type { CommandToolDeps } from '../tools/run-command';
 import { ToolCallJournal } from '../tools/tool-call-journal';
 import type { Clock } from '../util/clock';
@@ -185,20 +185,27 @@ export class Workbench implements AgentWorkbench {
    * `task_base`. Reused when a crashed run is re-run. With sandbox.diskLimitMb > 0 it is a fresh
    * size-limited filesystem mounted at its path (volumes.ts).
    */
-  async prepareWorkspace(ctx: Pick<TaskContext, 'task' | 'progress'>): Promise<{ repo: Repo; workspace: Workspace }> {
+  async prepareWorkspace(ctx: Pick<TaskContext, 'task' | 'progress'>, at?: WorkspaceStart): Promise<{ repo: Repo; workspace: Workspace }> {
     const repo = this.resolveRepo(ctx.task.repoId);
     const path = this.repos.workspacePath(ctx.task.id);
+    const branch = at?.branch ?? `pushpals/${ctx.task.id}`;
     await this.start();
     if (this.volumes) {
       if (this.diskProblem) throw this.diskProblem;
       await this.volumes.ensureMounted(path); // after a restart: the image of a re-run task
     }
-    if (existsSync(path) && readdirSync(path).length > 0) return { repo, workspace: { path, branch: `pushpals/${ctx.task.id}`, baseCommit: ctx.task.base?.commit ?? '' } };
-    ctx.progress(`Reading the current state of ${repo.name}${ctx.task.includeUncommitted ? ', with your uncommitted changes' : ''}`, { step: 'workspace' });
-    const live = await this.repos.liveBase(repo.id, { uncommitted: ctx.task.includeUncommitted });
-    ctx.progress(`Preparing a working copy of ${repo.name} at ${live.branch ?? 'a detached HEAD'} ${live.commit.slice(0, 12)} on branch pushpals/${ctx.task.id}`, { step: 'workspace' });
+    if (existsSync(path) && readdirSync(path).length > 0) return { repo, workspace: { path, branch, baseCommit: ctx.task.base?.commit ?? '' } };
+    let live: LiveBase;
+    if (at) {
+      // A plan's ticket starts where its plan says: the plan's base with its dependencies' results.
+      live = { commit: await at.base(repo), branch: undefined, uncommitted: undefined, note: undefined };
+    } else {
+      ctx.progress(`Reading the current state of ${repo.name}${ctx.task.includeUncommitted ? ', with your uncommitted changes' : ''}`, { step: 'workspace' });
+      live = await this.repos.liveBase(repo.id, { uncommitted: ctx.task.includeUncommitted });
+    }
+    ctx.progress(`Preparing a working copy of ${repo.name} at ${live.branch ?? (at ? 'commit' : 'a detached HEAD')} ${live.commit.slice(0, 12)} on branch ${branch}`, { step: 'workspace' });
     if (this.volumes && !this.volumes.isMounted(path)) await this.volumes.create(path);
-    const workspace = await this.materialize(repo, ctx.task.id, live).catch(async (e: unknown) => {
+    const workspace = await this.materialize(repo, ctx.task.id, live, branch).catch(async (e: unknown) => {
       await this.volumes?.remove(path).catch(() => {});
       if (!this.volumes) this.repos.removeWorkspace(ctx.task.id);
       if (e instanceof PushPalsError) throw e;
@@ -217,8 +224,8 @@ export class Workbench implements AgentWorkbench {
   }
 
   /** The working copy at the live base's commit, with its uncommitted changes laid over. */
-  private async materialize(repo: Repo, taskId: string, live: LiveBase): Promise<Workspace> {
-    const workspace = await this.repos.createWorkspace(repo.id, taskId, { commit: live.commit, branch: live.branch });
+  private async materialize(repo: Repo, taskId: string, live: LiveBase, branch: string): Promise<Workspace> {
+    const workspace = await this.repos.createWorkspace(repo.id, taskId, { commit: live.commit, branch: live.branch }, branch);
     await this.repos.applyUncommitted(repo.id, taskId, live);
     return workspace;
   }
@@ -250,6 +257,19 @@ export class Workbench implements AgentWorkbench {
   /** Gives a directory the host wrote (e.g. a tree to check) to the sandbox's uid (when running as root). */
   chownTreeForSandbox(dir: string): void {
     if (process.getuid?.() === 0) chownTree(dir, this.uid, this.gid);
+  }
+
+  /**
+   * The commit a plan starts from: the person's current branch head (synced, like any task's live
+   * base), recorded and announced as the planned task's base. Its tickets build on it as commits,
+   * so the person's uncommitted changes are not part of a plan (the base's note says so when asked).
+   */
+  async planBase(task: Pick<TaskRecord, 'id' | 'repoId' | 'includeUncommitted'>): Promise<{ repo: Repo; commit: string }> {
+    const repo = this.resolveRepo(task.repoId);
+    const live = await this.repos.liveBase(repo.id, { uncommitted: false });
+    const note = task.includeUncommitted ? `a planned task starts from the last commit (${live.commit.slice(0, 12)}): your uncommitted changes are not part of it` : live.note;
+    this.services.tasks.setBase(task.id, repo.id, baseOf({ ...live, note }));
+    return { repo, commit: live.commit };
   }
 
   /** Gives a file the host created in a working copy to the sandbox's uid (when running as root). */

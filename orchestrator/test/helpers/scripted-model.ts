@@ -55,6 +55,9 @@ export interface RecordedRequest {
   step: number;
   /** Convenience: the last message of the request. */
   last: ChatBody['messages'][number] | undefined;
+  /** performance.now() when the whole request had arrived, and when its reply was sent (benchmarks: the time outside the model). */
+  receivedAt: number;
+  repliedAt?: number;
 }
 
 export interface ChatBody {
@@ -131,7 +134,7 @@ export class ScriptedModelServer {
         return this.error(res, 400, 'request body is not JSON');
       }
     }
-    const rec: RecordedRequest = { method: req.method ?? '', path, authorization: req.headers.authorization, body, conversation: undefined, step: 0, last: body?.messages?.at(-1) };
+    const rec: RecordedRequest = { method: req.method ?? '', path, authorization: req.headers.authorization, body, conversation: undefined, step: 0, last: body?.messages?.at(-1), receivedAt: performance.now() };
     this.requests.push(rec);
     if (this.opts.apiKey && req.headers.authorization !== `Bearer ${this.opts.apiKey}`) return this.error(res, 401, 'Incorrect API key provided.', 'invalid_api_key');
     if (req.method === 'GET' && path === '/v1/models') {
@@ -174,6 +177,7 @@ export class ScriptedModelServer {
         ? undefined
         : (reply.usage ?? { prompt_tokens: Math.ceil(JSON.stringify(body.messages).length / 4), completion_tokens: Math.ceil((content.length + JSON.stringify(toolCalls).length) / 4) });
     const finish = toolCalls.length ? 'tool_calls' : 'stop';
+    rec.repliedAt = performance.now();
     if (body.stream) return this.sse(res, body, content, toolCalls, finish, usage, reply.stall === true, reply.chunkDelayMs ?? 0);
     this.json(res, 200, {
       id: `chatcmpl-${this.requests.length}`,

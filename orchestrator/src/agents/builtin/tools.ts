@@ -26,6 +26,13 @@ export const TOOL_SPECS: readonly ToolSpec[] = [
   { name: 'finish', description: 'Stop: the task is done (or cannot be done). The summary says what you changed and verified, or answers the question.', parameters: obj({ summary: str('what was done') }, ['summary']) },
 ];
 
+/** Offered to a plan's tickets only: the planner answers (plans/delegation.ts). */
+export const ASK_PLANNER: ToolSpec = {
+  name: 'ask_planner',
+  description: 'Ask the planner. kind "question": a question about the plan or another ticket. kind "split": this ticket is too big; say which part to move into new tickets.',
+  parameters: obj({ kind: { type: 'string', enum: ['question', 'split'], description: 'question or split' }, text: str('the question, or what to split off') }, ['kind', 'text']),
+};
+
 export interface ToolEnv {
   ctx: TaskContext;
   wfs: WorkspaceFs;
@@ -33,6 +40,8 @@ export interface ToolEnv {
   sandbox: LazySandbox;
   deps: CommandToolDeps;
   signal: AbortSignal;
+  /** The planner, for a plan's ticket (ask_planner); absent otherwise. */
+  askPlanner?: (kind: 'question' | 'split', text: string) => Promise<{ ok: boolean; result: string }>;
 }
 
 export interface ToolOutcome {
@@ -146,9 +155,17 @@ export async function runTool(env: ToolEnv, name: string, args: Record<string, u
     }
     case 'finish':
       return { ok: true, output: 'finished', finish: argStr(args, 'summary') || 'done' };
-    default:
-      return fail(`there is no tool named "${name}"; the tools are: ${TOOL_SPECS.map((t) => t.name).join(', ')}`);
+    case 'ask_planner': {
+      if (!env.askPlanner) break;
+      const kind = argStr(args, 'kind');
+      if (kind !== 'question' && kind !== 'split') return fail('argument "kind" must be "question" or "split"');
+      const text = argStr(args, 'text').trim();
+      if (!text) return fail('argument "text" must not be empty');
+      const r = await env.askPlanner(kind, text);
+      return { ok: r.ok, output: r.result };
+    }
   }
+  return fail(`there is no tool named "${name}"; the tools are: ${[...TOOL_SPECS, ...(env.askPlanner ? [ASK_PLANNER] : [])].map((t) => t.name).join(', ')}`);
 }
 
 const stripPrefix = (f: string | undefined): string | undefined => (f === undefined || f === '/dev/null' ? undefined : f.replace(/^[ab]\//, '').split('\t')[0]);
