@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { request } from 'node:https';
 import { join, resolve } from 'node:path';
 import { PushPalsError } from '../errors';
+import { LABEL_RECIPE, LABEL_VARIANTS, imageRecipe } from './image-recipe';
 
 export const DEFAULT_IMAGE = 'pushpals-worker:dev';
 
@@ -103,12 +104,31 @@ export interface BuildImageOptions {
   method?: 'auto' | 'dockerfile' | 'debootstrap';
   /** Progress lines (build output). */
   log?: (line: string) => void;
+  /** Extra toolchains from orchestrator/docker/packages.txt (`go`, `rust`, `java`); default none. */
+  variants?: string[];
+  /** Build even when the image carries this recipe's hash already. */
+  force?: boolean;
 }
 
 export interface BuildImageResult {
   image: string;
-  method: 'dockerfile' | 'debootstrap';
+  /** 'cached': the image already carried this recipe's hash (label pushpals.recipe), nothing was built. */
+  method: 'dockerfile' | 'debootstrap' | 'cached';
   durationMs: number;
+  recipe: string;
+  variants: string[];
+  /** The image's size in bytes. */
+  sizeBytes: number;
+}
+
+/** The recipe hash an image was built from (its pushpals.recipe label), or undefined (absent or unlabelled). */
+export async function imageRecipeLabel(docker: Docker, image: string): Promise<string | undefined> {
+  try {
+    const info = await docker.getImage(image).inspect();
+    return info.Config?.Labels?.[LABEL_RECIPE] ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -124,6 +144,15 @@ export async function buildWorkerImage(o: BuildImageOptions = {}): Promise<Build
   const log = o.log ?? (() => {});
   const t0 = performance.now();
   await checkEngine(docker);
+  const recipe = imageRecipe(root, o.variants);
+  const done = async (method: BuildImageResult['method']): Promise<BuildImageResult> => {
+    const info = await docker.getImage(image).inspect();
+    return { image, method, durationMs: Math.round(performance.now() - t0), recipe: recipe.hash, variants: recipe.variants, sizeBytes: info.Size };
+  };
+  if (!o.force && (await imageRecipeLabel(docker, image)) === recipe.hash) {
+    log(`image ${image} was built from this recipe (${recipe.hash}) already`);
+    return done('cached');
+  }
   let method = o.method ?? 'auto';
   if (method === 'auto') {
     let baseLocal = false;
@@ -139,7 +168,10 @@ export async function buildWorkerImage(o: BuildImageOptions = {}): Promise<Build
   if (method === 'dockerfile') {
     const ctx = join(root, 'orchestrator', 'docker');
     if (!existsSync(join(ctx, 'Dockerfile'))) throw new PushPalsError('not_found', `no Dockerfile at ${ctx}`);
-    const stream = await docker.buildImage({ context: ctx, src: ['Dockerfile'] }, { t: image, rm: true, forcerm: true });
+    const stream = await docker.buildImage(
+      { context: ctx, src: ['Dockerfile', 'packages.txt'] },
+      { t: image, rm: true, forcerm: true, buildargs: { VARIANTS: recipe.variants.join(' ') }, labels: { [LABEL_RECIPE]: recipe.hash, [LABEL_VARIANTS]: recipe.variants.join(',') } },
+    );
     await new Promise<void>((res, rej) => {
       docker.modem.followProgress(
         stream,
@@ -161,7 +193,7 @@ export async function buildWorkerImage(o: BuildImageOptions = {}): Promise<Build
       throw new PushPalsError('sandbox_unavailable', `no registry is reachable, and building ${image} with debootstrap needs root: run \`sudo IMAGE=${image} bash ${script}\``);
     }
     await new Promise<void>((res, rej) => {
-      const child = spawn('bash', [script], { env: { ...process.env, IMAGE: image, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('bash', [script], { env: { ...process.env, IMAGE: image, VARIANTS: recipe.variants.join(' '), CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
       const onLine = (d: Buffer) => d.toString('utf8').split('\n').filter(Boolean).forEach(log);
       child.stdout.on('data', onLine);
       child.stderr.on('data', onLine);
@@ -170,5 +202,5 @@ export async function buildWorkerImage(o: BuildImageOptions = {}): Promise<Build
     });
   }
   await checkImage(docker, image);
-  return { image, method, durationMs: Math.round(performance.now() - t0) };
+  return done(method);
 }
