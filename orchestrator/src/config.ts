@@ -41,8 +41,9 @@ export interface SandboxConfig {
   commandTimeoutMs: number;
   warmPool: number;
   /**
-   * Docker network for commands that need network AND were approved (e.g. `npm install`): each runs in
-   * a one-off sandbox on this network. 'none' (default): such commands are refused before asking.
+   * Where commands that need network AND were approved (e.g. `npm install`) run: 'egress' (default):
+   * a one-off sandbox whose only route is the orchestrator's allowlisting proxy (egress/); 'none':
+   * such commands are refused before asking; another name: a Docker network (unfiltered).
    */
   approvedNetwork: string;
   /**
@@ -120,7 +121,7 @@ const defaults = (dataDir: string): Config => ({
   logLevel: 'info',
   queue: { concurrency: 4, leaseMs: 60_000, pollMs: 500, sweepMs: 15_000, backoffBaseMs: 1_000, backoffMaxMs: 5 * 60_000, maxAttempts: 3 },
   approvals: { timeoutMs: 24 * 3600_000, sweepMs: 10_000 },
-  sandbox: { image: 'pushpals-worker:dev', memoryMb: 2048, cpus: 2, pidsLimit: 512, commandTimeoutMs: 10 * 60_000, warmPool: 0, approvedNetwork: 'none', diskLimitMb: 2048, tmpMb: 512 },
+  sandbox: { image: 'pushpals-worker:dev', memoryMb: 2048, cpus: 2, pidsLimit: 512, commandTimeoutMs: 10 * 60_000, warmPool: 0, approvedNetwork: 'egress', diskLimitMb: 2048, tmpMb: 512 },
   models: defaultModelsConfig(),
   agent: defaultAgentConfig(),
 });

@@ -50,8 +50,8 @@ export interface EgressSandboxOptions {
   gid: number;
   image?: string;
   actor: string;
-  /** A refused connection, as it happens (the caller emits `egress_blocked`). */
-  onBlocked?: (d: EgressDecision) => void;
+  /** A refused connection, as it happens, with the command that was running (the caller emits `egress_blocked`). */
+  onBlocked?: (d: EgressDecision, command: string | undefined) => void;
 }
 
 /** exec/release like a Sandbox, every command through the forwarder to the egress proxy. */
@@ -59,6 +59,7 @@ export class EgressSandbox {
   private constructor(
     /** Every proxy decision of this sandbox so far, in order. */
     readonly decisions: readonly EgressDecision[],
+    private readonly running: { command?: string },
     private readonly sandbox: Sandbox,
     private readonly proxy: EgressProxy,
     private readonly dir: string,
@@ -74,13 +75,22 @@ export class EgressSandbox {
     const dir = mkdtempSync(join(o.socketsDir, 'egress-'));
     chmodSync(dir, 0o755);
     const decisions: EgressDecision[] = [];
+    const running: { command?: string } = {};
     const proxy = new EgressProxy({
       allowlist: o.allowlist,
       onDecision: (d) => {
         decisions.push(d);
         try {
-          o.audit.append({ taskId: o.taskId, actor: o.actor, action: d.allowed ? 'egress_allowed' : 'egress_refused', verdict: d.allowed ? 'allow' : 'deny', data: { host: d.host, port: d.port, method: d.method, reason: d.reason } });
-          if (!d.allowed) o.onBlocked?.(d);
+          // The row's command is the request itself (`CONNECT host:port`): audit_get shows it as it is.
+          o.audit.append({
+            taskId: o.taskId,
+            actor: o.actor,
+            action: d.allowed ? 'egress_allowed' : 'egress_refused',
+            command: `${d.method} ${d.host}:${d.port}`,
+            verdict: d.allowed ? 'allow' : 'deny',
+            data: { host: d.host, port: d.port, method: d.method, reason: d.reason, byCommand: running.command ?? null },
+          });
+          if (!d.allowed) o.onBlocked?.(d, running.command);
         } catch {
           // the audit trail is closed (shutdown): the connection is refused or cut anyway
         }
@@ -106,7 +116,7 @@ export class EgressSandbox {
         ],
         ...(o.image ? { image: o.image } : {}),
       });
-      return new EgressSandbox(decisions, sandbox, proxy, dir, { ...proxyEnv(), ...CACHE_ENV, ...o.registryEnv, ...caEnv });
+      return new EgressSandbox(decisions, running, sandbox, proxy, dir, { ...proxyEnv(), ...CACHE_ENV, ...o.registryEnv, ...caEnv });
     } catch (e) {
       await proxy.close();
       rmSync(dir, { recursive: true, force: true });
@@ -118,8 +128,13 @@ export class EgressSandbox {
     return this.sandbox.id;
   }
 
-  exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    return this.sandbox.exec(withForwarder(command), { ...opts, env: { ...this.env, ...opts.env } });
+  async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    this.running.command = command;
+    try {
+      return await this.sandbox.exec(withForwarder(command), { ...opts, env: { ...this.env, ...opts.env } });
+    } finally {
+      this.running.command = undefined;
+    }
   }
 
   async release(): Promise<void> {

@@ -174,6 +174,9 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
     case 'diff_ready':
       note(task(e.payload.taskId), 'diff', `diff ready: ${e.payload.files.join(', ')} (${e.payload.hunks.length} hunk(s))`);
       break;
+    case 'egress_blocked':
+      note(task(e.payload.taskId), 'network', `blocked: ${e.payload.host}:${e.payload.port} (${e.payload.reason})`, 'warn');
+      break;
     case 'check_result':
       note(task(e.payload.taskId), 'check', `check ${e.payload.name}: ${e.payload.status} (${e.payload.command})`);
       break;
