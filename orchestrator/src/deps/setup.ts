@@ -67,7 +67,7 @@ export async function ensureDependencies(ctx: TaskContext, taskSandbox: LazySand
   if (plans.length === 0) return result;
   ctx.progress(`Installing dependencies (${plans.map((p) => p.reason).join('; ')}) through the egress proxy`.slice(0, MAX_MESSAGE_LENGTH), { step: 'setup' });
   const es = await d.openEgress(ctx);
-  const blocked = () => es.decisions.filter((x) => !x.allowed).map((x) => `${x.host}:${x.port}`);
+  const blocked = () => es.decisions.filter((x) => !x.allowed && x.refusal !== 'capacity').map((x) => `${x.host}:${x.port}`);
   try {
     let i = 0;
     for (const plan of plans) {

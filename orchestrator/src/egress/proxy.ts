@@ -19,6 +19,11 @@ export interface EgressDecision {
   reason: string;
   /** For a plain-HTTP request, its method (GET, ...); CONNECT otherwise. */
   method: string;
+  /**
+   * Why a refusal: `allowlist` (the host is not allowed), `plain_http`, `malformed`, or `capacity`
+   * (too many tunnels open at once: the client retries; not something the person must act on).
+   */
+  refusal?: 'allowlist' | 'plain_http' | 'malformed' | 'capacity';
 }
 
 export interface EgressProxyOptions {
@@ -29,7 +34,7 @@ export interface EgressProxyOptions {
   dial?: (host: string, port: number) => Socket;
   /** A tunnel with no traffic either way for this long is closed. Default 120 s. */
   idleTimeoutMs?: number;
-  /** Tunnels open at once; more are refused with 503. Default 64. */
+  /** Tunnels open at once; more are refused with 503. Default 256 (npm alone opens dozens). */
   maxTunnels?: number;
 }
 
@@ -71,7 +76,7 @@ export class EgressProxy {
         /* not an absolute URI */
       }
       const reason = 'only HTTPS (CONNECT) goes through the PushPals egress proxy';
-      this.o.onDecision({ host: host || '(none)', port, allowed: false, reason, method: req.method ?? '?' });
+      this.o.onDecision({ host: host || '(none)', port, allowed: false, reason, method: req.method ?? '?', refusal: 'plain_http' });
       res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' }).end(`blocked: ${host || req.url}: ${reason}\n`);
     });
     this.server.on('clientError', (_e, socket) => refuse(socket, '400 Bad Request', 'malformed proxy request'));
@@ -103,7 +108,7 @@ export class EgressProxy {
     client.on('error', () => client.destroy());
     const target = parseConnectTarget(req.url ?? '');
     if (!target) {
-      this.o.onDecision({ host: String(req.url).slice(0, 255), port: 0, allowed: false, reason: 'malformed CONNECT target', method: 'CONNECT' });
+      this.o.onDecision({ host: String(req.url).slice(0, 255), port: 0, allowed: false, reason: 'malformed CONNECT target', method: 'CONNECT', refusal: 'malformed' });
       refuse(client, '400 Bad Request', `blocked: malformed CONNECT target ${JSON.stringify(req.url)}`);
       return;
     }
@@ -111,12 +116,12 @@ export class EgressProxy {
     const entry: AllowEntry | undefined = this.o.allowlist.match(host, port);
     if (!entry) {
       const reason = `${host}:${port} is not in the egress allowlist (${this.o.allowlist.describe()})`;
-      this.o.onDecision({ host, port, allowed: false, reason, method: 'CONNECT' });
+      this.o.onDecision({ host, port, allowed: false, reason, method: 'CONNECT', refusal: 'allowlist' });
       refuse(client, '403 Forbidden', `blocked: ${reason}`);
       return;
     }
-    if (this.tunnels.size >= (this.o.maxTunnels ?? 64)) {
-      this.o.onDecision({ host, port, allowed: false, reason: 'too many open tunnels', method: 'CONNECT' });
+    if (this.tunnels.size >= (this.o.maxTunnels ?? 256)) {
+      this.o.onDecision({ host, port, allowed: false, reason: 'too many open tunnels', method: 'CONNECT', refusal: 'capacity' });
       refuse(client, '503 Service Unavailable', 'blocked: too many open tunnels');
       return;
     }

@@ -23,6 +23,8 @@ export const CACHE_ENV: Record<string, string> = {
   npm_config_update_notifier: 'false',
   npm_config_fund: 'false',
   npm_config_audit: 'false',
+  // Each request is a CONNECT tunnel: bound how many npm opens at once.
+  npm_config_maxsockets: '16',
   PIP_CACHE_DIR: `${CACHE_MOUNT}/pip`,
   PIP_DISABLE_PIP_VERSION_CHECK: '1',
   PIP_PROGRESS_BAR: 'off',
@@ -76,6 +78,8 @@ export class EgressSandbox {
     chmodSync(dir, 0o755);
     const decisions: EgressDecision[] = [];
     const running: { command?: string } = {};
+    // One report per refused host:port and sandbox: a package manager retries, the person needs it once.
+    const reported = new Set<string>();
     const proxy = new EgressProxy({
       allowlist: o.allowlist,
       onDecision: (d) => {
@@ -90,7 +94,11 @@ export class EgressSandbox {
             verdict: d.allowed ? 'allow' : 'deny',
             data: { host: d.host, port: d.port, method: d.method, reason: d.reason, byCommand: running.command ?? null },
           });
-          if (!d.allowed) o.onBlocked?.(d, running.command);
+          const key = `${d.host}:${d.port}`;
+          if (!d.allowed && d.refusal !== 'capacity' && !reported.has(key)) {
+            reported.add(key);
+            o.onBlocked?.(d, running.command);
+          }
         } catch {
           // the audit trail is closed (shutdown): the connection is refused or cut anyway
         }

@@ -11,6 +11,7 @@ import { Allowlist, normalizeHost, parseAllowEntry } from '../../src/egress/allo
 import { EgressProxy, parseConnectTarget, type EgressDecision } from '../../src/egress/proxy';
 import { PushPalsError } from '../../src/errors';
 import { removeTempDirs, tempDir } from '../helpers/temp';
+import { until } from '../helpers/wait';
 
 /** Sends raw bytes to the proxy's socket and collects everything until it closes (or `until` matches). */
 function talk(socketPath: string, request: string, then?: (s: Socket, soFar: string) => void): Promise<string> {
@@ -71,6 +72,7 @@ describe('egress proxy (real sockets)', function () {
     assert.deepEqual(dialed, [`127.0.0.1:${upstreamPort}`]);
     assert.deepEqual(decisions.map((d) => [d.host, d.port, d.allowed, d.method]), [['127.0.0.1', upstreamPort, true, 'CONNECT']]);
     assert.match(decisions[0]?.reason ?? '', /allowlisted by test/);
+    await until(() => proxy.openTunnels === 0, 5000);
   });
 
   it('a host outside the allowlist is refused with 403 before any lookup or connection', async () => {
