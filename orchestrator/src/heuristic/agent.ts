@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { parsePatch } from 'diff';
 import { MAX_MESSAGE_LENGTH } from '@pushpals/protocol';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../agents/types';
+import type { AgentWorkbench } from '../agents/workbench-port';
 import type { TaskRecord } from '../tasks/task-store';
-import { LazySandbox, runCommandTool, type CommandOutcome } from '../tools/run-command';
-import type { Workbench } from '../workbench/workbench';
+import { LazySandbox, runCommandTool, type CommandOutcome, type CommandToolDeps } from '../tools/run-command';
 import { readWorkspaceFile } from '../workbench/fs-safe';
 import { detectSetup, VENV } from '../deps/detect';
 import { explainMissing, findMissing } from '../deps/diagnose';
@@ -29,7 +29,7 @@ function heredoc(body: string): string {
 export class HeuristicAgent implements TaskAgent {
   readonly id = 'worker:heuristic';
 
-  constructor(private readonly wb: Workbench) {}
+  constructor(private readonly wb: Pick<AgentWorkbench, 'prepareWorkspace' | 'acquireSandbox' | 'commandToolDeps' | 'setupDeps' | 'repoSettingsFile'>) {}
 
   canHandle(task: TaskRecord): boolean {
     return recognizeIntent(task.request) !== undefined;
@@ -63,7 +63,7 @@ export class HeuristicAgent implements TaskAgent {
    * then runs the project's test command; a test run that fails for want of a command or module
    * says why and what to do.
    */
-  private async runTests(ctx: TaskContext, repo: { id: string; name: string }, dir: string, sandbox: LazySandbox, deps: ReturnType<Workbench['commandToolDeps']>): Promise<TaskOutcome> {
+  private async runTests(ctx: TaskContext, repo: { id: string; name: string }, dir: string, sandbox: LazySandbox, deps: CommandToolDeps): Promise<TaskOutcome> {
     const read = (f: string) => readWorkspaceFile(dir, f);
     // `.venv/bin/python` is a symlink into the image: lstat only, never followed on the host.
     const has = (rel: string) => {
@@ -112,7 +112,7 @@ export class HeuristicAgent implements TaskAgent {
     dir: string,
     projectName: string,
     sandbox: LazySandbox,
-    deps: ReturnType<Workbench['commandToolDeps']>,
+    deps: CommandToolDeps,
   ): Promise<TaskOutcome> {
     const original = readWorkspaceFile(dir, file);
     if (original === undefined) return done(`${file} does not exist (or is not a regular file): nothing to fix.`);

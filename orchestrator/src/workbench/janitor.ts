@@ -6,10 +6,20 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Services } from '../services';
+import type { EventLog } from '../events/event-log';
 import type { RepoRegistry } from '../git';
+import type { Logger } from '../log';
 import type { SandboxManager, WorkspaceVolumes } from '../sandbox';
-import { isTerminal } from '../tasks/task-store';
+import type { Db } from '../store/db';
+import { isTerminal, type TaskStore } from '../tasks/task-store';
+
+/** What the janitor uses of the services. */
+export interface JanitorServices {
+  readonly db: Db;
+  readonly logger: Logger;
+  readonly events: Pick<EventLog, 'onEvent'>;
+  readonly tasks: Pick<TaskStore, 'get'>;
+}
 
 /** Events after which a working copy may have become unneeded. */
 const TRIGGERS = new Set(['task_completed', 'task_failed', 'task_cancelled', 'hunk_decided']);
@@ -17,7 +27,7 @@ const RETRY_MS = 1000;
 const MAX_RETRIES = 120;
 
 /** True when the task's latest diff_ready still has a hunk nobody decided. */
-export function hasPendingDiff(services: Services, taskId: string, sessionId: string): boolean {
+export function hasPendingDiff(services: Pick<JanitorServices, 'db'>, taskId: string, sessionId: string): boolean {
   const diff = services.db
     .prepare("SELECT json FROM events WHERE task_id = ? AND type = 'diff_ready' ORDER BY seq DESC LIMIT 1")
     .get(taskId) as { json: string } | undefined;
@@ -38,7 +48,7 @@ export class WorkspaceJanitor {
   private closed = false;
 
   constructor(
-    private readonly services: Services,
+    private readonly services: JanitorServices,
     private readonly repos: RepoRegistry,
     private readonly sandboxes: SandboxManager,
     private readonly volumes: WorkspaceVolumes | undefined,
