@@ -142,7 +142,7 @@ describe('end to end: dependency set-up through the egress allowlist (real regis
     assert.ok(existsSync(join(dataDir, 'caches', pyRepo)), 'the repository has its download cache');
   });
 
-  it('Python, second time: wheels come from the cache', async () => {
+  it('Python, second time: set up again within seconds (pip keeps what the index lets it cache)', async () => {
     const { taskId, ms, end } = await runTests(pyRepo);
     times.pythonCached = ms;
     assert.equal(end.type, 'task_completed', trace(c(), taskId));

@@ -32,7 +32,11 @@ export interface EgressProxyOptions {
   onDecision: (d: EgressDecision) => void;
   /** Opens the upstream TCP connection (tests observe it); default net.connect. */
   dial?: (host: string, port: number) => Socket;
-  /** A tunnel with no traffic either way for this long is closed. Default 120 s. */
+  /**
+   * A tunnel with no traffic either way for this long is closed. Default 15 min: a package manager
+   * may leave a response unread for minutes while it resolves (a paused reader means no traffic), and
+   * cutting it then breaks the install; every tunnel dies with its sandbox anyway.
+   */
   idleTimeoutMs?: number;
   /** Tunnels open at once; more are refused with 503. Default 256 (npm alone opens dozens). */
   maxTunnels?: number;
@@ -134,7 +138,7 @@ export class EgressProxy {
       client.destroy();
     };
     let established = false;
-    upstream.setTimeout(this.o.idleTimeoutMs ?? 120_000, done);
+    upstream.setTimeout(this.o.idleTimeoutMs ?? 15 * 60_000, done);
     upstream.once('connect', () => {
       established = true;
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
