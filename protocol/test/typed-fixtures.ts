@@ -4,7 +4,7 @@
  * adding it here fails tsc; `event('log')` under the key `user_message` fails tsc too.
  */
 import { join } from 'node:path';
-import type { AckMessage, CommandErrorMessage, CommandMessage, CommandType, EventMessage, EventType } from '../src';
+import type { AckMessage, CommandErrorMessage, CommandMessage, CommandType, EventMessage, EventType, TransientMessage, TransientType } from '../src';
 import { VALID_DIR, readJson } from './helpers';
 
 // Read and cast, nothing more: that each file really is a valid message of the type it is filed under
@@ -23,6 +23,7 @@ export const eventFixtures: { [K in EventType]: EventMessage<K> } = {
   error: event('error'),
   done: event('done'),
   repo_added: event('repo_added'),
+  repo_removed: event('repo_removed'),
   scan_result: event('scan_result'),
   suggestions: event('suggestions'),
   diff_ready: event('diff_ready'),
@@ -38,6 +39,7 @@ export const eventFixtures: { [K in EventType]: EventMessage<K> } = {
   agent_status: event('agent_status'),
   task_created: event('task_created'),
   task_started: event('task_started'),
+  task_base: event('task_base'),
   task_progress: event('task_progress'),
   task_completed: event('task_completed'),
   task_failed: event('task_failed'),
@@ -52,6 +54,12 @@ export const eventFixtures: { [K in EventType]: EventMessage<K> } = {
   job_failed: event('job_failed'),
 };
 
+const transient = <K extends TransientType>(type: K): TransientMessage<K> => load(type) as TransientMessage<K>;
+
+export const transientFixtures: { [K in TransientType]: TransientMessage<K> } = {
+  assistant_delta: transient('assistant_delta'),
+};
+
 export const commandFixtures: { [K in CommandType]: { command: CommandMessage<K>; ack: AckMessage<K> } } = {
   hello: command('hello'),
   subscribe: command('subscribe'),
@@ -63,6 +71,9 @@ export const commandFixtures: { [K in CommandType]: { command: CommandMessage<K>
   hunk_decide: command('hunk_decide'),
   status_get: command('status_get'),
   repo_add: command('repo_add'),
+  repo_list: command('repo_list'),
+  repo_remove: command('repo_remove'),
+  repo_sync: command('repo_sync'),
   audit_get: command('audit_get'),
   ping: command('ping'),
 };

@@ -11,19 +11,20 @@ import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import {
-  applyEvents,
   createClientState,
+  draftList,
   errorText,
   isActive,
   taskCounts,
   type ApprovalView,
   type ClientState,
+  type DraftView,
   type MessageView,
   type TaskView,
   type TimelineItem,
   type ToolCallView,
 } from '@pushpals/protocol/state';
-import type { EventMessage } from '@pushpals/protocol/client';
+import { applyHostMessage } from './chatState';
 import { vscodeHost, type Host } from './host';
 import type { ConnectionView, HostToWebview, WebviewToHost } from './messages';
 import { ChatUiState, PAGE } from './uiState';
@@ -52,11 +53,11 @@ class ChatApp {
   }
 
   private onMessage(m: HostToWebview): void {
+    const start = performance.now();
+    const folded = applyHostMessage(this.state, m);
+    this.state = folded.state;
     switch (m.type) {
       case 'init': {
-        const start = performance.now();
-        this.state = createClientState();
-        applyEvents(this.state, m.events);
         this.connection = m.connection;
         this.renderNow();
         this.scrollToBottom();
@@ -71,10 +72,10 @@ class ChatApp {
         break;
       }
       case 'events':
-        if (applyEvents(this.state, m.events as EventMessage[]).length) this.schedule();
+      case 'transient':
+        if (folded.changed) this.schedule();
         break;
       case 'reset':
-        this.state = createClientState();
         this.schedule();
         break;
       case 'connection':
@@ -158,6 +159,7 @@ class ChatApp {
           ${hidden ? html`<div class="more"><vscode-button secondary id="show-earlier" @click=${() => { this.ui.showEarlier(); this.renderNow(); }}>Show ${Math.min(PAGE, hidden)} earlier (${hidden} hidden)</vscode-button></div>` : nothing}
           ${items.length === 0 ? html`<div class="empty">Ask for something: "Run git status on this repo", "Apply a patch to fix the README"… Press <kbd>Enter</kbd> to chat, <kbd>Ctrl</kbd>+<kbd>Enter</kbd> for a new task.</div>` : nothing}
           ${repeat(visible, (i) => i.key, (i) => this.item(i))}
+          ${repeat(draftList(this.state), (d) => d.messageId, (d) => draft(d))}
         </main>
         <footer class="composer">
           <vscode-textarea id="composer" rows="2" resize="vertical" placeholder="Message PushPals, or describe a task…" aria-label="Message"
@@ -268,6 +270,14 @@ function message(m: MessageView): TemplateResult {
   return html`<div class="msg msg-${m.kind}" data-seq=${m.seq}>
     <div class="who">${m.kind === 'user' ? 'You' : m.kind === 'assistant' ? m.from : m.kind}</div>
     <div class="text">${m.text}</div>
+  </div>`;
+}
+
+/** A reply being written: its text so far, replaced by the stored message when that arrives. */
+function draft(d: DraftView): TemplateResult {
+  return html`<div class="msg msg-assistant msg-draft" data-draft=${d.messageId} aria-busy="true">
+    <div class="who">${d.from} <vscode-progress-ring class="spin"></vscode-progress-ring></div>
+    <div class="text">${d.text}${d.gap ? html`<span class="draft-gap"> … (part of this reply was missed; the full reply follows)</span>` : nothing}</div>
   </div>`;
 }
 

@@ -5,11 +5,13 @@
  */
 import type { ApprovalService } from '../approvals/approvals';
 import type { EventLog } from '../events/event-log';
+import { PushPalsError } from '../errors';
 import type { Logger } from '../log';
 import type { TaskCommands } from '../ports';
 import type { JobQueue } from '../queue/job-queue';
 import type { Db } from '../store/db';
 import { isTerminal, type TaskStore } from '../tasks/task-store';
+import { DraftHub } from './drafts';
 
 /** What chat responders use of the services (services.ts hands over the real ones). */
 export interface ChatServices extends Pick<TaskCommands, 'createTask'> {
@@ -20,6 +22,8 @@ export interface ChatServices extends Pick<TaskCommands, 'createTask'> {
   readonly tasks: Pick<TaskStore, 'list' | 'countByState'>;
   readonly queue: Pick<JobQueue, 'depth'>;
   readonly approvals: Pick<ApprovalService, 'countPending'>;
+  /** Replies being written (model-responder.ts streams into a draft). */
+  readonly chat: { readonly drafts: Pick<DraftHub, 'start'> };
 }
 
 export interface ChatTurn {
@@ -33,6 +37,8 @@ export type ChatResponder = (turn: ChatTurn, services: ChatServices) => Promise<
 
 export class ChatService {
   private responder: ChatResponder = builtinResponder;
+  /** Replies being written, sent live to the session's connections (never stored). */
+  readonly drafts = new DraftHub();
 
   constructor(private readonly services: () => ChatServices) {}
 
@@ -91,7 +97,15 @@ export const builtinResponder: ChatResponder = (turn, services) => {
   if (/^\/?status\b|^what('s| is) (the )?status\b/i.test(text)) {
     reply(statusText(services));
   } else if (task?.[1]) {
-    const created = services.createTask({ request: task[1].trim(), sessionId: turn.sessionId });
+    let created: ReturnType<ChatServices['createTask']>;
+    try {
+      created = services.createTask({ request: task[1].trim(), sessionId: turn.sessionId });
+    } catch (e) {
+      if (!(e instanceof PushPalsError)) throw e;
+      reply(`I did not create the task: ${e.message}`); // e.g. several repositories and none named
+      services.events.append({ type: 'done', sessionId: turn.sessionId, turnId: turn.turnId, payload: {} });
+      return;
+    }
     services.events.append({ type: 'assistant_message', sessionId: turn.sessionId, turnId: turn.turnId, payload: { text: `Created task ${created.id}: ${created.title}`, format: 'plain', taskId: created.id } });
   } else if (/^\/?help\b/i.test(text)) {
     reply(HELP);

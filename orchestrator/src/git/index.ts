@@ -1,2 +1,2 @@
 /** Repositories and per-task workspaces (host-side git without running repo-controlled code): see README.md. */
-export { RepoRegistry, type Repo, type RepoRegistryOptions, type Workspace } from './repo-registry';
+export { RepoRegistry, type LiveBase, type Repo, type RepoChoice, type RepoRegistryOptions, type Workspace } from './repo-registry';

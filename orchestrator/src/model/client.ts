@@ -130,6 +130,7 @@ export class ModelClient {
       messages,
       ...(tools.length && !jsonMode ? { tools: tools.map((t): ChatCompletionTool => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } })) } : {}),
       ...(ep.maxTokens ? { max_tokens: ep.maxTokens } : {}),
+      ...(ep.temperature !== null ? { temperature: ep.temperature } : {}),
     };
     const promptSha256 = sha256(JSON.stringify(body));
     const counter = { attempts: 0 };

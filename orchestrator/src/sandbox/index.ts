@@ -2,7 +2,7 @@
 export { SandboxManager, sandboxContainerSpec, DEFAULT_LIMITS, LABEL_MANAGED, LABEL_INSTANCE, LABEL_SANDBOX, LABEL_POOL } from './manager';
 export type { ContainerSpecInput } from './manager';
 export { Sandbox, DEFAULT_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, MAX_TIMEOUT_MS, SANDBOX_ENV } from './sandbox';
-export { buildWorkerImage, checkEngine, checkImage, explainDockerError, imageRecipeLabel, registryReachable, DEFAULT_IMAGE } from './image';
+export { buildOpenHandsImage, buildWorkerImage, checkEngine, checkImage, explainDockerError, imageRecipeLabel, registryReachable, DEFAULT_IMAGE } from './image';
 export { availableVariants, imageRecipe, variantImageName, LABEL_RECIPE, LABEL_VARIANTS } from './image-recipe';
 export type { ImageRecipe } from './image-recipe';
 export type { BuildImageOptions, BuildImageResult } from './image';

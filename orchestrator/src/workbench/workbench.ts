@@ -8,14 +8,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, lchownSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_MESSAGE_LENGTH } from '@pushpals/protocol';
+import { MAX_MESSAGE_LENGTH, type TaskBase } from '@pushpals/protocol';
 import type { TaskContext } from '../agents/types';
 import type { AgentWorkbench } from '../agents/workbench-port';
 import { AuditLog, SIGNING_KEY_FILE } from '../audit';
 import type { Config } from '../config';
 import { PushPalsError } from '../errors';
 import type { EventLog } from '../events/event-log';
-import { RepoRegistry, type Repo, type Workspace } from '../git';
+import { RepoRegistry, type LiveBase, type Repo, type Workspace } from '../git';
 import { loadRepoSettings, repoSettingsPath, type RepoSettings } from '../deps/settings';
 import type { SetupDeps } from '../deps/setup';
 import { Allowlist } from '../egress/allowlist';
@@ -25,7 +25,7 @@ import type { Logger } from '../log';
 import { loadPolicy } from '../policy/policy';
 import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, formatBytes, type Sandbox } from '../sandbox';
 import type { Db } from '../store/db';
-import type { TaskStore } from '../tasks/task-store';
+import type { CreateTaskInput, TaskStore } from '../tasks/task-store';
 import type { CommandToolDeps } from '../tools/run-command';
 import { ToolCallJournal } from '../tools/tool-call-journal';
 import type { Clock } from '../util/clock';
@@ -39,7 +39,7 @@ export interface WorkbenchServices {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly events: Pick<EventLog, 'flush' | 'onEvent'>;
-  readonly tasks: Pick<TaskStore, 'get'>;
+  readonly tasks: Pick<TaskStore, 'get' | 'setBase'>;
 }
 
 /** The sandbox's uid when the orchestrator runs as root (never root inside). */
@@ -163,22 +163,39 @@ export class Workbench implements AgentWorkbench {
     await this.volumes?.close();
   }
 
-  /** The repository a task works on: its own, else the only registered one. */
-  resolveRepo(repoId: string | null): Repo {
-    if (repoId) {
-      const repo = this.repos.get(repoId);
-      if (!repo) throw new PushPalsError('not_found', `unknown repository ${repoId}: register it with "pushpals repo add <path>"`);
-      return repo;
+  /**
+   * Every new task names its repository (id or name), or there is exactly one: resolved here, when
+   * the task is created, so an unknown or ambiguous one is refused with the choices instead of a
+   * task that is accepted and fails later.
+   */
+  admitTask(input: CreateTaskInput): CreateTaskInput {
+    const { repo: ref, ...rest } = input;
+    return { ...rest, repoId: this.resolveRepo(ref ?? input.repoId ?? null).id };
+  }
+
+  /** The repository named by id or name; without a name, the only registered one. Errors list the choices. */
+  resolveRepo(ref: string | null): Repo {
+    if (ref) {
+      try {
+        return this.repos.resolve(ref);
+      } catch (e) {
+        if (e instanceof PushPalsError) throw new PushPalsError(e.code, e.message, e.details, '/payload/repo');
+        throw e;
+      }
     }
     const all = this.repos.list();
     if (all.length === 1) return all[0] as Repo;
-    if (all.length === 0) throw new PushPalsError('not_found', 'no repository is registered: run "pushpals repo add <path-or-url>" (or send repo_add) first');
-    throw new PushPalsError('invalid_message', `${all.length} repositories are registered: say which one (repoId) the task is for`);
+    if (all.length === 0) throw new PushPalsError('not_found', 'no repository is registered: run "pushpals repo add <path-or-url>" (or send repo_add) first', { choices: [] });
+    const names = all.map((r) => `${r.name} (${r.id})`).join(', ');
+    throw new PushPalsError('invalid_message', `${all.length} repositories are registered: say which one the task is for, by name or id (the CLI: --repo; task_new: repo): ${names}`, { choices: this.repos.choices() }, '/payload/repo');
   }
 
   /**
-   * The task's working copy on branch pushpals/<task>; reused when a crashed run is re-run. With
-   * sandbox.diskLimitMb > 0 it is a fresh size-limited filesystem mounted at its path (volumes.ts).
+   * The task's working copy on branch pushpals/<task>, made from the repository as the person has
+   * it now (RepoRegistry.liveBase: their current branch's head, or a fresh fetch; with the task's
+   * includeUncommitted, their uncommitted changes laid over it), recorded and announced as
+   * `task_base`. Reused when a crashed run is re-run. With sandbox.diskLimitMb > 0 it is a fresh
+   * size-limited filesystem mounted at its path (volumes.ts).
    */
   async prepareWorkspace(ctx: Pick<TaskContext, 'task' | 'progress'>): Promise<{ repo: Repo; workspace: Workspace }> {
     const repo = this.resolveRepo(ctx.task.repoId);
@@ -188,11 +205,14 @@ export class Workbench implements AgentWorkbench {
       if (this.diskProblem) throw this.diskProblem;
       await this.volumes.ensureMounted(path); // after a restart: the image of a re-run task
     }
-    if (existsSync(path) && readdirSync(path).length > 0) return { repo, workspace: { path, branch: `pushpals/${ctx.task.id}`, baseCommit: '' } };
-    ctx.progress(`Preparing a working copy of ${repo.name} on branch pushpals/${ctx.task.id}`, { step: 'workspace' });
+    if (existsSync(path) && readdirSync(path).length > 0) return { repo, workspace: { path, branch: `pushpals/${ctx.task.id}`, baseCommit: ctx.task.base?.commit ?? '' } };
+    ctx.progress(`Reading the current state of ${repo.name}${ctx.task.includeUncommitted ? ', with your uncommitted changes' : ''}`, { step: 'workspace' });
+    const live = await this.repos.liveBase(repo.id, { uncommitted: ctx.task.includeUncommitted });
+    ctx.progress(`Preparing a working copy of ${repo.name} at ${live.branch ?? 'a detached HEAD'} ${live.commit.slice(0, 12)} on branch pushpals/${ctx.task.id}`, { step: 'workspace' });
     if (this.volumes && !this.volumes.isMounted(path)) await this.volumes.create(path);
-    const workspace = await this.repos.createWorkspace(repo.id, ctx.task.id).catch(async (e: unknown) => {
+    const workspace = await this.materialize(repo, ctx.task.id, live).catch(async (e: unknown) => {
       await this.volumes?.remove(path).catch(() => {});
+      if (!this.volumes) this.repos.removeWorkspace(ctx.task.id);
       if (e instanceof PushPalsError) throw e;
       if ((e as { code?: unknown }).code === 'ENOSPC') {
         throw new PushPalsError('disk_full', `disk full: ${repo.name} does not fit into the task's working copy${this.volumes ? ` (limited to ${formatBytes(this.volumes.sizeBytes)})` : ''}. ${this.sandboxes.diskHint('workspace')}`);
@@ -200,9 +220,17 @@ export class Workbench implements AgentWorkbench {
       // e.g. isomorphic-git refusing a tree entry named ".." or ".git": the repository is unusable, not us broken.
       throw new PushPalsError('invalid_message', `cannot check out ${repo.name} for this task: ${e instanceof Error ? e.message : String(e)}`.slice(0, MAX_MESSAGE_LENGTH));
     });
+    this.services.tasks.setBase(ctx.task.id, repo.id, baseOf(live));
     if (process.getuid?.() === 0) chownTree(workspace.path, this.uid, this.gid);
     this.janitor.retire(ctx.task.id); // cancelled while it was being prepared: nobody else will delete it
     return { repo, workspace };
+  }
+
+  /** The working copy at the live base's commit, with its uncommitted changes laid over. */
+  private async materialize(repo: Repo, taskId: string, live: LiveBase): Promise<Workspace> {
+    const workspace = await this.repos.createWorkspace(repo.id, taskId, { commit: live.commit, branch: live.branch });
+    await this.repos.applyUncommitted(repo.id, taskId, live);
+    return workspace;
   }
 
   /** Gives a file the host created in a working copy to the sandbox's uid (when running as root). */
@@ -287,4 +315,15 @@ export class Workbench implements AgentWorkbench {
       maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES,
     };
   }
+}
+
+/** The protocol's record of a live base. */
+function baseOf(live: LiveBase): TaskBase {
+  return {
+    commit: live.commit,
+    ...(live.branch ? { branch: live.branch.slice(0, 256) } : {}),
+    uncommitted: live.uncommitted !== undefined,
+    ...(live.uncommitted ? { files: live.uncommitted.length } : {}),
+    ...(live.note ? { note: live.note.slice(0, MAX_MESSAGE_LENGTH) } : {}),
+  };
 }

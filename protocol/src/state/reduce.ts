@@ -7,6 +7,7 @@
  */
 import type { ErrorInfo } from '../common';
 import type { EventMessage } from '../messages';
+import { endDrafts } from './drafts';
 import { commandText, isActive } from './selectors';
 import type { ApprovalStatus, ApprovalView, ClientState, NoteView, StateChange, TaskView, ToolCallView } from './types';
 
@@ -14,7 +15,7 @@ import type { ApprovalStatus, ApprovalView, ClientState, NoteView, StateChange, 
 export const DEFAULT_STEP = 'Run';
 
 export function createClientState(): ClientState {
-  return { tasks: new Map(), approvals: new Map(), agents: new Map(), timeline: [], lastSeq: 0, applied: 0, duplicates: 0 };
+  return { tasks: new Map(), approvals: new Map(), agents: new Map(), timeline: [], drafts: new Map(), lastSeq: 0, applied: 0, duplicates: 0 };
 }
 
 /** `message (code)`: how surfaces show an ErrorInfo in one line. */
@@ -53,10 +54,12 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
     changed(t);
   };
   const message = (kind: 'user' | 'assistant' | 'error' | 'log', text: string, taskId?: string): void => {
-    state.timeline.push({ kind, key: `m:${e.seq}`, seq: e.seq, text, from: e.from, ts: e.ts, ...(taskId ? { taskId } : {}) });
+    state.timeline.push({ kind, key: `m:${e.seq}`, id: e.id, seq: e.seq, text, from: e.from, ts: e.ts, ...(taskId ? { taskId } : {}) });
     changes.push({ kind: 'message', seq: e.seq });
   };
   const task = (taskId: string): TaskView => taskOf(state, taskId, e.seq);
+  // The stored reply replaces its draft; the end of a turn (or its error) ends a draft left without one.
+  if (state.drafts.size) changes.push(...endDrafts(state, e));
 
   switch (e.type) {
     case 'user_message':
@@ -89,6 +92,13 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
       const t = task(e.payload.taskId);
       t.state = 'running';
       t.agentId = e.payload.agentId;
+      changed(t);
+      break;
+    }
+    case 'task_base': {
+      const t = task(e.payload.taskId);
+      t.base = e.payload.base;
+      t.repoId = e.payload.repoId;
       changed(t);
       break;
     }

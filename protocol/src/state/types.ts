@@ -2,7 +2,7 @@
  * The shapes of the client state that protocol events fold into (see `reduce.ts`): tasks with their
  * steps, tool calls, approvals and notes; approvals by id; agents; the chat timeline. Types only.
  */
-import type { ErrorInfo, PolicyVerdict, Risk, TaskState } from '../common';
+import type { ErrorInfo, PolicyVerdict, Risk, TaskBase, TaskState } from '../common';
 import type { EventPayload } from '../messages';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
@@ -54,6 +54,8 @@ export interface TaskView {
   request: string;
   parentId?: string;
   repoId?: string;
+  /** What the working copy started from (commit, branch, uncommitted changes), once prepared. */
+  base?: TaskBase;
   state: TaskState;
   agentId?: string;
   progress?: string;
@@ -75,6 +77,8 @@ export interface TaskView {
 export interface MessageView {
   kind: 'user' | 'assistant' | 'error' | 'log';
   key: string;
+  /** The event's envelope id (a draft of an assistant reply carries it as `messageId`). */
+  id: string;
   seq: number;
   text: string;
   from: string;
@@ -84,6 +88,20 @@ export interface MessageView {
 
 /** The chat timeline: a task appears once, where it was first seen; messages in seq order. */
 export type TimelineItem = { kind: 'task'; key: string; seq: number; task: TaskView } | MessageView;
+
+/**
+ * A chat reply still being written (`assistant_delta`): live only, never in the timeline. Its stored
+ * `assistant_message` (envelope id = `messageId`) replaces it; the turn's `done` or `error` ends it.
+ */
+export interface DraftView {
+  messageId: string;
+  text: string;
+  from: string;
+  ts: string;
+  turnId?: string;
+  /** A piece was missed (a delta past the end of `text`): the text stops short until the final message. */
+  gap: boolean;
+}
 
 export interface AgentView {
   status: EventPayload<'agent_status'>['status'];
@@ -95,6 +113,8 @@ export interface ClientState {
   readonly approvals: Map<string, ApprovalView>;
   readonly agents: Map<string, AgentView>;
   readonly timeline: TimelineItem[];
+  /** Replies being written, by message id, oldest first: transient (see `DraftView`). */
+  readonly drafts: Map<string, DraftView>;
   /** The highest seq applied: an event at or below it is a duplicate and changes nothing. */
   lastSeq: number;
   /** Events applied (duplicates excluded). */
@@ -107,7 +127,8 @@ export type StateChange =
   | { kind: 'task'; taskId: string }
   | { kind: 'approval'; approval: ApprovalView; previous?: ApprovalStatus }
   | { kind: 'agent'; agentId: string }
-  | { kind: 'message'; seq: number };
+  | { kind: 'message'; seq: number }
+  | { kind: 'draft'; messageId: string };
 
 export interface TaskCounts {
   running: number;

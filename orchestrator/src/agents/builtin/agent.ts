@@ -17,7 +17,7 @@ import { LazySandbox } from '../../tools/run-command';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../types';
 import type { AgentWorkbench } from '../workbench-port';
 import { ChangeTracker } from './changes';
-import { NUDGE, initialMessages } from './prompt';
+import { AFTER_RESULT, FINISH_REFUSED, NUDGE, initialMessages } from './prompt';
 import { TOOL_SPECS, runTool, type ToolEnv } from './tools';
 import { WorkspaceFs } from './workspace-fs';
 
@@ -110,12 +110,20 @@ export class BuiltinAgent implements TaskAgent {
         }
         nudged = false;
         let i = 0;
+        // A reply may plan ahead: calls, then finish. finish counts only if every call before it worked.
+        let failedBefore = false;
         for (const call of reply.toolCalls) {
           const key = `step${step}.${i++}`;
           if (call.error !== undefined) {
             const output = `Error: ${call.error}. Raw call: ${call.raw}\nSend a corrected call with JSON arguments that match the tool's schema.`;
             this.recordTool(ctx, call.name || 'invalid', { raw: call.raw.slice(0, 2000) }, { ok: false, output }, 0);
             messages.push(client.toolResultMessage(call, output));
+            failedBefore = true;
+            continue;
+          }
+          if (call.name === 'finish' && failedBefore) {
+            this.recordTool(ctx, 'finish', call.arguments, { ok: false, output: FINISH_REFUSED }, 0);
+            messages.push(client.toolResultMessage(call, FINISH_REFUSED));
             continue;
           }
           if (call.name === 'finish') {
@@ -125,7 +133,8 @@ export class BuiltinAgent implements TaskAgent {
           }
           const outcome = await this.execute(env, call.name, call.arguments, key);
           if (signal.aborted) break;
-          messages.push(client.toolResultMessage(call, redact(clip(outcome.output, limits.maxToolOutputChars))));
+          if (!outcome.ok) failedBefore = true;
+          messages.push(client.toolResultMessage(call, redact(clip(outcome.output, limits.maxToolOutputChars)) + AFTER_RESULT));
         }
         if (signal.aborted) break;
       }
