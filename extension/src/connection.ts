@@ -107,6 +107,8 @@ export class Connection {
   private ready = false;
   private _status: ConnStatus = { state: 'idle' };
   private _lastSeq: number;
+  /** The log's head at the last handshake: events up to it are a replay. */
+  private replayHead = 0;
   private _sessionId: string;
   readonly stats: ConnectionStats = { received: 0, delivered: 0, duplicatesDropped: 0, invalidFrames: 0, connects: 0 };
 
@@ -120,6 +122,13 @@ export class Connection {
   }
   get lastSeq(): number {
     return this._lastSeq;
+  }
+  /**
+   * True while the events of the log's head at the last handshake are still arriving: what arrives now
+   * already happened (a window opening replays approvals that were decided long ago).
+   */
+  get isReplaying(): boolean {
+    return this._lastSeq < this.replayHead;
   }
   get sessionId(): string {
     return this._sessionId;
@@ -334,6 +343,7 @@ export class Connection {
         this._lastSeq = 0;
         for (const l of [...this.resetListeners]) l(hello.headSeq);
       }
+      this.replayHead = hello.headSeq;
       const sub = await this.send('subscribe', { afterSeq: this._lastSeq }, this.opts.requestTimeoutMs ?? 15000);
       this.ready = true;
       this.attempt = 0;

@@ -235,8 +235,8 @@ export class Session implements vscode.Disposable {
     return this.request('chat_send', { text });
   }
 
-  async decide(approvalId: string, decision: Decision): Promise<CommandResult<'approval_decide'>> {
-    const r = await this.request('approval_decide', { approvalId, decision });
+  async decide(approvalId: string, decision: Decision, message?: string): Promise<CommandResult<'approval_decide'>> {
+    const r = await this.request('approval_decide', { approvalId, decision, ...(message !== undefined ? { message } : {}) });
     this.log.info(`approval ${approvalId}: ${decision} → ${r.state}`);
     return r;
   }

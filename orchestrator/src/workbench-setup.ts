@@ -1,9 +1,10 @@
 /**
  * Part of the composition root (with app.ts and services.ts): builds the workbench and plugs what
  * it serves into the services — its protocol commands (repo_add/list/remove/sync, audit_get), the
- * task admission (every new task's repository resolved), the heuristic agent, the coding agents
- * (built-in, OpenHands) when a coder model is configured, and the fallback that says how to
- * configure one. The workbench and the agents know nothing of each other's modules; they meet here.
+ * task admission (every new task's repository resolved), the diff review (its commands and the commit
+ * job), the heuristic agent, the coding agents (built-in, OpenHands) when a coder model is configured,
+ * and the fallback that says how to configure one. The workbench and the agents know nothing of each
+ * other's modules; they meet here.
  * app.ts loads this module lazily: its imports (dockerode, isomorphic-git, the shell parser) are
  * ~1/3 of the start-up time, which runs without the workbench need not pay.
  */
@@ -13,6 +14,7 @@ import { OpenHandsAgent } from './agents/openhands/agent';
 import { HeuristicAgent } from './heuristic/agent';
 import { tokensSpentByTask } from './model/accounting';
 import type { ModelRegistry } from './model/registry';
+import { installReview } from './review';
 import type { Services } from './services';
 import { registerWorkbenchCommands } from './workbench/commands';
 import { Workbench } from './workbench/workbench';
@@ -29,6 +31,8 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
   registerWorkbenchCommands(services, workbench);
   // A task names its repository (or there is one) when it is created: refused then, not failed later.
   services.setTaskAdmission((input) => workbench.admitTask(input));
+  // Diff review: hunk decisions, the commit of exactly the accepted hunks, the task branch (review/).
+  installReview({ services, wb: workbench, secrets: opts.secrets, models: opts.models });
   services.registerAgent(new HeuristicAgent(workbench));
   // The coding agent takes what the heuristic lane does not understand; without a coder model,
   // such requests fail saying how to configure one.

@@ -15,11 +15,13 @@ import {
   draftList,
   errorText,
   isActive,
+  reviewCounts,
   taskCounts,
   type ApprovalView,
   type ClientState,
   type DraftView,
   type MessageView,
+  type ReviewView,
   type TaskView,
   type TimelineItem,
   type ToolCallView,
@@ -199,6 +201,7 @@ class ChatApp {
           <vscode-badge class="state" variant=${t.state === 'awaiting_approval' ? 'activity-bar-counter' : 'default'}>${t.state.replace('_', ' ')}</vscode-badge>
           <span class="spacer"></span>
           ${active ? html`<vscode-button secondary class="cancel" @click=${() => this.post({ type: 'cancel', requestId: this.ui.begin(), taskId: t.taskId })}>Cancel</vscode-button>` : nothing}
+          ${t.review ? html`<vscode-button class="review" title="Review the changes: accept or reject each hunk" @click=${() => this.post({ type: 'review', taskId: t.taskId })}>Review Changes</vscode-button>` : nothing}
           <vscode-button secondary class="audit" title="Show the audit trail" @click=${() => this.post({ type: 'audit', taskId: t.taskId })}>Audit</vscode-button>
         </div>
         ${t.request && t.request !== t.title ? html`<div class="request">${t.request}</div>` : nothing}
@@ -206,6 +209,7 @@ class ChatApp {
         ${t.toolCalls.map((c) => this.tool(c))}
         ${t.approvals.map((a) => this.approval(a))}
         ${t.notes.filter((n) => n.kind !== 'progress').map((n) => html`<div class="note note-${n.kind} ${n.level ?? ''}" data-seq=${n.seq}>${n.text}</div>`)}
+        ${t.review ? this.reviewLine(t.review) : nothing}
         ${t.summary ? html`<div class="summary">${t.summary}</div>` : nothing}
         ${t.error ? html`<div class="task-error" role="alert">${errorText(t.error)}</div>` : nothing}
       </section>
@@ -228,12 +232,22 @@ class ChatApp {
     `;
   }
 
+  /** Where the review of the task's diff stands: hunks decided, or the commit. */
+  private reviewLine(r: ReviewView): TemplateResult {
+    const c = reviewCounts(r);
+    const text = r.committed
+      ? `Committed ${r.committed.sha.slice(0, 8)} on ${r.committed.branch}: ${r.committed.hunks?.length ?? c.accepted} of ${c.total} hunk(s)`
+      : `Review: ${r.files.length} file(s), ${c.total} hunk(s) — ${c.accepted} accepted, ${c.rejected} rejected, ${c.pending} pending`;
+    return html`<div class="review-state ${r.committed ? 'committed' : c.pending ? 'pending' : 'decided'}" data-pending=${c.pending}>${text}</div>`;
+  }
+
   private approval(a: ApprovalView): TemplateResult {
     const deciding = this.ui.isBusy(`approval:${a.approvalId}`);
     return html`
       <div class="approval approval-${a.status} risk-${a.risk}" data-seq=${a.seq} data-approval=${a.approvalId} role="group" aria-label=${`Approval: ${a.title}`}>
         <div class="approval-head"><strong>${APPROVAL_HEAD[a.status]}</strong>: ${a.title} <span class="risk">risk ${a.risk}</span></div>
         <div class="reason">${a.reason}</div>
+        ${a.message ? html`<pre class="commit-message" title="The proposed commit message (editable when you approve)">${a.message}</pre>` : nothing}
         ${a.command ? html`<pre class="command">$ ${a.command}</pre>` : nothing}
         ${a.patch ? html`<pre class="patch">${a.patch.split('\n').map((l) => html`<span class=${l.startsWith('+') && !l.startsWith('+++') ? 'add' : l.startsWith('-') && !l.startsWith('---') ? 'del' : ''}>${l}\n</span>`)}</pre>` : nothing}
         ${a.status === 'pending'

@@ -35,6 +35,8 @@ export type WebviewToHost =
   | { type: 'decide'; requestId: string; approvalId: string; decision: 'approve' | 'deny' }
   | { type: 'cancel'; requestId: string; taskId: string }
   | { type: 'audit'; taskId: string }
+  /** Open the task's diff for review (inline, with Accept/Reject per hunk). */
+  | { type: 'review'; taskId: string }
   | { type: 'connect' }
   /** Performance probe (benchmarks/tests): first paint and render timings. */
   | { type: 'metrics'; name: string; ms: number; detail?: Record<string, number> };

@@ -3,6 +3,7 @@
  * the audit trail. workbench/workbench.ts implements it; the composition root (workbench-setup.ts)
  * hands the workbench to the agents it registers, so agents never import the workbench module.
  */
+import type { EventPayload } from '@pushpals/protocol';
 import type { AuditLog } from '../audit';
 import type { SetupDeps } from '../deps/setup';
 import type { Repo, Workspace } from '../git';
@@ -23,4 +24,6 @@ export interface AgentWorkbench {
   repoSettingsFile(repoId: string): string;
   /** Gives a file the host created in a working copy to the sandbox's uid (when running as root). */
   chownForSandbox(p: string): void;
+  /** Proposes the agent's changes for review: `diff_ready` with the base commit, audited as `diff_proposed`; `before`: each changed file as the agent found it. */
+  proposeDiff(ctx: Pick<TaskContext, 'task' | 'agentId' | 'emit'>, diff: EventPayload<'diff_ready'>, before?: ReadonlyMap<string, string | null>): Promise<void>;
 }

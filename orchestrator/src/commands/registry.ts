@@ -21,7 +21,7 @@ export interface CommandServices extends TaskCommands {
   readonly events: Pick<EventLog, 'append' | 'head' | 'committed'>;
   readonly tasks: Pick<TaskStore, 'require' | 'summaries'>;
   readonly queue: Pick<JobQueue, 'depth'>;
-  readonly approvals: Pick<ApprovalService, 'decide'>;
+  readonly approvals: Pick<ApprovalService, 'decide' | 'get'>;
   readonly chat: Pick<ChatService, 'respondLater'>;
   readonly sessions: SessionStore;
 }

@@ -29,7 +29,7 @@ function heredoc(body: string): string {
 export class HeuristicAgent implements TaskAgent {
   readonly id = 'worker:heuristic';
 
-  constructor(private readonly wb: Pick<AgentWorkbench, 'prepareWorkspace' | 'acquireSandbox' | 'commandToolDeps' | 'setupDeps' | 'repoSettingsFile'>) {}
+  constructor(private readonly wb: Pick<AgentWorkbench, 'prepareWorkspace' | 'acquireSandbox' | 'commandToolDeps' | 'proposeDiff' | 'setupDeps' | 'repoSettingsFile'>) {}
 
   canHandle(task: TaskRecord): boolean {
     return recognizeIntent(task.request) !== undefined;
@@ -148,7 +148,7 @@ export class HeuristicAgent implements TaskAgent {
         header: `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`,
       })),
     );
-    ctx.emit('diff_ready', { taskId: ctx.task.id, diff: fix.patch, files: [file], hunks });
+    await this.wb.proposeDiff(ctx, { taskId: ctx.task.id, diff: fix.patch, files: [file], hunks }, new Map([[file, original]]));
     return done(`Applied ${fix.fixes.length} fix(es) to ${file} on branch pushpals/${ctx.task.id}: ${fix.fixes.join('; ')}`.slice(0, MAX_MESSAGE_LENGTH));
   }
 }

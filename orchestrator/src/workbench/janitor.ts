@@ -1,7 +1,8 @@
 /**
  * Deletes task working copies once nothing needs them: when the task reaches a final state
- * (completed / failed / cancelled) — except while a `diff_ready` of the task still has undecided
- * hunks (the review needs the copy); the last `hunk_decided` then deletes it. A sweep at start
+ * (completed / failed / cancelled) — except while its review needs it: the diff is not committed and
+ * some hunk is undecided or accepted (a denied commit keeps it for another try). `committed`, or a
+ * decision that leaves every hunk rejected, then deletes it. A sweep at start
  * catches tasks that ended while no orchestrator was running (or crashed before it deleted).
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -10,6 +11,7 @@ import type { EventLog } from '../events/event-log';
 import type { RepoRegistry } from '../git';
 import type { Logger } from '../log';
 import type { SandboxManager, WorkspaceVolumes } from '../sandbox';
+import { reviewNeedsWorkingCopy } from '../review/review-state';
 import type { Db } from '../store/db';
 import { isTerminal, type TaskStore } from '../tasks/task-store';
 
@@ -22,24 +24,9 @@ export interface JanitorServices {
 }
 
 /** Events after which a working copy may have become unneeded. */
-const TRIGGERS = new Set(['task_completed', 'task_failed', 'task_cancelled', 'hunk_decided']);
+const TRIGGERS = new Set(['task_completed', 'task_failed', 'task_cancelled', 'hunk_decided', 'committed']);
 const RETRY_MS = 1000;
 const MAX_RETRIES = 120;
-
-/** True when the task's latest diff_ready still has a hunk nobody decided. */
-export function hasPendingDiff(services: Pick<JanitorServices, 'db'>, taskId: string, sessionId: string): boolean {
-  const diff = services.db
-    .prepare("SELECT json FROM events WHERE task_id = ? AND type = 'diff_ready' ORDER BY seq DESC LIMIT 1")
-    .get(taskId) as { json: string } | undefined;
-  if (!diff) return false;
-  const hunks = (JSON.parse(diff.json) as { payload: { hunks: Array<{ hunkId: string }> } }).payload.hunks.map((h) => h.hunkId);
-  if (hunks.length === 0) return false;
-  // hunk_decided is routed by session (the task id is in the payload): the session index keeps this cheap.
-  const decided = new Set(
-    (services.db.prepare("SELECT json_extract(json, '$.payload.hunkId') AS h FROM events WHERE session_id = ? AND type = 'hunk_decided' AND json_extract(json, '$.payload.taskId') = ?").all(sessionId, taskId) as Array<{ h: string }>).map((r) => r.h),
-  );
-  return hunks.some((h) => !decided.has(h));
-}
 
 export class WorkspaceJanitor {
   private readonly busy = new Map<string, Promise<void>>();
@@ -73,7 +60,7 @@ export class WorkspaceJanitor {
   /** At start: delete what is not needed; mount again what a pending review still needs (mounts end with a process). */
   private sweep(taskId: string): void {
     const task = this.services.tasks.get(taskId);
-    if (task && isTerminal(task.state) && hasPendingDiff(this.services, taskId, task.sessionId)) {
+    if (task && isTerminal(task.state) && reviewNeedsWorkingCopy(this.services, taskId)) {
       void this.volumes?.ensureMounted(this.repos.workspacePath(taskId)).catch((e: unknown) => this.services.logger.warn(`could not mount the working copy of task ${taskId}`, { error: e }));
       return;
     }
@@ -84,7 +71,7 @@ export class WorkspaceJanitor {
   retire(taskId: string, attempt = 0): void {
     if (this.closed || this.busy.has(taskId)) return;
     const task = this.services.tasks.get(taskId);
-    if (!task || !isTerminal(task.state) || hasPendingDiff(this.services, taskId, task.sessionId)) return;
+    if (!task || !isTerminal(task.state) || reviewNeedsWorkingCopy(this.services, taskId)) return;
     if (this.sandboxes.list().some((s) => s.taskId === taskId)) {
       // The agent is still letting go of its sandbox (e.g. just cancelled): try again shortly.
       if (attempt < MAX_RETRIES) this.later(() => this.retire(taskId, attempt + 1));

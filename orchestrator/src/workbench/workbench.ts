@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lchownSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_MESSAGE_LENGTH, type TaskBase } from '@pushpals/protocol';
+import { MAX_MESSAGE_LENGTH, type EventPayload, type TaskBase } from '@pushpals/protocol';
 import type { TaskContext } from '../agents/types';
 import type { AgentWorkbench } from '../agents/workbench-port';
 import { AuditLog, SIGNING_KEY_FILE } from '../audit';
@@ -23,6 +23,7 @@ import { detectRegistries, type DetectedRegistries } from '../egress/registries'
 import { EgressSandbox } from '../egress/sandbox';
 import type { Logger } from '../log';
 import { loadPolicy } from '../policy/policy';
+import { PUSHPALS_AUTHOR, advanceTaskBranch, branchHead, readFileAt, startTaskBranch, writeCommitObjects } from '../review/task-branch';
 import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, formatBytes, type Sandbox } from '../sandbox';
 import type { Db } from '../store/db';
 import type { CreateTaskInput, TaskStore } from '../tasks/task-store';
@@ -222,6 +223,8 @@ export class Workbench implements AgentWorkbench {
     });
     this.services.tasks.setBase(ctx.task.id, repo.id, baseOf(live));
     if (process.getuid?.() === 0) chownTree(workspace.path, this.uid, this.gid);
+    // The task branch in the orchestrator's own clone: the base the diff is reviewed against, where the commit lands.
+    await startTaskBranch(repo.mirrorPath, ctx.task.id, workspace.baseCommit);
     this.janitor.retire(ctx.task.id); // cancelled while it was being prepared: nobody else will delete it
     return { repo, workspace };
   }
@@ -231,6 +234,35 @@ export class Workbench implements AgentWorkbench {
     const workspace = await this.repos.createWorkspace(repo.id, taskId, { commit: live.commit, branch: live.branch });
     await this.repos.applyUncommitted(repo.id, taskId, live);
     return workspace;
+  }
+
+  /**
+   * Proposes an agent's changes for review: `diff_ready` with the base commit (the task branch's start
+   * in the orchestrator's clone), and an audit entry holding the proposed diff. `before` is each changed
+   * file as the agent found it: when that is not the base commit's (the person's uncommitted changes were
+   * laid over it), they become one commit on the task branch first — the base the review applies to.
+   */
+  async proposeDiff(ctx: Pick<TaskContext, 'task' | 'agentId' | 'emit'>, diff: EventPayload<'diff_ready'>, before?: ReadonlyMap<string, string | null>): Promise<void> {
+    const repo = this.resolveRepo(ctx.task.repoId);
+    const head = await branchHead(repo.mirrorPath, ctx.task.id);
+    let baseCommit = diff.baseCommit ?? head;
+    if (baseCommit && before?.size) {
+      const overlay = new Map<string, string | null>();
+      for (const [p, content] of before) if ((await readFileAt(repo.mirrorPath, baseCommit, p)) !== content) overlay.set(p, content);
+      if (overlay.size) {
+        const sha = await writeCommitObjects(repo.mirrorPath, { parent: baseCommit, changes: overlay, message: `Uncommitted changes task ${ctx.task.id} started from\n\nThe files as they were in the working tree when the task started: the base its review applies to.`, author: PUSHPALS_AUTHOR, timestamp: Math.floor(this.services.clock.now() / 1000) });
+        await advanceTaskBranch(repo.mirrorPath, ctx.task.id, head ?? baseCommit, sha);
+        baseCommit = sha;
+      }
+    }
+    const payload = { ...diff, ...(baseCommit ? { baseCommit } : {}) };
+    this.audit.append({ taskId: ctx.task.id, actor: ctx.agentId, action: 'diff_proposed', stdout: diff.diff, data: { files: diff.files, hunks: diff.hunks.map((h) => h.hunkId), baseCommit: baseCommit ?? null } });
+    ctx.emit('diff_ready', payload);
+  }
+
+  /** Gives a directory the host wrote (e.g. a tree to check) to the sandbox's uid (when running as root). */
+  chownTreeForSandbox(dir: string): void {
+    if (process.getuid?.() === 0) chownTree(dir, this.uid, this.gid);
   }
 
   /** Gives a file the host created in a working copy to the sandbox's uid (when running as root). */

@@ -33,6 +33,8 @@ export interface ApprovalView {
   risk: Risk;
   command?: string;
   patch?: string;
+  /** Commit approvals: the proposed commit message. */
+  message?: string;
   expiresAt?: string;
   status: ApprovalStatus;
   /** Who decided (`orchestrator` for an expiry). */
@@ -46,6 +48,33 @@ export interface NoteView {
   kind: 'progress' | 'log' | 'error' | 'check' | 'diff' | 'git' | 'network';
   text: string;
   level?: string;
+}
+
+export type HunkDecision = 'accept' | 'reject';
+
+/** One hunk of a task's diff under review, with the latest decision on it (none yet: undefined). */
+export interface ReviewHunkView {
+  hunkId: string;
+  file: string;
+  oldStart: number;
+  oldLines: number;
+  newStart: number;
+  newLines: number;
+  header: string;
+  decision?: HunkDecision;
+  /** Who decided last. */
+  by?: string;
+}
+
+/** The task's latest `diff_ready` and what happened to it since: decisions, the commit. */
+export interface ReviewView {
+  /** The seq of the `diff_ready`: a newer diff replaces the review (decisions start again). */
+  diffSeq: number;
+  diff: string;
+  baseCommit?: string;
+  files: string[];
+  hunks: ReviewHunkView[];
+  committed?: { sha: string; branch: string; message: string; seq: number; hunks?: string[] };
 }
 
 export interface TaskView {
@@ -68,6 +97,8 @@ export interface TaskView {
   /** This task's approvals in arrival order (the same objects as in `ClientState.approvals`). */
   approvals: ApprovalView[];
   notes: NoteView[];
+  /** The diff under review (the latest `diff_ready`), if the task produced one. */
+  review?: ReviewView;
   createdSeq: number;
   /** The seq of the last event that changed this task: grows on every change (a render cache key). */
   updatedSeq: number;
@@ -127,6 +158,8 @@ export type StateChange =
   | { kind: 'task'; taskId: string }
   | { kind: 'approval'; approval: ApprovalView; previous?: ApprovalStatus }
   | { kind: 'agent'; agentId: string }
+  /** The task's review changed: a new diff (`hunkIds` absent), decisions on these hunks, or the commit. */
+  | { kind: 'review'; taskId: string; hunkIds?: string[] }
   | { kind: 'message'; seq: number }
   | { kind: 'draft'; messageId: string };
 

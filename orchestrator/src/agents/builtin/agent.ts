@@ -139,12 +139,12 @@ export class BuiltinAgent implements TaskAgent {
         if (signal.aborted) break;
       }
       if (ctx.signal.aborted) return failed('cancelled', 'the task was stopped');
-      if (deadline.signal.aborted) return this.stopped(ctx, changes, failed('timeout', `the task hit its time limit (${limits.maxTimeMs} ms, agent.maxTimeMs) before the model called finish`));
-      return this.stopped(ctx, changes, failed('step_limit_exceeded', `the model did not finish within ${limits.maxSteps} steps (agent.maxSteps, PUSHPALS_AGENT_MAX_STEPS)`, { steps: limits.maxSteps }));
+      if (deadline.signal.aborted) return await this.stopped(ctx, changes, failed('timeout', `the task hit its time limit (${limits.maxTimeMs} ms, agent.maxTimeMs) before the model called finish`));
+      return await this.stopped(ctx, changes, failed('step_limit_exceeded', `the model did not finish within ${limits.maxSteps} steps (agent.maxSteps, PUSHPALS_AGENT_MAX_STEPS)`, { steps: limits.maxSteps }));
     } catch (e) {
       if (ctx.signal.aborted) throw e;
-      if (deadline.signal.aborted) return this.stopped(ctx, changes, failed('timeout', `the task hit its time limit (${limits.maxTimeMs} ms, agent.maxTimeMs)`));
-      if (e instanceof PushPalsError) return this.stopped(ctx, changes, failed(e.code, redact(e.message), { ...e.details, tokensUsed: budget.used }));
+      if (deadline.signal.aborted) return await this.stopped(ctx, changes, failed('timeout', `the task hit its time limit (${limits.maxTimeMs} ms, agent.maxTimeMs)`));
+      if (e instanceof PushPalsError) return await this.stopped(ctx, changes, failed(e.code, redact(e.message), { ...e.details, tokensUsed: budget.used }));
       throw e;
     } finally {
       clearTimeout(timer);
@@ -183,15 +183,15 @@ export class BuiltinAgent implements TaskAgent {
 
   private async complete(ctx: TaskContext, changes: ChangeTracker, summary: string): Promise<TaskOutcome> {
     const diff = changes.diff(ctx.task.id);
-    if (diff) ctx.emit('diff_ready', diff);
+    if (diff) await this.wb.proposeDiff(ctx, diff, changes.before());
     const files = diff ? ` Changed on branch pushpals/${ctx.task.id}: ${diff.files.join(', ')}.` : '';
     return { status: 'completed', summary: `${summary}${files}`.slice(0, 8192) };
   }
 
   /** A failure that still shows what was changed so far (the working copy keeps it). */
-  private stopped(ctx: TaskContext, changes: ChangeTracker, outcome: TaskOutcome): TaskOutcome {
+  private async stopped(ctx: TaskContext, changes: ChangeTracker, outcome: TaskOutcome): Promise<TaskOutcome> {
     const diff = changes.diff(ctx.task.id);
-    if (diff) ctx.emit('diff_ready', diff);
+    if (diff) await this.wb.proposeDiff(ctx, diff, changes.before());
     return outcome;
   }
 }

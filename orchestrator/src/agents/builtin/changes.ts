@@ -17,6 +17,11 @@ export class ChangeTracker {
     if (!this.originals.has(rel)) this.originals.set(rel, original);
   }
 
+  /** Each remembered file as it was before the agent's first change (null: it did not exist). */
+  before(): Map<string, string | null> {
+    return new Map([...this.originals].map(([p, c]) => [p, c ?? null]));
+  }
+
   /** The diff of every remembered file that differs now; undefined when nothing does. */
   diff(taskId: string): EventPayload<'diff_ready'> | undefined {
     const patches: string[] = [];
