@@ -41,8 +41,9 @@ export interface SandboxConfig {
   commandTimeoutMs: number;
   warmPool: number;
   /**
-   * Docker network for commands that need network AND were approved (e.g. `npm install`): each runs in
-   * a one-off sandbox on this network. 'none' (default): such commands are refused before asking.
+   * Where commands that need network AND were approved (e.g. `npm install`) run: 'egress' (default):
+   * a one-off sandbox whose only route is the orchestrator's allowlisting proxy (egress/); 'none':
+   * such commands are refused before asking; another name: a Docker network (unfiltered).
    */
   approvedNetwork: string;
   /**
@@ -155,7 +156,7 @@ const defaults = (dataDir: string): Config => ({
   // Coding agents mostly wait for their model: at least two at once even on a small machine.
   queue: { concurrency: Math.max(4, availableParallelism()), leaseMs: 60_000, pollMs: 500, sweepMs: 15_000, backoffBaseMs: 1_000, backoffMaxMs: 5 * 60_000, maxAttempts: 3 },
   approvals: { timeoutMs: 24 * 3600_000, sweepMs: 10_000 },
-  sandbox: { image: 'pushpals-worker:dev', memoryMb: 2048, cpus: 2, pidsLimit: 512, commandTimeoutMs: 10 * 60_000, warmPool: 0, approvedNetwork: 'none', diskLimitMb: 2048, tmpMb: 512 },
+  sandbox: { image: 'pushpals-worker:dev', memoryMb: 2048, cpus: 2, pidsLimit: 512, commandTimeoutMs: 10 * 60_000, warmPool: 0, approvedNetwork: 'egress', diskLimitMb: 2048, tmpMb: 512 },
   models: defaultModelsConfig(),
   agent: defaultAgentConfig(),
   agents: { default: 'worker:builtin', repos: {} },

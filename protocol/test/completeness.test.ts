@@ -28,7 +28,7 @@ function section(heading: string): string {
 
 const PROTOCOL_EVENTS = [
   'user_message', 'assistant_message', 'log', 'error', 'done', 'repo_added', 'repo_removed', 'scan_result', 'suggestions', 'diff_ready', 'hunk_decided',
-  'check_result', 'committed', 'pushed', 'pr_opened', 'approval_required', 'approved', 'denied', 'agent_status', 'task_created',
+  'egress_blocked', 'check_result', 'committed', 'pushed', 'pr_opened', 'approval_required', 'approved', 'denied', 'agent_status', 'task_created',
   'task_started', 'task_base', 'task_progress', 'task_completed', 'task_failed', 'task_cancelled', 'tool_call', 'tool_result', 'delegate_request',
   'delegate_response', 'job_enqueued', 'job_claimed', 'job_completed', 'job_failed',
 ] as const;

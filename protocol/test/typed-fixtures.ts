@@ -28,6 +28,7 @@ export const eventFixtures: { [K in EventType]: EventMessage<K> } = {
   suggestions: event('suggestions'),
   diff_ready: event('diff_ready'),
   hunk_decided: event('hunk_decided'),
+  egress_blocked: event('egress_blocked'),
   check_result: event('check_result'),
   committed: event('committed'),
   pushed: event('pushed'),

@@ -5,6 +5,7 @@
  */
 import type { EventPayload } from '@pushpals/protocol';
 import type { AuditLog } from '../audit';
+import type { SetupDeps } from '../deps/setup';
 import type { Repo, Workspace } from '../git';
 import type { Sandbox } from '../sandbox';
 import type { CommandToolDeps } from '../tools/run-command';
@@ -24,8 +25,13 @@ export interface AgentWorkbench {
    * run is re-run.
    */
   prepareWorkspace(ctx: Pick<TaskContext, 'task' | 'progress'>, at?: WorkspaceStart): Promise<{ repo: Repo; workspace: Workspace }>;
-  acquireSandbox(taskId: string, workspaceHostPath: string): Promise<Sandbox>;
+  /** The task's sandbox (network none), from the repository's image when its settings name one. */
+  acquireSandbox(taskId: string, workspaceHostPath: string, repoId?: string): Promise<Sandbox>;
   commandToolDeps(repoId: string, taskId: string, workspaceHostPath: string): CommandToolDeps;
+  /** What the dependency set-up of a working copy needs (deps/setup.ts: egress sandbox, repo settings). */
+  setupDeps(repoId: string, workspaceHostPath: string, commandDeps: CommandToolDeps): SetupDeps;
+  /** Where the person writes the repository's settings (named in messages). */
+  repoSettingsFile(repoId: string): string;
   /** Gives a file the host created in a working copy to the sandbox's uid (when running as root). */
   chownForSandbox(p: string): void;
   /** Proposes the agent's changes for review: `diff_ready` with the base commit, audited as `diff_proposed`; `before`: each changed file as the agent found it. */

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { request } from 'node:https';
 import { join, resolve } from 'node:path';
 import { PushPalsError } from '../errors';
+import { LABEL_RECIPE, LABEL_VARIANTS, imageRecipe } from './image-recipe';
 
 export const DEFAULT_IMAGE = 'pushpals-worker:dev';
 
@@ -103,12 +104,31 @@ export interface BuildImageOptions {
   method?: 'auto' | 'dockerfile' | 'debootstrap';
   /** Progress lines (build output). */
   log?: (line: string) => void;
+  /** Extra toolchains from orchestrator/docker/packages.txt (`go`, `rust`, `java`); default none. */
+  variants?: string[];
+  /** Build even when the image carries this recipe's hash already. */
+  force?: boolean;
 }
 
 export interface BuildImageResult {
   image: string;
-  method: 'dockerfile' | 'debootstrap';
+  /** 'cached': the image already carried this recipe's hash (label pushpals.recipe), nothing was built. */
+  method: 'dockerfile' | 'debootstrap' | 'cached';
   durationMs: number;
+  recipe: string;
+  variants: string[];
+  /** The image's size in bytes. */
+  sizeBytes: number;
+}
+
+/** The recipe hash an image was built from (its pushpals.recipe label), or undefined (absent or unlabelled). */
+export async function imageRecipeLabel(docker: Docker, image: string): Promise<string | undefined> {
+  try {
+    const info = await docker.getImage(image).inspect();
+    return info.Config?.Labels?.[LABEL_RECIPE] ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -124,6 +144,15 @@ export async function buildWorkerImage(o: BuildImageOptions = {}): Promise<Build
   const log = o.log ?? (() => {});
   const t0 = performance.now();
   await checkEngine(docker);
+  const recipe = imageRecipe(root, o.variants);
+  const done = async (method: BuildImageResult['method']): Promise<BuildImageResult> => {
+    const info = await docker.getImage(image).inspect();
+    return { image, method, durationMs: Math.round(performance.now() - t0), recipe: recipe.hash, variants: recipe.variants, sizeBytes: info.Size };
+  };
+  if (!o.force && (await imageRecipeLabel(docker, image)) === recipe.hash) {
+    log(`image ${image} was built from this recipe (${recipe.hash}) already`);
+    return done('cached');
+  }
   let method = o.method ?? 'auto';
   if (method === 'auto') {
     let baseLocal = false;
@@ -139,7 +168,10 @@ export async function buildWorkerImage(o: BuildImageOptions = {}): Promise<Build
   if (method === 'dockerfile') {
     const ctx = join(root, 'orchestrator', 'docker');
     if (!existsSync(join(ctx, 'Dockerfile'))) throw new PushPalsError('not_found', `no Dockerfile at ${ctx}`);
-    const stream = await docker.buildImage({ context: ctx, src: ['Dockerfile'] }, { t: image, rm: true, forcerm: true });
+    const stream = await docker.buildImage(
+      { context: ctx, src: ['Dockerfile', 'packages.txt'] },
+      { t: image, rm: true, forcerm: true, buildargs: { VARIANTS: recipe.variants.join(' ') }, labels: { [LABEL_RECIPE]: recipe.hash, [LABEL_VARIANTS]: recipe.variants.join(',') } },
+    );
     await new Promise<void>((res, rej) => {
       docker.modem.followProgress(
         stream,
@@ -160,10 +192,10 @@ export async function buildWorkerImage(o: BuildImageOptions = {}): Promise<Build
     if (process.getuid?.() !== 0) {
       throw new PushPalsError('sandbox_unavailable', `no registry is reachable, and building ${image} with debootstrap needs root: run \`sudo IMAGE=${image} bash ${script}\``);
     }
-    await runScript(script, { IMAGE: image }, log);
+    await runScript(script, { IMAGE: image, VARIANTS: recipe.variants.join(' ') }, log);
   }
   await checkImage(docker, image);
-  return { image, method, durationMs: Math.round(performance.now() - t0) };
+  return done(method);
 }
 
 /** Runs a set-up script as CI would (no stdin), its output line by line to `log`. */
@@ -192,5 +224,6 @@ export async function buildOpenHandsImage(o: { image: string; repoRoot?: string;
   if (process.getuid?.() !== 0) throw new PushPalsError('sandbox_unavailable', `building ${o.image} (debootstrap, chroot) needs root: run \`sudo OPENHANDS_IMAGE=${o.image} bash ${script}\``);
   await runScript(script, { OPENHANDS_IMAGE: o.image }, o.log ?? (() => {}));
   await checkImage(docker, o.image);
-  return { image: o.image, method: 'debootstrap', durationMs: Math.round(performance.now() - t0) };
+  const info = await docker.getImage(o.image).inspect();
+  return { image: o.image, method: 'debootstrap', durationMs: Math.round(performance.now() - t0), recipe: info.Config?.Labels?.[LABEL_RECIPE] ?? '', variants: [], sizeBytes: info.Size };
 }

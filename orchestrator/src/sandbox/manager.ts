@@ -6,7 +6,7 @@ import { PushPalsError } from '../errors';
 import { DEFAULT_IMAGE, checkEngine, checkImage, explainDockerError } from './image';
 import { assertMountable, canonical, isWithin } from './paths';
 import { SANDBOX_ENV, Sandbox } from './sandbox';
-import type { AcquireOptions, SandboxLimits, SandboxManagerOptions } from './types';
+import type { AcquireOptions, ExtraMount, SandboxLimits, SandboxManagerOptions } from './types';
 
 export const LABEL_MANAGED = 'pushpals.managed';
 export const LABEL_INSTANCE = 'pushpals.instance';
@@ -33,6 +33,8 @@ export interface ContainerSpecInput {
   network: string;
   labels: Record<string, string>;
   limits: SandboxLimits;
+  /** Checked by the caller (assertMountable); see AcquireOptions.mounts. */
+  extraMounts?: ExtraMount[];
 }
 
 /** The hardened container: the one place where the sandbox's isolation is defined. */
@@ -65,7 +67,10 @@ export function sandboxContainerSpec(p: ContainerSpecInput): Docker.ContainerCre
       Ulimits: [{ Name: 'core', Soft: 0, Hard: 0 }],
       // Only the task's working copy. `Mounts` (not `Binds`): a missing source fails instead of
       // being created as root, and propagation stays private.
-      Mounts: [{ Type: 'bind', Source: p.workspaceHostPath, Target: '/workspace', ReadOnly: false, BindOptions: { Propagation: 'rprivate' } }],
+      Mounts: [
+        { Type: 'bind', Source: p.workspaceHostPath, Target: '/workspace', ReadOnly: false, BindOptions: { Propagation: 'rprivate' } },
+        ...(p.extraMounts ?? []).map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly, BindOptions: { Propagation: 'rprivate' as const } })),
+      ],
     },
   };
 }
@@ -172,16 +177,23 @@ export class SandboxManager {
     if (network !== 'none' && !this.allowedNetworks.has(network)) {
       throw new PushPalsError('forbidden', `network ${JSON.stringify(network)} is not in the configured allowedNetworks; sandboxes run with network none`);
     }
+    const extra = (o.mounts ?? []).map((m) => {
+      if (!/^\/[^\0]*$/.test(m.target) || m.target === '/' || isWithin(m.target, '/workspace') || m.target.split('/').includes('..')) {
+        throw new PushPalsError('forbidden', `mount target ${JSON.stringify(m.target)} must be an absolute path outside /workspace`);
+      }
+      return { ...m, source: assertMountable(m.source, this.forbidden) };
+    });
+    const special = extra.length > 0 || (o.image !== undefined && o.image !== this.image);
     let ws: string;
     if (o.workspaceHostPath !== undefined) {
       ws = assertMountable(o.workspaceHostPath, this.forbidden);
-      if (o.adoptPrepared && network === 'none') {
+      if (o.adoptPrepared && network === 'none' && !special) {
         const pooled = this.adoptPrepared(o.taskId, ws);
         if (pooled) return pooled;
       }
     } else {
       const target = this.workspaceDirFor(o.taskId);
-      if (network === 'none' && !existsSync(target)) {
+      if (network === 'none' && !special && !existsSync(target)) {
         const slot = this.takeSlot();
         if (slot) {
           renameSync(slot.dir, target);
@@ -195,7 +207,7 @@ export class SandboxManager {
       this.chownForSandbox(target);
       ws = assertMountable(target, this.forbidden);
     }
-    const sb = await this.create(o.taskId, ws, network, false);
+    const sb = await this.create(o.taskId, ws, network, false, extra, o.image);
     this.active.add(sb);
     void sb.startRunner();
     return sb;
@@ -286,26 +298,26 @@ export class SandboxManager {
     if (m && isRoot()) chownSync(dir, Number(m[1]), Number(m[2]));
   }
 
-  private async create(taskId: string, ws: string, network: string, pool: boolean): Promise<Sandbox> {
+  private async create(taskId: string, ws: string, network: string, pool: boolean, extraMounts: ExtraMount[] = [], image = this.image): Promise<Sandbox> {
     const labels: Record<string, string> = {
       [LABEL_MANAGED]: '1',
       [LABEL_INSTANCE]: this.instanceId,
       [LABEL_SANDBOX]: taskId || 'pool',
     };
     if (pool) labels[LABEL_POOL] = '1';
-    const spec = sandboxContainerSpec({ image: this.image, user: this.user, workspaceHostPath: ws, network, labels, limits: this.limits });
+    const spec = sandboxContainerSpec({ image, user: this.user, workspaceHostPath: ws, network, labels, limits: this.limits, extraMounts });
     let container: Docker.Container;
     try {
       container = await this.docker.createContainer(spec);
     } catch (e) {
-      throw explainDockerError(e, this.image);
+      throw explainDockerError(e, image);
     }
     this.made.add(container.id);
     try {
       await container.start();
     } catch (e) {
       await this.removeContainer(container.id);
-      throw explainDockerError(e, this.image);
+      throw explainDockerError(e, image);
     }
     if (this.closed) {
       await this.removeContainer(container.id);

@@ -120,4 +120,18 @@ export interface AcquireOptions {
   adoptPrepared?: boolean;
   /** 'none' (default) or one of the configured allowedNetworks. A pooled sandbox is always 'none'. */
   network?: string;
+  /**
+   * More bind mounts besides /workspace (each source checked like the working copy; targets must be
+   * absolute and outside /workspace): the egress proxy's socket directory and the per-repo download
+   * cache of a dependency set-up. A sandbox with extra mounts is never taken from the pool.
+   */
+  mounts?: ExtraMount[];
+  /** Another image than the manager's (a repository's settings may name one); never pooled. */
+  image?: string;
+}
+
+export interface ExtraMount {
+  source: string;
+  target: string;
+  readOnly: boolean;
 }

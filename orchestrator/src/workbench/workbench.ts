@@ -5,7 +5,8 @@
  * builds it and registers its commands and the agents that use it; close() removes its containers.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lchownSync, readdirSync } from 'node:fs';
+import { existsSync, lchownSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_MESSAGE_LENGTH, type EventPayload, type TaskBase } from '@pushpals/protocol';
 import type { TaskContext } from '../agents/types';
@@ -15,6 +16,11 @@ import type { Config } from '../config';
 import { PushPalsError } from '../errors';
 import type { EventLog } from '../events/event-log';
 import { RepoRegistry, type LiveBase, type Repo, type Workspace } from '../git';
+import { loadRepoSettings, repoSettingsPath, type RepoSettings } from '../deps/settings';
+import type { SetupDeps } from '../deps/setup';
+import { Allowlist } from '../egress/allowlist';
+import { detectRegistries, type DetectedRegistries } from '../egress/registries';
+import { EgressSandbox } from '../egress/sandbox';
 import type { Logger } from '../log';
 import { loadPolicy } from '../policy/policy';
 import { PUSHPALS_AUTHOR, advanceTaskBranch, branchHead, readFileAt, startTaskBranch, writeCommitObjects } from '../review/task-branch';
@@ -59,6 +65,9 @@ export class Workbench implements AgentWorkbench {
   sandboxProblem: string | undefined;
   /** Why size-limited working copies cannot be made here (tasks then fail saying so), or undefined. */
   diskProblem: PushPalsError | undefined;
+  /** Parent of the egress proxies' per-sandbox socket directories (a Unix socket path must stay short). */
+  private readonly egressDir: string;
+  private registries: Promise<DetectedRegistries> | undefined;
 
   constructor(
     private readonly services: WorkbenchServices,
@@ -107,13 +116,15 @@ export class Workbench implements AgentWorkbench {
         workspaceBytes: diskLimitMb * 1024 * 1024,
       },
       pool: { size: warmPool },
-      allowedNetworks: config.sandbox.approvedNetwork === 'none' ? [] : [config.sandbox.approvedNetwork],
+      allowedNetworks: ['none', 'egress'].includes(config.sandbox.approvedNetwork) ? [] : [config.sandbox.approvedNetwork],
       log: (msg) => services.logger.info(`sandbox: ${msg}`),
       diskHints: {
         workspace: diskLimitMb > 0 ? raise('sandbox.diskLimitMb', diskLimitMb, 'no limit') : 'Free space on that disk, or set sandbox.diskLimitMb to bound each working copy.',
         tmp: raise('sandbox.tmpMb', tmpMb),
       },
     });
+    const egress = join(dataDir, 'egress');
+    this.egressDir = egress.length <= 64 ? egress : join(tmpdir(), `pushpals-egress-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
     this.janitor = new WorkspaceJanitor(services, this.repos, this.sandboxes, this.volumes);
   }
 
@@ -128,6 +139,8 @@ export class Workbench implements AgentWorkbench {
   }
 
   private async init(): Promise<void> {
+    // Socket directories of proxies a previous process left (their sandboxes are reaped below).
+    rmSync(this.egressDir, { recursive: true, force: true });
     if (this.volumes) {
       await this.volumes.check().catch((e: unknown) => {
         this.diskProblem = e instanceof PushPalsError ? e : new PushPalsError('sandbox_unavailable', String(e));
@@ -277,17 +290,75 @@ export class Workbench implements AgentWorkbench {
     if (process.getuid?.() === 0) lchownSync(p, this.uid, this.gid);
   }
 
-  async acquireSandbox(taskId: string, workspaceHostPath: string): Promise<Sandbox> {
+  async acquireSandbox(taskId: string, workspaceHostPath: string, repoId?: string): Promise<Sandbox> {
     await this.start();
+    const image = repoId ? this.repoSettings(repoId).image : undefined;
     // With config sandbox.warmPool > 0 a ready pool container takes the prepared working copy over
     // (same path, ~1 ms instead of a cold create); otherwise, or with the pool empty, a cold one.
-    return this.sandboxes.acquire({ taskId, workspaceHostPath, adoptPrepared: true });
+    return this.sandboxes.acquire({ taskId, workspaceHostPath, adoptPrepared: true, ...(image ? { image } : {}) });
+  }
+
+  /** The person's settings for a repository (`<dataDir>/repo-settings/<repoId>.json`; defaults when absent). */
+  repoSettings(repoId: string): RepoSettings {
+    return loadRepoSettings(this.services.config.dataDir, repoId);
+  }
+
+  repoSettingsFile(repoId: string): string {
+    return repoSettingsPath(this.services.config.dataDir, repoId);
+  }
+
+  /** The machine's package registries, read once (at the first set-up or network command) and kept. */
+  egressDefaults(): Promise<DetectedRegistries> {
+    return (this.registries ??= detectRegistries().then((r) => {
+      for (const n of r.notes) this.services.logger.info(`egress: ${n}`);
+      this.services.logger.info(`egress allowlist from this machine's registries: ${new Allowlist(r.entries).describe()}`);
+      return r;
+    }));
+  }
+
+  /**
+   * A one-off sandbox on the task's working copy whose only network is the egress proxy: the
+   * machine's registries plus the repository's egress.allow; downloads cached in
+   * `<dataDir>/caches/<repoId>`. Each refused connection is reported as `egress_blocked`.
+   */
+  async openEgressSandbox(ctx: TaskContext, repoId: string, workspaceHostPath: string): Promise<EgressSandbox> {
+    await this.start();
+    const settings = this.repoSettings(repoId);
+    const defaults = await this.egressDefaults();
+    return EgressSandbox.open({
+      sandboxes: this.sandboxes,
+      audit: this.audit,
+      taskId: ctx.task.id,
+      workspaceHostPath,
+      socketsDir: this.egressDir,
+      cacheDir: join(this.services.config.dataDir, 'caches', repoId),
+      allowlist: new Allowlist(defaults.entries).with(settings.egress.allow),
+      registryEnv: defaults.env,
+      caFiles: defaults.caFiles,
+      uid: this.uid,
+      gid: this.gid,
+      actor: 'egress-proxy',
+      ...(settings.image ? { image: settings.image } : {}),
+      onBlocked: (d, command) =>
+        ctx.emit('egress_blocked', { taskId: ctx.task.id, host: d.host.slice(0, 255), port: d.port, reason: d.reason.slice(0, MAX_MESSAGE_LENGTH), ...(command ? { command: command.slice(0, 4096) } : {}) }),
+    });
+  }
+
+  /** What the dependency set-up of a task needs (deps/setup.ts). */
+  setupDeps(repoId: string, workspaceHostPath: string, commandDeps: CommandToolDeps): SetupDeps {
+    return { commandDeps, settings: this.repoSettings(repoId), openEgress: (ctx) => this.openEgressSandbox(ctx, repoId, workspaceHostPath) };
   }
 
   commandToolDeps(repoId: string, taskId: string, workspaceHostPath: string): CommandToolDeps {
     const network = this.services.config.sandbox.approvedNetwork;
+    const networkSandbox =
+      network === 'none'
+        ? undefined
+        : network === 'egress'
+          ? (ctx: TaskContext) => this.openEgressSandbox(ctx, repoId, workspaceHostPath)
+          : () => this.start().then(() => this.sandboxes.acquire({ taskId, workspaceHostPath, network }));
     return {
-      ...(network === 'none' ? {} : { networkSandbox: () => this.start().then(() => this.sandboxes.acquire({ taskId, workspaceHostPath, network })) }),
+      ...(networkSandbox ? { networkSandbox } : {}),
       audit: this.audit,
       journal: this.journal,
       policy: loadPolicy(this.services.config.dataDir, repoId),

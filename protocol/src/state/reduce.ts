@@ -201,6 +201,9 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
       changes.push({ kind: 'review', taskId: t.taskId, hunkIds: [h.hunkId] });
       break;
     }
+    case 'egress_blocked':
+      note(task(e.payload.taskId), 'network', `blocked: ${e.payload.host}:${e.payload.port} (${e.payload.reason})`, 'warn');
+      break;
     case 'check_result':
       note(task(e.payload.taskId), 'check', `check ${e.payload.name}: ${e.payload.status} (${e.payload.command})`);
       break;

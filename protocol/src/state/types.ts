@@ -45,7 +45,7 @@ export interface ApprovalView {
 /** A line in a task's history besides tool calls and approvals. */
 export interface NoteView {
   seq: number;
-  kind: 'progress' | 'log' | 'error' | 'check' | 'diff' | 'git';
+  kind: 'progress' | 'log' | 'error' | 'check' | 'diff' | 'git' | 'network';
   text: string;
   level?: string;
 }
