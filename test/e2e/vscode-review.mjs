@@ -72,7 +72,7 @@ try {
   model.script('Add the deploy settings', [write('src/deploy.js', `// deploy settings\nconst accessKeyId = "${AWS_KEY}";\nmodule.exports = { accessKeyId };\n`), finish]);
   const home = mkdtempSync(join(tmpdir(), 'pushpals-home-'));
   writeFileSync(join(home, 'model-key'), `${KEY}\n`, { mode: 0o600 });
-  orch = await spawnOrchestrator({ home, config: { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 1 } } });
+  orch = await spawnOrchestrator({ home, config: { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 1 }, planner: { enabled: false } } });
   log(`orchestrator up on ${orch.url} (data dir ${orch.home}), scripted model at ${model.url}`);
   vsc = await startVSCode({ workspace, extensionDevelopmentPath: extDir, env: { PUSHPALS_HOME: orch.home } });
   page = h.page = vsc.page;

@@ -69,7 +69,7 @@ describe('diff review → commit of exactly the accepted hunks (real Docker, rea
     model = await ScriptedModelServer.start({ apiKey: KEY, models: ['scripted-coder'] });
     dataDir = tempDir('pushpals-e2e-review-');
     writeFileSync(join(dataDir, 'model-key'), `${KEY}\n`, { mode: 0o600 });
-    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 1 } });
+    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 1 }, planner: { enabled: false } });
     client = await WsTestClient.connect(app.wsUrl, app.token, 's-review', 60_000);
     await client.start(0);
     repoDir = makeFixtureRepo({ testScript: TEST_SCRIPT, files: { 'README.md': README, 'src/config.js': CONFIG } });
