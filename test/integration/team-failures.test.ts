@@ -101,7 +101,7 @@ describe('the agent team when things go wrong (real Docker, git, SQLite; scripte
     const s2Cancelled = ofType(c().forTask(s2), 'task_cancelled')[0];
     assert.match(s2Cancelled?.payload.reason ?? '', /ticket S1 it depends on was cancelled/, t);
     assert.equal(ofType(c().forTask(s2), 'task_started').length, 0, 'S2 started although S1 was cancelled');
-    assert.equal(fileOnBranch(mirror, `pushpals/${planId}/main`, 'quick.txt'), 'quick\n', 'the completed ticket is on the plan\'s branch');
+    assert.equal(fileOnBranch(mirror, `pushpals/plan/${planId}/main`, 'quick.txt'), 'quick\n', 'the completed ticket is on the plan\'s branch');
     assert.equal(m().chatRequests(String(ticketConv('S1', 'Slow work'))).length, 1);
   });
 
@@ -149,7 +149,7 @@ describe('the agent team when things go wrong (real Docker, git, SQLite; scripte
     assert.equal(m().chatRequests(String(ticketConv('T1', 'Write notes'))).length, 5);
     assert.ok(ofType(c().forTask(planId), 'task_progress').some((e) => /The plan was malformed \(attempt 1\): \/tickets: the dependencies form a cycle/.test(e.payload.message)), t);
     assert.deepEqual(ofType(c().forTask(t1 ?? ''), 'tool_result').map((e) => e.payload.ok), [false, true, true], t);
-    assert.equal(fileOnBranch(mirror, `pushpals/${planId}/main`, 'notes.md'), '# Notes\n');
+    assert.equal(fileOnBranch(mirror, `pushpals/plan/${planId}/main`, 'notes.md'), '# Notes\n');
   });
 
   it(`a ticket that never finishes stops at agent.maxSteps (${MAX_STEPS}): step_limit_exceeded, and so does its task`, async function () {

@@ -137,8 +137,8 @@ describe('the agent team across an orchestrator crash (real process, SIGKILL, re
     const results = ofType(second.forTask(r1), 'tool_result').filter((e) => e.payload.tool === 'run_command');
     assert.ok(results.some((e) => !e.payload.ok), t);
     const mirror = app.workbench?.repos.get(repoId)?.mirrorPath ?? assert.fail('no mirror');
-    assert.equal(fileOnBranch(mirror, `pushpals/${planId}/t-${r1}`, 'a.txt'), 'one\n');
-    assert.equal(fileOnBranch(mirror, `pushpals/${planId}/main`, 'late.txt'), undefined);
+    assert.equal(fileOnBranch(mirror, `pushpals/plan/${planId}/t-${r1}`, 'a.txt'), 'one\n');
+    assert.equal(fileOnBranch(mirror, `pushpals/plan/${planId}/main`, 'late.txt'), undefined);
     await app.close();
     app = undefined;
     assert.deepEqual(containersOf(dataDir), [], 'a sandbox container was left behind');

@@ -142,7 +142,7 @@ describe('the agent team end to end (planner, scheduler, parallel coding agents;
     const t = [planId, t1, t2, t3].map((id) => trace(c(), id)).join('\n');
     assert.equal(planEnd.type, 'task_completed', t);
     assert.deepEqual(m().unscripted, []);
-    assert.match((planEnd.payload as { summary: string }).summary, new RegExp(`3 of 3 ticket\\(s\\) completed; merged into branch pushpals/${planId}/main`));
+    assert.match((planEnd.payload as { summary: string }).summary, new RegExp(`3 of 3 ticket\\(s\\) completed; merged into branch pushpals/plan/${planId}/main`));
 
     // The tickets ran at the same time: their windows overlap; T3 started after both ended.
     const window = (id: string) => [tsOf(startedAt(id)!), tsOf(c().forTask(id).find((e) => e.type === 'task_completed')!)] as const;
@@ -153,14 +153,20 @@ describe('the agent team end to end (planner, scheduler, parallel coding agents;
     // The tickets were shown as subtasks of the plan; each ticket's branch holds its change only.
     for (const id of [t1, t2, t3]) assert.equal(ofType(c().events, 'task_created').find((e) => e.payload.taskId === id)?.payload.parentId, planId);
     const branches = branchesOf(mirror);
-    for (const b of [`pushpals/${planId}/main`, `pushpals/${planId}/t-${t1}`, `pushpals/${planId}/t-${t2}`, `pushpals/${planId}/t-${t3}`]) assert.ok(branches.includes(b), `no branch ${b} in ${branches.join(' ')}`);
-    assert.match(fileOnBranch(mirror, `pushpals/${planId}/t-${t1}`, 'src/math.js') ?? '', /function sum\(a, b\)/);
-    assert.equal(fileOnBranch(mirror, `pushpals/${planId}/t-${t1}`, 'test/sum.test.js'), undefined, 'T1 holds T2\'s change');
-    assert.equal(fileOnBranch(mirror, `pushpals/${planId}/t-${t2}`, 'test/sum.test.js'), SUM_TEST);
-    assert.equal(fileOnBranch(mirror, `pushpals/${planId}/t-${t2}`, 'src/math.js'), MATH_JS, 'T2 holds T1\'s change');
-    assert.match(fileOnBranch(mirror, `pushpals/${planId}/main`, 'src/math.js') ?? '', /function sum/);
-    assert.equal(fileOnBranch(mirror, `pushpals/${planId}/main`, 'test/sum.test.js'), SUM_TEST);
+    for (const b of [`pushpals/plan/${planId}/main`, `pushpals/plan/${planId}/t-${t1}`, `pushpals/plan/${planId}/t-${t2}`, `pushpals/plan/${planId}/t-${t3}`]) assert.ok(branches.includes(b), `no branch ${b} in ${branches.join(' ')}`);
+    assert.match(fileOnBranch(mirror, `pushpals/plan/${planId}/t-${t1}`, 'src/math.js') ?? '', /function sum\(a, b\)/);
+    assert.equal(fileOnBranch(mirror, `pushpals/plan/${planId}/t-${t1}`, 'test/sum.test.js'), undefined, 'T1 holds T2\'s change');
+    assert.equal(fileOnBranch(mirror, `pushpals/plan/${planId}/t-${t2}`, 'test/sum.test.js'), SUM_TEST);
+    assert.equal(fileOnBranch(mirror, `pushpals/plan/${planId}/t-${t2}`, 'src/math.js'), MATH_JS, 'T2 holds T1\'s change');
+    assert.match(fileOnBranch(mirror, `pushpals/plan/${planId}/main`, 'src/math.js') ?? '', /function sum/);
+    assert.equal(fileOnBranch(mirror, `pushpals/plan/${planId}/main`, 'test/sum.test.js'), SUM_TEST);
     assert.equal(ofType(c().forTask(t1), 'diff_ready')[0]?.payload.files.join(), 'src/math.js');
+    // The plan's combined change is offered for review as the plan task's one diff, against its base.
+    const combined = ofType(c().forTask(planId), 'diff_ready');
+    assert.equal(combined.length, 1, t);
+    assert.ok(combined[0]!.payload.files.includes('src/math.js') && combined[0]!.payload.files.includes('test/sum.test.js'), combined[0]!.payload.files.join());
+    assert.equal(combined[0]!.payload.baseCommit, ofType(c().forTask(planId), 'task_base')[0]?.payload.base.commit);
+    assert.match(combined[0]!.payload.diff, /\+function sum\(a, b\)/);
     // The planner was asked once; no model call was made twice.
     assert.equal(m().chatRequests(String(planFor(request))).length, 1);
   });
@@ -216,7 +222,7 @@ describe('the agent team end to end (planner, scheduler, parallel coding agents;
     const a2 = all.get('A2')?.taskId ?? assert.fail('no ticket A2');
     assert.ok(tsOf(startedAt(a2)!) >= tsOf(c().forTask(a).find((e) => e.type === 'task_completed')!), 'A2 started before A completed');
     assert.match((end.payload as { summary: string }).summary, /3 of 3 ticket\(s\) completed/);
-    assert.equal(fileOnBranch(mirror, `pushpals/${planId}/main`, 'docs/index.md'), '- [Math](math.md)\n');
-    assert.match(fileOnBranch(mirror, `pushpals/${planId}/main`, 'src/math.js') ?? '', /\/\*\* Adds two numbers\. \*\//);
+    assert.equal(fileOnBranch(mirror, `pushpals/plan/${planId}/main`, 'docs/index.md'), '- [Math](math.md)\n');
+    assert.match(fileOnBranch(mirror, `pushpals/plan/${planId}/main`, 'src/math.js') ?? '', /\/\*\* Adds two numbers\. \*\//);
   });
 });

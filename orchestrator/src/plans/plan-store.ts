@@ -165,5 +165,9 @@ export class PlanStore {
 }
 
 /** Branch names: a plan's integration branch and its tickets' branches never clash as git refs. */
-export const planBranch = (planId: string): string => `pushpals/${planId}/main`;
-export const ticketBranch = (planId: string, ticketId: string): string => `pushpals/${planId}/t-${ticketId}`;
+/**
+ * A plan's branches live under `pushpals/plan/<task>/`, apart from the task branch `pushpals/<task>` the
+ * review commits the accepted hunks on (git cannot hold `pushpals/<task>` and `pushpals/<task>/...` at once).
+ */
+export const planBranch = (planId: string): string => `pushpals/plan/${planId}/main`;
+export const ticketBranch = (planId: string, ticketId: string): string => `pushpals/plan/${planId}/t-${ticketId}`;

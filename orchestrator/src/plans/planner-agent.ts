@@ -3,7 +3,7 @@
  * a malformed one goes back to the model), stores it with its tickets (each a subtask, shown with
  * `task_created`), waits for a person's approval when `planner.requireApproval` is on, then runs the
  * tickets through the scheduler while its own job is parked (no worker slot held) and finally
- * merges the completed tickets into `pushpals/<task>/main`. Safe to run again after a crash: a
+ * merges the completed tickets into `pushpals/plan/<task>/main`, proposing the combined change for review. Safe to run again after a crash: a
  * stored plan is not asked for twice, the approval is found again by key, and scheduling is
  * idempotent.
  */
@@ -11,6 +11,7 @@ import type { ErrorInfo } from '@pushpals/protocol';
 import { PushPalsError } from '../errors';
 import type { TaskRecord } from '../tasks/task-store';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../agents/types';
+import { combinedDiff } from './combined-diff';
 import { describePlan, draftPlan } from './planner-model';
 import { planBranch, type PlanRecord, type TicketRecord } from './plan-store';
 import type { Team } from './team';
@@ -87,7 +88,12 @@ export class PlannerAgent implements TaskAgent {
       return `- ${t.key} [${t.state}] ${t.title.replace(/^\S+: /, '')}${why ? `: ${why.split('\n')[0]?.slice(0, 300)}` : ''}`;
     };
     const summary = `${done.length} of ${tickets.length} ticket(s) completed; merged into branch ${planBranch(plan.taskId)} (${head.slice(0, 12)}).\n${tickets.map(line).join('\n')}`;
-    if (done.length === tickets.length) return { status: 'completed', summary: summary.slice(0, 8192) };
+    if (done.length === tickets.length) {
+      // The plan's one result goes to review like a single agent's: hunks, then the accepted-hunk commit.
+      const diff = await combinedDiff(repo.mirrorPath, plan.taskId, plan.baseCommit, head);
+      if (diff) await team.wb.proposeDiff(ctx, diff);
+      return { status: 'completed', summary: summary.slice(0, 8192) };
+    }
     const failedTicket = tickets.map((t) => team.services.tasks.get(t.taskId)).find((t) => t?.state === 'failed');
     return failed(failedTicket?.error?.code ?? 'cancelled', summary, { completed: done.length, tickets: tickets.length, branch: planBranch(plan.taskId) });
   }

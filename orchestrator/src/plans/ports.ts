@@ -2,6 +2,8 @@
  * What the team (planner, scheduler, delegation) uses of the services and of the workbench: the
  * composition root hands over the real ones. Types only: this module never imports at run time.
  */
+import type { EventPayload } from '@pushpals/protocol';
+import type { TaskContext } from '../agents/types';
 import type { AuditLog } from '../audit';
 import type { Config } from '../config';
 import type { EventLog } from '../events/event-log';
@@ -27,6 +29,8 @@ export interface TeamWorkbench {
   readonly audit: AuditLog;
   readonly repos: Pick<RepoRegistry, 'listFiles'>;
   resolveRepo(repoId: string | null): Repo;
+  /** Proposes a change for review (`diff_ready` with its base commit, audited as `diff_proposed`). */
+  proposeDiff(ctx: Pick<TaskContext, 'task' | 'agentId' | 'emit'>, diff: EventPayload<'diff_ready'>): Promise<void>;
   /** The commit a plan starts from (the person's current branch head), recorded as the task's base. */
   planBase(task: Pick<TaskRecord, 'id' | 'repoId' | 'includeUncommitted'>): Promise<{ repo: Repo; commit: string }>;
 }

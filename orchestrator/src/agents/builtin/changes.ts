@@ -53,27 +53,41 @@ export class ChangeTracker {
 
   /** The diff of every remembered file that differs now; undefined when nothing does. */
   diff(taskId: string): EventPayload<'diff_ready'> | undefined {
-    const patches: string[] = [];
-    const files: string[] = [];
-    for (const [rel, before] of [...this.originals].sort((a, b) => a[0].localeCompare(b[0]))) {
-      const after = this.read(rel);
-      if (after === before) continue;
-      patches.push(createTwoFilesPatch(before === undefined ? '/dev/null' : `a/${rel}`, after === undefined ? '/dev/null' : `b/${rel}`, before ?? '', after ?? '', undefined, undefined, { context: 3 }));
-      files.push(rel);
-    }
-    if (!files.length) return undefined;
-    const diff = patches.join('');
-    const hunks = parsePatch(diff).flatMap((p, i) =>
-      p.hunks.map((h, j) => ({
-        hunkId: `h${i + 1}_${j + 1}`,
-        file: files[i] as string,
-        oldStart: h.oldStart,
-        oldLines: h.oldLines,
-        newStart: h.newStart,
-        newLines: h.newLines,
-        header: `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`,
-      })),
-    );
-    return { taskId, diff, files, hunks };
+    return diffPayload(taskId, [...this.originals].map(([rel, before]) => ({ path: rel, before, after: this.read(rel) })));
   }
+}
+
+/** One file's change: its content before and after (undefined: it does not exist on that side). */
+export interface FileChange {
+  path: string;
+  before: string | undefined;
+  after: string | undefined;
+}
+
+/**
+ * The `diff_ready` payload for these files (unchanged ones left out, in path order): one unified diff
+ * with 3 lines of context and its hunks, numbered per file. Undefined when nothing changed.
+ */
+export function diffPayload(taskId: string, changes: readonly FileChange[]): EventPayload<'diff_ready'> | undefined {
+  const patches: string[] = [];
+  const files: string[] = [];
+  for (const { path: rel, before, after } of [...changes].sort((a, b) => a.path.localeCompare(b.path))) {
+    if (after === before) continue;
+    patches.push(createTwoFilesPatch(before === undefined ? '/dev/null' : `a/${rel}`, after === undefined ? '/dev/null' : `b/${rel}`, before ?? '', after ?? '', undefined, undefined, { context: 3 }));
+    files.push(rel);
+  }
+  if (!files.length) return undefined;
+  const diff = patches.join('');
+  const hunks = parsePatch(diff).flatMap((p, i) =>
+    p.hunks.map((h, j) => ({
+      hunkId: `h${i + 1}_${j + 1}`,
+      file: files[i] as string,
+      oldStart: h.oldStart,
+      oldLines: h.oldLines,
+      newStart: h.newStart,
+      newLines: h.newLines,
+      header: `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`,
+    })),
+  );
+  return { taskId, diff, files, hunks };
 }
