@@ -6,6 +6,7 @@
  *   status              show a running orchestrator's status and tasks
  *   task new "<text>"   create a task on a running orchestrator
  *   repo add <path>     register a repository          (cli/workbench-commands.ts)
+ *   gc                  delete finished tasks' working copies now (cli/workbench-commands.ts)
  *   audit verify|head|export  check the trail against signed heads, print the signed head, export (cli/audit-commands.ts)
  *   sandbox build-image build the worker image          (cli/workbench-commands.ts)
  *   model test          check the configured model      (cli/model-commands.ts)
@@ -17,7 +18,7 @@ import { loadOrCreateToken } from './auth/token';
 import { getJson, resolveTarget, sendCommand } from './cli/client';
 import { MODEL_COMMANDS } from './cli/model-commands';
 import { COMMON_USAGE, UsageError, common, configFrom, isParseArgsError, modelFlags, wantsHelp, type Io, type Sub } from './cli/shared';
-import { WORKBENCH_COMMANDS } from './cli/workbench-commands';
+import { WORKBENCH_COMMANDS, workbenchStatusLines } from './cli/workbench-commands';
 import { DEFAULT_PORT } from './config';
 import { PushPalsError } from './errors';
 import { serve } from './serve';
@@ -65,6 +66,7 @@ Starts the orchestrator in the foreground (SIGINT/SIGTERM stop it gracefully).
       const tasks = await sendCommand(t, 'status_get', {});
       if (values.json) return io.out(JSON.stringify({ ...status, taskList: tasks.tasks }, null, 2));
       io.out(`orchestrator ${String(status.version)} at ${t.url}: up ${Math.round(Number(status.uptimeMs) / 1000)} s, ${String(status.clients)} client(s), queue depth ${String(status.queueDepth)}, DB ${(Number(status.dbBytes) / 1e6).toFixed(1)} MB`);
+      for (const line of workbenchStatusLines(status.workbench)) io.out(line);
       if (tasks.tasks.length === 0) io.out('no tasks');
       for (const x of tasks.tasks) io.out(`${x.taskId}  ${x.state.padEnd(17)} ${x.pendingApprovals ? `(${x.pendingApprovals} approval(s) pending) ` : ''}${x.title}`);
     },

@@ -33,6 +33,8 @@ export const CommandPayloads = {
   status_get: O({ taskId: Opt(Id) }, closed),
   repo_add: O({ source: Type.String({ minLength: 1, maxLength: 4096 }), name: Opt(Text(256)) }, closed),
   audit_get: O({ taskId: Id, limit: Opt(Type.Integer({ minimum: 1, maximum: 10000 })) }, closed),
+  /** Deletes finished tasks' working copies older than `olderThanHours` (default: the configured retention; 0: every finished one). */
+  workspace_gc: O({ olderThanHours: Opt(Type.Number({ minimum: 0, maximum: 1e6 })) }, closed),
   ping: Empty,
 } as const;
 
@@ -69,6 +71,7 @@ export const CommandResults = {
   status_get: O({ tasks: Type.Array(TaskSummary, { maxItems: 10000 }), queueDepth: Type.Integer({ minimum: 0 }) }, closed),
   repo_add: O({ repoId: Id, name: Text(256) }, closed),
   audit_get: O({ entries: Type.Array(AuditEntry, { maxItems: 10000 }) }, closed),
+  workspace_gc: O({ removed: Type.Array(Id, { maxItems: 100000 }), freedBytes: Type.Integer({ minimum: 0 }), kept: Type.Integer({ minimum: 0 }) }, closed),
   ping: O({ ts: IsoTime }, closed),
 } as const;
 
@@ -87,5 +90,6 @@ export const CommandDocs: Record<CommandType, string> = {
   status_get: 'Returns a summary of all tasks (or one) with their states and the queue depth.',
   repo_add: 'Registers a repository (a local path or git URL); the orchestrator clones it into its data dir.',
   audit_get: 'Returns the audit trail of a task: every tool call and command with verdict, exit code and output.',
+  workspace_gc: 'Deletes the working copies of finished tasks older than `olderThanHours` (default: the configured `sandbox.keepFinishedHours`; 0: all finished), except copies whose diff still awaits review.',
   ping: 'Liveness check.',
 };

@@ -32,7 +32,7 @@ const PROTOCOL_EVENTS = [
   'task_started', 'task_progress', 'task_completed', 'task_failed', 'task_cancelled', 'tool_call', 'tool_result', 'delegate_request',
   'delegate_response', 'job_enqueued', 'job_claimed', 'job_completed', 'job_failed',
 ] as const;
-const PROTOCOL_COMMANDS = ['hello', 'subscribe', 'unsubscribe', 'chat_send', 'task_new', 'task_cancel', 'approval_decide', 'hunk_decide', 'status_get', 'repo_add', 'audit_get', 'ping'] as const;
+const PROTOCOL_COMMANDS = ['hello', 'subscribe', 'unsubscribe', 'chat_send', 'task_new', 'task_cancel', 'approval_decide', 'hunk_decide', 'status_get', 'repo_add', 'audit_get', 'workspace_gc', 'ping'] as const;
 
 describe('completeness', () => {
   it('the protocol has exactly the message types listed here, each command with a result, no name used twice', () => {

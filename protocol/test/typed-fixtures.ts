@@ -63,6 +63,7 @@ export const commandFixtures: { [K in CommandType]: { command: CommandMessage<K>
   status_get: command('status_get'),
   repo_add: command('repo_add'),
   audit_get: command('audit_get'),
+  workspace_gc: command('workspace_gc'),
   ping: command('ping'),
 };
 

@@ -13,6 +13,7 @@ import type { Db } from '../store/db';
 import { isoAt, systemClock, type Clock } from '../util/clock';
 import { DEFAULT_CLONE_LIMITS, guardedTransfer, type CloneLimits } from './clone-http';
 import { SSH_UNSUPPORTED, redactUrl, sourceKind, userInfoOf } from './sources';
+import { SHARED_OBJECTS_DIR, alternatesEntry, ensureSharedObjectsLink, sharedObjectsFs, writeSkeleton } from './working-copy';
 
 export interface Repo {
   id: string;
@@ -26,7 +27,7 @@ export interface Repo {
 }
 
 export interface Workspace {
-  /** `<dataDir>/workspaces/<taskId>`: a fresh working copy (checkout + its own .git). */
+  /** `<dataDir>/workspaces/<taskId>`: a working copy (checkout + its own .git sharing the clone's objects). */
   path: string;
   /** `pushpals/<taskId>`, checked out, at the repo's default branch head. */
   branch: string;
@@ -305,15 +306,23 @@ export class RepoRegistry {
     return path.join(this.dataDir, 'workspaces', taskId);
   }
 
+  /** `<dataDir>/workspaces`: every working copy lives directly in it (the shared objects' relative path needs that). */
+  get workspacesDir(): string {
+    return path.join(this.dataDir, 'workspaces');
+  }
+
   /**
-   * Creates `<dataDir>/workspaces/<taskId>`: a fresh, self-contained working copy (its own .git with a
-   * copy of the mirror's objects — not hard links, not alternates: the sandbox may write anything in
-   * it) with branch `pushpals/<taskId>` at the default branch, checked out by isomorphic-git (no
-   * hooks, no smudge filters). The caller (sandbox owner) may chown it to the sandbox uid. The
-   * directory may exist if it is empty (a size-limited volume mounted there): it is filled, and on
-   * failure emptied but kept.
+   * Creates `<dataDir>/workspaces/<taskId>`: a working copy whose `.git` SHARES the clone's objects
+   * (alternates, see working-copy.ts: nothing is copied; the task's own commits go to its own
+   * `.git/objects`), with branch `pushpals/<taskId>` at the base branch. `checkout`:
+   * - 'host' (default): checked out here by isomorphic-git (no hooks, no smudge filters; ~1 ms per
+   *   file: fine for small repositories and tests);
+   * - 'sandbox': only the `.git` is written; the caller runs SANDBOX_CHECKOUT_COMMAND in the task's
+   *   sandbox (real git, the fast path) — the workbench does this.
+   * The caller (sandbox owner) gives the copy to the sandbox uid. The directory may exist if it is
+   * empty (a size-limited volume or a pool slot mounted there): it is filled, and on failure emptied but kept.
    */
-  async createWorkspace(repoId: string, taskId: string, baseBranch?: string): Promise<Workspace> {
+  async createWorkspace(repoId: string, taskId: string, baseBranch?: string, opts: { checkout?: 'host' | 'sandbox' } = {}): Promise<Workspace & { written: string[] }> {
     const repo = this.get(repoId);
     if (!repo) throw new PushPalsError('not_found', `unknown repository ${repoId}`);
     const dir = this.workspacePath(taskId);
@@ -321,29 +330,50 @@ export class RepoRegistry {
     if (existed && (!fs.lstatSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) throw new PushPalsError('conflict', `workspace for task ${taskId} already exists`);
     if (isInside(this.dataDir, dir)) throw new PushPalsError('internal', 'refusing to create a workspace that contains the data dir');
     const branch = `pushpals/${taskId}`;
-    const gitdir = path.join(dir, '.git');
     fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
     try {
-      if (!existed) fs.mkdirSync(dir);
-      copyTree(path.join(repo.mirrorPath, 'objects'), path.join(gitdir, 'objects'), (rel) => rel === 'info' || rel.startsWith('info/'));
-      fs.mkdirSync(path.join(gitdir, 'objects', 'info'), { recursive: true });
-      fs.mkdirSync(path.join(gitdir, 'refs', 'heads'), { recursive: true });
-      fs.mkdirSync(path.join(gitdir, 'refs', 'tags'), { recursive: true });
-      fs.writeFileSync(path.join(gitdir, 'config'), '[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tfilemode = true\n');
-      fs.writeFileSync(path.join(gitdir, 'HEAD'), `ref: refs/heads/${branch}\n`);
       const from = baseBranch ?? repo.defaultBranch;
       const baseCommit = await git.resolveRef({ fs, gitdir: repo.mirrorPath, ref: `refs/heads/${from}` }).catch(() => {
         throw new PushPalsError('not_found', `branch ${from} does not exist in ${repo.id}`);
       });
-      await git.writeRef({ fs, gitdir, ref: `refs/heads/${branch}`, value: baseCommit, force: true });
-      await git.writeRef({ fs, gitdir, ref: `refs/remotes/origin/${from}`, value: baseCommit, force: true });
-      await git.checkout({ fs, dir, gitdir, ref: branch, force: true });
-      return { path: dir, branch, baseCommit };
+      if (!existed) fs.mkdirSync(dir);
+      const shared = ensureSharedObjectsLink(this.workspacesDir, repo.id, path.join(repo.mirrorPath, 'objects'));
+      const written = writeSkeleton({ dir, repoId: repo.id, branch, baseCommit, fromBranch: from });
+      if ((opts.checkout ?? 'host') === 'host') {
+        const gitdir = path.join(dir, '.git');
+        await git.checkout({ fs: sharedObjectsFs(gitdir, shared), dir, gitdir, ref: branch, force: true });
+      }
+      return { path: dir, branch, baseCommit, written };
     } catch (err) {
       if (existed) for (const n of fs.readdirSync(dir)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
       else fs.rmSync(dir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /**
+   * The shared object store a working copy of ours borrows from (`<workspacesDir>/.objects/<repoId>`),
+   * found from its alternates entry only when that entry is exactly ours for a registered repo (the
+   * file is agent-writable: any other content is ignored, never followed).
+   */
+  sharedObjectsOf(dir: string): string | undefined {
+    let line: string;
+    try {
+      const f = path.join(dir, '.git', 'objects', 'info', 'alternates');
+      if (!fs.lstatSync(f).isFile()) return undefined;
+      line = fs.readFileSync(f, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+    const m = /^\.\.\/\.\.\/\.\.\/\.objects\/([A-Za-z0-9_-]+)$/.exec(line);
+    if (!m?.[1] || line !== alternatesEntry(m[1]) || !this.get(m[1])) return undefined;
+    return path.join(this.workspacesDir, SHARED_OBJECTS_DIR, m[1]);
+  }
+
+  /** An fs for isomorphic-git on a working copy: its own objects, else the shared store. */
+  private workspaceFs(dir: string): { promises: typeof fs.promises } | typeof fs {
+    const shared = this.sharedObjectsOf(dir);
+    return shared ? sharedObjectsFs(path.join(dir, '.git'), shared) : fs;
   }
 
   /** Deletes a task's workspace. Idempotent. */
@@ -359,7 +389,7 @@ export class RepoRegistry {
    */
   async changedFiles(taskId: string): Promise<Array<{ path: string; status: 'added' | 'modified' | 'deleted' | 'untracked' }>> {
     const dir = this.workspacePath(taskId);
-    const matrix = await git.statusMatrix({ fs, dir, gitdir: path.join(dir, '.git') });
+    const matrix = await git.statusMatrix({ fs: this.workspaceFs(dir), dir, gitdir: path.join(dir, '.git') });
     const out: Array<{ path: string; status: 'added' | 'modified' | 'deleted' | 'untracked' }> = [];
     for (const [file, head, workdir, stage] of matrix) {
       if (head === 1 && workdir === 1 && stage === 1) continue;

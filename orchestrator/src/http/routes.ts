@@ -76,6 +76,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       headSeq: services.events.head(),
       audit: services.auditHead.status(),
       pid: process.pid,
+      ...services.statusSections(),
     });
   });
 

@@ -4,9 +4,9 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, re
 import { basename, dirname, join } from 'node:path';
 import { PushPalsError } from '../errors';
 import { DEFAULT_IMAGE, checkEngine, checkImage, explainDockerError } from './image';
-import { assertMountable, canonical, isWithin } from './paths';
+import { assertMountable, assertSharedObjectsMount, canonical, isWithin, type SharedObjectsMount } from './paths';
 import { SANDBOX_ENV, Sandbox } from './sandbox';
-import type { AcquireOptions, SandboxLimits, SandboxManagerOptions } from './types';
+import type { AcquireOptions, PoolVolumes, SandboxLimits, SandboxManagerOptions } from './types';
 
 export const LABEL_MANAGED = 'pushpals.managed';
 export const LABEL_INSTANCE = 'pushpals.instance';
@@ -33,6 +33,8 @@ export interface ContainerSpecInput {
   network: string;
   labels: Record<string, string>;
   limits: SandboxLimits;
+  /** The repository's shared git objects, mounted read-only (checked by assertSharedObjectsMount). */
+  sharedObjects?: SharedObjectsMount;
 }
 
 /** The hardened container: the one place where the sandbox's isolation is defined. */
@@ -65,7 +67,11 @@ export function sandboxContainerSpec(p: ContainerSpecInput): Docker.ContainerCre
       Ulimits: [{ Name: 'core', Soft: 0, Hard: 0 }],
       // Only the task's working copy. `Mounts` (not `Binds`): a missing source fails instead of
       // being created as root, and propagation stays private.
-      Mounts: [{ Type: 'bind', Source: p.workspaceHostPath, Target: '/workspace', ReadOnly: false, BindOptions: { Propagation: 'rprivate' } }],
+      // Plus, read-only, the repository's shared objects (never the clone's config or hooks).
+      Mounts: [
+        { Type: 'bind', Source: p.workspaceHostPath, Target: '/workspace', ReadOnly: false, BindOptions: { Propagation: 'rprivate' } },
+        ...(p.sharedObjects ? [{ Type: 'bind' as const, Source: p.sharedObjects.hostPath, Target: p.sharedObjects.containerPath, ReadOnly: true, BindOptions: { Propagation: 'rprivate' as const } }] : []),
+      ],
     },
   };
 }
@@ -73,7 +79,11 @@ export function sandboxContainerSpec(p: ContainerSpecInput): Docker.ContainerCre
 interface Slot {
   sandbox: Sandbox;
   dir: string;
+  /** The shared objects its container mounts ('' for none): it serves only tasks of that repository. */
+  objectsKey: string;
 }
+
+const keyOf = (m: SharedObjectsMount | undefined): string => (m ? `${m.hostPath}\0${m.containerPath}` : '');
 
 const isRoot = () => process.getuid?.() === 0;
 
@@ -93,6 +103,9 @@ export class SandboxManager {
   private readonly poolSize: number;
   private readonly log: (msg: string) => void;
   private readonly diskHints: { workspace: string; tmp: string };
+  private readonly volumes: PoolVolumes | undefined;
+  /** The shared objects new pool slots mount (the repository tasks are expected for). */
+  private poolObjects: SharedObjectsMount | undefined;
   private readonly ready: Slot[] = [];
   private readonly active = new Set<Sandbox>();
   private readonly made = new Set<string>();
@@ -115,6 +128,7 @@ export class SandboxManager {
     this.poolSize = Math.max(0, Math.floor(o.pool?.size ?? 0));
     this.log = o.log ?? (() => {});
     this.diskHints = o.diskHints ?? DEFAULT_DISK_HINTS;
+    this.volumes = o.volumes;
     if (this.workspacesDir) {
       for (const f of this.forbidden) {
         if (isWithin(f, this.workspacesDir)) throw new PushPalsError('forbidden', `workspacesDir ${this.workspacesDir} contains the forbidden path ${f}`);
@@ -141,6 +155,7 @@ export class SandboxManager {
     if (this.workspacesDir) {
       mkdirSync(this.workspacesDir, { recursive: true, mode: 0o755 });
       // Pool slot dirs of a previous run never held task data (a slot becomes <taskId> when taken).
+      await this.volumes?.removeStale(this.poolDir);
       rmSync(this.poolDir, { recursive: true, force: true });
     }
     this.refill();
@@ -172,33 +187,89 @@ export class SandboxManager {
     if (network !== 'none' && !this.allowedNetworks.has(network)) {
       throw new PushPalsError('forbidden', `network ${JSON.stringify(network)} is not in the configured allowedNetworks; sandboxes run with network none`);
     }
+    const objects = o.sharedObjects ? { hostPath: assertSharedObjectsMount(o.sharedObjects, this.forbidden), containerPath: o.sharedObjects.containerPath } : undefined;
+    const key = keyOf(objects);
+    const extra = { objects, env: o.env };
     let ws: string;
     if (o.workspaceHostPath !== undefined) {
       ws = assertMountable(o.workspaceHostPath, this.forbidden);
-      if (o.adoptPrepared && network === 'none') {
-        const pooled = this.adoptPrepared(o.taskId, ws);
+      if (o.adoptPrepared && network === 'none' && !o.env) {
+        const pooled = this.adoptPrepared(o.taskId, ws, key);
         if (pooled) return pooled;
       }
     } else {
       const target = this.workspaceDirFor(o.taskId);
-      if (network === 'none' && !existsSync(target)) {
-        const slot = this.takeSlot();
-        if (slot) {
-          renameSync(slot.dir, target);
-          slot.sandbox.adopt(o.taskId, target);
-          this.active.add(slot.sandbox);
-          this.refill();
-          return slot.sandbox;
-        }
+      const fresh = !existsSync(target) || (lstatSync(target).isDirectory() && readdirSync(target).length === 0);
+      if (network === 'none' && !o.env && fresh) {
+        const pooled = await this.handOverSlot(o.taskId, target, key);
+        if (pooled) return pooled;
       }
-      mkdirSync(target, { recursive: true, mode: 0o755 });
-      this.chownForSandbox(target);
+      if (this.volumes) {
+        if (fresh) await this.volumes.create(target);
+      } else {
+        mkdirSync(target, { recursive: true, mode: 0o755 });
+        this.chownForSandbox(target);
+      }
       ws = assertMountable(target, this.forbidden);
     }
-    const sb = await this.create(o.taskId, ws, network, false);
+    const sb = await this.create(o.taskId, ws, network, false, extra);
     this.active.add(sb);
     void sb.startRunner();
     return sb;
+  }
+
+  /**
+   * Gives a ready slot (of the same shared objects) to a task whose directory does not exist yet or
+   * is empty: the slot's volume is moved there (volumes on), or its directory renamed (a bind mount
+   * follows the inode). Undefined when no slot fits or the move failed (the slot is discarded).
+   */
+  private async handOverSlot(taskId: string, target: string, key: string): Promise<Sandbox | undefined> {
+    const slot = this.takeSlot(key);
+    if (!slot) return undefined;
+    try {
+      if (this.volumes) await this.volumes.adopt(slot.dir, target);
+      else {
+        if (existsSync(target)) rmdirSync(target); // empty (checked): rename needs the name free or an empty dir
+        renameSync(slot.dir, target);
+      }
+    } catch (e) {
+      this.log(`warm pool: task ${taskId} gets a cold sandbox: handing over the slot failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.discard(slot);
+      return undefined;
+    }
+    slot.sandbox.adopt(taskId, target);
+    this.active.add(slot.sandbox);
+    this.refill();
+    return slot.sandbox;
+  }
+
+  /** Removes a slot's container and its (empty) directory or volume; refills. */
+  private discard(slot: Slot): void {
+    void slot.sandbox.release();
+    if (this.volumes) void this.volumes.remove(slot.dir).catch(() => {});
+    else {
+      try {
+        rmdirSync(slot.dir); // only if empty: a slot dir holding anything is left for inspection
+      } catch {
+        /* not empty or gone */
+      }
+    }
+    this.refill();
+  }
+
+  /**
+   * The repository whose shared objects new pool slots mount (undefined: none). Slots made for
+   * another one are discarded, so the pool serves the repository tasks come for.
+   */
+  setPoolObjects(m: SharedObjectsMount | undefined): void {
+    const next = m ? { hostPath: assertSharedObjectsMount(m, this.forbidden), containerPath: m.containerPath } : undefined;
+    if (keyOf(next) === keyOf(this.poolObjects)) return;
+    this.poolObjects = next;
+    for (const slot of this.ready.splice(0)) {
+      if (slot.objectsKey === keyOf(next)) this.ready.push(slot);
+      else this.discard(slot);
+    }
+    this.refill();
   }
 
   /**
@@ -213,7 +284,7 @@ export class SandboxManager {
    * directory is not a direct child of workspacesDir, a sandbox of this manager mounts it already,
    * the slot is on another filesystem, or any rename fails (the moved entries are moved back first).
    */
-  private adoptPrepared(taskId: string, ws: string): Sandbox | undefined {
+  private adoptPrepared(taskId: string, ws: string, key: string): Sandbox | undefined {
     if (this.poolSize === 0 || !this.workspacesDir || this.closed) return undefined;
     const cold = (why: string): undefined => {
       this.log(`warm pool: task ${taskId} gets a cold sandbox: ${why}`);
@@ -223,17 +294,10 @@ export class SandboxManager {
     if ([...this.active].some((s) => s.workspaceHostPath === ws)) return cold(`${ws} is mounted by another sandbox already`);
     const st = lstatSync(ws);
     if (!st.isDirectory()) return cold(`${ws} is not a directory`);
-    const slot = this.takeSlot();
+    if (this.volumes) return cold('a pool slot is its own volume: it takes a task before the checkout (acquire without workspaceHostPath), not a prepared copy');
+    const slot = this.takeSlot(key);
     if (!slot) return undefined; // pool empty: the ordinary cold path, nothing to report
-    const discard = (): void => {
-      void slot.sandbox.release();
-      try {
-        rmdirSync(slot.dir); // only if empty: a slot dir holding anything is left for inspection
-      } catch {
-        /* not empty or gone */
-      }
-      this.refill();
-    };
+    const discard = (): void => this.discard(slot);
     const slotSt = lstatSync(slot.dir);
     if (!slotSt.isDirectory() || slotSt.dev !== st.dev) {
       this.ready.unshift(slot);
@@ -273,10 +337,18 @@ export class SandboxManager {
     return slot.sandbox;
   }
 
-  private takeSlot(): Slot | undefined {
-    while (this.ready.length) {
-      const s = this.ready.shift() as Slot;
-      if (!s.sandbox.isReleased && existsSync(s.dir)) return s;
+  private takeSlot(key: string): Slot | undefined {
+    for (let i = 0; i < this.ready.length; ) {
+      const s = this.ready[i] as Slot;
+      if (s.sandbox.isReleased || !existsSync(s.dir)) {
+        this.ready.splice(i, 1);
+        continue;
+      }
+      if (s.objectsKey === key) {
+        this.ready.splice(i, 1);
+        return s;
+      }
+      i++;
     }
     return undefined;
   }
@@ -286,14 +358,14 @@ export class SandboxManager {
     if (m && isRoot()) chownSync(dir, Number(m[1]), Number(m[2]));
   }
 
-  private async create(taskId: string, ws: string, network: string, pool: boolean): Promise<Sandbox> {
+  private async create(taskId: string, ws: string, network: string, pool: boolean, extra: { objects?: SharedObjectsMount | undefined; env?: Record<string, string> | undefined } = {}): Promise<Sandbox> {
     const labels: Record<string, string> = {
       [LABEL_MANAGED]: '1',
       [LABEL_INSTANCE]: this.instanceId,
       [LABEL_SANDBOX]: taskId || 'pool',
     };
     if (pool) labels[LABEL_POOL] = '1';
-    const spec = sandboxContainerSpec({ image: this.image, user: this.user, workspaceHostPath: ws, network, labels, limits: this.limits });
+    const spec = sandboxContainerSpec({ image: this.image, user: this.user, workspaceHostPath: ws, network, labels, limits: this.limits, ...(extra.objects ? { sharedObjects: extra.objects } : {}) });
     let container: Docker.Container;
     try {
       container = await this.docker.createContainer(spec);
@@ -322,6 +394,7 @@ export class SandboxManager {
       onRelease: (sb) => this.onRelease(sb),
       limits: this.limits,
       diskHints: this.diskHints,
+      env: extra.env ?? {},
     });
   }
 
@@ -409,17 +482,26 @@ export class SandboxManager {
 
   private async fillOne(): Promise<void> {
     const dir = join(this.poolDir, `slot-${randomBytes(6).toString('hex')}`);
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
-    this.chownForSandbox(dir);
+    const objects = this.poolObjects;
+    if (this.volumes) {
+      mkdirSync(this.poolDir, { recursive: true, mode: 0o755 });
+      await this.volumes.create(dir); // the filesystem's root is the sandbox user's already
+    } else {
+      mkdirSync(dir, { recursive: true, mode: 0o755 });
+      this.chownForSandbox(dir);
+    }
     let sb: Sandbox | undefined;
     try {
-      sb = await this.create('', dir, 'none', true);
+      sb = await this.create('', dir, 'none', true, { objects });
       if (!(await sb.startRunner())) throw new PushPalsError('sandbox_unavailable', 'runner did not start in a pool sandbox');
       if (this.closed) throw new PushPalsError('sandbox_unavailable', 'closed');
-      this.ready.push({ sandbox: sb, dir });
+      const slot = { sandbox: sb, dir, objectsKey: keyOf(objects) };
+      if (slot.objectsKey === keyOf(this.poolObjects)) this.ready.push(slot);
+      else this.discard(slot); // the pool was retargeted meanwhile
     } catch (e) {
       if (sb) await sb.release();
-      rmSync(dir, { recursive: true, force: true });
+      if (this.volumes) await this.volumes.remove(dir).catch(() => {});
+      else rmSync(dir, { recursive: true, force: true });
       throw e;
     }
   }
@@ -434,7 +516,10 @@ export class SandboxManager {
     const all = [...this.active, ...slots.map((s) => s.sandbox)];
     await Promise.all(all.map((s) => s.release()));
     await Promise.all([...this.made].map((id) => this.removeContainer(id)));
-    for (const s of slots) rmSync(s.dir, { recursive: true, force: true });
+    for (const s of slots) {
+      if (this.volumes) await this.volumes.remove(s.dir).catch(() => {});
+      else rmSync(s.dir, { recursive: true, force: true });
+    }
     if (this.workspacesDir && existsSync(this.poolDir) && readdirSync(this.poolDir).length === 0) rmSync(this.poolDir, { recursive: true, force: true });
   }
 }

@@ -27,6 +27,8 @@ export interface SandboxInit {
   onRelease: (sb: Sandbox) => Promise<void>;
   limits: SandboxLimits;
   diskHints: { workspace: string; tmp: string };
+  /** Environment of every command (AcquireOptions.env), under each exec's own. */
+  env: Record<string, string>;
 }
 
 const MAX_RUNNER_STARTS = 20;
@@ -161,7 +163,8 @@ export class Sandbox {
         }
       };
     }
-    return { ...opts, timeoutMs, maxOutputBytes, cwd, onOutput };
+    const env = Object.keys(this.init.env).length ? { ...this.init.env, ...opts.env } : opts.env;
+    return { ...opts, timeoutMs, maxOutputBytes, cwd, onOutput, ...(env ? { env } : {}) };
   }
 
   private async explainFailure(e: unknown): Promise<Error> {

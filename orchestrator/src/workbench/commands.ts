@@ -1,4 +1,4 @@
-/** Protocol commands served by the workbench: repo_add and audit_get. */
+/** Protocol commands served by the workbench: repo_add, audit_get, workspace_gc; and its /api/status section. */
 import { isAbsolute } from 'node:path';
 import { PushPalsError } from '../errors';
 import { sourceKind } from '../git/sources';
@@ -14,9 +14,12 @@ export function registerWorkbenchCommands(services: Services, wb: Workbench): vo
       from: 'orchestrator',
       payload: { repoId: repo.id, name: repo.name, source: repo.source, defaultBranch: repo.defaultBranch },
     });
+    wb.copies.targetPool(repo); // the warm pool serves the repository tasks come for next
     return { repoId: repo.id, name: repo.name };
   });
   services.registerCommandHandler('audit_get', (cmd) => ({ entries: wb.audit.listForTask(cmd.payload.taskId, cmd.payload.limit ?? 1000) }));
+  services.registerCommandHandler('workspace_gc', (cmd) => wb.janitor.gc(cmd.payload.olderThanHours));
+  services.registerStatus('workbench', () => wb.status());
 }
 
 /**

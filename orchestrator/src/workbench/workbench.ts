@@ -6,23 +6,22 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lchownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAX_MESSAGE_LENGTH } from '@pushpals/protocol';
 import type { TaskContext } from '../agents/types';
 import { AuditLog, SIGNING_KEY_FILE } from '../audit';
 import { PushPalsError } from '../errors';
-import { RepoRegistry, type Repo, type Workspace } from '../git';
+import { NETWORK_GIT_ENV, RepoRegistry, neutralizeRepoConfig, type Repo, type Workspace } from '../git';
 import { BuiltinAgent } from '../agents/builtin/agent';
 import { noModelAgent } from '../agents/builtin/no-model';
 import { HeuristicAgent } from '../heuristic/agent';
 import type { ModelRegistry } from '../model/registry';
 import { loadPolicy } from '../policy/policy';
-import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, formatBytes, type Sandbox } from '../sandbox';
+import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, type Sandbox } from '../sandbox';
 import type { Services } from '../services';
 import type { CommandToolDeps } from '../tools/run-command';
 import { ToolCallJournal } from '../tools/tool-call-journal';
 import { registerWorkbenchCommands } from './commands';
-import { chownTree } from './fs-safe';
 import { WorkspaceJanitor } from './janitor';
+import { WorkingCopies } from './working-copies';
 
 /** The sandbox's uid when the orchestrator runs as root (never root inside). */
 const SANDBOX_UID = 1000;
@@ -42,6 +41,8 @@ export class Workbench {
   /** Size-limited working copies (config sandbox.diskLimitMb > 0), else undefined. */
   readonly volumes: WorkspaceVolumes | undefined;
   readonly janitor: WorkspaceJanitor;
+  /** How working copies are made: sandbox (pool slot) first, shared objects, checkout inside. */
+  readonly copies: WorkingCopies;
   private readonly uid: number;
   private readonly gid: number;
   /** Why sandboxes are unavailable (no engine / no image), or undefined when they work. */
@@ -75,12 +76,9 @@ export class Workbench {
             hint: `Set sandbox.diskLimitMb to 0 in ${configFile} to run without a per-task disk limit (a command can then fill the disk that holds the database).`,
           })
         : undefined;
-    let warmPool = config.sandbox.warmPool;
-    if (this.volumes && warmPool > 0) {
-      // A pool container's mount is fixed before the task's volume exists (sandbox/README.md, "Disk limits").
-      services.logger.warn('sandbox.warmPool is not used while sandbox.diskLimitMb > 0: each working copy is its own filesystem, which a pooled container cannot take over');
-      warmPool = 0;
-    }
+    // Loop mounts need root: without it the limit cannot be kept, and tasks fail closed (sandbox/README.md, "Not root").
+    if (this.volumes && !root) this.diskProblem = WorkspaceVolumes.notRootProblem(this.volumes.o.hint);
+    const warmPool = this.diskProblem ? 0 : config.sandbox.warmPool;
     this.sandboxes = new SandboxManager({
       image: config.sandbox.image,
       instanceId: createHash('sha256').update(dataDir).digest('hex').slice(0, 12),
@@ -96,6 +94,7 @@ export class Workbench {
         workspaceBytes: diskLimitMb * 1024 * 1024,
       },
       pool: { size: warmPool },
+      ...(this.volumes && !this.diskProblem ? { volumes: this.volumes } : {}),
       allowedNetworks: config.sandbox.approvedNetwork === 'none' ? [] : [config.sandbox.approvedNetwork],
       log: (msg) => services.logger.info(`sandbox: ${msg}`),
       diskHints: {
@@ -103,7 +102,16 @@ export class Workbench {
         tmp: raise('sandbox.tmpMb', tmpMb),
       },
     });
-    this.janitor = new WorkspaceJanitor(services, this.repos, this.sandboxes, this.volumes);
+    this.copies = new WorkingCopies({
+      repos: this.repos,
+      sandboxes: this.sandboxes,
+      volumes: this.volumes,
+      uid: this.uid,
+      gid: this.gid,
+      checkoutTimeoutMs: config.sandbox.commandTimeoutMs,
+      sandboxProblem: () => this.sandboxProblem,
+    });
+    this.janitor = new WorkspaceJanitor(services, this.repos, this.sandboxes, this.volumes, (taskId) => void this.copies.release(taskId));
     registerWorkbenchCommands(services, this);
     services.registerAgent(new HeuristicAgent(this));
     // The coding agent takes what the heuristic lane does not understand; without a coder model,
@@ -123,24 +131,42 @@ export class Workbench {
   }
 
   private async init(): Promise<void> {
-    if (this.volumes) {
+    if (this.volumes && !this.diskProblem) {
       await this.volumes.check().catch((e: unknown) => {
         this.diskProblem = e instanceof PushPalsError ? e : new PushPalsError('sandbox_unavailable', String(e));
-        this.services.logger.warn(this.diskProblem.message);
       });
     }
+    // Said at start-up (and in `pushpals status`), not first at a task: every task would fail.
+    if (this.diskProblem) this.services.logger.error(`tasks cannot get a working copy: ${this.diskProblem.message}`);
     this.janitor.start();
     try {
       const { reaped } = await this.sandboxes.init();
       if (reaped) this.services.logger.info(`reaped ${reaped} leftover sandbox container(s)`);
+      this.copies.targetPool();
     } catch (e) {
       this.sandboxProblem = e instanceof Error ? e.message : String(e);
       this.services.logger.warn(`sandboxes unavailable: ${this.sandboxProblem}`);
     }
   }
 
+  /** What `/api/status` (and `pushpals status`) say about sandboxes, the disk limit, the pool and the working copies. */
+  status(): Record<string, unknown> {
+    return {
+      sandboxes: this.sandboxProblem ? { ok: false, problem: this.sandboxProblem } : { ok: true },
+      diskLimit: {
+        limitMb: this.services.config.sandbox.diskLimitMb,
+        ok: !this.diskProblem,
+        ...(this.diskProblem ? { problem: this.diskProblem.message } : {}),
+      },
+      pool: this.sandboxes.poolStats(),
+      keepFinishedHours: this.services.config.sandbox.keepFinishedHours,
+      ...this.copies.usage(),
+    };
+  }
+
   async close(): Promise<void> {
     await this.janitor.close();
+    await this.copies.close();
     await this.sandboxes.close();
     // Mounts live as long as this process; the images stay, a restart mounts them again.
     await this.volumes?.close();
@@ -160,8 +186,10 @@ export class Workbench {
   }
 
   /**
-   * The task's working copy on branch pushpals/<task>; reused when a crashed run is re-run. With
-   * sandbox.diskLimitMb > 0 it is a fresh size-limited filesystem mounted at its path (volumes.ts).
+   * The task's working copy on branch pushpals/<task>; reused when a crashed run is re-run. Made by
+   * WorkingCopies: a sandbox first (a warm-pool slot when one is ready: with sandbox.diskLimitMb > 0
+   * it brings its own size-limited volume), then the `.git` sharing the clone's objects and a checkout
+   * inside that sandbox, which the task's commands then use (acquireSandbox).
    */
   async prepareWorkspace(ctx: TaskContext): Promise<{ repo: Repo; workspace: Workspace }> {
     const repo = this.resolveRepo(ctx.task.repoId);
@@ -173,18 +201,12 @@ export class Workbench {
     }
     if (existsSync(path) && readdirSync(path).length > 0) return { repo, workspace: { path, branch: `pushpals/${ctx.task.id}`, baseCommit: '' } };
     ctx.progress(`Preparing a working copy of ${repo.name} on branch pushpals/${ctx.task.id}`, { step: 'workspace' });
-    if (this.volumes && !this.volumes.isMounted(path)) await this.volumes.create(path);
-    const workspace = await this.repos.createWorkspace(repo.id, ctx.task.id).catch(async (e: unknown) => {
-      await this.volumes?.remove(path).catch(() => {});
-      if (e instanceof PushPalsError) throw e;
-      if ((e as { code?: unknown }).code === 'ENOSPC') {
-        throw new PushPalsError('disk_full', `disk full: ${repo.name} does not fit into the task's working copy${this.volumes ? ` (limited to ${formatBytes(this.volumes.sizeBytes)})` : ''}. ${this.sandboxes.diskHint('workspace')}`);
-      }
-      // e.g. isomorphic-git refusing a tree entry named ".." or ".git": the repository is unusable, not us broken.
-      throw new PushPalsError('invalid_message', `cannot check out ${repo.name} for this task: ${e instanceof Error ? e.message : String(e)}`.slice(0, MAX_MESSAGE_LENGTH));
-    });
-    if (process.getuid?.() === 0) chownTree(workspace.path, this.uid, this.gid);
-    this.janitor.retire(ctx.task.id); // cancelled while it was being prepared: nobody else will delete it
+    const workspace = await this.copies.materialize(repo, ctx.task.id);
+    // Cancelled while it was being prepared: nobody else lets go of its sandbox or deletes it.
+    if (this.services.tasks.get(ctx.task.id)?.state === 'cancelled') {
+      await this.copies.release(ctx.task.id);
+      this.janitor.retire(ctx.task.id);
+    }
     return { repo, workspace };
   }
 
@@ -193,17 +215,43 @@ export class Workbench {
     if (process.getuid?.() === 0) lchownSync(p, this.uid, this.gid);
   }
 
-  async acquireSandbox(taskId: string, workspaceHostPath: string): Promise<Sandbox> {
+  async acquireSandbox(taskId: string, workspaceHostPath: string, repo?: Repo): Promise<Sandbox> {
     await this.start();
-    // With config sandbox.warmPool > 0 a ready pool container takes the prepared working copy over
-    // (same path, ~1 ms instead of a cold create); otherwise, or with the pool empty, a cold one.
-    return this.sandboxes.acquire({ taskId, workspaceHostPath, adoptPrepared: true });
+    // The sandbox the checkout ran in; else (a re-run reusing its copy) a pool container takes the
+    // copy over when it can (no disk limit: same path, ~1 ms), or a cold one.
+    const held = this.copies.take(taskId);
+    if (held) return held;
+    const r = repo ?? this.repoOfCopy(workspaceHostPath);
+    return this.sandboxes.acquire({ taskId, workspaceHostPath, adoptPrepared: true, ...(r ? { sharedObjects: this.copies.sharedObjects(r) } : {}) });
+  }
+
+  /** The registered repository whose objects a working copy borrows (its alternates entry), if any. */
+  private repoOfCopy(workspaceHostPath: string): Repo | undefined {
+    const shared = this.repos.sharedObjectsOf(workspaceHostPath);
+    return shared ? this.repos.list().find((r) => shared.endsWith(`/${r.id}`)) : undefined;
+  }
+
+  /**
+   * A one-off sandbox on the approved network. Git there must do only what the person approved,
+   * whatever the task's code wrote into the copy's `.git`: its config is cut down to an allow-list
+   * first, and every command runs with home/system config off and overrides for hooks, fsmonitor,
+   * ssh command and credential helpers (git/network-git.ts).
+   */
+  private async networkSandbox(repoId: string, taskId: string, workspaceHostPath: string, network: string): Promise<Sandbox> {
+    await this.start();
+    const dropped = neutralizeRepoConfig(workspaceHostPath);
+    if (dropped.length) {
+      this.chownForSandbox(join(workspaceHostPath, '.git', 'config'));
+      this.services.logger.warn(`task ${taskId}: removed from the working copy's .git/config before a network command: ${dropped.slice(0, 20).join('; ')}`);
+    }
+    const repo = this.repos.get(repoId);
+    return this.sandboxes.acquire({ taskId, workspaceHostPath, network, env: NETWORK_GIT_ENV, ...(repo ? { sharedObjects: this.copies.sharedObjects(repo) } : {}) });
   }
 
   commandToolDeps(repoId: string, taskId: string, workspaceHostPath: string): CommandToolDeps {
     const network = this.services.config.sandbox.approvedNetwork;
     return {
-      ...(network === 'none' ? {} : { networkSandbox: () => this.start().then(() => this.sandboxes.acquire({ taskId, workspaceHostPath, network })) }),
+      ...(network === 'none' ? {} : { networkSandbox: () => this.networkSandbox(repoId, taskId, workspaceHostPath, network) }),
       audit: this.audit,
       journal: this.journal,
       policy: loadPolicy(this.services.config.dataDir, repoId),
