@@ -62,6 +62,24 @@ export async function checkEngine(docker: Docker, timeoutMs = 5000): Promise<voi
   }
 }
 
+/**
+ * What the worker image must carry (label `pushpals.image-version`): bumped when the image's contents
+ * change in a way that matters for safety (2: /etc/gitconfig has safe.bareRepository=explicit).
+ */
+export const IMAGE_VERSION = 2;
+
+/** A warning when the local image predates IMAGE_VERSION (it still runs; rebuilding is the fix), else undefined. */
+export async function imageOutdated(docker: Docker, image: string): Promise<string | undefined> {
+  try {
+    const info = await docker.getImage(image).inspect();
+    const v = Number(info.Config?.Labels?.['pushpals.image-version'] ?? 1);
+    if (v >= IMAGE_VERSION) return undefined;
+    return `sandbox image ${image} is version ${v}, older than ${IMAGE_VERSION} (its /etc/gitconfig lacks safe.bareRepository=explicit). ${imageHelp(image)} (remove the old one first: docker rmi ${image})`;
+  } catch {
+    return undefined; // checkImage reports a missing image
+  }
+}
+
 /** Fails with an actionable `sandbox_unavailable` if the image is not present locally. Never pulls. */
 export async function checkImage(docker: Docker, image: string): Promise<void> {
   try {

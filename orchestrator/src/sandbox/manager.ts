@@ -3,7 +3,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PushPalsError } from '../errors';
-import { DEFAULT_IMAGE, checkEngine, checkImage, explainDockerError } from './image';
+import { DEFAULT_IMAGE, checkEngine, checkImage, explainDockerError, imageOutdated } from './image';
 import { assertMountable, assertSharedObjectsMount, canonical, isWithin, type SharedObjectsMount } from './paths';
 import { SANDBOX_ENV, Sandbox } from './sandbox';
 import type { AcquireOptions, PoolVolumes, SandboxLimits, SandboxManagerOptions } from './types';
@@ -151,6 +151,8 @@ export class SandboxManager {
   async init(): Promise<{ reaped: number }> {
     await checkEngine(this.docker);
     await checkImage(this.docker, this.image);
+    const outdated = await imageOutdated(this.docker, this.image);
+    if (outdated) this.log(`WARNING: ${outdated}`);
     const reaped = await this.reapAll();
     if (this.workspacesDir) {
       mkdirSync(this.workspacesDir, { recursive: true, mode: 0o755 });

@@ -39,6 +39,8 @@ export interface CommandToolDeps {
   maxOutputBytes: number;
   /** A one-off sandbox on the configured network, for approved network commands; absent: none configured. */
   networkSandbox?: () => Promise<Sandbox>;
+  /** Runs before the task waits for a person (e.g. the workbench releases a sandbox it held: nobody waiting holds a container). */
+  beforeApproval?: () => Promise<void>;
 }
 
 export interface RunCommandOptions {
@@ -127,6 +129,7 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
       return refuse(`not run: it needs network access (${reason}), and this orchestrator gives sandboxes none (config sandbox.approvedNetwork)`, 'ask');
     }
     if (verdict === 'ask') {
+      await deps.beforeApproval?.();
       approval = await ctx.requestApproval({
         key: opts.key,
         kind: approvalKind(c),

@@ -252,6 +252,7 @@ export class Workbench {
     const network = this.services.config.sandbox.approvedNetwork;
     return {
       ...(network === 'none' ? {} : { networkSandbox: () => this.networkSandbox(repoId, taskId, workspaceHostPath, network) }),
+      beforeApproval: () => this.copies.release(taskId),
       audit: this.audit,
       journal: this.journal,
       policy: loadPolicy(this.services.config.dataDir, repoId),
