@@ -13,7 +13,7 @@ import type { Db } from '../store/db';
 import { isoAt, systemClock, type Clock } from '../util/clock';
 import { DEFAULT_CLONE_LIMITS, guardedTransfer, type CloneLimits } from './clone-http';
 import { SSH_UNSUPPORTED, redactUrl, sourceKind, userInfoOf } from './sources';
-import { SHARED_OBJECTS_DIR, alternatesEntry, ensureSharedObjectsLink, sharedObjectsFs, writeSkeleton } from './working-copy';
+import { POOL_BRANCH, SHARED_OBJECTS_DIR, alternatesEntry, ensureSharedObjectsLink, retargetSkeleton, sharedObjectsFs, writeSkeleton } from './working-copy';
 
 export interface Repo {
   id: string;
@@ -349,6 +349,43 @@ export class RepoRegistry {
       else fs.rmSync(dir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /** The commit a base branch (default: the repo's default branch) points at in the clone. */
+  async baseCommitOf(repo: Repo, baseBranch?: string): Promise<string> {
+    const from = baseBranch ?? repo.defaultBranch;
+    return git.resolveRef({ fs, gitdir: repo.mirrorPath, ref: `refs/heads/${from}` }).catch(() => {
+      throw new PushPalsError('not_found', `branch ${from} does not exist in ${repo.id}`);
+    });
+  }
+
+  /**
+   * Prepares a warm-pool slot ahead of any task (`dir`: the slot's empty directory): the shared-objects
+   * `.git` on POOL_BRANCH at the default branch; the caller checks it out in the slot's sandbox.
+   */
+  async prepareSlot(repoId: string, dir: string): Promise<{ baseCommit: string; written: string[] }> {
+    const repo = this.get(repoId);
+    if (!repo) throw new PushPalsError('not_found', `unknown repository ${repoId}`);
+    const baseCommit = await this.baseCommitOf(repo);
+    ensureSharedObjectsLink(this.workspacesDir, repo.id, path.join(repo.mirrorPath, 'objects'));
+    return { baseCommit, written: writeSkeleton({ dir, repoId, branch: POOL_BRANCH, baseCommit, fromBranch: repo.defaultBranch }) };
+  }
+
+  /**
+   * The task takes over a slot prepareSlot filled (now at `<workspacesDir>/<taskId>`): its branch
+   * pushpals/<taskId> at the base branch. `checkoutNeeded` when the slot holds another commit.
+   */
+  async workspaceFromSlot(repoId: string, taskId: string, slotCommit: string, baseBranch?: string): Promise<Workspace & { written: string[]; checkoutNeeded: boolean }> {
+    const repo = this.get(repoId);
+    if (!repo) throw new PushPalsError('not_found', `unknown repository ${repoId}`);
+    const dir = this.workspacePath(taskId);
+    const head = fs.readFileSync(path.join(dir, '.git', 'HEAD'), 'utf8');
+    if (head !== `ref: refs/heads/${POOL_BRANCH}\n`) throw new PushPalsError('conflict', `${dir} is not a prepared pool slot`);
+    const from = baseBranch ?? repo.defaultBranch;
+    const baseCommit = await this.baseCommitOf(repo, from);
+    const branch = `pushpals/${taskId}`;
+    const written = retargetSkeleton({ dir, branch, baseCommit, fromBranch: from });
+    return { path: dir, branch, baseCommit, written, checkoutNeeded: baseCommit !== slotCommit };
   }
 
   /**

@@ -151,3 +151,29 @@ export function sharedObjectsFs(gitdir: string, sharedObjects: string): { promis
   } as unknown as FsPromises;
   return { promises };
 }
+
+/** The branch a warm-pool slot is checked out on before a task takes it (then retargeted). */
+export const POOL_BRANCH = 'pushpals/pool';
+
+/**
+ * A warm-pool slot was checked out ahead (writeSkeleton on POOL_BRANCH + the sandbox checkout); the
+ * task takes it over: HEAD moves to the task's branch at `baseCommit`, the pool branch and its
+ * reflog go. The files and the index still hold the slot's commit: when it differs from
+ * `baseCommit`, the caller runs SANDBOX_CHECKOUT_COMMAND, which then rewrites only what changed.
+ */
+export function retargetSkeleton(s: Omit<SkeletonInput, 'repoId'>): string[] {
+  const gitdir = path.join(s.dir, '.git');
+  const written: string[] = [];
+  const put = (rel: string, text: string): void => {
+    const p = path.join(gitdir, ...rel.split('/'));
+    fs.mkdirSync(path.dirname(p), { recursive: true, mode: 0o755 });
+    fs.writeFileSync(p, text, { mode: 0o644 });
+    written.push(p);
+  };
+  put(`refs/heads/${s.branch}`, `${s.baseCommit}\n`);
+  put(`refs/remotes/origin/${s.fromBranch}`, `${s.baseCommit}\n`);
+  put('HEAD', `ref: refs/heads/${s.branch}\n`);
+  fs.rmSync(path.join(gitdir, 'refs', 'heads', ...POOL_BRANCH.split('/')), { force: true });
+  fs.rmSync(path.join(gitdir, 'logs'), { recursive: true, force: true });
+  return written;
+}

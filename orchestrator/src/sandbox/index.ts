@@ -1,5 +1,5 @@
 /** Sandbox driver: hardened per-task Docker containers, a long-lived in-container command runner, a warm pool. */
-export { SandboxManager, sandboxContainerSpec, DEFAULT_LIMITS, LABEL_MANAGED, LABEL_INSTANCE, LABEL_SANDBOX, LABEL_POOL } from './manager';
+export { SandboxManager, type SlotPreparer, sandboxContainerSpec, DEFAULT_LIMITS, LABEL_MANAGED, LABEL_INSTANCE, LABEL_SANDBOX, LABEL_POOL } from './manager';
 export type { ContainerSpecInput } from './manager';
 export { Sandbox, DEFAULT_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, MAX_TIMEOUT_MS, SANDBOX_ENV } from './sandbox';
 export { buildWorkerImage, checkEngine, checkImage, explainDockerError, registryReachable, DEFAULT_IMAGE } from './image';

@@ -81,7 +81,16 @@ interface Slot {
   dir: string;
   /** The shared objects its container mounts ('' for none): it serves only tasks of that repository. */
   objectsKey: string;
+  /** What the pool's preparer made of it ahead of a task (e.g. the commit checked out), if any. */
+  prepared?: string;
 }
+
+/**
+ * Fills a fresh pool slot ahead of any task (e.g. checks out the repository's head in it): gets the
+ * slot's sandbox and the host directory it mounts; returns a tag the task's Sandbox then carries
+ * as `prepared`. A failure discards the slot.
+ */
+export type SlotPreparer = (sb: Sandbox, dir: string) => Promise<string>;
 
 const keyOf = (m: SharedObjectsMount | undefined): string => (m ? `${m.hostPath}\0${m.containerPath}` : '');
 
@@ -106,6 +115,7 @@ export class SandboxManager {
   private readonly volumes: PoolVolumes | undefined;
   /** The shared objects new pool slots mount (the repository tasks are expected for). */
   private poolObjects: SharedObjectsMount | undefined;
+  private poolPrepare: SlotPreparer | undefined;
   private readonly ready: Slot[] = [];
   private readonly active = new Set<Sandbox>();
   private readonly made = new Set<string>();
@@ -239,7 +249,7 @@ export class SandboxManager {
       this.discard(slot);
       return undefined;
     }
-    slot.sandbox.adopt(taskId, target);
+    slot.sandbox.adopt(taskId, target, slot.prepared);
     this.active.add(slot.sandbox);
     this.refill();
     return slot.sandbox;
@@ -263,10 +273,11 @@ export class SandboxManager {
    * The repository whose shared objects new pool slots mount (undefined: none). Slots made for
    * another one are discarded, so the pool serves the repository tasks come for.
    */
-  setPoolObjects(m: SharedObjectsMount | undefined): void {
+  setPoolObjects(m: SharedObjectsMount | undefined, prepare?: SlotPreparer): void {
     const next = m ? { hostPath: assertSharedObjectsMount(m, this.forbidden), containerPath: m.containerPath } : undefined;
     if (keyOf(next) === keyOf(this.poolObjects)) return;
     this.poolObjects = next;
+    this.poolPrepare = prepare;
     for (const slot of this.ready.splice(0)) {
       if (slot.objectsKey === keyOf(next)) this.ready.push(slot);
       else this.discard(slot);
@@ -304,6 +315,10 @@ export class SandboxManager {
     if (!slotSt.isDirectory() || slotSt.dev !== st.dev) {
       this.ready.unshift(slot);
       return cold(`the pool's slot directory is not on the same filesystem as ${ws}`);
+    }
+    if (slot.prepared !== undefined) {
+      this.ready.unshift(slot);
+      return cold('the pool slots hold a checkout made ahead: they take a task before its working copy exists');
     }
     if (readdirSync(slot.dir).length !== 0) {
       discard();
@@ -485,6 +500,7 @@ export class SandboxManager {
   private async fillOne(): Promise<void> {
     const dir = join(this.poolDir, `slot-${randomBytes(6).toString('hex')}`);
     const objects = this.poolObjects;
+    const prepare = this.poolPrepare;
     if (this.volumes) {
       mkdirSync(this.poolDir, { recursive: true, mode: 0o755 });
       await this.volumes.create(dir); // the filesystem's root is the sandbox user's already
@@ -497,7 +513,9 @@ export class SandboxManager {
       sb = await this.create('', dir, 'none', true, { objects });
       if (!(await sb.startRunner())) throw new PushPalsError('sandbox_unavailable', 'runner did not start in a pool sandbox');
       if (this.closed) throw new PushPalsError('sandbox_unavailable', 'closed');
-      const slot = { sandbox: sb, dir, objectsKey: keyOf(objects) };
+      const prepared = prepare ? await prepare(sb, dir) : undefined;
+      if (this.closed) throw new PushPalsError('sandbox_unavailable', 'closed');
+      const slot: Slot = { sandbox: sb, dir, objectsKey: keyOf(objects), ...(prepared !== undefined ? { prepared } : {}) };
       if (slot.objectsKey === keyOf(this.poolObjects)) this.ready.push(slot);
       else this.discard(slot); // the pool was retargeted meanwhile
     } catch (e) {

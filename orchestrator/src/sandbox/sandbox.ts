@@ -43,6 +43,7 @@ export class Sandbox {
   readonly network: string;
   private _taskId: string;
   private _workspaceHostPath: string;
+  private _prepared: string | undefined;
   private runner: RunnerClient | undefined;
   private runnerStarting: Promise<RunnerClient | undefined> | undefined;
   private runnerStarts = 0;
@@ -75,9 +76,15 @@ export class Sandbox {
   }
 
   /** @internal the warm pool hands this sandbox to a task. */
-  adopt(taskId: string, workspaceHostPath: string): void {
+  adopt(taskId: string, workspaceHostPath: string, prepared?: string): void {
     this._taskId = taskId;
     this._workspaceHostPath = workspaceHostPath;
+    this._prepared = prepared;
+  }
+
+  /** What the pool's preparer made of this sandbox's working copy before a task took it (SlotPreparer), if anything. */
+  get prepared(): string | undefined {
+    return this._prepared;
   }
 
   /** Starts the runner now (acquire does it in the background; exec waits for it). */

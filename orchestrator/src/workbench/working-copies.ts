@@ -59,11 +59,33 @@ export class WorkingCopies {
     return { hostPath, containerPath: objectsContainerPath(repo.id) };
   }
 
-  /** Points the warm pool at the repository tasks are expected for (the latest registered when none is given). */
+  /**
+   * Points the warm pool at the repository tasks are expected for (the latest registered when none is
+   * given): its slots mount that repository's objects and hold a checkout of its default branch made
+   * ahead, so a task only moves its branch there (and rewrites the files that differ, if any).
+   */
   targetPool(repo?: Repo): void {
     const r = repo ?? this.d.repos.list().at(-1);
     if (!r || this.d.sandboxProblem()) return;
-    this.d.sandboxes.setPoolObjects(this.sharedObjects(r));
+    this.d.sandboxes.setPoolObjects(this.sharedObjects(r), async (sb, dir) => {
+      const { baseCommit, written } = await this.d.repos.prepareSlot(r.id, dir);
+      this.giveToSandbox(written);
+      await this.checkout(sb, r);
+      return baseCommit;
+    });
+  }
+
+  private giveToSandbox(paths: string[]): void {
+    if (process.getuid?.() === 0) for (const p of paths) lchownSync(p, this.d.uid, this.d.gid);
+  }
+
+  /** The checkout inside the sandbox (real git, as the sandbox user): disk_full / invalid_message on failure. */
+  private async checkout(sb: Sandbox, repo: Repo): Promise<void> {
+    const r = await sb.exec(SANDBOX_CHECKOUT_COMMAND, { timeoutMs: this.d.checkoutTimeoutMs, maxOutputBytes: 64 * 1024 });
+    if (r.diskFull) throw new PushPalsError('disk_full', `${repo.name} does not fit into the task's working copy: ${r.diskFull.message}`.slice(0, MAX_MESSAGE_LENGTH));
+    if (r.exitCode !== 0) {
+      throw new PushPalsError('invalid_message', `cannot check out ${repo.name} for this task (git exited with ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`.slice(0, MAX_MESSAGE_LENGTH));
+    }
   }
 
   /**
@@ -79,13 +101,13 @@ export class WorkingCopies {
     this.targetPool(repo);
     const sb = await this.d.sandboxes.acquire({ taskId, sharedObjects: objects });
     try {
-      const ws = await this.d.repos.createWorkspace(repo.id, taskId, undefined, { checkout: 'sandbox' });
-      if (process.getuid?.() === 0) for (const p of ws.written) lchownSync(p, this.d.uid, this.d.gid);
-      const r = await sb.exec(SANDBOX_CHECKOUT_COMMAND, { timeoutMs: this.d.checkoutTimeoutMs, maxOutputBytes: 64 * 1024 });
-      if (r.diskFull) throw new PushPalsError('disk_full', `${repo.name} does not fit into the task's working copy: ${r.diskFull.message}`.slice(0, MAX_MESSAGE_LENGTH));
-      if (r.exitCode !== 0) {
-        throw new PushPalsError('invalid_message', `cannot check out ${repo.name} for this task (git exited with ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`.slice(0, MAX_MESSAGE_LENGTH));
-      }
+      // A pool slot checked out ahead: move the branch (and rewrite what differs); else the whole checkout.
+      const ws =
+        sb.prepared !== undefined
+          ? await this.d.repos.workspaceFromSlot(repo.id, taskId, sb.prepared)
+          : { ...(await this.d.repos.createWorkspace(repo.id, taskId, undefined, { checkout: 'sandbox' })), checkoutNeeded: true };
+      this.giveToSandbox(ws.written);
+      if (ws.checkoutNeeded) await this.checkout(sb, repo);
       this.held.set(taskId, sb);
       return { path: ws.path, branch: ws.branch, baseCommit: ws.baseCommit };
     } catch (e) {
