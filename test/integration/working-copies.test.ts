@@ -129,11 +129,29 @@ describe('working copies share the repository objects; retention and gc; commits
     assert.equal(trusted.out, '');
   });
 
+  it('a warm slot checked out ahead at another commit than the task\'s base: the task gets its base, files rewritten where they differ', async function () {
+    assert.ok(app?.workbench && client, 'set-up failed');
+    await app.workbench.sandboxes.waitForPool(60_000); // a slot holding the head ("drop big")
+    // The clone's main moves back to "big" (as a new base would move it).
+    const mirror = join(dataDir, 'repos', repoId);
+    const big = git(repoDir, 'rev-parse', 'HEAD~1').trim();
+    writeFileSync(join(mirror, 'refs', 'heads', 'main'), `${big}\n`);
+    const { taskId } = await client.send('task_new', { request: 'Run git status on this repo', repoId });
+    taskIds.push(taskId);
+    await waitIdle(client, taskId);
+    const result = ofType(client.forTask(taskId), 'tool_result')[0];
+    assert.equal(result?.payload.ok, true, trace(client, taskId));
+    assert.match(result?.payload.stdout ?? '', new RegExp(`On branch pushpals/${taskId}\\b[\\s\\S]*nothing to commit, working tree clean`), result?.payload.stdout);
+    assert.equal(statSync(join(ws(taskId), 'big.bin')).size, BLOB_MB * 1024 * 1024, 'the base commit\'s file is checked out');
+    assert.equal(readFileSync(join(ws(taskId), '.git', 'refs', 'heads', 'pushpals', taskId), 'utf8').trim(), big);
+    assert.ok(!existsSync(join(ws(taskId), '.git', 'refs', 'heads', 'pushpals', 'pool')), 'the pool branch is gone');
+  });
+
   it('pushpals gc: finished copies younger than --older-than-hours stay; 0 deletes every finished one (volumes and images too)', async function () {
     assert.ok(app, 'set-up failed');
     const young = await runCliAsync(dataDir, ['gc', '--older-than-hours', '1', '--json', '--url', app.url]);
     assert.equal(young.status, 0, young.stderr);
-    assert.deepEqual(JSON.parse(young.stdout), { removed: [], freedBytes: 0, kept: TASKS });
+    assert.deepEqual(JSON.parse(young.stdout), { removed: [], freedBytes: 0, kept: taskIds.length });
     const all = await runCliAsync(dataDir, ['gc', '--older-than-hours', '0', '--json', '--url', app.url]);
     assert.equal(all.status, 0, all.stderr);
     const r = JSON.parse(all.stdout) as { removed: string[]; freedBytes: number; kept: number };
