@@ -5,76 +5,11 @@ import { basename, dirname, join } from 'node:path';
 import { PushPalsError } from '../errors';
 import { DEFAULT_IMAGE, checkEngine, checkImage, explainDockerError, imageOutdated } from './image';
 import { assertMountable, assertSharedObjectsMount, canonical, isWithin, type SharedObjectsMount } from './paths';
-import { SANDBOX_ENV, Sandbox } from './sandbox';
+import { Sandbox } from './sandbox';
 import type { AcquireOptions, PoolVolumes, SandboxLimits, SandboxManagerOptions } from './types';
+import { DEFAULT_DISK_HINTS, DEFAULT_LIMITS, LABEL_INSTANCE, LABEL_MANAGED, LABEL_POOL, LABEL_SANDBOX, sandboxContainerSpec } from './container-spec';
 
-export const LABEL_MANAGED = 'pushpals.managed';
-export const LABEL_INSTANCE = 'pushpals.instance';
-export const LABEL_SANDBOX = 'pushpals.sandbox';
-export const LABEL_POOL = 'pushpals.pool';
-
-export const DEFAULT_LIMITS: SandboxLimits = {
-  memoryBytes: 1024 ** 3,
-  nanoCpus: 1e9,
-  pidsLimit: 256,
-  tmpfsBytes: 512 * 1024 ** 2,
-  workspaceBytes: 0,
-};
-
-const DEFAULT_DISK_HINTS = {
-  workspace: 'Give the sandbox a larger working copy volume, or make the command write less.',
-  tmp: 'Give the sandbox a larger /tmp, or make the command write less there.',
-};
-
-export interface ContainerSpecInput {
-  image: string;
-  user: string;
-  workspaceHostPath: string;
-  network: string;
-  labels: Record<string, string>;
-  limits: SandboxLimits;
-  /** The repository's shared git objects, mounted read-only (checked by assertSharedObjectsMount). */
-  sharedObjects?: SharedObjectsMount;
-}
-
-/** The hardened container: the one place where the sandbox's isolation is defined. */
-export function sandboxContainerSpec(p: ContainerSpecInput): Docker.ContainerCreateOptions {
-  return {
-    Image: p.image,
-    User: p.user,
-    WorkingDir: '/workspace',
-    Cmd: ['sleep', 'infinity'],
-    Env: SANDBOX_ENV,
-    Hostname: 'sandbox',
-    Labels: p.labels,
-    HostConfig: {
-      NetworkMode: p.network,
-      CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges'],
-      Privileged: false,
-      ReadonlyRootfs: true,
-      Tmpfs: { '/tmp': `rw,exec,nosuid,nodev,size=${p.limits.tmpfsBytes}` },
-      ShmSize: 64 * 1024 ** 2,
-      PidsLimit: p.limits.pidsLimit,
-      Memory: p.limits.memoryBytes,
-      MemorySwap: p.limits.memoryBytes,
-      NanoCpus: p.limits.nanoCpus,
-      OomScoreAdj: 500, // on host memory pressure, sandboxes go before the orchestrator
-      Init: true, // docker-init as PID 1: fast stop, zombies reaped
-      IpcMode: 'private',
-      RestartPolicy: { Name: 'no' },
-      LogConfig: { Type: 'none', Config: {} },
-      Ulimits: [{ Name: 'core', Soft: 0, Hard: 0 }],
-      // Only the task's working copy. `Mounts` (not `Binds`): a missing source fails instead of
-      // being created as root, and propagation stays private.
-      // Plus, read-only, the repository's shared objects (never the clone's config or hooks).
-      Mounts: [
-        { Type: 'bind', Source: p.workspaceHostPath, Target: '/workspace', ReadOnly: false, BindOptions: { Propagation: 'rprivate' } },
-        ...(p.sharedObjects ? [{ Type: 'bind' as const, Source: p.sharedObjects.hostPath, Target: p.sharedObjects.containerPath, ReadOnly: true, BindOptions: { Propagation: 'rprivate' as const } }] : []),
-      ],
-    },
-  };
-}
+export { DEFAULT_LIMITS, LABEL_INSTANCE, LABEL_MANAGED, LABEL_POOL, LABEL_SANDBOX, sandboxContainerSpec, type ContainerSpecInput } from './container-spec';
 
 interface Slot {
   sandbox: Sandbox;
