@@ -2,6 +2,7 @@
 // dependency rules (docs/ARCHITECTURE.md): lint, not memory, keeps the packages apart.
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import { importX, createNodeResolver } from 'eslint-plugin-import-x';
 
 // typescript-eslint's variant: same patterns, plus `allowTypeImports` per pattern.
 const restrict = (patterns, paths = []) => ({
@@ -34,6 +35,19 @@ export default tseslint.config(
   { files: ['**/*.{js,mjs,cjs}'], rules: { '@typescript-eslint/no-require-imports': 'off', '@typescript-eslint/consistent-type-imports': 'off' } },
   { files: ['protocol/**/*.ts'], rules: restrict([vscode, orchestrator, extension, webview, ours]) },
   { files: ['orchestrator/**/*.ts'], rules: restrict([vscode, extension, webview]) },
+  // No import circle in the orchestrator: the composition root (app.ts, services.ts) is the only
+  // module that knows everything; handlers and agents import the narrow ports they use.
+  // (import-x skips `import type` edges: they vanish at run time.)
+  {
+    files: ['orchestrator/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json', '.node'] })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
   { files: ['extension/**/*.ts'], rules: restrict([orchestrator, webviewTypesOnly], [fullProtocol]) },
   { files: ['webview-ui/**/*.ts'], languageOptions: { globals: { ...globals.browser } }, rules: restrict([vscode, orchestrator, extension], [fullProtocol]) },
 );

@@ -70,6 +70,13 @@ const { url } = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8'));
 const wsUrl = url.replace(/^http/, 'ws') + '/ws';
 const token = readFileSync(join(dataDir, 'token'), 'utf8').trim();
 
+/** The server's own view of its memory (GET /api/status): V8 heap vs off-heap. */
+const serverMemory = async () => {
+  const r = await fetch(`${url}/api/status`, { headers: { Authorization: `Bearer ${token}` } });
+  const m = (await r.json()).memory;
+  return `heap ${m.heapUsed}/${m.heapTotal} MB used/committed, external ${m.external} MB (array buffers ${m.arrayBuffers} MB)`;
+};
+
 // ---- clients ----
 async function connect() {
   const ws = new WebSocket(wsUrl, { headers: { Authorization: `Bearer ${token}` }, perMessageDeflate: false });
@@ -135,7 +142,7 @@ const subs = await Promise.all(Array.from({ length: SUBSCRIBERS }, () => subscri
 const prods = await Promise.all(Array.from({ length: PRODUCERS }, (_, i) => producer(i)));
 const headSeq = () => Math.min(...subs.map((s) => s.lastSeq));
 const results = { machine: '2 cores', producers: PRODUCERS, subscribers: SUBSCRIBERS, idleRssMb: +idleRss.toFixed(1), phases: [] };
-console.log(`server pid ${server.pid}, idle RSS ${f(idleRss, 1)} MB (${rssParts()}); ${PRODUCERS} producers, ${SUBSCRIBERS} subscribers`);
+console.log(`server pid ${server.pid}, idle RSS ${f(idleRss, 1)} MB (${rssParts()}; ${await serverMemory()}); ${PRODUCERS} producers, ${SUBSCRIBERS} subscribers`);
 
 // ---- throughput phases: as fast as acks allow ----
 let sent = 0;
@@ -207,11 +214,11 @@ for (const s of subs) s.measure = true;
 // ---- RSS after everything, then a fresh client replays from 0 ----
 await sleep(1000);
 results.rssMbEnd = +rssMb().toFixed(1);
-console.log(`RSS at end ${f(results.rssMbEnd, 1)} MB = ${(results.rssMbEnd / idleRss).toFixed(2)}× idle (${rssParts()})`);
+console.log(`RSS at end ${f(results.rssMbEnd, 1)} MB = ${(results.rssMbEnd / idleRss).toFixed(2)}× idle (${rssParts()}; ${await serverMemory()})`);
 // V8 gives back heap it grew under load only once the process is idle for a while (its memory reducer)
 await sleep(Number(process.env.SETTLE_MS || 12_000));
 results.rssMbSettled = +rssMb().toFixed(1);
-console.log(`RSS ${(Number(process.env.SETTLE_MS || 12_000) / 1000).toFixed(0)} s later ${f(results.rssMbSettled, 1)} MB = ${(results.rssMbSettled / idleRss).toFixed(2)}× idle (${rssParts()})`);
+console.log(`RSS ${(Number(process.env.SETTLE_MS || 12_000) / 1000).toFixed(0)} s later ${f(results.rssMbSettled, 1)} MB = ${(results.rssMbSettled / idleRss).toFixed(2)}× idle (${rssParts()}; ${await serverMemory()})`);
 {
   const head = Math.max(...subs.map((s) => s.lastSeq));
   const t0 = now();

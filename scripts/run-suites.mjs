@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SUITES = [
-  { name: 'lint', cmd: 'npx eslint --max-warnings 0 .', kind: 'single' },
+  { name: 'lint', cmd: 'npx eslint --max-warnings 0 . && node scripts/check-cycles.mjs', kind: 'single' },
   { name: 'typecheck', cmd: 'npx tsc -b', kind: 'single' },
   { name: 'protocol', cmd: 'npm test -w protocol --silent', kind: 'mocha' },
   { name: 'webview-ui', cmd: 'npm test -w webview-ui --silent', kind: 'mocha' },

@@ -15,6 +15,7 @@ import { createServices, type Services } from './services';
 import { openDatabase } from './store/db';
 import type { Clock } from './util/clock';
 import type { Workbench } from './workbench/workbench';
+import type { installWorkbench } from './workbench-setup';
 import { attachWebSocket, WS_PATH, type WsEndpoint } from './ws/ws-server';
 
 export interface App {
@@ -73,7 +74,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
 
   // Loaded only when used: its modules (dockerode, isomorphic-git, the shell parser) are ~1/3 of
   // the start-up time, which tests and tools that run without the workbench need not pay.
-  const workbench = opts.workbench === false ? undefined : new (loadWorkbench())(services, { secrets: [token, ...models.secrets()], models });
+  const workbench = opts.workbench === false ? undefined : loadWorkbenchSetup()(services, { secrets: [token, ...models.secrets()], models });
   if (models.configured('chat')) services.chat.setResponder(modelChatResponder(models, workbench?.audit));
   try {
     // The engine check and reaping run while the server starts listening; sandboxes wait for them.
@@ -113,7 +114,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   return { url, wsUrl: `ws://${hostForUrl}:${port}${WS_PATH}`, port, token, services, models, ...(workbench ? { workbench } : {}), server, ws, close };
 }
 
-function loadWorkbench(): typeof Workbench {
+function loadWorkbenchSetup(): typeof installWorkbench {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('./workbench/workbench') as { Workbench: typeof Workbench }).Workbench;
+  return (require('./workbench-setup') as { installWorkbench: typeof installWorkbench }).installWorkbench;
 }

@@ -1,7 +1,10 @@
 /**
- * The services object: everything a command handler, job handler or agent needs, built once per
- * process and passed explicitly (no globals). This is the plug-in surface for the sandbox, policy,
- * audit and git modules and for the agents: see orchestrator/README.md ("Plugging in").
+ * The services object: every store and service of the process, built once and passed explicitly
+ * (no globals). With app.ts it is the composition root: the only modules that know everything.
+ * Consumers get the narrow part they use (command handlers `CommandServices`, chat responders
+ * `ChatServices`, the task runner `TaskRunnerServices`, agents their constructor arguments), which
+ * `Services` satisfies structurally, so nothing they import leads back here (lint: no-cycle).
+ * The plug-in surface for other modules: see orchestrator/README.md ("Plugging in").
  */
 import { AgentRegistry } from './agents/registry';
 import { noAgent } from './agents/no-agent';
@@ -17,20 +20,18 @@ import { EventLog } from './events/event-log';
 import type { Logger } from './log';
 import { JobQueue } from './queue/job-queue';
 import { Worker, type JobHandler } from './queue/worker';
+import type { SessionStore, TaskCommands } from './ports';
 import { openDatabase, type Db } from './store/db';
 import { stmt } from './store/statements';
 import { TASK_QUEUE, runTaskJob } from './tasks/task-runner';
-import { TaskStore, type CreateTaskInput, type TaskRecord } from './tasks/task-store';
+import { TaskStore } from './tasks/task-store';
 import { recoverInterruptedToolCalls } from './tools/tool-call-journal';
 import { systemClock, type Clock } from './util/clock';
 import type { CommandType } from '@pushpals/protocol';
 
-export interface SessionStore {
-  /** Creates the session on first sight, refreshes last_seen_at after. */
-  touch(sessionId: string, clientName?: string): void;
-}
+export type { SessionStore } from './ports';
 
-export interface Services {
+export interface Services extends TaskCommands {
   readonly config: Config;
   readonly db: Db;
   readonly clock: Clock;
@@ -55,10 +56,6 @@ export interface Services {
   registerAgent(agent: TaskAgent, opts?: { first?: boolean }): void;
   /** Adds or replaces the handler of a protocol command. */
   registerCommandHandler<K extends CommandType>(type: K, handler: CommandHandler<K>): void;
-  /** Creates a task and enqueues its `task.run` job, atomically. */
-  createTask(input: CreateTaskInput): TaskRecord;
-  /** Cancels a task: its jobs, its pending approvals (denied), its running handler (aborted). */
-  cancelTask(taskId: string, by: string, reason?: string): TaskRecord;
   /** Connected WebSocket clients (set by the app). */
   clientCount(): number;
   /** Adds a section to `/api/status` (e.g. the workbench: sandboxes, disk limit, working copies). */

@@ -9,14 +9,12 @@
  */
 import type { ErrorInfo, EventMessage, EventPayload, EventType } from '@pushpals/protocol';
 import type { ApprovalRecord, ApprovalRequest } from '../approvals/approvals';
-import type { Services } from '../services';
 import type { TaskRecord } from '../tasks/task-store';
 
 export type TaskOutcome = { status: 'completed'; summary: string } | { status: 'failed'; error: ErrorInfo };
 
 export interface TaskContext {
   readonly task: TaskRecord;
-  readonly services: Services;
   /** The agent's wire name (e.g. `worker:1`), used as `from` of its events. */
   readonly agentId: string;
   /** Fires on cancellation, lost lease or shutdown: stop promptly (kill running commands). */

@@ -8,9 +8,8 @@ import type { AuditLog } from '../audit';
 import { auditModelCalls } from '../model/audit';
 import type { ChatMessage } from '../model/client';
 import type { ModelRegistry } from '../model/registry';
-import type { Services } from '../services';
 import { PushPalsError } from '../errors';
-import { builtinResponder, isBuiltinChatCommand, statusText, type ChatResponder } from './responder';
+import { builtinResponder, isBuiltinChatCommand, statusText, type ChatResponder, type ChatServices } from './responder';
 
 const HISTORY_TURNS = 20;
 
@@ -21,7 +20,7 @@ const SYSTEM = [
 ].join('\n');
 
 /** The session's last user/assistant messages, oldest first (the current message included). */
-function recentConversation(services: Services, sessionId: string): ChatMessage[] {
+function recentConversation(services: Pick<ChatServices, 'db'>, sessionId: string): ChatMessage[] {
   const rows = services.db
     .prepare(`SELECT type, json FROM events WHERE session_id = ? AND type IN ('user_message', 'assistant_message') ORDER BY seq DESC LIMIT ?`)
     .all(sessionId, HISTORY_TURNS) as Array<{ type: string; json: string }>;

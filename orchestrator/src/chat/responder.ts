@@ -3,8 +3,24 @@
  * first), so the chat never waits for tasks. The built-in responder knows "status", "help" and
  * "/task <request>". `services.chat.setResponder` replaces it (a planner could, once there is one).
  */
-import type { Services } from '../services';
-import { isTerminal } from '../tasks/task-store';
+import type { ApprovalService } from '../approvals/approvals';
+import type { EventLog } from '../events/event-log';
+import type { Logger } from '../log';
+import type { TaskCommands } from '../ports';
+import type { JobQueue } from '../queue/job-queue';
+import type { Db } from '../store/db';
+import { isTerminal, type TaskStore } from '../tasks/task-store';
+
+/** What chat responders use of the services (services.ts hands over the real ones). */
+export interface ChatServices extends Pick<TaskCommands, 'createTask'> {
+  /** Read-only use: the conversation so far (model-responder.ts). */
+  readonly db: Db;
+  readonly logger: Logger;
+  readonly events: Pick<EventLog, 'append'>;
+  readonly tasks: Pick<TaskStore, 'list' | 'countByState'>;
+  readonly queue: Pick<JobQueue, 'depth'>;
+  readonly approvals: Pick<ApprovalService, 'countPending'>;
+}
 
 export interface ChatTurn {
   sessionId: string;
@@ -13,12 +29,12 @@ export interface ChatTurn {
   turnId: string;
 }
 
-export type ChatResponder = (turn: ChatTurn, services: Services) => Promise<void> | void;
+export type ChatResponder = (turn: ChatTurn, services: ChatServices) => Promise<void> | void;
 
 export class ChatService {
   private responder: ChatResponder = builtinResponder;
 
-  constructor(private readonly services: () => Services) {}
+  constructor(private readonly services: () => ChatServices) {}
 
   setResponder(r: ChatResponder): void {
     this.responder = r;
@@ -39,7 +55,7 @@ export class ChatService {
 }
 
 /** A human summary of all tasks and their states. */
-export function statusText(services: Services): string {
+export function statusText(services: Pick<ChatServices, 'tasks' | 'queue' | 'approvals'>): string {
   const tasks = services.tasks.list();
   const depth = services.queue.depth();
   if (tasks.length === 0) return `No tasks yet. Queue depth: ${depth}.`;

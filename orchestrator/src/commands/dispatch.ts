@@ -17,7 +17,7 @@ import {
 } from '@pushpals/protocol';
 import { PushPalsError, toErrorInfo } from '../errors';
 import { SYSTEM_SESSION } from '../events/event-log';
-import type { CommandContext } from './registry';
+import type { CommandContext, CommandRegistry, CommandServices } from './registry';
 
 export type CommandResponse = AckMessage | CommandErrorMessage;
 
@@ -47,7 +47,12 @@ function ack(cmd: CommandMessage, result: unknown): AckMessage {
   } as AckMessage;
 }
 
-type BaseContext = Omit<CommandContext, 'afterResponse'>;
+/** What dispatching uses: what handlers get, plus the handler table. */
+export interface DispatchServices extends CommandServices {
+  readonly commands: Pick<CommandRegistry, 'get'>;
+}
+
+type BaseContext = Omit<CommandContext, 'afterResponse' | 'services'> & { services: DispatchServices };
 
 export interface Dispatched {
   response: CommandResponse;

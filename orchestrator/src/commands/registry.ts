@@ -1,10 +1,30 @@
 /**
  * Command handlers: one function per protocol command, looked up by type. Others plug in (or
  * replace) handlers with `services.commands.register(type, handler)` — e.g. repo_add, audit_get.
+ * Handlers see only `CommandServices`, the part of the services they use (the composition root,
+ * services.ts, hands over the real ones): this module imports no services, so no import circle.
  */
 import type { CommandMessage, CommandResult, CommandType } from '@pushpals/protocol';
-import type { EventFilter } from '../events/event-log';
-import type { Services } from '../services';
+import type { ApprovalService } from '../approvals/approvals';
+import type { ChatService } from '../chat/responder';
+import type { EventFilter, EventLog } from '../events/event-log';
+import type { Logger } from '../log';
+import type { JobQueue } from '../queue/job-queue';
+import type { SessionStore, TaskCommands } from '../ports';
+import type { TaskStore } from '../tasks/task-store';
+import type { Clock } from '../util/clock';
+
+/** What command handlers use of the services. */
+export interface CommandServices extends TaskCommands {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly events: Pick<EventLog, 'append' | 'head' | 'committed'>;
+  readonly tasks: Pick<TaskStore, 'require' | 'summaries'>;
+  readonly queue: Pick<JobQueue, 'depth'>;
+  readonly approvals: Pick<ApprovalService, 'decide'>;
+  readonly chat: Pick<ChatService, 'respondLater'>;
+  readonly sessions: SessionStore;
+}
 
 /** What a live connection offers to the subscribe/unsubscribe handlers. */
 export interface ConnectionControl {
@@ -14,7 +34,7 @@ export interface ConnectionControl {
 }
 
 export interface CommandContext {
-  services: Services;
+  services: CommandServices;
   /** Connection (or HTTP request) id, for logs. */
   clientId: string;
   /** Non-secret fingerprint of the token the client authenticated with. */

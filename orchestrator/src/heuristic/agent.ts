@@ -5,9 +5,9 @@
 import { parsePatch } from 'diff';
 import { MAX_MESSAGE_LENGTH } from '@pushpals/protocol';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../agents/types';
+import type { AgentWorkbench } from '../agents/workbench-port';
 import type { TaskRecord } from '../tasks/task-store';
-import { LazySandbox, runCommandTool, type CommandOutcome } from '../tools/run-command';
-import type { Workbench } from '../workbench/workbench';
+import { LazySandbox, runCommandTool, type CommandOutcome, type CommandToolDeps } from '../tools/run-command';
 import { readWorkspaceFile } from '../workbench/fs-safe';
 import { detectTestCommand, recognizeIntent, type Intent } from './intents';
 import { proposeReadmeFix } from './readme-fix';
@@ -24,7 +24,7 @@ function heredoc(body: string): string {
 export class HeuristicAgent implements TaskAgent {
   readonly id = 'worker:heuristic';
 
-  constructor(private readonly wb: Workbench) {}
+  constructor(private readonly wb: Pick<AgentWorkbench, 'prepareWorkspace' | 'acquireSandbox' | 'commandToolDeps'>) {}
 
   canHandle(task: TaskRecord): boolean {
     return recognizeIntent(task.request) !== undefined;
@@ -79,7 +79,7 @@ export class HeuristicAgent implements TaskAgent {
     dir: string,
     projectName: string,
     sandbox: LazySandbox,
-    deps: ReturnType<Workbench['commandToolDeps']>,
+    deps: CommandToolDeps,
   ): Promise<TaskOutcome> {
     const original = readWorkspaceFile(dir, file);
     if (original === undefined) return done(`${file} does not exist (or is not a regular file): nothing to fix.`);

@@ -23,6 +23,13 @@ export interface HttpDeps {
   startedAt: number;
 }
 
+/** The process's memory in MB: RSS and where it sits (V8 heap, off-heap buffers) — for operators and benchmarks. */
+function memoryMb(): Record<'rss' | 'heapTotal' | 'heapUsed' | 'external' | 'arrayBuffers', number> {
+  const m = process.memoryUsage();
+  const mb = (n: number) => Math.round((n / 1048576) * 10) / 10;
+  return { rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers) };
+}
+
 function dbBytes(file: string): number {
   let n = 0;
   for (const f of [file, `${file}-wal`]) {
@@ -76,6 +83,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       headSeq: services.events.head(),
       audit: services.auditHead.status(),
       pid: process.pid,
+      memory: memoryMb(),
       ...services.statusSections(),
     });
   });

@@ -4,12 +4,24 @@
  * queue job, so many tasks run at once (worker concurrency) and a crash re-runs the task.
  */
 import { MAX_MESSAGE_LENGTH, type EventPayload, type EventType } from '@pushpals/protocol';
+import type { AgentRegistry } from '../agents/registry';
 import type { TaskContext } from '../agents/types';
+import type { ApprovalService } from '../approvals/approvals';
 import { PushPalsError, toErrorInfo } from '../errors';
+import type { EventLog } from '../events/event-log';
+import type { Logger } from '../log';
 import type { JobContext } from '../queue/worker';
 import type { JobRecord } from '../queue/types';
-import type { Services } from '../services';
-import { isTerminal } from './task-store';
+import { isTerminal, type TaskStore } from './task-store';
+
+/** What running a task uses of the services (services.ts hands over the real ones). */
+export interface TaskRunnerServices {
+  readonly logger: Logger;
+  readonly events: Pick<EventLog, 'append'>;
+  readonly tasks: Pick<TaskStore, 'get' | 'require' | 'markStarted' | 'setWaiting' | 'complete' | 'fail'>;
+  readonly approvals: Pick<ApprovalService, 'request' | 'wait'>;
+  readonly agents: Pick<AgentRegistry, 'pick'>;
+}
 
 export const TASK_QUEUE = 'task.run';
 
@@ -21,7 +33,7 @@ export function isTaskJobPayload(p: unknown): p is TaskJobPayload {
   return typeof p === 'object' && p !== null && typeof (p as { taskId?: unknown }).taskId === 'string';
 }
 
-export async function runTaskJob(services: Services, job: JobRecord, jctx: JobContext): Promise<void> {
+export async function runTaskJob(services: TaskRunnerServices, job: JobRecord, jctx: JobContext): Promise<void> {
   if (!isTaskJobPayload(job.payload)) throw new PushPalsError('invalid_message', `task.run job ${job.id} has no taskId`);
   const { tasks, events, approvals, logger } = services;
   const task = tasks.get(job.payload.taskId);
@@ -35,7 +47,6 @@ export async function runTaskJob(services: Services, job: JobRecord, jctx: JobCo
   if (!tasks.markStarted(task.id, agentId)) return;
   const ctx: TaskContext = {
     task: tasks.require(task.id),
-    services,
     agentId,
     signal: jctx.signal,
     attempt: job.attempts,

@@ -1,12 +1,14 @@
 /** Protocol commands served by the workbench: repo_add, audit_get, workspace_gc; and its /api/status section. */
 import { isAbsolute } from 'node:path';
 import { PushPalsError } from '../errors';
+import type { CommandRegistry } from '../commands/registry';
+import type { EventLog } from '../events/event-log';
 import { sourceKind } from '../git/sources';
-import type { Services } from '../services';
 import type { Workbench } from './workbench';
 
-export function registerWorkbenchCommands(services: Services, wb: Workbench): void {
-  services.registerCommandHandler('repo_add', async (cmd) => {
+/** Registers repo_add, audit_get and workspace_gc; called by the composition root (workbench-setup.ts). */
+export function registerWorkbenchCommands(services: { commands: Pick<CommandRegistry, 'register'>; events: Pick<EventLog, 'append'> }, wb: Pick<Workbench, 'repos' | 'audit' | 'copies' | 'janitor'>): void {
+  services.commands.register('repo_add', async (cmd) => {
     const repo = await wb.repos.add(normalizeSource(cmd.payload.source), cmd.payload.name);
     services.events.append({
       type: 'repo_added',
@@ -17,9 +19,8 @@ export function registerWorkbenchCommands(services: Services, wb: Workbench): vo
     wb.copies.targetPool(repo); // the warm pool serves the repository tasks come for next
     return { repoId: repo.id, name: repo.name };
   });
-  services.registerCommandHandler('audit_get', (cmd) => ({ entries: wb.audit.listForTask(cmd.payload.taskId, cmd.payload.limit ?? 1000) }));
-  services.registerCommandHandler('workspace_gc', (cmd) => wb.janitor.gc(cmd.payload.olderThanHours));
-  services.registerStatus('workbench', () => wb.status());
+  services.commands.register('audit_get', (cmd) => ({ entries: wb.audit.listForTask(cmd.payload.taskId, cmd.payload.limit ?? 1000) }));
+  services.commands.register('workspace_gc', (cmd) => wb.janitor.gc(cmd.payload.olderThanHours));
 }
 
 /**

@@ -7,11 +7,25 @@
  * while no orchestrator was running. Copies of unknown tasks are left alone.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import type { Services } from '../services';
+import type { EventLog } from '../events/event-log';
 import type { RepoRegistry } from '../git';
+import type { Logger } from '../log';
 import type { SandboxManager, WorkspaceVolumes } from '../sandbox';
-import { isTerminal } from '../tasks/task-store';
+import type { Config } from '../config';
+import type { Db } from '../store/db';
+import { isTerminal, type TaskStore } from '../tasks/task-store';
+import type { Clock } from '../util/clock';
 import { allocatedBytes } from './working-copies';
+
+/** What the janitor uses of the services. */
+export interface JanitorServices {
+  readonly config: Pick<Config, 'sandbox'>;
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly events: Pick<EventLog, 'onEvent'>;
+  readonly tasks: Pick<TaskStore, 'get'>;
+}
 
 /** Events after which a working copy may have become unneeded. */
 const TRIGGERS = new Set(['task_completed', 'task_failed', 'task_cancelled', 'hunk_decided']);
@@ -22,7 +36,7 @@ const HOUR_MS = 3600_000;
 const SWEEP_MS = 10 * 60_000;
 
 /** True when the task's latest diff_ready still has a hunk nobody decided. */
-export function hasPendingDiff(services: Services, taskId: string, sessionId: string): boolean {
+export function hasPendingDiff(services: Pick<JanitorServices, 'db'>, taskId: string, sessionId: string): boolean {
   const diff = services.db
     .prepare("SELECT json FROM events WHERE task_id = ? AND type = 'diff_ready' ORDER BY seq DESC LIMIT 1")
     .get(taskId) as { json: string } | undefined;
@@ -45,7 +59,7 @@ export class WorkspaceJanitor {
   private readonly keepMs: number;
 
   constructor(
-    private readonly services: Services,
+    private readonly services: JanitorServices,
     private readonly repos: RepoRegistry,
     private readonly sandboxes: SandboxManager,
     private readonly volumes: WorkspaceVolumes | undefined,

@@ -1,27 +1,39 @@
 /**
  * The workbench: what tasks work WITH — registered repositories and per-task working copies (git/),
- * hardened sandboxes (sandbox/), the command policy (policy/) and the audit trail (audit/) — wired
- * into the services and exposed to agents. createApp installs it; close() removes its containers.
+ * hardened sandboxes (sandbox/), the command policy (policy/) and the audit trail (audit/) — exposed
+ * to agents as `AgentWorkbench`. It knows no agents: the composition root (workbench-setup.ts)
+ * builds it and registers its commands and the agents that use it; close() removes its containers.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, lchownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskContext } from '../agents/types';
+import type { AgentWorkbench } from '../agents/workbench-port';
 import { AuditLog, SIGNING_KEY_FILE } from '../audit';
+import type { Config } from '../config';
 import { PushPalsError } from '../errors';
+import type { EventLog } from '../events/event-log';
 import { NETWORK_GIT_ENV, RepoRegistry, neutralizeRepoConfig, type Repo, type Workspace } from '../git';
-import { BuiltinAgent } from '../agents/builtin/agent';
-import { noModelAgent } from '../agents/builtin/no-model';
-import { HeuristicAgent } from '../heuristic/agent';
-import type { ModelRegistry } from '../model/registry';
+import type { Logger } from '../log';
 import { loadPolicy } from '../policy/policy';
 import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, type Sandbox } from '../sandbox';
-import type { Services } from '../services';
+import type { Db } from '../store/db';
+import type { TaskStore } from '../tasks/task-store';
 import type { CommandToolDeps } from '../tools/run-command';
 import { ToolCallJournal } from '../tools/tool-call-journal';
-import { registerWorkbenchCommands } from './commands';
+import type { Clock } from '../util/clock';
 import { WorkspaceJanitor } from './janitor';
 import { WorkingCopies } from './working-copies';
+
+/** What the workbench uses of the services (services.ts hands over the real ones). */
+export interface WorkbenchServices {
+  readonly config: Config;
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly events: Pick<EventLog, 'flush' | 'onEvent'>;
+  readonly tasks: Pick<TaskStore, 'get'>;
+}
 
 /** The sandbox's uid when the orchestrator runs as root (never root inside). */
 const SANDBOX_UID = 1000;
@@ -29,11 +41,9 @@ const SANDBOX_UID = 1000;
 export interface WorkbenchOptions {
   /** Secrets to redact from outputs and the audit trail (the server token and model keys at least). */
   secrets: string[];
-  /** The configured models; absent: none (LLM agents are not registered). */
-  models?: ModelRegistry;
 }
 
-export class Workbench {
+export class Workbench implements AgentWorkbench {
   readonly repos: RepoRegistry;
   readonly audit: AuditLog;
   readonly journal: ToolCallJournal;
@@ -51,7 +61,7 @@ export class Workbench {
   diskProblem: PushPalsError | undefined;
 
   constructor(
-    private readonly services: Services,
+    private readonly services: WorkbenchServices,
     private readonly opts: WorkbenchOptions,
   ) {
     const { config, db, clock } = services;
@@ -112,12 +122,6 @@ export class Workbench {
       sandboxProblem: () => this.sandboxProblem,
     });
     this.janitor = new WorkspaceJanitor(services, this.repos, this.sandboxes, this.volumes, (taskId) => void this.copies.release(taskId));
-    registerWorkbenchCommands(services, this);
-    services.registerAgent(new HeuristicAgent(this));
-    // The coding agent takes what the heuristic lane does not understand; without a coder model,
-    // such requests fail saying how to configure one.
-    if (opts.models?.configured('coder')) services.registerAgent(new BuiltinAgent(this, opts.models, opts.secrets));
-    services.agents.setFallback(noModelAgent);
   }
 
   private ready: Promise<void> | undefined;
@@ -191,7 +195,7 @@ export class Workbench {
    * it brings its own size-limited volume), then the `.git` sharing the clone's objects and a checkout
    * inside that sandbox, which the task's commands then use (acquireSandbox).
    */
-  async prepareWorkspace(ctx: TaskContext): Promise<{ repo: Repo; workspace: Workspace }> {
+  async prepareWorkspace(ctx: Pick<TaskContext, 'task' | 'progress'>): Promise<{ repo: Repo; workspace: Workspace }> {
     const repo = this.resolveRepo(ctx.task.repoId);
     const path = this.repos.workspacePath(ctx.task.id);
     await this.start();

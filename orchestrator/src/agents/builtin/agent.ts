@@ -8,13 +8,14 @@
 import { newId } from '@pushpals/protocol';
 import { redactSecrets, truncateOutput } from '../../audit';
 import { PushPalsError } from '../../errors';
-import { TokenBudget, tokensSpentByTask } from '../../model/accounting';
+import { TokenBudget } from '../../model/accounting';
 import { auditModelCalls } from '../../model/audit';
+import type { AgentConfig } from '../../model/config';
 import type { ModelRegistry } from '../../model/registry';
 import type { TaskRecord } from '../../tasks/task-store';
 import { LazySandbox } from '../../tools/run-command';
-import type { Workbench } from '../../workbench/workbench';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../types';
+import type { AgentWorkbench } from '../workbench-port';
 import { ChangeTracker } from './changes';
 import { NUDGE, initialMessages } from './prompt';
 import { TOOL_SPECS, runTool, type ToolEnv } from './tools';
@@ -37,22 +38,40 @@ const describeArgs = (name: string, args: Record<string, unknown>): string => {
   return p ? `${name.replace('_', ' ')} ${p}` : name.replace('_', ' ');
 };
 
+/** What the coding agent works with; the composition root (workbench-setup.ts) provides it. */
+export interface BuiltinAgentDeps {
+  workbench: AgentWorkbench;
+  models: Pick<ModelRegistry, 'configured' | 'client'>;
+  /** Redacted from everything the agent emits or stores (server token, model keys). */
+  secrets: readonly string[];
+  /** Steps, time and tokens per task (config `agent`). */
+  limits: AgentConfig;
+  /** Tokens the task's earlier runs spent (a re-run continues its budget). */
+  tokensSpent(taskId: string): number;
+}
+
 export class BuiltinAgent implements TaskAgent {
   readonly id = 'worker:builtin';
+  private readonly wb: AgentWorkbench;
+  private readonly models: BuiltinAgentDeps['models'];
+  private readonly secrets: readonly string[];
+  private readonly limits: AgentConfig;
+  private readonly tokensSpent: (taskId: string) => number;
 
-  constructor(
-    private readonly wb: Workbench,
-    private readonly models: ModelRegistry,
-    /** Redacted from everything the agent emits or stores (server token, model keys). */
-    private readonly secrets: readonly string[],
-  ) {}
+  constructor(deps: BuiltinAgentDeps) {
+    this.wb = deps.workbench;
+    this.models = deps.models;
+    this.secrets = deps.secrets;
+    this.limits = deps.limits;
+    this.tokensSpent = deps.tokensSpent;
+  }
 
   canHandle(_task: TaskRecord): boolean {
     return this.models.configured('coder');
   }
 
   async run(ctx: TaskContext): Promise<TaskOutcome> {
-    const limits = ctx.services.config.agent;
+    const limits = this.limits;
     const taskId = ctx.task.id;
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort('time limit'), limits.maxTimeMs);
@@ -66,7 +85,7 @@ export class BuiltinAgent implements TaskAgent {
     const wfs = new WorkspaceFs(workspace.path, (p) => this.wb.chownForSandbox(p));
     const changes = new ChangeTracker(wfs);
     const env: ToolEnv = { ctx, wfs, changes, sandbox, deps, signal };
-    const budget = new TokenBudget(limits.tokenBudget, tokensSpentByTask(ctx.services.db, taskId));
+    const budget = new TokenBudget(limits.tokenBudget, this.tokensSpent(taskId));
     const client = this.models.client('coder', { onCall: auditModelCalls(this.wb.audit, { taskId, actor: this.id }) });
     const redact = (s: string) => redactSecrets(s, deps.secrets);
 

@@ -9,7 +9,7 @@ import { subscribe, unsubscribe } from './subscribe';
 import { taskCancel } from './task-cancel';
 import { taskNew } from './task-new';
 
-/** The built-in handlers. repo_add and audit_get are registered by the git and audit modules. */
+/** The built-in handlers. repo_add and audit_get are the workbench's (registered by workbench-setup.ts). */
 export function registerBuiltinCommands(r: CommandRegistry): void {
   r.register('hello', hello);
   r.register('subscribe', subscribe);

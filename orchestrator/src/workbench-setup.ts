@@ -1,0 +1,39 @@
+/**
+ * Part of the composition root (with app.ts and services.ts): builds the workbench and plugs what
+ * it serves into the services — its protocol commands (repo_add, audit_get, workspace_gc), its /api/status section, the heuristic agent,
+ * the coding agent when a coder model is configured, and the fallback that says how to configure
+ * one. The workbench and the agents know nothing of each other's modules; they meet here.
+ * app.ts loads this module lazily: its imports (dockerode, isomorphic-git, the shell parser) are
+ * ~1/3 of the start-up time, which runs without the workbench need not pay.
+ */
+import { BuiltinAgent } from './agents/builtin/agent';
+import { noModelAgent } from './agents/builtin/no-model';
+import { HeuristicAgent } from './heuristic/agent';
+import { tokensSpentByTask } from './model/accounting';
+import type { ModelRegistry } from './model/registry';
+import type { Services } from './services';
+import { registerWorkbenchCommands } from './workbench/commands';
+import { Workbench } from './workbench/workbench';
+
+export interface WorkbenchSetupOptions {
+  /** Secrets to redact from outputs and the audit trail (the server token and model keys at least). */
+  secrets: string[];
+  /** The configured models (the coding agent is registered when a coder model is). */
+  models: ModelRegistry;
+}
+
+export function installWorkbench(services: Services, opts: WorkbenchSetupOptions): Workbench {
+  const workbench = new Workbench(services, { secrets: opts.secrets });
+  registerWorkbenchCommands(services, workbench);
+  services.registerStatus('workbench', () => workbench.status());
+  services.registerAgent(new HeuristicAgent(workbench));
+  // The coding agent takes what the heuristic lane does not understand; without a coder model,
+  // such requests fail saying how to configure one.
+  if (opts.models.configured('coder')) {
+    services.registerAgent(
+      new BuiltinAgent({ workbench, models: opts.models, secrets: opts.secrets, limits: services.config.agent, tokensSpent: (taskId) => tokensSpentByTask(services.db, taskId) }),
+    );
+  }
+  services.agents.setFallback(noModelAgent);
+  return workbench;
+}
