@@ -11,6 +11,9 @@ import { DEFAULT_DISK_HINTS, DEFAULT_LIMITS, LABEL_INSTANCE, LABEL_MANAGED, LABE
 
 export { DEFAULT_LIMITS, LABEL_INSTANCE, LABEL_MANAGED, LABEL_POOL, LABEL_SANDBOX, sandboxContainerSpec, type ContainerSpecInput } from './container-spec';
 
+/** How long after a task took a slot the pool starts refilling (see refillLater). */
+const REFILL_DELAY_MS = 2000;
+
 interface Slot {
   sandbox: Sandbox;
   dir: string;
@@ -186,7 +189,7 @@ export class SandboxManager {
     }
     slot.sandbox.adopt(taskId, target, slot.prepared);
     this.active.add(slot.sandbox);
-    this.refill();
+    this.refillLater();
     return slot.sandbox;
   }
 
@@ -285,7 +288,7 @@ export class SandboxManager {
     }
     slot.sandbox.adopt(taskId, ws);
     this.active.add(slot.sandbox);
-    this.refill();
+    this.refillLater();
     return slot.sandbox;
   }
 
@@ -403,6 +406,19 @@ export class SandboxManager {
         res();
       });
     });
+  }
+
+  /**
+   * After a task took a slot: refill once its first commands had the CPU (a refill is a container
+   * start plus a checkout: on a small machine it would slow down the very task it was taken for).
+   */
+  private refillLater(): void {
+    if (this.closed || this.fillTimer) return;
+    this.fillTimer = setTimeout(() => {
+      this.fillTimer = undefined;
+      this.refill();
+    }, REFILL_DELAY_MS);
+    this.fillTimer.unref();
   }
 
   private refill(): void {
