@@ -59,8 +59,10 @@ for (const warmPool of [1, 0]) {
     for (let i = 0; i < N; i++) {
       await settle();
       const taskId = `mat${warmPool}x${i}`;
+      // The base as a task gets it (the clone synced; the default branch's head here).
+      const live = await wb.repos.liveBase(r.id, { uncommitted: false });
       const a = performance.now();
-      const ws = await wb.copies.materialize(r, taskId);
+      const ws = await wb.copies.materialize(r, taskId, live);
       mat.push(performance.now() - a);
       const sb = wb.copies.take(taskId);
       if (!warmPool) {

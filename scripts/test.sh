@@ -24,6 +24,9 @@ say "apt build tools ok"
 # 2. Docker engine + worker image; 3. code-server + Chromium + Playwright. Sequential: both may use apt.
 as_root env CI=true bash scripts/setup-docker.sh
 say "docker ok"
+# The OpenHands worker image (~5 min and ~1.3 GB the first time; cached by its content label).
+as_root env CI=true bash scripts/setup-openhands-image.sh
+say "openhands image ok"
 bash scripts/setup-e2e.sh
 say "vscode e2e tools ok"
 

@@ -189,6 +189,17 @@ export function registerCommands(s: Surfaces): vscode.Disposable[] {
       if (t) chat.show(t.taskId);
       return t?.taskId;
     }),
+    reg('pushpals.chooseRepository', async () => {
+      if (!(await ensureConnected(session))) return undefined;
+      try {
+        const b = await session.repos.choose();
+        if (b) void vscode.window.showInformationMessage(`PushPals: new tasks go to repository ${b.name}.`);
+        return b?.repoId;
+      } catch (e) {
+        void vscode.window.showErrorMessage(`PushPals: ${(e as Error).message}`);
+        return undefined;
+      }
+    }),
     reg('pushpals.showLog', () => session.log.show()),
     // Internal: what the chat box does (tests, scripts).
     reg('pushpals._chat', (text) => (typeof text === 'string' ? session.chat(text) : undefined)),
@@ -208,7 +219,8 @@ export function registerCommands(s: Surfaces): vscode.Disposable[] {
       pendingApprovals: session.store.pendingApprovals().map((a) => a.approvalId),
       approvals: [...session.store.approvals.values()].map((a) => ({ approvalId: a.approvalId, taskId: a.taskId, status: a.status, by: a.by })),
       approvalsView: s.approvalsView?.().map((a) => a.approvalId) ?? [],
-      tasks: session.store.taskList().map((t) => ({ taskId: t.taskId, title: t.title, state: t.state })),
+      tasks: session.store.taskList().map((t) => ({ taskId: t.taskId, title: t.title, state: t.state, ...(t.repoId ? { repoId: t.repoId } : {}), ...(t.base ? { base: t.base } : {}) })),
+      repo: session.repos.bound,
       chatOpen: chat.isOpen,
       chatReady: chat.isReady,
       webviewMetrics: chat.metrics,

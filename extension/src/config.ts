@@ -14,6 +14,8 @@ export interface PushPalsConfig {
   reconnectMaxDelayMs: number;
   approvalNotifications: boolean;
   registerWorkspaceRepo: boolean;
+  /** New tasks take the person's uncommitted changes along (task_new includeUncommitted). */
+  includeUncommitted: boolean;
 }
 
 export const SECTION = 'pushpals';
@@ -33,6 +35,7 @@ export function readConfig(): PushPalsConfig {
     reconnectMaxDelayMs: Math.max(200, c.get<number>('reconnect.maxDelayMs', 10000)),
     approvalNotifications: c.get<boolean>('notifications.approvals', true),
     registerWorkspaceRepo: c.get<boolean>('registerWorkspaceRepo', true),
+    includeUncommitted: c.get<boolean>('includeUncommitted', true),
   };
 }
 

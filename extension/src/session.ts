@@ -8,6 +8,7 @@ import { readConfig, type PushPalsConfig } from './config';
 import { Connection, CommandError, type ConnStatus } from './connection';
 import { normaliseServerUrl, readServerInfo, readTokenFile, type Endpoint } from './discovery';
 import { StateStore } from './stateStore';
+import { WorkspaceRepos } from './workspaceRepos';
 
 export const TOKEN_KEY_PREFIX = 'pushpals.token:';
 export const tokenKey = (url: string): string => `${TOKEN_KEY_PREFIX}${normaliseServerUrl(url)}`;
@@ -22,8 +23,10 @@ export class Session implements vscode.Disposable {
   private readonly historyListeners = new Set<(events: EventMessage[]) => void>();
   private readonly resetListeners = new Set<() => void>();
   private readonly disposables: vscode.Disposable[] = [];
-  private repoId: string | undefined;
-  private repoRegistered = false;
+  /** The repository new tasks are for (bound per workspace folder, never guessed). */
+  readonly repos: WorkspaceRepos;
+  /** Where the current endpoint came from: 'dataDir' means the orchestrator runs on this machine. */
+  private endpointSource: Endpoint['source'] | undefined;
   private pendingFlush: EventMessage[] = [];
   private flushScheduled = false;
   private started = false;
@@ -44,7 +47,15 @@ export class Session implements vscode.Disposable {
       logger: log,
       maxDelayMs: config.reconnectMaxDelayMs,
     });
+    this.repos = new WorkspaceRepos({
+      state: context.workspaceState,
+      log,
+      request: (type, payload) => this.request(type, payload),
+      // Registering a path only makes sense to an orchestrator that sees this machine's files.
+      mayRegister: () => readConfig().registerWorkspaceRepo && this.endpointSource === 'dataDir',
+    });
     this.disposables.push(
+      this.repos,
       this.connection.onEvent((e) => this.onEvent(e)),
       this.connection.onReset(() => this.handleReset()),
       this.connection.onStatus((s) => this.onStatus(s)),
@@ -114,11 +125,11 @@ export class Session implements vscode.Disposable {
       if (this.endpointKey !== undefined && key !== this.endpointKey) {
         this.log.info(`orchestrator changed (${this.endpointKey} → ${key}): starting a fresh history`);
         this.connection.resetCursor();
-        this.repoId = undefined;
-        this.repoRegistered = false;
+        this.repos.reset();
         this.handleReset();
       }
       this.endpointKey = key;
+      this.endpointSource = e.source;
     }
     return e;
   }
@@ -151,31 +162,12 @@ export class Session implements vscode.Disposable {
   }
 
   private onStatus(s: ConnStatus): void {
-    if (s.state === 'connected' && !this.repoRegistered) void this.registerRepo();
-  }
-
-  private async registerRepo(): Promise<void> {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    if (!this.config.registerWorkspaceRepo || !folder || folder.uri.scheme !== 'file') return;
-    this.repoRegistered = true;
-    try {
-      const r = await this.request('repo_add', { source: folder.uri.fsPath, name: folder.name });
-      this.repoId = r.repoId;
-      this.log.info(`workspace folder ${folder.uri.fsPath} registered as repo ${r.repoId}`);
-    } catch (e) {
-      const details = e instanceof CommandError ? e.info.details : undefined;
-      if (details && typeof details.repoId === 'string') {
-        this.repoId = details.repoId;
-        this.log.info(`workspace folder already registered as repo ${details.repoId}`);
-      } else {
-        this.repoRegistered = false;
-        this.log.warn(`could not register the workspace folder with the orchestrator: ${(e as Error).message}`);
-      }
-    }
+    // Bind (or register) this window's repository early, so the status bar names it; without asking.
+    if (s.state === 'connected' && !this.repos.bound) void this.repos.bind(false);
   }
 
   get currentRepoId(): string | undefined {
-    return this.repoId;
+    return this.repos.bound?.repoId;
   }
 
   private onEvent(e: EventMessage): void {
@@ -198,11 +190,30 @@ export class Session implements vscode.Disposable {
 
   // ---- Actions: every surface calls these ----
 
+  /**
+   * Creates a task for this window's repository (asking which, where that is not clear), with the
+   * person's uncommitted changes unless `pushpals.includeUncommitted` is off. When the orchestrator
+   * still finds the repository ambiguous (no folder open), it lists the choices: the person picks.
+   */
   async newTask(request: string, context?: CommandPayload<'task_new'>['context']): Promise<CommandResult<'task_new'>> {
-    if (!this.repoId && this.connection.isReady) await this.registerRepo();
-    const payload: CommandPayload<'task_new'> = { request, ...(this.repoId ? { repoId: this.repoId } : {}), ...(context ? { context } : {}) };
-    const r = await this.request('task_new', payload);
-    this.log.info(`task ${r.taskId} created (${r.state}): ${request.slice(0, 200)}`);
+    const bound = await this.repos.bind(true);
+    const payload: CommandPayload<'task_new'> = {
+      request,
+      ...(bound ? { repo: bound.repoId } : {}),
+      includeUncommitted: readConfig().includeUncommitted,
+      ...(context ? { context } : {}),
+    };
+    let r: CommandResult<'task_new'>;
+    try {
+      r = await this.request('task_new', payload);
+    } catch (e) {
+      const choices = e instanceof CommandError && !bound ? e.info.details?.choices : undefined;
+      if (!Array.isArray(choices) || choices.length === 0) throw e;
+      const pick = await this.repos.pickRepo(choices as Array<{ repoId: string; name: string; source: string }>, 'PushPals: which repository is this task for?');
+      if (!pick) throw e;
+      r = await this.request('task_new', { ...payload, repo: pick.repoId });
+    }
+    this.log.info(`task ${r.taskId} created (${r.state}) for ${bound?.name ?? payload.repo ?? 'the only repository'}: ${request.slice(0, 200)}`);
     return r;
   }
 

@@ -17,6 +17,7 @@ export class StatusBarMonitor implements vscode.Disposable {
     this.subs.push(
       session.store.onChange(() => this.update()),
       session.connection.onStatus(() => this.update()),
+      session.repos.onDidChange(() => this.update()),
     );
     this.update();
   }
@@ -31,7 +32,7 @@ export class StatusBarMonitor implements vscode.Disposable {
   }
 
   update(): void {
-    const v = statusView(this.session.status, this.session.store.counts());
+    const v = statusView(this.session.status, this.session.store.counts(), this.session.repos.bound?.name);
     this.last = v;
     if (this.history.at(-1) !== v.text) {
       this.history.push(v.text);

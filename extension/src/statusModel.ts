@@ -13,7 +13,8 @@ export interface StatusView {
   busy: boolean;
 }
 
-export function statusView(conn: ConnStatus, c: TaskCounts): StatusView {
+/** `repo`: the name of the repository new tasks from this window go to, once bound. */
+export function statusView(conn: ConnStatus, c: TaskCounts, repo?: string): StatusView {
   if (conn.state === 'failed') {
     const fix = conn.fatal === 'auth' ? 'run "PushPals: Connect…" with a fresh token' : conn.fatal === 'version' ? 'update the extension or the orchestrator' : 'check the settings';
     return { text: '$(error) PushPals', tooltip: `PushPals: ${conn.detail ?? 'connection failed'} — ${fix}`, background: 'statusBarItem.errorBackground', busy: false };
@@ -28,7 +29,8 @@ export function statusView(conn: ConnStatus, c: TaskCounts): StatusView {
   if (c.awaiting) parts.push(`${c.awaiting} awaiting approval`);
   if (c.failed) parts.push(`${c.failed} failed`);
   const icon = c.awaiting ? '$(bell-dot)' : busy ? '$(sync~spin)' : '$(check)';
-  const text = `${icon} PushPals${parts.length ? `: ${parts.join(', ')}` : ': idle'}`;
-  const tooltip = `PushPals — ${c.total} task(s): ${c.running} running, ${c.queued} queued, ${c.awaiting} awaiting approval, ${c.failed} failed, ${c.completed} completed. Click for the task list.`;
+  const text = `${icon} PushPals${parts.length ? `: ${parts.join(', ')}` : ': idle'}${repo ? ` · ${repo}` : ''}`;
+  const where = repo ? ` New tasks go to repository ${repo}.` : '';
+  const tooltip = `PushPals — ${c.total} task(s): ${c.running} running, ${c.queued} queued, ${c.awaiting} awaiting approval, ${c.failed} failed, ${c.completed} completed.${where} Click for the task list.`;
   return c.awaiting ? { text, tooltip, background: 'statusBarItem.warningBackground', busy } : { text, tooltip, busy };
 }

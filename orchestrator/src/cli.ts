@@ -4,8 +4,9 @@
  *   serve               start the orchestrator (what the README's start command runs)
  *   token               print the connection URL and token for pairing a client
  *   status              show a running orchestrator's status and tasks
- *   task new "<text>"   create a task on a running orchestrator
- *   repo add <path>     register a repository          (cli/workbench-commands.ts)
+ *   task new|list|watch|cancel   create, list, follow, cancel tasks (cli/task-commands.ts, cli/watch.ts)
+ *   approve|deny <id>   decide a pending approval      (cli/task-commands.ts)
+ *   repo add|list|remove|sync    the registered repositories (cli/repo-commands.ts)
  *   gc                  delete finished tasks' working copies now (cli/workbench-commands.ts)
  *   audit verify|head|export  check the trail against signed heads, print the signed head, export (cli/audit-commands.ts)
  *   sandbox build-image build the worker image          (cli/workbench-commands.ts)
@@ -18,6 +19,7 @@ import { loadOrCreateToken } from './auth/token';
 import { getJson, resolveTarget, sendCommand } from './cli/client';
 import { MODEL_COMMANDS } from './cli/model-commands';
 import { COMMON_USAGE, UsageError, common, configFrom, isParseArgsError, modelFlags, wantsHelp, type Io, type Sub } from './cli/shared';
+import { APPROVE_COMMAND, DENY_COMMAND, TASK_COMMAND, repoNames, taskLine } from './cli/task-commands';
 import { WORKBENCH_COMMANDS, workbenchStatusLines } from './cli/workbench-commands';
 import { DEFAULT_PORT } from './config';
 import { PushPalsError } from './errors';
@@ -68,23 +70,13 @@ Starts the orchestrator in the foreground (SIGINT/SIGTERM stop it gracefully).
       io.out(`orchestrator ${String(status.version)} at ${t.url}: up ${Math.round(Number(status.uptimeMs) / 1000)} s, ${String(status.clients)} client(s), queue depth ${String(status.queueDepth)}, DB ${(Number(status.dbBytes) / 1e6).toFixed(1)} MB`);
       for (const line of workbenchStatusLines(status.workbench)) io.out(line);
       if (tasks.tasks.length === 0) io.out('no tasks');
-      for (const x of tasks.tasks) io.out(`${x.taskId}  ${x.state.padEnd(17)} ${x.pendingApprovals ? `(${x.pendingApprovals} approval(s) pending) ` : ''}${x.title}`);
+      const names = tasks.tasks.length ? await repoNames(t) : new Map<string, string>();
+      for (const x of tasks.tasks) io.out(taskLine(x, names));
     },
   },
-  task: {
-    summary: 'task new "<request>": create a task on a running orchestrator',
-    usage: `usage: pushpals task new "<request>" [--repo ID] [--data-dir D] [--url U] [--json]\n\nCreates a task on the running orchestrator.\n  --repo ID      the registered repository the task is for (needed when several are registered)\n${COMMON_USAGE}`,
-    async run(args, io) {
-      const { values, positionals } = parseArgs({ args, options: { ...common, repo: { type: 'string' } }, allowPositionals: true });
-      const [verb, ...rest] = positionals;
-      if (verb !== 'new') throw new UsageError(verb ? `unknown task command "${verb}"` : 'missing the task command (new)');
-      if (rest.length === 0) throw new UsageError('missing the request text');
-      const config = configFrom(values, io.env);
-      const t = resolveTarget(config.dataDir, io.env, values.url);
-      const r = await sendCommand(t, 'task_new', { request: rest.join(' '), ...(values.repo ? { repoId: values.repo } : {}) });
-      io.out(values.json ? JSON.stringify(r) : `created task ${r.taskId} (${r.state})`);
-    },
-  },
+  task: TASK_COMMAND,
+  approve: APPROVE_COMMAND,
+  deny: DENY_COMMAND,
   ...WORKBENCH_COMMANDS,
   ...MODEL_COMMANDS,
 };

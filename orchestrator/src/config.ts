@@ -60,6 +60,22 @@ export interface SandboxConfig {
   keepFinishedHours: number;
 }
 
+/** The workers a coding task can go to. */
+export const WORKER_AGENTS = ['worker:builtin', 'openhands'] as const;
+export type WorkerAgent = (typeof WORKER_AGENTS)[number];
+
+/** Which worker takes a coding task: `task_new.agent`, else the repo's entry (id or name), else the default. */
+export interface AgentsConfig {
+  default: WorkerAgent;
+  repos: Record<string, WorkerAgent>;
+}
+
+/** The OpenHands worker (agents/openhands): its image and how long its agent server may take to start. */
+export interface OpenHandsConfig {
+  image: string;
+  readyTimeoutMs: number;
+}
+
 export interface Config {
   host: string;
   port: number;
@@ -89,11 +105,15 @@ export interface Config {
   sandbox: SandboxConfig;
   /** Model endpoints per role (chat, planner, coder); see model/config.ts. No base URL: no model. */
   models: ModelsConfig;
-  /** The coding agent's limits per task (steps, time, tokens). */
+  /** The coding agent's limits per task (steps, time, tokens); the OpenHands worker's too. */
   agent: AgentConfig;
+  agents: AgentsConfig;
+  openhands: OpenHandsConfig;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sandbox' | 'rateLimit' | 'models' | 'agent'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sandbox' | 'rateLimit' | 'models' | 'agent' | 'agents' | 'openhands'>> & {
+  agents?: Partial<AgentsConfig>;
+  openhands?: Partial<OpenHandsConfig>;
   rateLimit?: Partial<RateLimitConfig>;
   queue?: Partial<QueueConfig>;
   approvals?: Partial<ApprovalConfig>;
@@ -128,6 +148,9 @@ const defaults = (dataDir: string): Config => ({
   sandbox: { image: 'pushpals-worker:dev', memoryMb: 2048, cpus: 2, pidsLimit: 512, commandTimeoutMs: 10 * 60_000, warmPool: 1, approvedNetwork: 'none', diskLimitMb: 2048, tmpMb: 512, keepFinishedHours: 24 },
   models: defaultModelsConfig(),
   agent: defaultAgentConfig(),
+  agents: { default: 'worker:builtin', repos: {} },
+  // A cold agent server needs 8-25 s on 2 busy cores (docs/PERFORMANCE.md).
+  openhands: { image: 'pushpals-openhands:dev', readyTimeoutMs: 180_000 },
 });
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -154,6 +177,8 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.PUSHPALS_AGENT_MAX_STEPS) agent.maxSteps = Number(env.PUSHPALS_AGENT_MAX_STEPS);
   if (env.PUSHPALS_AGENT_TOKEN_BUDGET) agent.tokenBudget = Number(env.PUSHPALS_AGENT_TOKEN_BUDGET);
   if (Object.keys(agent).length) out.agent = agent;
+  if (env.PUSHPALS_AGENT) out.agents = { default: env.PUSHPALS_AGENT };
+  if (env.PUSHPALS_OPENHANDS_IMAGE) out.openhands = { image: env.PUSHPALS_OPENHANDS_IMAGE };
   return out;
 }
 
@@ -196,6 +221,15 @@ class Checker {
   }
 }
 
+function checkAgents(v: unknown, problems: string[]): void {
+  const isWorker = (x: unknown) => WORKER_AGENTS.includes(x as WorkerAgent);
+  if (!isObj(v)) return void problems.push('agents: must be an object');
+  for (const k of Object.keys(v)) if (k !== 'default' && k !== 'repos') problems.push(`agents.${k}: unknown setting`);
+  if (!isWorker(v.default)) problems.push(`agents.default: must be one of ${WORKER_AGENTS.join(', ')}`);
+  if (!isObj(v.repos)) problems.push('agents.repos: must be an object of repo id or name → worker');
+  else for (const [k, w] of Object.entries(v.repos)) if (!isWorker(w)) problems.push(`agents.repos.${k}: must be one of ${WORKER_AGENTS.join(', ')}`);
+}
+
 function validate(raw: Record<string, unknown>, dataDir: string): Config {
   const d = defaults(dataDir);
   const c = new Checker();
@@ -216,7 +250,7 @@ function validate(raw: Record<string, unknown>, dataDir: string): Config {
   c.int('tailPollMs', raw.tailPollMs, 10);
   if (!LOG_LEVELS.includes(raw.logLevel as LogLevel)) c.problems.push(`logLevel: must be one of ${LOG_LEVELS.join(', ')}`);
   c.problems.push(...checkModelsConfig(raw.models));
-  for (const [section, spec] of [['queue', d.queue], ['approvals', d.approvals], ['sandbox', d.sandbox], ['rateLimit', d.rateLimit], ['agent', d.agent]] as const) {
+  for (const [section, spec] of [['queue', d.queue], ['approvals', d.approvals], ['sandbox', d.sandbox], ['rateLimit', d.rateLimit], ['agent', d.agent], ['openhands', d.openhands]] as const) {
     const s = raw[section];
     if (!isObj(s)) {
       c.problems.push(`${section}: must be an object`);
@@ -232,6 +266,7 @@ function validate(raw: Record<string, unknown>, dataDir: string): Config {
   // An ext4 image smaller than this is mostly journal and metadata.
   if (typeof sb?.diskLimitMb === 'number' && sb.diskLimitMb > 0 && sb.diskLimitMb < 64) c.problems.push('sandbox.diskLimitMb: must be 0 (no limit) or at least 64');
   if (typeof sb?.tmpMb === 'number' && sb.tmpMb < 16) c.problems.push('sandbox.tmpMb: must be at least 16');
+  checkAgents(raw.agents, c.problems);
   if (c.problems.length) throw new PushPalsError('invalid_message', `invalid configuration:\n  - ${c.problems.join('\n  - ')}`, { problems: c.problems });
   return raw as unknown as Config; // every field checked above
 }

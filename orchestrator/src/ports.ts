@@ -12,7 +12,11 @@ export interface SessionStore {
 
 /** Task operations that span several stores (task, queue, approvals, worker): services.ts implements them. */
 export interface TaskCommands {
-  /** Creates a task and enqueues its `task.run` job, atomically. */
+  /**
+   * Creates a task and enqueues its `task.run` job, atomically — after the task admission (if one is
+   * set) accepted it: a task that cannot run (e.g. its repository is unknown or ambiguous) is
+   * refused here, never accepted and failed later.
+   */
   createTask(input: CreateTaskInput): TaskRecord;
   /** Cancels a task: its jobs, its pending approvals (denied), its running handler (aborted). */
   cancelTask(taskId: string, by: string, reason?: string): TaskRecord;

@@ -24,7 +24,7 @@ import type { SessionStore, TaskCommands } from './ports';
 import { openDatabase, type Db } from './store/db';
 import { stmt } from './store/statements';
 import { TASK_QUEUE, runTaskJob } from './tasks/task-runner';
-import { TaskStore } from './tasks/task-store';
+import { TaskStore, type CreateTaskInput } from './tasks/task-store';
 import { recoverInterruptedToolCalls } from './tools/tool-call-journal';
 import { systemClock, type Clock } from './util/clock';
 import type { CommandType } from '@pushpals/protocol';
@@ -56,6 +56,8 @@ export interface Services extends TaskCommands {
   registerAgent(agent: TaskAgent, opts?: { first?: boolean }): void;
   /** Adds or replaces the handler of a protocol command. */
   registerCommandHandler<K extends CommandType>(type: K, handler: CommandHandler<K>): void;
+  /** Sets the check every new task passes first: it throws a PushPalsError, or returns the input completed (the workbench resolves the repository). */
+  setTaskAdmission(admit: (input: CreateTaskInput) => CreateTaskInput): void;
   /** Connected WebSocket clients (set by the app). */
   clientCount(): number;
   /** Adds a section to `/api/status` (e.g. the workbench: sandboxes, disk limit, working copies). */
@@ -118,6 +120,7 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
     },
   };
 
+  let admit = (input: CreateTaskInput): CreateTaskInput => input;
   const services: Services = {
     config,
     db,
@@ -137,9 +140,12 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
     registerJobHandler: (q, h) => worker.register(q, h),
     registerAgent: (a, o) => agents.register(a, o),
     registerCommandHandler: (t, h) => commands.register(t, h),
+    setTaskAdmission: (fn) => {
+      admit = fn;
+    },
     createTask: (input) =>
       tx(() => {
-        const task = tasks.create(input);
+        const task = tasks.create(admit(input));
         queue.enqueue({ queue: TASK_QUEUE, payload: { taskId: task.id }, taskId: task.id, sessionId: task.sessionId, key: `task.run:${task.id}` });
         return task;
       }),

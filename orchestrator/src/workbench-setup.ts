@@ -1,13 +1,16 @@
 /**
  * Part of the composition root (with app.ts and services.ts): builds the workbench and plugs what
- * it serves into the services — its protocol commands (repo_add, audit_get, workspace_gc), its /api/status section, the heuristic agent,
- * the coding agent when a coder model is configured, and the fallback that says how to configure
- * one. The workbench and the agents know nothing of each other's modules; they meet here.
+ * it serves into the services — its protocol commands (repo_add/list/remove/sync, audit_get,
+ * workspace_gc), its /api/status section, the task admission (every new task's repository
+ * resolved), the heuristic agent, the coding agents (built-in, OpenHands) when a coder model is
+ * configured, and the fallback that says how to configure one. The workbench and the agents know
+ * nothing of each other's modules; they meet here.
  * app.ts loads this module lazily: its imports (dockerode, isomorphic-git, the shell parser) are
  * ~1/3 of the start-up time, which runs without the workbench need not pay.
  */
 import { BuiltinAgent } from './agents/builtin/agent';
 import { noModelAgent } from './agents/builtin/no-model';
+import { OpenHandsAgent } from './agents/openhands/agent';
 import { HeuristicAgent } from './heuristic/agent';
 import { tokensSpentByTask } from './model/accounting';
 import type { ModelRegistry } from './model/registry';
@@ -26,12 +29,19 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
   const workbench = new Workbench(services, { secrets: opts.secrets });
   registerWorkbenchCommands(services, workbench);
   services.registerStatus('workbench', () => workbench.status());
+  // A task names its repository (or there is one) when it is created: refused then, not failed later.
+  services.setTaskAdmission((input) => workbench.admitTask(input));
   services.registerAgent(new HeuristicAgent(workbench));
   // The coding agent takes what the heuristic lane does not understand; without a coder model,
   // such requests fail saying how to configure one.
   if (opts.models.configured('coder')) {
     services.registerAgent(
       new BuiltinAgent({ workbench, models: opts.models, secrets: opts.secrets, limits: services.config.agent, tokensSpent: (taskId) => tokensSpentByTask(services.db, taskId) }),
+    );
+    // First: a task that selects OpenHands (task_new.agent, agents.repos, agents.default) goes there, whatever it says.
+    services.registerAgent(
+      new OpenHandsAgent({ workbench, models: opts.models, secrets: opts.secrets, config: services.config, tokensSpent: (taskId) => tokensSpentByTask(services.db, taskId), logger: services.logger }),
+      { first: true },
     );
   }
   services.agents.setFallback(noModelAgent);

@@ -11,6 +11,32 @@ const O = Type.Object;
 const Opt = Type.Optional;
 const closed = { additionalProperties: false } as const;
 const Empty = O({}, closed);
+/** A repository's display name: unique among the registered ones. */
+const RepoName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\s/\\\\][^/\\\\]*$' });
+/** A registered repository, named by its id or its name. */
+const RepoRef = Type.String({ minLength: 1, maxLength: 256 });
+const Oid = Type.String({ pattern: '^[0-9a-f]{40}$' });
+
+/** A registered repository as `repo_list` reports it. */
+const RepoInfo = O(
+  {
+    repoId: Id,
+    name: Text(256),
+    /** An absolute local path, or a URL (credentials shown as `***`). */
+    source: Text(4096),
+    kind: StringEnum(['path', 'url']),
+    defaultBranch: Text(256),
+    /** The branch and commit the last sync saw (a local path: its current branch's head). */
+    head: Opt(O({ branch: Opt(Text(256)), commit: Oid }, closed)),
+    /** The root commit(s) of `head`: with `remotes`, how a client on another machine recognises its checkout. */
+    rootCommits: Type.Array(Oid, { maxItems: 16 }),
+    /** The source's remote URLs (a URL source: itself), credentials shown as `***`. */
+    remotes: Type.Array(Text(4096), { maxItems: 32 }),
+    addedAt: IsoTime,
+    syncedAt: Opt(IsoTime),
+  },
+  closed,
+);
 
 export const CommandPayloads = {
   /** First message on a connection: who we are. The envelope's protocolVersion is checked. */
@@ -22,8 +48,15 @@ export const CommandPayloads = {
   task_new: O(
     {
       request: Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH }),
+      /** The repository, by id or name; may be left out only while exactly one is registered. */
+      repo: Opt(RepoRef),
+      /** Same as `repo`, by id only (kept for older clients). */
       repoId: Opt(Id),
+      /** Lay the person's uncommitted changes over the base commit (default false; the extension sends true). */
+      includeUncommitted: Opt(Type.Boolean()),
       context: Opt(O({ file: Opt(Text(4096)), selection: Opt(Text()), language: Opt(Text(64)) }, closed)),
+      /** The worker for this task; default: the repo's or the orchestrator's (config agents.default). */
+      agent: Opt(StringEnum(['worker:builtin', 'openhands'])),
     },
     closed,
   ),
@@ -31,7 +64,10 @@ export const CommandPayloads = {
   approval_decide: O({ approvalId: Id, decision: StringEnum(['approve', 'deny']), reason: Opt(Text(MAX_MESSAGE_LENGTH)) }, closed),
   hunk_decide: O({ taskId: Id, hunkId: Id, decision: StringEnum(['accept', 'reject']) }, closed),
   status_get: O({ taskId: Opt(Id) }, closed),
-  repo_add: O({ source: Type.String({ minLength: 1, maxLength: 4096 }), name: Opt(Text(256)) }, closed),
+  repo_add: O({ source: Type.String({ minLength: 1, maxLength: 4096 }), name: Opt(RepoName) }, closed),
+  repo_list: Empty,
+  repo_remove: O({ repo: RepoRef }, closed),
+  repo_sync: O({ repo: RepoRef }, closed),
   audit_get: O({ taskId: Id, limit: Opt(Type.Integer({ minimum: 1, maximum: 10000 })) }, closed),
   /** Deletes finished tasks' working copies older than `olderThanHours` (default: the configured retention; 0: every finished one). */
   workspace_gc: O({ olderThanHours: Opt(Type.Number({ minimum: 0, maximum: 1e6 })) }, closed),
@@ -69,7 +105,10 @@ export const CommandResults = {
   approval_decide: O({ approvalId: Id, state: StringEnum(['approved', 'denied', 'expired']) }, closed),
   hunk_decide: O({ taskId: Id, hunkId: Id }, closed),
   status_get: O({ tasks: Type.Array(TaskSummary, { maxItems: 10000 }), queueDepth: Type.Integer({ minimum: 0 }) }, closed),
-  repo_add: O({ repoId: Id, name: Text(256) }, closed),
+  repo_add: O({ repoId: Id, name: Text(256), existing: Opt(Type.Boolean()) }, closed),
+  repo_list: O({ repos: Type.Array(RepoInfo, { maxItems: 1000 }) }, closed),
+  repo_remove: O({ repoId: Id, name: Text(256) }, closed),
+  repo_sync: O({ repoId: Id, name: Text(256), head: O({ branch: Opt(Text(256)), commit: Oid }, closed) }, closed),
   audit_get: O({ entries: Type.Array(AuditEntry, { maxItems: 10000 }) }, closed),
   workspace_gc: O({ removed: Type.Array(Id, { maxItems: 100000 }), freedBytes: Type.Integer({ minimum: 0 }), kept: Type.Integer({ minimum: 0 }) }, closed),
   ping: O({ ts: IsoTime }, closed),
@@ -83,12 +122,15 @@ export const CommandDocs: Record<CommandType, string> = {
   subscribe: 'Replays every stored event with `seq > afterSeq` (optionally only one session or task), then streams live events: no gap, no duplicate.',
   unsubscribe: 'Stops the live stream on this connection.',
   chat_send: 'Sends a chat message. Answered at once; replies arrive as `assistant_message` events, even while tasks run.',
-  task_new: 'Creates a task from a request, optionally with editor context (file, selection).',
+  task_new: 'Creates a task from a request, optionally with editor context (file, selection). The repository (`repo`: id or name) is resolved now: an unknown one, or none while several are registered, is a `command_error` listing the choices (`details.choices`), never a task that fails later. With `includeUncommitted` the working copy gets the person\'s uncommitted changes too.',
   task_cancel: 'Cancels a task and its running jobs.',
   approval_decide: 'Approves or denies a pending approval. Idempotent: the first decision wins.',
   hunk_decide: 'Accepts or rejects one hunk of a task diff.',
   status_get: 'Returns a summary of all tasks (or one) with their states and the queue depth.',
-  repo_add: 'Registers a repository (a local path or git URL); the orchestrator clones it into its data dir.',
+  repo_add: 'Registers a repository (a local path or an http(s) URL); the orchestrator keeps its own copy of its objects. Adding a registered source again answers with that repository (`existing`).',
+  repo_list: 'Lists the registered repositories: id, name, source, head, root commits and remotes (to bind a checkout to its repository).',
+  repo_remove: 'Unregisters a repository (by id or name) and deletes the orchestrator\'s copy; tasks already running keep their working copies.',
+  repo_sync: 'Refreshes the orchestrator\'s copy of a repository now (every task does it anyway when it starts) and returns the head it saw.',
   audit_get: 'Returns the audit trail of a task: every tool call and command with verdict, exit code and output.',
   workspace_gc: 'Deletes the working copies of finished tasks older than `olderThanHours` (default: the configured `sandbox.keepFinishedHours`; 0: all finished), except copies whose diff still awaits review.',
   ping: 'Liveness check.',

@@ -38,6 +38,26 @@ export type Risk = Static<typeof Risk>;
 export const PolicyVerdict = StringEnum(['allow', 'ask', 'deny']);
 export type PolicyVerdict = Static<typeof PolicyVerdict>;
 
+/**
+ * What a task's working copy starts from: a commit of the repository as the person had it when the
+ * task started (their current branch's head, or a fresh fetch of a URL), and whether their
+ * uncommitted changes (modified and untracked files git does not ignore) were laid over it.
+ */
+export const TaskBase = Type.Object(
+  {
+    commit: Type.String({ pattern: '^[0-9a-f]{40}$' }),
+    /** The branch that commit was the head of; absent for a detached HEAD. */
+    branch: Type.Optional(Type.String({ maxLength: 256 })),
+    uncommitted: Type.Boolean(),
+    /** How many uncommitted files were laid over the commit (with `uncommitted`). */
+    files: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Why the base is not fully live (e.g. a URL that could not be fetched: the last fetched commit). */
+    note: Type.Optional(Type.String({ maxLength: MAX_MESSAGE_LENGTH })),
+  },
+  { additionalProperties: false },
+);
+export type TaskBase = Static<typeof TaskBase>;
+
 export const TaskSummary = Type.Object(
   {
     taskId: Id,
@@ -45,6 +65,8 @@ export const TaskSummary = Type.Object(
     state: TaskState,
     parentId: Type.Optional(Id),
     repoId: Type.Optional(Id),
+    /** What the task's working copy started from, once it is prepared. */
+    base: Type.Optional(TaskBase),
     createdAt: IsoTime,
     updatedAt: IsoTime,
     pendingApprovals: Type.Integer({ minimum: 0 }),

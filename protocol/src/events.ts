@@ -4,7 +4,7 @@
  * Each entry: the payload schema of one event type. The envelope is added in messages.ts.
  */
 import { Type } from '@sinclair/typebox';
-import { AgentName, ErrorInfo, Id, IsoTime, PolicyVerdict, Risk, StringEnum, TaskState, Text } from './common';
+import { AgentName, ErrorInfo, Id, IsoTime, PolicyVerdict, Risk, StringEnum, TaskBase, TaskState, Text } from './common';
 import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_PATCH_LENGTH, MAX_TITLE_LENGTH } from './limits';
 
 
@@ -35,6 +35,7 @@ export const EventPayloads = {
 
   // Repo
   repo_added: O({ repoId: Id, name: Text(256), source: Text(4096), defaultBranch: Text(256) }, closed),
+  repo_removed: O({ repoId: Id, name: Text(256) }, closed),
   scan_result: O({ repoId: Id, findings: Type.Array(O({ kind: Text(64), file: Opt(Text(1024)), line: Opt(Type.Integer({ minimum: 1 })), message: Text(MAX_MESSAGE_LENGTH) }, closed), { maxItems: 1000 }) }, closed),
   suggestions: O({ repoId: Id, items: Type.Array(O({ suggestionId: Id, title: Text(MAX_TITLE_LENGTH), rationale: Text(MAX_MESSAGE_LENGTH), evidence: Opt(Text()), score: Type.Number({ minimum: 0, maximum: 1 }) }, closed), { maxItems: 100 }) }, closed),
   diff_ready: O({ taskId: Id, diff: Text(MAX_PATCH_LENGTH), files: Type.Array(Text(1024), { maxItems: 10000 }), hunks: Type.Array(Hunk, { maxItems: 10000 }) }, closed),
@@ -68,6 +69,7 @@ export const EventPayloads = {
   // Tasks
   task_created: O({ taskId: Id, title: Text(MAX_TITLE_LENGTH), request: Text(), parentId: Opt(Id), repoId: Opt(Id), state: TaskState }, closed),
   task_started: O({ taskId: Id, agentId: AgentName }, closed),
+  task_base: O({ taskId: Id, repoId: Id, base: TaskBase }, closed),
   task_progress: O({ taskId: Id, message: Text(MAX_MESSAGE_LENGTH), step: Opt(Text(256)), percent: Opt(Type.Number({ minimum: 0, maximum: 100 })) }, closed),
   task_completed: O({ taskId: Id, summary: Text() }, closed),
   task_failed: O({ taskId: Id, error: ErrorInfo }, closed),
@@ -122,6 +124,7 @@ export const EventDocs: Record<EventType, string> = {
   error: 'An error not tied to a single command (e.g. an agent crashed).',
   done: 'The end of a turn: the orchestrator has nothing more to say for now.',
   repo_added: 'A repository was registered; the orchestrator holds its own clone.',
+  repo_removed: 'A repository was unregistered; the orchestrator\'s copy of it is gone.',
   scan_result: 'Findings of a repository scan (failing tests, lint errors, risky config, ...).',
   suggestions: 'Ranked improvement proposals with evidence; an accepted one becomes a task.',
   diff_ready: 'A reviewable diff for a task, split into hunks.',
@@ -136,6 +139,7 @@ export const EventDocs: Record<EventType, string> = {
   agent_status: 'An agent became idle, busy, errored or went offline.',
   task_created: 'A task was created (from a request, or as a subtask of a plan).',
   task_started: 'An agent started working on a task.',
+  task_base: 'The task\'s working copy is ready: the commit it starts from (the person\'s current branch head, or a fresh fetch) and whether their uncommitted changes were laid over it.',
   task_progress: 'A progress note for a running task.',
   task_completed: 'A task finished successfully.',
   task_failed: 'A task failed, with a typed error.',

@@ -42,6 +42,14 @@ const taskOf = (s: ClientState, id: string): TaskView => {
 
 describe('client state reducer (src/state)', () => {
   describe('tasks', () => {
+    it('task_base records what the working copy started from (commit, branch, uncommitted) and the repository', () => {
+      const ev = stream();
+      const base = { commit: 'a'.repeat(40), branch: 'main', uncommitted: true, files: 2 };
+      const s = fold([ev('task_created', { taskId: 't1', title: 'T', request: 'r', state: 'queued' }), ev('task_base', { taskId: 't1', repoId: 'repo-1', base })]);
+      assert.deepEqual(taskOf(s, 't1').base, base);
+      assert.equal(taskOf(s, 't1').repoId, 'repo-1');
+    });
+
     it('task_created sets title, request, state, parent and repo; the task enters the timeline once', () => {
       const ev = stream();
       const s = fold([

@@ -197,9 +197,13 @@ export function runCli(dataDir: string, args: string[]): CliResult {
  * Runs the CLI without blocking the event loop: use it when the CLI talks to an orchestrator running
  * in THIS process (runCli's spawnSync would freeze the server it is waiting for).
  */
-export function runCliAsync(dataDir: string, args: string[], timeoutMs = 60_000): Promise<CliResult> {
+export function runCliAsync(dataDir: string | undefined, args: string[], timeoutMs = 60_000): Promise<CliResult> {
+  // No data dir: PUSHPALS_HOME unset, for a command line that names it itself (--data-dir).
+  const env: NodeJS.ProcessEnv = { ...process.env, PUSHPALS_HOME: dataDir };
+  if (dataDir === undefined) delete env.PUSHPALS_HOME;
+  delete env.PUSHPALS_URL;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, PUSHPALS_HOME: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

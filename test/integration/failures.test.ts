@@ -35,13 +35,16 @@ describe('end to end: failures, timeouts, expiry and cancellation over the wire'
     await closeSession({ app, client, dataDir });
   });
 
-  it('a task with no repository registered fails honestly (says to register one) and runs nothing', async function () {
-    const { taskId } = await c().send('task_new', { request: 'Run git status on this repo' });
-    const end = await waitTerminal(c(), taskId, 30_000);
-    const t = trace(c(), taskId);
-    assert.equal(end.type, 'task_failed', t);
-    assert.match((end.payload as { error: { message: string } }).error.message, /repo/i, t);
-    assert.equal(ofType(c().forTask(taskId), 'tool_call').length, 0, t);
+  it('a task with no repository registered is refused when it is created (says to register one); no task exists', async function () {
+    await assert.rejects(c().send('task_new', { request: 'Run git status on this repo' }), (e: unknown) => {
+      assert.ok(e instanceof CommandError, String(e));
+      assert.equal(e.info.code, 'not_found');
+      assert.match(e.info.message, /repo add/);
+      assert.deepEqual(e.info.details?.choices, []);
+      return true;
+    });
+    assert.equal((await c().send('status_get', {})).tasks.length, 0);
+    assert.equal(ofType(c().events, 'task_created').length, 0);
   });
 
   it('"Run the tests" with failing tests: tool_result not ok with the real exit code and output, task_failed, audited', async function () {
@@ -126,24 +129,20 @@ describe('end to end: failures, timeouts, expiry and cancellation over the wire'
     assert.ok(await workingCopyDeleted(dataDir, taskId), 'the cancelled task\'s working copy was not deleted');
   });
 
-  it('with several repositories registered, a task without repoId fails honestly (asks which one) and runs nothing', async function () {
-    const { taskId } = await c().send('task_new', { request: 'Run git status on this repo' });
-    const end = await waitTerminal(c(), taskId, 30_000);
-    const t = trace(c(), taskId);
-    assert.equal(end.type, 'task_failed', t);
-    assert.match((end.payload as { error: { message: string } }).error.message, /repoId|which/i, t);
-    assert.equal(ofType(c().forTask(taskId), 'tool_call').length, 0, t);
-  });
-
-  it('task_new with an unknown repoId is accepted, then fails honestly naming the repo, and runs nothing', async function () {
-    // The command only records the task; the repo is resolved when the task runs.
-    const { taskId, state } = await c().send('task_new', { request: 'Run git status on this repo', repoId: 'repo-does-not-exist' });
-    assert.equal(state, 'queued');
-    const end = await waitTerminal(c(), taskId, 30_000);
-    const t = trace(c(), taskId);
-    assert.equal(end.type, 'task_failed', t);
-    assert.match((end.payload as { error: { message: string } }).error.message, /repo-does-not-exist|unknown repo/i, t);
-    assert.equal(ofType(c().forTask(taskId), 'tool_call').length, 0, t);
+  it('with several repositories registered, a task that names none (or an unknown one) is refused when it is created, listing the choices; no task is created', async function () {
+    const before = (await c().send('status_get', {})).tasks.length;
+    const registered = (await c().send('repo_list', {})).repos.map((r) => r.repoId).sort();
+    assert.ok(registered.length > 1, 'the earlier tests registered several repositories');
+    for (const [payload, code] of [[{}, 'invalid_message'], [{ repoId: 'repo-does-not-exist' }, 'not_found'], [{ repo: 'no-such-name' }, 'not_found']] as const) {
+      await assert.rejects(c().send('task_new', { request: 'Run git status on this repo', ...payload }), (e: unknown) => {
+        assert.ok(e instanceof CommandError, String(e));
+        assert.equal(e.info.code, code, e.info.message);
+        assert.equal(e.info.path, '/payload/repo');
+        assert.deepEqual((e.info.details?.choices as Array<{ repoId: string }>).map((x) => x.repoId).sort(), registered);
+        return true;
+      });
+    }
+    assert.equal((await c().send('status_get', {})).tasks.length, before, 'a refused task was created anyway');
   });
 
   it('no sandbox container survives close()', async function () {

@@ -5,7 +5,7 @@
  * script prints secrets (which must be redacted on the wire, in the audit trail, its export and the DB).
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
@@ -49,6 +49,7 @@ describe('end to end: a hostile repository (hooks/config never run on the host, 
   let client: WsTestClient | undefined;
   let token = '';
   let repoId = '';
+  let repoPath = '';
   const tasks: string[] = [];
 
   const c = (): WsTestClient => {
@@ -82,6 +83,7 @@ describe('end to end: a hostile repository (hooks/config never run on the host, 
       testScript: `node -e "process.stdout.write(require('fs').readFileSync('secrets.txt','utf8')); console.log('tests ok')"`,
     });
     armHostileRepo(repo, markers);
+    repoPath = repo;
     noMarkers('while arming it (test bug)');
     const r = await c().send('repo_add', { source: repo });
     repoId = r.repoId;
@@ -166,6 +168,32 @@ describe('end to end: a hostile repository (hooks/config never run on the host, 
     } finally {
       db.close();
     }
+  });
+
+  it('its live state — a commit made after repo_add and uncommitted edits (modified + untracked) — is read on the host without running any of it, and the next task sees both', async function () {
+    assert.ok(repoId, 'repo_add failed earlier');
+    // The person works in their checkout with their own git (which runs the repository's hooks and
+    // filters: the markers it leaves are theirs and are cleared before PushPals reads the repository).
+    writeFileSync(join(repoPath, '.git', 'info', 'attributes'), '* !filter !diff !merge\n');
+    writeFileSync(join(repoPath, 'later.txt'), 'committed after repo_add\n');
+    git(repoPath, '-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', 'add', 'later.txt');
+    git(repoPath, '-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', 'commit', '-q', '--no-verify', '-m', 'a commit after repo_add');
+    writeFileSync(join(repoPath, 'later.txt'), 'committed after repo_add, then edited\n');
+    writeFileSync(join(repoPath, 'untracked-notes.txt'), 'not committed\n');
+    for (const m of readdirSync(markers)) rmSync(join(markers, m));
+
+    const { taskId } = await c().send('task_new', { request: 'Run git status on this repo', repo: repoId, includeUncommitted: true });
+    tasks.push(taskId);
+    await waitTerminal(c(), taskId);
+    await waitIdle(c(), taskId);
+    const t = trace(c(), taskId);
+    const stdout = ofType(c().forTask(taskId), 'tool_result')[0]?.payload.stdout ?? '';
+    assert.match(stdout, /modified:\s+later\.txt/, t);
+    assert.match(stdout, /untracked-notes\.txt/, t);
+    const base = ofType(c().forTask(taskId), 'task_base')[0]?.payload.base;
+    assert.equal(base?.commit, git(repoPath, 'rev-parse', 'HEAD').trim(), t);
+    assert.equal(base?.uncommitted, true, t);
+    noMarkers('while its live state was read and laid over the working copy');
   });
 
   it('hostile repo_add sources (ext::, option injection, file://, ssh://, the data dir) get typed errors and run nothing', async function () {

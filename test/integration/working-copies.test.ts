@@ -2,7 +2,9 @@
  * Cheap working copies end to end, with the defaults (per-task disk limit on, warm pool on, finished
  * copies kept 24 h): 10 tasks on one repository share its objects (their copies take a small
  * fraction of 10 full copies); a commit made inside a sandbox works on the shared objects (which the
- * sandbox cannot write); the person can `git status` a copy; `pushpals gc` deletes the finished ones.
+ * sandbox cannot write); the person can `git status` a copy; a warm slot made at the default branch
+ * moves to a live base on another branch and gets the person's uncommitted work laid over it;
+ * `pushpals gc` deletes the finished ones.
  * Real orchestrator, real Docker, real git, real loop-mounted volumes (root).
  */
 import assert from 'node:assert/strict';
@@ -130,22 +132,45 @@ describe('working copies share the repository objects; retention and gc; commits
     assert.equal(trusted.out, '');
   });
 
-  it('a warm slot checked out ahead at another commit than the task\'s base: the task gets its base, files rewritten where they differ', async function () {
+  it('a warm slot checked out ahead at the default branch; the live base is another branch with uncommitted work: the task gets that commit, files rewritten where they differ, the overlay on top (writable by the sandbox user)', async function () {
     assert.ok(app?.workbench && client, 'set-up failed');
-    await app.workbench.sandboxes.waitForPool(60_000); // a slot holding the head ("drop big")
-    // The clone's main moves back to "big" (as a new base would move it).
-    const mirror = join(dataDir, 'repos', repoId);
-    const big = git(repoDir, 'rev-parse', 'HEAD~1').trim();
-    writeFileSync(join(mirror, 'refs', 'heads', 'main'), `${big}\n`);
-    const { taskId } = await client.send('task_new', { request: 'Run git status on this repo', repoId });
-    taskIds.push(taskId);
-    await waitIdle(client, taskId);
-    const result = ofType(client.forTask(taskId), 'tool_result')[0];
-    assert.equal(result?.payload.ok, true, trace(client, taskId));
-    assert.match(result?.payload.stdout ?? '', new RegExp(`On branch pushpals/${taskId}\\b[\\s\\S]*nothing to commit, working tree clean`), result?.payload.stdout);
-    assert.equal(statSync(join(ws(taskId), 'big.bin')).size, BLOB_MB * 1024 * 1024, 'the base commit\'s file is checked out');
-    assert.equal(readFileSync(join(ws(taskId), '.git', 'refs', 'heads', 'pushpals', taskId), 'utf8').trim(), big);
-    assert.ok(!existsSync(join(ws(taskId), '.git', 'refs', 'heads', 'pushpals', 'pool')), 'the pool branch is gone');
+    await app.workbench.sandboxes.waitForPool(60_000); // a slot holding main's head ("drop big")
+    // The person switches to an older branch and edits without committing: that is the next base.
+    git(repoDir, 'checkout', '-q', '-b', 'older', 'HEAD~1');
+    const big = git(repoDir, 'rev-parse', 'HEAD').trim();
+    writeFileSync(join(repoDir, 'README.md'), '# edited, not committed\n');
+    writeFileSync(join(repoDir, 'staged.txt'), 'staged, not committed\n');
+    git(repoDir, 'add', 'staged.txt');
+    writeFileSync(join(repoDir, 'untracked.txt'), 'untracked\n');
+    try {
+      const { taskId } = await client.send('task_new', { request: 'Run git status on this repo', repoId, includeUncommitted: true });
+      taskIds.push(taskId);
+      await waitIdle(client, taskId);
+      const result = ofType(client.forTask(taskId), 'tool_result')[0];
+      assert.equal(result?.payload.ok, true, trace(client, taskId));
+      const out = result?.payload.stdout ?? '';
+      assert.match(out, new RegExp(`On branch pushpals/${taskId}\\b`), out);
+      assert.match(out, /Changes to be committed:[\s\S]*new file:\s+staged\.txt[\s\S]*Changes not staged for commit:[\s\S]*modified:\s+README\.md[\s\S]*Untracked files:[\s\S]*untracked\.txt/, out);
+      assert.deepEqual(ofType(client.forTask(taskId), 'task_base')[0]?.payload.base, { commit: big, branch: 'older', uncommitted: true, files: 3 });
+      assert.equal(statSync(join(ws(taskId), 'big.bin')).size, BLOB_MB * 1024 * 1024, 'the base commit\'s file is checked out');
+      assert.equal(readFileSync(join(ws(taskId), '.git', 'refs', 'heads', 'pushpals', taskId), 'utf8').trim(), big);
+      assert.equal(readFileSync(join(ws(taskId), '.git', 'refs', 'remotes', 'origin', 'older'), 'utf8').trim(), big);
+      assert.ok(!existsSync(join(ws(taskId), '.git', 'refs', 'remotes', 'origin', 'main')), 'the slot\'s remote-tracking ref went');
+      assert.ok(!existsSync(join(ws(taskId), '.git', 'refs', 'heads', 'pushpals', 'pool')), 'the pool branch is gone');
+      // What the host wrote into the copy belongs to the sandbox user, who can change and commit it.
+      for (const f of ['README.md', 'staged.txt', 'untracked.txt', '.git/index']) assert.equal(statSync(join(ws(taskId), f)).uid, 1000, f);
+      const sb = await app.workbench.acquireSandbox(taskId, ws(taskId));
+      try {
+        const r = await sb.exec('echo more >> untracked.txt && git add -A && git -c user.name=Agent -c user.email=agent@example.invalid commit -qm overlay && git show --stat --format=%s HEAD', { timeoutMs: 60_000 });
+        assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
+        assert.match(r.stdout, /overlay[\s\S]*README\.md[\s\S]*staged\.txt[\s\S]*untracked\.txt/, r.stdout);
+      } finally {
+        await sb.release();
+      }
+    } finally {
+      git(repoDir, 'checkout', '-q', '-f', 'main');
+      git(repoDir, 'clean', '-qfd');
+    }
   });
 
   it('pushpals gc: finished copies younger than --older-than-hours stay; 0 deletes every finished one (volumes and images too)', async function () {

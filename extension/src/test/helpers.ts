@@ -47,7 +47,9 @@ export interface DebugInfo {
   approvals: { approvalId: string; taskId: string; status: string; by?: string }[];
   /** The Approvals view's items (approval ids). */
   approvalsView: string[];
-  tasks: { taskId: string; title: string; state: string }[];
+  tasks: { taskId: string; title: string; state: string; repoId?: string; base?: { commit: string; branch?: string; uncommitted: boolean; files?: number; note?: string } }[];
+  /** The repository new tasks from this window go to, once bound. */
+  repo?: { repoId: string; name: string; folder: string };
 }
 
 export const EXT_ID = 'pushpals.pushpals';

@@ -5,6 +5,7 @@
  */
 import type { ApprovalService } from '../approvals/approvals';
 import type { EventLog } from '../events/event-log';
+import { PushPalsError } from '../errors';
 import type { Logger } from '../log';
 import type { TaskCommands } from '../ports';
 import type { JobQueue } from '../queue/job-queue';
@@ -91,7 +92,15 @@ export const builtinResponder: ChatResponder = (turn, services) => {
   if (/^\/?status\b|^what('s| is) (the )?status\b/i.test(text)) {
     reply(statusText(services));
   } else if (task?.[1]) {
-    const created = services.createTask({ request: task[1].trim(), sessionId: turn.sessionId });
+    let created: ReturnType<ChatServices['createTask']>;
+    try {
+      created = services.createTask({ request: task[1].trim(), sessionId: turn.sessionId });
+    } catch (e) {
+      if (!(e instanceof PushPalsError)) throw e;
+      reply(`I did not create the task: ${e.message}`); // e.g. several repositories and none named
+      services.events.append({ type: 'done', sessionId: turn.sessionId, turnId: turn.turnId, payload: {} });
+      return;
+    }
     services.events.append({ type: 'assistant_message', sessionId: turn.sessionId, turnId: turn.turnId, payload: { text: `Created task ${created.id}: ${created.title}`, format: 'plain', taskId: created.id } });
   } else if (/^\/?help\b/i.test(text)) {
     reply(HELP);

@@ -54,8 +54,8 @@ export interface SkeletonInput {
   branch: string;
   /** Its commit. */
   baseCommit: string;
-  /** The branch it was made from: also written as `refs/remotes/origin/<from>`. */
-  fromBranch: string;
+  /** The branch it was made from: also written as `refs/remotes/origin/<from>` (undefined: a detached HEAD, none). */
+  fromBranch: string | undefined;
 }
 
 /**
@@ -92,12 +92,12 @@ export function writeSkeleton(s: SkeletonInput): string[] {
   let acc = 'refs/heads';
   for (const part of branchDirs === '.' ? [] : branchDirs.split('/')) mk((acc = `${acc}/${part}`));
   acc = 'refs/remotes/origin';
-  const fromDirs = path.posix.dirname(s.fromBranch);
+  const fromDirs = s.fromBranch === undefined ? '.' : path.posix.dirname(s.fromBranch);
   for (const part of fromDirs === '.' ? [] : fromDirs.split('/')) mk((acc = `${acc}/${part}`));
   put('config', '[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tfilemode = true\n\tlogallrefupdates = true\n');
   put('HEAD', `ref: refs/heads/${s.branch}\n`);
   put(`refs/heads/${s.branch}`, `${s.baseCommit}\n`);
-  put(`refs/remotes/origin/${s.fromBranch}`, `${s.baseCommit}\n`);
+  if (s.fromBranch !== undefined) put(`refs/remotes/origin/${s.fromBranch}`, `${s.baseCommit}\n`);
   put('objects/info/alternates', `${alternatesEntry(s.repoId)}\n`);
   return written;
 }
@@ -166,12 +166,17 @@ export function retargetSkeleton(s: Omit<SkeletonInput, 'repoId'>): string[] {
   const written: string[] = [];
   const put = (rel: string, text: string): void => {
     const p = path.join(gitdir, ...rel.split('/'));
-    fs.mkdirSync(path.dirname(p), { recursive: true, mode: 0o755 });
+    const made = fs.mkdirSync(path.dirname(p), { recursive: true, mode: 0o755 });
+    // Directories made here (a branch name with slashes) go to the sandbox's uid too.
+    for (let d = path.dirname(p); made && d.length >= made.length; d = path.dirname(d)) written.push(d);
     fs.writeFileSync(p, text, { mode: 0o644 });
     written.push(p);
   };
   put(`refs/heads/${s.branch}`, `${s.baseCommit}\n`);
-  put(`refs/remotes/origin/${s.fromBranch}`, `${s.baseCommit}\n`);
+  // The slot's remote-tracking ref names the default branch: a base from another branch replaces it.
+  const origin = path.join(gitdir, 'refs', 'remotes', 'origin');
+  for (const n of fs.existsSync(origin) ? fs.readdirSync(origin) : []) fs.rmSync(path.join(origin, n), { recursive: true, force: true });
+  if (s.fromBranch !== undefined) put(`refs/remotes/origin/${s.fromBranch}`, `${s.baseCommit}\n`);
   put('HEAD', `ref: refs/heads/${s.branch}\n`);
   fs.rmSync(path.join(gitdir, 'refs', 'heads', ...POOL_BRANCH.split('/')), { force: true });
   fs.rmSync(path.join(gitdir, 'logs'), { recursive: true, force: true });

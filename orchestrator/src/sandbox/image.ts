@@ -178,15 +178,37 @@ export async function buildWorkerImage(o: BuildImageOptions = {}): Promise<Build
     if (process.getuid?.() !== 0) {
       throw new PushPalsError('sandbox_unavailable', `no registry is reachable, and building ${image} with debootstrap needs root: run \`sudo IMAGE=${image} bash ${script}\``);
     }
-    await new Promise<void>((res, rej) => {
-      const child = spawn('bash', [script], { env: { ...process.env, IMAGE: image, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      const onLine = (d: Buffer) => d.toString('utf8').split('\n').filter(Boolean).forEach(log);
-      child.stdout.on('data', onLine);
-      child.stderr.on('data', onLine);
-      child.on('error', (e) => rej(e));
-      child.on('close', (code) => (code === 0 ? res() : rej(new PushPalsError('sandbox_unavailable', `${script} failed with exit code ${code}`))));
-    });
+    await runScript(script, { IMAGE: image }, log);
   }
   await checkImage(docker, image);
   return { image, method, durationMs: Math.round(performance.now() - t0) };
+}
+
+/** Runs a set-up script as CI would (no stdin), its output line by line to `log`. */
+function runScript(script: string, env: Record<string, string>, log: (line: string) => void): Promise<void> {
+  return new Promise<void>((res, rej) => {
+    const child = spawn('bash', [script], { env: { ...process.env, ...env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const onLine = (d: Buffer) => d.toString('utf8').split('\n').filter(Boolean).forEach(log);
+    child.stdout.on('data', onLine);
+    child.stderr.on('data', onLine);
+    child.on('error', (e) => rej(e));
+    child.on('close', (code) => (code === 0 ? res() : rej(new PushPalsError('sandbox_unavailable', `${script} failed with exit code ${code}`))));
+  });
+}
+
+/**
+ * Builds the OpenHands worker image with scripts/setup-openhands-image.sh: debootstrap Debian 13 +
+ * python3.13 + the agent server from PyPI with pinned hashes (needs root). Skipped by the script when
+ * an image with the same content label exists. Backs `pushpals sandbox build-image --openhands`.
+ */
+export async function buildOpenHandsImage(o: { image: string; repoRoot?: string; docker?: Docker; log?: (line: string) => void }): Promise<BuildImageResult> {
+  const docker = o.docker ?? new Docker();
+  const script = join(o.repoRoot ?? findRepoRoot(), 'scripts', 'setup-openhands-image.sh');
+  const t0 = performance.now();
+  await checkEngine(docker);
+  if (!existsSync(script)) throw new PushPalsError('not_found', `no ${script}`);
+  if (process.getuid?.() !== 0) throw new PushPalsError('sandbox_unavailable', `building ${o.image} (debootstrap, chroot) needs root: run \`sudo OPENHANDS_IMAGE=${o.image} bash ${script}\``);
+  await runScript(script, { OPENHANDS_IMAGE: o.image }, o.log ?? (() => {}));
+  await checkImage(docker, o.image);
+  return { image: o.image, method: 'debootstrap', durationMs: Math.round(performance.now() - t0) };
 }

@@ -2,7 +2,7 @@
 export { SandboxManager, type SlotPreparer, sandboxContainerSpec, DEFAULT_LIMITS, LABEL_MANAGED, LABEL_INSTANCE, LABEL_SANDBOX, LABEL_POOL } from './manager';
 export type { ContainerSpecInput } from './manager';
 export { Sandbox, DEFAULT_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, MAX_TIMEOUT_MS, SANDBOX_ENV } from './sandbox';
-export { buildWorkerImage, checkEngine, checkImage, explainDockerError, registryReachable, DEFAULT_IMAGE } from './image';
+export { buildOpenHandsImage, buildWorkerImage, checkEngine, checkImage, explainDockerError, registryReachable, DEFAULT_IMAGE } from './image';
 export type { BuildImageOptions, BuildImageResult } from './image';
 export { assertMountable, assertSharedObjectsMount } from './paths';
 export { WorkspaceVolumes, spaceOf } from './volumes';

@@ -2,7 +2,8 @@
  * Tasks: persisted with their state, and every state change paired with its protocol event in one
  * transaction (the store and the event log never disagree). Terminal states are final.
  */
-import { MAX_MESSAGE_LENGTH, MAX_TITLE_LENGTH, newId, type ErrorInfo, type TaskState, type TaskSummary } from '@pushpals/protocol';
+import { MAX_MESSAGE_LENGTH, MAX_TITLE_LENGTH, newId, type ErrorInfo, type TaskBase, type TaskState, type TaskSummary } from '@pushpals/protocol';
+import type { WorkerAgent } from '../config';
 import { PushPalsError } from '../errors';
 import type { EventLog } from '../events/event-log';
 import type { Db } from '../store/db';
@@ -13,6 +14,8 @@ export interface TaskContextInfo {
   file?: string;
   selection?: string;
   language?: string;
+  /** The worker asked for in task_new (`agent`); kept with the context so no schema change is needed. */
+  agent?: WorkerAgent;
 }
 
 export interface TaskRecord {
@@ -23,6 +26,10 @@ export interface TaskRecord {
   title: string;
   request: string;
   context: TaskContextInfo | null;
+  /** Lay the person's uncommitted changes over the base commit (asked for at creation). */
+  includeUncommitted: boolean;
+  /** What the working copy started from, once it was prepared. */
+  base: TaskBase | null;
   state: TaskState;
   agentId: string | null;
   summary: string | null;
@@ -41,6 +48,8 @@ interface Row {
   title: string;
   request: string;
   context_json: string | null;
+  include_uncommitted: number;
+  base_json: string | null;
   state: TaskState;
   agent_id: string | null;
   summary: string | null;
@@ -59,6 +68,8 @@ const toRecord = (r: Row): TaskRecord => ({
   title: r.title,
   request: r.request,
   context: r.context_json ? (JSON.parse(r.context_json) as TaskContextInfo) : null,
+  includeUncommitted: r.include_uncommitted === 1,
+  base: r.base_json ? (JSON.parse(r.base_json) as TaskBase) : null,
   state: r.state,
   agentId: r.agent_id,
   summary: r.summary,
@@ -87,6 +98,9 @@ export interface CreateTaskInput {
   title?: string;
   parentId?: string;
   repoId?: string;
+  /** The repository by id or name, as a client named it: resolved to `repoId` by the task admission (services). */
+  repo?: string;
+  includeUncommitted?: boolean;
   context?: TaskContextInfo;
   from?: string;
   correlationId?: string;
@@ -129,6 +143,7 @@ export class TaskStore {
       state: r.state,
       ...(r.parent_id ? { parentId: r.parent_id } : {}),
       ...(r.repo_id ? { repoId: r.repo_id } : {}),
+      ...(r.base_json ? { base: JSON.parse(r.base_json) as TaskBase } : {}),
       createdAt: new Date(r.created_at).toISOString(),
       updatedAt: new Date(r.updated_at).toISOString(),
       pendingApprovals: r.pending,
@@ -148,9 +163,20 @@ export class TaskStore {
     const title = (input.title ?? titleOf(input.request)).slice(0, MAX_TITLE_LENGTH);
     const row = stmt(
       this.db,
-      `INSERT INTO tasks (id, parent_id, session_id, repo_id, title, request, context_json, state, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) RETURNING *`,
-    ).get(newId('t'), input.parentId ?? null, input.sessionId, input.repoId ?? null, title, input.request, input.context ? JSON.stringify(input.context) : null, now, now) as Row;
+      `INSERT INTO tasks (id, parent_id, session_id, repo_id, title, request, context_json, include_uncommitted, state, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) RETURNING *`,
+    ).get(
+      newId('t'),
+      input.parentId ?? null,
+      input.sessionId,
+      input.repoId ?? input.repo ?? null,
+      title,
+      input.request,
+      input.context ? JSON.stringify(input.context) : null,
+      input.includeUncommitted ? 1 : 0,
+      now,
+      now,
+    ) as Row;
     const task = toRecord(row);
     this.events.append({
       type: 'task_created',
@@ -176,6 +202,18 @@ export class TaskStore {
       if (!r) return false;
       this.events.append({ type: 'task_started', sessionId: r.session_id, from: agentId, payload: { taskId: id, agentId } });
       return true;
+    });
+  }
+
+  /**
+   * Records what the task's working copy started from and announces it (`task_base`), in one
+   * transaction. A re-run after a crash finds it here and reuses it.
+   */
+  setBase(id: string, repoId: string, base: TaskBase, from = 'orchestrator'): void {
+    this.tx(() => {
+      const r = stmt(this.db, `UPDATE tasks SET base_json = ?, repo_id = ?, updated_at = ? WHERE id = ? RETURNING session_id`).get(JSON.stringify(base), repoId, this.clock.now(), id) as { session_id: string } | undefined;
+      if (!r) throw new PushPalsError('not_found', `no task ${id}`);
+      this.events.append({ type: 'task_base', sessionId: r.session_id, taskId: id, from, payload: { taskId: id, repoId, base } });
     });
   }
 

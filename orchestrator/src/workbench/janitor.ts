@@ -168,6 +168,16 @@ export class WorkspaceJanitor {
     if (this.volumes) await this.volumes.remove(path);
     this.repos.removeWorkspace(taskId); // a copy made without a limit (or what unmounting left)
     this.services.logger.info(`deleted the working copy of task ${taskId}`);
+    this.pruneRemovedObjects();
+  }
+
+  /** Deletes the objects of removed repositories that no working copy borrows any more. */
+  pruneRemovedObjects(): void {
+    try {
+      for (const id of this.repos.pruneRemovedObjects(this.names())) this.services.logger.info(`deleted the objects of removed repository ${id} (no working copy uses them any more)`);
+    } catch (e) {
+      this.services.logger.warn('could not delete the objects of a removed repository', { error: e });
+    }
   }
 
   private later(fn: () => void): void {

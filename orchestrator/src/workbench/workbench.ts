@@ -7,18 +7,19 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lchownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { MAX_MESSAGE_LENGTH, type TaskBase } from '@pushpals/protocol';
 import type { TaskContext } from '../agents/types';
 import type { AgentWorkbench } from '../agents/workbench-port';
 import { AuditLog, SIGNING_KEY_FILE } from '../audit';
 import type { Config } from '../config';
 import { PushPalsError } from '../errors';
 import type { EventLog } from '../events/event-log';
-import { NETWORK_GIT_ENV, RepoRegistry, neutralizeRepoConfig, type Repo, type Workspace } from '../git';
+import { NETWORK_GIT_ENV, RepoRegistry, neutralizeRepoConfig, type LiveBase, type Repo, type Workspace } from '../git';
 import type { Logger } from '../log';
 import { loadPolicy } from '../policy/policy';
 import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, type Sandbox } from '../sandbox';
 import type { Db } from '../store/db';
-import type { TaskStore } from '../tasks/task-store';
+import type { CreateTaskInput, TaskStore } from '../tasks/task-store';
 import type { CommandToolDeps } from '../tools/run-command';
 import { ToolCallJournal } from '../tools/tool-call-journal';
 import type { Clock } from '../util/clock';
@@ -32,7 +33,7 @@ export interface WorkbenchServices {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly events: Pick<EventLog, 'flush' | 'onEvent'>;
-  readonly tasks: Pick<TaskStore, 'get'>;
+  readonly tasks: Pick<TaskStore, 'get' | 'setBase'>;
 }
 
 /** The sandbox's uid when the orchestrator runs as root (never root inside). */
@@ -176,24 +177,41 @@ export class Workbench implements AgentWorkbench {
     await this.volumes?.close();
   }
 
-  /** The repository a task works on: its own, else the only registered one. */
-  resolveRepo(repoId: string | null): Repo {
-    if (repoId) {
-      const repo = this.repos.get(repoId);
-      if (!repo) throw new PushPalsError('not_found', `unknown repository ${repoId}: register it with "pushpals repo add <path>"`);
-      return repo;
+  /**
+   * Every new task names its repository (id or name), or there is exactly one: resolved here, when
+   * the task is created, so an unknown or ambiguous one is refused with the choices instead of a
+   * task that is accepted and fails later.
+   */
+  admitTask(input: CreateTaskInput): CreateTaskInput {
+    const { repo: ref, ...rest } = input;
+    return { ...rest, repoId: this.resolveRepo(ref ?? input.repoId ?? null).id };
+  }
+
+  /** The repository named by id or name; without a name, the only registered one. Errors list the choices. */
+  resolveRepo(ref: string | null): Repo {
+    if (ref) {
+      try {
+        return this.repos.resolve(ref);
+      } catch (e) {
+        if (e instanceof PushPalsError) throw new PushPalsError(e.code, e.message, e.details, '/payload/repo');
+        throw e;
+      }
     }
     const all = this.repos.list();
     if (all.length === 1) return all[0] as Repo;
-    if (all.length === 0) throw new PushPalsError('not_found', 'no repository is registered: run "pushpals repo add <path-or-url>" (or send repo_add) first');
-    throw new PushPalsError('invalid_message', `${all.length} repositories are registered: say which one (repoId) the task is for`);
+    if (all.length === 0) throw new PushPalsError('not_found', 'no repository is registered: run "pushpals repo add <path-or-url>" (or send repo_add) first', { choices: [] });
+    const names = all.map((r) => `${r.name} (${r.id})`).join(', ');
+    throw new PushPalsError('invalid_message', `${all.length} repositories are registered: say which one the task is for, by name or id (the CLI: --repo; task_new: repo): ${names}`, { choices: this.repos.choices() }, '/payload/repo');
   }
 
   /**
-   * The task's working copy on branch pushpals/<task>; reused when a crashed run is re-run. Made by
-   * WorkingCopies: a sandbox first (a warm-pool slot when one is ready: with sandbox.diskLimitMb > 0
-   * it brings its own size-limited volume), then the `.git` sharing the clone's objects and a checkout
-   * inside that sandbox, which the task's commands then use (acquireSandbox).
+   * The task's working copy on branch pushpals/<task>, made from the repository as the person has
+   * it now (RepoRegistry.liveBase: their current branch's head, or a fresh fetch; with the task's
+   * includeUncommitted, their uncommitted changes laid over it), recorded and announced as
+   * `task_base`. Reused when a crashed run is re-run. Made by WorkingCopies: a sandbox first (a
+   * warm-pool slot when one is ready: with sandbox.diskLimitMb > 0 it brings its own size-limited
+   * volume), then the `.git` sharing the clone's objects and a checkout of the base commit inside
+   * that sandbox, which the task's commands then use (acquireSandbox).
    */
   async prepareWorkspace(ctx: Pick<TaskContext, 'task' | 'progress'>): Promise<{ repo: Repo; workspace: Workspace }> {
     const repo = this.resolveRepo(ctx.task.repoId);
@@ -203,9 +221,12 @@ export class Workbench implements AgentWorkbench {
       if (this.diskProblem) throw this.diskProblem;
       await this.volumes.ensureMounted(path); // after a restart: the image of a re-run task
     }
-    if (existsSync(path) && readdirSync(path).length > 0) return { repo, workspace: { path, branch: `pushpals/${ctx.task.id}`, baseCommit: '' } };
-    ctx.progress(`Preparing a working copy of ${repo.name} on branch pushpals/${ctx.task.id}`, { step: 'workspace' });
-    const workspace = await this.copies.materialize(repo, ctx.task.id);
+    if (existsSync(path) && readdirSync(path).length > 0) return { repo, workspace: { path, branch: `pushpals/${ctx.task.id}`, baseCommit: ctx.task.base?.commit ?? '' } };
+    ctx.progress(`Reading the current state of ${repo.name}${ctx.task.includeUncommitted ? ', with your uncommitted changes' : ''}`, { step: 'workspace' });
+    const live = await this.repos.liveBase(repo.id, { uncommitted: ctx.task.includeUncommitted });
+    ctx.progress(`Preparing a working copy of ${repo.name} at ${live.branch ?? 'a detached HEAD'} ${live.commit.slice(0, 12)} on branch pushpals/${ctx.task.id}`, { step: 'workspace' });
+    const workspace = await this.copies.materialize(repo, ctx.task.id, live);
+    this.services.tasks.setBase(ctx.task.id, repo.id, baseOf(live));
     // Cancelled while it was being prepared: nobody else lets go of its sandbox or deletes it.
     if (this.services.tasks.get(ctx.task.id)?.state === 'cancelled') {
       await this.copies.release(ctx.task.id);
@@ -225,14 +246,8 @@ export class Workbench implements AgentWorkbench {
     // copy over when it can (no disk limit: same path, ~1 ms), or a cold one.
     const held = this.copies.take(taskId);
     if (held) return held;
-    const r = repo ?? this.repoOfCopy(workspaceHostPath);
-    return this.sandboxes.acquire({ taskId, workspaceHostPath, adoptPrepared: true, ...(r ? { sharedObjects: this.copies.sharedObjects(r) } : {}) });
-  }
-
-  /** The registered repository whose objects a working copy borrows (its alternates entry), if any. */
-  private repoOfCopy(workspaceHostPath: string): Repo | undefined {
-    const shared = this.repos.sharedObjectsOf(workspaceHostPath);
-    return shared ? this.repos.list().find((r) => shared.endsWith(`/${r.id}`)) : undefined;
+    const objects = repo ? this.copies.sharedObjects(repo) : this.copies.sharedObjectsOfCopy(workspaceHostPath);
+    return this.sandboxes.acquire({ taskId, workspaceHostPath, adoptPrepared: true, ...(objects ? { sharedObjects: objects } : {}) });
   }
 
   /**
@@ -248,8 +263,8 @@ export class Workbench implements AgentWorkbench {
       this.chownForSandbox(join(workspaceHostPath, '.git', 'config'));
       this.services.logger.warn(`task ${taskId}: removed from the working copy's .git/config before a network command: ${dropped.slice(0, 20).join('; ')}`);
     }
-    const repo = this.repos.get(repoId);
-    return this.sandboxes.acquire({ taskId, workspaceHostPath, network, env: NETWORK_GIT_ENV, ...(repo ? { sharedObjects: this.copies.sharedObjects(repo) } : {}) });
+    const objects = this.copies.sharedObjectsOfCopy(workspaceHostPath);
+    return this.sandboxes.acquire({ taskId, workspaceHostPath, network, env: NETWORK_GIT_ENV, ...(objects ? { sharedObjects: objects } : {}) });
   }
 
   commandToolDeps(repoId: string, taskId: string, workspaceHostPath: string): CommandToolDeps {
@@ -265,4 +280,15 @@ export class Workbench implements AgentWorkbench {
       maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES,
     };
   }
+}
+
+/** The protocol's record of a live base. */
+function baseOf(live: LiveBase): TaskBase {
+  return {
+    commit: live.commit,
+    ...(live.branch ? { branch: live.branch.slice(0, 256) } : {}),
+    uncommitted: live.uncommitted !== undefined,
+    ...(live.uncommitted ? { files: live.uncommitted.length } : {}),
+    ...(live.note ? { note: live.note.slice(0, MAX_MESSAGE_LENGTH) } : {}),
+  };
 }

@@ -1,16 +1,19 @@
 /**
- * How a task's working copy is materialised (WHAT its base is, is git/'s business): the sandbox is
- * acquired FIRST — a warm-pool slot (a started container + its own empty directory or size-limited
- * volume, mounting the repository's shared objects read-only) or a cold one —, then the `.git` that
- * shares the clone's objects is written on the host (a handful of small files) and the files are
- * checked out INSIDE the sandbox by real git, as the sandbox user (so nothing needs chowning). The
- * sandbox stays held for the task until its agent asks for one (`take`) or the task ends.
+ * How a task's working copy is materialised (WHAT its base is, is git/'s business: the live base):
+ * the sandbox is acquired FIRST — a warm-pool slot (a started container + its own empty directory
+ * or size-limited volume, mounting the repository's shared objects read-only, checked out ahead at
+ * the default branch) or a cold one —, then the `.git` that shares the clone's objects is written
+ * on the host (a handful of small files) and the files are checked out INSIDE the sandbox by real
+ * git, as the sandbox user, at the base commit (a slot moves there and rewrites what differs). Then
+ * the person's uncommitted changes, if the task takes them, are written over it from the host (what
+ * that creates is given to the sandbox user). The sandbox stays held for the task until its agent
+ * asks for one (`take`) or the task ends.
  */
-import { existsSync, lchownSync, lstatSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lchownSync, lstatSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { MAX_MESSAGE_LENGTH } from '@pushpals/protocol';
 import { PushPalsError } from '../errors';
-import { SANDBOX_CHECKOUT_COMMAND, objectsContainerPath, type RepoRegistry, type Repo, type Workspace } from '../git';
+import { SANDBOX_CHECKOUT_COMMAND, objectsContainerPath, type LiveBase, type RepoRegistry, type Repo, type Workspace } from '../git';
 import { ensureSharedObjectsLink } from '../git/working-copy';
 import { formatBytes, type Sandbox, type SandboxManager, type SharedObjectsMount, type WorkspaceVolumes } from '../sandbox';
 
@@ -49,6 +52,8 @@ export function allocatedBytes(p: string): number {
 
 export class WorkingCopies {
   private readonly held = new Map<string, Sandbox>();
+  /** The repository the warm pool's slots are made for. */
+  private poolRepoId: string | undefined;
 
   constructor(private readonly d: WorkingCopiesDeps) {}
 
@@ -60,19 +65,37 @@ export class WorkingCopies {
   }
 
   /**
+   * The shared objects a working copy borrows (its alternates entry, when exactly ours), as the
+   * sandbox mounts them: also for a repository removed while its copies still borrow its objects.
+   */
+  sharedObjectsOfCopy(dir: string): SharedObjectsMount | undefined {
+    const link = this.d.repos.sharedObjectsOf(dir);
+    if (!link) return undefined;
+    const hostPath = realpathSync(link);
+    return { hostPath, containerPath: objectsContainerPath(basename(link)) };
+  }
+
+  /**
    * Points the warm pool at the repository tasks are expected for (the latest registered when none is
    * given): its slots mount that repository's objects and hold a checkout of its default branch made
    * ahead, so a task only moves its branch there (and rewrites the files that differ, if any).
    */
   targetPool(repo?: Repo): void {
     const r = repo ?? this.d.repos.list().at(-1);
-    if (!r || this.d.sandboxProblem()) return;
+    if (this.d.sandboxProblem()) return;
+    this.poolRepoId = r?.id;
+    if (!r) return this.d.sandboxes.setPoolObjects(undefined); // none left (the last one removed)
     this.d.sandboxes.setPoolObjects(this.sharedObjects(r), async (sb, dir) => {
       const { baseCommit, written } = await this.d.repos.prepareSlot(r.id, dir);
       this.giveToSandbox(written);
       await this.checkout(sb, r);
       return baseCommit;
     });
+  }
+
+  /** A repository was removed: the pool, if it served it, serves the latest registered one (or none). */
+  forget(repoId: string): void {
+    if (this.poolRepoId === repoId) this.targetPool();
   }
 
   private giveToSandbox(paths: string[]): void {
@@ -89,48 +112,64 @@ export class WorkingCopies {
   }
 
   /**
-   * Makes the task's working copy `<dataDir>/workspaces/<task>` on branch pushpals/<task>: sandbox
-   * first, then the shared-objects `.git`, then the checkout inside the sandbox. On failure nothing
-   * is left (copy, volume, sandbox). Errors: `disk_full`, `invalid_message` (the repository cannot be
-   * checked out), `sandbox_unavailable`.
+   * Makes the task's working copy `<dataDir>/workspaces/<task>` on branch pushpals/<task> at the live
+   * base's commit: sandbox first, then the shared-objects `.git`, then the checkout inside the
+   * sandbox, then the uncommitted overlay. On failure nothing is left (copy, volume, sandbox).
+   * Errors: `disk_full`, `invalid_message` (the repository cannot be checked out), `sandbox_unavailable`.
    */
-  async materialize(repo: Repo, taskId: string): Promise<Workspace> {
+  async materialize(repo: Repo, taskId: string, live: LiveBase): Promise<Workspace> {
     const path = this.d.repos.workspacePath(taskId);
+    const base = { commit: live.commit, branch: live.branch };
     const objects = this.sharedObjects(repo);
-    if (this.d.sandboxProblem()) return this.onHost(repo, taskId, path);
+    if (this.d.sandboxProblem()) return this.onHost(repo, taskId, path, live);
     this.targetPool(repo);
     const sb = await this.d.sandboxes.acquire({ taskId, sharedObjects: objects });
     try {
-      // A pool slot checked out ahead: move the branch (and rewrite what differs); else the whole checkout.
+      // A pool slot checked out ahead (default branch): move the branch to the base (and rewrite what differs); else the whole checkout.
       const ws =
         sb.prepared !== undefined
-          ? await this.d.repos.workspaceFromSlot(repo.id, taskId, sb.prepared)
-          : { ...(await this.d.repos.createWorkspace(repo.id, taskId, undefined, { checkout: 'sandbox' })), checkoutNeeded: true };
+          ? await this.d.repos.workspaceFromSlot(repo.id, taskId, sb.prepared, base)
+          : { ...(await this.d.repos.createWorkspace(repo.id, taskId, base, { checkout: 'sandbox' })), checkoutNeeded: true };
       this.giveToSandbox(ws.written);
       if (ws.checkoutNeeded) await this.checkout(sb, repo);
+      await this.overlay(repo, taskId, live);
       this.held.set(taskId, sb);
       return { path: ws.path, branch: ws.branch, baseCommit: ws.baseCommit };
     } catch (e) {
       await sb.release().catch(() => {});
       await this.discard(path);
-      throw e;
+      throw this.copyError(repo, e);
     }
   }
 
+  /** The person's uncommitted changes written over the checked-out copy (host-side), owned by the sandbox user. */
+  private async overlay(repo: Repo, taskId: string, live: LiveBase): Promise<void> {
+    const { written } = await this.d.repos.applyUncommitted(repo.id, taskId, live);
+    this.giveToSandbox(written);
+  }
+
   /** Without a sandbox engine: the copy is checked out on the host (isomorphic-git); commands fail later, saying why. */
-  private async onHost(repo: Repo, taskId: string, path: string): Promise<Workspace> {
+  private async onHost(repo: Repo, taskId: string, path: string, live: LiveBase): Promise<Workspace> {
     if (this.d.volumes && !this.d.volumes.isMounted(path)) await this.d.volumes.create(path);
     try {
-      const ws = await this.d.repos.createWorkspace(repo.id, taskId);
+      const ws = await this.d.repos.createWorkspace(repo.id, taskId, { commit: live.commit, branch: live.branch });
+      this.giveToSandbox(ws.written);
+      await this.overlay(repo, taskId, live);
       return { path: ws.path, branch: ws.branch, baseCommit: ws.baseCommit };
     } catch (e) {
       await this.discard(path);
-      if (e instanceof PushPalsError) throw e;
-      if ((e as { code?: unknown }).code === 'ENOSPC') {
-        throw new PushPalsError('disk_full', `disk full: ${repo.name} does not fit into the task's working copy${this.d.volumes ? ` (limited to ${formatBytes(this.d.volumes.sizeBytes)})` : ''}`);
-      }
-      throw new PushPalsError('invalid_message', `cannot check out ${repo.name} for this task: ${e instanceof Error ? e.message : String(e)}`.slice(0, MAX_MESSAGE_LENGTH));
+      throw this.copyError(repo, e);
     }
+  }
+
+  /** A failure while making a copy, as the typed error the task fails with. */
+  private copyError(repo: Repo, e: unknown): PushPalsError {
+    if (e instanceof PushPalsError) return e;
+    if ((e as { code?: unknown }).code === 'ENOSPC') {
+      return new PushPalsError('disk_full', `disk full: ${repo.name} does not fit into the task's working copy${this.d.volumes ? ` (limited to ${formatBytes(this.d.volumes.sizeBytes)})` : ''}. ${this.d.sandboxes.diskHint('workspace')}`);
+    }
+    // e.g. isomorphic-git refusing a tree entry named ".." or ".git": the repository is unusable, not us broken.
+    return new PushPalsError('invalid_message', `cannot check out ${repo.name} for this task: ${e instanceof Error ? e.message : String(e)}`.slice(0, MAX_MESSAGE_LENGTH));
   }
 
   private async discard(path: string): Promise<void> {

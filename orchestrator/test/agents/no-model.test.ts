@@ -1,8 +1,11 @@
 /** Without a coder model, a request the heuristic lane does not understand fails saying how to configure one. */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { App } from '../../src/app';
+import { hostGit } from '../git/fixtures';
 import { startApp } from '../helpers/env';
-import { removeTempDirs } from '../helpers/temp';
+import { removeTempDirs, tempDir } from '../helpers/temp';
 import { until } from '../helpers/wait';
 
 describe('coding agent: no model configured', function () {
@@ -10,6 +13,13 @@ describe('coding agent: no model configured', function () {
   let app: App;
   before(async () => {
     app = await startApp({}, { workbench: true });
+    // A task names a registered repository (or there is one): register one for it.
+    const repo = tempDir('pp-no-model-repo-');
+    hostGit(repo, 'init', '-q', '-b', 'main');
+    writeFileSync(join(repo, 'README.md'), '# r\n');
+    hostGit(repo, 'add', '.');
+    hostGit(repo, 'commit', '-q', '-m', 'r');
+    await app.workbench?.repos.add(repo);
   });
   after(async () => {
     await app?.close();

@@ -7,7 +7,6 @@ import * as path from 'node:path';
 import { PushPalsError } from '../../src/errors';
 import { RepoRegistry } from '../../src/git';
 import { openDatabase, type Db } from '../../src/store/db';
-import { migration003 } from '../../src/store/migrations/003_repos';
 
 /** A loopback HTTP server of the test's own, closed (with its sockets) afterwards. */
 async function serve(handler: http.RequestListener): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
@@ -62,7 +61,7 @@ describe('git: cloning a URL is bounded and keeps credentials secret', function 
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'pp-clone-'));
     dataDir = path.join(root, 'data');
     fs.mkdirSync(dataDir);
-    db = openDatabase(path.join(dataDir, 'db.sqlite'), [migration003]);
+    db = openDatabase(path.join(dataDir, 'db.sqlite'));
     servers = [];
   });
   afterEach(async () => {

@@ -3,71 +3,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PushPalsError } from '../../src/errors';
 import { RepoRegistry } from '../../src/git';
 import { openDatabase, type Db } from '../../src/store/db';
-import { migration003 } from '../../src/store/migrations/003_repos';
-
-/** Host git, only to BUILD fixtures (hooks are disabled while building). */
-const hostGit = (cwd: string, ...args: string[]): string =>
-  execFileSync('git', ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'user.name=t', '-c', 'user.email=t@e', ...args], { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: cwd } });
-
-const isPushPalsError = (code: string) => (e: unknown) => e instanceof PushPalsError && e.code === code;
-
-/**
- * A repository that tries to run code on whoever touches it with host git: hooks, hooksPath,
- * fsmonitor, filter drivers (+ .gitattributes), sshCommand, diff.external, textconv, pager, editor,
- * credential helper, and an include.path pulling in more of the same. Every one writes a marker.
- */
-function makeHostile(root: string, markers: string): string {
-  const src = path.join(root, 'hostile');
-  fs.mkdirSync(src);
-  hostGit(src, 'init', '-q', '-b', 'main');
-  fs.writeFileSync(path.join(src, 'README.md'), '# hostile\n');
-  fs.writeFileSync(path.join(src, 'data.txt'), 'clean content\n');
-  fs.writeFileSync(path.join(src, '.gitattributes'), '* filter=evil diff=evil merge=evil\n');
-  hostGit(src, 'add', '.');
-  hostGit(src, 'commit', '-q', '-m', 'init');
-  hostGit(src, 'branch', 'feature');
-  hostGit(src, 'tag', 'v1');
-  const mark = (name: string): string => `touch ${path.join(markers, name)}`;
-  const hookScript = (name: string): string => `#!/bin/sh\n${mark(name)}\nexit 0\n`;
-  const hooks = ['post-checkout', 'post-merge', 'pre-commit', 'post-commit', 'pre-push', 'reference-transaction', 'post-rewrite', 'post-index-change', 'fsmonitor-watchman', 'pre-auto-gc'];
-  const hooksDir = path.join(src, '.git', 'hooks');
-  const altHooks = path.join(root, 'alt-hooks');
-  fs.mkdirSync(altHooks);
-  for (const h of hooks) {
-    fs.writeFileSync(path.join(hooksDir, h), hookScript(`hook-${h}`), { mode: 0o755 });
-    fs.writeFileSync(path.join(altHooks, h), hookScript(`hookspath-${h}`), { mode: 0o755 });
-  }
-  const sh = (name: string): string => `sh -c '${mark(name)}; cat'`;
-  const config: Array<[string, string]> = [
-    ['core.fsmonitor', `${mark('fsmonitor')}; false`],
-    ['core.hooksPath', altHooks],
-    ['core.sshCommand', `${mark('sshcommand')}; false`],
-    ['core.pager', sh('pager')],
-    ['core.editor', mark('editor')],
-    ['core.askPass', mark('askpass')],
-    ['diff.external', mark('diff-external')],
-    ['diff.evil.textconv', sh('textconv')],
-    ['diff.evil.command', mark('diff-command')],
-    ['filter.evil.clean', sh('filter-clean')],
-    ['filter.evil.smudge', sh('filter-smudge')],
-    ['filter.evil.process', mark('filter-process')],
-    ['filter.evil.required', 'true'],
-    ['merge.evil.driver', mark('merge-driver')],
-    ['credential.helper', `!${mark('credential')}`],
-    ['gpg.program', mark('gpg')],
-    ['alias.st', `!${mark('alias')}`],
-  ];
-  for (const [k, v] of config) hostGit(src, 'config', k, v);
-  const extra = path.join(root, 'extra.gitconfig');
-  fs.writeFileSync(extra, `[core]\n\tfsmonitor = "${mark('include-fsmonitor')}; false"\n`);
-  hostGit(src, 'config', 'include.path', extra);
-  // A symlink inside .git/objects pointing at a host file must not be followed.
-  fs.symlinkSync('/etc/hostname', path.join(src, '.git', 'objects', 'evil-link'));
-  return src;
-}
+import { hostGit, isPushPalsError, makeHostile } from './fixtures';
 
 describe('git: RepoRegistry', function () {
   this.timeout(30000);
@@ -83,7 +21,7 @@ describe('git: RepoRegistry', function () {
     markers = path.join(root, 'markers');
     fs.mkdirSync(dataDir);
     fs.mkdirSync(markers);
-    db = openDatabase(path.join(dataDir, 'db.sqlite'), [migration003]);
+    db = openDatabase(path.join(dataDir, 'db.sqlite'));
     reg = new RepoRegistry(db, dataDir);
   });
   afterEach(() => {
@@ -156,6 +94,30 @@ describe('git: RepoRegistry', function () {
     assert.deepEqual(fs.readdirSync(markers), []);
   });
 
+  it('a working copy at a commit of another branch (a live base); removing the repository keeps the objects its copies borrow until none does', async () => {
+    const src = makeHostile(root, markers);
+    const repo = await reg.add(src);
+    const feature = hostGit(src, 'rev-parse', 'feature').trim();
+    const ws = await reg.createWorkspace(repo.id, 'live', { commit: feature, branch: 'feature' });
+    assert.equal(ws.baseCommit, feature);
+    assert.equal(fs.readFileSync(path.join(ws.path, '.git', 'refs', 'remotes', 'origin', 'feature'), 'utf8').trim(), feature);
+    await assert.rejects(reg.createWorkspace(repo.id, 'bad', { commit: 'f'.repeat(40), branch: 'main' }), isPushPalsError('not_found'));
+    await assert.rejects(reg.createWorkspace(repo.id, 'bad2', { commit: 'HEAD' }), isPushPalsError('invalid_message'));
+    const inspect = (...args: string[]) => execFileSync('git', ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', ...args], { cwd: ws.path, encoding: 'utf8', env: { ...process.env, HOME: root, GIT_CONFIG_NOSYSTEM: '1' } });
+    reg.remove(repo.id);
+    assert.ok(!fs.existsSync(path.join(repo.mirrorPath, 'HEAD')), 'the clone itself went');
+    assert.equal(inspect('rev-parse', 'HEAD').trim(), feature); // the copy still has its history (alternates)
+    inspect('fsck', '--connectivity-only');
+    assert.equal(reg.sharedObjectsOf(ws.path), path.join(dataDir, 'workspaces', '.objects', repo.id));
+    assert.deepEqual(reg.pruneRemovedObjects(['live']), [], 'a copy still borrows them');
+    assert.deepEqual(reg.pruneRemovedObjects(['live', 'not-mounted']), [], 'a copy that cannot be read counts as borrowing');
+    reg.removeWorkspace('live');
+    assert.deepEqual(reg.pruneRemovedObjects([]), [repo.id]);
+    assert.ok(!fs.existsSync(repo.mirrorPath));
+    assert.ok(!fs.existsSync(path.join(dataDir, 'workspaces', '.objects', repo.id)));
+    assert.deepEqual(fs.readdirSync(markers), []);
+  });
+
   it('works with a bare source repository', async () => {
     const src = makeHostile(root, markers);
     const bare = path.join(root, 'bare.git');
@@ -205,7 +167,7 @@ describe('git: RepoRegistry', function () {
     const empty = path.join(root, 'empty');
     fs.mkdirSync(empty);
     hostGit(empty, 'init', '-q');
-    await assert.rejects(reg.add(empty), (e: unknown) => isPushPalsError('invalid_message')(e) && /no branches/.test((e as Error).message));
+    await assert.rejects(reg.add(empty), (e: unknown) => isPushPalsError('invalid_message')(e) && /no commits yet/.test((e as Error).message));
     await assert.rejects(reg.add(dataDir), isPushPalsError('invalid_message'));
     await assert.rejects(reg.add('git@github.com:a/b.git'), (e: unknown) => isPushPalsError('invalid_message')(e) && /SSH remotes are not supported/.test((e as Error).message));
     await assert.rejects(reg.add('ftp://host/x.git'), (e: unknown) => isPushPalsError('invalid_message')(e) && /http\(s\) only/.test((e as Error).message));

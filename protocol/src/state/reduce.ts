@@ -92,6 +92,13 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
       changed(t);
       break;
     }
+    case 'task_base': {
+      const t = task(e.payload.taskId);
+      t.base = e.payload.base;
+      t.repoId = e.payload.repoId;
+      changed(t);
+      break;
+    }
     case 'task_progress': {
       const p = e.payload;
       const t = task(p.taskId);

@@ -2,7 +2,7 @@
  * The shapes of the client state that protocol events fold into (see `reduce.ts`): tasks with their
  * steps, tool calls, approvals and notes; approvals by id; agents; the chat timeline. Types only.
  */
-import type { ErrorInfo, PolicyVerdict, Risk, TaskState } from '../common';
+import type { ErrorInfo, PolicyVerdict, Risk, TaskBase, TaskState } from '../common';
 import type { EventPayload } from '../messages';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
@@ -54,6 +54,8 @@ export interface TaskView {
   request: string;
   parentId?: string;
   repoId?: string;
+  /** What the working copy started from (commit, branch, uncommitted changes), once prepared. */
+  base?: TaskBase;
   state: TaskState;
   agentId?: string;
   progress?: string;

@@ -20,6 +20,7 @@ describe('status bar logic', () => {
   it('idle when connected and nothing runs', () => {
     const v = statusView(connected, zero);
     assert.equal(v.text, '$(check) PushPals: idle');
+    assert.equal(statusView(connected, zero, 'myrepo').text, '$(check) PushPals: idle · myrepo');
     assert.equal(v.background, undefined);
     assert.equal(v.busy, false);
   });

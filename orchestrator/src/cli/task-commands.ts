@@ -1,0 +1,139 @@
+/**
+ * `pushpals task new|list|watch|cancel`, `pushpals approve|deny`: the whole loop of a task from a
+ * terminal — start it, follow it (commands with their output), decide its approvals, cancel it.
+ */
+import { parseArgs } from 'node:util';
+import type { TaskSummary } from '@pushpals/protocol';
+import { PushPalsError } from '../errors';
+import { resolveTarget, sendCommand, type Target } from './client';
+import { COMMON_USAGE, UsageError, common, configFrom, type Io, type Sub } from './shared';
+import { watchTask } from './watch';
+
+/** `main @ 0123456789ab + 2 uncommitted`: what a task started from, in a few characters. */
+export function baseText(t: TaskSummary): string {
+  if (!t.base) return '-';
+  const b = t.base;
+  return `${b.branch ?? 'detached'} @ ${b.commit.slice(0, 12)}${b.uncommitted ? ` + ${b.files ?? 0} uncommitted` : ''}`;
+}
+
+/** One task per line: id, state, approvals pending, base, title (status and task list). */
+export function taskLine(x: TaskSummary, repoNames: Map<string, string>): string {
+  const repo = x.repoId ? (repoNames.get(x.repoId) ?? x.repoId) : '-';
+  const pending = x.pendingApprovals ? ` (${x.pendingApprovals} approval(s) pending)` : '';
+  return `${x.taskId}  ${x.state.padEnd(17)} ${repo.padEnd(16)} ${baseText(x).padEnd(34)} ${x.title}${pending}`;
+}
+
+/** Repository names by id, for readable task lines (empty when the orchestrator has no workbench). */
+export async function repoNames(t: Target): Promise<Map<string, string>> {
+  const r = await sendCommand(t, 'repo_list', {}).catch(() => ({ repos: [] }));
+  return new Map(r.repos.map((x) => [x.repoId, x.name]));
+}
+
+const TASK_USAGE = `usage: pushpals task new "<request>" [--repo R] [--uncommitted] [--watch]
+       pushpals task list
+       pushpals task watch <task-id>
+       pushpals task cancel <task-id> [--reason TEXT]
+       (each also takes [--data-dir D] [--url U] [--json])
+
+  new            create a task on the running orchestrator. It starts from the repository as you have
+                 it then: your current branch's head (a URL: fetched again).
+  --repo R       the repository, by name or id (see pushpals repo list); needed when several are
+                 registered — an unknown or ambiguous one is refused, listing the choices
+  --uncommitted  also take your uncommitted changes (modified and untracked files git does not
+                 ignore) into the task's working copy (VS Code does by default)
+  --watch        follow the task after creating it (as task watch)
+  --agent A      the coding worker: worker:builtin or openhands (default: the repo's in config
+                 agents.repos, else agents.default)
+  list           every task: id, state, repository, base (branch @ commit + uncommitted), title
+  watch <id>     follow a task live until it ends — commands with their output, approvals with the
+                 commands that decide them; exit 0 if it completed, 1 if it failed or was cancelled
+  cancel <id>    cancel a task (its running command is stopped)
+${COMMON_USAGE}`;
+
+export const TASK_COMMAND: Sub = {
+  summary: 'task new|list|watch|cancel: create, list, follow and cancel tasks',
+  usage: TASK_USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...common, repo: { type: 'string' }, uncommitted: { type: 'boolean' }, watch: { type: 'boolean' }, reason: { type: 'string' }, agent: { type: 'string' } },
+      allowPositionals: true,
+    });
+    const [verb, ...rest] = positionals;
+    if (!verb) throw new UsageError('missing the task command (new, list, watch, cancel)');
+    if (!['new', 'list', 'watch', 'cancel'].includes(verb)) throw new UsageError(`unknown task command "${verb}"`);
+    const only = (flags: Array<keyof typeof values>, verbName: string) => {
+      for (const f of ['repo', 'uncommitted', 'watch', 'reason', 'agent'] as const) if (values[f] !== undefined && !flags.includes(f)) throw new UsageError(`--${f} does not go with task ${verbName}`);
+    };
+    const config = configFrom(values, io.env);
+    const target = (): Target => resolveTarget(config.dataDir, io.env, values.url);
+    switch (verb) {
+      case 'new': {
+        only(['repo', 'uncommitted', 'watch', 'agent'], 'new');
+        if (rest.length === 0) throw new UsageError('missing the request text');
+        const agent = values.agent;
+        if (agent !== undefined && agent !== 'worker:builtin' && agent !== 'openhands') throw new UsageError('--agent must be worker:builtin or openhands');
+        const t = target();
+        const r = await sendCommand(t, 'task_new', { request: rest.join(' '), ...(values.repo ? { repo: values.repo } : {}), ...(agent ? { agent } : {}), includeUncommitted: values.uncommitted === true });
+        io.out(values.json ? JSON.stringify(r) : `created task ${r.taskId} (${r.state})`);
+        return values.watch ? watchTask(t, r.taskId, io.out, values.json) : 0;
+      }
+      case 'list': {
+        only([], 'list');
+        if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
+        const t = target();
+        const { tasks } = await sendCommand(t, 'status_get', {});
+        if (values.json) return void io.out(JSON.stringify(tasks, null, 2));
+        if (tasks.length === 0) return void io.out('no tasks');
+        const names = await repoNames(t);
+        for (const x of tasks) io.out(taskLine(x, names));
+        return 0;
+      }
+      case 'watch': {
+        only([], 'watch');
+        const id = oneId(rest, 'task id');
+        const t = target();
+        const known = await sendCommand(t, 'status_get', { taskId: id });
+        if (known.tasks.length === 0) throw new PushPalsError('not_found', `no task ${id}: "pushpals task list" shows the tasks`);
+        return watchTask(t, id, io.out, values.json);
+      }
+      case 'cancel': {
+        only(['reason'], 'cancel');
+        const taskId = oneId(rest, 'task id');
+        const r = await sendCommand(target(), 'task_cancel', { taskId, ...(values.reason ? { reason: values.reason } : {}) });
+        io.out(values.json ? JSON.stringify(r) : `task ${r.taskId}: ${r.state}`);
+        return 0;
+      }
+    }
+    return 0;
+  },
+};
+
+function oneId(rest: string[], what: string): string {
+  if (rest.length === 0) throw new UsageError(`missing the ${what}`);
+  if (rest.length > 1) throw new UsageError(`unexpected argument "${rest[1]}"`);
+  return rest[0] as string;
+}
+
+function decisionCommand(decision: 'approve' | 'deny'): Sub {
+  return {
+    summary: `${decision} <approval-id>: ${decision} a pending approval (task watch prints the ids)`,
+    usage: `usage: pushpals ${decision} <approval-id>${decision === 'deny' ? ' [--reason TEXT]' : ''} [--data-dir D] [--url U] [--json]
+
+${decision === 'approve' ? 'Approves' : 'Denies'} a pending approval; "pushpals task watch <task-id>" prints the id of each one it
+shows. The first decision wins: deciding again the same way changes nothing, the other way is refused.
+${decision === 'deny' ? '  --reason TEXT  why (shown to the task)\n' : ''}${COMMON_USAGE}`,
+    async run(args: string[], io: Io) {
+      const { values, positionals } = parseArgs({ args, options: { ...common, ...(decision === 'deny' ? { reason: { type: 'string' } } : {}) }, allowPositionals: true });
+      const approvalId = oneId(positionals, 'approval id');
+      const config = configFrom(values, io.env);
+      const reason = (values as { reason?: string }).reason;
+      const r = await sendCommand(resolveTarget(config.dataDir, io.env, values.url), 'approval_decide', { approvalId, decision, ...(reason ? { reason } : {}) });
+      io.out(values.json ? JSON.stringify(r) : `${r.approvalId}: ${r.state}`);
+      return r.state === (decision === 'approve' ? 'approved' : 'denied') ? 0 : 1;
+    },
+  };
+}
+
+export const APPROVE_COMMAND = decisionCommand('approve');
+export const DENY_COMMAND = decisionCommand('deny');
