@@ -17,7 +17,7 @@ import type { EventLog } from '../events/event-log';
 import { NETWORK_GIT_ENV, RepoRegistry, neutralizeRepoConfig, type LiveBase, type Repo, type Workspace } from '../git';
 import type { Logger } from '../log';
 import { loadPolicy } from '../policy/policy';
-import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, type Sandbox } from '../sandbox';
+import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, type Sandbox, type SharedObjectsMount } from '../sandbox';
 import type { Db } from '../store/db';
 import type { CreateTaskInput, TaskStore } from '../tasks/task-store';
 import type { CommandToolDeps } from '../tools/run-command';
@@ -248,6 +248,16 @@ export class Workbench implements AgentWorkbench {
     if (held) return held;
     const objects = repo ? this.copies.sharedObjects(repo) : this.copies.sharedObjectsOfCopy(workspaceHostPath);
     return this.sandboxes.acquire({ taskId, workspaceHostPath, adoptPrepared: true, ...(objects ? { sharedObjects: objects } : {}) });
+  }
+
+  /** The repository objects a working copy borrows, for a container an agent starts itself (OpenHands). */
+  sharedObjectsOfCopy(workspaceHostPath: string): SharedObjectsMount | undefined {
+    return this.copies.sharedObjectsOfCopy(workspaceHostPath);
+  }
+
+  /** Lets go of the sandbox a task's copy was checked out in, for an agent that runs its own container. */
+  releaseHeldSandbox(taskId: string): Promise<void> {
+    return this.copies.release(taskId);
   }
 
   /**
