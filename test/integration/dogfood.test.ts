@@ -283,11 +283,12 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
     const binds = info.Mounts.filter((m) => m.Type === 'bind');
     // The working copy read-write; the repository's shared git objects (objects only) read-only.
     const objects = realpathSync(join(dataDir, 'repos', slowRepoId, 'objects'));
+    // (docker inspect lists mounts in no fixed order)
     assert.deepEqual(
-      binds.map((m) => [m.Source, m.Destination, m.RW]),
+      binds.map((m) => [m.Source, m.Destination, m.RW]).sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
       [
-        [ws, '/workspace', true],
         [objects, `/.objects/${slowRepoId}`, false],
+        [ws, '/workspace', true],
       ],
       `only the task's working copy (and, read-only, its repository's objects) may be mounted: ${JSON.stringify(info.Mounts)}`,
     );
