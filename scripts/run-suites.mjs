@@ -19,6 +19,8 @@ const SUITES = [
   { name: 'e2e', cmd: 'npm test -w test --silent', kind: 'mocha' },
   { name: 'extension-host', cmd: 'npm run test:host -w extension --silent', kind: 'summary' },
   { name: 'vscode-ui', cmd: 'npm run test:ui -w extension --silent', kind: 'summary' },
+  // A real model (scripts/setup-local-model.sh): whole tasks through the coding agent; a missing model fails.
+  { name: 'local-model', cmd: 'npm run test:local-model -w test --silent', kind: 'mocha' },
 ];
 
 // A suite that hangs (a leaked handle, a stuck engine) is killed and counted as failed: CI never hangs.

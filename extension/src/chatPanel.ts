@@ -1,7 +1,7 @@
 /**
  * Hosts the chat webview (webview-ui bundle in media/): strict CSP with a nonce, no unsafe-eval;
- * a ready handshake (the webview asks, the host answers with the whole history once, then streams
- * new events); survives hide/restore (history re-sent on ready, UI state via setState) and window
+ * a ready handshake (the webview asks, the host answers with the whole history and the replies being
+ * written once, then streams new events and reply pieces); survives hide/restore (history re-sent on ready, UI state via setState) and window
  * reloads (WebviewPanelSerializer).
  */
 import * as vscode from 'vscode';
@@ -26,10 +26,11 @@ export class ChatPanel implements vscode.Disposable {
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly session: Session,
-    private readonly actions: { decide(approvalId: string, decision: 'approve' | 'deny'): Thenable<unknown>; newTask(request: string): Thenable<unknown>; audit(taskId: string): Thenable<unknown>; cancel(taskId: string): Thenable<unknown>; connect(): Thenable<unknown> },
+    private readonly actions: { decide(approvalId: string, decision: 'approve' | 'deny'): Thenable<unknown>; newTask(request: string): Thenable<unknown>; audit(taskId: string): Thenable<unknown>; review(taskId: string): Thenable<unknown>; cancel(taskId: string): Thenable<unknown>; connect(): Thenable<unknown> },
   ) {
     this.subs.push(
       session.onHistory((events) => this.post({ type: 'events', events })),
+      session.onTransient((message) => this.post({ type: 'transient', message })),
       session.onDidReset(() => this.post({ type: 'reset' })),
       new vscode.Disposable(session.connection.onStatus(() => this.post({ type: 'connection', connection: this.connectionView() })).dispose),
       vscode.window.registerWebviewPanelSerializer(CHAT_VIEW_TYPE, {
@@ -111,7 +112,7 @@ export class ChatPanel implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.ready = true;
-        void this.panel?.webview.postMessage({ type: 'init', events: this.session.history, connection: this.connectionView(), sessionId: this.session.connection.sessionId } satisfies HostToWebview);
+        void this.panel?.webview.postMessage({ type: 'init', events: this.session.history, drafts: this.session.store.drafts(), connection: this.connectionView(), sessionId: this.session.connection.sessionId } satisfies HostToWebview);
         this.flushFocus();
         return;
       case 'chat':
@@ -122,6 +123,9 @@ export class ChatPanel implements vscode.Disposable {
         return this.answer(m.requestId, this.actions.decide(m.approvalId, m.decision));
       case 'cancel':
         return this.answer(m.requestId, this.actions.cancel(m.taskId));
+      case 'review':
+        void this.actions.review(m.taskId);
+        break;
       case 'audit':
         void this.actions.audit(m.taskId);
         return;

@@ -1,7 +1,7 @@
 /** Every command of the extension, registered in one place. */
 import * as vscode from 'vscode';
 import { isActive, type TaskView } from '@pushpals/protocol/client';
-import { approvalIdOf, decideApproval } from './approvals';
+import { decideAllOfKind, decideMany } from './approvals';
 import { type AuditDocuments, renderAudit } from './audit';
 import type { ChatPanel } from './chatPanel';
 import { SECTION } from './config';
@@ -17,6 +17,8 @@ export interface Surfaces {
   activationMs: () => number;
   /** What the Approvals view lists right now (its tree provider's root children). */
   approvalsView?: () => { approvalId: string }[];
+  /** The approvals notified in this window so far (tests: no stale toast at start). */
+  notifications?: () => readonly string[];
 }
 
 function taskIdOf(arg: unknown): string | undefined {
@@ -158,8 +160,10 @@ export function registerCommands(s: Surfaces): vscode.Disposable[] {
     }),
     reg('pushpals.connect', (arg) => connect(arg)),
     reg('pushpals.disconnect', () => session.stop()),
-    reg('pushpals.approve', (arg) => decideApproval(session, approvalIdOf(arg) ?? arg, 'approve')),
-    reg('pushpals.deny', (arg) => decideApproval(session, approvalIdOf(arg) ?? arg, 'deny')),
+    reg('pushpals.approve', (arg, selected) => decideMany(session, arg, selected, 'approve')),
+    reg('pushpals.deny', (arg, selected) => decideMany(session, arg, selected, 'deny')),
+    reg('pushpals.approveAllOfKind', (arg) => decideAllOfKind(session, arg, 'approve')),
+    reg('pushpals.denyAllOfKind', (arg) => decideAllOfKind(session, arg, 'deny')),
     reg('pushpals.cancelTask', async (arg) => {
       const taskId = taskIdOf(arg) ?? (await pickTask(session, 'PushPals: Cancel which task?', (t) => isActive(t.state)))?.taskId;
       if (!taskId) return undefined;
@@ -219,6 +223,7 @@ export function registerCommands(s: Surfaces): vscode.Disposable[] {
       pendingApprovals: session.store.pendingApprovals().map((a) => a.approvalId),
       approvals: [...session.store.approvals.values()].map((a) => ({ approvalId: a.approvalId, taskId: a.taskId, status: a.status, by: a.by })),
       approvalsView: s.approvalsView?.().map((a) => a.approvalId) ?? [],
+      notifiedApprovals: s.notifications?.() ?? [],
       tasks: session.store.taskList().map((t) => ({ taskId: t.taskId, title: t.title, state: t.state, ...(t.repoId ? { repoId: t.repoId } : {}), ...(t.base ? { base: t.base } : {}) })),
       repo: session.repos.bound,
       chatOpen: chat.isOpen,

@@ -2,12 +2,15 @@
  * The live channel to the orchestrator: one WebSocket, `hello` + `subscribe{afterSeq}`, typed
  * request/ack correlation, reconnect with exponential backoff + jitter, and replay from the last seen
  * `seq` with de-duplication (an event is delivered to listeners at most once, in seq order).
+ * Transient messages (`assistant_delta`: live only, no seq) go to their own listeners, untouched by
+ * the cursor; a subscription of this client's protocol version (1.1+) asks for them.
  * No vscode import: the same class is exercised by unit tests and inside the extension host.
  */
 import type WebSocket from 'ws';
 import {
   PROTOCOL_VERSION,
   isCompatibleVersion,
+  isTransientType,
   makeCommand,
   newId,
   parseFrame,
@@ -20,6 +23,7 @@ import {
   type ErrorInfo,
   type EventMessage,
   type ServerMessage,
+  type TransientMessage,
 } from '@pushpals/protocol/client';
 import { wsUrl, type Endpoint } from './discovery';
 
@@ -93,6 +97,7 @@ export class Connection {
   private ws: WebSocket | undefined;
   private readonly pending = new Map<string, Pending>();
   private readonly eventListeners = new Set<Listener<EventMessage>>();
+  private readonly transientListeners = new Set<Listener<TransientMessage>>();
   private readonly statusListeners = new Set<Listener<ConnStatus>>();
   private readonly resetListeners = new Set<Listener<number>>();
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -102,6 +107,8 @@ export class Connection {
   private ready = false;
   private _status: ConnStatus = { state: 'idle' };
   private _lastSeq: number;
+  /** The log's head at the last handshake: events up to it are a replay. */
+  private replayHead = 0;
   private _sessionId: string;
   readonly stats: ConnectionStats = { received: 0, delivered: 0, duplicatesDropped: 0, invalidFrames: 0, connects: 0 };
 
@@ -116,6 +123,13 @@ export class Connection {
   get lastSeq(): number {
     return this._lastSeq;
   }
+  /**
+   * True while the events of the log's head at the last handshake are still arriving: what arrives now
+   * already happened (a window opening replays approvals that were decided long ago).
+   */
+  get isReplaying(): boolean {
+    return this._lastSeq < this.replayHead;
+  }
   get sessionId(): string {
     return this._sessionId;
   }
@@ -126,6 +140,11 @@ export class Connection {
   onEvent(l: Listener<EventMessage>): { dispose(): void } {
     this.eventListeners.add(l);
     return { dispose: () => this.eventListeners.delete(l) };
+  }
+  /** Transient messages (a chat reply being written), as they arrive; none is replayed. */
+  onTransient(l: Listener<TransientMessage>): { dispose(): void } {
+    this.transientListeners.add(l);
+    return { dispose: () => this.transientListeners.delete(l) };
   }
   onStatus(l: Listener<ConnStatus>): { dispose(): void } {
     this.statusListeners.add(l);
@@ -324,6 +343,7 @@ export class Connection {
         this._lastSeq = 0;
         for (const l of [...this.resetListeners]) l(hello.headSeq);
       }
+      this.replayHead = hello.headSeq;
       const sub = await this.send('subscribe', { afterSeq: this._lastSeq }, this.opts.requestTimeoutMs ?? 15000);
       this.ready = true;
       this.attempt = 0;
@@ -360,6 +380,16 @@ export class Connection {
       clearTimeout(p.timer);
       if (msg.type === 'ack') p.resolve((msg as AckMessage).payload.result);
       else p.reject(new CommandError(msg.payload, p.type));
+      return;
+    }
+    if (isTransientType(msg.type)) {
+      for (const l of [...this.transientListeners]) {
+        try {
+          l(msg as TransientMessage);
+        } catch (e) {
+          this.opts.logger.error(`transient listener failed on ${msg.type}: ${(e as Error).stack ?? String(e)}`);
+        }
+      }
       return;
     }
     this.stats.received++;

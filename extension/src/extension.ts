@@ -11,6 +11,10 @@ import { registerCommands } from './commands';
 import { affectsConnection, readConfig } from './config';
 import { Session } from './session';
 import { StatusBarMonitor } from './statusBar';
+import { InlineReview } from './review/inlineView';
+import { registerReviewCommands } from './review/reviewCommands';
+import { ReviewService } from './review/reviewService';
+import { ReviewTreeProvider } from './review/reviewTree';
 import { ApprovalsTreeProvider } from './views/approvalsTree';
 import { TasksTreeProvider } from './views/tasksTree';
 
@@ -24,11 +28,15 @@ export function activate(context: vscode.ExtensionContext): void {
   const audit = new AuditDocuments();
   const tasks = new TasksTreeProvider(session);
   const approvals = new ApprovalsTreeProvider(session);
+  const reviews = new ReviewService(session);
+  const inline = new InlineReview(reviews);
+  const reviewTree = new ReviewTreeProvider(reviews);
   const chat = new ChatPanel(context, session, {
     decide: (approvalId, decision) => vscode.commands.executeCommand(decision === 'approve' ? 'pushpals.approve' : 'pushpals.deny', approvalId),
     newTask: (request) => vscode.commands.executeCommand('pushpals.newTask', request),
     cancel: (taskId) => vscode.commands.executeCommand('pushpals.cancelTask', taskId),
     audit: (taskId) => vscode.commands.executeCommand('pushpals.showAuditTrail', taskId),
+    review: (taskId) => vscode.commands.executeCommand('pushpals.reviewChanges', { taskId }),
     connect: () => vscode.commands.executeCommand('pushpals.connect'),
   });
   const notifier = new ApprovalNotifier(session, () => readConfig().approvalNotifications);
@@ -42,9 +50,14 @@ export function activate(context: vscode.ExtensionContext): void {
     approvals,
     chat,
     notifier,
+    reviews,
+    inline,
+    reviewTree,
     vscode.window.createTreeView('pushpals.tasks', { treeDataProvider: tasks, showCollapseAll: true }),
-    vscode.window.createTreeView('pushpals.approvals', { treeDataProvider: approvals }),
-    ...registerCommands({ session, chat, status, audit, activationMs: () => activationMs, approvalsView: () => approvals.getChildren() }),
+    vscode.window.createTreeView('pushpals.approvals', { treeDataProvider: approvals, canSelectMany: true }),
+    vscode.window.createTreeView('pushpals.review', { treeDataProvider: reviewTree, showCollapseAll: true }),
+    ...registerCommands({ session, chat, status, audit, activationMs: () => activationMs, approvalsView: () => approvals.getChildren(), notifications: () => notifier.history }),
+    ...registerReviewCommands(session, reviews, inline),
     new vscode.Disposable(
       session.connection.onStatus((s) => {
         void vscode.commands.executeCommand('setContext', 'pushpals.connected', s.state === 'connected');

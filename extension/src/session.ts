@@ -3,7 +3,7 @@
  * shows, and the actions every UI surface (commands, tree views, notifications, webview) calls.
  */
 import * as vscode from 'vscode';
-import { newId, type CommandPayload, type CommandResult, type CommandType, type EventMessage } from '@pushpals/protocol/client';
+import { newId, type CommandPayload, type CommandResult, type CommandType, type EventMessage, type TransientMessage } from '@pushpals/protocol/client';
 import { readConfig, type PushPalsConfig } from './config';
 import { Connection, CommandError, type ConnStatus } from './connection';
 import { normaliseServerUrl, readServerInfo, readTokenFile, type Endpoint } from './discovery';
@@ -21,6 +21,7 @@ export class Session implements vscode.Disposable {
   readonly history: EventMessage[] = [];
   readonly connection: Connection;
   private readonly historyListeners = new Set<(events: EventMessage[]) => void>();
+  private readonly transientListeners = new Set<(m: TransientMessage) => void>();
   private readonly resetListeners = new Set<() => void>();
   private readonly disposables: vscode.Disposable[] = [];
   /** The repository new tasks are for (bound per workspace folder, never guessed). */
@@ -57,6 +58,7 @@ export class Session implements vscode.Disposable {
     this.disposables.push(
       this.repos,
       this.connection.onEvent((e) => this.onEvent(e)),
+      this.connection.onTransient((m) => this.handleTransient(m)),
       this.connection.onReset(() => this.handleReset()),
       this.connection.onStatus((s) => this.onStatus(s)),
     );
@@ -75,6 +77,11 @@ export class Session implements vscode.Disposable {
   onHistory(l: (events: EventMessage[]) => void): vscode.Disposable {
     this.historyListeners.add(l);
     return new vscode.Disposable(() => this.historyListeners.delete(l));
+  }
+  /** Pieces of chat replies being written, as they arrive (not batched: they are the live preview). */
+  onTransient(l: (m: TransientMessage) => void): vscode.Disposable {
+    this.transientListeners.add(l);
+    return new vscode.Disposable(() => this.transientListeners.delete(l));
   }
   onDidReset(l: () => void): vscode.Disposable {
     this.resetListeners.add(l);
@@ -162,6 +169,8 @@ export class Session implements vscode.Disposable {
   }
 
   private onStatus(s: ConnStatus): void {
+    // Drafts live with the connection; the next subscription brings back the ones still being written.
+    if (s.state !== 'connected') this.store.clearDrafts();
     // Bind (or register) this window's repository early, so the status bar names it; without asking.
     if (s.state === 'connected' && !this.repos.bound) void this.repos.bind(false);
   }
@@ -178,6 +187,11 @@ export class Session implements vscode.Disposable {
       this.flushScheduled = true;
       setTimeout(() => this.flush(), 10);
     }
+  }
+
+  private handleTransient(m: TransientMessage): void {
+    this.store.applyTransient(m);
+    for (const l of [...this.transientListeners]) l(m);
   }
 
   private flush(): void {
@@ -221,8 +235,8 @@ export class Session implements vscode.Disposable {
     return this.request('chat_send', { text });
   }
 
-  async decide(approvalId: string, decision: Decision): Promise<CommandResult<'approval_decide'>> {
-    const r = await this.request('approval_decide', { approvalId, decision });
+  async decide(approvalId: string, decision: Decision, message?: string): Promise<CommandResult<'approval_decide'>> {
+    const r = await this.request('approval_decide', { approvalId, decision, ...(message !== undefined ? { message } : {}) });
     this.log.info(`approval ${approvalId}: ${decision} → ${r.state}`);
     return r;
   }
@@ -239,6 +253,7 @@ export class Session implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
     this.connection.dispose();
     this.historyListeners.clear();
+    this.transientListeners.clear();
     this.resetListeners.clear();
   }
 }

@@ -5,17 +5,22 @@
  */
 import {
   applyEvent,
+  applyTransient,
+  clearDrafts,
   createClientState,
+  draftList,
   pendingApprovals,
   taskCounts,
   taskList,
   type AgentView,
   type ApprovalView,
   type ClientState,
+  type DraftView,
   type EventMessage,
   type StateChange,
   type TaskCounts,
   type TaskView,
+  type TransientMessage,
 } from '@pushpals/protocol/client';
 
 /** A change of the state, or `reset`: everything was dropped (another event log, a new session). */
@@ -54,6 +59,24 @@ export class StateStore {
 
   apply(e: EventMessage): void {
     this.emit(applyEvent(this.state, e));
+  }
+
+  /**
+   * A piece of a chat reply being written. Only the chat shows drafts, so this notifies no listener:
+   * the trees and the status bar do not recompute on every piece.
+   */
+  applyTransient(m: TransientMessage): void {
+    applyTransient(this.state, m);
+  }
+
+  /** The connection closed: its drafts are gone (the next subscription sends them again). */
+  clearDrafts(): void {
+    clearDrafts(this.state);
+  }
+
+  /** Replies being written, oldest first (the chat webview's `init` carries them). */
+  drafts(): DraftView[] {
+    return draftList(this.state).map((d) => ({ ...d }));
   }
 
   pendingApprovals(): ApprovalView[] {

@@ -25,6 +25,7 @@ export function isWebviewToHost(v: unknown): v is WebviewToHost {
     case 'cancel':
       return str(v.requestId, 128) && nonEmpty(v.taskId, 128);
     case 'audit':
+    case 'review':
       return nonEmpty(v.taskId, 128);
     case 'connect':
       return true;

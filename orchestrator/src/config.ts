@@ -4,7 +4,7 @@
  * message naming the setting, instead of misbehaving later. `redactConfig` is what gets printed.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RateLimitConfig } from './commands/rate-limit';
 import { PushPalsError } from './errors';
@@ -41,8 +41,9 @@ export interface SandboxConfig {
   commandTimeoutMs: number;
   warmPool: number;
   /**
-   * Docker network for commands that need network AND were approved (e.g. `npm install`): each runs in
-   * a one-off sandbox on this network. 'none' (default): such commands are refused before asking.
+   * Where commands that need network AND were approved (e.g. `npm install`) run: 'egress' (default):
+   * a one-off sandbox whose only route is the orchestrator's allowlisting proxy (egress/); 'none':
+   * such commands are refused before asking; another name: a Docker network (unfiltered).
    */
   approvedNetwork: string;
   /**
@@ -74,6 +75,18 @@ export interface AgentsConfig {
 export interface OpenHandsConfig {
   image: string;
   readyTimeoutMs: number;
+}
+
+/** The planner: requests become a plan of tickets (a DAG) worked by coding agents in parallel. */
+export interface PlannerConfig {
+  /** Plan requests when a planner model is configured (false: the coding agent takes each request whole). */
+  enabled: boolean;
+  /** A plan waits for a person's approval (approval kind `plan`) before its tickets start. */
+  requireApproval: boolean;
+  /** Most tickets in one plan (a bigger plan is sent back to the model). */
+  maxTickets: number;
+  /** Model replies per plan: a malformed plan goes back to the model with the error this many times minus one. */
+  maxAttempts: number;
 }
 
 export interface Config {
@@ -109,9 +122,10 @@ export interface Config {
   agent: AgentConfig;
   agents: AgentsConfig;
   openhands: OpenHandsConfig;
+  planner: PlannerConfig;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sandbox' | 'rateLimit' | 'models' | 'agent' | 'agents' | 'openhands'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sandbox' | 'rateLimit' | 'models' | 'agent' | 'agents' | 'openhands' | 'planner'>> & {
   agents?: Partial<AgentsConfig>;
   openhands?: Partial<OpenHandsConfig>;
   rateLimit?: Partial<RateLimitConfig>;
@@ -120,6 +134,7 @@ export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sand
   sandbox?: Partial<SandboxConfig>;
   models?: Partial<ModelsConfig>;
   agent?: Partial<AgentConfig>;
+  planner?: Partial<PlannerConfig>;
 };
 
 export const DEFAULT_PORT = 8787;
@@ -143,14 +158,16 @@ const defaults = (dataDir: string): Config => ({
   pingIntervalMs: 30_000,
   tailPollMs: 250,
   logLevel: 'info',
-  queue: { concurrency: 4, leaseMs: 60_000, pollMs: 500, sweepMs: 15_000, backoffBaseMs: 1_000, backoffMaxMs: 5 * 60_000, maxAttempts: 3 },
+  // Coding agents mostly wait for their model: at least two at once even on a small machine.
+  queue: { concurrency: Math.max(4, availableParallelism()), leaseMs: 60_000, pollMs: 500, sweepMs: 15_000, backoffBaseMs: 1_000, backoffMaxMs: 5 * 60_000, maxAttempts: 3 },
   approvals: { timeoutMs: 24 * 3600_000, sweepMs: 10_000 },
-  sandbox: { image: 'pushpals-worker:dev', memoryMb: 2048, cpus: 2, pidsLimit: 512, commandTimeoutMs: 10 * 60_000, warmPool: 1, approvedNetwork: 'none', diskLimitMb: 2048, tmpMb: 512, keepFinishedHours: 24 },
+  sandbox: { image: 'pushpals-worker:dev', memoryMb: 2048, cpus: 2, pidsLimit: 512, commandTimeoutMs: 10 * 60_000, warmPool: 1, approvedNetwork: 'egress', diskLimitMb: 2048, tmpMb: 512, keepFinishedHours: 24 },
   models: defaultModelsConfig(),
   agent: defaultAgentConfig(),
   agents: { default: 'worker:builtin', repos: {} },
   // A cold agent server needs 8-25 s on 2 busy cores (docs/PERFORMANCE.md).
   openhands: { image: 'pushpals-openhands:dev', readyTimeoutMs: 180_000 },
+  planner: { enabled: true, requireApproval: false, maxTickets: 12, maxAttempts: 3 },
 });
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -179,6 +196,11 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (Object.keys(agent).length) out.agent = agent;
   if (env.PUSHPALS_AGENT) out.agents = { default: env.PUSHPALS_AGENT };
   if (env.PUSHPALS_OPENHANDS_IMAGE) out.openhands = { image: env.PUSHPALS_OPENHANDS_IMAGE };
+  const planner: Record<string, unknown> = {};
+  const bool = (v: string) => (/^(1|true|yes|on)$/i.test(v) ? true : /^(0|false|no|off)$/i.test(v) ? false : v);
+  if (env.PUSHPALS_PLANNER) planner.enabled = bool(env.PUSHPALS_PLANNER);
+  if (env.PUSHPALS_PLANNER_REQUIRE_APPROVAL) planner.requireApproval = bool(env.PUSHPALS_PLANNER_REQUIRE_APPROVAL);
+  if (Object.keys(planner).length) out.planner = planner;
   return out;
 }
 
@@ -212,6 +234,9 @@ class Checker {
   }
   str(path: string, v: unknown, allowEmpty = false): void {
     if (typeof v !== 'string' || (!allowEmpty && v.length === 0)) this.problems.push(`${path}: must be a non-empty string`);
+  }
+  bool(path: string, v: unknown): void {
+    if (typeof v !== 'boolean') this.problems.push(`${path}: must be true or false (got ${JSON.stringify(v)})`);
   }
   strList(path: string, v: unknown): void {
     if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || x.length === 0)) this.problems.push(`${path}: must be a list of non-empty strings`);
@@ -250,7 +275,7 @@ function validate(raw: Record<string, unknown>, dataDir: string): Config {
   c.int('tailPollMs', raw.tailPollMs, 10);
   if (!LOG_LEVELS.includes(raw.logLevel as LogLevel)) c.problems.push(`logLevel: must be one of ${LOG_LEVELS.join(', ')}`);
   c.problems.push(...checkModelsConfig(raw.models));
-  for (const [section, spec] of [['queue', d.queue], ['approvals', d.approvals], ['sandbox', d.sandbox], ['rateLimit', d.rateLimit], ['agent', d.agent], ['openhands', d.openhands]] as const) {
+  for (const [section, spec] of [['queue', d.queue], ['approvals', d.approvals], ['sandbox', d.sandbox], ['rateLimit', d.rateLimit], ['agent', d.agent], ['openhands', d.openhands], ['planner', d.planner]] as const) {
     const s = raw[section];
     if (!isObj(s)) {
       c.problems.push(`${section}: must be an object`);
@@ -259,6 +284,7 @@ function validate(raw: Record<string, unknown>, dataDir: string): Config {
     c.known(`${section}.`, s, spec);
     for (const [k, def] of Object.entries(spec)) {
       if (typeof def === 'number') c.int(`${section}.${k}`, s[k], k === 'timeoutMs' || k === 'warmPool' || k === 'diskLimitMb' || k === 'keepFinishedHours' ? 0 : 1);
+      else if (typeof def === 'boolean') c.bool(`${section}.${k}`, s[k]);
       else c.str(`${section}.${k}`, s[k]);
     }
   }

@@ -18,6 +18,6 @@ export interface TaskCommands {
    * refused here, never accepted and failed later.
    */
   createTask(input: CreateTaskInput): TaskRecord;
-  /** Cancels a task: its jobs, its pending approvals (denied), its running handler (aborted). */
+  /** Cancels a task: its jobs, its pending approvals (denied), its running handler (aborted), its live subtasks. */
   cancelTask(taskId: string, by: string, reason?: string): TaskRecord;
 }

@@ -24,7 +24,7 @@ import type { SessionStore, TaskCommands } from './ports';
 import { openDatabase, type Db } from './store/db';
 import { stmt } from './store/statements';
 import { TASK_QUEUE, runTaskJob } from './tasks/task-runner';
-import { TaskStore, type CreateTaskInput } from './tasks/task-store';
+import { TaskStore, isTerminal, type CreateTaskInput } from './tasks/task-store';
 import { recoverInterruptedToolCalls } from './tools/tool-call-journal';
 import { systemClock, type Clock } from './util/clock';
 import type { CommandType } from '@pushpals/protocol';
@@ -158,6 +158,8 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
       if (changed) {
         approvals.denyAllForTask(taskId, 'orchestrator', 'task cancelled');
         for (const job of db.prepare(`SELECT id FROM jobs WHERE task_id = ?`).pluck().all(taskId) as string[]) worker.abort(job, 'cancelled');
+        // A plan's tickets (subtasks) stop with it: their jobs and sandboxes at once.
+        for (const child of tasks.children(taskId)) if (!isTerminal(child.state)) services.cancelTask(child.id, by, 'its parent task was cancelled');
       }
       return task;
     },

@@ -2,9 +2,10 @@
  * Part of the composition root (with app.ts and services.ts): builds the workbench and plugs what
  * it serves into the services — its protocol commands (repo_add/list/remove/sync, audit_get,
  * workspace_gc), its /api/status section, the task admission (every new task's repository
- * resolved), the heuristic agent, the coding agents (built-in, OpenHands) when a coder model is
- * configured, and the fallback that says how to configure one. The workbench and the agents know
- * nothing of each other's modules; they meet here.
+ * resolved), the diff review (its commands and the commit job), the heuristic agent, the planner
+ * when planner and coder models are configured (and planner.enabled), the coding agents (built-in,
+ * OpenHands) when a coder model is configured, and the fallback that says how to configure one. The
+ * workbench and the agents know nothing of each other's modules; they meet here.
  * app.ts loads this module lazily: its imports (dockerode, isomorphic-git, the shell parser) are
  * ~1/3 of the start-up time, which runs without the workbench need not pay.
  */
@@ -12,8 +13,10 @@ import { BuiltinAgent } from './agents/builtin/agent';
 import { noModelAgent } from './agents/builtin/no-model';
 import { OpenHandsAgent } from './agents/openhands/agent';
 import { HeuristicAgent } from './heuristic/agent';
-import { tokensSpentByTask } from './model/accounting';
+import { PlannerAgent } from './plans/planner-agent';
+import { Team } from './plans/team';
 import type { ModelRegistry } from './model/registry';
+import { installReview } from './review';
 import type { Services } from './services';
 import { registerWorkbenchCommands } from './workbench/commands';
 import { Workbench } from './workbench/workbench';
@@ -31,16 +34,30 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
   services.registerStatus('workbench', () => workbench.status());
   // A task names its repository (or there is one) when it is created: refused then, not failed later.
   services.setTaskAdmission((input) => workbench.admitTask(input));
+  // Diff review: hunk decisions, the commit of exactly the accepted hunks, the task branch (review/).
+  installReview({ services, wb: workbench, secrets: opts.secrets, models: opts.models });
   services.registerAgent(new HeuristicAgent(workbench));
-  // The coding agent takes what the heuristic lane does not understand; without a coder model,
-  // such requests fail saying how to configure one.
+  // With a planner model (and planner.enabled), a request becomes a plan of tickets first; the
+  // coding agent takes the tickets — or, without a planner, the request whole. Without a coder
+  // model, such requests fail saying how to configure one.
+  const team = new Team(services, workbench, opts.models);
+  if (team.enabled) services.registerAgent(new PlannerAgent(team));
   if (opts.models.configured('coder')) {
     services.registerAgent(
-      new BuiltinAgent({ workbench, models: opts.models, secrets: opts.secrets, limits: services.config.agent, tokensSpent: (taskId) => tokensSpentByTask(services.db, taskId) }),
+      new BuiltinAgent({
+        workbench,
+        models: opts.models,
+        secrets: opts.secrets,
+        limits: services.config.agent,
+        // A plan's ticket draws on the plan's budget (the planner and all its tickets together).
+        tokensSpent: (taskId) => team.tokensSpent(team.budgetOwner(taskId)),
+        db: services.db,
+        team,
+      }),
     );
     // First: a task that selects OpenHands (task_new.agent, agents.repos, agents.default) goes there, whatever it says.
     services.registerAgent(
-      new OpenHandsAgent({ workbench, models: opts.models, secrets: opts.secrets, config: services.config, tokensSpent: (taskId) => tokensSpentByTask(services.db, taskId), logger: services.logger }),
+      new OpenHandsAgent({ workbench, models: opts.models, secrets: opts.secrets, config: services.config, tokensSpent: (taskId) => team.tokensSpent(taskId), logger: services.logger }),
       { first: true },
     );
   }

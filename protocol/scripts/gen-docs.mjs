@@ -81,7 +81,7 @@ function envelopeSection() {
     '',
     'Every message on the wire is one JSON object (one WebSocket text frame) with these fields around its `payload`.',
     'No other field is allowed (the envelope and every payload are closed: unknown properties are rejected).',
-    '`seq` is present on events only (their position in the persisted event log, from 1); responses carry',
+    '`seq` is present on events only (their position in the persisted event log, from 1; transient messages have none); responses carry',
     '`correlationId` = the `id` of the command they answer.',
     '',
     table({ properties: props, required }, '', [[code('payload'), 'object', 'yes', 'per message type, below']]),
@@ -140,6 +140,36 @@ function eventsSection() {
   return out.join('\n');
 }
 
+function transientSection() {
+  const out = [
+    '### Transient messages (server → client, live only)',
+    '',
+    `${P.TRANSIENT_TYPES.length} type(s), new in protocol ${code(P.TRANSIENT_SINCE)}. A transient message previews what a stored event will`,
+    'say; it is sent only to live subscribers of its session, is never stored, carries no `seq` (a client does',
+    'not deduplicate it by seq, nor move its cursor) and is never replayed. The stored event is the truth and replaces',
+    `the preview. A server sends them only to a subscription whose \`subscribe\` command carried \`protocolVersion\` ${code(P.TRANSIENT_SINCE)} or later.`,
+    '',
+    'Streaming a chat reply: the orchestrator picks the id of the reply\'s `assistant_message` before the model starts,',
+    'and sends `assistant_delta` pieces (at most one per ~30 ms, or sooner once 64 characters wait) whose `offset`',
+    'is the length of the draft before the piece. The stored `assistant_message` with envelope `id` = `messageId`',
+    'replaces the draft; the turn\'s `done` (same `turnId`) ends any draft left without one (the model failed: an',
+    '`error` event says why).',
+    '',
+    'A client that (re)connects in the middle of a reply replays the stored events (the reply is not among them yet),',
+    'and when its subscription reaches the head of the log and goes live, the server sends each draft of the',
+    'session still being written as ONE `assistant_delta` with `offset` 0 and the whole text so far; later pieces',
+    'follow. So a client: on `offset` 0, sets the draft to `text`; on `offset` = its draft\'s length, appends; on a',
+    'larger `offset` (it missed a piece), keeps what it has and waits for the final message; drops every draft when',
+    'its connection closes (the next subscription brings them back).',
+    '',
+  ];
+  for (const t of P.TRANSIENT_TYPES) {
+    out.push(`<a id="transient-${t.replace(/_/g, '-')}"></a>`, '', `#### \`${t}\``, '', P.TransientDocs[t], '', 'Payload:', '');
+    out.push(table(P.TransientSchemas[t].properties.payload, 'payload.'), 'Example:', '', example(t));
+  }
+  return out.join('\n');
+}
+
 function commandsSection() {
   const out = ['### Commands (client → server)', '', `${P.COMMAND_TYPES.length} command types. Each is answered by exactly one \`ack\` (with the typed result below) or one \`command_error\`, both with \`correlationId\` = the command's \`id\`.`, ''];
   out.push(P.COMMAND_TYPES.map((t) => `[\`${t}\`](#command-${t.replace(/_/g, '-')})`).join(' · '), '');
@@ -181,12 +211,13 @@ export function generate() {
     '',
     '## Reference',
     '',
-    `Protocol version ${code(P.PROTOCOL_VERSION)}: ${P.EVENT_TYPES.length} events, ${P.COMMAND_TYPES.length} commands, ${P.RESPONSE_TYPES.length} responses.`,
+    `Protocol version ${code(P.PROTOCOL_VERSION)}: ${P.EVENT_TYPES.length} events, ${P.TRANSIENT_TYPES.length} transient message type(s), ${P.COMMAND_TYPES.length} commands, ${P.RESPONSE_TYPES.length} responses.`,
     '',
     envelopeSection(),
     handshakeSection(),
     connectionSection(),
     eventsSection(),
+    transientSection(),
     commandsSection(),
     responsesSection(),
     END,

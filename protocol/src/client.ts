@@ -15,5 +15,6 @@ export * from './build';
 export * from './state';
 export type * from './common';
 export type * from './events';
+export type * from './transient';
 export type * from './commands';
 export type * from './messages';

@@ -4,13 +4,14 @@
  */
 import { Type } from '@sinclair/typebox';
 import { Id, IsoTime, StringEnum, TaskState, TaskSummary, Text } from './common';
-import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_TEXT_LENGTH } from './limits';
+import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_PATCH_LENGTH, MAX_TEXT_LENGTH } from './limits';
 
 
 const O = Type.Object;
 const Opt = Type.Optional;
 const closed = { additionalProperties: false } as const;
 const Empty = O({}, closed);
+const Sha = Type.String({ pattern: '^[0-9a-f]{40}$' });
 /** A repository's display name: unique among the registered ones. */
 const RepoName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\s/\\\\][^/\\\\]*$' });
 /** A registered repository, named by its id or its name. */
@@ -61,8 +62,20 @@ export const CommandPayloads = {
     closed,
   ),
   task_cancel: O({ taskId: Id, reason: Opt(Text(MAX_MESSAGE_LENGTH)) }, closed),
-  approval_decide: O({ approvalId: Id, decision: StringEnum(['approve', 'deny']), reason: Opt(Text(MAX_MESSAGE_LENGTH)) }, closed),
+  approval_decide: O(
+    {
+      approvalId: Id,
+      decision: StringEnum(['approve', 'deny']),
+      reason: Opt(Text(MAX_MESSAGE_LENGTH)),
+      /** Commit approvals only: the commit message to use instead of the proposed one. */
+      message: Opt(Type.String({ minLength: 1, maxLength: MAX_MESSAGE_LENGTH })),
+    },
+    closed,
+  ),
   hunk_decide: O({ taskId: Id, hunkId: Id, decision: StringEnum(['accept', 'reject']) }, closed),
+  review_get: O({ taskId: Id }, closed),
+  commit_request: O({ taskId: Id }, closed),
+  branch_fetch: O({ taskId: Id }, closed),
   status_get: O({ taskId: Opt(Id) }, closed),
   repo_add: O({ source: Type.String({ minLength: 1, maxLength: 4096 }), name: Opt(RepoName) }, closed),
   repo_list: Empty,
@@ -104,6 +117,19 @@ export const CommandResults = {
   task_cancel: O({ taskId: Id, state: TaskState }, closed),
   approval_decide: O({ approvalId: Id, state: StringEnum(['approved', 'denied', 'expired']) }, closed),
   hunk_decide: O({ taskId: Id, hunkId: Id }, closed),
+  review_get: O(
+    {
+      taskId: Id,
+      /** The seq of the `diff_ready` under review (the task's latest). */
+      diffSeq: Type.Integer({ minimum: 1 }),
+      baseCommit: Sha,
+      /** Each changed file's content at the base commit; null: the file did not exist there. */
+      files: Type.Array(O({ path: Text(1024), base: Type.Union([Type.String({ maxLength: MAX_PATCH_LENGTH }), Type.Null()]) }, closed), { maxItems: 10000 }),
+    },
+    closed,
+  ),
+  commit_request: O({ taskId: Id, jobId: Id }, closed),
+  branch_fetch: O({ taskId: Id, branch: Text(256), sha: Sha, repoPath: Text(4096) }, closed),
   status_get: O({ tasks: Type.Array(TaskSummary, { maxItems: 10000 }), queueDepth: Type.Integer({ minimum: 0 }) }, closed),
   repo_add: O({ repoId: Id, name: Text(256), existing: Opt(Type.Boolean()) }, closed),
   repo_list: O({ repos: Type.Array(RepoInfo, { maxItems: 1000 }) }, closed),
@@ -124,8 +150,11 @@ export const CommandDocs: Record<CommandType, string> = {
   chat_send: 'Sends a chat message. Answered at once; replies arrive as `assistant_message` events, even while tasks run.',
   task_new: 'Creates a task from a request, optionally with editor context (file, selection). The repository (`repo`: id or name) is resolved now: an unknown one, or none while several are registered, is a `command_error` listing the choices (`details.choices`), never a task that fails later. With `includeUncommitted` the working copy gets the person\'s uncommitted changes too.',
   task_cancel: 'Cancels a task and its running jobs.',
-  approval_decide: 'Approves or denies a pending approval. Idempotent: the first decision wins.',
-  hunk_decide: 'Accepts or rejects one hunk of a task diff.',
+  approval_decide: 'Approves or denies a pending approval. Idempotent: the first decision wins. A commit approval may carry an edited commit `message`.',
+  hunk_decide: 'Accepts or rejects one hunk of the task\'s latest diff; deciding again replaces the decision until the task is committed. Once no hunk is undecided and one is accepted, the orchestrator asks for the commit approval.',
+  review_get: 'Returns what a client needs to show the task\'s latest diff: its base commit and each changed file\'s content there.',
+  commit_request: 'Asks (again) for the commit approval of the accepted hunks, e.g. after a denied one. Every hunk must be decided.',
+  branch_fetch: 'Copies the task branch `pushpals/<task>` (its commit and objects) into the registered repository\'s own git directory as a local branch; nothing is checked out, nothing of the repository runs.',
   status_get: 'Returns a summary of all tasks (or one) with their states and the queue depth.',
   repo_add: 'Registers a repository (a local path or an http(s) URL); the orchestrator keeps its own copy of its objects. Adding a registered source again answers with that repository (`existing`).',
   repo_list: 'Lists the registered repositories: id, name, source, head, root commits and remotes (to bind a checkout to its repository).',

@@ -17,7 +17,7 @@ export const TaskState = StringEnum(['queued', 'running', 'awaiting_approval', '
 export type TaskState = Static<typeof TaskState>;
 
 /** Machine-readable error codes shared by `command_error`, `error`, `task_failed`. */
-export const ErrorCode = StringEnum(['invalid_json', 'invalid_message', 'unknown_type', 'unsupported_version', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'too_large', 'rate_limited', 'timeout', 'cancelled', 'sandbox_unavailable', 'disk_full', 'policy_denied', 'approval_denied', 'command_failed', 'model_not_configured', 'model_error', 'budget_exceeded', 'step_limit_exceeded', 'internal']);
+export const ErrorCode = StringEnum(['invalid_json', 'invalid_message', 'unknown_type', 'unsupported_version', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'too_large', 'rate_limited', 'timeout', 'cancelled', 'sandbox_unavailable', 'disk_full', 'policy_denied', 'approval_denied', 'command_failed', 'model_not_configured', 'model_error', 'budget_exceeded', 'step_limit_exceeded', 'secret_detected', 'internal']);
 export type ErrorCode = Static<typeof ErrorCode>;
 
 export const ErrorInfo = Type.Object(

@@ -11,6 +11,7 @@ import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_PATCH_LENGTH, MAX_TITLE_LENG
 const O = Type.Object;
 const Opt = Type.Optional;
 const closed = { additionalProperties: false } as const;
+const Sha = Type.String({ pattern: '^[0-9a-f]{40}$' });
 
 const Hunk = O(
   {
@@ -38,11 +39,21 @@ export const EventPayloads = {
   repo_removed: O({ repoId: Id, name: Text(256) }, closed),
   scan_result: O({ repoId: Id, findings: Type.Array(O({ kind: Text(64), file: Opt(Text(1024)), line: Opt(Type.Integer({ minimum: 1 })), message: Text(MAX_MESSAGE_LENGTH) }, closed), { maxItems: 1000 }) }, closed),
   suggestions: O({ repoId: Id, items: Type.Array(O({ suggestionId: Id, title: Text(MAX_TITLE_LENGTH), rationale: Text(MAX_MESSAGE_LENGTH), evidence: Opt(Text()), score: Type.Number({ minimum: 0, maximum: 1 }) }, closed), { maxItems: 100 }) }, closed),
-  diff_ready: O({ taskId: Id, diff: Text(MAX_PATCH_LENGTH), files: Type.Array(Text(1024), { maxItems: 10000 }), hunks: Type.Array(Hunk, { maxItems: 10000 }) }, closed),
+  diff_ready: O({ taskId: Id, diff: Text(MAX_PATCH_LENGTH), files: Type.Array(Text(1024), { maxItems: 10000 }), hunks: Type.Array(Hunk, { maxItems: 10000 }), baseCommit: Opt(Sha) }, closed),
   hunk_decided: O({ taskId: Id, hunkId: Id, decision: StringEnum(['accept', 'reject']), by: AgentName }, closed),
+  egress_blocked: O(
+    {
+      taskId: Id,
+      host: Text(255),
+      port: Type.Integer({ minimum: 0, maximum: 65535 }),
+      reason: Text(MAX_MESSAGE_LENGTH),
+      command: Opt(Text(4096)),
+    },
+    closed,
+  ),
   check_result: O({ taskId: Id, name: Text(128), command: Text(4096), status: StringEnum(['passed', 'failed', 'error']), exitCode: Opt(Type.Integer()), durationMs: Type.Integer({ minimum: 0 }), output: Text() }, closed),
-  committed: O({ taskId: Id, sha: Type.String({ pattern: '^[0-9a-f]{40}$' }), branch: Text(256), message: Text() }, closed),
-  pushed: O({ taskId: Id, remote: Text(256), branch: Text(256), sha: Type.String({ pattern: '^[0-9a-f]{40}$' }) }, closed),
+  committed: O({ taskId: Id, sha: Sha, branch: Text(256), message: Text(), baseCommit: Opt(Sha), hunks: Opt(Type.Array(Id, { maxItems: 10000 })), files: Opt(Type.Array(Text(1024), { maxItems: 10000 })) }, closed),
+  pushed: O({ taskId: Id, remote: Text(256), branch: Text(256), sha: Sha }, closed),
   pr_opened: O({ taskId: Id, url: Type.String({ format: 'uri', maxLength: 2048 }), number: Type.Integer({ minimum: 1 }), title: Text(MAX_TITLE_LENGTH) }, closed),
 
   // Approvals
@@ -50,12 +61,14 @@ export const EventPayloads = {
     {
       approvalId: Id,
       taskId: Id,
-      kind: StringEnum(['command', 'patch', 'commit', 'push', 'pr', 'network']),
+      kind: StringEnum(['command', 'patch', 'commit', 'push', 'pr', 'network', 'plan']),
       title: Text(MAX_TITLE_LENGTH),
       reason: Text(MAX_MESSAGE_LENGTH),
       risk: Risk,
       command: Opt(Text()),
       patch: Opt(Text(MAX_PATCH_LENGTH)),
+      /** A commit approval: the proposed commit message (the person may edit it when approving). */
+      message: Opt(Text(MAX_MESSAGE_LENGTH)),
       expiresAt: Opt(IsoTime),
     },
     closed,
@@ -127,10 +140,11 @@ export const EventDocs: Record<EventType, string> = {
   repo_removed: 'A repository was unregistered; the orchestrator\'s copy of it is gone.',
   scan_result: 'Findings of a repository scan (failing tests, lint errors, risky config, ...).',
   suggestions: 'Ranked improvement proposals with evidence; an accepted one becomes a task.',
-  diff_ready: 'A reviewable diff for a task, split into hunks.',
-  hunk_decided: 'A person accepted or rejected one hunk of a diff.',
+  diff_ready: 'A reviewable diff for a task, split into hunks; `baseCommit` is the commit it applies to. A newer one replaces the task\'s review.',
+  hunk_decided: 'A person accepted or rejected one hunk of the task\'s latest diff (a later decision on the same hunk replaces it).',
+  egress_blocked: "A sandbox's network request was refused by the egress allowlist: the host and port it asked for, why, and the command that asked. Nothing was sent to that host.",
   check_result: 'The outcome of a test/lint/build command run as evidence.',
-  committed: 'A commit was made on the task branch.',
+  committed: 'A commit of exactly the accepted hunks was made on the task branch (never the default branch), with the hunks and files it contains.',
   pushed: 'The task branch was pushed to a remote.',
   pr_opened: 'A pull request was opened.',
   approval_required: 'A risky action waits for a person: what, why, the exact command or patch, the risk.',

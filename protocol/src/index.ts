@@ -3,6 +3,7 @@ export * from './limits';
 export * from './close-codes';
 export * from './common';
 export * from './events';
+export * from './transient';
 export * from './commands';
 export * from './messages';
 export * from './validate';

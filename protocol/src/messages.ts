@@ -6,6 +6,7 @@ import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox
 import { AgentName, ErrorInfo, Id, IsoTime } from './common';
 import { CommandPayloads, CommandResults, type CommandType } from './commands';
 import { EventPayloads, type EventType } from './events';
+import { TransientPayloads, type TransientType } from './transient';
 
 const VersionString = Type.String({ pattern: '^\\d+\\.\\d+$', maxLength: 16 });
 
@@ -31,12 +32,18 @@ function envelope<T extends string, P extends TSchema, X extends Record<string, 
 }
 
 type EventSchemaMap = { [K in EventType]: ReturnType<typeof envelope<K, (typeof EventPayloads)[K], { seq: ReturnType<typeof Type.Integer> }>> };
+type TransientSchemaMap = { [K in TransientType]: ReturnType<typeof envelope<K, (typeof TransientPayloads)[K], Record<never, TSchema>>> };
 type CommandSchemaMap = { [K in CommandType]: ReturnType<typeof envelope<K, (typeof CommandPayloads)[K], Record<never, TSchema>>> };
 
 /** Events carry `seq`, their position in the persisted event log. */
 export const EventSchemas = Object.fromEntries(
   Object.entries(EventPayloads).map(([t, p]) => [t, envelope(t, p, { seq: Type.Integer({ minimum: 1 }) })]),
 ) as unknown as EventSchemaMap;
+
+/** Transient messages carry no `seq`: they are never stored (transient.ts). */
+export const TransientSchemas = Object.fromEntries(
+  Object.entries(TransientPayloads).map(([t, p]) => [t, envelope(t, p, {})]),
+) as unknown as TransientSchemaMap;
 
 export const CommandSchemas = Object.fromEntries(
   Object.entries(CommandPayloads).map(([t, p]) => [t, envelope(t, p, {})]),
@@ -64,6 +71,7 @@ export const AckSchema = envelope('ack', AckPayload, {});
 export const CommandErrorSchema = envelope('command_error', ErrorInfo, {});
 
 export type EventMessage<K extends EventType = EventType> = { [T in K]: Static<EventSchemaMap[T]> }[K];
+export type TransientMessage<K extends TransientType = TransientType> = { [T in K]: Static<TransientSchemaMap[T]> }[K];
 export type CommandMessage<K extends CommandType = CommandType> = { [T in K]: Static<CommandSchemaMap[T]> }[K];
 export type EventPayload<K extends EventType> = Static<(typeof EventPayloads)[K]>;
 export type CommandPayload<K extends CommandType> = Static<(typeof CommandPayloads)[K]>;
@@ -73,7 +81,7 @@ export type AckMessage<K extends CommandType = CommandType> = Omit<Static<typeof
 };
 export type CommandErrorMessage = Static<typeof CommandErrorSchema>;
 /** Anything the server sends. */
-export type ServerMessage = EventMessage | AckMessage | CommandErrorMessage;
+export type ServerMessage = EventMessage | TransientMessage | AckMessage | CommandErrorMessage;
 
 export const RESPONSE_TYPES = ['ack', 'command_error'] as const;
 export type ResponseType = (typeof RESPONSE_TYPES)[number];
@@ -81,6 +89,7 @@ export type ResponseType = (typeof RESPONSE_TYPES)[number];
 /** Every schema by message type, for the validator generator and the docs. */
 export const ALL_SCHEMAS: Record<string, TObject> = {
   ...(EventSchemas as unknown as Record<string, TObject>),
+  ...(TransientSchemas as unknown as Record<string, TObject>),
   ...(CommandSchemas as unknown as Record<string, TObject>),
   ack: AckSchema as unknown as TObject,
   command_error: CommandErrorSchema as unknown as TObject,

@@ -7,6 +7,7 @@
 import type { ErrorInfo } from './common';
 import type { CommandType } from './commands';
 import type { EventType } from './events';
+import type { TransientType } from './transient';
 import type { CommandMessage, ServerMessage } from './messages';
 import { PROTOCOL_VERSION, isCompatibleVersion, parseProtocolVersion } from './version';
 
@@ -26,17 +27,20 @@ interface CompiledValidator {
 // are loaded on the first validation, not at import: importing the package (or a bundle of it, such
 // as the VS Code extension at activation) does not pay for evaluating them until a message arrives.
 /* eslint-disable @typescript-eslint/no-require-imports */
-const messageTypes = require('./generated/message-types.js') as { EVENT_TYPES: readonly EventType[]; COMMAND_TYPES: readonly CommandType[] };
+const messageTypes = require('./generated/message-types.js') as { EVENT_TYPES: readonly EventType[]; TRANSIENT_TYPES: readonly TransientType[]; COMMAND_TYPES: readonly CommandType[] };
 let loaded: Record<string, CompiledValidator> | undefined;
 const validators = (): Record<string, CompiledValidator> => (loaded ??= require('./generated/validators.js') as Record<string, CompiledValidator>);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const eventTypes = new Set<string>(messageTypes.EVENT_TYPES);
+const transientTypes = new Set<string>(messageTypes.TRANSIENT_TYPES);
 const commandTypes = new Set<string>(messageTypes.COMMAND_TYPES);
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo; requestId?: string };
 
 export const isEventType = (t: string): t is EventType => eventTypes.has(t);
+/** A transient message (live only, no `seq`, never stored): see transient.ts. */
+export const isTransientType = (t: string): t is TransientType => transientTypes.has(t);
 export const isCommandType = (t: string): t is CommandType => commandTypes.has(t);
 
 /** Escapes one JSON-pointer segment (RFC 6901). */
@@ -112,9 +116,9 @@ export function validateCommand(value: unknown): ValidationResult<CommandMessage
   return check<CommandMessage>(value, isCommandType, 'command');
 }
 
-/** Validates a server → client message (event, ack or command_error). */
+/** Validates a server → client message (event, transient message, ack or command_error). */
 export function validateServerMessage(value: unknown): ValidationResult<ServerMessage> {
-  return check<ServerMessage>(value, (t) => isEventType(t) || t === 'ack' || t === 'command_error', 'server message');
+  return check<ServerMessage>(value, (t) => isEventType(t) || isTransientType(t) || t === 'ack' || t === 'command_error', 'server message');
 }
 
 /** Validates any message type (events, commands, responses): fixtures, tests, tools. */

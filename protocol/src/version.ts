@@ -2,7 +2,7 @@
  * Protocol version: "MAJOR.MINOR". Peers with the same MAJOR interoperate (a MINOR bump only adds
  * optional fields or new message types); a different MAJOR is refused with `unsupported_version`.
  */
-export const PROTOCOL_VERSION = '1.0';
+export const PROTOCOL_VERSION = '1.1';
 
 export interface ParsedVersion {
   major: number;
@@ -20,4 +20,11 @@ export function isCompatibleVersion(theirs: string, ours: string = PROTOCOL_VERS
   const a = parseProtocolVersion(theirs);
   const b = parseProtocolVersion(ours);
   return a !== undefined && b !== undefined && a.major === b.major;
+}
+
+/** True when a peer speaking `theirs` knows what `since` added (same major, minor at least `since`'s). */
+export function isAtLeastVersion(theirs: string, since: string): boolean {
+  const a = parseProtocolVersion(theirs);
+  const b = parseProtocolVersion(since);
+  return a !== undefined && b !== undefined && a.major === b.major && a.minor >= b.minor;
 }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { COMMAND_TYPES, EVENT_TYPES, validateAny, validateCommand, validateServerMessage } from '../src';
+import { COMMAND_TYPES, EVENT_TYPES, TRANSIENT_TYPES, validateAny, validateCommand, validateServerMessage } from '../src';
 import * as client from '../src/client';
 import { PACKAGE_ROOT, invalidFixtures, validFixtures } from './helpers';
 
@@ -80,8 +80,10 @@ describe('client entry (@pushpals/protocol/client)', () => {
     for (const t of EVENT_TYPES) assert.ok(client.isEventType(t) && !client.isCommandType(t), t);
     for (const t of COMMAND_TYPES) assert.ok(client.isCommandType(t) && !client.isEventType(t), t);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const generated = require('../src/generated/message-types.js') as { EVENT_TYPES: string[]; COMMAND_TYPES: string[] };
+    const generated = require('../src/generated/message-types.js') as { EVENT_TYPES: string[]; TRANSIENT_TYPES: string[]; COMMAND_TYPES: string[] };
     assert.deepEqual(generated.EVENT_TYPES, EVENT_TYPES);
+    assert.deepEqual(generated.TRANSIENT_TYPES, TRANSIENT_TYPES);
+    for (const t of TRANSIENT_TYPES) assert.ok(client.isTransientType(t) && !client.isEventType(t) && !client.isCommandType(t), t);
     assert.deepEqual(generated.COMMAND_TYPES, COMMAND_TYPES);
   });
 
@@ -99,7 +101,7 @@ describe('state entry (@pushpals/protocol/state)', () => {
     const { exports, modules } = JSON.parse(r.stdout) as { exports: string[]; modules: string[] };
     assert.ok(exports.includes('applyEvent') && exports.includes('createClientState'), exports.join(', '));
     const ours = modules.filter((f) => /[\\/]protocol[\\/]dist[\\/]/.test(f)).map((f) => f.replace(/^.*[\\/]dist[\\/]src[\\/]/, '').replace(/\\/g, '/'));
-    assert.deepEqual(ours.sort(), ['state/index.js', 'state/reduce.js', 'state/selectors.js']);
+    assert.deepEqual(ours.sort(), ['state/drafts.js', 'state/index.js', 'state/reduce.js', 'state/selectors.js']);
     assert.deepEqual(modules.filter((f) => /node_modules/.test(f)), []);
   });
 });

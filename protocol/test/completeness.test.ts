@@ -8,9 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ALL_SCHEMAS, COMMAND_TYPES, CommandDocs, CommandResults, CommandSchemas, EVENT_TYPES, EventDocs, EventSchemas, RESPONSE_TYPES,
+  ALL_SCHEMAS, COMMAND_TYPES, CommandDocs, CommandResults, CommandSchemas, EVENT_TYPES, EventDocs, EventSchemas, RESPONSE_TYPES, TRANSIENT_TYPES, TransientDocs, TransientSchemas,
 } from '../src';
-import { commandFixtures, eventFixtures } from './typed-fixtures';
+import { commandFixtures, eventFixtures, transientFixtures } from './typed-fixtures';
 import { PACKAGE_ROOT, validFixtures } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -28,20 +28,22 @@ function section(heading: string): string {
 
 const PROTOCOL_EVENTS = [
   'user_message', 'assistant_message', 'log', 'error', 'done', 'repo_added', 'repo_removed', 'scan_result', 'suggestions', 'diff_ready', 'hunk_decided',
-  'check_result', 'committed', 'pushed', 'pr_opened', 'approval_required', 'approved', 'denied', 'agent_status', 'task_created',
+  'egress_blocked', 'check_result', 'committed', 'pushed', 'pr_opened', 'approval_required', 'approved', 'denied', 'agent_status', 'task_created',
   'task_started', 'task_base', 'task_progress', 'task_completed', 'task_failed', 'task_cancelled', 'tool_call', 'tool_result', 'delegate_request',
   'delegate_response', 'job_enqueued', 'job_claimed', 'job_completed', 'job_failed',
 ] as const;
-const PROTOCOL_COMMANDS = ['hello', 'subscribe', 'unsubscribe', 'chat_send', 'task_new', 'task_cancel', 'approval_decide', 'hunk_decide', 'status_get', 'repo_add', 'repo_list', 'repo_remove', 'repo_sync', 'audit_get', 'workspace_gc', 'ping'] as const;
+const PROTOCOL_TRANSIENT = ['assistant_delta'] as const;
+const PROTOCOL_COMMANDS = ['hello', 'subscribe', 'unsubscribe', 'chat_send', 'task_new', 'task_cancel', 'approval_decide', 'hunk_decide', 'review_get', 'commit_request', 'branch_fetch', 'status_get', 'repo_add', 'repo_list', 'repo_remove', 'repo_sync', 'audit_get', 'workspace_gc', 'ping'] as const;
 
 describe('completeness', () => {
   it('the protocol has exactly the message types listed here, each command with a result, no name used twice', () => {
     // Hand-written on purpose (EVENT_TYPES/COMMAND_TYPES are derived from the schema maps): adding,
     // removing or renaming a message type must be a deliberate change here too.
     assert.deepEqual([...EVENT_TYPES].sort(), [...PROTOCOL_EVENTS].sort());
+    assert.deepEqual([...TRANSIENT_TYPES].sort(), [...PROTOCOL_TRANSIENT].sort());
     assert.deepEqual([...COMMAND_TYPES].sort(), [...PROTOCOL_COMMANDS].sort());
     assert.deepEqual(Object.keys(CommandResults).sort(), [...PROTOCOL_COMMANDS].sort());
-    const all = [...EVENT_TYPES, ...COMMAND_TYPES, ...RESPONSE_TYPES];
+    const all = [...EVENT_TYPES, ...TRANSIENT_TYPES, ...COMMAND_TYPES, ...RESPONSE_TYPES];
     assert.equal(new Set(all).size, all.length);
     assert.deepEqual(Object.keys(ALL_SCHEMAS).sort(), [...all].sort());
   });
@@ -63,6 +65,20 @@ describe('completeness', () => {
       assert.ok(s.includes(EventDocs[t]), 'README section missing or without its docs line');
       assert.ok(s.includes(`"type": "${t}"`), 'README section without its example');
       assert.equal(eventFixtures[t].type, t, 'typed fixture map (types.test.ts)');
+    });
+  }
+
+  for (const t of TRANSIENT_TYPES) {
+    it(`transient ${t}: schema without seq, validator, fixture, docs, README section, TS type`, () => {
+      assert.equal(TransientSchemas[t].$id, t);
+      assert.ok(!('seq' in TransientSchemas[t].properties), 'transient messages are never stored: no seq');
+      assert.equal(typeof generated[t], 'function', 'no generated validator');
+      assert.ok(fixtures.has(t), `no fixtures/valid/${t}.json`);
+      assert.ok(TransientDocs[t].length > 10, 'no TransientDocs line');
+      const s = section(t);
+      assert.ok(s.includes(TransientDocs[t]), 'README section missing or without its docs line');
+      assert.ok(s.includes(`"type": "${t}"`), 'README section without its example');
+      assert.equal(transientFixtures[t].type, t, 'typed fixture map');
     });
   }
 
@@ -94,7 +110,7 @@ describe('completeness', () => {
   }
 
   it('every fixture file names a known message type (no orphan)', () => {
-    const known = new Set<string>([...EVENT_TYPES, ...COMMAND_TYPES, 'command_error', ...COMMAND_TYPES.map((c) => `ack.${c}`)]);
+    const known = new Set<string>([...EVENT_TYPES, ...TRANSIENT_TYPES, ...COMMAND_TYPES, 'command_error', ...COMMAND_TYPES.map((c) => `ack.${c}`)]);
     assert.deepEqual([...fixtures.keys()].filter((n) => !known.has(n)), []);
   });
 

@@ -11,7 +11,9 @@ import {
   createClientState,
   decisionStatus,
   isActive,
+  openReviews,
   pendingApprovals,
+  reviewCounts,
   taskCounts,
   taskList,
   type ClientState,
@@ -238,7 +240,7 @@ describe('client state reducer (src/state)', () => {
         ['log', 'loud', 4],
         ['error', 'boom (internal)', 5],
       ]);
-      assert.deepEqual(s.timeline[0], { kind: 'user', key: 'm:1', seq: 1, text: 'hi', from: 'user', ts: '2025-01-01T00:00:00.000Z' });
+      assert.deepEqual(s.timeline[0], { kind: 'user', key: 'm:1', id: 'e1', seq: 1, text: 'hi', from: 'user', ts: '2025-01-01T00:00:00.000Z' });
       assert.equal((s.timeline[1] as { taskId?: string }).taskId, 't');
       assert.equal(changes.length, 4, 'the info log changed nothing visible');
       assert.equal(s.applied, 5, 'but it was applied');
@@ -252,6 +254,7 @@ describe('client state reducer (src/state)', () => {
         ev('log', { taskId: 't', level: 'debug', message: 'detail' }),
         ev('diff_ready', { taskId: 't', diff: '--- a\n+++ b\n', files: ['README.md'], hunks: [] }),
         ev('check_result', { taskId: 't', name: 'tests', command: 'npm test', status: 'passed', durationMs: 10, output: '' }),
+        ev('egress_blocked', { taskId: 't', host: 'x.invalid', port: 443, reason: 'not in the egress allowlist', command: 'npm ci' }),
         ev('committed', { taskId: 't', sha, branch: 'pushpals/t', message: 'fix' }),
         ev('pushed', { taskId: 't', remote: 'origin', branch: 'pushpals/t', sha }),
         ev('pr_opened', { taskId: 't', url: 'https://example.com/pr/3', number: 3, title: 'Fix' }),
@@ -261,6 +264,7 @@ describe('client state reducer (src/state)', () => {
         ['log', 'detail', 'debug'],
         ['diff', 'diff ready: README.md (0 hunk(s))', undefined],
         ['check', 'check tests: passed (npm test)', undefined],
+        ['network', 'blocked: x.invalid:443 (not in the egress allowlist)', 'warn'],
         ['git', 'committed aaaaaaaa on pushpals/t', undefined],
         ['git', 'pushed pushpals/t to origin', undefined],
         ['git', 'PR #3 opened: https://example.com/pr/3', undefined],
@@ -384,6 +388,56 @@ describe('client state reducer (src/state)', () => {
       assert.equal(commandText('read_file', { path: 'a.txt' }), 'read_file a.txt');
       assert.equal(commandText('write_file', { file: 'b.txt' }), 'write_file b.txt');
       assert.equal(commandText('noop', { other: 1 }), 'noop');
+    });
+  });
+
+  describe('review (diff_ready, hunk_decided, committed)', () => {
+    const hunk = (hunkId: string, file: string) => ({ hunkId, file, oldStart: 1, oldLines: 1, newStart: 1, newLines: 1, header: '@@ -1,1 +1,1 @@' });
+    const diff = (taskId: string, ids: Array<[string, string]>) => ({ taskId, diff: 'd', files: [...new Set(ids.map((x) => x[1]))], hunks: ids.map(([id, f]) => hunk(id, f)) });
+
+    it('diff_ready opens the review; hunk_decided records the latest decision per hunk with who made it', () => {
+      const ev = stream();
+      const s = createClientState();
+      applyEvents(s, [ev('task_created', { taskId: 't', title: 'T', request: 'r', state: 'running' }), ev('diff_ready', { ...diff('t', [['h1', 'a.md'], ['h2', 'a.md'], ['h3', 'b.md']]), baseCommit: 'a'.repeat(40) })]);
+      const r = taskOf(s, 't').review;
+      assert.ok(r);
+      assert.equal(r.baseCommit, 'a'.repeat(40));
+      assert.deepEqual(reviewCounts(r), { accepted: 0, rejected: 0, pending: 3, total: 3 });
+      assert.deepEqual(applyEvent(s, ev('hunk_decided', { taskId: 't', hunkId: 'h1', decision: 'accept', by: 'user' })), [{ kind: 'review', taskId: 't', hunkIds: ['h1'] }]);
+      applyEvent(s, ev('hunk_decided', { taskId: 't', hunkId: 'h3', decision: 'accept', by: 'user' }));
+      applyEvent(s, ev('hunk_decided', { taskId: 't', hunkId: 'h3', decision: 'reject', by: 'phone' }));
+      assert.deepEqual(reviewCounts(r), { accepted: 1, rejected: 1, pending: 1, total: 3 });
+      assert.deepEqual(reviewCounts(r, 'b.md'), { accepted: 0, rejected: 1, pending: 0, total: 1 });
+      assert.equal(r.hunks[2]?.by, 'phone');
+      assert.deepEqual(openReviews(s).map((t) => t.taskId), ['t']);
+    });
+
+    it('a decision on a hunk of no diff under review changes nothing; a newer diff_ready starts the review again', () => {
+      const ev = stream();
+      const s = fold([ev('task_created', { taskId: 't', title: 'T', request: 'r', state: 'running' }), ev('diff_ready', diff('t', [['h1', 'a.md']]))]);
+      assert.deepEqual(applyEvent(s, ev('hunk_decided', { taskId: 't', hunkId: 'nope', decision: 'accept', by: 'user' })), []);
+      assert.deepEqual(applyEvent(s, ev('hunk_decided', { taskId: 'other', hunkId: 'h1', decision: 'accept', by: 'user' })), []);
+      applyEvent(s, ev('hunk_decided', { taskId: 't', hunkId: 'h1', decision: 'accept', by: 'user' }));
+      applyEvent(s, ev('diff_ready', diff('t', [['h1', 'a.md'], ['h2', 'c.md']])));
+      assert.deepEqual(reviewCounts(taskOf(s, 't').review!), { accepted: 0, rejected: 0, pending: 2, total: 2 });
+    });
+
+    it('committed closes the review: later decisions change nothing, the note names the sha', () => {
+      const ev = stream();
+      const s = fold([
+        ev('task_created', { taskId: 't', title: 'T', request: 'r', state: 'running' }),
+        ev('diff_ready', diff('t', [['h1', 'a.md'], ['h2', 'a.md']])),
+        ev('hunk_decided', { taskId: 't', hunkId: 'h1', decision: 'accept', by: 'user' }),
+        ev('hunk_decided', { taskId: 't', hunkId: 'h2', decision: 'reject', by: 'user' }),
+        ev('committed', { taskId: 't', sha: 'b'.repeat(40), branch: 'pushpals/t', message: 'Fix', hunks: ['h1'] }),
+      ]);
+      const r = taskOf(s, 't').review!;
+      assert.equal(r.committed?.sha, 'b'.repeat(40));
+      assert.deepEqual(r.committed?.hunks, ['h1']);
+      assert.deepEqual(applyEvent(s, ev('hunk_decided', { taskId: 't', hunkId: 'h2', decision: 'accept', by: 'user' })), []);
+      assert.equal(r.hunks[1]?.decision, 'reject');
+      assert.deepEqual(openReviews(s), []);
+      assert.ok(taskOf(s, 't').notes.some((n) => n.kind === 'git' && n.text.includes('bbbbbbbb')));
     });
   });
 });

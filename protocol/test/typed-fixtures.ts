@@ -4,7 +4,7 @@
  * adding it here fails tsc; `event('log')` under the key `user_message` fails tsc too.
  */
 import { join } from 'node:path';
-import type { AckMessage, CommandErrorMessage, CommandMessage, CommandType, EventMessage, EventType } from '../src';
+import type { AckMessage, CommandErrorMessage, CommandMessage, CommandType, EventMessage, EventType, TransientMessage, TransientType } from '../src';
 import { VALID_DIR, readJson } from './helpers';
 
 // Read and cast, nothing more: that each file really is a valid message of the type it is filed under
@@ -28,6 +28,7 @@ export const eventFixtures: { [K in EventType]: EventMessage<K> } = {
   suggestions: event('suggestions'),
   diff_ready: event('diff_ready'),
   hunk_decided: event('hunk_decided'),
+  egress_blocked: event('egress_blocked'),
   check_result: event('check_result'),
   committed: event('committed'),
   pushed: event('pushed'),
@@ -53,6 +54,12 @@ export const eventFixtures: { [K in EventType]: EventMessage<K> } = {
   job_failed: event('job_failed'),
 };
 
+const transient = <K extends TransientType>(type: K): TransientMessage<K> => load(type) as TransientMessage<K>;
+
+export const transientFixtures: { [K in TransientType]: TransientMessage<K> } = {
+  assistant_delta: transient('assistant_delta'),
+};
+
 export const commandFixtures: { [K in CommandType]: { command: CommandMessage<K>; ack: AckMessage<K> } } = {
   hello: command('hello'),
   subscribe: command('subscribe'),
@@ -62,6 +69,9 @@ export const commandFixtures: { [K in CommandType]: { command: CommandMessage<K>
   task_cancel: command('task_cancel'),
   approval_decide: command('approval_decide'),
   hunk_decide: command('hunk_decide'),
+  review_get: command('review_get'),
+  commit_request: command('commit_request'),
+  branch_fetch: command('branch_fetch'),
   status_get: command('status_get'),
   repo_add: command('repo_add'),
   repo_list: command('repo_list'),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { PROTOCOL_VERSION, isCompatibleVersion, parseProtocolVersion, validateCommand, validateServerMessage } from '../src';
+import { PROTOCOL_VERSION, TRANSIENT_SINCE, isAtLeastVersion, isCompatibleVersion, parseProtocolVersion, validateCommand, validateServerMessage } from '../src';
 import { clone, validFixtures } from './helpers';
 
 const fixtures = validFixtures();
@@ -30,6 +30,15 @@ describe('version handshake', () => {
     assert.equal(isCompatibleVersion('2.0', '1.0'), false);
     assert.equal(isCompatibleVersion('garbage'), false);
     assert.equal(isCompatibleVersion('1.0', 'garbage'), false);
+  });
+
+  it('isAtLeastVersion: same major and a minor at least the feature\'s (what a server checks before sending a newer message type)', () => {
+    assert.ok(isAtLeastVersion('1.1', '1.1'));
+    assert.ok(isAtLeastVersion('1.12', '1.1'));
+    assert.equal(isAtLeastVersion('1.0', '1.1'), false);
+    assert.equal(isAtLeastVersion('2.1', '1.1'), false, 'another major knows nothing of ours');
+    assert.equal(isAtLeastVersion('garbage', '1.1'), false);
+    assert.ok(isAtLeastVersion(PROTOCOL_VERSION, TRANSIENT_SINCE), 'this package speaks the transient messages it defines');
   });
 
   it('a hello from a newer minor is accepted', () => {

@@ -2,6 +2,7 @@
 // `npm run test:ui -w extension`: runs the UI tests one after another and ends with ONE line summing
 // them, "N passed, N failed" (scripts/run-suites.mjs reads the last such line):
 //   vscode-dogfood.mjs  the extension under development (extensionDevelopmentPath), the dogfood scenario
+//   vscode-review.mjs   diff review: CodeLens decisions, the commit of the accepted hunks, Apply to My Checkout
 //   vscode-vsix.mjs     the packaged .vsix installed into code-server, and the approval expiry
 // Each script's own summary line is printed with its name in front. A script that exits non-zero
 // without reporting a failure, or outlives its time limit (then it is killed), counts as one.
@@ -15,6 +16,7 @@ const extDir = resolve(process.argv[2] || join(here, '..', '..', 'extension'));
 const only = process.argv.slice(3);
 const SUITES = [
   { name: 'dogfood', script: 'vscode-dogfood.mjs', timeoutMs: Number(process.env.E2E_UI_TIMEOUT_MS || 600000) + 60000 },
+  { name: 'review', script: 'vscode-review.mjs', timeoutMs: Number(process.env.E2E_UI_TIMEOUT_MS || 600000) + 60000 },
   { name: 'vsix', script: 'vscode-vsix.mjs', timeoutMs: Number(process.env.E2E_VSIX_TIMEOUT_MS || 420000) + 60000 },
 ].filter((s) => !only.length || only.includes(s.name));
 

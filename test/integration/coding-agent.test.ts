@@ -67,7 +67,7 @@ describe('coding agent end to end (real Docker, real git, real WebSocket, script
     model = await ScriptedModelServer.start({ apiKey: KEY, models: ['scripted-coder'] });
     dataDir = tempDir('pushpals-e2e-agent-');
     writeFileSync(join(dataDir, 'model-key'), `${KEY}\n`, { mode: 0o600 });
-    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 3 }, agent: { maxSteps: MAX_STEPS, tokenBudget: TOKEN_BUDGET } });
+    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 3 }, agent: { maxSteps: MAX_STEPS, tokenBudget: TOKEN_BUDGET }, planner: { enabled: false } });
     client = await WsTestClient.connect(app.wsUrl, app.token);
     await client.start(0);
     repoDir = makeFixtureRepo({ testScript: TEST_SCRIPT, files: { 'src/math.js': MATH_JS } });
@@ -171,6 +171,25 @@ describe('coding agent end to end (real Docker, real git, real WebSocket, script
     const results = ofType(events, 'tool_result');
     assert.deepEqual(results.map((r) => r.payload.ok), [false, false, true, true], t);
     assert.match(results[0]?.payload.output ?? '', /not valid JSON/);
+  });
+
+  it('a reply that plans ahead (a call, then finish): finish counts only if the calls before it worked; a short file comes back with a missed edit', async function () {
+    m().script('Plans ahead', [
+      // What small local models do: the whole plan in one reply, with an edit that cannot apply.
+      { toolCalls: [{ name: 'edit_file', arguments: { path: 'src/math.js', old_text: 'return a - b;', new_text: 'return a * b;' } }, { name: 'finish', arguments: { summary: 'fixed' } }] },
+      { expect: expectLast('tool', /finish was not done: a tool call before it in the same reply failed/), toolCalls: [{ name: 'finish', arguments: { summary: 'nothing to change after all' } }] },
+    ]);
+    const { end, events, t } = await run('Plans ahead: multiply instead');
+    assert.equal(end.type, 'task_completed', t);
+    assert.equal((end.payload as { summary: string }).summary, 'nothing to change after all');
+    assert.deepEqual(m().unscripted, []);
+    const results = ofType(events, 'tool_result');
+    assert.deepEqual(results.map((r) => [r.payload.tool, r.payload.ok]), [['edit_file', false], ['finish', false], ['finish', true]], t);
+    // The edit's error shows the (short) file, so the model can copy old_text from it.
+    assert.match(results[0]?.payload.output ?? '', /old_text was not found in src\/math\.js\. It contains:\nfunction add\(a, b\) \{\n  return a \+ b;/);
+    const second = m().chatRequests('Plans ahead')[1];
+    const toolTexts = (second?.body?.messages ?? []).filter((x) => x.role === 'tool').map((x) => String(x.content));
+    assert.match(toolTexts[0] ?? '', /\(Next: call another tool, or call finish with your answer\.\)$/, 'a tool result ends with the next-step hint');
   });
 
   it(`the step limit (agent.maxSteps = ${MAX_STEPS}) stops a model that never finishes: task_failed step_limit_exceeded`, async function () {

@@ -2,7 +2,7 @@
  * Per-task disk limits and working-copy lifetime, end to end over the wire: a task whose command
  * writes past sandbox.diskLimitMb fails with `disk_full` saying the limit and how to raise it; a
  * finished task's working copy (mount, image, loop device) is deleted; a copy with a diff awaiting
- * review is kept until its hunks are decided, also across a restart; a restart sweeps copies of
+ * review is kept until nothing of it is left to commit (here: every hunk rejected), also across a restart; a restart sweeps copies of
  * tasks that are final already. Real orchestrator, real Docker, real loop-mounted ext4.
  */
 import assert from 'node:assert/strict';
@@ -83,7 +83,7 @@ describe('disk limits end to end: disk_full, working copies deleted when done, k
     await eventually(() => gone(taskId), 'the completed task\'s working copy is deleted');
   });
 
-  it('a diff awaiting review keeps its copy (also across a restart, mounted again) until every hunk is decided; a restart sweeps copies of final tasks', async function () {
+  it('a diff awaiting review keeps its copy (also across a restart, mounted again) until every hunk is rejected; a restart sweeps copies of final tasks', async function () {
     const { repoId } = await c().send('repo_add', { source: makeFixtureRepo() });
     const { taskId } = await c().send('task_new', { request: 'Apply a patch to fix the README', repoId });
     const ar = await c().waitFor('approval_required', (p) => p.taskId === taskId, 60_000);
@@ -118,9 +118,10 @@ describe('disk limits end to end: disk_full, working copies deleted when done, k
     await eventually(() => isMountPoint(ws(taskId)), 'the copy under review is mounted again');
     assert.match(readFileSync(join(ws(taskId), 'README.md'), 'utf8'), /The project says hello\./);
 
+    // An accepted hunk keeps the copy until its commit; every hunk rejected: nothing left to review.
     const [first, ...rest] = diff.payload.hunks;
     assert.ok(first);
-    await c().send('hunk_decide', { taskId, hunkId: first.hunkId, decision: 'accept' });
+    await c().send('hunk_decide', { taskId, hunkId: first.hunkId, decision: 'reject' });
     if (rest.length) {
       await sleep(300);
       assert.ok(isMountPoint(ws(taskId)), 'kept while a hunk is undecided');

@@ -11,19 +11,22 @@ import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import {
-  applyEvents,
   createClientState,
+  draftList,
   errorText,
   isActive,
+  reviewCounts,
   taskCounts,
   type ApprovalView,
   type ClientState,
+  type DraftView,
   type MessageView,
+  type ReviewView,
   type TaskView,
   type TimelineItem,
   type ToolCallView,
 } from '@pushpals/protocol/state';
-import type { EventMessage } from '@pushpals/protocol/client';
+import { applyHostMessage } from './chatState';
 import { vscodeHost, type Host } from './host';
 import type { ConnectionView, HostToWebview, WebviewToHost } from './messages';
 import { ChatUiState, PAGE } from './uiState';
@@ -52,11 +55,11 @@ class ChatApp {
   }
 
   private onMessage(m: HostToWebview): void {
+    const start = performance.now();
+    const folded = applyHostMessage(this.state, m);
+    this.state = folded.state;
     switch (m.type) {
       case 'init': {
-        const start = performance.now();
-        this.state = createClientState();
-        applyEvents(this.state, m.events);
         this.connection = m.connection;
         this.renderNow();
         this.scrollToBottom();
@@ -71,10 +74,10 @@ class ChatApp {
         break;
       }
       case 'events':
-        if (applyEvents(this.state, m.events as EventMessage[]).length) this.schedule();
+      case 'transient':
+        if (folded.changed) this.schedule();
         break;
       case 'reset':
-        this.state = createClientState();
         this.schedule();
         break;
       case 'connection':
@@ -158,6 +161,7 @@ class ChatApp {
           ${hidden ? html`<div class="more"><vscode-button secondary id="show-earlier" @click=${() => { this.ui.showEarlier(); this.renderNow(); }}>Show ${Math.min(PAGE, hidden)} earlier (${hidden} hidden)</vscode-button></div>` : nothing}
           ${items.length === 0 ? html`<div class="empty">Ask for something: "Run git status on this repo", "Apply a patch to fix the README"… Press <kbd>Enter</kbd> to chat, <kbd>Ctrl</kbd>+<kbd>Enter</kbd> for a new task.</div>` : nothing}
           ${repeat(visible, (i) => i.key, (i) => this.item(i))}
+          ${repeat(draftList(this.state), (d) => d.messageId, (d) => draft(d))}
         </main>
         <footer class="composer">
           <vscode-textarea id="composer" rows="2" resize="vertical" placeholder="Message PushPals, or describe a task…" aria-label="Message"
@@ -197,6 +201,7 @@ class ChatApp {
           <vscode-badge class="state" variant=${t.state === 'awaiting_approval' ? 'activity-bar-counter' : 'default'}>${t.state.replace('_', ' ')}</vscode-badge>
           <span class="spacer"></span>
           ${active ? html`<vscode-button secondary class="cancel" @click=${() => this.post({ type: 'cancel', requestId: this.ui.begin(), taskId: t.taskId })}>Cancel</vscode-button>` : nothing}
+          ${t.review ? html`<vscode-button class="review" title="Review the changes: accept or reject each hunk" @click=${() => this.post({ type: 'review', taskId: t.taskId })}>Review Changes</vscode-button>` : nothing}
           <vscode-button secondary class="audit" title="Show the audit trail" @click=${() => this.post({ type: 'audit', taskId: t.taskId })}>Audit</vscode-button>
         </div>
         ${t.request && t.request !== t.title ? html`<div class="request">${t.request}</div>` : nothing}
@@ -204,6 +209,7 @@ class ChatApp {
         ${t.toolCalls.map((c) => this.tool(c))}
         ${t.approvals.map((a) => this.approval(a))}
         ${t.notes.filter((n) => n.kind !== 'progress').map((n) => html`<div class="note note-${n.kind} ${n.level ?? ''}" data-seq=${n.seq}>${n.text}</div>`)}
+        ${t.review ? this.reviewLine(t.review) : nothing}
         ${t.summary ? html`<div class="summary">${t.summary}</div>` : nothing}
         ${t.error ? html`<div class="task-error" role="alert">${errorText(t.error)}</div>` : nothing}
       </section>
@@ -226,12 +232,22 @@ class ChatApp {
     `;
   }
 
+  /** Where the review of the task's diff stands: hunks decided, or the commit. */
+  private reviewLine(r: ReviewView): TemplateResult {
+    const c = reviewCounts(r);
+    const text = r.committed
+      ? `Committed ${r.committed.sha.slice(0, 8)} on ${r.committed.branch}: ${r.committed.hunks?.length ?? c.accepted} of ${c.total} hunk(s)`
+      : `Review: ${r.files.length} file(s), ${c.total} hunk(s) — ${c.accepted} accepted, ${c.rejected} rejected, ${c.pending} pending`;
+    return html`<div class="review-state ${r.committed ? 'committed' : c.pending ? 'pending' : 'decided'}" data-pending=${c.pending}>${text}</div>`;
+  }
+
   private approval(a: ApprovalView): TemplateResult {
     const deciding = this.ui.isBusy(`approval:${a.approvalId}`);
     return html`
       <div class="approval approval-${a.status} risk-${a.risk}" data-seq=${a.seq} data-approval=${a.approvalId} role="group" aria-label=${`Approval: ${a.title}`}>
         <div class="approval-head"><strong>${APPROVAL_HEAD[a.status]}</strong>: ${a.title} <span class="risk">risk ${a.risk}</span></div>
         <div class="reason">${a.reason}</div>
+        ${a.message ? html`<pre class="commit-message" title="The proposed commit message (editable when you approve)">${a.message}</pre>` : nothing}
         ${a.command ? html`<pre class="command">$ ${a.command}</pre>` : nothing}
         ${a.patch ? html`<pre class="patch">${a.patch.split('\n').map((l) => html`<span class=${l.startsWith('+') && !l.startsWith('+++') ? 'add' : l.startsWith('-') && !l.startsWith('---') ? 'del' : ''}>${l}\n</span>`)}</pre>` : nothing}
         ${a.status === 'pending'
@@ -268,6 +284,14 @@ function message(m: MessageView): TemplateResult {
   return html`<div class="msg msg-${m.kind}" data-seq=${m.seq}>
     <div class="who">${m.kind === 'user' ? 'You' : m.kind === 'assistant' ? m.from : m.kind}</div>
     <div class="text">${m.text}</div>
+  </div>`;
+}
+
+/** A reply being written: its text so far, replaced by the stored message when that arrives. */
+function draft(d: DraftView): TemplateResult {
+  return html`<div class="msg msg-assistant msg-draft" data-draft=${d.messageId} aria-busy="true">
+    <div class="who">${d.from} <vscode-progress-ring class="spin"></vscode-progress-ring></div>
+    <div class="text">${d.text}${d.gap ? html`<span class="draft-gap"> … (part of this reply was missed; the full reply follows)</span>` : nothing}</div>
   </div>`;
 }
 

@@ -4,7 +4,7 @@
  * time (postMessage is untyped). Server events travel as protocol `EventMessage`s, already validated
  * by the host with the protocol's validators.
  */
-import type { EventMessage } from '@pushpals/protocol/client';
+import type { DraftView, EventMessage, TransientMessage } from '@pushpals/protocol/client';
 
 export type ConnectionView = {
   state: 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'failed';
@@ -14,10 +14,12 @@ export type ConnectionView = {
 
 /** Host → webview. */
 export type HostToWebview =
-  /** Answer to `ready`: the whole history so far (the webview rebuilds its view from it). */
-  | { type: 'init'; events: EventMessage[]; connection: ConnectionView; sessionId: string }
+  /** Answer to `ready`: the whole history so far and the replies being written (the webview rebuilds its view from them). */
+  | { type: 'init'; events: EventMessage[]; drafts?: DraftView[]; connection: ConnectionView; sessionId: string }
   /** New events, in seq order, each exactly once. */
   | { type: 'events'; events: EventMessage[] }
+  /** A transient message: a piece of a chat reply being written (validated by the host, never replayed). */
+  | { type: 'transient'; message: TransientMessage }
   /** The server's log was reset (new data dir): drop everything. */
   | { type: 'reset' }
   | { type: 'connection'; connection: ConnectionView }
@@ -33,6 +35,8 @@ export type WebviewToHost =
   | { type: 'decide'; requestId: string; approvalId: string; decision: 'approve' | 'deny' }
   | { type: 'cancel'; requestId: string; taskId: string }
   | { type: 'audit'; taskId: string }
+  /** Open the task's diff for review (inline, with Accept/Reject per hunk). */
+  | { type: 'review'; taskId: string }
   | { type: 'connect' }
   /** Performance probe (benchmarks/tests): first paint and render timings. */
   | { type: 'metrics'; name: string; ms: number; detail?: Record<string, number> };
@@ -44,9 +48,11 @@ export function isHostToWebview(v: unknown): v is HostToWebview {
   if (!isObj(v) || typeof v.type !== 'string') return false;
   switch (v.type) {
     case 'init':
-      return Array.isArray(v.events) && isObj(v.connection) && typeof v.sessionId === 'string';
+      return Array.isArray(v.events) && isObj(v.connection) && typeof v.sessionId === 'string' && (v.drafts === undefined || Array.isArray(v.drafts));
     case 'events':
       return Array.isArray(v.events);
+    case 'transient':
+      return isObj(v.message) && typeof v.message.type === 'string';
     case 'reset':
       return true;
     case 'connection':

@@ -33,6 +33,11 @@ export interface TaskContext {
   requestApproval(req: Omit<ApprovalRequest, 'taskId' | 'sessionId' | 'key'> & { key: string }): Promise<ApprovalRecord>;
   /** Extends the job's lease now (also done automatically). False: the lease is lost — stop. */
   heartbeat(): boolean;
+  /**
+   * Awaits `p` without holding a worker slot (e.g. a plan waiting for its tickets): other jobs run
+   * meanwhile; the lease is still kept.
+   */
+  park<T>(p: Promise<T>): Promise<T>;
 }
 
 export interface TaskAgent {

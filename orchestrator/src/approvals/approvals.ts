@@ -25,6 +25,8 @@ export interface ApprovalRequest {
   risk: Risk;
   command?: string;
   patch?: string;
+  /** A commit approval: the proposed commit message (the person may send an edited one with the decision). */
+  message?: string;
   /** Idempotency key, unique per task (e.g. `cmd:<step>`): a re-run finds the same approval. */
   key?: string;
   /** Overrides the configured expiry (0 = never). */
@@ -46,7 +48,10 @@ export interface ApprovalRecord {
   risk: Risk;
   command?: string;
   patch?: string;
+  message?: string;
   details?: Record<string, unknown>;
+  /** What the decider sent along (e.g. an edited commit message); stored, not broadcast. */
+  decisionDetails?: Record<string, unknown>;
   state: ApprovalState;
   requestedAt: number;
   expiresAt: number | null;
@@ -76,7 +81,7 @@ interface Row {
 }
 
 const toRecord = (r: Row): ApprovalRecord => {
-  const p = JSON.parse(r.payload) as { command?: string; patch?: string; details?: Record<string, unknown> };
+  const p = JSON.parse(r.payload) as { command?: string; patch?: string; message?: string; details?: Record<string, unknown>; decision?: Record<string, unknown> };
   return {
     id: r.id,
     taskId: r.task_id,
@@ -88,7 +93,9 @@ const toRecord = (r: Row): ApprovalRecord => {
     risk: r.risk,
     ...(p.command !== undefined ? { command: p.command } : {}),
     ...(p.patch !== undefined ? { patch: p.patch } : {}),
+    ...(p.message !== undefined ? { message: p.message } : {}),
     ...(p.details !== undefined ? { details: p.details } : {}),
+    ...(p.decision !== undefined ? { decisionDetails: p.decision } : {}),
     state: r.state,
     requestedAt: r.requested_at,
     expiresAt: r.expires_at,
@@ -102,6 +109,8 @@ const toRecord = (r: Row): ApprovalRecord => {
 export interface DecideOptions {
   tokenFingerprint?: string;
   reason?: string;
+  /** Stored with the decision (e.g. an edited commit message), for the waiting job to read. */
+  details?: Record<string, unknown>;
 }
 
 export interface DecideResult {
@@ -156,7 +165,7 @@ export class ApprovalService {
       const expiresAt = ttl > 0 ? now + ttl : null;
       const sessionId = req.sessionId ?? ((stmt(this.db, 'SELECT session_id FROM tasks WHERE id = ?').pluck().get(req.taskId) as string | undefined) ?? SYSTEM_SESSION);
       const id = newId('ap');
-      const payload = JSON.stringify({ command: req.command, patch: req.patch, details: req.details });
+      const payload = JSON.stringify({ command: req.command, patch: req.patch, message: req.message, details: req.details });
       const row = stmt(
         this.db,
         `INSERT INTO approvals (id, task_id, session_id, key, kind, title, reason, risk, payload, state, requested_at, expires_at)
@@ -174,6 +183,7 @@ export class ApprovalService {
           risk: req.risk,
           ...(req.command !== undefined ? { command: req.command } : {}),
           ...(req.patch !== undefined ? { patch: req.patch } : {}),
+          ...(req.message !== undefined ? { message: req.message.slice(0, MAX_MESSAGE_LENGTH) } : {}),
           ...(expiresAt !== null ? { expiresAt: new Date(expiresAt).toISOString() } : {}),
         },
       });
@@ -210,6 +220,10 @@ export class ApprovalService {
           opts.tokenFingerprint ?? null,
           approvalId,
         );
+        if (opts.details) {
+          const payload = JSON.parse(cur.payload) as Record<string, unknown>;
+          stmt(this.db, 'UPDATE approvals SET payload = ? WHERE id = ?').run(JSON.stringify({ ...payload, decision: opts.details }), approvalId);
+        }
         if (wanted === 'approved') this.events.append({ type: 'approved', sessionId: cur.session_id, payload: { approvalId, taskId: cur.task_id, by } });
         else this.events.append({ type: 'denied', sessionId: cur.session_id, payload: { approvalId, taskId: cur.task_id, by, ...(opts.reason ? { reason: opts.reason.slice(0, MAX_MESSAGE_LENGTH) } : {}) } });
         return { approval: this.get(approvalId)!, changed: true };

@@ -3,7 +3,11 @@
  * answered at once by the built-in responder (no model); anything else goes to the chat model with
  * the session's recent conversation and a snapshot of the tasks. Runs after the ack like every
  * responder, so the chat never waits; a model failure becomes a typed `error` event for the turn.
+ * The reply streams: its pieces go to the session's clients as transient `assistant_delta`s
+ * (chat/drafts.ts, coalesced), and only the finished reply is stored, as one `assistant_message`
+ * whose id the pieces announced.
  */
+import { MAX_TEXT_LENGTH } from '@pushpals/protocol';
 import type { AuditLog } from '../audit';
 import { auditModelCalls } from '../model/audit';
 import type { ChatMessage } from '../model/client';
@@ -34,11 +38,18 @@ export function modelChatResponder(models: ModelRegistry, audit: AuditLog | unde
   return async (turn, services) => {
     if (isBuiltinChatCommand(turn.text)) return builtinResponder(turn, services);
     const client = models.client('chat', audit ? { onCall: auditModelCalls(audit, { actor: 'orchestrator' }) } : {});
+    const draft = services.chat.drafts.start({ sessionId: turn.sessionId, turnId: turn.turnId, from: 'orchestrator' });
     try {
-      const reply = await client.chat({ messages: [{ role: 'system', content: `${SYSTEM}\n${statusText(services)}` }, ...recentConversation(services, turn.sessionId)] });
+      const reply = await client.chat({
+        messages: [{ role: 'system', content: `${SYSTEM}\n${statusText(services)}` }, ...recentConversation(services, turn.sessionId)],
+        stream: true,
+        onText: (piece) => draft.push(piece),
+      });
       const text = reply.text.trim() || '(the model gave an empty answer)';
-      services.events.append({ type: 'assistant_message', sessionId: turn.sessionId, turnId: turn.turnId, from: 'orchestrator', payload: { text: text.slice(0, 65536), format: 'markdown' } });
+      draft.close(); // no piece may follow the stored reply
+      services.events.append({ id: draft.messageId, type: 'assistant_message', sessionId: turn.sessionId, turnId: turn.turnId, from: 'orchestrator', payload: { text: text.slice(0, MAX_TEXT_LENGTH), format: 'markdown' } });
     } catch (e) {
+      draft.close();
       const info = e instanceof PushPalsError ? e.toInfo() : { code: 'model_error' as const, message: 'the chat model failed (see the orchestrator log)' };
       services.logger.warn('chat model failed', { error: info.message });
       services.events.append({ type: 'error', sessionId: turn.sessionId, turnId: turn.turnId, payload: { error: { ...info, message: info.message.slice(0, 4096) } } });

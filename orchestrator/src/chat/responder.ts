@@ -11,6 +11,7 @@ import type { TaskCommands } from '../ports';
 import type { JobQueue } from '../queue/job-queue';
 import type { Db } from '../store/db';
 import { isTerminal, type TaskStore } from '../tasks/task-store';
+import { DraftHub } from './drafts';
 
 /** What chat responders use of the services (services.ts hands over the real ones). */
 export interface ChatServices extends Pick<TaskCommands, 'createTask'> {
@@ -21,6 +22,8 @@ export interface ChatServices extends Pick<TaskCommands, 'createTask'> {
   readonly tasks: Pick<TaskStore, 'list' | 'countByState'>;
   readonly queue: Pick<JobQueue, 'depth'>;
   readonly approvals: Pick<ApprovalService, 'countPending'>;
+  /** Replies being written (model-responder.ts streams into a draft). */
+  readonly chat: { readonly drafts: Pick<DraftHub, 'start'> };
 }
 
 export interface ChatTurn {
@@ -34,6 +37,8 @@ export type ChatResponder = (turn: ChatTurn, services: ChatServices) => Promise<
 
 export class ChatService {
   private responder: ChatResponder = builtinResponder;
+  /** Replies being written, sent live to the session's connections (never stored). */
+  readonly drafts = new DraftHub();
 
   constructor(private readonly services: () => ChatServices) {}
 
@@ -55,19 +60,42 @@ export class ChatService {
   }
 }
 
-/** A human summary of all tasks and their states. */
+/** Shown per task at most (a plan's tickets); the rest are counted. */
+const MAX_SUBTASKS_SHOWN = 30;
+
+/**
+ * A human summary of all tasks and their states, each task with its subtasks (a plan's tickets)
+ * indented under it. Reads the store only (no model): answered at once while agents run.
+ */
 export function statusText(services: Pick<ChatServices, 'tasks' | 'queue' | 'approvals'>): string {
   const tasks = services.tasks.list();
   const depth = services.queue.depth();
   if (tasks.length === 0) return `No tasks yet. Queue depth: ${depth}.`;
   const counts = services.tasks.countByState();
   const head = Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ');
-  const live = tasks.filter((t) => !isTerminal(t.state));
-  const recent = [...live, ...tasks.filter((t) => isTerminal(t.state)).slice(-Math.max(0, 20 - live.length))].slice(0, 50);
-  const lines = recent.map((t) => {
+  const ids = new Set(tasks.map((t) => t.id));
+  const children = new Map<string, typeof tasks>();
+  for (const t of tasks) {
+    if (t.parentId === null || !ids.has(t.parentId)) continue;
+    const list = children.get(t.parentId) ?? [];
+    list.push(t);
+    children.set(t.parentId, list);
+  }
+  const roots = tasks.filter((t) => t.parentId === null || !ids.has(t.parentId));
+  const live = roots.filter((t) => !isTerminal(t.state));
+  const recent = [...live, ...roots.filter((t) => isTerminal(t.state)).slice(-Math.max(0, 20 - live.length))].slice(0, 50);
+  const line = (t: (typeof tasks)[number], indent: string): string => {
     const pending = services.approvals.countPending(t.id);
-    return `- ${t.id} [${t.state}${pending ? `, ${pending} approval${pending > 1 ? 's' : ''} pending` : ''}] ${t.title}`;
-  });
+    return `${indent}- ${t.id} [${t.state}${pending ? `, ${pending} approval${pending > 1 ? 's' : ''} pending` : ''}] ${t.title}`;
+  };
+  const lines: string[] = [];
+  const walk = (t: (typeof tasks)[number], indent: string) => {
+    lines.push(line(t, indent));
+    const subs = children.get(t.id) ?? [];
+    for (const c of subs.slice(0, MAX_SUBTASKS_SHOWN)) walk(c, `${indent}  `);
+    if (subs.length > MAX_SUBTASKS_SHOWN) lines.push(`${indent}  … and ${subs.length - MAX_SUBTASKS_SHOWN} more`);
+  };
+  for (const t of recent) walk(t, '');
   return `${tasks.length} task${tasks.length > 1 ? 's' : ''}: ${head}. Queue depth: ${depth}.\n${lines.join('\n')}`;
 }
 

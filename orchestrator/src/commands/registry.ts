@@ -21,15 +21,15 @@ export interface CommandServices extends TaskCommands {
   readonly events: Pick<EventLog, 'append' | 'head' | 'committed'>;
   readonly tasks: Pick<TaskStore, 'require' | 'summaries'>;
   readonly queue: Pick<JobQueue, 'depth'>;
-  readonly approvals: Pick<ApprovalService, 'decide'>;
+  readonly approvals: Pick<ApprovalService, 'decide' | 'get'>;
   readonly chat: Pick<ChatService, 'respondLater'>;
   readonly sessions: SessionStore;
 }
 
 /** What a live connection offers to the subscribe/unsubscribe handlers. */
 export interface ConnectionControl {
-  /** Replays stored events after `afterSeq` (matching `filter`), then streams live ones. */
-  subscribe(afterSeq: number, filter: EventFilter): void;
+  /** Replays stored events after `afterSeq` (matching `filter`), then streams live ones (and drafts of replies, with `drafts`). */
+  subscribe(afterSeq: number, filter: EventFilter, opts?: { drafts: boolean }): void;
   unsubscribe(): void;
 }
 

@@ -27,6 +27,8 @@ export type EventInput<K extends EventType = EventType> = {
   [T in K]: {
     type: T;
     payload: EventPayload<T>;
+    /** The envelope id, when announced before the event is stored (a streamed reply's drafts name it); default: a new id. */
+    id?: string;
     sessionId?: string;
     /** Defaults to payload.taskId when the payload has one. Used for filtering. */
     taskId?: string;
@@ -42,6 +44,7 @@ export type EventInput<K extends EventType = EventType> = {
 interface LooseEventInput {
   type: EventType;
   payload: unknown;
+  id?: string;
   sessionId?: string;
   taskId?: string;
   from?: string;
@@ -367,7 +370,7 @@ export class EventLog {
   private build(input: LooseEventInput): { msg: Omit<EventMessage, 'seq'>; json: string } {
     const msg: Record<string, unknown> = {
       protocolVersion: PROTOCOL_VERSION,
-      id: newId('e'),
+      id: input.id ?? newId('e'),
       ts: new Date(this.clock.now()).toISOString(),
       sessionId: input.sessionId ?? SYSTEM_SESSION,
       type: input.type,

@@ -404,15 +404,16 @@ export class RepoRegistry {
    *   sandbox (real git, the fast path) — the workbench does this.
    * The caller (sandbox owner) gives the copy to the sandbox uid. The directory may exist if it is
    * empty (a size-limited volume or a pool slot mounted there): it is filled, and on failure emptied but kept.
+   * `branch`: another branch than `pushpals/<taskId>` (a plan's ticket works on `pushpals/<plan>/t-<ticket>`).
    */
-  async createWorkspace(repoId: string, taskId: string, base?: WorkspaceBase, opts: { checkout?: 'host' | 'sandbox' } = {}): Promise<Workspace & { written: string[] }> {
+  async createWorkspace(repoId: string, taskId: string, base?: WorkspaceBase, opts: { checkout?: 'host' | 'sandbox'; branch?: string | undefined } = {}): Promise<Workspace & { written: string[] }> {
     const repo = this.get(repoId);
     if (!repo) throw new PushPalsError('not_found', `unknown repository ${repoId}`);
     const dir = this.workspacePath(taskId);
     const existed = fs.existsSync(dir);
     if (existed && (!fs.lstatSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) throw new PushPalsError('conflict', `workspace for task ${taskId} already exists`);
     if (isInside(this.dataDir, dir)) throw new PushPalsError('internal', 'refusing to create a workspace that contains the data dir');
-    const branch = `pushpals/${taskId}`;
+    const branch = opts.branch ?? `pushpals/${taskId}`;
     fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
     try {
       const { commit: baseCommit, from } = await this.resolveBase(repo, base);
@@ -467,16 +468,16 @@ export class RepoRegistry {
   /**
    * The task takes over a slot prepareSlot filled (now at `<workspacesDir>/<taskId>`): its branch
    * pushpals/<taskId> at `base` (as for createWorkspace; a live base may be on another branch than
-   * the slot's). `checkoutNeeded` when the slot holds another commit.
+   * the slot's). `checkoutNeeded` when the slot holds another commit. `branchName` as for createWorkspace.
    */
-  async workspaceFromSlot(repoId: string, taskId: string, slotCommit: string, base?: WorkspaceBase): Promise<Workspace & { written: string[]; checkoutNeeded: boolean }> {
+  async workspaceFromSlot(repoId: string, taskId: string, slotCommit: string, base?: WorkspaceBase, branchName?: string): Promise<Workspace & { written: string[]; checkoutNeeded: boolean }> {
     const repo = this.get(repoId);
     if (!repo) throw new PushPalsError('not_found', `unknown repository ${repoId}`);
     const dir = this.workspacePath(taskId);
     const head = fs.readFileSync(path.join(dir, '.git', 'HEAD'), 'utf8');
     if (head !== `ref: refs/heads/${POOL_BRANCH}\n`) throw new PushPalsError('conflict', `${dir} is not a prepared pool slot`);
     const { commit: baseCommit, from } = await this.resolveBase(repo, base);
-    const branch = `pushpals/${taskId}`;
+    const branch = branchName ?? `pushpals/${taskId}`;
     const written = retargetSkeleton({ dir, branch, baseCommit, fromBranch: from });
     return { path: dir, branch, baseCommit, written, checkoutNeeded: baseCommit !== slotCommit };
   }

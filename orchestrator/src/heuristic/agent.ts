@@ -2,6 +2,8 @@
  * The heuristic agent: runs the simple intents of intents.ts without any LLM, with the same tools,
  * sandbox, policy, approvals and audit trail that the LLM agents will use.
  */
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import { parsePatch } from 'diff';
 import { MAX_MESSAGE_LENGTH } from '@pushpals/protocol';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../agents/types';
@@ -9,6 +11,9 @@ import type { AgentWorkbench } from '../agents/workbench-port';
 import type { TaskRecord } from '../tasks/task-store';
 import { LazySandbox, runCommandTool, type CommandOutcome, type CommandToolDeps } from '../tools/run-command';
 import { readWorkspaceFile } from '../workbench/fs-safe';
+import { detectSetup, VENV } from '../deps/detect';
+import { explainMissing, findMissing } from '../deps/diagnose';
+import { describeSetupFailure, ensureDependencies } from '../deps/setup';
 import { detectTestCommand, recognizeIntent, type Intent } from './intents';
 import { proposeReadmeFix } from './readme-fix';
 
@@ -24,10 +29,11 @@ function heredoc(body: string): string {
 export class HeuristicAgent implements TaskAgent {
   readonly id = 'worker:heuristic';
 
-  constructor(private readonly wb: Pick<AgentWorkbench, 'prepareWorkspace' | 'acquireSandbox' | 'commandToolDeps'>) {}
+  constructor(private readonly wb: Pick<AgentWorkbench, 'prepareWorkspace' | 'acquireSandbox' | 'commandToolDeps' | 'proposeDiff' | 'setupDeps' | 'repoSettingsFile'>) {}
 
   canHandle(task: TaskRecord): boolean {
-    return recognizeIntent(task.request) !== undefined;
+    // A plan's tickets go to the coding agents: their start commit and branch come from the plan.
+    return task.parentId === null && recognizeIntent(task.request) !== undefined;
   }
 
   async run(ctx: TaskContext): Promise<TaskOutcome> {
@@ -35,7 +41,7 @@ export class HeuristicAgent implements TaskAgent {
     const { repo, workspace } = await this.wb.prepareWorkspace(ctx);
     const sandbox = new LazySandbox(() => {
       ctx.progress('Starting the sandbox', { step: 'sandbox' });
-      return this.wb.acquireSandbox(ctx.task.id, workspace.path);
+      return this.wb.acquireSandbox(ctx.task.id, workspace.path, repo.id);
     });
     const deps = this.wb.commandToolDeps(repo.id, ctx.task.id, workspace.path);
     try {
@@ -43,21 +49,49 @@ export class HeuristicAgent implements TaskAgent {
         case 'run_command': {
           return this.outcome(intent.command, await runCommandTool(ctx, sandbox, intent.command, deps, { key: 'cmd:1' }));
         }
-        case 'run_tests': {
-          const command = detectTestCommand({
-            packageJson: readWorkspaceFile(workspace.path, 'package.json'),
-            makefile: readWorkspaceFile(workspace.path, 'Makefile'),
-            hasPytest: readWorkspaceFile(workspace.path, 'pytest.ini') !== undefined || readWorkspaceFile(workspace.path, 'pyproject.toml')?.includes('[tool.pytest') === true,
-          });
-          if (!command) return done(`No test command found in ${repo.name} (looked for a package.json "test" script, a Makefile "test" target, pytest configuration).`);
-          return this.outcome(command, await runCommandTool(ctx, sandbox, command, deps, { key: 'cmd:1' }));
-        }
+        case 'run_tests':
+          return await this.runTests(ctx, repo, workspace.path, sandbox, deps);
         case 'fix_readme':
           return await this.fixReadme(ctx, intent.file, workspace.path, repo.name, sandbox, deps);
       }
     } finally {
       await sandbox.release();
     }
+  }
+
+  /**
+   * "Run the tests": installs what is missing first (dependency set-up through the egress proxy),
+   * then runs the project's test command; a test run that fails for want of a command or module
+   * says why and what to do.
+   */
+  private async runTests(ctx: TaskContext, repo: { id: string; name: string }, dir: string, sandbox: LazySandbox, deps: CommandToolDeps): Promise<TaskOutcome> {
+    const read = (f: string) => readWorkspaceFile(dir, f);
+    // `.venv/bin/python` is a symlink into the image: lstat only, never followed on the host.
+    const has = (rel: string) => {
+      try {
+        lstatSync(join(dir, rel));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const command = detectTestCommand({ packageJson: read('package.json'), makefile: read('Makefile'), read, venvPython: () => has(`${VENV}/bin/python`) });
+    if (!command) return done(`No test command found in ${repo.name} (looked for a package.json "test" script, a Makefile "test" target, pytest configuration).`);
+    const setup = await ensureDependencies(ctx, sandbox, dir, this.wb.setupDeps(repo.id, dir, deps));
+    if (setup.failed) {
+      return { status: 'failed', error: { code: 'command_failed', message: describeSetupFailure(setup.failed).slice(0, MAX_MESSAGE_LENGTH), details: { setup: true, command: setup.failed.command, ...(setup.failed.exitCode !== undefined ? { exitCode: setup.failed.exitCode } : {}) } } };
+    }
+    // The set-up may have made the venv the test command should use.
+    const final = setup.ran.length ? (detectTestCommand({ packageJson: read('package.json'), makefile: read('Makefile'), read, venvPython: () => has(`${VENV}/bin/python`) }) ?? command) : command;
+    const r = await runCommandTool(ctx, sandbox, final, deps, { key: 'cmd:1' });
+    const missing = r.result ? findMissing(r.result) : undefined;
+    const outcome = this.outcome(final, r);
+    const setupNote = setup.ran.length ? ` Dependencies were set up first (${setup.ran.map((x) => `\`${x.command}\``).join(', ')}, ${(setup.durationMs / 1000).toFixed(1)} s).` : '';
+    if (outcome.status === 'failed' && missing) {
+      const why = explainMissing(missing, { setupRan: setup.ran.map((x) => x.command), hasManifest: detectSetup(read).length > 0, settingsFile: this.wb.repoSettingsFile(repo.id) });
+      return { status: 'failed', error: { ...outcome.error, message: `${outcome.error.message}: ${why}`.slice(0, MAX_MESSAGE_LENGTH), details: { ...outcome.error.details, missing: missing.name } } };
+    }
+    return outcome.status === 'completed' ? done(`${outcome.summary}${setupNote}`.slice(0, MAX_MESSAGE_LENGTH)) : outcome;
   }
 
   /** A command's outcome as the task's: refused, timed out, failed (with its exit code) or done. */
@@ -116,7 +150,7 @@ export class HeuristicAgent implements TaskAgent {
         header: `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`,
       })),
     );
-    ctx.emit('diff_ready', { taskId: ctx.task.id, diff: fix.patch, files: [file], hunks });
+    await this.wb.proposeDiff(ctx, { taskId: ctx.task.id, diff: fix.patch, files: [file], hunks }, new Map([[file, original]]));
     return done(`Applied ${fix.fixes.length} fix(es) to ${file} on branch pushpals/${ctx.task.id}: ${fix.fixes.join('; ')}`.slice(0, MAX_MESSAGE_LENGTH));
   }
 }

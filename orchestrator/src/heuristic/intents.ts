@@ -2,6 +2,8 @@
  * The heuristic lane: recognises a few simple requests without any LLM. Each intent maps to a fixed,
  * reviewable action, so the whole loop (sandbox, policy, approvals, audit) works before agents exist.
  */
+import { usesPytest, VENV } from '../deps/detect';
+
 export type Intent =
   | { kind: 'run_command'; title: string; command: string }
   | { kind: 'run_tests'; title: string }
@@ -33,9 +35,10 @@ export const HEURISTIC_EXAMPLES = ['Run git status on this repo', 'Run the tests
 
 /**
  * Picks the test command from the repository's own manifest files (read as data; nothing of the
- * repository runs on the host). Returns undefined when no test command is found.
+ * repository runs on the host). Returns undefined when no test command is found. Python tests run
+ * with the set-up's virtualenv when it exists (`.venv/bin/python`), else the image's python3.
  */
-export function detectTestCommand(files: { packageJson?: string; makefile?: string; hasPytest?: boolean }): string | undefined {
+export function detectTestCommand(files: { packageJson?: string; makefile?: string; read?: (rel: string) => string | undefined; hasPytest?: boolean; venvPython?: () => boolean }): string | undefined {
   if (files.packageJson) {
     try {
       const pkg = JSON.parse(files.packageJson) as { scripts?: Record<string, unknown> };
@@ -46,6 +49,6 @@ export function detectTestCommand(files: { packageJson?: string; makefile?: stri
     }
   }
   if (files.makefile && /^test\s*:/m.test(files.makefile)) return 'make test';
-  if (files.hasPytest) return 'python3 -m pytest -q';
+  if (files.hasPytest || (files.read && usesPytest(files.read))) return `${files.venvPython?.() ? `${VENV}/bin/python` : 'python3'} -m pytest -q`;
   return undefined;
 }

@@ -6,6 +6,7 @@
  * fix, and one `onCall` record per call for the audit trail (model, tokens, latency, hashes — never
  * the key, the prompt or the reply).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { redactSecrets } from '../audit/redact';
@@ -93,10 +94,17 @@ export class ModelClient {
     return { role: 'tool', tool_call_id: call.id, content: output };
   }
 
-  /** One SDK instance per call: its fetch counts this call's attempts (retries included). */
-  private sdk(counter: { attempts: number }): OpenAI {
+  /** Counts each call's HTTP attempts (retries included): the SDK instance is shared by the calls. */
+  private readonly attempts = new AsyncLocalStorage<{ attempts: number }>();
+  private shared: OpenAI | undefined;
+
+  /**
+   * The SDK instance, made once per client: its connections are kept alive from one call to the next
+   * (a coding agent makes a call per step). Its fetch counts the attempts of the call it runs in.
+   */
+  private sdk(counter: { attempts: number }): { create: OpenAI['chat']['completions']['create']; list: OpenAI['models']['list'] } {
     const ep = this.endpoint;
-    return new OpenAI({
+    this.shared ??= new OpenAI({
       baseURL: ep.baseUrl,
       // The SDK insists on a key; a server that needs none (Ollama, llama.cpp) ignores this one.
       apiKey: this.key ?? 'no-key',
@@ -104,16 +112,22 @@ export class ModelClient {
       maxRetries: ep.maxRetries,
       logLevel: 'off',
       fetch: (url, init) => {
-        counter.attempts++;
+        const c = this.attempts.getStore();
+        if (c) c.attempts++;
         return fetch(url, init);
       },
     });
+    const sdk = this.shared;
+    return {
+      create: ((...args: Parameters<OpenAI['chat']['completions']['create']>) => this.attempts.run(counter, () => sdk.chat.completions.create(...args))) as OpenAI['chat']['completions']['create'],
+      list: ((...args: Parameters<OpenAI['models']['list']>) => this.attempts.run(counter, () => sdk.models.list(...args))) as OpenAI['models']['list'],
+    };
   }
 
   async listModels(signal?: AbortSignal): Promise<string[]> {
     const counter = { attempts: 0 };
     try {
-      const page = await this.sdk(counter).models.list(signal ? { signal } : undefined);
+      const page = await this.sdk(counter).list(signal ? { signal } : undefined);
       return page.data.map((m) => m.id);
     } catch (e) {
       throw this.toError(e, counter.attempts);
@@ -130,6 +144,7 @@ export class ModelClient {
       messages,
       ...(tools.length && !jsonMode ? { tools: tools.map((t): ChatCompletionTool => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } })) } : {}),
       ...(ep.maxTokens ? { max_tokens: ep.maxTokens } : {}),
+      ...(ep.temperature !== null ? { temperature: ep.temperature } : {}),
     };
     const promptSha256 = sha256(JSON.stringify(body));
     const counter = { attempts: 0 };
@@ -137,7 +152,8 @@ export class ModelClient {
     const stream = req.stream === true;
     try {
       const raw = stream ? await this.streamed(body, counter, req) : await this.plain(body, counter, req.signal);
-      const reply = this.finish(raw, tools, jsonMode, counter.attempts, performance.now() - started, JSON.stringify(messages));
+      // The prompt is serialised again only for a server that reports no usage (it grows with every step).
+      const reply = this.finish(raw, tools, jsonMode, counter.attempts, performance.now() - started, () => JSON.stringify(messages));
       this.opts.onCall?.({
         role: ep.role,
         model: ep.model,
@@ -160,7 +176,21 @@ export class ModelClient {
   }
 
   private async plain(body: Parameters<OpenAI['chat']['completions']['create']>[0], counter: { attempts: number }, signal?: AbortSignal): Promise<RawReply> {
-    const r = await this.sdk(counter).chat.completions.create({ ...body, stream: false }, signal ? { signal } : undefined);
+    // The SDK leaves an abort listener on the signal it is given for good: give it one per call, so a
+    // task's long-lived signal does not collect one listener per model call.
+    const call = new AbortController();
+    const onAbort = () => call.abort(signal?.reason);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.plainCall(body, counter, signal ? call.signal : undefined);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async plainCall(body: Parameters<OpenAI['chat']['completions']['create']>[0], counter: { attempts: number }, signal?: AbortSignal): Promise<RawReply> {
+    const r = await this.sdk(counter).create({ ...body, stream: false }, signal ? { signal } : undefined);
     const choice = r.choices[0];
     if (!choice) throw new PushPalsError('model_error', `the ${this.endpoint.role} model returned no choices`);
     const msg = choice.message;
@@ -189,7 +219,7 @@ export class ModelClient {
     const out: RawReply = { content: '', toolCalls: [], finishReason: null, usage: undefined };
     try {
       arm();
-      const s = await this.sdk(counter).chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal: idle.signal });
+      const s = await this.sdk(counter).create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal: idle.signal });
       for await (const chunk of s as AsyncIterable<ChatCompletionChunk>) {
         arm();
         if (chunk.usage) out.usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
@@ -221,10 +251,10 @@ export class ModelClient {
     return out;
   }
 
-  private finish(raw: RawReply, tools: readonly ToolSpec[], jsonMode: boolean, attempts: number, latencyMs: number, promptText: string): ChatReply {
+  private finish(raw: RawReply, tools: readonly ToolSpec[], jsonMode: boolean, attempts: number, latencyMs: number, promptText: () => string): ChatReply {
     const usage: Usage = raw.usage
       ? { ...raw.usage, estimated: false }
-      : { promptTokens: estimateTokens(promptText), completionTokens: estimateTokens(raw.content + raw.toolCalls.map((t) => t.name + t.arguments).join('')), estimated: true };
+      : { promptTokens: estimateTokens(promptText()), completionTokens: estimateTokens(raw.content + raw.toolCalls.map((t) => t.name + t.arguments).join('')), estimated: true };
     const base = { finishReason: raw.finishReason, usage, latencyMs, attempts };
     if (raw.toolCalls.length && !jsonMode) {
       const toolCalls = raw.toolCalls.map((t) => parseNativeToolCall({ id: t.id, function: { name: t.name, arguments: t.arguments } }));

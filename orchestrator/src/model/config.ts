@@ -25,6 +25,8 @@ export interface ModelEndpointSettings {
   toolCalls: ToolCallMode;
   /** Upper bound on tokens per reply (0: the server's default). */
   maxTokens: number;
+  /** Sampling temperature, 0-2 (null: the server's default). Small local models call tools far more reliably near 0. */
+  temperature: number | null;
 }
 
 export interface ModelsConfig extends ModelEndpointSettings {
@@ -57,6 +59,7 @@ export const defaultModelsConfig = (): ModelsConfig => ({
   keyEnv: DEFAULT_KEY_ENV,
   toolCalls: 'auto',
   maxTokens: 0,
+  temperature: null,
   timeoutMs: 120_000,
   maxRetries: 3,
   roles: {},
@@ -89,6 +92,7 @@ export function resolveEndpoint(models: ModelsConfig, role: ModelRole, dataDir: 
     keyEnv: pick('keyEnv'),
     toolCalls: pick('toolCalls'),
     maxTokens: pick('maxTokens'),
+    temperature: pick('temperature'),
     timeoutMs: models.timeoutMs,
     maxRetries: models.maxRetries,
     keyPath: keyFile.startsWith('/') ? keyFile : join(dataDir, keyFile),
@@ -101,6 +105,8 @@ export function modelsFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> |
   if (env.PUSHPALS_MODEL_BASE_URL) out.baseUrl = env.PUSHPALS_MODEL_BASE_URL;
   if (env.PUSHPALS_MODEL_NAME) out.model = env.PUSHPALS_MODEL_NAME;
   if (env.PUSHPALS_MODEL_TOOL_CALLS) out.toolCalls = env.PUSHPALS_MODEL_TOOL_CALLS;
+  // A number, or the text as it is (the check then says what is wrong with it).
+  if (env.PUSHPALS_MODEL_TEMPERATURE) out.temperature = Number.isNaN(Number(env.PUSHPALS_MODEL_TEMPERATURE)) ? env.PUSHPALS_MODEL_TEMPERATURE : Number(env.PUSHPALS_MODEL_TEMPERATURE);
   const roles: Record<string, Record<string, unknown>> = {};
   for (const role of MODEL_ROLES) {
     const p = `PUSHPALS_${role.toUpperCase()}_MODEL_`;
@@ -132,9 +138,10 @@ function checkEndpoint(path: string, v: Record<string, unknown>, partial: boolea
   if (has('keyEnv') && (typeof v.keyEnv !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.keyEnv))) problems.push(`${path}keyEnv: must be an environment variable name`);
   if (has('toolCalls') && !TOOL_CALL_MODES.includes(v.toolCalls as ToolCallMode)) problems.push(`${path}toolCalls: must be one of ${TOOL_CALL_MODES.join(', ')}`);
   if (has('maxTokens') && (typeof v.maxTokens !== 'number' || !Number.isInteger(v.maxTokens) || v.maxTokens < 0)) problems.push(`${path}maxTokens: must be an integer >= 0`);
+  if (has('temperature') && v.temperature != null && (typeof v.temperature !== 'number' || !(v.temperature >= 0 && v.temperature <= 2))) problems.push(`${path}temperature: must be a number in [0, 2], or null for the server's default`);
 }
 
-const ENDPOINT_KEYS = ['baseUrl', 'model', 'keyFile', 'keyEnv', 'toolCalls', 'maxTokens'];
+const ENDPOINT_KEYS = ['baseUrl', 'model', 'keyFile', 'keyEnv', 'toolCalls', 'maxTokens', 'temperature'];
 
 /** The problems of a merged `models` section (empty: valid). */
 export function checkModelsConfig(v: unknown): string[] {

@@ -1,7 +1,7 @@
 /**
  * Tool calls out of a model's reply. Native `tool_calls` are parsed (their arguments are JSON text);
  * many local models (Qwen2.5-Coder under llama.cpp, ...) write the call as JSON in the content
- * instead — a bare object, a ```json fenced block, or `<tool_call>...</tool_call>` tags — and
+ * instead — a bare object, a ```json fenced block, or `<tool_call>...</tool_call>` (or `<tools>`) tags — and
  * `extractJsonToolCalls` recovers those. A call whose arguments cannot be parsed is returned with an
  * `error`, so the agent can send the error back to the model instead of guessing.
  */
@@ -40,6 +40,9 @@ export function parseNativeToolCall(tc: { id?: string; function?: { name?: strin
 export function balancedObjects(text: string): Array<{ start: number; end: number; text: string }> {
   const out: Array<{ start: number; end: number; text: string }> = [];
   let i = text.indexOf('{');
+  // A brace that never closes (`{{"name": ...}}`: a small model doubled the opening one) hides the
+  // objects after it: skip it and scan again, a few times at most (each scan reads to the end).
+  let rescans = 8;
   while (i >= 0 && i < text.length) {
     let depth = 0;
     let inStr = false;
@@ -56,7 +59,11 @@ export function balancedObjects(text: string): Array<{ start: number; end: numbe
         break;
       }
     }
-    if (end < 0) break; // unbalanced to the end: no more objects
+    if (end < 0) {
+      if (rescans-- === 0) break;
+      i = text.indexOf('{', i + 1);
+      continue;
+    }
     out.push({ start: i, end, text: text.slice(i, end) });
     i = text.indexOf('{', end);
   }
@@ -64,7 +71,9 @@ export function balancedObjects(text: string): Array<{ start: number; end: numbe
 }
 
 const FENCE = /```(?:json|JSON|tool_call)?[ \t]*\n?([\s\S]*?)```/g;
-const TAGGED = /<tool_call>\s*([\s\S]*?)\s*(?:<\/tool_call>|$)/g;
+// `<tools>`: Qwen's chat template lists the tools inside <tools></tools>, and small Qwen2.5-Coder
+// models (1.5B under llama.cpp) copy that wrapper around their call instead of <tool_call>.
+const TAGGED = /<(tool_call|tools)>\s*([\s\S]*?)\s*(?:<\/\1>|$)/g;
 
 /** Normalises the shapes models use: {name, arguments}, {type:'function', function:{...}}, {tool, parameters}, {function, args}. */
 function asCall(obj: Record<string, unknown>): { name: unknown; args: unknown } {
@@ -83,6 +92,25 @@ function fitTool(args: Record<string, unknown>, tools: readonly ToolSpecLike[]):
   return fitting.length === 1 ? fitting[0]?.name : undefined;
 }
 
+/**
+ * JSON.parse, and one repair: `{{...}}` (small models sometimes double the braces, as in template
+ * syntax) is read as the object inside.
+ */
+function parseObject(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    if (text.startsWith('{{') && text.endsWith('}}')) {
+      try {
+        return JSON.parse(text.slice(1, -1));
+      } catch {
+        // fall through to the original error
+      }
+    }
+    throw e;
+  }
+}
+
 export interface JsonToolCalls {
   calls: ParsedToolCall[];
   /** The content without the spans that held calls (trimmed). */
@@ -99,7 +127,7 @@ export function extractJsonToolCalls(content: string, tools: readonly ToolSpecLi
   const names = new Set(tools.map((t) => t.name));
   type Region = { start: number; end: number; body: string; tagged: boolean };
   const regions: Region[] = [];
-  for (const m of content.matchAll(TAGGED)) regions.push({ start: m.index, end: m.index + m[0].length, body: m[1] ?? '', tagged: true });
+  for (const m of content.matchAll(TAGGED)) regions.push({ start: m.index, end: m.index + m[0].length, body: m[2] ?? '', tagged: true });
   for (const m of content.matchAll(FENCE)) {
     if (!regions.some((r) => m.index < r.end && r.start < m.index + m[0].length)) regions.push({ start: m.index, end: m.index + m[0].length, body: m[1] ?? '', tagged: false });
   }
@@ -113,7 +141,7 @@ export function extractJsonToolCalls(content: string, tools: readonly ToolSpecLi
     for (const o of objects) {
       let obj: unknown;
       try {
-        obj = JSON.parse(o.text);
+        obj = parseObject(o.text);
       } catch (e) {
         if (r.tagged) {
           calls.push({ id: callId(), name: '', error: `the tool call is not valid JSON (${(e as Error).message})`, raw: o.text.slice(0, 2000) });

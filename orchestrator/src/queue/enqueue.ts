@@ -19,6 +19,11 @@ export interface EnqueueOptions {
    * adding one (a retried request or a re-run step cannot queue the same work twice).
    */
   key?: string;
+  /**
+   * Fairness group: when several groups have due jobs, the claim serves the group served least
+   * recently first (a plan's tickets share one group: plans take turns instead of FIFO by ticket).
+   */
+  fairGroup?: string;
 }
 
 export interface EnqueueResult {
@@ -40,9 +45,9 @@ export function enqueue(deps: QueueDeps, opts: EnqueueOptions, defaultMaxAttempt
     const runAt = opts.runAt ?? now;
     const row = stmt(
       db,
-      `INSERT INTO jobs (id, queue, payload, state, priority, run_at, attempts, max_attempts, task_id, session_id, key, created_at, updated_at)
-       VALUES (?, ?, ?, 'queued', ?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING *`,
-    ).get(newId('job'), opts.queue, JSON.stringify(opts.payload ?? null), opts.priority ?? 0, runAt, maxAttempts, opts.taskId ?? null, opts.sessionId ?? null, opts.key ?? null, now, now) as JobRow;
+      `INSERT INTO jobs (id, queue, payload, state, priority, run_at, attempts, max_attempts, task_id, session_id, key, fair_group, created_at, updated_at)
+       VALUES (?, ?, ?, 'queued', ?, ?, 0, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    ).get(newId('job'), opts.queue, JSON.stringify(opts.payload ?? null), opts.priority ?? 0, runAt, maxAttempts, opts.taskId ?? null, opts.sessionId ?? null, opts.key ?? null, opts.fairGroup ?? null, now, now) as JobRow;
     const job = rowToJob(row);
     events.append({
       type: 'job_enqueued',

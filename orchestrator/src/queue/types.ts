@@ -21,6 +21,8 @@ export interface JobRecord {
   taskId: string | null;
   sessionId: string | null;
   key: string | null;
+  /** Jobs of one group take turns with other groups at claim time (a plan's tickets: round-robin by task). */
+  fairGroup: string | null;
   createdAt: number;
   updatedAt: number;
   finishedAt: number | null;
@@ -41,6 +43,7 @@ export interface JobRow {
   task_id: string | null;
   session_id: string | null;
   key: string | null;
+  fair_group: string | null;
   created_at: number;
   updated_at: number;
   finished_at: number | null;
@@ -61,6 +64,7 @@ export const rowToJob = (r: JobRow): JobRecord => ({
   taskId: r.task_id,
   sessionId: r.session_id,
   key: r.key,
+  fairGroup: r.fair_group ?? null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   finishedAt: r.finished_at,

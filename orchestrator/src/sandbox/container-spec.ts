@@ -2,7 +2,7 @@
 import type Docker from 'dockerode';
 import type { SharedObjectsMount } from './paths';
 import { SANDBOX_ENV } from './sandbox';
-import type { SandboxLimits } from './types';
+import type { ExtraMount, SandboxLimits } from './types';
 
 export const LABEL_MANAGED = 'pushpals.managed';
 export const LABEL_INSTANCE = 'pushpals.instance';
@@ -31,6 +31,8 @@ export interface ContainerSpecInput {
   limits: SandboxLimits;
   /** The repository's shared git objects, mounted read-only (checked by assertSharedObjectsMount). */
   sharedObjects?: SharedObjectsMount;
+  /** Checked by the caller (assertMountable); see AcquireOptions.mounts. */
+  extraMounts?: ExtraMount[];
 }
 
 /** The hardened container: the one place where the sandbox's isolation is defined. */
@@ -67,6 +69,8 @@ export function sandboxContainerSpec(p: ContainerSpecInput): Docker.ContainerCre
       Mounts: [
         { Type: 'bind', Source: p.workspaceHostPath, Target: '/workspace', ReadOnly: false, BindOptions: { Propagation: 'rprivate' } },
         ...(p.sharedObjects ? [{ Type: 'bind' as const, Source: p.sharedObjects.hostPath, Target: p.sharedObjects.containerPath, ReadOnly: true, BindOptions: { Propagation: 'rprivate' as const } }] : []),
+        // The egress proxy's socket directory, a dependency cache (AcquireOptions.mounts).
+        ...(p.extraMounts ?? []).map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly, BindOptions: { Propagation: 'rprivate' as const } })),
       ],
     },
   };

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { request } from 'node:https';
 import { join, resolve } from 'node:path';
 import { PushPalsError } from '../errors';
+import { LABEL_RECIPE, LABEL_VARIANTS, imageRecipe } from './image-recipe';
 
 export const DEFAULT_IMAGE = 'pushpals-worker:dev';
 
@@ -63,21 +64,28 @@ export async function checkEngine(docker: Docker, timeoutMs = 5000): Promise<voi
 }
 
 /**
- * What the worker image must carry (label `pushpals.image-version`): bumped when the image's contents
- * change in a way that matters for safety (2: /etc/gitconfig has safe.bareRepository=explicit).
+ * A warning when the local image was built from another recipe than the one on disk (its
+ * `pushpals.recipe` label differs from imageRecipe() for its variants: e.g. it predates
+ * safe.bareRepository=explicit in /etc/gitconfig). It still runs; rebuilding is the fix. Undefined
+ * when it matches, or for an image no PushPals builder made (no label) or without the recipe files.
  */
-export const IMAGE_VERSION = 2;
-
-/** A warning when the local image predates IMAGE_VERSION (it still runs; rebuilding is the fix), else undefined. */
-export async function imageOutdated(docker: Docker, image: string): Promise<string | undefined> {
+export async function imageOutdated(docker: Docker, image: string, repoRoot = findRepoRoot()): Promise<string | undefined> {
+  let labels: Record<string, string>;
   try {
-    const info = await docker.getImage(image).inspect();
-    const v = Number(info.Config?.Labels?.['pushpals.image-version'] ?? 1);
-    if (v >= IMAGE_VERSION) return undefined;
-    return `sandbox image ${image} is version ${v}, older than ${IMAGE_VERSION} (its /etc/gitconfig lacks safe.bareRepository=explicit). ${imageHelp(image)} (remove the old one first: docker rmi ${image})`;
+    labels = (await docker.getImage(image).inspect()).Config?.Labels ?? {};
   } catch {
     return undefined; // checkImage reports a missing image
   }
+  const have = labels[LABEL_RECIPE];
+  if (!have) return undefined;
+  let want: string;
+  try {
+    want = imageRecipe(repoRoot, (labels[LABEL_VARIANTS] ?? '').split(',').filter(Boolean)).hash;
+  } catch {
+    return undefined; // no recipe files here (or a variant this checkout does not know): nothing to compare
+  }
+  if (have === want) return undefined;
+  return `sandbox image ${image} was built from recipe ${have}, this checkout's recipe is ${want} (e.g. an image without safe.bareRepository=explicit in /etc/gitconfig). ${imageHelp(image)}`;
 }
 
 /** Fails with an actionable `sandbox_unavailable` if the image is not present locally. Never pulls. */
@@ -121,12 +129,31 @@ export interface BuildImageOptions {
   method?: 'auto' | 'dockerfile' | 'debootstrap';
   /** Progress lines (build output). */
   log?: (line: string) => void;
+  /** Extra toolchains from orchestrator/docker/packages.txt (`go`, `rust`, `java`); default none. */
+  variants?: string[];
+  /** Build even when the image carries this recipe's hash already. */
+  force?: boolean;
 }
 
 export interface BuildImageResult {
   image: string;
-  method: 'dockerfile' | 'debootstrap';
+  /** 'cached': the image already carried this recipe's hash (label pushpals.recipe), nothing was built. */
+  method: 'dockerfile' | 'debootstrap' | 'cached';
   durationMs: number;
+  recipe: string;
+  variants: string[];
+  /** The image's size in bytes. */
+  sizeBytes: number;
+}
+
+/** The recipe hash an image was built from (its pushpals.recipe label), or undefined (absent or unlabelled). */
+export async function imageRecipeLabel(docker: Docker, image: string): Promise<string | undefined> {
+  try {
+    const info = await docker.getImage(image).inspect();
+    return info.Config?.Labels?.[LABEL_RECIPE] ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -142,6 +169,15 @@ export async function buildWorkerImage(o: BuildImageOptions = {}): Promise<Build
   const log = o.log ?? (() => {});
   const t0 = performance.now();
   await checkEngine(docker);
+  const recipe = imageRecipe(root, o.variants);
+  const done = async (method: BuildImageResult['method']): Promise<BuildImageResult> => {
+    const info = await docker.getImage(image).inspect();
+    return { image, method, durationMs: Math.round(performance.now() - t0), recipe: recipe.hash, variants: recipe.variants, sizeBytes: info.Size };
+  };
+  if (!o.force && (await imageRecipeLabel(docker, image)) === recipe.hash) {
+    log(`image ${image} was built from this recipe (${recipe.hash}) already`);
+    return done('cached');
+  }
   let method = o.method ?? 'auto';
   if (method === 'auto') {
     let baseLocal = false;
@@ -157,7 +193,10 @@ export async function buildWorkerImage(o: BuildImageOptions = {}): Promise<Build
   if (method === 'dockerfile') {
     const ctx = join(root, 'orchestrator', 'docker');
     if (!existsSync(join(ctx, 'Dockerfile'))) throw new PushPalsError('not_found', `no Dockerfile at ${ctx}`);
-    const stream = await docker.buildImage({ context: ctx, src: ['Dockerfile'] }, { t: image, rm: true, forcerm: true });
+    const stream = await docker.buildImage(
+      { context: ctx, src: ['Dockerfile', 'packages.txt'] },
+      { t: image, rm: true, forcerm: true, buildargs: { VARIANTS: recipe.variants.join(' ') }, labels: { [LABEL_RECIPE]: recipe.hash, [LABEL_VARIANTS]: recipe.variants.join(',') } },
+    );
     await new Promise<void>((res, rej) => {
       docker.modem.followProgress(
         stream,
@@ -178,10 +217,10 @@ export async function buildWorkerImage(o: BuildImageOptions = {}): Promise<Build
     if (process.getuid?.() !== 0) {
       throw new PushPalsError('sandbox_unavailable', `no registry is reachable, and building ${image} with debootstrap needs root: run \`sudo IMAGE=${image} bash ${script}\``);
     }
-    await runScript(script, { IMAGE: image }, log);
+    await runScript(script, { IMAGE: image, VARIANTS: recipe.variants.join(' ') }, log);
   }
   await checkImage(docker, image);
-  return { image, method, durationMs: Math.round(performance.now() - t0) };
+  return done(method);
 }
 
 /** Runs a set-up script as CI would (no stdin), its output line by line to `log`. */
@@ -210,5 +249,6 @@ export async function buildOpenHandsImage(o: { image: string; repoRoot?: string;
   if (process.getuid?.() !== 0) throw new PushPalsError('sandbox_unavailable', `building ${o.image} (debootstrap, chroot) needs root: run \`sudo OPENHANDS_IMAGE=${o.image} bash ${script}\``);
   await runScript(script, { OPENHANDS_IMAGE: o.image }, o.log ?? (() => {}));
   await checkImage(docker, o.image);
-  return { image: o.image, method: 'debootstrap', durationMs: Math.round(performance.now() - t0) };
+  const info = await docker.getImage(o.image).inspect();
+  return { image: o.image, method: 'debootstrap', durationMs: Math.round(performance.now() - t0), recipe: info.Config?.Labels?.[LABEL_RECIPE] ?? '', variants: [], sizeBytes: info.Size };
 }

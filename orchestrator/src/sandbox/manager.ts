@@ -6,7 +6,7 @@ import { PushPalsError } from '../errors';
 import { DEFAULT_IMAGE, checkEngine, checkImage, explainDockerError, imageOutdated } from './image';
 import { assertMountable, assertSharedObjectsMount, canonical, isWithin, type SharedObjectsMount } from './paths';
 import { Sandbox } from './sandbox';
-import type { AcquireOptions, PoolVolumes, SandboxLimits, SandboxManagerOptions } from './types';
+import type { AcquireOptions, ExtraMount, PoolVolumes, SandboxLimits, SandboxManagerOptions } from './types';
 import { DEFAULT_DISK_HINTS, DEFAULT_LIMITS, LABEL_INSTANCE, LABEL_MANAGED, LABEL_POOL, LABEL_SANDBOX, sandboxContainerSpec } from './container-spec';
 
 export { DEFAULT_LIMITS, LABEL_INSTANCE, LABEL_MANAGED, LABEL_POOL, LABEL_SANDBOX, sandboxContainerSpec, type ContainerSpecInput } from './container-spec';
@@ -17,8 +17,8 @@ const REFILL_DELAY_MS = 2000;
 interface Slot {
   sandbox: Sandbox;
   dir: string;
-  /** The shared objects its container mounts ('' for none): it serves only tasks of that repository. */
-  objectsKey: string;
+  /** The image it runs and the shared objects it mounts: it serves only tasks of that repository and image. */
+  key: string;
   /** What the pool's preparer made of it ahead of a task (e.g. the commit checked out), if any. */
   prepared?: string;
 }
@@ -30,7 +30,7 @@ interface Slot {
  */
 export type SlotPreparer = (sb: Sandbox, dir: string) => Promise<string>;
 
-const keyOf = (m: SharedObjectsMount | undefined): string => (m ? `${m.hostPath}\0${m.containerPath}` : '');
+const keyOf = (m: SharedObjectsMount | undefined, image: string): string => `${image}\0${m ? `${m.hostPath}\0${m.containerPath}` : ''}`;
 
 const isRoot = () => process.getuid?.() === 0;
 
@@ -53,6 +53,8 @@ export class SandboxManager {
   private readonly volumes: PoolVolumes | undefined;
   /** The shared objects new pool slots mount (the repository tasks are expected for). */
   private poolObjects: SharedObjectsMount | undefined;
+  /** The image new pool slots run (that repository's image: its settings may name one). */
+  private poolImage: string;
   private poolPrepare: SlotPreparer | undefined;
   private readonly ready: Slot[] = [];
   private readonly active = new Set<Sandbox>();
@@ -66,6 +68,7 @@ export class SandboxManager {
   constructor(o: SandboxManagerOptions & { docker?: Docker } = {}) {
     this.docker = o.docker ?? new Docker(); // honours DOCKER_HOST (and DOCKER_TLS_VERIFY / DOCKER_CERT_PATH)
     this.image = o.image ?? DEFAULT_IMAGE;
+    this.poolImage = this.image;
     this.instanceId = o.instanceId ?? 'default';
     this.limits = { ...DEFAULT_LIMITS, ...o.limits };
     this.user = o.user ?? '1000:1000';
@@ -137,20 +140,29 @@ export class SandboxManager {
     if (network !== 'none' && !this.allowedNetworks.has(network)) {
       throw new PushPalsError('forbidden', `network ${JSON.stringify(network)} is not in the configured allowedNetworks; sandboxes run with network none`);
     }
+    const extraMounts = (o.mounts ?? []).map((m) => {
+      if (!/^\/[^\0]*$/.test(m.target) || m.target === '/' || isWithin(m.target, '/workspace') || m.target.split('/').includes('..')) {
+        throw new PushPalsError('forbidden', `mount target ${JSON.stringify(m.target)} must be an absolute path outside /workspace`);
+      }
+      return { ...m, source: assertMountable(m.source, this.forbidden) };
+    });
+    const image = o.image ?? this.image;
     const objects = o.sharedObjects ? { hostPath: assertSharedObjectsMount(o.sharedObjects, this.forbidden), containerPath: o.sharedObjects.containerPath } : undefined;
-    const key = keyOf(objects);
-    const extra = { objects, env: o.env };
+    const key = keyOf(objects, image);
+    const extra = { objects, env: o.env, mounts: extraMounts, image };
+    // A pooled container has no extra mounts, no env and network none; its image and objects are its key.
+    const poolable = network === 'none' && !o.env && extraMounts.length === 0;
     let ws: string;
     if (o.workspaceHostPath !== undefined) {
       ws = assertMountable(o.workspaceHostPath, this.forbidden);
-      if (o.adoptPrepared && network === 'none' && !o.env) {
+      if (o.adoptPrepared && poolable) {
         const pooled = this.adoptPrepared(o.taskId, ws, key);
         if (pooled) return pooled;
       }
     } else {
       const target = this.workspaceDirFor(o.taskId);
       const fresh = !existsSync(target) || (lstatSync(target).isDirectory() && readdirSync(target).length === 0);
-      if (network === 'none' && !o.env && fresh) {
+      if (poolable && fresh) {
         const pooled = await this.handOverSlot(o.taskId, target, key);
         if (pooled) return pooled;
       }
@@ -207,17 +219,24 @@ export class SandboxManager {
     this.refill();
   }
 
+  private get poolKey(): string {
+    return keyOf(this.poolObjects, this.poolImage);
+  }
+
   /**
-   * The repository whose shared objects new pool slots mount (undefined: none). Slots made for
-   * another one are discarded, so the pool serves the repository tasks come for.
+   * The repository whose shared objects new pool slots mount (undefined: none) and the image they
+   * run (default the manager's; a repository's settings may name another). Slots made for another
+   * repository or image are discarded, so the pool serves the repository tasks come for.
    */
-  setPoolObjects(m: SharedObjectsMount | undefined, prepare?: SlotPreparer): void {
+  setPoolObjects(m: SharedObjectsMount | undefined, prepare?: SlotPreparer, image?: string): void {
     const next = m ? { hostPath: assertSharedObjectsMount(m, this.forbidden), containerPath: m.containerPath } : undefined;
-    if (keyOf(next) === keyOf(this.poolObjects)) return;
+    const nextImage = image ?? this.image;
+    if (keyOf(next, nextImage) === this.poolKey) return;
     this.poolObjects = next;
+    this.poolImage = nextImage;
     this.poolPrepare = prepare;
     for (const slot of this.ready.splice(0)) {
-      if (slot.objectsKey === keyOf(next)) this.ready.push(slot);
+      if (slot.key === this.poolKey) this.ready.push(slot);
       else this.discard(slot);
     }
     this.refill();
@@ -299,7 +318,7 @@ export class SandboxManager {
         this.ready.splice(i, 1);
         continue;
       }
-      if (s.objectsKey === key) {
+      if (s.key === key) {
         this.ready.splice(i, 1);
         return s;
       }
@@ -313,26 +332,42 @@ export class SandboxManager {
     if (m && isRoot()) chownSync(dir, Number(m[1]), Number(m[2]));
   }
 
-  private async create(taskId: string, ws: string, network: string, pool: boolean, extra: { objects?: SharedObjectsMount | undefined; env?: Record<string, string> | undefined } = {}): Promise<Sandbox> {
+  private async create(
+    taskId: string,
+    ws: string,
+    network: string,
+    pool: boolean,
+    extra: { objects?: SharedObjectsMount | undefined; env?: Record<string, string> | undefined; mounts?: ExtraMount[]; image?: string } = {},
+  ): Promise<Sandbox> {
+    const image = extra.image ?? this.image;
     const labels: Record<string, string> = {
       [LABEL_MANAGED]: '1',
       [LABEL_INSTANCE]: this.instanceId,
       [LABEL_SANDBOX]: taskId || 'pool',
     };
     if (pool) labels[LABEL_POOL] = '1';
-    const spec = sandboxContainerSpec({ image: this.image, user: this.user, workspaceHostPath: ws, network, labels, limits: this.limits, ...(extra.objects ? { sharedObjects: extra.objects } : {}) });
+    const spec = sandboxContainerSpec({
+      image,
+      user: this.user,
+      workspaceHostPath: ws,
+      network,
+      labels,
+      limits: this.limits,
+      extraMounts: extra.mounts ?? [],
+      ...(extra.objects ? { sharedObjects: extra.objects } : {}),
+    });
     let container: Docker.Container;
     try {
       container = await this.docker.createContainer(spec);
     } catch (e) {
-      throw explainDockerError(e, this.image);
+      throw explainDockerError(e, image);
     }
     this.made.add(container.id);
     try {
       await container.start();
     } catch (e) {
       await this.removeContainer(container.id);
-      throw explainDockerError(e, this.image);
+      throw explainDockerError(e, image);
     }
     if (this.closed) {
       await this.removeContainer(container.id);
@@ -451,6 +486,7 @@ export class SandboxManager {
   private async fillOne(): Promise<void> {
     const dir = join(this.poolDir, `slot-${randomBytes(6).toString('hex')}`);
     const objects = this.poolObjects;
+    const image = this.poolImage;
     const prepare = this.poolPrepare;
     if (this.volumes) {
       mkdirSync(this.poolDir, { recursive: true, mode: 0o755 });
@@ -461,13 +497,13 @@ export class SandboxManager {
     }
     let sb: Sandbox | undefined;
     try {
-      sb = await this.create('', dir, 'none', true, { objects });
+      sb = await this.create('', dir, 'none', true, { objects, image });
       if (!(await sb.startRunner())) throw new PushPalsError('sandbox_unavailable', 'runner did not start in a pool sandbox');
       if (this.closed) throw new PushPalsError('sandbox_unavailable', 'closed');
       const prepared = prepare ? await prepare(sb, dir) : undefined;
       if (this.closed) throw new PushPalsError('sandbox_unavailable', 'closed');
-      const slot: Slot = { sandbox: sb, dir, objectsKey: keyOf(objects), ...(prepared !== undefined ? { prepared } : {}) };
-      if (slot.objectsKey === keyOf(this.poolObjects)) this.ready.push(slot);
+      const slot: Slot = { sandbox: sb, dir, key: keyOf(objects, image), ...(prepared !== undefined ? { prepared } : {}) };
+      if (slot.key === this.poolKey) this.ready.push(slot);
       else this.discard(slot); // the pool was retargeted meanwhile
     } catch (e) {
       if (sb) await sb.release();

@@ -136,10 +136,9 @@ export class RunnerClient {
         p.forced ??= 'cancel';
         this.send({ op: 'kill', id });
       };
-      if (o.signal) {
-        if (o.signal.aborted) onAbort();
-        else o.signal.addEventListener('abort', onAbort, { once: true });
-      }
+      // Already aborted (cancelled while the sandbox was starting): killed right after it is sent
+      // below — a kill sent before the run names an id the runner does not know yet.
+      if (o.signal && !o.signal.aborted) o.signal.addEventListener('abort', onAbort, { once: true });
       // Safety net if the runner is wedged: past timeout + 3 s, kill from here; + 6 s, give up on it.
       p.guard = setTimeout(() => {
         p.forced ??= 'timeout';
@@ -167,6 +166,7 @@ export class RunnerClient {
         maxOutputBytes: o.maxOutputBytes,
         killOnOverflow: o.killOnOverflow === true,
       });
+      if (o.signal?.aborted) onAbort();
     });
   }
 

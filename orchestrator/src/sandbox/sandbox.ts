@@ -251,6 +251,7 @@ export class Sandbox {
         res();
       };
       o.signal?.addEventListener('abort', onAbort, { once: true });
+      if (o.signal?.aborted) onAbort(); // cancelled before it started: a listener added now never fires
       const done = () => {
         clearTimeout(guard);
         o.signal?.removeEventListener('abort', onAbort);

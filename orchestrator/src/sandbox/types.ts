@@ -136,6 +136,23 @@ export interface AcquireOptions {
   sharedObjects?: SharedObjectsMount;
   /** Environment of every command of this sandbox (under the exec's own env). */
   env?: Record<string, string>;
+  /**
+   * More bind mounts besides /workspace (each source checked like the working copy; targets must be
+   * absolute and outside /workspace): the egress proxy's socket directory and the per-repo download
+   * cache of a dependency set-up. A sandbox with extra mounts is never taken from the pool.
+   */
+  mounts?: ExtraMount[];
+  /**
+   * Another image than the manager's (a repository's settings may name one). A pool slot serves the
+   * task only if it was made from the same image.
+   */
+  image?: string;
+}
+
+export interface ExtraMount {
+  source: string;
+  target: string;
+  readOnly: boolean;
 }
 
 /** What the pool needs of size-limited volumes (implemented by WorkspaceVolumes). */

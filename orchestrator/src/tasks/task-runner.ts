@@ -12,7 +12,7 @@ import type { EventLog } from '../events/event-log';
 import type { Logger } from '../log';
 import type { JobContext } from '../queue/worker';
 import type { JobRecord } from '../queue/types';
-import { isTerminal, type TaskStore } from './task-store';
+import { isTerminal, type TaskRecord, type TaskStore } from './task-store';
 
 /** What running a task uses of the services (services.ts hands over the real ones). */
 export interface TaskRunnerServices {
@@ -33,20 +33,14 @@ export function isTaskJobPayload(p: unknown): p is TaskJobPayload {
   return typeof p === 'object' && p !== null && typeof (p as { taskId?: unknown }).taskId === 'string';
 }
 
-export async function runTaskJob(services: TaskRunnerServices, job: JobRecord, jctx: JobContext): Promise<void> {
-  if (!isTaskJobPayload(job.payload)) throw new PushPalsError('invalid_message', `task.run job ${job.id} has no taskId`);
-  const { tasks, events, approvals, logger } = services;
-  const task = tasks.get(job.payload.taskId);
-  if (!task || isTerminal(task.state)) return; // cancelled (or gone) before it started: nothing to do
-  const agent = await services.agents.pick(task);
-  const agentId = agent.id;
-  const status = (s: 'idle' | 'busy' | 'error') =>
-    events.append({ type: 'agent_status', sessionId: task.sessionId, from: agentId, payload: { agentId, status: s, taskId: task.id } });
-
-  status('busy');
-  if (!tasks.markStarted(task.id, agentId)) return;
-  const ctx: TaskContext = {
-    task: tasks.require(task.id),
+/**
+ * The context an agent (or any job acting for a task, e.g. the commit of a review) works in: events
+ * from `agentId` in the task's session, approvals that park the job while a person decides.
+ */
+export function makeTaskContext(services: Pick<TaskRunnerServices, 'events' | 'tasks' | 'approvals'>, task: TaskRecord, agentId: string, job: JobRecord, jctx: JobContext): TaskContext {
+  const { events, approvals, tasks } = services;
+  return {
+    task,
     agentId,
     signal: jctx.signal,
     attempt: job.attempts,
@@ -66,7 +60,23 @@ export async function runTaskJob(services: TaskRunnerServices, job: JobRecord, j
       }
     },
     heartbeat: jctx.heartbeat,
+    park: (p) => jctx.park(p),
   };
+}
+
+export async function runTaskJob(services: TaskRunnerServices, job: JobRecord, jctx: JobContext): Promise<void> {
+  if (!isTaskJobPayload(job.payload)) throw new PushPalsError('invalid_message', `task.run job ${job.id} has no taskId`);
+  const { tasks, events, logger } = services;
+  const task = tasks.get(job.payload.taskId);
+  if (!task || isTerminal(task.state)) return; // cancelled (or gone) before it started: nothing to do
+  const agent = await services.agents.pick(task);
+  const agentId = agent.id;
+  const status = (s: 'idle' | 'busy' | 'error') =>
+    events.append({ type: 'agent_status', sessionId: task.sessionId, from: agentId, payload: { agentId, status: s, taskId: task.id } });
+
+  status('busy');
+  if (!tasks.markStarted(task.id, agentId)) return;
+  const ctx = makeTaskContext(services, tasks.require(task.id), agentId, job, jctx);
 
   try {
     const outcome = await agent.run(ctx);

@@ -15,6 +15,7 @@ import { PushPalsError } from '../errors';
 import type * as Classifier from '../policy/classify';
 import type { Policy } from '../policy/policy';
 import type { Classification } from '../policy/verdicts';
+import { explainMissing, findMissing } from '../deps/diagnose';
 import type { ExecResult, Sandbox } from '../sandbox';
 import type { ToolCallJournal } from './tool-call-journal';
 
@@ -37,11 +38,17 @@ export interface CommandToolDeps {
   secrets: readonly string[];
   timeoutMs: number;
   maxOutputBytes: number;
-  /** A one-off sandbox on the configured network, for approved network commands; absent: none configured. */
-  networkSandbox?: () => Promise<Sandbox>;
+  /**
+   * A one-off sandbox for an approved network command: by default one whose only route is the egress
+   * proxy and its allowlist (egress/sandbox.ts). Absent: network commands are refused before asking.
+   */
+  networkSandbox?: (ctx: TaskContext, command: string) => Promise<CommandSandbox>;
   /** Runs before the task waits for a person (e.g. the workbench releases a sandbox it held: nobody waiting holds a container). */
   beforeApproval?: () => Promise<void>;
 }
+
+/** What run_command needs of a sandbox (a task's Sandbox, or an EgressSandbox). */
+export type CommandSandbox = Pick<Sandbox, 'exec' | 'release'>;
 
 export interface RunCommandOptions {
   /** Stable per task (approvals are found again after a restart by this key). */
@@ -50,6 +57,12 @@ export interface RunCommandOptions {
   label?: string;
   /** The action was approved already (e.g. a patch): skip the policy's ask, record the approval. */
   approved?: ApprovalRecord;
+  /**
+   * A dependency set-up command the orchestrator chose (detected from the repository's manifests, or
+   * named in the person's repo settings): runs in the given egress sandbox without asking — its
+   * network is the allowlist — unless the policy denies it.
+   */
+  setup?: { reason: string; sandbox: CommandSandbox };
 }
 
 export interface CommandOutcome {
@@ -90,6 +103,12 @@ export class LazySandbox {
   }
 }
 
+/** For a command that failed for want of a program or module: why, and what to do (the agent and the person read it). */
+function missingHint(r: ExecResult): { output?: string } {
+  const m = findMissing(r);
+  return m ? { output: explainMissing(m, { setupRan: [], hasManifest: true }).slice(0, MAX_OUTPUT_LENGTH) } : {};
+}
+
 export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, command: string, deps: CommandToolDeps, opts: RunCommandOptions): Promise<CommandOutcome> {
   const taskId = ctx.task.id;
   const toolCallId = newId('tc');
@@ -102,13 +121,18 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
   if (approval) {
     verdict = 'allow';
     reason = `approved by ${approval.decidedBy ?? 'a person'} (${approval.id})`;
+  } else if (opts.setup && verdict !== 'deny') {
+    verdict = 'allow';
+    reason = `dependency set-up (${opts.setup.reason}); network only through the egress allowlist`;
   }
+  // What the tool_call shows: the policy's verdict, or why a set-up command runs without asking.
+  const shown = opts.setup && verdict === 'allow' ? { verdict, reason } : { verdict: c.verdict, reason: c.reason };
   // Every audit row of this call, and the tool_call → tool_result pair, go through the journal:
   // a call is open (durably) until its result is recorded, so a crash cannot leave it dangling.
   deps.journal.open({ toolCallId, taskId, sessionId: ctx.task.sessionId, agentId: ctx.agentId, tool }, () =>
-    ctx.emit('tool_call', { taskId, toolCallId, tool, args: { command: redact(opts.label ?? command).slice(0, MAX_TEXT_LENGTH), cwd: WORKSPACE }, policy: { verdict: c.verdict, reason: c.reason.slice(0, MAX_MESSAGE_LENGTH) } }),
+    ctx.emit('tool_call', { taskId, toolCallId, tool, args: { command: redact(opts.label ?? command).slice(0, MAX_TEXT_LENGTH), cwd: WORKSPACE }, policy: { verdict: shown.verdict, reason: shown.reason.slice(0, MAX_MESSAGE_LENGTH) } }),
   );
-  const row = (): Omit<AuditEntryInput, 'action'> => ({ taskId, actor: ctx.agentId, command, cwd: WORKSPACE, verdict: c.verdict, approvalId: approval?.id ?? null });
+  const row = (): Omit<AuditEntryInput, 'action'> => ({ taskId, actor: ctx.agentId, command, cwd: WORKSPACE, verdict: shown.verdict, approvalId: approval?.id ?? null });
   let closed = false;
   const close = (entry: AuditEntryInput | undefined, result: Omit<EventPayload<'tool_result'>, 'taskId' | 'toolCallId' | 'tool'>): void => {
     closed = true;
@@ -126,7 +150,7 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
     if (verdict === 'ask' && c.needsNetwork && !deps.networkSandbox) {
       // No network is configured for approved commands: refuse now rather than ask a person to approve
       // something that cannot run.
-      return refuse(`not run: it needs network access (${reason}), and this orchestrator gives sandboxes none (config sandbox.approvedNetwork)`, 'ask');
+      return refuse(`not run: it needs network access (${reason}), and this orchestrator gives sandboxes none (config sandbox.approvedNetwork is "none")`, 'ask');
     }
     if (verdict === 'ask') {
       await deps.beforeApproval?.();
@@ -143,14 +167,16 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
     }
 
     ctx.progress(`Running ${opts.label ?? command}`.slice(0, MAX_MESSAGE_LENGTH), { step: 'run_command' });
-    // An approved network command runs alone in a one-off sandbox on the configured network; every
-    // other command in the task's own sandbox, which never has network.
-    const oneOff = c.needsNetwork && deps.networkSandbox ? await deps.networkSandbox() : undefined;
-    const sandbox = oneOff ?? (await sandboxes.get());
+    // A set-up command runs in the set-up's egress sandbox; an approved network command alone in a
+    // one-off sandbox whose only route is the egress proxy; every other command in the task's own
+    // sandbox, which never has network.
+    const oneOff = !opts.setup && c.needsNetwork && deps.networkSandbox ? await deps.networkSandbox(ctx, command) : undefined;
+    const sandbox: CommandSandbox = opts.setup?.sandbox ?? oneOff ?? (await sandboxes.get());
     let result: ExecResult;
     try {
       // Committed before the command runs: if this process dies during it, the trail still says it ran.
-      const rec = deps.journal.started(toolCallId, { ...row(), data: { requestedBy: ctx.task.sessionId, policyReason: c.reason, toolCallId, sandbox: oneOff ? 'one-off (network)' : 'task' } });
+      const where = opts.setup ? 'dependency set-up (egress proxy)' : oneOff ? 'one-off (egress proxy)' : 'task';
+      const rec = deps.journal.started(toolCallId, { ...row(), data: { requestedBy: ctx.task.sessionId, policyReason: c.reason, toolCallId, sandbox: where } });
       started = { seq: rec.seq, at: Date.now() };
       result = await sandbox.exec(command, { timeoutMs: deps.timeoutMs, maxOutputBytes: deps.maxOutputBytes, signal: ctx.signal, cwd: WORKSPACE });
     } finally {
@@ -171,7 +197,7 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
         exitCode: result.exitCode,
         stdout: redact(result.stdout).slice(0, MAX_OUTPUT_LENGTH),
         stderr: redact(result.stderr).slice(0, MAX_OUTPUT_LENGTH),
-        ...(result.timedOut ? { output: `killed after ${deps.timeoutMs} ms (timeout)` } : {}),
+        ...(result.timedOut ? { output: `killed after ${deps.timeoutMs} ms (timeout)` } : missingHint(result)),
         truncated: result.truncated,
         durationMs: Math.round(result.durationMs),
       },

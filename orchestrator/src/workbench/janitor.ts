@@ -1,10 +1,12 @@
 /**
+/**
  * Deletes task working copies by a retention policy: a finished task's copy (completed / failed /
  * cancelled) is kept `sandbox.keepFinishedHours` after the task ended (0: deleted when it ends),
- * then deleted by a periodic sweep — never while a `diff_ready` of the task still has undecided
- * hunks (the review needs the copy; the last `hunk_decided` makes it deletable). `gc()` (the
- * `workspace_gc` command, `pushpals gc`) deletes earlier. A sweep at start catches tasks that ended
- * while no orchestrator was running. Copies of unknown tasks are left alone.
+ * then deleted by a periodic sweep — never while its review needs it: the diff is not committed and
+ * some hunk is undecided or accepted (a denied commit keeps it for another try). `committed`, or a
+ * decision that leaves every hunk rejected, makes it deletable (once the retention has passed).
+ * `gc()` (the `workspace_gc` command, `pushpals gc`) deletes earlier. A sweep at start catches tasks
+ * that ended while no orchestrator was running. Copies of unknown tasks are left alone.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { EventLog } from '../events/event-log';
@@ -12,6 +14,7 @@ import type { RepoRegistry } from '../git';
 import type { Logger } from '../log';
 import type { SandboxManager, WorkspaceVolumes } from '../sandbox';
 import type { Config } from '../config';
+import { reviewNeedsWorkingCopy } from '../review/review-state';
 import type { Db } from '../store/db';
 import { isTerminal, type TaskStore } from '../tasks/task-store';
 import type { Clock } from '../util/clock';
@@ -28,27 +31,12 @@ export interface JanitorServices {
 }
 
 /** Events after which a working copy may have become unneeded. */
-const TRIGGERS = new Set(['task_completed', 'task_failed', 'task_cancelled', 'hunk_decided']);
+const TRIGGERS = new Set(['task_completed', 'task_failed', 'task_cancelled', 'hunk_decided', 'committed']);
 const RETRY_MS = 1000;
 const MAX_RETRIES = 120;
 const HOUR_MS = 3600_000;
 /** The retention sweep runs this often (at most; more often with a short retention). */
 const SWEEP_MS = 10 * 60_000;
-
-/** True when the task's latest diff_ready still has a hunk nobody decided. */
-export function hasPendingDiff(services: Pick<JanitorServices, 'db'>, taskId: string, sessionId: string): boolean {
-  const diff = services.db
-    .prepare("SELECT json FROM events WHERE task_id = ? AND type = 'diff_ready' ORDER BY seq DESC LIMIT 1")
-    .get(taskId) as { json: string } | undefined;
-  if (!diff) return false;
-  const hunks = (JSON.parse(diff.json) as { payload: { hunks: Array<{ hunkId: string }> } }).payload.hunks.map((h) => h.hunkId);
-  if (hunks.length === 0) return false;
-  // hunk_decided is routed by session (the task id is in the payload): the session index keeps this cheap.
-  const decided = new Set(
-    (services.db.prepare("SELECT json_extract(json, '$.payload.hunkId') AS h FROM events WHERE session_id = ? AND type = 'hunk_decided' AND json_extract(json, '$.payload.taskId') = ?").all(sessionId, taskId) as Array<{ h: string }>).map((r) => r.h),
-  );
-  return hunks.some((h) => !decided.has(h));
-}
 
 export class WorkspaceJanitor {
   private readonly busy = new Map<string, Promise<void>>();
@@ -76,7 +64,7 @@ export class WorkspaceJanitor {
       if (!TRIGGERS.has(e.type)) return;
       const taskId = e.taskId ?? (JSON.parse(e.frame) as { payload?: { taskId?: string } }).payload?.taskId;
       if (!taskId) return;
-      if (e.type !== 'hunk_decided') this.onFinal(taskId);
+      if (e.type.startsWith('task_')) this.onFinal(taskId);
       this.retire(taskId);
     });
     for (const n of this.names()) this.sweep(n);
@@ -112,7 +100,7 @@ export class WorkspaceJanitor {
     const task = this.services.tasks.get(taskId);
     if (!task) return 'unknown task';
     if (!isTerminal(task.state)) return 'task not finished';
-    if (hasPendingDiff(this.services, taskId, task.sessionId)) return 'diff awaiting review';
+    if (reviewNeedsWorkingCopy(this.services, taskId)) return 'diff awaiting review';
     if (this.services.clock.now() - (task.finishedAt ?? task.updatedAt) < keepMs) return 'within retention';
     return undefined;
   }

@@ -5,24 +5,32 @@
  * builds it and registers its commands and the agents that use it; close() removes its containers.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lchownSync, readdirSync } from 'node:fs';
+import { existsSync, lchownSync, lstatSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_MESSAGE_LENGTH, type TaskBase } from '@pushpals/protocol';
+import { MAX_MESSAGE_LENGTH, type EventPayload, type TaskBase } from '@pushpals/protocol';
 import type { TaskContext } from '../agents/types';
-import type { AgentWorkbench } from '../agents/workbench-port';
+import type { AgentWorkbench, WorkspaceStart } from '../agents/workbench-port';
 import { AuditLog, SIGNING_KEY_FILE } from '../audit';
 import type { Config } from '../config';
 import { PushPalsError } from '../errors';
 import type { EventLog } from '../events/event-log';
 import { NETWORK_GIT_ENV, RepoRegistry, neutralizeRepoConfig, type LiveBase, type Repo, type Workspace } from '../git';
+import { loadRepoSettings, repoSettingsPath, type RepoSettings } from '../deps/settings';
+import type { SetupDeps } from '../deps/setup';
+import { Allowlist } from '../egress/allowlist';
+import { detectRegistries, type DetectedRegistries } from '../egress/registries';
+import { EgressSandbox } from '../egress/sandbox';
 import type { Logger } from '../log';
 import { loadPolicy } from '../policy/policy';
+import { PUSHPALS_AUTHOR, advanceTaskBranch, branchHead, readFileAt, startTaskBranch, writeCommitObjects } from '../review/task-branch';
 import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, type Sandbox, type SharedObjectsMount } from '../sandbox';
 import type { Db } from '../store/db';
-import type { CreateTaskInput, TaskStore } from '../tasks/task-store';
+import type { CreateTaskInput, TaskRecord, TaskStore } from '../tasks/task-store';
 import type { CommandToolDeps } from '../tools/run-command';
 import { ToolCallJournal } from '../tools/tool-call-journal';
 import type { Clock } from '../util/clock';
+import { chownTree } from './fs-safe';
 import { WorkspaceJanitor } from './janitor';
 import { WorkingCopies } from './working-copies';
 
@@ -60,6 +68,9 @@ export class Workbench implements AgentWorkbench {
   sandboxProblem: string | undefined;
   /** Why size-limited working copies cannot be made here (tasks then fail saying so), or undefined. */
   diskProblem: PushPalsError | undefined;
+  /** Parent of the egress proxies' per-sandbox socket directories (a Unix socket path must stay short). */
+  private readonly egressDir: string;
+  private registries: Promise<DetectedRegistries> | undefined;
 
   constructor(
     private readonly services: WorkbenchServices,
@@ -106,7 +117,7 @@ export class Workbench implements AgentWorkbench {
       },
       pool: { size: warmPool },
       ...(this.volumes && !this.diskProblem ? { volumes: this.volumes } : {}),
-      allowedNetworks: config.sandbox.approvedNetwork === 'none' ? [] : [config.sandbox.approvedNetwork],
+      allowedNetworks: ['none', 'egress'].includes(config.sandbox.approvedNetwork) ? [] : [config.sandbox.approvedNetwork],
       log: (msg) => services.logger.info(`sandbox: ${msg}`),
       diskHints: {
         workspace: diskLimitMb > 0 ? raise('sandbox.diskLimitMb', diskLimitMb, 'no limit') : 'Free space on that disk, or set sandbox.diskLimitMb to bound each working copy.',
@@ -120,8 +131,11 @@ export class Workbench implements AgentWorkbench {
       uid: this.uid,
       gid: this.gid,
       checkoutTimeoutMs: config.sandbox.commandTimeoutMs,
+      imageOf: (repoId) => this.repoSettings(repoId).image,
       sandboxProblem: () => this.sandboxProblem,
     });
+    const egress = join(dataDir, 'egress');
+    this.egressDir = egress.length <= 64 ? egress : join(tmpdir(), `pushpals-egress-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
     this.janitor = new WorkspaceJanitor(services, this.repos, this.sandboxes, this.volumes, (taskId) => void this.copies.release(taskId));
   }
 
@@ -136,6 +150,8 @@ export class Workbench implements AgentWorkbench {
   }
 
   private async init(): Promise<void> {
+    // Socket directories of proxies a previous process left (their sandboxes are reaped below).
+    rmSync(this.egressDir, { recursive: true, force: true });
     if (this.volumes && !this.diskProblem) {
       await this.volumes.check().catch((e: unknown) => {
         this.diskProblem = e instanceof PushPalsError ? e : new PushPalsError('sandbox_unavailable', String(e));
@@ -213,20 +229,29 @@ export class Workbench implements AgentWorkbench {
    * volume), then the `.git` sharing the clone's objects and a checkout of the base commit inside
    * that sandbox, which the task's commands then use (acquireSandbox).
    */
-  async prepareWorkspace(ctx: Pick<TaskContext, 'task' | 'progress'>): Promise<{ repo: Repo; workspace: Workspace }> {
+  async prepareWorkspace(ctx: Pick<TaskContext, 'task' | 'progress'>, at?: WorkspaceStart): Promise<{ repo: Repo; workspace: Workspace }> {
     const repo = this.resolveRepo(ctx.task.repoId);
     const path = this.repos.workspacePath(ctx.task.id);
+    const branch = at?.branch ?? `pushpals/${ctx.task.id}`;
     await this.start();
     if (this.volumes) {
       if (this.diskProblem) throw this.diskProblem;
       await this.volumes.ensureMounted(path); // after a restart: the image of a re-run task
     }
-    if (existsSync(path) && readdirSync(path).length > 0) return { repo, workspace: { path, branch: `pushpals/${ctx.task.id}`, baseCommit: ctx.task.base?.commit ?? '' } };
-    ctx.progress(`Reading the current state of ${repo.name}${ctx.task.includeUncommitted ? ', with your uncommitted changes' : ''}`, { step: 'workspace' });
-    const live = await this.repos.liveBase(repo.id, { uncommitted: ctx.task.includeUncommitted });
-    ctx.progress(`Preparing a working copy of ${repo.name} at ${live.branch ?? 'a detached HEAD'} ${live.commit.slice(0, 12)} on branch pushpals/${ctx.task.id}`, { step: 'workspace' });
-    const workspace = await this.copies.materialize(repo, ctx.task.id, live);
+    if (existsSync(path) && readdirSync(path).length > 0) return { repo, workspace: { path, branch, baseCommit: ctx.task.base?.commit ?? '' } };
+    let live: LiveBase;
+    if (at) {
+      // A plan's ticket starts where its plan says: the plan's base with its dependencies' results.
+      live = { commit: await at.base(repo), branch: undefined, uncommitted: undefined, note: undefined };
+    } else {
+      ctx.progress(`Reading the current state of ${repo.name}${ctx.task.includeUncommitted ? ', with your uncommitted changes' : ''}`, { step: 'workspace' });
+      live = await this.repos.liveBase(repo.id, { uncommitted: ctx.task.includeUncommitted });
+    }
+    ctx.progress(`Preparing a working copy of ${repo.name} at ${live.branch ?? (at ? 'commit' : 'a detached HEAD')} ${live.commit.slice(0, 12)} on branch ${branch}`, { step: 'workspace' });
+    const workspace = await this.copies.materialize(repo, ctx.task.id, live, branch);
     this.services.tasks.setBase(ctx.task.id, repo.id, baseOf(live));
+    // The task branch in the orchestrator's own clone: the base the diff is reviewed against, where the commit lands.
+    await startTaskBranch(repo.mirrorPath, ctx.task.id, workspace.baseCommit);
     // Cancelled while it was being prepared: nobody else lets go of its sandbox or deletes it.
     if (this.services.tasks.get(ctx.task.id)?.state === 'cancelled') {
       await this.copies.release(ctx.task.id);
@@ -235,19 +260,63 @@ export class Workbench implements AgentWorkbench {
     return { repo, workspace };
   }
 
+  /**
+   * Proposes an agent's changes for review: `diff_ready` with the base commit (the task branch's start
+   * in the orchestrator's clone), and an audit entry holding the proposed diff. `before` is each changed
+   * file as the agent found it: when that is not the base commit's (the person's uncommitted changes were
+   * laid over it), they become one commit on the task branch first — the base the review applies to.
+   */
+  async proposeDiff(ctx: Pick<TaskContext, 'task' | 'agentId' | 'emit'>, diff: EventPayload<'diff_ready'>, before?: ReadonlyMap<string, string | null>): Promise<void> {
+    const repo = this.resolveRepo(ctx.task.repoId);
+    const head = await branchHead(repo.mirrorPath, ctx.task.id);
+    let baseCommit = diff.baseCommit ?? head;
+    if (baseCommit && before?.size) {
+      const overlay = new Map<string, string | null>();
+      for (const [p, content] of before) if ((await readFileAt(repo.mirrorPath, baseCommit, p)) !== content) overlay.set(p, content);
+      if (overlay.size) {
+        const sha = await writeCommitObjects(repo.mirrorPath, { parent: baseCommit, changes: overlay, message: `Uncommitted changes task ${ctx.task.id} started from\n\nThe files as they were in the working tree when the task started: the base its review applies to.`, author: PUSHPALS_AUTHOR, timestamp: Math.floor(this.services.clock.now() / 1000) });
+        await advanceTaskBranch(repo.mirrorPath, ctx.task.id, head ?? baseCommit, sha);
+        baseCommit = sha;
+      }
+    }
+    const payload = { ...diff, ...(baseCommit ? { baseCommit } : {}) };
+    this.audit.append({ taskId: ctx.task.id, actor: ctx.agentId, action: 'diff_proposed', stdout: diff.diff, data: { files: diff.files, hunks: diff.hunks.map((h) => h.hunkId), baseCommit: baseCommit ?? null } });
+    ctx.emit('diff_ready', payload);
+  }
+
+  /** Gives a directory the host wrote (e.g. a tree to check) to the sandbox's uid (when running as root). */
+  chownTreeForSandbox(dir: string): void {
+    if (process.getuid?.() === 0) chownTree(dir, this.uid, this.gid);
+  }
+
+  /**
+   * The commit a plan starts from: the person's current branch head (synced, like any task's live
+   * base), recorded and announced as the planned task's base. Its tickets build on it as commits,
+   * so the person's uncommitted changes are not part of a plan (the base's note says so when asked).
+   */
+  async planBase(task: Pick<TaskRecord, 'id' | 'repoId' | 'includeUncommitted'>): Promise<{ repo: Repo; commit: string }> {
+    const repo = this.resolveRepo(task.repoId);
+    const live = await this.repos.liveBase(repo.id, { uncommitted: false });
+    const note = task.includeUncommitted ? `a planned task starts from the last commit (${live.commit.slice(0, 12)}): your uncommitted changes are not part of it` : live.note;
+    this.services.tasks.setBase(task.id, repo.id, baseOf({ ...live, note }));
+    return { repo, commit: live.commit };
+  }
+
   /** Gives a file the host created in a working copy to the sandbox's uid (when running as root). */
   chownForSandbox(p: string): void {
     if (process.getuid?.() === 0) lchownSync(p, this.uid, this.gid);
   }
 
-  async acquireSandbox(taskId: string, workspaceHostPath: string, repo?: Repo): Promise<Sandbox> {
+  async acquireSandbox(taskId: string, workspaceHostPath: string, repoId?: string): Promise<Sandbox> {
     await this.start();
     // The sandbox the checkout ran in; else (a re-run reusing its copy) a pool container takes the
-    // copy over when it can (no disk limit: same path, ~1 ms), or a cold one.
-    const held = this.copies.take(taskId);
+    // copy over when it can (no disk limit: same path, ~1 ms), or a cold one — of the repository's image.
+    const held = this.copies.take(taskId, workspaceHostPath);
     if (held) return held;
+    const repo = repoId ? this.repos.get(repoId) : undefined;
     const objects = repo ? this.copies.sharedObjects(repo) : this.copies.sharedObjectsOfCopy(workspaceHostPath);
-    return this.sandboxes.acquire({ taskId, workspaceHostPath, adoptPrepared: true, ...(objects ? { sharedObjects: objects } : {}) });
+    const image = repoId ? this.repoSettings(repoId).image : undefined;
+    return this.sandboxes.acquire({ taskId, workspaceHostPath, adoptPrepared: true, ...(objects ? { sharedObjects: objects } : {}), ...(image ? { image } : {}) });
   }
 
   /** The repository objects a working copy borrows, for a container an agent starts itself (OpenHands). */
@@ -261,26 +330,97 @@ export class Workbench implements AgentWorkbench {
   }
 
   /**
-   * A one-off sandbox on the approved network. Git there must do only what the person approved,
-   * whatever the task's code wrote into the copy's `.git`: its config is cut down to an allow-list
-   * first, and every command runs with home/system config off and overrides for hooks, fsmonitor,
-   * ssh command and credential helpers (git/network-git.ts).
+   * Before a sandbox with network runs in a working copy: git there must do only what the person
+   * approved, whatever the task's code wrote into the copy's `.git`. Its config is cut down to an
+   * allow-list here; every command of that sandbox then runs with NETWORK_GIT_ENV (home/system config
+   * off, overrides for hooks, fsmonitor, ssh command and credential helpers; git/network-git.ts).
    */
-  private async networkSandbox(repoId: string, taskId: string, workspaceHostPath: string, network: string): Promise<Sandbox> {
-    await this.start();
+  private neutralizeForNetwork(taskId: string, workspaceHostPath: string): void {
+    // No `.git` at all (e.g. a commit's tree checked before committing): nothing git would read. A
+    // symlink or file there is refused by neutralizeRepoConfig.
+    if (!lstatSync(join(workspaceHostPath, '.git'), { throwIfNoEntry: false })) return;
     const dropped = neutralizeRepoConfig(workspaceHostPath);
     if (dropped.length) {
       this.chownForSandbox(join(workspaceHostPath, '.git', 'config'));
       this.services.logger.warn(`task ${taskId}: removed from the working copy's .git/config before a network command: ${dropped.slice(0, 20).join('; ')}`);
     }
+  }
+
+  /** A one-off sandbox on a configured docker network (sandbox.approvedNetwork other than none/egress), git neutralised. */
+  private async networkSandbox(taskId: string, workspaceHostPath: string, network: string): Promise<Sandbox> {
+    await this.start();
+    this.neutralizeForNetwork(taskId, workspaceHostPath);
     const objects = this.copies.sharedObjectsOfCopy(workspaceHostPath);
     return this.sandboxes.acquire({ taskId, workspaceHostPath, network, env: NETWORK_GIT_ENV, ...(objects ? { sharedObjects: objects } : {}) });
   }
 
+  /** The person's settings for a repository (`<dataDir>/repo-settings/<repoId>.json`; defaults when absent). */
+  repoSettings(repoId: string): RepoSettings {
+    return loadRepoSettings(this.services.config.dataDir, repoId);
+  }
+
+  repoSettingsFile(repoId: string): string {
+    return repoSettingsPath(this.services.config.dataDir, repoId);
+  }
+
+  /** The machine's package registries, read once (at the first set-up or network command) and kept. */
+  egressDefaults(): Promise<DetectedRegistries> {
+    return (this.registries ??= detectRegistries().then((r) => {
+      for (const n of r.notes) this.services.logger.info(`egress: ${n}`);
+      this.services.logger.info(`egress allowlist from this machine's registries: ${new Allowlist(r.entries).describe()}`);
+      return r;
+    }));
+  }
+
+  /**
+   * A one-off sandbox on the task's working copy whose only network is the egress proxy: the
+   * machine's registries plus the repository's egress.allow; downloads cached in
+   * `<dataDir>/caches/<repoId>`. Each refused connection is reported as `egress_blocked`. The copy's
+   * `.git/config` is neutralised first and git there runs with NETWORK_GIT_ENV (neutralizeForNetwork);
+   * the copy's shared objects are mounted read-only as in its task sandbox.
+   */
+  async openEgressSandbox(ctx: TaskContext, repoId: string, workspaceHostPath: string): Promise<EgressSandbox> {
+    await this.start();
+    const settings = this.repoSettings(repoId);
+    const defaults = await this.egressDefaults();
+    this.neutralizeForNetwork(ctx.task.id, workspaceHostPath);
+    const objects = this.copies.sharedObjectsOfCopy(workspaceHostPath);
+    return EgressSandbox.open({
+      sandboxes: this.sandboxes,
+      audit: this.audit,
+      taskId: ctx.task.id,
+      workspaceHostPath,
+      socketsDir: this.egressDir,
+      cacheDir: join(this.services.config.dataDir, 'caches', repoId),
+      allowlist: new Allowlist(defaults.entries).with(settings.egress.allow),
+      registryEnv: defaults.env,
+      caFiles: defaults.caFiles,
+      uid: this.uid,
+      gid: this.gid,
+      actor: 'egress-proxy',
+      gitEnv: NETWORK_GIT_ENV,
+      ...(objects ? { sharedObjects: objects } : {}),
+      ...(settings.image ? { image: settings.image } : {}),
+      onBlocked: (d, command) =>
+        ctx.emit('egress_blocked', { taskId: ctx.task.id, host: d.host.slice(0, 255), port: d.port, reason: d.reason.slice(0, MAX_MESSAGE_LENGTH), ...(command ? { command: command.slice(0, 4096) } : {}) }),
+    });
+  }
+
+  /** What the dependency set-up of a task needs (deps/setup.ts). */
+  setupDeps(repoId: string, workspaceHostPath: string, commandDeps: CommandToolDeps): SetupDeps {
+    return { commandDeps, settings: this.repoSettings(repoId), openEgress: (ctx) => this.openEgressSandbox(ctx, repoId, workspaceHostPath) };
+  }
+
   commandToolDeps(repoId: string, taskId: string, workspaceHostPath: string): CommandToolDeps {
     const network = this.services.config.sandbox.approvedNetwork;
+    const networkSandbox =
+      network === 'none'
+        ? undefined
+        : network === 'egress'
+          ? (ctx: TaskContext) => this.openEgressSandbox(ctx, repoId, workspaceHostPath)
+          : () => this.networkSandbox(taskId, workspaceHostPath, network);
     return {
-      ...(network === 'none' ? {} : { networkSandbox: () => this.networkSandbox(repoId, taskId, workspaceHostPath, network) }),
+      ...(networkSandbox ? { networkSandbox } : {}),
       beforeApproval: () => this.copies.release(taskId),
       audit: this.audit,
       journal: this.journal,

@@ -25,6 +25,8 @@ export interface WorkingCopiesDeps {
   uid: number;
   gid: number;
   checkoutTimeoutMs: number;
+  /** The image a repository's settings name for its sandboxes (undefined: the configured one). */
+  imageOf: (repoId: string) => string | undefined;
   /** Why sandboxes cannot start (no engine/image): the copy is then checked out on the host. */
   sandboxProblem: () => string | undefined;
 }
@@ -35,6 +37,14 @@ export interface DiskUsage {
   workingCopiesBytes: number;
   /** The clones' object stores every copy shares (counted once). */
   sharedObjectsBytes: number;
+}
+
+function sameDir(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
 }
 
 /** Bytes a tree allocates on disk (st_blocks), symlinks not followed. */
@@ -78,19 +88,25 @@ export class WorkingCopies {
   /**
    * Points the warm pool at the repository tasks are expected for (the latest registered when none is
    * given): its slots mount that repository's objects and hold a checkout of its default branch made
-   * ahead, so a task only moves its branch there (and rewrites the files that differ, if any).
+   * ahead, so a task only moves its branch there (and rewrites the files that differ, if any). They
+   * run the repository's image (its settings may name one).
    */
   targetPool(repo?: Repo): void {
     const r = repo ?? this.d.repos.list().at(-1);
     if (this.d.sandboxProblem()) return;
     this.poolRepoId = r?.id;
     if (!r) return this.d.sandboxes.setPoolObjects(undefined); // none left (the last one removed)
-    this.d.sandboxes.setPoolObjects(this.sharedObjects(r), async (sb, dir) => {
-      const { baseCommit, written } = await this.d.repos.prepareSlot(r.id, dir);
-      this.giveToSandbox(written);
-      await this.checkout(sb, r);
-      return baseCommit;
-    });
+    const image = this.d.imageOf(r.id);
+    this.d.sandboxes.setPoolObjects(
+      this.sharedObjects(r),
+      async (sb, dir) => {
+        const { baseCommit, written } = await this.d.repos.prepareSlot(r.id, dir);
+        this.giveToSandbox(written);
+        await this.checkout(sb, r);
+        return baseCommit;
+      },
+      image,
+    );
   }
 
   /** A repository was removed: the pool, if it served it, serves the latest registered one (or none). */
@@ -112,24 +128,26 @@ export class WorkingCopies {
   }
 
   /**
-   * Makes the task's working copy `<dataDir>/workspaces/<task>` on branch pushpals/<task> at the live
+   * Makes the task's working copy `<dataDir>/workspaces/<task>` on `branch` (default pushpals/<task>;
+   * a plan's ticket: pushpals/<plan>/t-<ticket>) at the live
    * base's commit: sandbox first, then the shared-objects `.git`, then the checkout inside the
    * sandbox, then the uncommitted overlay. On failure nothing is left (copy, volume, sandbox).
    * Errors: `disk_full`, `invalid_message` (the repository cannot be checked out), `sandbox_unavailable`.
    */
-  async materialize(repo: Repo, taskId: string, live: LiveBase): Promise<Workspace> {
+  async materialize(repo: Repo, taskId: string, live: LiveBase, branch?: string): Promise<Workspace> {
     const path = this.d.repos.workspacePath(taskId);
     const base = { commit: live.commit, branch: live.branch };
     const objects = this.sharedObjects(repo);
-    if (this.d.sandboxProblem()) return this.onHost(repo, taskId, path, live);
+    if (this.d.sandboxProblem()) return this.onHost(repo, taskId, path, live, branch);
     this.targetPool(repo);
-    const sb = await this.d.sandboxes.acquire({ taskId, sharedObjects: objects });
+    const image = this.d.imageOf(repo.id);
+    const sb = await this.d.sandboxes.acquire({ taskId, sharedObjects: objects, ...(image ? { image } : {}) });
     try {
       // A pool slot checked out ahead (default branch): move the branch to the base (and rewrite what differs); else the whole checkout.
       const ws =
         sb.prepared !== undefined
-          ? await this.d.repos.workspaceFromSlot(repo.id, taskId, sb.prepared, base)
-          : { ...(await this.d.repos.createWorkspace(repo.id, taskId, base, { checkout: 'sandbox' })), checkoutNeeded: true };
+          ? await this.d.repos.workspaceFromSlot(repo.id, taskId, sb.prepared, base, branch)
+          : { ...(await this.d.repos.createWorkspace(repo.id, taskId, base, { checkout: 'sandbox', branch })), checkoutNeeded: true };
       this.giveToSandbox(ws.written);
       if (ws.checkoutNeeded) await this.checkout(sb, repo);
       await this.overlay(repo, taskId, live);
@@ -149,10 +167,10 @@ export class WorkingCopies {
   }
 
   /** Without a sandbox engine: the copy is checked out on the host (isomorphic-git); commands fail later, saying why. */
-  private async onHost(repo: Repo, taskId: string, path: string, live: LiveBase): Promise<Workspace> {
+  private async onHost(repo: Repo, taskId: string, path: string, live: LiveBase, branch: string | undefined): Promise<Workspace> {
     if (this.d.volumes && !this.d.volumes.isMounted(path)) await this.d.volumes.create(path);
     try {
-      const ws = await this.d.repos.createWorkspace(repo.id, taskId, { commit: live.commit, branch: live.branch });
+      const ws = await this.d.repos.createWorkspace(repo.id, taskId, { commit: live.commit, branch: live.branch }, { branch });
       this.giveToSandbox(ws.written);
       await this.overlay(repo, taskId, live);
       return { path: ws.path, branch: ws.branch, baseCommit: ws.baseCommit };
@@ -177,9 +195,14 @@ export class WorkingCopies {
     rmSync(path, { recursive: true, force: true });
   }
 
-  /** The sandbox materialize left for this task (its checkout ran there), once; undefined if none. */
-  take(taskId: string): Sandbox | undefined {
+  /**
+   * The sandbox materialize left for this task (its checkout ran there), once; undefined if none.
+   * With `dir`: only if it mounts that directory (another one, e.g. a tree checked before a commit,
+   * gets its own sandbox; the held one stays held).
+   */
+  take(taskId: string, dir?: string): Sandbox | undefined {
     const sb = this.held.get(taskId);
+    if (sb && dir !== undefined && !sameDir(sb.workspaceHostPath, dir)) return undefined;
     this.held.delete(taskId);
     return sb && !sb.isReleased ? sb : undefined;
   }

@@ -12,9 +12,10 @@ import { CloseCode } from '@pushpals/protocol';
 import type { WebSocket } from 'ws';
 import { dispatchFrame, refuseFrame } from '../commands/dispatch';
 import { rateLimitedError, TokenBucket, type RateLimitConfig } from '../commands/rate-limit';
+import type { DraftFrame } from '../chat/drafts';
 import type { EventFilter, StoredEvent } from '../events/event-log';
 import type { Services } from '../services';
-import { EventStream, DEFAULT_STREAM_LIMITS, type EventSink, type StreamLimits } from './event-stream';
+import { EventStream, DEFAULT_STREAM_LIMITS, type EventSink, type StreamLimits, type SubscribeOptions } from './event-stream';
 import { encodeTextFrame, FrameWriter, type DrainResult } from './frame-writer';
 import { InboundQueue } from './inbound-queue';
 
@@ -32,6 +33,7 @@ export class ClientConnection implements EventSink {
   private readonly inbound: InboundQueue;
   private readonly bucket: TokenBucket;
   private readonly unlisten: () => void;
+  private readonly unlistenDrafts: () => void;
   alive = true;
 
   constructor(
@@ -43,10 +45,11 @@ export class ClientConnection implements EventSink {
   ) {
     this.writer = new FrameWriter(ws);
     const highWater = Math.min(DEFAULT_STREAM_LIMITS.highWater, Math.floor(opts.maxBufferedBytes / 4));
-    this.stream = new EventStream(services.events, this, { ...DEFAULT_STREAM_LIMITS, highWater, ...opts.stream });
+    this.stream = new EventStream(services.events, this, { ...DEFAULT_STREAM_LIMITS, highWater, ...opts.stream }, services.chat.drafts);
     this.bucket = new TokenBucket(opts.rateLimit);
     this.inbound = new InboundQueue(ws, (raw) => this.handle(raw));
     this.unlisten = services.events.onEvent((e) => this.stream.onLive(e));
+    this.unlistenDrafts = services.chat.drafts.onDelta((f) => this.stream.onDraft(f));
     ws.on('message', (data, isBinary) => this.inbound.push(isBinary ? '\u0000binary' : data.toString()));
     ws.on('pong', () => (this.alive = true));
     ws.on('close', () => this.dispose());
@@ -71,6 +74,11 @@ export class ClientConnection implements EventSink {
     return this.sendEncoded((e.encoded ??= encodeTextFrame(Buffer.from(e.frame))));
   }
 
+  /** Sends a piece of a reply being written; its bytes are encoded once and shared like an event's. */
+  sendDraft(f: DraftFrame): boolean {
+    return this.sendEncoded((f.encoded ??= encodeTextFrame(Buffer.from(f.frame))));
+  }
+
   async waitForDrain(lowWater: number): Promise<DrainResult> {
     const r = await this.writer.waitForDrain(lowWater, this.opts.sendStallTimeoutMs);
     if (r === 'stalled') this.drop();
@@ -87,8 +95,8 @@ export class ClientConnection implements EventSink {
     return true;
   }
 
-  subscribe(afterSeq: number, filter: EventFilter): void {
-    if (!this._closed) this.stream.subscribe(afterSeq, filter);
+  subscribe(afterSeq: number, filter: EventFilter, opts?: SubscribeOptions): void {
+    if (!this._closed) this.stream.subscribe(afterSeq, filter, opts);
   }
 
   unsubscribe(): void {
@@ -150,5 +158,6 @@ export class ClientConnection implements EventSink {
     this.stream.unsubscribe();
     this.inbound.stop();
     this.unlisten();
+    this.unlistenDrafts();
   }
 }

@@ -11,7 +11,11 @@
  * that falls more than `highWater` behind goes back to catch-up from its cursor: what it has not
  * received is read again from the DB instead of piling up in memory. A client that stops reading is
  * dropped by the sink (close 4008) once its unsent data has not shrunk for the stall timeout.
+ *
+ * Transient pieces of chat replies being written (`assistant_delta`, chat/drafts.ts) go to live
+ * subscriptions that asked for them; on going live, a subscription first gets each open draft's text so far.
  */
+import type { DraftFrame } from '../chat/drafts';
 import { matchesFilter, type EventFilter, type EventLog, type StoredEvent } from '../events/event-log';
 import type { DrainResult } from './frame-writer';
 
@@ -20,6 +24,8 @@ export interface EventSink {
   readonly bufferedAmount: number;
   /** False if the frame was not sent (connection closed or dropped): the stream stops. */
   sendEvent(e: StoredEvent): boolean;
+  /** A transient piece of a reply being written (never stored, no seq). */
+  sendDraft(f: DraftFrame): boolean;
   /** Waits until at most `lowWater` bytes are unsent; drops the client itself when it stalls. */
   waitForDrain(lowWater: number): Promise<DrainResult>;
   readonly closed: boolean;
@@ -36,8 +42,19 @@ export interface StreamLimits {
 
 export const DEFAULT_STREAM_LIMITS: StreamLimits = { highWater: 1024 * 1024, pageEvents: 1000, pageBytes: 512 * 1024 };
 
+/** Where the drafts of replies being written come from (chat/drafts.ts). */
+export interface DraftSource {
+  snapshot(filter: EventFilter): DraftFrame[];
+}
+
+export interface SubscribeOptions {
+  /** Send transient `assistant_delta` pieces (the client announced protocol 1.1 or later). */
+  drafts: boolean;
+}
+
 interface Subscription {
   filter: EventFilter;
+  drafts: boolean;
   /** Highest seq this subscription has dealt with (sent, or skipped by the filter). */
   cursor: number;
   live: boolean;
@@ -52,10 +69,11 @@ export class EventStream {
     private readonly events: EventLog,
     private readonly sink: EventSink,
     private readonly limits: StreamLimits,
+    private readonly drafts?: DraftSource,
   ) {}
 
-  subscribe(afterSeq: number, filter: EventFilter): void {
-    const s: Subscription = { filter, cursor: afterSeq, live: false };
+  subscribe(afterSeq: number, filter: EventFilter, opts: SubscribeOptions = { drafts: false }): void {
+    const s: Subscription = { filter, drafts: opts.drafts && this.drafts !== undefined, cursor: afterSeq, live: false };
     this.sub = s; // a previous subscription's loop notices it is no longer current and stops
     void this.catchUp(s);
   }
@@ -79,6 +97,22 @@ export class EventStream {
       return;
     }
     if (this.sink.sendEvent(e)) s.cursor = e.seq;
+  }
+
+  /**
+   * A live piece of a reply being written. Only live subscriptions get it: one still replaying gets
+   * the text so far when it goes live (see catchUp). A client too far behind goes back to catch-up,
+   * like for events, so it gets a fresh snapshot instead of a gap.
+   */
+  onDraft(f: DraftFrame): void {
+    const s = this.sub;
+    if (!s || !s.live || !s.drafts || !matchesFilter({ sessionId: f.sessionId, taskId: null }, s.filter)) return;
+    if (this.sink.bufferedAmount > this.limits.highWater) {
+      s.live = false;
+      void this.catchUp(s);
+      return;
+    }
+    this.sink.sendDraft(f);
   }
 
   private current(s: Subscription): boolean {
@@ -108,6 +142,8 @@ export class EventStream {
         // At the head, and nothing awaited since the read: go live in this same synchronous step.
         s.cursor = Math.max(s.cursor, this.events.broadcastHead());
         s.live = true;
+        // Replies still being written: their text so far, after the events (their stored message is not among them yet).
+        if (s.drafts) for (const f of this.drafts?.snapshot(s.filter) ?? []) if (!this.sink.sendDraft(f)) return;
         return;
       }
       if (!waited) await nextTurn(); // let other clients and commands run between pages

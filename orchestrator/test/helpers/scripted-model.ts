@@ -26,6 +26,8 @@ interface Common {
   expect?: (req: RecordedRequest) => string | undefined;
   /** Streamed replies: send the text, then go silent without finishing (the client's idle timeout must fire). */
   stall?: boolean;
+  /** Streamed replies: pause this long between the text's pieces (a model writing token by token). */
+  chunkDelayMs?: number;
 }
 
 export type ScriptedReply = Common &
@@ -53,6 +55,9 @@ export interface RecordedRequest {
   step: number;
   /** Convenience: the last message of the request. */
   last: ChatBody['messages'][number] | undefined;
+  /** performance.now() when the whole request had arrived, and when its reply was sent (benchmarks: the time outside the model). */
+  receivedAt: number;
+  repliedAt?: number;
 }
 
 export interface ChatBody {
@@ -129,7 +134,7 @@ export class ScriptedModelServer {
         return this.error(res, 400, 'request body is not JSON');
       }
     }
-    const rec: RecordedRequest = { method: req.method ?? '', path, authorization: req.headers.authorization, body, conversation: undefined, step: 0, last: body?.messages?.at(-1) };
+    const rec: RecordedRequest = { method: req.method ?? '', path, authorization: req.headers.authorization, body, conversation: undefined, step: 0, last: body?.messages?.at(-1), receivedAt: performance.now() };
     this.requests.push(rec);
     if (this.opts.apiKey && req.headers.authorization !== `Bearer ${this.opts.apiKey}`) return this.error(res, 401, 'Incorrect API key provided.', 'invalid_api_key');
     if (req.method === 'GET' && path === '/v1/models') {
@@ -172,7 +177,8 @@ export class ScriptedModelServer {
         ? undefined
         : (reply.usage ?? { prompt_tokens: Math.ceil(JSON.stringify(body.messages).length / 4), completion_tokens: Math.ceil((content.length + JSON.stringify(toolCalls).length) / 4) });
     const finish = toolCalls.length ? 'tool_calls' : 'stop';
-    if (body.stream) return this.sse(res, body, content, toolCalls, finish, usage, reply.stall === true);
+    rec.repliedAt = performance.now();
+    if (body.stream) return this.sse(res, body, content, toolCalls, finish, usage, reply.stall === true, reply.chunkDelayMs ?? 0);
     this.json(res, 200, {
       id: `chatcmpl-${this.requests.length}`,
       object: 'chat.completion',
@@ -184,12 +190,16 @@ export class ScriptedModelServer {
   }
 
   /** OpenAI SSE: role chunk, content in pieces, tool-call deltas (name, then arguments in two halves), finish, usage, [DONE]. */
-  private sse(res: ServerResponse, body: ChatBody, content: string, toolCalls: Array<{ id: string; function: { name: string; arguments: string } }>, finish: string, usage: { prompt_tokens: number; completion_tokens: number } | undefined, stall: boolean): void {
+  private async sse(res: ServerResponse, body: ChatBody, content: string, toolCalls: Array<{ id: string; function: { name: string; arguments: string } }>, finish: string, usage: { prompt_tokens: number; completion_tokens: number } | undefined, stall: boolean, chunkDelayMs: number): Promise<void> {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const base = { id: `chatcmpl-${this.requests.length}`, object: 'chat.completion.chunk', created: 0, model: body.model };
     const send = (choices: unknown[], extra: Record<string, unknown> = {}) => res.write(`data: ${JSON.stringify({ ...base, choices, ...extra })}\n\n`);
     send([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
-    for (const piece of content.match(/[\s\S]{1,8}/g) ?? []) send([{ index: 0, delta: { content: piece }, finish_reason: null }]);
+    for (const piece of content.match(/[\s\S]{1,8}/g) ?? []) {
+      if (chunkDelayMs) await new Promise((r) => setTimeout(r, chunkDelayMs));
+      if (res.destroyed) return; // the client went away mid-stream
+      send([{ index: 0, delta: { content: piece }, finish_reason: null }]);
+    }
     if (stall) return; // headers and some text sent, then silence
     toolCalls.forEach((tc, index) => {
       const a = tc.function.arguments;

@@ -1,10 +1,12 @@
 /**
  * THE protocol WebSocket client of the tests (orchestrator/test and the end-to-end suites in test/):
  * typed commands awaiting their ack/command_error, every server frame validated with the protocol's
- * validators and every event recorded, raw frames for malformed-input tests.
+ * validators and every event recorded (transient messages, which have no seq, apart in `transients`),
+ * raw frames for malformed-input tests.
  * test/ imports it compiled: `@pushpals/orchestrator/dist/test/helpers/ws-client`.
  */
 import {
+  isTransientType,
   makeCommand,
   newId,
   parseFrame,
@@ -16,6 +18,7 @@ import {
   type EventMessage,
   type EventPayload,
   type EventType,
+  type TransientMessage,
 } from '@pushpals/protocol';
 import WebSocket from 'ws';
 
@@ -59,6 +62,8 @@ export function openSocket(url: string, opts: ConnectOptions = {}): Promise<WebS
 
 export class WsTestClient {
   readonly events: EventMessage[] = [];
+  /** Transient messages (`assistant_delta`: live only, no seq), in arrival order. */
+  readonly transients: TransientMessage[] = [];
   readonly frames: Frame[] = [];
   /** Frames that failed the protocol's validation: any makes every wait fail (the server broke the contract). */
   readonly invalidFrames: string[] = [];
@@ -95,6 +100,8 @@ export class WsTestClient {
         if (f.type === 'ack') p.resolve((f.payload as { result: unknown }).result);
         else p.reject(new CommandError(f.payload as ErrorInfo));
       }
+    } else if (isTransientType(f.type)) {
+      this.transients.push(f as unknown as TransientMessage);
     } else {
       this.events.push(f as unknown as EventMessage);
     }
@@ -105,9 +112,11 @@ export class WsTestClient {
     for (const w of [...this.waiters]) w();
   }
 
-  send<K extends CommandType>(type: K, payload: CommandPayload<K>): Promise<CommandResult<K>> {
+  /** `protocolVersion`: announce another version than this package's (an older client, in tests). */
+  send<K extends CommandType>(type: K, payload: CommandPayload<K>, opts: { protocolVersion?: string } = {}): Promise<CommandResult<K>> {
     const id = newId('c');
-    const cmd = makeCommand(type, payload, { sessionId: this.sessionId, from: 'user', id });
+    const made = makeCommand(type, payload, { sessionId: this.sessionId, from: 'user', id });
+    const cmd = opts.protocolVersion ? { ...made, protocolVersion: opts.protocolVersion } : made;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.ws.send(JSON.stringify(cmd));

@@ -54,6 +54,14 @@ describe('model client (scripted server, real HTTP)', function () {
     assert.ok(!JSON.stringify(rec).includes(KEY) && !JSON.stringify(rec).includes('native please'));
   });
 
+  it('sends the temperature when one is set, and none otherwise (the server\'s default)', async () => {
+    server.script('temp', [{ text: 'a' }, { text: 'b' }]);
+    await clientFor(server, { temperature: 0 }).chat({ messages: [{ role: 'user', content: 'temp one' }] });
+    await clientFor(server).chat({ messages: [{ role: 'user', content: 'temp two' }] });
+    const sent = server.chatRequests('temp').map((r) => (r.body as { temperature?: number } | undefined)?.temperature);
+    assert.deepEqual(sent, [0, undefined]);
+  });
+
   it('retries 429 (Retry-After honoured) then succeeds', async () => {
     server.script('busy', [{ status: 429, retryAfterMs: 20 }, { status: 429, retryAfterMs: 20 }, { text: 'hello' }]);
     const r = await clientFor(server).chat({ messages: [{ role: 'user', content: 'busy server' }] });

@@ -47,6 +47,18 @@ describe('model config and keys', () => {
     );
   });
 
+  it('temperature: unset is the server\'s default (null); config, role override and env set it; out of range is refused', () => {
+    const home = tempDir();
+    assert.equal(new ModelRegistry(loadConfig({ env: { PUSHPALS_HOME: home }, overrides: { models: { baseUrl: 'http://h:1/v1', model: 'm' } } }), {}).endpoint('coder')?.temperature, null);
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ models: { baseUrl: 'http://h:1/v1', model: 'm', temperature: 0.7, roles: { coder: { temperature: 0 } } } }));
+    const reg = new ModelRegistry(loadConfig({ env: { PUSHPALS_HOME: home } }), {});
+    assert.deepEqual([reg.endpoint('coder')?.temperature, reg.endpoint('chat')?.temperature], [0, 0.7]);
+    assert.equal(new ModelRegistry(loadConfig({ env: { PUSHPALS_HOME: home, PUSHPALS_MODEL_TEMPERATURE: '0.2' } }), {}).endpoint('chat')?.temperature, 0.2);
+    assert.throws(() => loadConfig({ env: { PUSHPALS_HOME: home, PUSHPALS_MODEL_TEMPERATURE: 'cold' } }), /models.temperature: must be a number in \[0, 2\]/);
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ models: { roles: { coder: { temperature: 3 } } } }));
+    assert.throws(() => loadConfig({ env: { PUSHPALS_HOME: home } }), /models.roles.coder.temperature: must be a number in \[0, 2\]/);
+  });
+
   it('keys: the env variable wins; the file must be 0600 and not a symlink; none is fine', () => {
     const home = tempDir();
     const ep = { role: 'coder' as const, keyEnv: 'MY_KEY', keyPath: join(home, 'model-key') };

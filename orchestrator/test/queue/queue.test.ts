@@ -55,6 +55,35 @@ describe('queue: operations (ManualClock)', () => {
     assert.equal(q.get(job.id)?.state, 'completed');
   });
 
+  it('grouped jobs take turns: the group served least recently goes first (round-robin by group, not FIFO)', () => {
+    // Plan A queues 4 tickets, then plan B 4; one worker slot at a time.
+    const a = [1, 2, 3, 4].map((i) => q.enqueue({ queue: 'a', key: `a${i}`, fairGroup: 'plan-a' }).job.id);
+    clock.advance(1);
+    const b = [1, 2, 3, 4].map((i) => q.enqueue({ queue: 'a', key: `b${i}`, fairGroup: 'plan-b' }).job.id);
+    const order: string[] = [];
+    for (;;) {
+      const j = q.claim('w1', ['a']);
+      if (!j) break;
+      order.push(j.id);
+      q.complete(j.id, 'w1');
+    }
+    assert.deepEqual(order, [a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3]]);
+    // Without groups the same jobs would run in FIFO order; a batch claim alternates too.
+    const c = [1, 2].map((i) => q.enqueue({ queue: 'a', key: `c${i}`, fairGroup: 'plan-c' }).job.id);
+    const d = [1, 2].map((i) => q.enqueue({ queue: 'a', key: `d${i}`, fairGroup: 'plan-d' }).job.id);
+    assert.deepEqual(q.claimBatch('w1', ['a'], 4).map((j) => j.id), [c[0], d[0], c[1], d[1]]);
+  });
+
+  it('ungrouped jobs keep plain priority/FIFO order next to grouped ones', () => {
+    const g = q.enqueue({ queue: 'a', key: 'g1', fairGroup: 'plan' }).job.id;
+    q.claim('w1', ['a']); // the group has been served
+    const g2 = q.enqueue({ queue: 'a', key: 'g2', fairGroup: 'plan' }).job.id;
+    const plain = q.enqueue({ queue: 'a', key: 'p1' }).job.id;
+    const urgent = q.enqueue({ queue: 'a', key: 'p2', priority: 5, fairGroup: 'plan' }).job.id;
+    assert.deepEqual(q.claimBatch('w1', ['a'], 3).map((j) => j.id), [urgent, plain, g2]);
+    assert.ok(g);
+  });
+
   it('claims only due jobs of the requested queues, by priority then run_at', () => {
     q.enqueue({ queue: 'other' });
     const later = q.enqueue({ queue: 'a', runAt: clock.now() + 5000 }).job;

@@ -115,6 +115,18 @@ describe('sandbox: exec through the runner (real Docker)', function () {
     assert.ok(Date.now() - t0 < 1500);
   });
 
+  for (const path of ['exec', 'execPlain'] as const) {
+    it(`${path}: a signal aborted before the command starts (a task cancelled while its sandbox started) does not let it run its course`, async () => {
+      const ac = new AbortController();
+      ac.abort();
+      const t0 = Date.now();
+      const r = await sb[path]('sleep 20; echo ran-to-the-end', { signal: ac.signal });
+      assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
+      assert.doesNotMatch(r.stdout, /ran-to-the-end/);
+      assert.equal(r.timedOut, false);
+    });
+  }
+
   it('commands cannot read the runner protocol from stdin', async () => {
     const r = await sb.exec('cat; echo "rc=$?"', { timeoutMs: 3000 });
     assert.equal(r.stdout, 'rc=0\n');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { PROTOCOL_VERSION } from '@pushpals/protocol';
 import type { App } from '../../src/app';
 import type { TaskAgent } from '../../src/agents/types';
 import { main as cli } from '../../src/cli';
@@ -51,7 +52,7 @@ describe('server: chat, tasks and approvals over the protocol', () => {
 
   it('hello answers with versions and the head seq', async () => {
     const r = await c.send('hello', { clientName: 'x', clientVersion: '1' });
-    assert.equal(r.protocolVersion, '1.0');
+    assert.equal(r.protocolVersion, PROTOCOL_VERSION);
     assert.equal(r.sessionId, 's-test');
     assert.equal(r.headSeq, storeSnapshot(app.services.db).headSeq);
     const m = await c.send('chat_send', { text: 'hello' });

@@ -7,6 +7,7 @@
  */
 import type { ErrorInfo } from '../common';
 import type { EventMessage } from '../messages';
+import { endDrafts } from './drafts';
 import { commandText, isActive } from './selectors';
 import type { ApprovalStatus, ApprovalView, ClientState, NoteView, StateChange, TaskView, ToolCallView } from './types';
 
@@ -14,7 +15,7 @@ import type { ApprovalStatus, ApprovalView, ClientState, NoteView, StateChange, 
 export const DEFAULT_STEP = 'Run';
 
 export function createClientState(): ClientState {
-  return { tasks: new Map(), approvals: new Map(), agents: new Map(), timeline: [], lastSeq: 0, applied: 0, duplicates: 0 };
+  return { tasks: new Map(), approvals: new Map(), agents: new Map(), timeline: [], drafts: new Map(), lastSeq: 0, applied: 0, duplicates: 0 };
 }
 
 /** `message (code)`: how surfaces show an ErrorInfo in one line. */
@@ -53,10 +54,12 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
     changed(t);
   };
   const message = (kind: 'user' | 'assistant' | 'error' | 'log', text: string, taskId?: string): void => {
-    state.timeline.push({ kind, key: `m:${e.seq}`, seq: e.seq, text, from: e.from, ts: e.ts, ...(taskId ? { taskId } : {}) });
+    state.timeline.push({ kind, key: `m:${e.seq}`, id: e.id, seq: e.seq, text, from: e.from, ts: e.ts, ...(taskId ? { taskId } : {}) });
     changes.push({ kind: 'message', seq: e.seq });
   };
   const task = (taskId: string): TaskView => taskOf(state, taskId, e.seq);
+  // The stored reply replaces its draft; the end of a turn (or its error) ends a draft left without one.
+  if (state.drafts.size) changes.push(...endDrafts(state, e));
 
   switch (e.type) {
     case 'user_message':
@@ -153,6 +156,7 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
         approvalId: p.approvalId, taskId: p.taskId, kind: p.kind, title: p.title, reason: p.reason, risk: p.risk, status: 'pending', seq: e.seq,
         ...(p.command !== undefined ? { command: p.command } : {}),
         ...(p.patch !== undefined ? { patch: p.patch } : {}),
+        ...(p.message !== undefined ? { message: p.message } : {}),
         ...(p.expiresAt !== undefined ? { expiresAt: p.expiresAt } : {}),
       };
       state.approvals.set(a.approvalId, a);
@@ -178,15 +182,41 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
       changed(t);
       break;
     }
-    case 'diff_ready':
-      note(task(e.payload.taskId), 'diff', `diff ready: ${e.payload.files.join(', ')} (${e.payload.hunks.length} hunk(s))`);
+    case 'diff_ready': {
+      const p = e.payload;
+      const t = task(p.taskId);
+      t.review = { diffSeq: e.seq, diff: p.diff, files: p.files, hunks: p.hunks.map((h) => ({ ...h })), ...(p.baseCommit ? { baseCommit: p.baseCommit } : {}) };
+      note(t, 'diff', `diff ready: ${p.files.join(', ')} (${p.hunks.length} hunk(s))`);
+      changes.push({ kind: 'review', taskId: t.taskId });
+      break;
+    }
+    case 'hunk_decided': {
+      const p = e.payload;
+      const t = state.tasks.get(p.taskId);
+      const h = t?.review?.committed ? undefined : t?.review?.hunks.find((x) => x.hunkId === p.hunkId);
+      if (!t || !h) break; // not a hunk of the diff under review (an older diff's, or unknown): nothing changes
+      h.decision = p.decision;
+      h.by = p.by;
+      t.updatedSeq = e.seq;
+      changes.push({ kind: 'review', taskId: t.taskId, hunkIds: [h.hunkId] });
+      break;
+    }
+    case 'egress_blocked':
+      note(task(e.payload.taskId), 'network', `blocked: ${e.payload.host}:${e.payload.port} (${e.payload.reason})`, 'warn');
       break;
     case 'check_result':
       note(task(e.payload.taskId), 'check', `check ${e.payload.name}: ${e.payload.status} (${e.payload.command})`);
       break;
-    case 'committed':
-      note(task(e.payload.taskId), 'git', `committed ${e.payload.sha.slice(0, 8)} on ${e.payload.branch}`);
+    case 'committed': {
+      const p = e.payload;
+      const t = task(p.taskId);
+      if (t.review) {
+        t.review.committed = { sha: p.sha, branch: p.branch, message: p.message, seq: e.seq, ...(p.hunks ? { hunks: p.hunks } : {}) };
+        changes.push({ kind: 'review', taskId: t.taskId });
+      }
+      note(t, 'git', `committed ${p.sha.slice(0, 8)} on ${p.branch}`);
       break;
+    }
     case 'pushed':
       note(task(e.payload.taskId), 'git', `pushed ${e.payload.branch} to ${e.payload.remote}`);
       break;

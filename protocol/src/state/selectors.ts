@@ -1,6 +1,6 @@
 /** Read-only questions every surface asks of the client state (pure functions of it). */
 import type { TaskState } from '../common';
-import type { ApprovalView, ClientState, TaskCounts, TaskView } from './types';
+import type { ApprovalView, ClientState, ReviewView, TaskCounts, TaskView } from './types';
 
 const ACTIVE: ReadonlySet<TaskState> = new Set<TaskState>(['queued', 'running', 'awaiting_approval']);
 
@@ -40,4 +40,29 @@ export function taskCounts(state: ClientState): TaskCounts {
   for (const a of state.approvals.values()) if (a.status === 'pending') c.awaiting++;
   for (const a of state.agents.values()) if (a.status === 'busy') c.busyAgents++;
   return c;
+}
+
+export interface ReviewCounts {
+  accepted: number;
+  rejected: number;
+  pending: number;
+  total: number;
+}
+
+/** How many hunks of a review (or of one file of it) are accepted, rejected, still undecided. */
+export function reviewCounts(review: ReviewView, file?: string): ReviewCounts {
+  const c: ReviewCounts = { accepted: 0, rejected: 0, pending: 0, total: 0 };
+  for (const h of review.hunks) {
+    if (file !== undefined && h.file !== file) continue;
+    c.total++;
+    if (h.decision === 'accept') c.accepted++;
+    else if (h.decision === 'reject') c.rejected++;
+    else c.pending++;
+  }
+  return c;
+}
+
+/** Tasks whose latest diff is not committed yet, newest first: what there is to review. */
+export function openReviews(state: ClientState): TaskView[] {
+  return taskList(state).filter((t) => t.review !== undefined && t.review.committed === undefined);
 }

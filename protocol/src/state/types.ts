@@ -33,6 +33,8 @@ export interface ApprovalView {
   risk: Risk;
   command?: string;
   patch?: string;
+  /** Commit approvals: the proposed commit message. */
+  message?: string;
   expiresAt?: string;
   status: ApprovalStatus;
   /** Who decided (`orchestrator` for an expiry). */
@@ -43,9 +45,36 @@ export interface ApprovalView {
 /** A line in a task's history besides tool calls and approvals. */
 export interface NoteView {
   seq: number;
-  kind: 'progress' | 'log' | 'error' | 'check' | 'diff' | 'git';
+  kind: 'progress' | 'log' | 'error' | 'check' | 'diff' | 'git' | 'network';
   text: string;
   level?: string;
+}
+
+export type HunkDecision = 'accept' | 'reject';
+
+/** One hunk of a task's diff under review, with the latest decision on it (none yet: undefined). */
+export interface ReviewHunkView {
+  hunkId: string;
+  file: string;
+  oldStart: number;
+  oldLines: number;
+  newStart: number;
+  newLines: number;
+  header: string;
+  decision?: HunkDecision;
+  /** Who decided last. */
+  by?: string;
+}
+
+/** The task's latest `diff_ready` and what happened to it since: decisions, the commit. */
+export interface ReviewView {
+  /** The seq of the `diff_ready`: a newer diff replaces the review (decisions start again). */
+  diffSeq: number;
+  diff: string;
+  baseCommit?: string;
+  files: string[];
+  hunks: ReviewHunkView[];
+  committed?: { sha: string; branch: string; message: string; seq: number; hunks?: string[] };
 }
 
 export interface TaskView {
@@ -68,6 +97,8 @@ export interface TaskView {
   /** This task's approvals in arrival order (the same objects as in `ClientState.approvals`). */
   approvals: ApprovalView[];
   notes: NoteView[];
+  /** The diff under review (the latest `diff_ready`), if the task produced one. */
+  review?: ReviewView;
   createdSeq: number;
   /** The seq of the last event that changed this task: grows on every change (a render cache key). */
   updatedSeq: number;
@@ -77,6 +108,8 @@ export interface TaskView {
 export interface MessageView {
   kind: 'user' | 'assistant' | 'error' | 'log';
   key: string;
+  /** The event's envelope id (a draft of an assistant reply carries it as `messageId`). */
+  id: string;
   seq: number;
   text: string;
   from: string;
@@ -86,6 +119,20 @@ export interface MessageView {
 
 /** The chat timeline: a task appears once, where it was first seen; messages in seq order. */
 export type TimelineItem = { kind: 'task'; key: string; seq: number; task: TaskView } | MessageView;
+
+/**
+ * A chat reply still being written (`assistant_delta`): live only, never in the timeline. Its stored
+ * `assistant_message` (envelope id = `messageId`) replaces it; the turn's `done` or `error` ends it.
+ */
+export interface DraftView {
+  messageId: string;
+  text: string;
+  from: string;
+  ts: string;
+  turnId?: string;
+  /** A piece was missed (a delta past the end of `text`): the text stops short until the final message. */
+  gap: boolean;
+}
 
 export interface AgentView {
   status: EventPayload<'agent_status'>['status'];
@@ -97,6 +144,8 @@ export interface ClientState {
   readonly approvals: Map<string, ApprovalView>;
   readonly agents: Map<string, AgentView>;
   readonly timeline: TimelineItem[];
+  /** Replies being written, by message id, oldest first: transient (see `DraftView`). */
+  readonly drafts: Map<string, DraftView>;
   /** The highest seq applied: an event at or below it is a duplicate and changes nothing. */
   lastSeq: number;
   /** Events applied (duplicates excluded). */
@@ -109,7 +158,10 @@ export type StateChange =
   | { kind: 'task'; taskId: string }
   | { kind: 'approval'; approval: ApprovalView; previous?: ApprovalStatus }
   | { kind: 'agent'; agentId: string }
-  | { kind: 'message'; seq: number };
+  /** The task's review changed: a new diff (`hunkIds` absent), decisions on these hunks, or the commit. */
+  | { kind: 'review'; taskId: string; hunkIds?: string[] }
+  | { kind: 'message'; seq: number }
+  | { kind: 'draft'; messageId: string };
 
 export interface TaskCounts {
   running: number;

@@ -10,11 +10,45 @@ export class ChangeTracker {
   /** rel path → content before the agent's first change (undefined: the file did not exist). */
   private readonly originals = new Map<string, string | undefined>();
 
-  constructor(private readonly wfs: WorkspaceFs) {}
+  constructor(
+    private readonly wfs: WorkspaceFs,
+    /** Told about each file's original once (persisted: a resumed run still diffs against it). */
+    private readonly onFirstChange?: (rel: string, original: string | undefined) => void,
+  ) {}
 
   /** Call before changing `rel`; only the first call per file counts. */
   remember(rel: string, original: string | undefined): void {
-    if (!this.originals.has(rel)) this.originals.set(rel, original);
+    if (this.originals.has(rel)) return;
+    this.originals.set(rel, original);
+    this.onFirstChange?.(rel, original);
+  }
+
+  /** Originals of an earlier run of the same task (resumed after a restart). */
+  restore(originals: ReadonlyMap<string, string | undefined>): void {
+    for (const [rel, original] of originals) if (!this.originals.has(rel)) this.originals.set(rel, original);
+  }
+
+  /** Each changed file's content now (undefined: deleted); unchanged files are left out. */
+  current(): Map<string, string | undefined> {
+    const out = new Map<string, string | undefined>();
+    for (const [rel, before] of [...this.originals].sort((a, b) => a[0].localeCompare(b[0]))) {
+      const after = this.read(rel);
+      if (after !== before) out.set(rel, after);
+    }
+    return out;
+  }
+
+  private read(rel: string): string | undefined {
+    try {
+      return this.wfs.readIfExists(rel);
+    } catch {
+      return undefined; // replaced by something unreadable (a symlink, a directory): shown as deleted
+    }
+  }
+
+  /** Each remembered file as it was before the agent's first change (null: it did not exist). */
+  before(): Map<string, string | null> {
+    return new Map([...this.originals].map(([p, c]) => [p, c ?? null]));
   }
 
   /** The diff of every remembered file that differs now; undefined when nothing does. */
@@ -22,12 +56,7 @@ export class ChangeTracker {
     const patches: string[] = [];
     const files: string[] = [];
     for (const [rel, before] of [...this.originals].sort((a, b) => a[0].localeCompare(b[0]))) {
-      let after: string | undefined;
-      try {
-        after = this.wfs.readIfExists(rel);
-      } catch {
-        after = undefined; // replaced by something unreadable (a symlink, a directory): shown as deleted
-      }
+      const after = this.read(rel);
       if (after === before) continue;
       patches.push(createTwoFilesPatch(before === undefined ? '/dev/null' : `a/${rel}`, after === undefined ? '/dev/null' : `b/${rel}`, before ?? '', after ?? '', undefined, undefined, { context: 3 }));
       files.push(rel);

@@ -19,12 +19,19 @@ export const TOOL_SPECS: readonly ToolSpec[] = [
   { name: 'list_files', description: 'List files and directories (directories end with /).', parameters: obj({ path: str('directory, default "."'), depth: int('levels to descend, 1-4, default 2') }) },
   { name: 'read_file', description: 'Read a text file, optionally a range of lines (1-based, inclusive).', parameters: obj({ path: str('file path'), start_line: int('first line'), end_line: int('last line') }, ['path']) },
   { name: 'search', description: 'Search file contents (like grep -rn). Returns path:line: text.', parameters: obj({ pattern: str('text to find'), path: str('directory or file, default "."'), regex: { type: 'boolean', description: 'pattern is an extended regex' } }, ['pattern']) },
-  { name: 'edit_file', description: 'Replace an exact piece of text in a file. old_text must occur exactly once; include enough context.', parameters: obj({ path: str('file path'), old_text: str('the exact text to replace'), new_text: str('the replacement') }, ['path', 'old_text', 'new_text']) },
+  { name: 'edit_file', description: 'Replace an exact piece of text in a file (old_text must occur exactly once), e.g. {"path": "src/a.js", "old_text": "return a - b;", "new_text": "return a + b;"}.', parameters: obj({ path: str('file path'), old_text: str('the exact text to replace'), new_text: str('the replacement') }, ['path', 'old_text', 'new_text']) },
   { name: 'apply_patch', description: 'Apply a unified diff (---/+++ headers, @@ hunks) to one or more files.', parameters: obj({ patch: str('the unified diff') }, ['patch']) },
   { name: 'write_file', description: 'Create a file or replace its whole content.', parameters: obj({ path: str('file path'), content: str('the full new content') }, ['path', 'content']) },
-  { name: 'run_command', description: 'Run a shell command in the sandbox (cwd: the repository root, no network). Use it for tests, builds, git status.', parameters: obj({ command: str('the command line') }, ['command']) },
-  { name: 'finish', description: 'Stop: the task is done (or cannot be done). Summarise what you changed and verified.', parameters: obj({ summary: str('what was done') }, ['summary']) },
+  { name: 'run_command', description: 'Run a shell command in the sandbox (cwd: the repository root, no network): tests, builds, git (status, branch, log, diff), e.g. {"command": "git status"}.', parameters: obj({ command: str('the command line') }, ['command']) },
+  { name: 'finish', description: 'Stop: the task is done (or cannot be done). The summary says what you changed and verified, or answers the question.', parameters: obj({ summary: str('what was done') }, ['summary']) },
 ];
+
+/** Offered to a plan's tickets only: the planner answers (plans/delegation.ts). */
+export const ASK_PLANNER: ToolSpec = {
+  name: 'ask_planner',
+  description: 'Ask the planner. kind "question": a question about the plan or another ticket. kind "split": this ticket is too big; say which part to move into new tickets.',
+  parameters: obj({ kind: { type: 'string', enum: ['question', 'split'], description: 'question or split' }, text: str('the question, or what to split off') }, ['kind', 'text']),
+};
 
 export interface ToolEnv {
   ctx: TaskContext;
@@ -33,6 +40,8 @@ export interface ToolEnv {
   sandbox: LazySandbox;
   deps: CommandToolDeps;
   signal: AbortSignal;
+  /** The planner, for a plan's ticket (ask_planner); absent otherwise. */
+  askPlanner?: (kind: 'question' | 'split', text: string) => Promise<{ ok: boolean; result: string }>;
 }
 
 export interface ToolOutcome {
@@ -63,9 +72,25 @@ const argInt = (a: Record<string, unknown>, k: string): number | undefined => {
 };
 
 const MAX_READ_LINES = 400;
+/** edit_file whose old_text is not in the file: files up to this size are shown in the error. */
+const SHOW_FILE_ON_MISS_CHARS = 2000;
+
+/**
+ * Arguments that are the tool's parameter schema instead of values: small models (Qwen2.5-Coder 1.5B)
+ * copy the `{"type": "object", "properties": ...}` they were shown. The error shows the call to make.
+ */
+export function schemaEcho(name: string, args: Record<string, unknown>): string | undefined {
+  const spec = TOOL_SPECS.find((t) => t.name === name);
+  if (!spec || args.type !== 'object' || typeof args.properties !== 'object' || 'properties' in spec.parameters.properties) return undefined;
+  const keys = spec.parameters.required?.length ? spec.parameters.required : Object.keys(spec.parameters.properties).slice(0, 1);
+  const example = Object.fromEntries(keys.map((k) => [k, `<${(spec.parameters.properties[k] as { description?: string }).description ?? k}>`]));
+  return `these arguments are the tool's parameter schema, not values. Call it with values, like {"name": "${name}", "arguments": ${JSON.stringify(example)}}`;
+}
 
 /** Runs one tool. Errors in the arguments or the files become `ok: false` for the model to fix. */
 export async function runTool(env: ToolEnv, name: string, args: Record<string, unknown>, key: string): Promise<ToolOutcome> {
+  const echo = schemaEcho(name, args);
+  if (echo) return fail(echo);
   switch (name) {
     case 'list_files': {
       const depth = Math.min(4, Math.max(1, argInt(args, 'depth') ?? 2));
@@ -96,7 +121,12 @@ export async function runTool(env: ToolEnv, name: string, args: Record<string, u
       if (!oldText) return fail('old_text must not be empty (use write_file to create a file)');
       const { rel, text } = env.wfs.readText(path);
       const count = text.split(oldText).length - 1;
-      if (count !== 1) return fail(count === 0 ? `old_text was not found in ${rel}: read the file again and copy the text exactly` : `old_text occurs ${count} times in ${rel}: include more context so it occurs once`);
+      if (count === 0) {
+        // A short file comes back whole: the model copies old_text from it instead of guessing again.
+        const shown = text.length <= SHOW_FILE_ON_MISS_CHARS ? ` It contains:\n${text}` : ' Read the file again and copy the text exactly.';
+        return fail(`old_text was not found in ${rel}.${shown}`);
+      }
+      if (count > 1) return fail(`old_text occurs ${count} times in ${rel}: include more context so it occurs once`);
       env.changes.remember(rel, text);
       env.wfs.writeText(rel, text.replace(oldText, () => newText));
       return { ok: true, output: `edited ${rel}` };
@@ -125,9 +155,17 @@ export async function runTool(env: ToolEnv, name: string, args: Record<string, u
     }
     case 'finish':
       return { ok: true, output: 'finished', finish: argStr(args, 'summary') || 'done' };
-    default:
-      return fail(`there is no tool named "${name}"; the tools are: ${TOOL_SPECS.map((t) => t.name).join(', ')}`);
+    case 'ask_planner': {
+      if (!env.askPlanner) break;
+      const kind = argStr(args, 'kind');
+      if (kind !== 'question' && kind !== 'split') return fail('argument "kind" must be "question" or "split"');
+      const text = argStr(args, 'text').trim();
+      if (!text) return fail('argument "text" must not be empty');
+      const r = await env.askPlanner(kind, text);
+      return { ok: r.ok, output: r.result };
+    }
   }
+  return fail(`there is no tool named "${name}"; the tools are: ${[...TOOL_SPECS, ...(env.askPlanner ? [ASK_PLANNER] : [])].map((t) => t.name).join(', ')}`);
 }
 
 const stripPrefix = (f: string | undefined): string | undefined => (f === undefined || f === '/dev/null' ? undefined : f.replace(/^[ab]\//, '').split('\t')[0]);

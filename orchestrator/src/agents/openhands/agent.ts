@@ -297,7 +297,7 @@ export class OpenHandsAgent implements TaskAgent {
       if (r.exitCode !== 0) return [];
       const payload = diffReadyPayload(ctx.task.id, r.stdout);
       if (!payload) return [];
-      ctx.emit('diff_ready', payload);
+      await this.wb.proposeDiff(ctx, payload); // against the working copy's HEAD: the task branch's start
       return payload.files;
     } catch {
       return []; // the container is gone: the working copy keeps the changes

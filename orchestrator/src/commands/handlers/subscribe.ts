@@ -1,3 +1,4 @@
+import { TRANSIENT_SINCE, isAtLeastVersion } from '@pushpals/protocol';
 import { PushPalsError } from '../../errors';
 import type { EventFilter } from '../../events/event-log';
 import type { CommandHandler } from '../registry';
@@ -10,8 +11,10 @@ export const subscribe: CommandHandler<'subscribe'> = (cmd, ctx) => {
   if (sessionId !== undefined) filter.sessionId = sessionId;
   if (taskId !== undefined) filter.taskId = taskId;
   const headSeq = ctx.services.events.head();
+  // Transient pieces of replies being written only to clients that know them (protocol README: Versioning).
+  const drafts = isAtLeastVersion(cmd.protocolVersion, TRANSIENT_SINCE);
   // The replay starts after the ack is on the wire, so the client sees the ack first.
-  ctx.afterResponse(() => conn.subscribe(afterSeq, filter));
+  ctx.afterResponse(() => conn.subscribe(afterSeq, filter, { drafts }));
   return { afterSeq, headSeq };
 };
 

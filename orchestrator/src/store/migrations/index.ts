@@ -3,12 +3,14 @@ import { migration002 } from './002_audit';
 import { migration003 } from './003_repos';
 import { migration004 } from './004_open_tool_calls';
 import { migration005 } from './005_live_base';
+import { migration006 } from './006_team';
 import type { Migration } from './types';
 
 /**
  * Every migration, in order. Add a new file NNN_name.ts exporting a Migration and list it here;
  * never edit one that has shipped. Numbers: 001 core (sessions, events, tasks, jobs, approvals),
- * 002 audit, 003 repos, 004 open tool calls, 005 live base (tasks' base, repos' sync state).
+ * 002 audit, 003 repos, 004 open tool calls, 005 live base (tasks' base, repos' sync state),
+ * 006 team (plans, tickets, fair claims, agent conversations).
  */
 export const migrations: Migration[] = [
   migration001,
@@ -16,4 +18,5 @@ export const migrations: Migration[] = [
   migration003,
   migration004,
   migration005,
+  migration006,
 ];

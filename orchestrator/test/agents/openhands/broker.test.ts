@@ -53,7 +53,7 @@ describe('OpenHands model broker', function () {
   const reviewed: ParsedToolCall[] = [];
   let review: (c: ParsedToolCall) => Promise<Review> = async () => ({ keep: true });
   const start = async (budget = new TokenBudget(100_000)) => {
-    const client = new ModelClient({ role: 'coder', baseUrl: model.url, model: 'scripted-coder', keyFile: 'k', keyEnv: 'K', toolCalls: 'auto', maxTokens: 0, timeoutMs: 5000, maxRetries: 0, keyPath: '/nonexistent' }, KEY);
+    const client = new ModelClient({ role: 'coder', baseUrl: model.url, model: 'scripted-coder', keyFile: 'k', keyEnv: 'K', toolCalls: 'auto', maxTokens: 0, temperature: null, timeoutMs: 5000, maxRetries: 0, keyPath: '/nonexistent' }, KEY);
     broker = new ModelBroker({ client, budget, signal: new AbortController().signal, review: (c) => (reviewed.push(c), review(c)) });
     sock = join(tempDir('pp-broker-'), 'model.sock');
     await broker.listen(sock);

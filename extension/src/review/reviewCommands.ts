@@ -1,0 +1,251 @@
+/**
+ * The review's commands: open the review, decide hunks (one, a file's, a task's), move between hunks,
+ * the side-by-side view, the commit, and bringing the result into the person's checkout. CodeLens,
+ * the Review view's inline buttons, the chat's "Review Changes" and key bindings all run these.
+ */
+import * as vscode from 'vscode';
+import { decideApproval } from '../approvals';
+import type { Session } from '../session';
+import { acceptedContent, hunkAtOrAfter, type FileReview, type TaskReview } from './model';
+import { threeWay, type MergeStatus } from './merge';
+import { REVIEW_SCHEME, parseReviewUri, reviewUri, sideUri, type HunkDecision, type ReviewService } from './reviewService';
+import type { InlineReview } from './inlineView';
+
+/** At most this many files open as tabs when a review opens; the Review view lists them all. */
+const MAX_OPEN_FILES = 5;
+
+interface Target {
+  taskId?: string;
+  file?: string;
+  hunkId?: string;
+}
+
+const targetOf = (arg: unknown): Target => {
+  if (typeof arg === 'string') return { taskId: arg };
+  if (typeof arg !== 'object' || arg === null) return {};
+  const o = arg as Record<string, unknown>;
+  const s = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+  return { ...(s('taskId') ? { taskId: s('taskId') } : {}), ...(s('file') ? { file: s('file') } : {}), ...(s('hunkId') ? { hunkId: s('hunkId') } : {}) };
+};
+
+/** The active inline review editor and where its cursor is. */
+function activeReview(): { taskId: string; path: string; editor: vscode.TextEditor } | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.uri.scheme !== REVIEW_SCHEME) return undefined;
+  const at = parseReviewUri(editor.document.uri);
+  return at && { ...at, editor };
+}
+
+export function registerReviewCommands(session: Session, reviews: ReviewService, inline: InlineReview): vscode.Disposable[] {
+  const reg = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(id, fn);
+  const fail = (what: string) => (e: unknown) => {
+    void vscode.window.showErrorMessage(`PushPals: could not ${what} — ${(e as Error).message}`);
+    return undefined;
+  };
+
+  async function pickTask(arg: unknown): Promise<string | undefined> {
+    const t = targetOf(arg);
+    if (t.taskId) return t.taskId;
+    const active = activeReview();
+    if (active) return active.taskId;
+    const open = reviews.tasksWithReview().filter((x) => !x.review?.committed);
+    const all = open.length ? open : reviews.tasksWithReview();
+    if (all.length <= 1) {
+      if (!all.length) void vscode.window.showInformationMessage('PushPals: no task has changes to review.');
+      return all[0]?.taskId;
+    }
+    const pick = await vscode.window.showQuickPick(all.map((x) => ({ label: x.title, description: `${x.review?.files.length ?? 0} file(s) · ${x.review?.hunks.length ?? 0} hunk(s)`, taskId: x.taskId })), { title: 'PushPals: review which task?' });
+    return pick?.taskId;
+  }
+
+  async function openFile(taskId: string, file: string, hunkId?: string, preview = false): Promise<vscode.TextEditor> {
+    const r = await reviews.load(taskId);
+    const f = r.byPath.get(file);
+    if (!f) throw new Error(`${file} is not in the diff of task ${taskId}`);
+    const doc = await vscode.workspace.openTextDocument(reviewUri(taskId, file));
+    const h = hunkId ? f.hunks.find((x) => x.hunkId === hunkId) : f.hunks[0];
+    const pos = new vscode.Position(h?.anchor ?? 0, 0);
+    const editor = await vscode.window.showTextDocument(doc, { preview, preserveFocus: false, selection: new vscode.Range(pos, pos) });
+    inline.decorate(editor);
+    return editor;
+  }
+
+  /** Opens the review of a task: its files (the first MAX_OPEN_FILES as tabs). Returns what it opened and how long it took. */
+  async function reviewChanges(arg: unknown): Promise<{ taskId: string; files: number; opened: number; ms: number } | undefined> {
+    if (!session.connection.isReady) return undefined;
+    const taskId = await pickTask(arg);
+    if (!taskId) return undefined;
+    const t0 = performance.now();
+    const r = await reviews.load(taskId);
+    const toOpen = r.files.slice(0, MAX_OPEN_FILES);
+    // Later files first, so the first file ends up the active tab.
+    for (const f of [...toOpen].reverse()) await openFile(taskId, f.path, undefined, false);
+    const ms = performance.now() - t0;
+    session.log.info(`review of ${taskId}: ${r.files.length} file(s), opened ${toOpen.length} in ${ms.toFixed(0)} ms`);
+    return { taskId, files: r.files.length, opened: toOpen.length, ms };
+  }
+
+  async function decide(hunkIds: (r: TaskReview) => string[], arg: unknown, decision: HunkDecision, what: string): Promise<number | undefined> {
+    const taskId = await pickTask(arg);
+    if (!taskId) return undefined;
+    try {
+      const r = await reviews.load(taskId);
+      const ids = hunkIds(r);
+      if (!ids.length) return 0;
+      return await reviews.decide(taskId, ids, decision);
+    } catch (e) {
+      return fail(`${decision} ${what}`)(e);
+    }
+  }
+
+  /** The hunk the command is about: given, else the one at (or below) the cursor. */
+  const hunkOf = (arg: unknown) => (r: TaskReview): string[] => {
+    const t = targetOf(arg);
+    if (t.hunkId) return [t.hunkId];
+    const a = activeReview();
+    const f = a && r.byPath.get(a.path);
+    const h = f && hunkAtOrAfter(f, a.editor.selection.active.line);
+    return h ? [h.hunkId] : [];
+  };
+  const fileOf = (arg: unknown) => (r: TaskReview): string[] => {
+    const path = targetOf(arg).file ?? activeReview()?.path;
+    return r.byPath.get(path ?? '')?.hunks.map((h) => h.hunkId) ?? [];
+  };
+  const allOf = (r: TaskReview): string[] => r.files.flatMap((f) => f.hunks.map((h) => h.hunkId));
+
+  async function move(step: 1 | -1): Promise<void> {
+    const a = activeReview();
+    if (!a) return;
+    const r = await reviews.load(a.taskId);
+    const f = r.byPath.get(a.path);
+    if (!f) return;
+    const line = a.editor.selection.active.line;
+    const anchors = f.hunks.map((h) => h.anchor);
+    const next = step > 0 ? anchors.find((n) => n > line) : [...anchors].reverse().find((n) => n < line);
+    if (next !== undefined) {
+      const pos = new vscode.Position(next, 0);
+      a.editor.selection = new vscode.Selection(pos, pos);
+      a.editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+      return;
+    }
+    // Past the last (first) hunk of this file: the next (previous) file of the task.
+    const i = r.files.indexOf(f);
+    const other = r.files[(i + step + r.files.length) % r.files.length] as FileReview;
+    const target = step > 0 ? other.hunks[0] : other.hunks.at(-1);
+    await openFile(a.taskId, other.path, target?.hunkId);
+  }
+
+  async function commit(arg: unknown): Promise<unknown> {
+    const taskId = await pickTask(arg);
+    if (!taskId) return undefined;
+    const pending = session.store.pendingFor(taskId).find((a) => a.kind === 'commit');
+    if (pending) return decideApproval(session, { approvalId: pending.approvalId, ...(typeof (arg as { message?: unknown })?.message === 'string' ? { message: (arg as { message: string }).message } : {}) }, 'approve');
+    try {
+      await session.request('commit_request', { taskId });
+      void vscode.window.showInformationMessage('PushPals: the commit approval is being prepared (secret scan first); it appears in the Approvals view.');
+      return 'requested';
+    } catch (e) {
+      return fail('ask for the commit')(e);
+    }
+  }
+
+  async function applyToCheckout(arg: unknown): Promise<unknown> {
+    const taskId = await pickTask(arg);
+    if (!taskId) return undefined;
+    const review = reviews.reviewOf(taskId);
+    if (!review) return undefined;
+    const mode = typeof (arg as { mode?: unknown })?.mode === 'string' ? (arg as { mode: string }).mode : (await vscode.window.showQuickPick(
+      [
+        { label: 'Merge into my working tree', description: 'three-way: your edits are kept; overlaps come back as conflict markers', mode: 'merge' },
+        ...(review.committed ? [{ label: `Fetch branch ${review.committed.branch} into my repository`, description: 'a local branch; nothing is checked out', mode: 'branch' }] : []),
+      ],
+      { title: `PushPals: apply the accepted changes of "${reviews.task(taskId)?.title ?? taskId}"` },
+    ))?.mode;
+    if (mode === 'branch') {
+      try {
+        const r = await session.request('branch_fetch', { taskId });
+        void vscode.window.showInformationMessage(`PushPals: ${r.branch} is a branch of ${r.repoPath} now (at ${r.sha.slice(0, 8)}). Check it out with \`git switch ${r.branch}\`.`);
+        return r;
+      } catch (e) {
+        return fail('fetch the branch')(e);
+      }
+    }
+    if (mode !== 'merge') return undefined;
+    return mergeIntoWorkspace(taskId).catch(fail('apply the changes'));
+  }
+
+  async function mergeIntoWorkspace(taskId: string): Promise<Record<string, MergeStatus>> {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (!folder) throw new Error('no workspace folder is open');
+    const task = reviews.task(taskId);
+    if (task?.repoId && session.currentRepoId && task.repoId !== session.currentRepoId) throw new Error(`this task worked on another repository (${task.repoId}) than this window's (${session.currentRepoId})`);
+    const review = reviews.reviewOf(taskId)!;
+    const r = await reviews.load(taskId);
+    const committedHunks = review.committed?.hunks ? new Set(review.committed.hunks) : undefined;
+    const decisions = reviews.decisions(taskId);
+    const decisionOf = (id: string) => (committedHunks ? (committedHunks.has(id) ? 'accept' : 'reject') : decisions.get(id));
+    if (!r.files.some((f) => f.hunks.some((h) => decisionOf(h.hunkId) === 'accept'))) throw new Error('no hunk is accepted: there is nothing to apply');
+    const label = review.committed ? `${review.committed.branch} (${review.committed.sha.slice(0, 8)})` : `pushpals/${taskId}`;
+    const outcome: Record<string, MergeStatus> = {};
+    const conflicts: vscode.Uri[] = [];
+    const edit = new vscode.WorkspaceEdit();
+    const saves: vscode.Uri[] = [];
+    for (const f of r.files) {
+      const uri = vscode.Uri.joinPath(folder.uri, f.path);
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      const ours = open ? open.getText() : await vscode.workspace.fs.readFile(uri).then((b) => Buffer.from(b).toString('utf8'), () => null);
+      const m = await threeWay(ours, f.base, acceptedContent(f, decisionOf), label);
+      outcome[f.path] = m.status;
+      if (m.content === undefined) continue;
+      if (m.content === null) edit.deleteFile(uri, { ignoreIfNotExists: true });
+      else if (ours === null) edit.createFile(uri, { overwrite: false, contents: Buffer.from(m.content, 'utf8') });
+      else {
+        const doc = open ?? (await vscode.workspace.openTextDocument(uri));
+        edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), m.content);
+        saves.push(uri);
+      }
+      if (m.status === 'conflict') conflicts.push(uri);
+    }
+    if (!(await vscode.workspace.applyEdit(edit))) throw new Error('VS Code refused the edit');
+    for (const uri of saves) await vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())?.save();
+    const counts = Object.values(outcome).reduce<Record<string, number>>((a, s) => ({ ...a, [s]: (a[s] ?? 0) + 1 }), {});
+    session.log.info(`applied ${taskId} to ${folder.uri.fsPath}: ${JSON.stringify(outcome)}`);
+    const summary = Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ');
+    if (conflicts.length) {
+      await vscode.window.showTextDocument(conflicts[0]!);
+      void vscode.window.showWarningMessage(`PushPals: applied with conflicts (${summary}). Resolve the conflict markers in ${conflicts.map((u) => vscode.workspace.asRelativePath(u)).join(', ')}.`);
+    } else {
+      const refused = Object.entries(outcome).filter(([, s]) => s === 'refused').map(([p]) => p);
+      void vscode.window.showInformationMessage(`PushPals: applied to your working tree (${summary})${refused.length ? `; left alone: ${refused.join(', ')}` : ''}. Nothing was committed in your repository.`);
+    }
+    return outcome;
+  }
+
+  return [
+    reg('pushpals.reviewChanges', (arg) => reviewChanges(arg).catch(fail('open the review'))),
+    reg('pushpals.openReviewFile', (arg) => {
+      const t = targetOf(arg);
+      return t.taskId && t.file ? openFile(t.taskId, t.file, t.hunkId).then(() => true, fail('open the file')) : undefined;
+    }),
+    reg('pushpals.acceptHunk', (arg) => decide(hunkOf(arg), arg, 'accept', 'the hunk')),
+    reg('pushpals.rejectHunk', (arg) => decide(hunkOf(arg), arg, 'reject', 'the hunk')),
+    reg('pushpals.acceptFile', (arg) => decide(fileOf(arg), arg, 'accept', 'the file')),
+    reg('pushpals.rejectFile', (arg) => decide(fileOf(arg), arg, 'reject', 'the file')),
+    reg('pushpals.acceptAll', (arg) => decide(allOf, arg, 'accept', 'the task\'s hunks')),
+    reg('pushpals.rejectAll', (arg) => decide(allOf, arg, 'reject', 'the task\'s hunks')),
+    reg('pushpals.nextHunk', () => move(1)),
+    reg('pushpals.previousHunk', () => move(-1)),
+    reg('pushpals.openSideBySide', async (arg) => {
+      const t = targetOf(arg);
+      const taskId = t.taskId ?? activeReview()?.taskId;
+      const file = t.file ?? activeReview()?.path;
+      if (!taskId || !file) return undefined;
+      await reviews.load(taskId);
+      return vscode.commands.executeCommand('vscode.diff', sideUri(taskId, file, 'base'), sideUri(taskId, file, 'proposed'), `${file} (base ↔ proposed, PushPals)`);
+    }),
+    reg('pushpals.commitReview', (arg) => commit(arg)),
+    reg('pushpals.applyToCheckout', (arg) => applyToCheckout(arg)),
+    // Internal: timings and counters for the tests and benchmarks.
+    reg('pushpals._reviewInfo', () => ({ latencies: inline.latencies.slice(-500), decorationLatencies: inline.decorationLatencies.slice(-500), stats: inline.stats, loaded: reviews.tasksWithReview().map((t) => ({ taskId: t.taskId, hunks: t.review?.hunks.length ?? 0, loaded: reviews.peek(t.taskId) !== undefined })) })),
+  ];
+}

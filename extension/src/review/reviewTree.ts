@@ -1,0 +1,85 @@
+/**
+ * The Review view: every task with a diff → its changed files with their state (accepted / rejected /
+ * pending hunks) → the hunks. Inline Accept / Reject on files and hunks; a click opens the file's inline
+ * review at the hunk. Updated live from the reducer's review changes.
+ */
+import * as vscode from 'vscode';
+import { reviewCounts, type ReviewHunkView } from '@pushpals/protocol/client';
+import type { ReviewService } from './reviewService';
+
+export type ReviewNode =
+  | { kind: 'task'; taskId: string }
+  | { kind: 'file'; taskId: string; file: string }
+  | { kind: 'hunk'; taskId: string; file: string; hunkId: string };
+
+export class ReviewTreeProvider implements vscode.TreeDataProvider<ReviewNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly sub: vscode.Disposable;
+  private pending: NodeJS.Timeout | undefined;
+
+  constructor(private readonly reviews: ReviewService) {
+    // Coalesced: "Accept All" on 200 hunks is one refresh, not 200.
+    this.sub = reviews.onDidChange(() => {
+      this.pending ??= setTimeout(() => {
+        this.pending = undefined;
+        this.changed.fire(undefined);
+      }, 30);
+    });
+  }
+
+  getChildren(node?: ReviewNode): ReviewNode[] {
+    if (!node) return this.reviews.tasksWithReview().map((t) => ({ kind: 'task', taskId: t.taskId }));
+    const review = this.reviews.reviewOf(node.taskId);
+    if (!review) return [];
+    if (node.kind === 'task') return review.files.map((file) => ({ kind: 'file', taskId: node.taskId, file }));
+    if (node.kind === 'file') return review.hunks.filter((h) => h.file === node.file).map((h) => ({ kind: 'hunk', taskId: node.taskId, file: node.file, hunkId: h.hunkId }));
+    return [];
+  }
+
+  getParent(node: ReviewNode): ReviewNode | undefined {
+    if (node.kind === 'hunk') return { kind: 'file', taskId: node.taskId, file: node.file };
+    if (node.kind === 'file') return { kind: 'task', taskId: node.taskId };
+    return undefined;
+  }
+
+  getTreeItem(node: ReviewNode): vscode.TreeItem {
+    const task = this.reviews.task(node.taskId);
+    const review = task?.review;
+    if (node.kind === 'task') {
+      const item = new vscode.TreeItem(task?.title ?? node.taskId, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `review:${node.taskId}`;
+      const c = review ? reviewCounts(review) : undefined;
+      item.description = review?.committed ? `committed ${review.committed.sha.slice(0, 8)}` : c ? `${c.accepted} accepted · ${c.rejected} rejected · ${c.pending} pending` : '';
+      item.iconPath = new vscode.ThemeIcon(review?.committed ? 'git-commit' : c && c.pending === 0 ? 'check-all' : 'diff');
+      item.contextValue = review?.committed ? 'reviewTask.committed' : 'reviewTask';
+      item.command = { command: 'pushpals.reviewChanges', title: 'Review Changes', arguments: [{ taskId: node.taskId }] };
+      return item;
+    }
+    if (node.kind === 'file') {
+      const c = review ? reviewCounts(review, node.file) : { accepted: 0, rejected: 0, pending: 0, total: 0 };
+      const item = new vscode.TreeItem(node.file, vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `review:${node.taskId}:${node.file}`;
+      item.resourceUri = vscode.Uri.file(`/${node.file}`);
+      item.description = c.pending ? `${c.pending} of ${c.total} pending` : c.accepted === c.total ? 'accepted' : c.rejected === c.total ? 'rejected' : `${c.accepted} accepted · ${c.rejected} rejected`;
+      item.iconPath = new vscode.ThemeIcon(c.pending ? 'circle-large-outline' : c.rejected === c.total ? 'circle-slash' : 'pass');
+      item.contextValue = review?.committed ? 'reviewFile.committed' : 'reviewFile';
+      item.command = { command: 'pushpals.openReviewFile', title: 'Open', arguments: [{ taskId: node.taskId, file: node.file }] };
+      return item;
+    }
+    const h = review?.hunks.find((x) => x.hunkId === node.hunkId) as ReviewHunkView | undefined;
+    const item = new vscode.TreeItem(h?.header ?? node.hunkId, vscode.TreeItemCollapsibleState.None);
+    item.id = `review:${node.taskId}:${node.hunkId}`;
+    item.description = h?.decision === 'accept' ? 'accepted' : h?.decision === 'reject' ? 'rejected' : 'pending';
+    item.iconPath = new vscode.ThemeIcon(h?.decision === 'accept' ? 'pass-filled' : h?.decision === 'reject' ? 'circle-slash' : 'circle-large-outline');
+    item.contextValue = review?.committed ? 'reviewHunk.committed' : 'reviewHunk';
+    item.command = { command: 'pushpals.openReviewFile', title: 'Open', arguments: [{ taskId: node.taskId, file: node.file, hunkId: node.hunkId }] };
+    return item;
+  }
+
+  dispose(): void {
+    clearTimeout(this.pending);
+    this.sub.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,215 @@
+#!/usr/bin/env node
+// Diff review in a REAL VS Code (code-server) driven by headless Chromium, with a REAL orchestrator
+// (child process, Docker sandboxes) whose coding agent is played by the scripted model server (real HTTP):
+//   1. A task writes two files (README.md: two hunks far apart; src/config.js: one) → diff_ready. "Review
+//      Changes" on the chat card opens the inline review: Accept/Reject CodeLens above each hunk.
+//   2. The CodeLens are clicked in the browser: the README's second hunk rejected, the rest accepted; the
+//      commit approval arrives (notification); Approve → the proposed message, Enter → the tests re-run on
+//      the exact tree in the sandbox → committed: host git on the orchestrator's clone shows exactly the
+//      accepted hunks on pushpals/<task>, the default branch did not move.
+//   3. "Apply to My Checkout" (three-way merge) changes the workspace files accordingly.
+//   4. A task that plants an AWS-style key: "Accept All (Task)" → the commit is blocked with the file, line
+//      and rule, shown on the card.
+//   5. Reloading the window (nothing pending) shows no approval notification.
+// Usage: node vscode-review.mjs [extensionDir]. Screenshots in $OUT_DIR (default <repo>/test-results/vscode-review).
+// Last line: "N passed, N failed"; exit 1 on any failure; hard timeout E2E_UI_TIMEOUT_MS (default 600 s).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { enterLoopbackOnlyNetns, startVSCode, log } from './lib.mjs';
+import { REPO_ROOT, spawnOrchestrator } from './orchestrator.mjs';
+import { createHarness, uiScriptSetup, workbench } from './ui-harness.mjs';
+
+enterLoopbackOnlyNetns();
+const { extDir, extId, out, taskTimeoutMs: TASK_TIMEOUT } = uiScriptSetup('vscode-review');
+const HARD_TIMEOUT = Number(process.env.E2E_UI_TIMEOUT_MS || 600000);
+const { ScriptedModelServer } = await import(join(REPO_ROOT, 'orchestrator', 'dist', 'test', 'helpers', 'scripted-model.js'));
+
+const KEY = 'sk-e2e-review-ui-7f3a9c1e5b2d4680';
+const README = ['# Review demo', '', 'Teh first paragraph.', '', ...Array.from({ length: 10 }, (_, i) => `Line ${i + 1} of the middle.`), '', 'The last paragraph: recieve.', ''].join('\n');
+const README_NEW = README.replace('Teh first', 'The first').replace('recieve', 'receive');
+const README_ACCEPTED = README.replace('Teh first', 'The first');
+const CONFIG = "module.exports = { retries: 1, name: 'demo' };\n";
+const CONFIG_NEW = "module.exports = { retries: 3, name: 'demo' };\n";
+const AWS_KEY = 'AKIA4HFJ2KQ7ZT3WXBNM';
+
+const gitIn = (cwd, ...a) => {
+  const r = spawnSync('git', a, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@example.invalid', GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@example.invalid', GIT_CONFIG_NOSYSTEM: '1' } });
+  if (r.status !== 0) throw new Error(`git ${a.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+};
+
+const t0 = Date.now();
+const workspace = mkdtempSync(join(tmpdir(), 'pushpals-review-ws-'));
+mkdirSync(join(workspace, 'src'));
+writeFileSync(join(workspace, 'README.md'), README);
+writeFileSync(join(workspace, 'src', 'config.js'), CONFIG);
+writeFileSync(join(workspace, 'package.json'), JSON.stringify({ name: 'review-demo', version: '1.0.0', scripts: { test: `node -e "const c = require('./src/config.js'); console.log('config ok', c.retries)"` } }, null, 2));
+gitIn(workspace, 'init', '-q', '-b', 'main');
+gitIn(workspace, 'add', '-A');
+gitIn(workspace, 'commit', '-q', '-m', 'initial');
+const base = gitIn(workspace, 'rev-parse', 'HEAD').trim();
+
+let orch, vsc, page, model;
+const cleanup = async () => {
+  await vsc?.stop().catch(() => {});
+  await orch?.cleanup().catch(() => {});
+  await model?.close().catch(() => {});
+  if (!process.env.E2E_KEEP) rmSync(workspace, { recursive: true, force: true });
+};
+const h = createHarness({ out, hardTimeoutMs: HARD_TIMEOUT, cleanup });
+const { snap, step, expect } = h;
+
+let unexpected;
+try {
+  model = await ScriptedModelServer.start({ apiKey: KEY, models: ['scripted-coder'] });
+  const write = (path, content) => ({ toolCalls: [{ name: 'write_file', arguments: { path, content } }] });
+  const finish = { toolCalls: [{ name: 'finish', arguments: { summary: 'done' } }] };
+  model.script('Polish the docs text and raise the retries', [write('README.md', README_NEW), write('src/config.js', CONFIG_NEW), finish]);
+  // The chat model (the same scripted server) proposes the commit message; the person keeps it with Enter.
+  model.script('Task: Polish the docs text', [{ text: 'Fix the first typo and raise the retries\n\nProposed by the model.' }]);
+  model.script('Add the deploy settings', [write('src/deploy.js', `// deploy settings\nconst accessKeyId = "${AWS_KEY}";\nmodule.exports = { accessKeyId };\n`), finish]);
+  const home = mkdtempSync(join(tmpdir(), 'pushpals-home-'));
+  writeFileSync(join(home, 'model-key'), `${KEY}\n`, { mode: 0o600 });
+  orch = await spawnOrchestrator({ home, config: { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 1 }, planner: { enabled: false } } });
+  log(`orchestrator up on ${orch.url} (data dir ${orch.home}), scripted model at ${model.url}`);
+  vsc = await startVSCode({ workspace, extensionDevelopmentPath: extDir, env: { PUSHPALS_HOME: orch.home } });
+  page = h.page = vsc.page;
+  const { webview, toast, statusItem, palette, runCommand } = workbench(page, extId);
+  const lens = (title) => page.locator('.monaco-editor .codelens-decoration a', { hasText: title });
+  /** A lens without a command (a state: "Accepted", "Rejected") renders as text, not a link. */
+  const lensText = (title) => page.locator('.monaco-editor .codelens-decoration span', { hasText: title });
+  const editorTab = (name) => page.locator('.tabs-container .tab', { hasText: name });
+
+  await step('workbench loads; the extension connects', async () => {
+    await page.goto(vsc.url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    await statusItem(/PushPals: idle/).waitFor({ timeout: 60000 });
+  });
+
+  // ---- 1. A two-file diff, opened from the chat card ----
+  let card;
+  let ok = await step('a task writes two files (three hunks): the card offers "Review Changes"', async () => {
+    await runCommand('PushPals: New Task');
+    await page.locator('.quick-input-widget', { hasText: 'What should PushPals do?' }).waitFor({ timeout: 10000 });
+    await palette.fill('Polish the docs text and raise the retries');
+    await page.keyboard.press('Enter');
+    card = webview.locator('section.card', { hasText: 'Polish the docs text' }).last();
+    await card.locator('vscode-button.review').waitFor({ timeout: TASK_TIMEOUT });
+    await card.locator('.review-state', { hasText: '2 file(s), 3 hunk(s)' }).waitFor({ timeout: 10000 });
+  });
+  await snap('card-review-changes');
+  ok = ok && await step('"Review Changes" opens the inline review: Accept/Reject CodeLens above each README hunk, lines decorated', async () => {
+    await card.locator('vscode-button.review').click();
+    await editorTab('README.md').first().waitFor({ timeout: 20000 });
+    await editorTab('config.js').first().waitFor({ timeout: 20000 });
+    await editorTab('README.md').first().click();
+    await lens('Accept All in File').first().waitFor({ timeout: 20000 });
+    await page.waitForFunction(() => [...document.querySelectorAll('.monaco-editor .codelens-decoration a')].filter((a) => a.textContent === 'Accept').length === 2, null, { timeout: 20000 });
+    expect(await lens(/^Reject$/).count() === 2, `Reject lenses: ${await lens(/^Reject$/).count()}`);
+    const lines = page.locator('.monaco-editor .view-lines', { hasText: 'Teh first paragraph' }).filter({ hasText: 'The first paragraph' });
+    await lines.first().waitFor({ timeout: 5000 }); // the inline view shows the removed and the added line
+    // Removed and added lines are decorated (whole-line backgrounds in the view overlays).
+    const decorated = await page.locator('.monaco-editor .view-overlays .cdr').count();
+    expect(decorated >= 4, `only ${decorated} decorated line(s)`);
+  });
+  await snap('inline-review-codelens');
+
+  // ---- 2. Decide with the CodeLens, approve the commit ----
+  let acceptMs = -1;
+  ok = ok && await step('CodeLens clicks: accept the first README hunk, reject the second; accept the config hunk', async () => {
+    const t = Date.now();
+    await lens(/^Accept$/).first().click();
+    await lensText('Accepted').first().waitFor({ timeout: 10000 });
+    acceptMs = Date.now() - t;
+    log(`   click on Accept → CodeLens "Accepted" in the browser: ${acceptMs} ms`);
+    await lens(/^Reject$/).first().click();
+    await lensText('Rejected').first().waitFor({ timeout: 10000 });
+    await snap('readme-decided');
+    await editorTab('config.js').first().click();
+    await lens(/^Accept$/).first().waitFor({ timeout: 10000 });
+    await lens(/^Accept$/).first().click();
+    await lensText('Accepted').first().waitFor({ timeout: 10000 });
+  });
+  await snap('all-decided');
+  let taskId;
+  ok = ok && await step('the commit approval arrives (notification + chat) with the exact diff; Approve → message → committed after the re-run tests', async () => {
+    await toast(/approval required — Commit 2 hunk/).first().waitFor({ timeout: 60000 });
+    await snap('commit-approval');
+    await toast(/approval required — Commit 2 hunk/).first().getByRole('button', { name: 'Approve' }).click();
+    await page.locator('.quick-input-widget', { hasText: 'commit message' }).waitFor({ timeout: 10000 });
+    await snap('commit-message');
+    const box = await page.locator('.quick-input-box input').inputValue();
+    expect(box.startsWith('Fix the first typo and raise the retries'), `proposed message: ${box}`);
+    await page.keyboard.press('Enter');
+    await lensText(/Committed [0-9a-f]{8}/).first().waitFor({ timeout: TASK_TIMEOUT });
+    await page.locator('.tab', { hasText: 'PushPals Chat' }).click();
+    await card.locator('.review-state.committed').waitFor({ timeout: 20000 });
+    taskId = await card.getAttribute('data-task');
+    await card.locator('.note-check', { hasText: 'passed' }).waitFor({ timeout: 5000 });
+  });
+  await snap('committed');
+  if (ok) await step('host git on the orchestrator\'s clone: pushpals/<task> holds exactly the accepted hunks; main did not move', async () => {
+    const repos = readdirSync(join(orch.home, 'repos')).filter((n) => !n.startsWith('.'));
+    expect(repos.length === 1, `repos: ${repos}`);
+    const gitdir = join(orch.home, 'repos', repos[0]);
+    const at = (ref) => gitIn(gitdir, 'rev-parse', ref).trim();
+    expect(at(`pushpals/${taskId}^`) === base, 'the commit\'s parent is the base');
+    expect(gitIn(gitdir, 'show', `pushpals/${taskId}:README.md`) === README_ACCEPTED, 'README.md on the branch is not exactly the accepted hunk');
+    expect(gitIn(gitdir, 'show', `pushpals/${taskId}:src/config.js`) === CONFIG_NEW, 'config.js on the branch');
+    expect(at('main') === base, 'main moved');
+    expect(gitIn(gitdir, 'log', '-1', '--format=%B', `pushpals/${taskId}`).trim() === 'Fix the first typo and raise the retries\n\nProposed by the model.', 'the commit message is the model\'s proposal');
+    expect(gitIn(workspace, 'rev-parse', 'HEAD').trim() === base && readFileSync(join(workspace, 'README.md'), 'utf8') === README, 'the workspace changed before "Apply"');
+  });
+
+  // ---- 3. Apply to My Checkout ----
+  if (ok) await step('"Apply to My Checkout" (merge) changes the workspace files accordingly', async () => {
+    await runCommand('PushPals: Apply to My Checkout');
+    const pickTask = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Polish the docs text' });
+    if (await pickTask.first().waitFor({ timeout: 3000 }).then(() => true, () => false)) await pickTask.first().click();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Merge into my working tree' }).first().click();
+    const t = Date.now();
+    while (Date.now() - t < 15000 && readFileSync(join(workspace, 'src', 'config.js'), 'utf8') !== CONFIG_NEW) await page.waitForTimeout(200);
+    expect(readFileSync(join(workspace, 'README.md'), 'utf8') === README_ACCEPTED, 'README.md in the workspace is not base + the accepted hunk');
+    expect(readFileSync(join(workspace, 'src', 'config.js'), 'utf8') === CONFIG_NEW, 'config.js in the workspace');
+    await toast('applied to your working tree').first().waitFor({ timeout: 10000 });
+  });
+  await snap('applied-to-checkout');
+
+  // ---- 4. A planted AWS key blocks the commit ----
+  await runCommand('Notifications: Clear All Notifications').catch(() => {});
+  await step('a planted AWS-style key: "Accept All (Task)" → the commit is blocked, naming file, line and rule', async () => {
+    await page.locator('.tab', { hasText: 'PushPals Chat' }).click();
+    await webview.locator('#composer textarea').fill('Add the deploy settings');
+    await webview.locator('vscode-button#new-task').click();
+    const deploy = webview.locator('section.card', { hasText: 'Add the deploy settings' }).last();
+    await deploy.locator('vscode-button.review').waitFor({ timeout: TASK_TIMEOUT });
+    await deploy.locator('vscode-button.review').click();
+    await editorTab('deploy.js').first().waitFor({ timeout: 20000 });
+    await lens('Accept All (Task)').first().click();
+    await page.locator('.tab', { hasText: 'PushPals Chat' }).click();
+    const err = deploy.locator('.note-error', { hasText: 'Commit blocked' });
+    await err.waitFor({ timeout: 60000 });
+    const text = await err.innerText();
+    expect(/src\/deploy\.js:2 \(@secretlint\/secretlint-rule-aws\)/.test(text), text);
+    expect(!text.includes(AWS_KEY), 'the message repeats the key');
+  });
+  await snap('secret-blocked');
+
+  // ---- 5. A window opening with nothing pending: no approval toast ----
+  await step('reloading the window with no approval pending shows no approval notification', async () => {
+    await runCommand('Notifications: Clear All Notifications').catch(() => {});
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    await statusItem(/PushPals: /).waitFor({ timeout: 60000 });
+    await page.waitForTimeout(4000); // the replay (with an approval decided in it) is through by now
+    const toasts = await toast('approval required').count();
+    await snap('reload-no-stale-toast');
+    expect(toasts === 0, `${toasts} approval notification(s) after reload`);
+  });
+  log(`   figure: click on Accept → CodeLens updated (browser, incl. the orchestrator round trip): ${acceptMs} ms`);
+} catch (e) {
+  unexpected = e;
+}
+await h.finish(unexpected, { vsc, orch, t0 });
