@@ -30,7 +30,7 @@ await (async () => {
       if (warmPool) await wb.sandboxes.waitForPool(60000);
       else await new Promise((r) => setTimeout(r, 300));
       const t0 = performance.now();
-      const sb = await wb.acquireSandbox(taskId, ws.path);
+      const sb = await wb.sandboxes.acquire({ taskId, workspaceHostPath: ws.path, adoptPrepared: true }); // the re-run path (a copy made first)
       const t1 = performance.now();
       const res = await sb.exec('git status');
       const t2 = performance.now();

@@ -7,6 +7,7 @@
  *   task new|list|watch|cancel   create, list, follow, cancel tasks (cli/task-commands.ts, cli/watch.ts)
  *   approve|deny <id>   decide a pending approval      (cli/task-commands.ts)
  *   repo add|list|remove|sync    the registered repositories (cli/repo-commands.ts)
+ *   gc                  delete finished tasks' working copies now (cli/workbench-commands.ts)
  *   audit verify|head|export  check the trail against signed heads, print the signed head, export (cli/audit-commands.ts)
  *   sandbox build-image build the worker image          (cli/workbench-commands.ts)
  *   model test          check the configured model      (cli/model-commands.ts)
@@ -19,7 +20,7 @@ import { getJson, resolveTarget, sendCommand } from './cli/client';
 import { MODEL_COMMANDS } from './cli/model-commands';
 import { COMMON_USAGE, UsageError, common, configFrom, isParseArgsError, modelFlags, wantsHelp, type Io, type Sub } from './cli/shared';
 import { APPROVE_COMMAND, DENY_COMMAND, TASK_COMMAND, repoNames, taskLine } from './cli/task-commands';
-import { WORKBENCH_COMMANDS } from './cli/workbench-commands';
+import { WORKBENCH_COMMANDS, workbenchStatusLines } from './cli/workbench-commands';
 import { DEFAULT_PORT } from './config';
 import { PushPalsError } from './errors';
 import { serve } from './serve';
@@ -67,6 +68,7 @@ Starts the orchestrator in the foreground (SIGINT/SIGTERM stop it gracefully).
       const tasks = await sendCommand(t, 'status_get', {});
       if (values.json) return io.out(JSON.stringify({ ...status, taskList: tasks.tasks }, null, 2));
       io.out(`orchestrator ${String(status.version)} at ${t.url}: up ${Math.round(Number(status.uptimeMs) / 1000)} s, ${String(status.clients)} client(s), queue depth ${String(status.queueDepth)}, DB ${(Number(status.dbBytes) / 1e6).toFixed(1)} MB`);
+      for (const line of workbenchStatusLines(status.workbench)) io.out(line);
       if (tasks.tasks.length === 0) io.out('no tasks');
       const names = tasks.tasks.length ? await repoNames(t) : new Map<string, string>();
       for (const x of tasks.tasks) io.out(taskLine(x, names));

@@ -54,6 +54,11 @@ export interface SandboxConfig {
   diskLimitMb: number;
   /** Size of the sandbox's tmpfs /tmp (also HOME), in MiB; counts against memoryMb. */
   tmpMb: number;
+  /**
+   * Finished tasks' working copies are deleted this many hours after the task ended (unless a diff
+   * of it awaits review); `pushpals gc` deletes them earlier. 0 = as soon as the task ends.
+   */
+  keepFinishedHours: number;
 }
 
 /** The workers a coding task can go to. */
@@ -156,7 +161,7 @@ const defaults = (dataDir: string): Config => ({
   // Coding agents mostly wait for their model: at least two at once even on a small machine.
   queue: { concurrency: Math.max(4, availableParallelism()), leaseMs: 60_000, pollMs: 500, sweepMs: 15_000, backoffBaseMs: 1_000, backoffMaxMs: 5 * 60_000, maxAttempts: 3 },
   approvals: { timeoutMs: 24 * 3600_000, sweepMs: 10_000 },
-  sandbox: { image: 'pushpals-worker:dev', memoryMb: 2048, cpus: 2, pidsLimit: 512, commandTimeoutMs: 10 * 60_000, warmPool: 0, approvedNetwork: 'egress', diskLimitMb: 2048, tmpMb: 512 },
+  sandbox: { image: 'pushpals-worker:dev', memoryMb: 2048, cpus: 2, pidsLimit: 512, commandTimeoutMs: 10 * 60_000, warmPool: 1, approvedNetwork: 'egress', diskLimitMb: 2048, tmpMb: 512, keepFinishedHours: 24 },
   models: defaultModelsConfig(),
   agent: defaultAgentConfig(),
   agents: { default: 'worker:builtin', repos: {} },
@@ -278,7 +283,7 @@ function validate(raw: Record<string, unknown>, dataDir: string): Config {
     }
     c.known(`${section}.`, s, spec);
     for (const [k, def] of Object.entries(spec)) {
-      if (typeof def === 'number') c.int(`${section}.${k}`, s[k], k === 'timeoutMs' || k === 'warmPool' || k === 'diskLimitMb' ? 0 : 1);
+      if (typeof def === 'number') c.int(`${section}.${k}`, s[k], k === 'timeoutMs' || k === 'warmPool' || k === 'diskLimitMb' || k === 'keepFinishedHours' ? 0 : 1);
       else if (typeof def === 'boolean') c.bool(`${section}.${k}`, s[k]);
       else c.str(`${section}.${k}`, s[k]);
     }

@@ -60,6 +60,10 @@ export interface Services extends TaskCommands {
   setTaskAdmission(admit: (input: CreateTaskInput) => CreateTaskInput): void;
   /** Connected WebSocket clients (set by the app). */
   clientCount(): number;
+  /** Adds a section to `/api/status` (e.g. the workbench: sandboxes, disk limit, working copies). */
+  registerStatus(name: string, section: () => unknown): void;
+  /** The registered status sections, evaluated now. */
+  statusSections(): Record<string, unknown>;
 }
 
 export interface ServicesOptions {
@@ -93,6 +97,7 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
   registerBuiltinCommands(commands);
   const auditHead = new AuditHeadPublisher({ dataDir: config.dataDir, db, logger: logger.child('audit') });
   let clientCount = () => 0;
+  const statusSections = new Map<string, () => unknown>();
 
   const tx = <T>(fn: () => T): T => {
     if (db.inTransaction) return db.transaction(fn)();
@@ -159,6 +164,8 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
       return task;
     },
     clientCount: () => clientCount(),
+    registerStatus: (name, section) => void statusSections.set(name, section),
+    statusSections: () => Object.fromEntries([...statusSections].map(([k, f]) => [k, f()])),
   };
 
   worker.register(TASK_QUEUE, (job, jctx) => runTaskJob(services, job, jctx));

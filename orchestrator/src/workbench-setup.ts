@@ -1,11 +1,11 @@
 /**
  * Part of the composition root (with app.ts and services.ts): builds the workbench and plugs what
- * it serves into the services — its protocol commands (repo_add/list/remove/sync, audit_get), the
- * task admission (every new task's repository resolved), the diff review (its commands and the commit
- * job), the heuristic agent, the planner when planner and coder models are configured (and
- * planner.enabled), the coding agents (built-in, OpenHands) when a coder model is configured, and the
- * fallback that says how to configure one. The workbench and the agents know nothing of each other's
- * modules; they meet here.
+ * it serves into the services — its protocol commands (repo_add/list/remove/sync, audit_get,
+ * workspace_gc), its /api/status section, the task admission (every new task's repository
+ * resolved), the diff review (its commands and the commit job), the heuristic agent, the planner
+ * when planner and coder models are configured (and planner.enabled), the coding agents (built-in,
+ * OpenHands) when a coder model is configured, and the fallback that says how to configure one. The
+ * workbench and the agents know nothing of each other's modules; they meet here.
  * app.ts loads this module lazily: its imports (dockerode, isomorphic-git, the shell parser) are
  * ~1/3 of the start-up time, which runs without the workbench need not pay.
  */
@@ -31,6 +31,7 @@ export interface WorkbenchSetupOptions {
 export function installWorkbench(services: Services, opts: WorkbenchSetupOptions): Workbench {
   const workbench = new Workbench(services, { secrets: opts.secrets });
   registerWorkbenchCommands(services, workbench);
+  services.registerStatus('workbench', () => workbench.status());
   // A task names its repository (or there is one) when it is created: refused then, not failed later.
   services.setTaskAdmission((input) => workbench.admitTask(input));
   // Diff review: hunk decisions, the commit of exactly the accepted hunks, the task branch (review/).

@@ -84,7 +84,8 @@ export function inspectContainer(id: string): ContainerInspect {
 }
 
 export function e2eConfig(dataDir: string, overrides: ConfigOverrides = {}): Config {
-  return loadConfig({ env: {}, overrides: { ...overrides, port: 0, dataDir } });
+  // Suites assert that a finished task's copy is deleted: no retention unless a suite asks for it.
+  return loadConfig({ env: {}, overrides: { ...overrides, sandbox: { keepFinishedHours: 0, ...overrides.sandbox }, port: 0, dataDir } });
 }
 
 /** The orchestrator in THIS process (createApp, with its workbench) on port 0 over `dataDir`. */

@@ -257,7 +257,7 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
     await waitIdle(c(), taskId);
   });
 
-  it("the sandbox of a running command is locked down: no network, no capabilities, read-only root, non-root, limits, only the task's working copy mounted; removed when the task ends", async function () {
+  it("the sandbox of a running command is locked down: no network, no capabilities, read-only root, non-root, limits, only the task's working copy mounted (and its repository's objects, read-only); removed when the task ends", async function () {
     assert.ok(slowRepoId, 'the CLI repo add failed earlier');
     const { taskId } = await c().send('task_new', { request: 'Run the tests', repoId: slowRepoId });
     runs.lockdown = taskId;
@@ -281,14 +281,20 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
     assert.match(info.Config.User, /^[1-9]\d*(:\d+)?$/, `the sandbox must run as a non-root uid, not ${JSON.stringify(info.Config.User)}`);
     const ws = realpathSync(join(dataDir, 'workspaces', taskId));
     const binds = info.Mounts.filter((m) => m.Type === 'bind');
+    // The working copy read-write; the repository's shared git objects (objects only) read-only.
+    const objects = realpathSync(join(dataDir, 'repos', slowRepoId, 'objects'));
+    // (docker inspect lists mounts in no fixed order)
     assert.deepEqual(
-      binds.map((m) => [m.Source, m.Destination, m.RW]),
-      [[ws, '/workspace', true]],
-      `only the task's working copy may be mounted: ${JSON.stringify(info.Mounts)}`,
+      binds.map((m) => [m.Source, m.Destination, m.RW]).sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+      [
+        [objects, `/.objects/${slowRepoId}`, false],
+        [ws, '/workspace', true],
+      ],
+      `only the task's working copy (and, read-only, its repository's objects) may be mounted: ${JSON.stringify(info.Mounts)}`,
     );
     const home = realpathSync(dataDir);
     for (const m of info.Mounts) {
-      assert.ok(m.Source === ws || !(m.Source === home || m.Source.startsWith(`${home}/`)), `the data dir leaks into the sandbox: ${JSON.stringify(m)}`);
+      assert.ok(m.Source === ws || m.Source === objects || !(m.Source === home || m.Source.startsWith(`${home}/`)), `the data dir leaks into the sandbox: ${JSON.stringify(m)}`);
       assert.notEqual(m.Source, '/var/run/docker.sock', 'the Docker socket is mounted into the sandbox');
     }
 

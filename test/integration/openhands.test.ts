@@ -209,7 +209,10 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     assert.equal(info.HostConfig.ReadonlyRootfs, true);
     assert.deepEqual(info.HostConfig.CapDrop, ['ALL']);
     assert.equal(info.Config.User, '1000:1000');
-    assert.ok(info.Mounts.every((mt) => !mt.Source.startsWith(dataDir) || /\/(workspaces|openhands)\//.test(mt.Source)), JSON.stringify(info.Mounts));
+    // From the data dir: the working copy, the socket dirs, and the repository's objects its .git borrows (read-only).
+    const objectsMount = (mt: { Source: string; Destination: string; RW: boolean }) => /\/repos\/repo-[0-9a-f]+\/objects$/.test(mt.Source) && /^\/\.objects\/repo-[0-9a-f]+$/.test(mt.Destination) && mt.RW === false;
+    assert.ok(info.Mounts.every((mt) => !mt.Source.startsWith(dataDir) || /\/(workspaces|openhands)\//.test(mt.Source) || objectsMount(mt)), JSON.stringify(info.Mounts));
+    assert.ok(info.Mounts.some(objectsMount), 'the shared objects are mounted read-only');
     assert.ok(info.Mounts.some((mt) => mt.Destination === '/run/pushpals/model' && mt.RW === false), 'the broker socket is mounted read-only');
     const inside = (sh: string) => docker('exec', cid, 'bash', '-c', sh);
     const net = inside(`cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '; python3 -c "import socket; socket.create_connection(('1.1.1.1', 80), timeout=3)" 2>&1 | tail -1`);

@@ -22,9 +22,25 @@ const lastText = (r: RecordedRequest): string => (typeof r.last?.content === 'st
 const expectLast = (role: string, re: RegExp) => (r: RecordedRequest) => (r.last?.role !== role ? `expected a ${role} message last, got ${r.last?.role}` : re.test(lastText(r)) ? undefined : `expected the last message to match ${re}, got ${JSON.stringify(lastText(r).slice(0, 300))}`);
 const errorOf = (e: EventMessage) => (e.payload as { error: { code: string; message: string } }).error;
 
-async function containersOfTask(dataDir: string, taskId: string): Promise<string[]> {
-  const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=pushpals.instance=${instanceIdFor(dataDir)}`, '--filter', `label=pushpals.sandbox=${taskId}`]);
-  return stdout.split('\n').filter(Boolean);
+/** Containers seen per task: a container taken from the warm pool keeps the label pushpals.sandbox=pool. */
+const seen = new Map<string, Set<string>>();
+
+/**
+ * The task's containers that exist: labelled with its id, or handed to it by the sandbox manager (a
+ * pool slot: Docker cannot relabel it), including ones seen before that the manager let go of.
+ */
+async function containersOfTask(app: App | undefined, dataDir: string, taskId: string): Promise<string[]> {
+  const ids = seen.get(taskId) ?? new Set<string>();
+  seen.set(taskId, ids);
+  for (const sb of app?.workbench?.sandboxes.list() ?? []) if (sb.taskId === taskId) ids.add(sb.id);
+  const { stdout } = await run('docker', ['ps', '-aq', '--no-trunc', '--filter', `label=pushpals.instance=${instanceIdFor(dataDir)}`, '--format', '{{.ID}} {{.Label "pushpals.sandbox"}}']);
+  const found: string[] = [];
+  for (const line of stdout.split('\n').filter(Boolean)) {
+    const [id = '', label] = line.split(' ');
+    if (label === taskId) ids.add(id);
+    if (ids.has(id)) found.push(id);
+  }
+  return found;
 }
 
 async function until(what: string, timeoutMs: number, probe: () => Promise<boolean> | boolean): Promise<number> {
@@ -83,13 +99,13 @@ describe('the agent team when things go wrong (real Docker, git, SQLite; scripte
     const [s1, q1, s2] = ['S1', 'Q1', 'S2'].map((k) => tickets.get(k)?.taskId ?? '');
     assert.ok(s1 && q1 && s2);
     await c().waitFor('tool_call', (p) => p.taskId === s1 && p.tool === 'run_command', 60_000);
-    await until('the slow ticket\'s container', 60_000, async () => (await containersOfTask(dataDir, s1)).length === 1);
+    await until('the slow ticket\'s container', 60_000, async () => (await containersOfTask(app, dataDir, s1)).length === 1);
 
     const sent = Date.now();
     const ack = await c().send('task_cancel', { taskId: s1, reason: 'not needed' });
     assert.equal(ack.state, 'cancelled');
     await c().waitFor('task_cancelled', (p) => p.taskId === s1, 5000);
-    const gone = await until('the cancelled ticket\'s container to be removed', 15_000, async () => (await containersOfTask(dataDir, s1)).length === 0);
+    const gone = await until('the cancelled ticket\'s container to be removed', 15_000, async () => (await containersOfTask(app, dataDir, s1)).length === 0);
     assert.ok(Date.now() - sent < 15_000, `the container took ${gone} ms to go`);
 
     const end = await waitTerminal(c(), planId, 120_000);
@@ -112,10 +128,10 @@ describe('the agent team when things go wrong (real Docker, git, SQLite; scripte
     const { taskId: planId } = await c().send('task_new', { request, repoId });
     const tickets = await waitTickets(c(), planId, 2);
     const ids = ['A', 'B'].map((k) => tickets.get(k)?.taskId ?? '');
-    await until('both containers', 60_000, async () => (await Promise.all(ids.map((id) => containersOfTask(dataDir, id)))).every((x) => x.length === 1));
+    await until('both containers', 60_000, async () => (await Promise.all(ids.map((id) => containersOfTask(app, dataDir, id)))).every((x) => x.length === 1));
     await c().send('task_cancel', { taskId: planId });
     for (const id of [planId, ...ids]) await c().waitFor('task_cancelled', (p) => p.taskId === id, 5000);
-    await until('both containers to be removed', 15_000, async () => (await Promise.all(ids.map((id) => containersOfTask(dataDir, id)))).every((x) => x.length === 0)).catch((e: unknown) =>
+    await until('both containers to be removed', 15_000, async () => (await Promise.all(ids.map((id) => containersOfTask(app, dataDir, id)))).every((x) => x.length === 0)).catch((e: unknown) =>
       assert.fail(`${String(e)}\n${traces(planId, ...ids)}`),
     );
     const status = await c().send('status_get', {});

@@ -8,7 +8,7 @@
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditLog } from '../audit';
-import type { ExecOptions, ExecResult, Sandbox, SandboxManager } from '../sandbox';
+import type { ExecOptions, ExecResult, Sandbox, SandboxManager, SharedObjectsMount } from '../sandbox';
 import type { Allowlist } from './allowlist';
 import { EGRESS_MOUNT, proxyEnv, withForwarder } from './forwarder';
 import { EgressProxy, type EgressDecision } from './proxy';
@@ -51,6 +51,10 @@ export interface EgressSandboxOptions {
   uid: number;
   gid: number;
   image?: string;
+  /** The working copy's shared git objects (mounted read-only, as in its task sandbox). */
+  sharedObjects?: SharedObjectsMount;
+  /** Environment of every command for git (the network-git overrides: git/network-git.ts). */
+  gitEnv?: Record<string, string>;
   actor: string;
   /** A refused connection, as it happens, with the command that was running (the caller emits `egress_blocked`). */
   onBlocked?: (d: EgressDecision, command: string | undefined) => void;
@@ -123,6 +127,8 @@ export class EgressSandbox {
           { source: o.cacheDir, target: CACHE_MOUNT, readOnly: false },
         ],
         ...(o.image ? { image: o.image } : {}),
+        ...(o.sharedObjects ? { sharedObjects: o.sharedObjects } : {}),
+        ...(o.gitEnv ? { env: o.gitEnv } : {}),
       });
       return new EgressSandbox(decisions, running, sandbox, proxy, dir, { ...proxyEnv(), ...CACHE_ENV, ...o.registryEnv, ...caEnv });
     } catch (e) {

@@ -10,7 +10,7 @@ import { constants, promises as fsp } from 'node:fs';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import git from 'isomorphic-git';
+import git, { type FsClient } from 'isomorphic-git';
 import { PushPalsError } from '../errors';
 import type { UncommittedChange } from './uncommitted';
 
@@ -23,14 +23,17 @@ function components(rel: string): string[] {
   return parts;
 }
 
-/** The parent directory of `rel` inside `root`, made of real directories (anything else in the way is removed). */
-function realParent(root: string, parts: string[]): string {
+/** The parent directory of `rel` inside `root`, made of real directories (anything else in the way is removed); those made go to `made`. */
+function realParent(root: string, parts: string[], made: string[]): string {
   let cur = root;
   for (const p of parts.slice(0, -1)) {
     cur = join(cur, p);
     const st = fs.lstatSync(cur, { throwIfNoEntry: false });
     if (st && !st.isDirectory()) fs.rmSync(cur, { force: true });
-    if (!st || !st.isDirectory()) fs.mkdirSync(cur);
+    if (!st || !st.isDirectory()) {
+      fs.mkdirSync(cur);
+      made.push(cur);
+    }
   }
   return cur;
 }
@@ -45,16 +48,17 @@ function existingParent(root: string, parts: string[]): string | undefined {
   return cur;
 }
 
-/** Copies one working-tree entry of `src` to the same place in `dst`; false if it vanished meanwhile. */
-async function copyEntry(src: string, dst: string, rel: string): Promise<boolean> {
+/** Copies one working-tree entry of `src` to the same place in `dst` (what it creates goes to `made`); false if it vanished meanwhile. */
+async function copyEntry(src: string, dst: string, rel: string, made: string[]): Promise<boolean> {
   const parts = components(rel);
   const from = join(src, rel);
   const st = fs.lstatSync(from, { throwIfNoEntry: false });
-  const to = join(realParent(dst, parts), parts[parts.length - 1] as string);
+  const to = join(realParent(dst, parts, made), parts[parts.length - 1] as string);
   fs.rmSync(to, { recursive: true, force: true });
   if (!st) return false;
   if (st.isSymbolicLink()) {
     fs.symlinkSync(fs.readlinkSync(from), to);
+    made.push(to);
     return true;
   }
   if (!st.isFile()) return false;
@@ -64,6 +68,7 @@ async function copyEntry(src: string, dst: string, rel: string): Promise<boolean
     const now = await input.stat();
     if (!now.isFile()) return false;
     const output = await fsp.open(to, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, now.mode & 0o111 ? 0o755 : 0o644);
+    made.push(to);
     await pipeline(input.createReadStream({ autoClose: false }), output.createWriteStream());
     return true;
   } finally {
@@ -71,13 +76,21 @@ async function copyEntry(src: string, dst: string, rel: string): Promise<boolean
   }
 }
 
+/** What applyUncommitted did: how many paths it changed, and every file and directory it created (for their owner). */
+export interface OverlayResult {
+  paths: number;
+  written: string[];
+}
+
 /**
  * Applies `changes` read from the working tree `src` to the working copy `dst` (git dir
- * `dst/.git`); staged blobs the copy lacks are read from `objectsFrom` (the mirror). Returns how
- * many paths it changed.
+ * `dst/.git`); staged blobs the copy lacks are read from `objectsFrom` (the mirror). `gitFs` is the
+ * fs isomorphic-git uses on the copy (one that sees a copy's shared objects, see working-copy.ts),
+ * so a blob already in the shared store is not written again.
  */
-export async function applyUncommitted(src: string, dst: string, changes: UncommittedChange[], objectsFrom: string): Promise<number> {
+export async function applyUncommitted(src: string, dst: string, changes: UncommittedChange[], objectsFrom: string, gitFs: FsClient = fs): Promise<OverlayResult> {
   let n = 0;
+  const written: string[] = [];
   for (const c of changes.filter((x) => x.work === 'delete')) {
     const parts = components(c.path);
     const parent = existingParent(dst, parts);
@@ -85,21 +98,27 @@ export async function applyUncommitted(src: string, dst: string, changes: Uncomm
     n++;
   }
   for (const c of changes.filter((x) => x.work === 'write')) {
-    await copyEntry(src, dst, c.path);
+    await copyEntry(src, dst, c.path, written);
     n++;
   }
   const gitdir = join(dst, '.git');
+  let indexed = false;
   for (const c of changes) {
     if (c.staged === undefined) continue;
     components(c.path);
+    indexed = true;
     if (c.staged === null) {
-      await git.updateIndex({ fs, dir: dst, gitdir, filepath: c.path, remove: true, force: true });
+      await git.updateIndex({ fs: gitFs, dir: dst, gitdir, filepath: c.path, remove: true, force: true });
       continue;
     }
     const { oid, mode } = c.staged;
-    const have = await git.readObject({ fs, gitdir, oid, format: 'deflated' }).then(() => true, () => false);
-    if (!have) await git.writeBlob({ fs, gitdir, blob: (await git.readBlob({ fs, gitdir: objectsFrom, oid })).blob });
-    await git.updateIndex({ fs, dir: dst, gitdir, filepath: c.path, oid, mode, add: true });
+    const have = await git.readObject({ fs: gitFs, gitdir, oid, format: 'deflated' }).then(() => true, () => false);
+    if (!have) {
+      await git.writeBlob({ fs: gitFs, gitdir, blob: (await git.readBlob({ fs, gitdir: objectsFrom, oid })).blob });
+      written.push(join(gitdir, 'objects', oid.slice(0, 2)), join(gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
+    }
+    await git.updateIndex({ fs: gitFs, dir: dst, gitdir, filepath: c.path, oid, mode, add: true });
   }
-  return n;
+  if (indexed) written.push(join(gitdir, 'index'));
+  return { paths: n, written };
 }

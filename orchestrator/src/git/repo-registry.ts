@@ -15,10 +15,11 @@ import type { Db } from '../store/db';
 import { isoAt, systemClock, type Clock } from '../util/clock';
 import { DEFAULT_CLONE_LIMITS, type CloneLimits } from './clone-http';
 import { initMirror, rootCommitsOf, syncFromLocal, type SyncOutcome } from './local-mirror';
-import { applyUncommitted } from './overlay';
+import { applyUncommitted, type OverlayResult } from './overlay';
 import { SSH_UNSUPPORTED, redactUrl, sourceKind } from './sources';
 import { DEFAULT_UNCOMMITTED_LIMITS, readUncommitted, type UncommittedChange, type UncommittedLimits } from './uncommitted';
 import { cloneInto, fetchInto } from './url-mirror';
+import { POOL_BRANCH, SHARED_OBJECTS_DIR, alternatesEntry, ensureSharedObjectsLink, retargetSkeleton, sharedObjectsFs, writeSkeleton } from './working-copy';
 
 export interface Repo {
   id: string;
@@ -41,13 +42,16 @@ export interface Repo {
 }
 
 export interface Workspace {
-  /** `<dataDir>/workspaces/<taskId>`: a fresh working copy (checkout + its own .git). */
+  /** `<dataDir>/workspaces/<taskId>`: a working copy (checkout + its own .git sharing the clone's objects). */
   path: string;
   /** `pushpals/<taskId>`, checked out, at the base commit. */
   branch: string;
   /** The commit the branch starts from. */
   baseCommit: string;
 }
+
+/** Where a working copy starts: a branch of the clone (by name), or a commit and the branch it came from. */
+export type WorkspaceBase = string | { commit: string; branch?: string | undefined };
 
 /** Where a task's working copy starts: the repository as the person has it now. */
 export interface LiveBase {
@@ -101,19 +105,6 @@ const toRepo = (r: RepoRow): Repo => ({
   rootCommits: JSON.parse(r.root_commits) as string[],
   remotes: JSON.parse(r.remotes) as string[],
 });
-
-/** Copies regular files and directories only: symlinks and special files are skipped, never followed. */
-function copyTree(src: string, dst: string, skip: (rel: string) => boolean, rel = ''): void {
-  fs.mkdirSync(dst, { recursive: true });
-  for (const ent of fs.readdirSync(src, { withFileTypes: true })) {
-    const r = rel ? `${rel}/${ent.name}` : ent.name;
-    if (skip(r)) continue;
-    const s = path.join(src, ent.name);
-    const d = path.join(dst, ent.name);
-    if (ent.isDirectory()) copyTree(s, d, skip, r);
-    else if (ent.isFile()) fs.copyFileSync(s, d);
-  }
-}
 
 function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
@@ -259,8 +250,39 @@ export class RepoRegistry {
     const repo = this.get(id);
     if (!repo) throw new PushPalsError('not_found', `unknown repository ${id}`);
     this.db.prepare('DELETE FROM repos WHERE id = ?').run(id);
-    fs.rmSync(repo.mirrorPath, { recursive: true, force: true });
+    // Working copies made from it borrow its objects (alternates): those stay until no copy needs
+    // them (pruneRemovedObjects); the rest of the clone goes now.
+    const borrowed = fs.lstatSync(path.join(this.workspacesDir, SHARED_OBJECTS_DIR, id), { throwIfNoEntry: false });
+    if (!borrowed) fs.rmSync(repo.mirrorPath, { recursive: true, force: true });
+    else for (const n of fs.existsSync(repo.mirrorPath) ? fs.readdirSync(repo.mirrorPath) : []) if (n !== 'objects') fs.rmSync(path.join(repo.mirrorPath, n), { recursive: true, force: true });
     return repo;
+  }
+
+  /**
+   * Deletes the objects a removed repository left for its working copies once none of the copies
+   * of `taskIds` (every copy there is) borrows them; a copy whose `.git` cannot be read (a volume
+   * not mounted) counts as borrowing. Returns the repository ids whose objects went.
+   */
+  pruneRemovedObjects(taskIds: Iterable<string>): string[] {
+    const dir = path.join(this.workspacesDir, SHARED_OBJECTS_DIR);
+    const orphans = fs.existsSync(dir) ? fs.readdirSync(dir).filter((id) => /^[A-Za-z0-9_-]+$/.test(id) && !this.get(id)) : [];
+    if (orphans.length === 0) return [];
+    const borrowed = new Set<string>();
+    for (const t of taskIds) {
+      const f = path.join(this.workspacesDir, t, '.git', 'objects', 'info', 'alternates');
+      const st = fs.lstatSync(f, { throwIfNoEntry: false });
+      if (!st) {
+        if (fs.existsSync(path.join(this.workspacesDir, t, '.git'))) continue; // a copy of ours always has the file: not borrowing
+        return []; // unreadable (not mounted): keep everything
+      }
+      if (st.isFile()) borrowed.add(fs.readFileSync(f, 'utf8').trim());
+    }
+    const pruned = orphans.filter((id) => !borrowed.has(alternatesEntry(id)));
+    for (const id of pruned) {
+      fs.rmSync(path.join(dir, id), { force: true });
+      fs.rmSync(path.join(this.dataDir, 'repos', id), { recursive: true, force: true });
+    }
+    return pruned;
   }
 
   /**
@@ -320,15 +342,20 @@ export class RepoRegistry {
     return { commit: head.commit, branch: head.branch, uncommitted, note };
   }
 
-  /** Lays a live base's uncommitted changes over the task's fresh working copy; returns how many paths. */
-  async applyUncommitted(repoId: string, taskId: string, base: LiveBase): Promise<number> {
+  /**
+   * Lays a live base's uncommitted changes over the task's working copy, once it is checked out (in
+   * the sandbox or here): files written here on the host, staged entries into the copy's index
+   * (isomorphic-git reading the shared objects through the copy's alternates). Returns how many paths
+   * it changed and what it created (the caller gives those to the sandbox's uid).
+   */
+  async applyUncommitted(repoId: string, taskId: string, base: LiveBase): Promise<OverlayResult> {
     const repo = this.get(repoId);
     if (!repo) throw new PushPalsError('not_found', `unknown repository ${repoId}`);
-    if (!base.uncommitted?.length) return 0;
+    if (!base.uncommitted?.length) return { paths: 0, written: [] };
     const { workTree } = this.gitDirOf(repo.source, repo.name);
-    if (!workTree) return 0;
-    await applyUncommitted(workTree, this.workspacePath(taskId), base.uncommitted, repo.mirrorPath);
-    return base.uncommitted.length;
+    if (!workTree) return { paths: 0, written: [] };
+    const dir = this.workspacePath(taskId);
+    return applyUncommitted(workTree, dir, base.uncommitted, repo.mirrorPath, this.workspaceFs(dir));
   }
 
   /** Finds the git dir (and work tree, unless bare) of a local source, reading files as data only. */
@@ -360,50 +387,127 @@ export class RepoRegistry {
     return path.join(this.dataDir, 'workspaces', taskId);
   }
 
+  /** `<dataDir>/workspaces`: every working copy lives directly in it (the shared objects' relative path needs that). */
+  get workspacesDir(): string {
+    return path.join(this.dataDir, 'workspaces');
+  }
+
   /**
-   * Creates `<dataDir>/workspaces/<taskId>`: a fresh, self-contained working copy (its own .git with a
-   * copy of the mirror's objects — not hard links, not alternates: the sandbox may write anything in
-   * it) with branch `pushpals/<taskId>` at `base` (a branch name, default the default branch, or a
-   * commit with the branch it came from), checked out by isomorphic-git (no
-   * hooks, no smudge filters). The caller (sandbox owner) may chown it to the sandbox uid. The
-   * directory may exist if it is empty (a size-limited volume mounted there): it is filled, and on
-   * failure emptied but kept. `branchName`: another branch than `pushpals/<taskId>` (a plan's ticket
-   * works on `pushpals/<plan>/t-<ticket>`).
+   * Creates `<dataDir>/workspaces/<taskId>`: a working copy whose `.git` SHARES the clone's objects
+   * (alternates, see working-copy.ts: nothing is copied; the task's own commits go to its own
+   * `.git/objects`), with branch `pushpals/<taskId>` at `base` (a branch name, default the default
+   * branch, or a commit — whose objects are in the clone, e.g. a live base after its sync — with the
+   * branch it came from). `checkout`:
+   * - 'host' (default): checked out here by isomorphic-git (no hooks, no smudge filters; ~1 ms per
+   *   file: fine for small repositories and tests);
+   * - 'sandbox': only the `.git` is written; the caller runs SANDBOX_CHECKOUT_COMMAND in the task's
+   *   sandbox (real git, the fast path) — the workbench does this.
+   * The caller (sandbox owner) gives the copy to the sandbox uid. The directory may exist if it is
+   * empty (a size-limited volume or a pool slot mounted there): it is filled, and on failure emptied but kept.
+   * `branch`: another branch than `pushpals/<taskId>` (a plan's ticket works on `pushpals/<plan>/t-<ticket>`).
    */
-  async createWorkspace(repoId: string, taskId: string, base?: string | { commit: string; branch?: string | undefined }, branchName?: string): Promise<Workspace> {
+  async createWorkspace(repoId: string, taskId: string, base?: WorkspaceBase, opts: { checkout?: 'host' | 'sandbox'; branch?: string | undefined } = {}): Promise<Workspace & { written: string[] }> {
     const repo = this.get(repoId);
     if (!repo) throw new PushPalsError('not_found', `unknown repository ${repoId}`);
     const dir = this.workspacePath(taskId);
     const existed = fs.existsSync(dir);
     if (existed && (!fs.lstatSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) throw new PushPalsError('conflict', `workspace for task ${taskId} already exists`);
     if (isInside(this.dataDir, dir)) throw new PushPalsError('internal', 'refusing to create a workspace that contains the data dir');
-    const branch = branchName ?? `pushpals/${taskId}`;
-    const gitdir = path.join(dir, '.git');
+    const branch = opts.branch ?? `pushpals/${taskId}`;
     fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
     try {
+      const { commit: baseCommit, from } = await this.resolveBase(repo, base);
       if (!existed) fs.mkdirSync(dir);
-      copyTree(path.join(repo.mirrorPath, 'objects'), path.join(gitdir, 'objects'), (rel) => rel === 'info' || rel.startsWith('info/'));
-      fs.mkdirSync(path.join(gitdir, 'objects', 'info'), { recursive: true });
-      fs.mkdirSync(path.join(gitdir, 'refs', 'heads'), { recursive: true });
-      fs.mkdirSync(path.join(gitdir, 'refs', 'tags'), { recursive: true });
-      fs.writeFileSync(path.join(gitdir, 'config'), '[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tfilemode = true\n');
-      fs.writeFileSync(path.join(gitdir, 'HEAD'), `ref: refs/heads/${branch}\n`);
-      const from = typeof base === 'object' ? base.branch : (base ?? repo.defaultBranch);
-      const baseCommit =
-        typeof base === 'object' && OID.test(base.commit)
-          ? base.commit
-          : await git.resolveRef({ fs, gitdir: repo.mirrorPath, ref: `refs/heads/${from}` }).catch(() => {
-              throw new PushPalsError('not_found', `branch ${from} does not exist in ${repo.id}`);
-            });
-      await git.writeRef({ fs, gitdir, ref: `refs/heads/${branch}`, value: baseCommit, force: true });
-      if (from) await git.writeRef({ fs, gitdir, ref: `refs/remotes/origin/${from}`, value: baseCommit, force: true });
-      await git.checkout({ fs, dir, gitdir, ref: branch, force: true });
-      return { path: dir, branch, baseCommit };
+      const shared = ensureSharedObjectsLink(this.workspacesDir, repo.id, path.join(repo.mirrorPath, 'objects'));
+      const written = writeSkeleton({ dir, repoId: repo.id, branch, baseCommit, fromBranch: from });
+      if ((opts.checkout ?? 'host') === 'host') {
+        const gitdir = path.join(dir, '.git');
+        await git.checkout({ fs: sharedObjectsFs(gitdir, shared), dir, gitdir, ref: branch, force: true });
+      }
+      return { path: dir, branch, baseCommit, written };
     } catch (err) {
       if (existed) for (const n of fs.readdirSync(dir)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
       else fs.rmSync(dir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /**
+   * The commit a working copy starts from, and the branch it came from (undefined: a detached HEAD):
+   * a commit given is taken as is when the clone has it; a branch (default: the default branch) is
+   * resolved in the clone.
+   */
+  async resolveBase(repo: Repo, base?: WorkspaceBase): Promise<{ commit: string; from: string | undefined }> {
+    if (typeof base === 'object') {
+      const { commit, branch } = base;
+      if (!OID.test(commit)) throw new PushPalsError('invalid_message', `base commit "${commit.slice(0, 64)}" is not a full commit id`);
+      await git.readCommit({ fs, gitdir: repo.mirrorPath, oid: commit }).catch(() => {
+        throw new PushPalsError('not_found', `commit ${commit} is not in ${repo.id}'s clone`);
+      });
+      return { commit, from: branch };
+    }
+    const from = base ?? repo.defaultBranch;
+    const commit = await git.resolveRef({ fs, gitdir: repo.mirrorPath, ref: `refs/heads/${from}` }).catch(() => {
+      throw new PushPalsError('not_found', `branch ${from} does not exist in ${repo.id}`);
+    });
+    return { commit, from };
+  }
+
+  /**
+   * Prepares a warm-pool slot ahead of any task (`dir`: the slot's empty directory): the shared-objects
+   * `.git` on POOL_BRANCH at the default branch; the caller checks it out in the slot's sandbox.
+   */
+  async prepareSlot(repoId: string, dir: string): Promise<{ baseCommit: string; written: string[] }> {
+    const repo = this.get(repoId);
+    if (!repo) throw new PushPalsError('not_found', `unknown repository ${repoId}`);
+    const { commit: baseCommit } = await this.resolveBase(repo);
+    ensureSharedObjectsLink(this.workspacesDir, repo.id, path.join(repo.mirrorPath, 'objects'));
+    return { baseCommit, written: writeSkeleton({ dir, repoId, branch: POOL_BRANCH, baseCommit, fromBranch: repo.defaultBranch }) };
+  }
+
+  /**
+   * The task takes over a slot prepareSlot filled (now at `<workspacesDir>/<taskId>`): its branch
+   * pushpals/<taskId> at `base` (as for createWorkspace; a live base may be on another branch than
+   * the slot's). `checkoutNeeded` when the slot holds another commit. `branchName` as for createWorkspace.
+   */
+  async workspaceFromSlot(repoId: string, taskId: string, slotCommit: string, base?: WorkspaceBase, branchName?: string): Promise<Workspace & { written: string[]; checkoutNeeded: boolean }> {
+    const repo = this.get(repoId);
+    if (!repo) throw new PushPalsError('not_found', `unknown repository ${repoId}`);
+    const dir = this.workspacePath(taskId);
+    const head = fs.readFileSync(path.join(dir, '.git', 'HEAD'), 'utf8');
+    if (head !== `ref: refs/heads/${POOL_BRANCH}\n`) throw new PushPalsError('conflict', `${dir} is not a prepared pool slot`);
+    const { commit: baseCommit, from } = await this.resolveBase(repo, base);
+    const branch = branchName ?? `pushpals/${taskId}`;
+    const written = retargetSkeleton({ dir, branch, baseCommit, fromBranch: from });
+    return { path: dir, branch, baseCommit, written, checkoutNeeded: baseCommit !== slotCommit };
+  }
+
+  /**
+   * The shared object store a working copy of ours borrows from (`<workspacesDir>/.objects/<repoId>`),
+   * found from its alternates entry only when that entry is exactly ours and its link exists (a
+   * registered repo, or a removed one whose copies still borrow its objects; the file is
+   * agent-writable: any other content is ignored, never followed).
+   */
+  sharedObjectsOf(dir: string): string | undefined {
+    let line: string;
+    try {
+      const f = path.join(dir, '.git', 'objects', 'info', 'alternates');
+      if (!fs.lstatSync(f).isFile()) return undefined;
+      line = fs.readFileSync(f, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+    const m = /^\.\.\/\.\.\/\.\.\/\.objects\/([A-Za-z0-9_-]+)$/.exec(line);
+    if (!m?.[1] || line !== alternatesEntry(m[1])) return undefined;
+    // Ours: the link of a registered repository, or of a removed one whose copies still borrow its objects.
+    const link = path.join(this.workspacesDir, SHARED_OBJECTS_DIR, m[1]);
+    return fs.lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink() ? link : undefined;
+  }
+
+  /** An fs for isomorphic-git on a working copy: its own objects, else the shared store. */
+  private workspaceFs(dir: string): { promises: typeof fs.promises } | typeof fs {
+    const shared = this.sharedObjectsOf(dir);
+    return shared ? sharedObjectsFs(path.join(dir, '.git'), shared) : fs;
   }
 
   /** Deletes a task's workspace. Idempotent. */
@@ -419,7 +523,7 @@ export class RepoRegistry {
    */
   async changedFiles(taskId: string): Promise<Array<{ path: string; status: 'added' | 'modified' | 'deleted' | 'untracked' }>> {
     const dir = this.workspacePath(taskId);
-    const matrix = await git.statusMatrix({ fs, dir, gitdir: path.join(dir, '.git') });
+    const matrix = await git.statusMatrix({ fs: this.workspaceFs(dir), dir, gitdir: path.join(dir, '.git') });
     const out: Array<{ path: string; status: 'added' | 'modified' | 'deleted' | 'untracked' }> = [];
     for (const [file, head, workdir, stage] of matrix) {
       if (head === 1 && workdir === 1 && stage === 1) continue;

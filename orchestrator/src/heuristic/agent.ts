@@ -121,6 +121,7 @@ export class HeuristicAgent implements TaskAgent {
     if (!fix) return done(`${file} needs no fix: no misspellings, stray whitespace or missing heading found.`);
 
     ctx.progress(`Proposing ${fix.fixes.length} fix(es) to ${file}; waiting for approval`, { step: 'approval' });
+    await deps.beforeApproval?.(); // nobody waiting for a person holds a container
     const approval = await ctx.requestApproval({
       key: `patch:${file}`,
       kind: 'patch',

@@ -84,6 +84,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       audit: services.auditHead.status(),
       pid: process.pid,
       memory: memoryMb(),
+      ...services.statusSections(),
     });
   });
 

@@ -63,6 +63,31 @@ export async function checkEngine(docker: Docker, timeoutMs = 5000): Promise<voi
   }
 }
 
+/**
+ * A warning when the local image was built from another recipe than the one on disk (its
+ * `pushpals.recipe` label differs from imageRecipe() for its variants: e.g. it predates
+ * safe.bareRepository=explicit in /etc/gitconfig). It still runs; rebuilding is the fix. Undefined
+ * when it matches, or for an image no PushPals builder made (no label) or without the recipe files.
+ */
+export async function imageOutdated(docker: Docker, image: string, repoRoot = findRepoRoot()): Promise<string | undefined> {
+  let labels: Record<string, string>;
+  try {
+    labels = (await docker.getImage(image).inspect()).Config?.Labels ?? {};
+  } catch {
+    return undefined; // checkImage reports a missing image
+  }
+  const have = labels[LABEL_RECIPE];
+  if (!have) return undefined;
+  let want: string;
+  try {
+    want = imageRecipe(repoRoot, (labels[LABEL_VARIANTS] ?? '').split(',').filter(Boolean)).hash;
+  } catch {
+    return undefined; // no recipe files here (or a variant this checkout does not know): nothing to compare
+  }
+  if (have === want) return undefined;
+  return `sandbox image ${image} was built from recipe ${have}, this checkout's recipe is ${want} (e.g. an image without safe.bareRepository=explicit in /etc/gitconfig). ${imageHelp(image)}`;
+}
+
 /** Fails with an actionable `sandbox_unavailable` if the image is not present locally. Never pulls. */
 export async function checkImage(docker: Docker, image: string): Promise<void> {
   try {

@@ -3,82 +3,34 @@ import { randomBytes, createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PushPalsError } from '../errors';
-import { DEFAULT_IMAGE, checkEngine, checkImage, explainDockerError } from './image';
-import { assertMountable, canonical, isWithin } from './paths';
-import { SANDBOX_ENV, Sandbox } from './sandbox';
-import type { AcquireOptions, ExtraMount, SandboxLimits, SandboxManagerOptions } from './types';
+import { DEFAULT_IMAGE, checkEngine, checkImage, explainDockerError, imageOutdated } from './image';
+import { assertMountable, assertSharedObjectsMount, canonical, isWithin, type SharedObjectsMount } from './paths';
+import { Sandbox } from './sandbox';
+import type { AcquireOptions, ExtraMount, PoolVolumes, SandboxLimits, SandboxManagerOptions } from './types';
+import { DEFAULT_DISK_HINTS, DEFAULT_LIMITS, LABEL_INSTANCE, LABEL_MANAGED, LABEL_POOL, LABEL_SANDBOX, sandboxContainerSpec } from './container-spec';
 
-export const LABEL_MANAGED = 'pushpals.managed';
-export const LABEL_INSTANCE = 'pushpals.instance';
-export const LABEL_SANDBOX = 'pushpals.sandbox';
-export const LABEL_POOL = 'pushpals.pool';
+export { DEFAULT_LIMITS, LABEL_INSTANCE, LABEL_MANAGED, LABEL_POOL, LABEL_SANDBOX, sandboxContainerSpec, type ContainerSpecInput } from './container-spec';
 
-export const DEFAULT_LIMITS: SandboxLimits = {
-  memoryBytes: 1024 ** 3,
-  nanoCpus: 1e9,
-  pidsLimit: 256,
-  tmpfsBytes: 512 * 1024 ** 2,
-  workspaceBytes: 0,
-};
-
-const DEFAULT_DISK_HINTS = {
-  workspace: 'Give the sandbox a larger working copy volume, or make the command write less.',
-  tmp: 'Give the sandbox a larger /tmp, or make the command write less there.',
-};
-
-export interface ContainerSpecInput {
-  image: string;
-  user: string;
-  workspaceHostPath: string;
-  network: string;
-  labels: Record<string, string>;
-  limits: SandboxLimits;
-  /** Checked by the caller (assertMountable); see AcquireOptions.mounts. */
-  extraMounts?: ExtraMount[];
-}
-
-/** The hardened container: the one place where the sandbox's isolation is defined. */
-export function sandboxContainerSpec(p: ContainerSpecInput): Docker.ContainerCreateOptions {
-  return {
-    Image: p.image,
-    User: p.user,
-    WorkingDir: '/workspace',
-    Cmd: ['sleep', 'infinity'],
-    Env: SANDBOX_ENV,
-    Hostname: 'sandbox',
-    Labels: p.labels,
-    HostConfig: {
-      NetworkMode: p.network,
-      CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges'],
-      Privileged: false,
-      ReadonlyRootfs: true,
-      Tmpfs: { '/tmp': `rw,exec,nosuid,nodev,size=${p.limits.tmpfsBytes}` },
-      ShmSize: 64 * 1024 ** 2,
-      PidsLimit: p.limits.pidsLimit,
-      Memory: p.limits.memoryBytes,
-      MemorySwap: p.limits.memoryBytes,
-      NanoCpus: p.limits.nanoCpus,
-      OomScoreAdj: 500, // on host memory pressure, sandboxes go before the orchestrator
-      Init: true, // docker-init as PID 1: fast stop, zombies reaped
-      IpcMode: 'private',
-      RestartPolicy: { Name: 'no' },
-      LogConfig: { Type: 'none', Config: {} },
-      Ulimits: [{ Name: 'core', Soft: 0, Hard: 0 }],
-      // Only the task's working copy. `Mounts` (not `Binds`): a missing source fails instead of
-      // being created as root, and propagation stays private.
-      Mounts: [
-        { Type: 'bind', Source: p.workspaceHostPath, Target: '/workspace', ReadOnly: false, BindOptions: { Propagation: 'rprivate' } },
-        ...(p.extraMounts ?? []).map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly, BindOptions: { Propagation: 'rprivate' as const } })),
-      ],
-    },
-  };
-}
+/** How long after a task took a slot the pool starts refilling (see refillLater). */
+const REFILL_DELAY_MS = 2000;
 
 interface Slot {
   sandbox: Sandbox;
   dir: string;
+  /** The image it runs and the shared objects it mounts: it serves only tasks of that repository and image. */
+  key: string;
+  /** What the pool's preparer made of it ahead of a task (e.g. the commit checked out), if any. */
+  prepared?: string;
 }
+
+/**
+ * Fills a fresh pool slot ahead of any task (e.g. checks out the repository's head in it): gets the
+ * slot's sandbox and the host directory it mounts; returns a tag the task's Sandbox then carries
+ * as `prepared`. A failure discards the slot.
+ */
+export type SlotPreparer = (sb: Sandbox, dir: string) => Promise<string>;
+
+const keyOf = (m: SharedObjectsMount | undefined, image: string): string => `${image}\0${m ? `${m.hostPath}\0${m.containerPath}` : ''}`;
 
 const isRoot = () => process.getuid?.() === 0;
 
@@ -98,6 +50,12 @@ export class SandboxManager {
   private readonly poolSize: number;
   private readonly log: (msg: string) => void;
   private readonly diskHints: { workspace: string; tmp: string };
+  private readonly volumes: PoolVolumes | undefined;
+  /** The shared objects new pool slots mount (the repository tasks are expected for). */
+  private poolObjects: SharedObjectsMount | undefined;
+  /** The image new pool slots run (that repository's image: its settings may name one). */
+  private poolImage: string;
+  private poolPrepare: SlotPreparer | undefined;
   private readonly ready: Slot[] = [];
   private readonly active = new Set<Sandbox>();
   private readonly made = new Set<string>();
@@ -110,6 +68,7 @@ export class SandboxManager {
   constructor(o: SandboxManagerOptions & { docker?: Docker } = {}) {
     this.docker = o.docker ?? new Docker(); // honours DOCKER_HOST (and DOCKER_TLS_VERIFY / DOCKER_CERT_PATH)
     this.image = o.image ?? DEFAULT_IMAGE;
+    this.poolImage = this.image;
     this.instanceId = o.instanceId ?? 'default';
     this.limits = { ...DEFAULT_LIMITS, ...o.limits };
     this.user = o.user ?? '1000:1000';
@@ -120,6 +79,7 @@ export class SandboxManager {
     this.poolSize = Math.max(0, Math.floor(o.pool?.size ?? 0));
     this.log = o.log ?? (() => {});
     this.diskHints = o.diskHints ?? DEFAULT_DISK_HINTS;
+    this.volumes = o.volumes;
     if (this.workspacesDir) {
       for (const f of this.forbidden) {
         if (isWithin(f, this.workspacesDir)) throw new PushPalsError('forbidden', `workspacesDir ${this.workspacesDir} contains the forbidden path ${f}`);
@@ -142,10 +102,13 @@ export class SandboxManager {
   async init(): Promise<{ reaped: number }> {
     await checkEngine(this.docker);
     await checkImage(this.docker, this.image);
+    const outdated = await imageOutdated(this.docker, this.image);
+    if (outdated) this.log(`WARNING: ${outdated}`);
     const reaped = await this.reapAll();
     if (this.workspacesDir) {
       mkdirSync(this.workspacesDir, { recursive: true, mode: 0o755 });
       // Pool slot dirs of a previous run never held task data (a slot becomes <taskId> when taken).
+      await this.volumes?.removeStale(this.poolDir);
       rmSync(this.poolDir, { recursive: true, force: true });
     }
     this.refill();
@@ -177,40 +140,106 @@ export class SandboxManager {
     if (network !== 'none' && !this.allowedNetworks.has(network)) {
       throw new PushPalsError('forbidden', `network ${JSON.stringify(network)} is not in the configured allowedNetworks; sandboxes run with network none`);
     }
-    const extra = (o.mounts ?? []).map((m) => {
+    const extraMounts = (o.mounts ?? []).map((m) => {
       if (!/^\/[^\0]*$/.test(m.target) || m.target === '/' || isWithin(m.target, '/workspace') || m.target.split('/').includes('..')) {
         throw new PushPalsError('forbidden', `mount target ${JSON.stringify(m.target)} must be an absolute path outside /workspace`);
       }
       return { ...m, source: assertMountable(m.source, this.forbidden) };
     });
-    const special = extra.length > 0 || (o.image !== undefined && o.image !== this.image);
+    const image = o.image ?? this.image;
+    const objects = o.sharedObjects ? { hostPath: assertSharedObjectsMount(o.sharedObjects, this.forbidden), containerPath: o.sharedObjects.containerPath } : undefined;
+    const key = keyOf(objects, image);
+    const extra = { objects, env: o.env, mounts: extraMounts, image };
+    // A pooled container has no extra mounts, no env and network none; its image and objects are its key.
+    const poolable = network === 'none' && !o.env && extraMounts.length === 0;
     let ws: string;
     if (o.workspaceHostPath !== undefined) {
       ws = assertMountable(o.workspaceHostPath, this.forbidden);
-      if (o.adoptPrepared && network === 'none' && !special) {
-        const pooled = this.adoptPrepared(o.taskId, ws);
+      if (o.adoptPrepared && poolable) {
+        const pooled = this.adoptPrepared(o.taskId, ws, key);
         if (pooled) return pooled;
       }
     } else {
       const target = this.workspaceDirFor(o.taskId);
-      if (network === 'none' && !special && !existsSync(target)) {
-        const slot = this.takeSlot();
-        if (slot) {
-          renameSync(slot.dir, target);
-          slot.sandbox.adopt(o.taskId, target);
-          this.active.add(slot.sandbox);
-          this.refill();
-          return slot.sandbox;
-        }
+      const fresh = !existsSync(target) || (lstatSync(target).isDirectory() && readdirSync(target).length === 0);
+      if (poolable && fresh) {
+        const pooled = await this.handOverSlot(o.taskId, target, key);
+        if (pooled) return pooled;
       }
-      mkdirSync(target, { recursive: true, mode: 0o755 });
-      this.chownForSandbox(target);
+      if (this.volumes) {
+        if (fresh) await this.volumes.create(target);
+      } else {
+        mkdirSync(target, { recursive: true, mode: 0o755 });
+        this.chownForSandbox(target);
+      }
       ws = assertMountable(target, this.forbidden);
     }
-    const sb = await this.create(o.taskId, ws, network, false, extra, o.image);
+    const sb = await this.create(o.taskId, ws, network, false, extra);
     this.active.add(sb);
     void sb.startRunner();
     return sb;
+  }
+
+  /**
+   * Gives a ready slot (of the same shared objects) to a task whose directory does not exist yet or
+   * is empty: the slot's volume is moved there (volumes on), or its directory renamed (a bind mount
+   * follows the inode). Undefined when no slot fits or the move failed (the slot is discarded).
+   */
+  private async handOverSlot(taskId: string, target: string, key: string): Promise<Sandbox | undefined> {
+    const slot = this.takeSlot(key);
+    if (!slot) return undefined;
+    try {
+      if (this.volumes) await this.volumes.adopt(slot.dir, target);
+      else {
+        if (existsSync(target)) rmdirSync(target); // empty (checked): rename needs the name free or an empty dir
+        renameSync(slot.dir, target);
+      }
+    } catch (e) {
+      this.log(`warm pool: task ${taskId} gets a cold sandbox: handing over the slot failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.discard(slot);
+      return undefined;
+    }
+    slot.sandbox.adopt(taskId, target, slot.prepared);
+    this.active.add(slot.sandbox);
+    this.refillLater();
+    return slot.sandbox;
+  }
+
+  /** Removes a slot's container and its (empty) directory or volume; refills. */
+  private discard(slot: Slot): void {
+    void slot.sandbox.release();
+    if (this.volumes) void this.volumes.remove(slot.dir).catch(() => {});
+    else {
+      try {
+        rmdirSync(slot.dir); // only if empty: a slot dir holding anything is left for inspection
+      } catch {
+        /* not empty or gone */
+      }
+    }
+    this.refill();
+  }
+
+  private get poolKey(): string {
+    return keyOf(this.poolObjects, this.poolImage);
+  }
+
+  /**
+   * The repository whose shared objects new pool slots mount (undefined: none) and the image they
+   * run (default the manager's; a repository's settings may name another). Slots made for another
+   * repository or image are discarded, so the pool serves the repository tasks come for.
+   */
+  setPoolObjects(m: SharedObjectsMount | undefined, prepare?: SlotPreparer, image?: string): void {
+    const next = m ? { hostPath: assertSharedObjectsMount(m, this.forbidden), containerPath: m.containerPath } : undefined;
+    const nextImage = image ?? this.image;
+    if (keyOf(next, nextImage) === this.poolKey) return;
+    this.poolObjects = next;
+    this.poolImage = nextImage;
+    this.poolPrepare = prepare;
+    for (const slot of this.ready.splice(0)) {
+      if (slot.key === this.poolKey) this.ready.push(slot);
+      else this.discard(slot);
+    }
+    this.refill();
   }
 
   /**
@@ -225,7 +254,7 @@ export class SandboxManager {
    * directory is not a direct child of workspacesDir, a sandbox of this manager mounts it already,
    * the slot is on another filesystem, or any rename fails (the moved entries are moved back first).
    */
-  private adoptPrepared(taskId: string, ws: string): Sandbox | undefined {
+  private adoptPrepared(taskId: string, ws: string, key: string): Sandbox | undefined {
     if (this.poolSize === 0 || !this.workspacesDir || this.closed) return undefined;
     const cold = (why: string): undefined => {
       this.log(`warm pool: task ${taskId} gets a cold sandbox: ${why}`);
@@ -235,21 +264,18 @@ export class SandboxManager {
     if ([...this.active].some((s) => s.workspaceHostPath === ws)) return cold(`${ws} is mounted by another sandbox already`);
     const st = lstatSync(ws);
     if (!st.isDirectory()) return cold(`${ws} is not a directory`);
-    const slot = this.takeSlot();
+    if (this.volumes) return cold('a pool slot is its own volume: it takes a task before the checkout (acquire without workspaceHostPath), not a prepared copy');
+    const slot = this.takeSlot(key);
     if (!slot) return undefined; // pool empty: the ordinary cold path, nothing to report
-    const discard = (): void => {
-      void slot.sandbox.release();
-      try {
-        rmdirSync(slot.dir); // only if empty: a slot dir holding anything is left for inspection
-      } catch {
-        /* not empty or gone */
-      }
-      this.refill();
-    };
+    const discard = (): void => this.discard(slot);
     const slotSt = lstatSync(slot.dir);
     if (!slotSt.isDirectory() || slotSt.dev !== st.dev) {
       this.ready.unshift(slot);
       return cold(`the pool's slot directory is not on the same filesystem as ${ws}`);
+    }
+    if (slot.prepared !== undefined) {
+      this.ready.unshift(slot);
+      return cold('the pool slots hold a checkout made ahead: they take a task before its working copy exists');
     }
     if (readdirSync(slot.dir).length !== 0) {
       discard();
@@ -281,14 +307,22 @@ export class SandboxManager {
     }
     slot.sandbox.adopt(taskId, ws);
     this.active.add(slot.sandbox);
-    this.refill();
+    this.refillLater();
     return slot.sandbox;
   }
 
-  private takeSlot(): Slot | undefined {
-    while (this.ready.length) {
-      const s = this.ready.shift() as Slot;
-      if (!s.sandbox.isReleased && existsSync(s.dir)) return s;
+  private takeSlot(key: string): Slot | undefined {
+    for (let i = 0; i < this.ready.length; ) {
+      const s = this.ready[i] as Slot;
+      if (s.sandbox.isReleased || !existsSync(s.dir)) {
+        this.ready.splice(i, 1);
+        continue;
+      }
+      if (s.key === key) {
+        this.ready.splice(i, 1);
+        return s;
+      }
+      i++;
     }
     return undefined;
   }
@@ -298,14 +332,30 @@ export class SandboxManager {
     if (m && isRoot()) chownSync(dir, Number(m[1]), Number(m[2]));
   }
 
-  private async create(taskId: string, ws: string, network: string, pool: boolean, extraMounts: ExtraMount[] = [], image = this.image): Promise<Sandbox> {
+  private async create(
+    taskId: string,
+    ws: string,
+    network: string,
+    pool: boolean,
+    extra: { objects?: SharedObjectsMount | undefined; env?: Record<string, string> | undefined; mounts?: ExtraMount[]; image?: string } = {},
+  ): Promise<Sandbox> {
+    const image = extra.image ?? this.image;
     const labels: Record<string, string> = {
       [LABEL_MANAGED]: '1',
       [LABEL_INSTANCE]: this.instanceId,
       [LABEL_SANDBOX]: taskId || 'pool',
     };
     if (pool) labels[LABEL_POOL] = '1';
-    const spec = sandboxContainerSpec({ image, user: this.user, workspaceHostPath: ws, network, labels, limits: this.limits, extraMounts });
+    const spec = sandboxContainerSpec({
+      image,
+      user: this.user,
+      workspaceHostPath: ws,
+      network,
+      labels,
+      limits: this.limits,
+      extraMounts: extra.mounts ?? [],
+      ...(extra.objects ? { sharedObjects: extra.objects } : {}),
+    });
     let container: Docker.Container;
     try {
       container = await this.docker.createContainer(spec);
@@ -334,6 +384,7 @@ export class SandboxManager {
       onRelease: (sb) => this.onRelease(sb),
       limits: this.limits,
       diskHints: this.diskHints,
+      env: extra.env ?? {},
     });
   }
 
@@ -392,6 +443,19 @@ export class SandboxManager {
     });
   }
 
+  /**
+   * After a task took a slot: refill once its first commands had the CPU (a refill is a container
+   * start plus a checkout: on a small machine it would slow down the very task it was taken for).
+   */
+  private refillLater(): void {
+    if (this.closed || this.fillTimer) return;
+    this.fillTimer = setTimeout(() => {
+      this.fillTimer = undefined;
+      this.refill();
+    }, REFILL_DELAY_MS);
+    this.fillTimer.unref();
+  }
+
   private refill(): void {
     if (this.closed || this.filling || this.fillTimer || this.ready.length >= this.poolSize) return;
     this.filling = this.fillOne().then(
@@ -421,17 +485,30 @@ export class SandboxManager {
 
   private async fillOne(): Promise<void> {
     const dir = join(this.poolDir, `slot-${randomBytes(6).toString('hex')}`);
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
-    this.chownForSandbox(dir);
+    const objects = this.poolObjects;
+    const image = this.poolImage;
+    const prepare = this.poolPrepare;
+    if (this.volumes) {
+      mkdirSync(this.poolDir, { recursive: true, mode: 0o755 });
+      await this.volumes.create(dir); // the filesystem's root is the sandbox user's already
+    } else {
+      mkdirSync(dir, { recursive: true, mode: 0o755 });
+      this.chownForSandbox(dir);
+    }
     let sb: Sandbox | undefined;
     try {
-      sb = await this.create('', dir, 'none', true);
+      sb = await this.create('', dir, 'none', true, { objects, image });
       if (!(await sb.startRunner())) throw new PushPalsError('sandbox_unavailable', 'runner did not start in a pool sandbox');
       if (this.closed) throw new PushPalsError('sandbox_unavailable', 'closed');
-      this.ready.push({ sandbox: sb, dir });
+      const prepared = prepare ? await prepare(sb, dir) : undefined;
+      if (this.closed) throw new PushPalsError('sandbox_unavailable', 'closed');
+      const slot: Slot = { sandbox: sb, dir, key: keyOf(objects, image), ...(prepared !== undefined ? { prepared } : {}) };
+      if (slot.key === this.poolKey) this.ready.push(slot);
+      else this.discard(slot); // the pool was retargeted meanwhile
     } catch (e) {
       if (sb) await sb.release();
-      rmSync(dir, { recursive: true, force: true });
+      if (this.volumes) await this.volumes.remove(dir).catch(() => {});
+      else rmSync(dir, { recursive: true, force: true });
       throw e;
     }
   }
@@ -446,7 +523,10 @@ export class SandboxManager {
     const all = [...this.active, ...slots.map((s) => s.sandbox)];
     await Promise.all(all.map((s) => s.release()));
     await Promise.all([...this.made].map((id) => this.removeContainer(id)));
-    for (const s of slots) rmSync(s.dir, { recursive: true, force: true });
+    for (const s of slots) {
+      if (this.volumes) await this.volumes.remove(s.dir).catch(() => {});
+      else rmSync(s.dir, { recursive: true, force: true });
+    }
     if (this.workspacesDir && existsSync(this.poolDir) && readdirSync(this.poolDir).length === 0) rmSync(this.poolDir, { recursive: true, force: true });
   }
 }

@@ -52,3 +52,36 @@ export function assertMountable(workspaceHostPath: string, forbiddenHostPaths: r
   }
   return ws;
 }
+
+/** A read-only mount of a repository's shared git objects into a sandbox (see git/working-copy.ts). */
+export interface SharedObjectsMount {
+  /** The orchestrator's clone's `objects/` directory on the host. */
+  hostPath: string;
+  /** Where the sandbox sees it: a direct child of a top-level dot-directory, e.g. `/.objects/<repoId>`. */
+  containerPath: string;
+}
+
+/**
+ * Checks a shared-objects mount: the host side is an existing directory named `objects` that contains
+ * no forbidden path (it may lie INSIDE one, e.g. `<data>/repos/<id>/objects`: it is mounted read-only
+ * and holds objects only, never the clone's config or hooks); the container side is `/.<dir>/<name>`,
+ * away from /workspace, /tmp and the system. Returns the canonical host path.
+ */
+export function assertSharedObjectsMount(m: SharedObjectsMount, forbiddenHostPaths: readonly string[]): string {
+  if (!isAbsolute(m.hostPath)) throw new PushPalsError('forbidden', `shared objects must be an absolute path, got ${JSON.stringify(m.hostPath)}`);
+  const host = canonical(m.hostPath);
+  let st;
+  try {
+    st = statSync(host);
+  } catch {
+    throw new PushPalsError('not_found', `shared objects directory ${host} does not exist`);
+  }
+  if (!st.isDirectory() || !host.endsWith(`${sep}objects`)) throw new PushPalsError('forbidden', `refusing to share ${host}: only a git objects directory is shared`);
+  for (const f of forbiddenHostPaths) {
+    if (isWithin(canonical(f), host) || isWithin(resolve(f), host)) throw new PushPalsError('forbidden', `refusing to share ${host}: it contains ${f}`);
+  }
+  if (!/^\/\.[A-Za-z0-9_-]+\/[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(m.containerPath)) {
+    throw new PushPalsError('forbidden', `shared objects must be mounted at /.<dir>/<name>, got ${JSON.stringify(m.containerPath)}`);
+  }
+  return host;
+}

@@ -27,6 +27,8 @@ export interface SandboxInit {
   onRelease: (sb: Sandbox) => Promise<void>;
   limits: SandboxLimits;
   diskHints: { workspace: string; tmp: string };
+  /** Environment of every command (AcquireOptions.env), under each exec's own. */
+  env: Record<string, string>;
 }
 
 const MAX_RUNNER_STARTS = 20;
@@ -41,6 +43,7 @@ export class Sandbox {
   readonly network: string;
   private _taskId: string;
   private _workspaceHostPath: string;
+  private _prepared: string | undefined;
   private runner: RunnerClient | undefined;
   private runnerStarting: Promise<RunnerClient | undefined> | undefined;
   private runnerStarts = 0;
@@ -73,9 +76,15 @@ export class Sandbox {
   }
 
   /** @internal the warm pool hands this sandbox to a task. */
-  adopt(taskId: string, workspaceHostPath: string): void {
+  adopt(taskId: string, workspaceHostPath: string, prepared?: string): void {
     this._taskId = taskId;
     this._workspaceHostPath = workspaceHostPath;
+    this._prepared = prepared;
+  }
+
+  /** What the pool's preparer made of this sandbox's working copy before a task took it (SlotPreparer), if anything. */
+  get prepared(): string | undefined {
+    return this._prepared;
   }
 
   /** Starts the runner now (acquire does it in the background; exec waits for it). */
@@ -161,7 +170,8 @@ export class Sandbox {
         }
       };
     }
-    return { ...opts, timeoutMs, maxOutputBytes, cwd, onOutput };
+    const env = Object.keys(this.init.env).length ? { ...this.init.env, ...opts.env } : opts.env;
+    return { ...opts, timeoutMs, maxOutputBytes, cwd, onOutput, ...(env ? { env } : {}) };
   }
 
   private async explainFailure(e: unknown): Promise<Error> {

@@ -1,4 +1,7 @@
 /** Public types of the sandbox driver. */
+import type { SharedObjectsMount } from './paths';
+
+export type { SharedObjectsMount };
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -96,6 +99,12 @@ export interface SandboxManagerOptions {
   user?: string;
   /** Warm pool of started containers with their runner up. Default size 0 (off). */
   pool?: { size: number };
+  /**
+   * Size-limited working copies (WorkspaceVolumes): each pool slot is then a started container AND
+   * its own empty mounted volume, handed to a task by `acquire({ taskId })` (the volume moves to the
+   * task's path); a cold acquire without workspaceHostPath creates the task's volume.
+   */
+  volumes?: PoolVolumes;
   /** Diagnostics (runner restarts, pool refill failures). */
   log?: (msg: string) => void;
   /** How to raise the limits, appended to disk_full messages (e.g. "raise sandbox.diskLimitMb in config.json"). */
@@ -121,12 +130,22 @@ export interface AcquireOptions {
   /** 'none' (default) or one of the configured allowedNetworks. A pooled sandbox is always 'none'. */
   network?: string;
   /**
+   * A repository's shared git objects, mounted READ-ONLY (git/working-copy.ts). A pool slot serves the
+   * task only if it was made with the same mount (see SandboxManager.setPoolObjects).
+   */
+  sharedObjects?: SharedObjectsMount;
+  /** Environment of every command of this sandbox (under the exec's own env). */
+  env?: Record<string, string>;
+  /**
    * More bind mounts besides /workspace (each source checked like the working copy; targets must be
    * absolute and outside /workspace): the egress proxy's socket directory and the per-repo download
    * cache of a dependency set-up. A sandbox with extra mounts is never taken from the pool.
    */
   mounts?: ExtraMount[];
-  /** Another image than the manager's (a repository's settings may name one); never pooled. */
+  /**
+   * Another image than the manager's (a repository's settings may name one). A pool slot serves the
+   * task only if it was made from the same image.
+   */
   image?: string;
 }
 
@@ -134,4 +153,16 @@ export interface ExtraMount {
   source: string;
   target: string;
   readOnly: boolean;
+}
+
+/** What the pool needs of size-limited volumes (implemented by WorkspaceVolumes). */
+export interface PoolVolumes {
+  /** A fresh empty filesystem mounted at `path`. */
+  create(path: string): Promise<void>;
+  /** Moves the volume mounted at `from` to `to` (see WorkspaceVolumes.adopt). */
+  adopt(from: string, to: string): Promise<void>;
+  /** Unmounts and deletes it. Idempotent. */
+  remove(path: string): Promise<void>;
+  /** Removes pool slot volumes a previous run left under `poolDir` (mounts and images). */
+  removeStale(poolDir: string): Promise<void>;
 }

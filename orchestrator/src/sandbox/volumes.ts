@@ -8,7 +8,7 @@
  * a shell; nothing a repository controls reaches them.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statfsSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statfsSync, truncateSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { PushPalsError } from '../errors';
@@ -69,12 +69,23 @@ export class WorkspaceVolumes {
     return this.o.sizeBytes;
   }
 
+  /**
+   * The error for an orchestrator that is not root: a loop mount (or any other size-limited
+   * filesystem the host can read) needs root, so the limit cannot be kept (README.md, "Not root").
+   */
+  static notRootProblem(hint: string): PushPalsError {
+    return new PushPalsError(
+      'sandbox_unavailable',
+      `per-task disk limits are unavailable: the orchestrator runs as uid ${process.getuid?.() ?? '?'}, and a size-limited working copy is a loop-mounted filesystem, which needs root. Run the orchestrator as root (e.g. a systemd service), or accept no limit explicitly. ${hint}`,
+    );
+  }
+
   /** Throws `sandbox_unavailable` saying why size-limited working copies cannot be made here. */
   async check(): Promise<void> {
     const why = (s: string): never => {
       throw new PushPalsError('sandbox_unavailable', `per-task disk limits are unavailable: ${s}. ${this.o.hint}`);
     };
-    if (process.getuid?.() !== 0) why('loop-mounting a working copy needs the orchestrator to run as root');
+    if (process.getuid?.() !== 0) throw WorkspaceVolumes.notRootProblem(this.o.hint);
     for (const tool of ['mkfs.ext4', 'mount', 'umount']) {
       await run(tool, ['-V'], { timeout: 10_000 }).catch((e: unknown) => {
         if ((e as { code?: unknown }).code === 'ENOENT') why(`${tool} is not installed (package e2fsprogs / mount)`);
@@ -131,6 +142,34 @@ export class WorkspaceVolumes {
       throw new PushPalsError('sandbox_unavailable', `could not mount ${img} at ${mountPath}: ${errText(e)}. ${this.o.hint}`);
     });
     this.mounted.add(mountPath);
+  }
+
+  /**
+   * Hands the volume mounted at `from` (a warm-pool slot) to `to` (a task's working copy path: absent
+   * or an empty directory): bind-mounts it at `to` (the mount flags nosuid,nodev,noatime go with it),
+   * unmounts `from` and renames the image to `to`'s. A container that mounted `from` keeps the very
+   * same filesystem: its mount is its own. A mount point cannot be renamed (EBUSY), hence the bind.
+   */
+  async adopt(from: string, to: string): Promise<void> {
+    const img = this.imageOf(to);
+    if (existsSync(img)) throw new PushPalsError('conflict', `a disk image for ${to} exists already (${img})`);
+    if (existsSync(to) && readdirSync(to).length > 0) throw new PushPalsError('conflict', `${to} exists and is not empty`);
+    mkdirSync(to, { recursive: true, mode: 0o755 });
+    await run('mount', ['--bind', from, to], { timeout: 60_000 }).catch((e: unknown) => {
+      throw new PushPalsError('sandbox_unavailable', `could not move the volume ${from} to ${to}: ${errText(e)}. ${this.o.hint}`);
+    });
+    this.mounted.add(to);
+    renameSync(this.imageOf(from), img);
+    await this.unmount(from);
+    rmdirSync(from);
+  }
+
+  /** Removes the pool slot volumes (`slot-*`) a previous run left: their mounts under `poolDir` and their images. */
+  async removeStale(poolDir: string): Promise<void> {
+    const names = new Set<string>();
+    if (existsSync(poolDir)) for (const n of readdirSync(poolDir)) if (n.startsWith('slot-')) names.add(n);
+    if (existsSync(this.o.imagesDir)) for (const n of readdirSync(this.o.imagesDir)) if (n.startsWith('slot-') && n.endsWith('.img')) names.add(n.slice(0, -4));
+    for (const n of names) await this.remove(join(poolDir, n)).catch(() => {});
   }
 
   /** Unmounts (the loop device is freed with it: mount -o loop sets autoclear). Idempotent. */

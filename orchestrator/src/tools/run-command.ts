@@ -43,6 +43,8 @@ export interface CommandToolDeps {
    * proxy and its allowlist (egress/sandbox.ts). Absent: network commands are refused before asking.
    */
   networkSandbox?: (ctx: TaskContext, command: string) => Promise<CommandSandbox>;
+  /** Runs before the task waits for a person (e.g. the workbench releases a sandbox it held: nobody waiting holds a container). */
+  beforeApproval?: () => Promise<void>;
 }
 
 /** What run_command needs of a sandbox (a task's Sandbox, or an EgressSandbox). */
@@ -151,6 +153,7 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
       return refuse(`not run: it needs network access (${reason}), and this orchestrator gives sandboxes none (config sandbox.approvedNetwork is "none")`, 'ask');
     }
     if (verdict === 'ask') {
+      await deps.beforeApproval?.();
       approval = await ctx.requestApproval({
         key: opts.key,
         kind: approvalKind(c),

@@ -1,4 +1,4 @@
-/** Protocol commands served by the workbench: repo_add, repo_list, repo_remove, repo_sync and audit_get. */
+/** Protocol commands served by the workbench: repo_add, repo_list, repo_remove, repo_sync, audit_get, workspace_gc; and its /api/status section. */
 import { isAbsolute } from 'node:path';
 import type { CommandResult } from '@pushpals/protocol';
 import { PushPalsError } from '../errors';
@@ -40,8 +40,8 @@ function named(wb: Pick<Workbench, 'repos'>, ref: string): Repo {
   }
 }
 
-/** Registers repo_add/list/remove/sync and audit_get; called by the composition root (workbench-setup.ts). */
-export function registerWorkbenchCommands(services: { commands: Pick<CommandRegistry, 'register'>; events: Pick<EventLog, 'append'> }, wb: Pick<Workbench, 'repos' | 'audit'>): void {
+/** Registers repo_add/list/remove/sync, audit_get and workspace_gc; called by the composition root (workbench-setup.ts). */
+export function registerWorkbenchCommands(services: { commands: Pick<CommandRegistry, 'register'>; events: Pick<EventLog, 'append'> }, wb: Pick<Workbench, 'repos' | 'audit' | 'copies' | 'janitor'>): void {
   services.commands.register('repo_add', async (cmd) => {
     const source = normalizeSource(cmd.payload.source);
     // Adding a registered source again is not an error: it answers with that repository, synced now.
@@ -57,11 +57,14 @@ export function registerWorkbenchCommands(services: { commands: Pick<CommandRegi
       from: 'orchestrator',
       payload: { repoId: repo.id, name: repo.name, source: repo.source, defaultBranch: repo.defaultBranch },
     });
+    wb.copies.targetPool(repo); // the warm pool serves the repository tasks come for next
     return { repoId: repo.id, name: repo.name };
   });
   services.commands.register('repo_list', () => ({ repos: wb.repos.list().map(infoOf) }));
   services.commands.register('repo_remove', (cmd) => {
     const repo = wb.repos.remove(named(wb, cmd.payload.repo).id);
+    wb.copies.forget(repo.id);
+    wb.janitor.pruneRemovedObjects(); // its objects stay only while task copies borrow them
     services.events.append({ type: 'repo_removed', sessionId: cmd.sessionId, from: 'orchestrator', payload: { repoId: repo.id, name: repo.name } });
     return { repoId: repo.id, name: repo.name };
   });
@@ -70,6 +73,7 @@ export function registerWorkbenchCommands(services: { commands: Pick<CommandRegi
     return { repoId: repo.id, name: repo.name, head: headOf(repo) };
   });
   services.commands.register('audit_get', (cmd) => ({ entries: wb.audit.listForTask(cmd.payload.taskId, cmd.payload.limit ?? 1000) }));
+  services.commands.register('workspace_gc', (cmd) => wb.janitor.gc(cmd.payload.olderThanHours));
 }
 
 /**

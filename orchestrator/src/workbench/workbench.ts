@@ -5,7 +5,7 @@
  * builds it and registers its commands and the agents that use it; close() removes its containers.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lchownSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lchownSync, lstatSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_MESSAGE_LENGTH, type EventPayload, type TaskBase } from '@pushpals/protocol';
@@ -15,7 +15,7 @@ import { AuditLog, SIGNING_KEY_FILE } from '../audit';
 import type { Config } from '../config';
 import { PushPalsError } from '../errors';
 import type { EventLog } from '../events/event-log';
-import { RepoRegistry, type LiveBase, type Repo, type Workspace } from '../git';
+import { NETWORK_GIT_ENV, RepoRegistry, neutralizeRepoConfig, type LiveBase, type Repo, type Workspace } from '../git';
 import { loadRepoSettings, repoSettingsPath, type RepoSettings } from '../deps/settings';
 import type { SetupDeps } from '../deps/setup';
 import { Allowlist } from '../egress/allowlist';
@@ -24,7 +24,7 @@ import { EgressSandbox } from '../egress/sandbox';
 import type { Logger } from '../log';
 import { loadPolicy } from '../policy/policy';
 import { PUSHPALS_AUTHOR, advanceTaskBranch, branchHead, readFileAt, startTaskBranch, writeCommitObjects } from '../review/task-branch';
-import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, formatBytes, type Sandbox } from '../sandbox';
+import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, type Sandbox, type SharedObjectsMount } from '../sandbox';
 import type { Db } from '../store/db';
 import type { CreateTaskInput, TaskRecord, TaskStore } from '../tasks/task-store';
 import type { CommandToolDeps } from '../tools/run-command';
@@ -32,6 +32,7 @@ import { ToolCallJournal } from '../tools/tool-call-journal';
 import type { Clock } from '../util/clock';
 import { chownTree } from './fs-safe';
 import { WorkspaceJanitor } from './janitor';
+import { WorkingCopies } from './working-copies';
 
 /** What the workbench uses of the services (services.ts hands over the real ones). */
 export interface WorkbenchServices {
@@ -59,6 +60,8 @@ export class Workbench implements AgentWorkbench {
   /** Size-limited working copies (config sandbox.diskLimitMb > 0), else undefined. */
   readonly volumes: WorkspaceVolumes | undefined;
   readonly janitor: WorkspaceJanitor;
+  /** How working copies are made: sandbox (pool slot) first, shared objects, checkout inside. */
+  readonly copies: WorkingCopies;
   private readonly uid: number;
   private readonly gid: number;
   /** Why sandboxes are unavailable (no engine / no image), or undefined when they work. */
@@ -95,12 +98,9 @@ export class Workbench implements AgentWorkbench {
             hint: `Set sandbox.diskLimitMb to 0 in ${configFile} to run without a per-task disk limit (a command can then fill the disk that holds the database).`,
           })
         : undefined;
-    let warmPool = config.sandbox.warmPool;
-    if (this.volumes && warmPool > 0) {
-      // A pool container's mount is fixed before the task's volume exists (sandbox/README.md, "Disk limits").
-      services.logger.warn('sandbox.warmPool is not used while sandbox.diskLimitMb > 0: each working copy is its own filesystem, which a pooled container cannot take over');
-      warmPool = 0;
-    }
+    // Loop mounts need root: without it the limit cannot be kept, and tasks fail closed (sandbox/README.md, "Not root").
+    if (this.volumes && !root) this.diskProblem = WorkspaceVolumes.notRootProblem(this.volumes.o.hint);
+    const warmPool = this.diskProblem ? 0 : config.sandbox.warmPool;
     this.sandboxes = new SandboxManager({
       image: config.sandbox.image,
       instanceId: createHash('sha256').update(dataDir).digest('hex').slice(0, 12),
@@ -116,6 +116,7 @@ export class Workbench implements AgentWorkbench {
         workspaceBytes: diskLimitMb * 1024 * 1024,
       },
       pool: { size: warmPool },
+      ...(this.volumes && !this.diskProblem ? { volumes: this.volumes } : {}),
       allowedNetworks: ['none', 'egress'].includes(config.sandbox.approvedNetwork) ? [] : [config.sandbox.approvedNetwork],
       log: (msg) => services.logger.info(`sandbox: ${msg}`),
       diskHints: {
@@ -123,9 +124,19 @@ export class Workbench implements AgentWorkbench {
         tmp: raise('sandbox.tmpMb', tmpMb),
       },
     });
+    this.copies = new WorkingCopies({
+      repos: this.repos,
+      sandboxes: this.sandboxes,
+      volumes: this.volumes,
+      uid: this.uid,
+      gid: this.gid,
+      checkoutTimeoutMs: config.sandbox.commandTimeoutMs,
+      imageOf: (repoId) => this.repoSettings(repoId).image,
+      sandboxProblem: () => this.sandboxProblem,
+    });
     const egress = join(dataDir, 'egress');
     this.egressDir = egress.length <= 64 ? egress : join(tmpdir(), `pushpals-egress-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
-    this.janitor = new WorkspaceJanitor(services, this.repos, this.sandboxes, this.volumes);
+    this.janitor = new WorkspaceJanitor(services, this.repos, this.sandboxes, this.volumes, (taskId) => void this.copies.release(taskId));
   }
 
   private ready: Promise<void> | undefined;
@@ -141,24 +152,42 @@ export class Workbench implements AgentWorkbench {
   private async init(): Promise<void> {
     // Socket directories of proxies a previous process left (their sandboxes are reaped below).
     rmSync(this.egressDir, { recursive: true, force: true });
-    if (this.volumes) {
+    if (this.volumes && !this.diskProblem) {
       await this.volumes.check().catch((e: unknown) => {
         this.diskProblem = e instanceof PushPalsError ? e : new PushPalsError('sandbox_unavailable', String(e));
-        this.services.logger.warn(this.diskProblem.message);
       });
     }
+    // Said at start-up (and in `pushpals status`), not first at a task: every task would fail.
+    if (this.diskProblem) this.services.logger.error(`tasks cannot get a working copy: ${this.diskProblem.message}`);
     this.janitor.start();
     try {
       const { reaped } = await this.sandboxes.init();
       if (reaped) this.services.logger.info(`reaped ${reaped} leftover sandbox container(s)`);
+      this.copies.targetPool();
     } catch (e) {
       this.sandboxProblem = e instanceof Error ? e.message : String(e);
       this.services.logger.warn(`sandboxes unavailable: ${this.sandboxProblem}`);
     }
   }
 
+  /** What `/api/status` (and `pushpals status`) say about sandboxes, the disk limit, the pool and the working copies. */
+  status(): Record<string, unknown> {
+    return {
+      sandboxes: this.sandboxProblem ? { ok: false, problem: this.sandboxProblem } : { ok: true },
+      diskLimit: {
+        limitMb: this.services.config.sandbox.diskLimitMb,
+        ok: !this.diskProblem,
+        ...(this.diskProblem ? { problem: this.diskProblem.message } : {}),
+      },
+      pool: this.sandboxes.poolStats(),
+      keepFinishedHours: this.services.config.sandbox.keepFinishedHours,
+      ...this.copies.usage(),
+    };
+  }
+
   async close(): Promise<void> {
     await this.janitor.close();
+    await this.copies.close();
     await this.sandboxes.close();
     // Mounts live as long as this process; the images stay, a restart mounts them again.
     await this.volumes?.close();
@@ -195,8 +224,10 @@ export class Workbench implements AgentWorkbench {
    * The task's working copy on branch pushpals/<task>, made from the repository as the person has
    * it now (RepoRegistry.liveBase: their current branch's head, or a fresh fetch; with the task's
    * includeUncommitted, their uncommitted changes laid over it), recorded and announced as
-   * `task_base`. Reused when a crashed run is re-run. With sandbox.diskLimitMb > 0 it is a fresh
-   * size-limited filesystem mounted at its path (volumes.ts).
+   * `task_base`. Reused when a crashed run is re-run. Made by WorkingCopies: a sandbox first (a
+   * warm-pool slot when one is ready: with sandbox.diskLimitMb > 0 it brings its own size-limited
+   * volume), then the `.git` sharing the clone's objects and a checkout of the base commit inside
+   * that sandbox, which the task's commands then use (acquireSandbox).
    */
   async prepareWorkspace(ctx: Pick<TaskContext, 'task' | 'progress'>, at?: WorkspaceStart): Promise<{ repo: Repo; workspace: Workspace }> {
     const repo = this.resolveRepo(ctx.task.repoId);
@@ -217,30 +248,16 @@ export class Workbench implements AgentWorkbench {
       live = await this.repos.liveBase(repo.id, { uncommitted: ctx.task.includeUncommitted });
     }
     ctx.progress(`Preparing a working copy of ${repo.name} at ${live.branch ?? (at ? 'commit' : 'a detached HEAD')} ${live.commit.slice(0, 12)} on branch ${branch}`, { step: 'workspace' });
-    if (this.volumes && !this.volumes.isMounted(path)) await this.volumes.create(path);
-    const workspace = await this.materialize(repo, ctx.task.id, live, branch).catch(async (e: unknown) => {
-      await this.volumes?.remove(path).catch(() => {});
-      if (!this.volumes) this.repos.removeWorkspace(ctx.task.id);
-      if (e instanceof PushPalsError) throw e;
-      if ((e as { code?: unknown }).code === 'ENOSPC') {
-        throw new PushPalsError('disk_full', `disk full: ${repo.name} does not fit into the task's working copy${this.volumes ? ` (limited to ${formatBytes(this.volumes.sizeBytes)})` : ''}. ${this.sandboxes.diskHint('workspace')}`);
-      }
-      // e.g. isomorphic-git refusing a tree entry named ".." or ".git": the repository is unusable, not us broken.
-      throw new PushPalsError('invalid_message', `cannot check out ${repo.name} for this task: ${e instanceof Error ? e.message : String(e)}`.slice(0, MAX_MESSAGE_LENGTH));
-    });
+    const workspace = await this.copies.materialize(repo, ctx.task.id, live, branch);
     this.services.tasks.setBase(ctx.task.id, repo.id, baseOf(live));
-    if (process.getuid?.() === 0) chownTree(workspace.path, this.uid, this.gid);
     // The task branch in the orchestrator's own clone: the base the diff is reviewed against, where the commit lands.
     await startTaskBranch(repo.mirrorPath, ctx.task.id, workspace.baseCommit);
-    this.janitor.retire(ctx.task.id); // cancelled while it was being prepared: nobody else will delete it
+    // Cancelled while it was being prepared: nobody else lets go of its sandbox or deletes it.
+    if (this.services.tasks.get(ctx.task.id)?.state === 'cancelled') {
+      await this.copies.release(ctx.task.id);
+      this.janitor.retire(ctx.task.id);
+    }
     return { repo, workspace };
-  }
-
-  /** The working copy at the live base's commit, with its uncommitted changes laid over. */
-  private async materialize(repo: Repo, taskId: string, live: LiveBase, branch: string): Promise<Workspace> {
-    const workspace = await this.repos.createWorkspace(repo.id, taskId, { commit: live.commit, branch: live.branch }, branch);
-    await this.repos.applyUncommitted(repo.id, taskId, live);
-    return workspace;
   }
 
   /**
@@ -292,10 +309,49 @@ export class Workbench implements AgentWorkbench {
 
   async acquireSandbox(taskId: string, workspaceHostPath: string, repoId?: string): Promise<Sandbox> {
     await this.start();
+    // The sandbox the checkout ran in; else (a re-run reusing its copy) a pool container takes the
+    // copy over when it can (no disk limit: same path, ~1 ms), or a cold one — of the repository's image.
+    const held = this.copies.take(taskId, workspaceHostPath);
+    if (held) return held;
+    const repo = repoId ? this.repos.get(repoId) : undefined;
+    const objects = repo ? this.copies.sharedObjects(repo) : this.copies.sharedObjectsOfCopy(workspaceHostPath);
     const image = repoId ? this.repoSettings(repoId).image : undefined;
-    // With config sandbox.warmPool > 0 a ready pool container takes the prepared working copy over
-    // (same path, ~1 ms instead of a cold create); otherwise, or with the pool empty, a cold one.
-    return this.sandboxes.acquire({ taskId, workspaceHostPath, adoptPrepared: true, ...(image ? { image } : {}) });
+    return this.sandboxes.acquire({ taskId, workspaceHostPath, adoptPrepared: true, ...(objects ? { sharedObjects: objects } : {}), ...(image ? { image } : {}) });
+  }
+
+  /** The repository objects a working copy borrows, for a container an agent starts itself (OpenHands). */
+  sharedObjectsOfCopy(workspaceHostPath: string): SharedObjectsMount | undefined {
+    return this.copies.sharedObjectsOfCopy(workspaceHostPath);
+  }
+
+  /** Lets go of the sandbox a task's copy was checked out in, for an agent that runs its own container. */
+  releaseHeldSandbox(taskId: string): Promise<void> {
+    return this.copies.release(taskId);
+  }
+
+  /**
+   * Before a sandbox with network runs in a working copy: git there must do only what the person
+   * approved, whatever the task's code wrote into the copy's `.git`. Its config is cut down to an
+   * allow-list here; every command of that sandbox then runs with NETWORK_GIT_ENV (home/system config
+   * off, overrides for hooks, fsmonitor, ssh command and credential helpers; git/network-git.ts).
+   */
+  private neutralizeForNetwork(taskId: string, workspaceHostPath: string): void {
+    // No `.git` at all (e.g. a commit's tree checked before committing): nothing git would read. A
+    // symlink or file there is refused by neutralizeRepoConfig.
+    if (!lstatSync(join(workspaceHostPath, '.git'), { throwIfNoEntry: false })) return;
+    const dropped = neutralizeRepoConfig(workspaceHostPath);
+    if (dropped.length) {
+      this.chownForSandbox(join(workspaceHostPath, '.git', 'config'));
+      this.services.logger.warn(`task ${taskId}: removed from the working copy's .git/config before a network command: ${dropped.slice(0, 20).join('; ')}`);
+    }
+  }
+
+  /** A one-off sandbox on a configured docker network (sandbox.approvedNetwork other than none/egress), git neutralised. */
+  private async networkSandbox(taskId: string, workspaceHostPath: string, network: string): Promise<Sandbox> {
+    await this.start();
+    this.neutralizeForNetwork(taskId, workspaceHostPath);
+    const objects = this.copies.sharedObjectsOfCopy(workspaceHostPath);
+    return this.sandboxes.acquire({ taskId, workspaceHostPath, network, env: NETWORK_GIT_ENV, ...(objects ? { sharedObjects: objects } : {}) });
   }
 
   /** The person's settings for a repository (`<dataDir>/repo-settings/<repoId>.json`; defaults when absent). */
@@ -319,12 +375,16 @@ export class Workbench implements AgentWorkbench {
   /**
    * A one-off sandbox on the task's working copy whose only network is the egress proxy: the
    * machine's registries plus the repository's egress.allow; downloads cached in
-   * `<dataDir>/caches/<repoId>`. Each refused connection is reported as `egress_blocked`.
+   * `<dataDir>/caches/<repoId>`. Each refused connection is reported as `egress_blocked`. The copy's
+   * `.git/config` is neutralised first and git there runs with NETWORK_GIT_ENV (neutralizeForNetwork);
+   * the copy's shared objects are mounted read-only as in its task sandbox.
    */
   async openEgressSandbox(ctx: TaskContext, repoId: string, workspaceHostPath: string): Promise<EgressSandbox> {
     await this.start();
     const settings = this.repoSettings(repoId);
     const defaults = await this.egressDefaults();
+    this.neutralizeForNetwork(ctx.task.id, workspaceHostPath);
+    const objects = this.copies.sharedObjectsOfCopy(workspaceHostPath);
     return EgressSandbox.open({
       sandboxes: this.sandboxes,
       audit: this.audit,
@@ -338,6 +398,8 @@ export class Workbench implements AgentWorkbench {
       uid: this.uid,
       gid: this.gid,
       actor: 'egress-proxy',
+      gitEnv: NETWORK_GIT_ENV,
+      ...(objects ? { sharedObjects: objects } : {}),
       ...(settings.image ? { image: settings.image } : {}),
       onBlocked: (d, command) =>
         ctx.emit('egress_blocked', { taskId: ctx.task.id, host: d.host.slice(0, 255), port: d.port, reason: d.reason.slice(0, MAX_MESSAGE_LENGTH), ...(command ? { command: command.slice(0, 4096) } : {}) }),
@@ -356,9 +418,10 @@ export class Workbench implements AgentWorkbench {
         ? undefined
         : network === 'egress'
           ? (ctx: TaskContext) => this.openEgressSandbox(ctx, repoId, workspaceHostPath)
-          : () => this.start().then(() => this.sandboxes.acquire({ taskId, workspaceHostPath, network }));
+          : () => this.networkSandbox(taskId, workspaceHostPath, network);
     return {
       ...(networkSandbox ? { networkSandbox } : {}),
+      beforeApproval: () => this.copies.release(taskId),
       audit: this.audit,
       journal: this.journal,
       policy: loadPolicy(this.services.config.dataDir, repoId),

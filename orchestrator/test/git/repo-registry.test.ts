@@ -94,6 +94,30 @@ describe('git: RepoRegistry', function () {
     assert.deepEqual(fs.readdirSync(markers), []);
   });
 
+  it('a working copy at a commit of another branch (a live base); removing the repository keeps the objects its copies borrow until none does', async () => {
+    const src = makeHostile(root, markers);
+    const repo = await reg.add(src);
+    const feature = hostGit(src, 'rev-parse', 'feature').trim();
+    const ws = await reg.createWorkspace(repo.id, 'live', { commit: feature, branch: 'feature' });
+    assert.equal(ws.baseCommit, feature);
+    assert.equal(fs.readFileSync(path.join(ws.path, '.git', 'refs', 'remotes', 'origin', 'feature'), 'utf8').trim(), feature);
+    await assert.rejects(reg.createWorkspace(repo.id, 'bad', { commit: 'f'.repeat(40), branch: 'main' }), isPushPalsError('not_found'));
+    await assert.rejects(reg.createWorkspace(repo.id, 'bad2', { commit: 'HEAD' }), isPushPalsError('invalid_message'));
+    const inspect = (...args: string[]) => execFileSync('git', ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', ...args], { cwd: ws.path, encoding: 'utf8', env: { ...process.env, HOME: root, GIT_CONFIG_NOSYSTEM: '1' } });
+    reg.remove(repo.id);
+    assert.ok(!fs.existsSync(path.join(repo.mirrorPath, 'HEAD')), 'the clone itself went');
+    assert.equal(inspect('rev-parse', 'HEAD').trim(), feature); // the copy still has its history (alternates)
+    inspect('fsck', '--connectivity-only');
+    assert.equal(reg.sharedObjectsOf(ws.path), path.join(dataDir, 'workspaces', '.objects', repo.id));
+    assert.deepEqual(reg.pruneRemovedObjects(['live']), [], 'a copy still borrows them');
+    assert.deepEqual(reg.pruneRemovedObjects(['live', 'not-mounted']), [], 'a copy that cannot be read counts as borrowing');
+    reg.removeWorkspace('live');
+    assert.deepEqual(reg.pruneRemovedObjects([]), [repo.id]);
+    assert.ok(!fs.existsSync(repo.mirrorPath));
+    assert.ok(!fs.existsSync(path.join(dataDir, 'workspaces', '.objects', repo.id)));
+    assert.deepEqual(fs.readdirSync(markers), []);
+  });
+
   it('works with a bare source repository', async () => {
     const src = makeHostile(root, markers);
     const bare = path.join(root, 'bare.git');

@@ -106,7 +106,7 @@ export class BuiltinAgent implements TaskAgent {
     );
     const sandbox = new LazySandbox(() => {
       ctx.progress('Starting the sandbox', { step: 'sandbox' });
-      return this.wb.acquireSandbox(taskId, workspace.path);
+      return this.wb.acquireSandbox(taskId, workspace.path, repo.id);
     });
     const deps = this.wb.commandToolDeps(repo.id, taskId, workspace.path);
     const wfs = new WorkspaceFs(workspace.path, (p) => this.wb.chownForSandbox(p));

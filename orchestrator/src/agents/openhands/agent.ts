@@ -18,7 +18,7 @@ import { TokenBudget } from '../../model/accounting';
 import { auditModelCalls } from '../../model/audit';
 import type { ModelRegistry } from '../../model/registry';
 import type { ParsedToolCall } from '../../model/tool-calls';
-import type { SandboxManager } from '../../sandbox';
+import type { SandboxManager, SharedObjectsMount } from '../../sandbox';
 import type { TaskRecord } from '../../tasks/task-store';
 import type { CommandToolDeps } from '../../tools/run-command';
 import type { ToolCallJournal } from '../../tools/tool-call-journal';
@@ -52,6 +52,10 @@ export interface OpenHandsWorkbench extends AgentWorkbench {
   /** Why sandboxes are unavailable (no engine), once start() ran. */
   readonly sandboxProblem: string | undefined;
   start(): Promise<void>;
+  /** The repository objects a working copy borrows (its `.git` alternates), for the agent's own container to mount read-only. */
+  sharedObjectsOfCopy(workspaceHostPath: string): SharedObjectsMount | undefined;
+  /** Lets go of the sandbox the working copy was checked out in (this agent runs its own container). */
+  releaseHeldSandbox(taskId: string): Promise<void>;
 }
 
 /** What the OpenHands worker works with; the composition root (workbench-setup.ts) provides it. */
@@ -95,6 +99,7 @@ export class OpenHandsAgent implements TaskAgent {
     const signal = AbortSignal.any([ctx.signal, deadline.signal]);
     const t0 = performance.now();
     const { repo, workspace } = await this.wb.prepareWorkspace(ctx);
+    await this.wb.releaseHeldSandbox(taskId);
     await this.wb.start();
     if (this.wb.sandboxProblem) return failed('sandbox_unavailable', this.wb.sandboxProblem);
     const deps = this.wb.commandToolDeps(repo.id, taskId, workspace.path);
@@ -111,7 +116,8 @@ export class OpenHandsAgent implements TaskAgent {
       return this.review(ctx, call, deps, decisions);
     };
     const broker = new ModelBroker({ client, budget, review: (c) => review(c as ParsedToolCall & { error?: undefined }), signal });
-    const container = new OpenHandsContainer({ sandboxes: this.wb.sandboxes, image: config.openhands.image, taskId, workspaceHostPath: workspace.path, socketDir: join(config.dataDir, 'openhands', taskId) });
+    const objects = this.wb.sharedObjectsOfCopy(workspace.path);
+    const container = new OpenHandsContainer({ sandboxes: this.wb.sandboxes, image: config.openhands.image, taskId, workspaceHostPath: workspace.path, socketDir: join(config.dataDir, 'openhands', taskId), ...(objects ? { sharedObjects: objects } : {}) });
     const run = { status: 'idle' as ExecutionStatus };
     let wake: () => void = () => {};
     mapper = new EventMapper({

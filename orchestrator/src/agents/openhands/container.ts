@@ -13,6 +13,8 @@ import type Docker from 'dockerode';
 import { PushPalsError } from '../../errors';
 import { LABEL_INSTANCE, LABEL_MANAGED, LABEL_SANDBOX, sandboxContainerSpec, type SandboxManager } from '../../sandbox/manager';
 import { checkImage, explainDockerError } from '../../sandbox/image';
+import { assertSharedObjectsMount } from '../../sandbox/paths';
+import type { SharedObjectsMount } from '../../sandbox/types';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OH_HOME, OH_WORKSPACE } from './tool-judge';
 import { udsRequest } from './uds';
@@ -31,6 +33,8 @@ export interface OpenHandsContainerOptions {
   workspaceHostPath: string;
   /** Per-task directory on the host holding `agent/` and `model/` (created here, removed by remove()). */
   socketDir: string;
+  /** The repository objects the working copy borrows (its `.git` alternates), mounted read-only as in a sandbox. */
+  sharedObjects?: SharedObjectsMount;
 }
 
 export class OpenHandsContainer {
@@ -78,6 +82,7 @@ export class OpenHandsContainer {
       network: 'none',
       labels: { [LABEL_MANAGED]: '1', [LABEL_INSTANCE]: sb.instanceId, [LABEL_SANDBOX]: this.o.taskId, [LABEL_OPENHANDS]: '1' },
       limits: sb.limits,
+      ...(this.o.sharedObjects ? { sharedObjects: { hostPath: assertSharedObjectsMount(this.o.sharedObjects, []), containerPath: this.o.sharedObjects.containerPath } } : {}),
     });
     const host = spec.HostConfig ?? {};
     spec.Cmd = [
