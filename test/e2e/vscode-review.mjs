@@ -56,7 +56,11 @@ const cleanup = async () => {
   await vsc?.stop().catch(() => {});
   await orch?.cleanup().catch(() => {});
   await model?.close().catch(() => {});
-  if (!process.env.E2E_KEEP) rmSync(workspace, { recursive: true, force: true });
+  if (!process.env.E2E_KEEP) {
+    rmSync(workspace, { recursive: true, force: true });
+    // The orchestrator's home was made here (it holds the model key), so spawnOrchestrator leaves it to us.
+    if (orch?.home) rmSync(orch.home, { recursive: true, force: true });
+  }
 };
 const h = createHarness({ out, hardTimeoutMs: HARD_TIMEOUT, cleanup });
 const { snap, step, expect } = h;
