@@ -6,20 +6,20 @@
  * Nothing here is mocked. A missing Docker engine or worker image makes the suites FAIL (never skip)
  * with a message that says what to do.
  */
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createApp, loadConfig, silentLogger, type App, type Config, type ConfigOverrides } from '@pushpals/orchestrator';
 // The orchestrator's test helpers, compiled (one copy of each for both test trees).
 import { requireDocker } from '@pushpals/orchestrator/dist/test/helpers/docker';
 import { removeTempDirs, tempDir } from '@pushpals/orchestrator/dist/test/helpers/temp';
-import { sleep } from '@pushpals/orchestrator/dist/test/helpers/wait';
+import { sleep, untilValue } from '@pushpals/orchestrator/dist/test/helpers/wait';
 import { WsTestClient } from '@pushpals/orchestrator/dist/test/helpers/ws-client';
 
 export { IMAGE as WORKER_IMAGE, requireDocker } from '@pushpals/orchestrator/dist/test/helpers/docker';
 export { removeTempDirs, tempDir } from '@pushpals/orchestrator/dist/test/helpers/temp';
-export { sleep } from '@pushpals/orchestrator/dist/test/helpers/wait';
+export { sleep, untilValue } from '@pushpals/orchestrator/dist/test/helpers/wait';
 export { CommandError, WsTestClient } from '@pushpals/orchestrator/dist/test/helpers/ws-client';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -223,3 +223,28 @@ export function runCliAsync(dataDir: string | undefined, args: string[], timeout
   });
 }
 
+
+/** A `pushpals serve` child process on `dataDir` (port 0), up: its server.json read, its stderr collected. */
+export interface ServeChild {
+  child: ChildProcess;
+  /** Resolves when the process has exited (for a SIGKILL: once it is really gone). */
+  exited: Promise<void>;
+  wsUrl: string;
+  pid: number;
+  token: string;
+  log(): string;
+}
+
+/** Starts the real CLI's `serve` as a child process and waits for it to write server.json (fails fast if it exits). */
+export async function spawnServeChild(dataDir: string, timeoutMs = 30_000): Promise<ServeChild> {
+  let log = '';
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { cwd: REPO_ROOT, env: { ...process.env, PUSHPALS_HOME: dataDir, PUSHPALS_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const info = await untilValue('server.json of the child', timeoutMs, () => {
+    if (child.exitCode !== null) throw new Error(`the orchestrator exited early:\n${log}`);
+    const f = join(dataDir, 'server.json');
+    return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as { wsUrl: string; pid: number }) : undefined;
+  });
+  return { child, exited, wsUrl: info.wsUrl, pid: info.pid, token: readFileSync(join(dataDir, 'token'), 'utf8').trim(), log: () => log };
+}

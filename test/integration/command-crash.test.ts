@@ -7,11 +7,11 @@
  * runs again per the queue's semantics and ends (not left `running`), and no container remains.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, type App } from '@pushpals/orchestrator';
-import { CLI, REPO_ROOT, containersOf, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, sleep, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
+import { containersOf, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, spawnServeChild, startInProcessOrchestrator, tempDir, untilValue, WsTestClient, type ServeChild } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 /** Six seconds of work that leaves a file per second in the working copy. */
@@ -24,23 +24,13 @@ interface AuditRow {
   data: string | null;
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('a command cut off by SIGKILL of the orchestrator (real process, real Docker)', function () {
   this.timeout(240_000);
   let dataDir = '';
-  let child: ChildProcess | undefined;
+  let srv: ServeChild | undefined;
   let app: App | undefined;
   let client: WsTestClient | undefined;
-  let childLog = '';
 
   before(() => {
     requireDocker();
@@ -48,6 +38,7 @@ describe('a command cut off by SIGKILL of the orchestrator (real process, real D
   });
 
   after(async () => {
+    const child = srv?.child;
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     client?.close();
     await app?.close();
@@ -59,27 +50,19 @@ describe('a command cut off by SIGKILL of the orchestrator (real process, real D
     const repoPath = makeFixtureRepo({ testScript: SLOW_TEST });
 
     // 1. A real orchestrator process.
-    child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { cwd: REPO_ROOT, env: { ...process.env, PUSHPALS_HOME: dataDir, PUSHPALS_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr!.on('data', (d: Buffer) => (childLog += d.toString()));
-    const exited = new Promise<void>((r) => child!.once('exit', () => r()));
-    const info = await until('server.json of the child', 30_000, () => {
-      if (child!.exitCode !== null) throw new Error(`the orchestrator exited early:\n${childLog}`);
-      const f = join(dataDir, 'server.json');
-      return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as { wsUrl: string; pid: number }) : undefined;
-    });
-    assert.equal(info.pid, child.pid);
-    const token = readFileSync(join(dataDir, 'token'), 'utf8').trim();
-    const first = await WsTestClient.connect(info.wsUrl, token);
+    srv = await spawnServeChild(dataDir);
+    assert.equal(srv.pid, srv.child.pid);
+    const first = await WsTestClient.connect(srv.wsUrl, srv.token);
     await first.start(0);
     const { repoId } = await first.send('repo_add', { source: repoPath });
     const { taskId } = await first.send('task_new', { request: 'Run the tests', repoId });
 
     // 2. Mid-command: the command has written two of its six files. Kill the process, no goodbye.
     const ws = join(dataDir, 'workspaces', taskId);
-    await until('the command to be running (progress-2.txt)', 90_000, () => (existsSync(join(ws, 'progress-2.txt')) ? true : undefined));
+    await untilValue('the command to be running (progress-2.txt)', 90_000, () => (existsSync(join(ws, 'progress-2.txt')) ? true : undefined));
     const containersBefore = containersOf(dataDir);
-    child.kill('SIGKILL');
-    await exited;
+    srv.child.kill('SIGKILL');
+    await srv.exited;
     first.close();
     assert.ok(containersBefore.length >= 1, 'the task had a sandbox');
     assert.equal(existsSync(join(ws, 'progress-6.txt')), false, 'the command was cut off before it finished');
@@ -137,7 +120,7 @@ describe('a command cut off by SIGKILL of the orchestrator (real process, real D
     assert.equal(s.tasks[0]?.state, 'completed');
     assert.equal(app.services.db.prepare('SELECT COUNT(*) FROM open_tool_calls').pluck().get(), 0);
     assert.equal(recs[3]!.exitCode, 0, 'the re-run finished the work');
-    await until('the working copy of the finished task to be deleted', 15_000, () => (existsSync(ws) ? undefined : true));
+    await untilValue('the working copy of the finished task to be deleted', 15_000, () => (existsSync(ws) ? undefined : true));
 
     client.close();
     client = undefined;

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import type { App } from '@pushpals/orchestrator';
 import { ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import type { EventMessage } from '@pushpals/protocol';
-import { instanceIdFor, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
+import { instanceIdFor, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, startInProcessOrchestrator, tempDir, untilValue, WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 import { fileOnBranch, planFor, ticket, ticketConv, waitTickets } from '../helpers/team-flow';
 
@@ -43,14 +43,6 @@ async function containersOfTask(app: App | undefined, dataDir: string, taskId: s
   return found;
 }
 
-async function until(what: string, timeoutMs: number, probe: () => Promise<boolean> | boolean): Promise<number> {
-  const start = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return Date.now() - start;
-}
 
 describe('the agent team when things go wrong (real Docker, git, SQLite; scripted model)', function () {
   this.timeout(240_000);
@@ -99,13 +91,15 @@ describe('the agent team when things go wrong (real Docker, git, SQLite; scripte
     const [s1, q1, s2] = ['S1', 'Q1', 'S2'].map((k) => tickets.get(k)?.taskId ?? '');
     assert.ok(s1 && q1 && s2);
     await c().waitFor('tool_call', (p) => p.taskId === s1 && p.tool === 'run_command', 60_000);
-    await until('the slow ticket\'s container', 60_000, async () => (await containersOfTask(app, dataDir, s1)).length === 1);
+    await untilValue('the slow ticket\'s container', 60_000, async () => ((await containersOfTask(app, dataDir, s1)).length === 1 ? true : undefined));
 
     const sent = Date.now();
     const ack = await c().send('task_cancel', { taskId: s1, reason: 'not needed' });
     assert.equal(ack.state, 'cancelled');
     await c().waitFor('task_cancelled', (p) => p.taskId === s1, 5000);
-    const gone = await until('the cancelled ticket\'s container to be removed', 15_000, async () => (await containersOfTask(app, dataDir, s1)).length === 0);
+    const waitedFrom = Date.now();
+    await untilValue('the cancelled ticket\'s container to be removed', 15_000, async () => ((await containersOfTask(app, dataDir, s1)).length === 0 ? true : undefined));
+    const gone = Date.now() - waitedFrom;
     assert.ok(Date.now() - sent < 15_000, `the container took ${gone} ms to go`);
 
     const end = await waitTerminal(c(), planId, 120_000);
@@ -128,10 +122,10 @@ describe('the agent team when things go wrong (real Docker, git, SQLite; scripte
     const { taskId: planId } = await c().send('task_new', { request, repoId });
     const tickets = await waitTickets(c(), planId, 2);
     const ids = ['A', 'B'].map((k) => tickets.get(k)?.taskId ?? '');
-    await until('both containers', 60_000, async () => (await Promise.all(ids.map((id) => containersOfTask(app, dataDir, id)))).every((x) => x.length === 1));
+    await untilValue('both containers', 60_000, async () => ((await Promise.all(ids.map((id) => containersOfTask(app, dataDir, id)))).every((x) => x.length === 1) ? true : undefined));
     await c().send('task_cancel', { taskId: planId });
     for (const id of [planId, ...ids]) await c().waitFor('task_cancelled', (p) => p.taskId === id, 5000);
-    await until('both containers to be removed', 15_000, async () => (await Promise.all(ids.map((id) => containersOfTask(app, dataDir, id)))).every((x) => x.length === 0)).catch((e: unknown) =>
+    await untilValue('both containers to be removed', 15_000, async () => ((await Promise.all(ids.map((id) => containersOfTask(app, dataDir, id)))).every((x) => x.length === 0) ? true : undefined)).catch((e: unknown) =>
       assert.fail(`${String(e)}\n${traces(planId, ...ids)}`),
     );
     const status = await c().send('status_get', {});

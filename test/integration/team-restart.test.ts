@@ -12,12 +12,12 @@
  * shown but not started); approved, it runs; denied, its tickets are cancelled.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, type App } from '@pushpals/orchestrator';
 import { ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
-import { CLI, REPO_ROOT, containersOf, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, sleep, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
+import { containersOf, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, sleep, spawnServeChild, startInProcessOrchestrator, tempDir, untilValue, WsTestClient, type ServeChild } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 import { fileOnBranch, planFor, ticket, ticketConv, waitTickets } from '../helpers/team-flow';
 
@@ -30,24 +30,14 @@ function unmountLeftovers(dir: string): void {
   for (const p of mounts) spawnSync('umount', ['-l', p]);
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('the agent team across an orchestrator crash (real process, SIGKILL, restart; real Docker, git, SQLite; scripted model)', function () {
   this.timeout(240_000);
   let dataDir = '';
-  let child: ChildProcess | undefined;
+  let srv: ServeChild | undefined;
   let app: App | undefined;
   let model: ScriptedModelServer | undefined;
   const clients: WsTestClient[] = [];
-  let childLog = '';
 
   before(async () => {
     await requireDocker();
@@ -56,6 +46,7 @@ describe('the agent team across an orchestrator crash (real process, SIGKILL, re
   });
 
   after(async () => {
+    const child = srv?.child;
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     for (const cl of clients) cl.close();
     await app?.close();
@@ -82,28 +73,20 @@ describe('the agent team across an orchestrator crash (real process, SIGKILL, re
     writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ models: { baseUrl: m.url, model: 'scripted-team' } }));
 
     // 1. A real orchestrator process works the ticket until its slow command runs.
-    child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { cwd: REPO_ROOT, env: { ...process.env, PUSHPALS_HOME: dataDir, PUSHPALS_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr!.on('data', (d: Buffer) => (childLog += d.toString()));
-    const exited = new Promise<void>((r) => child!.once('exit', () => r()));
-    const info = await until('server.json of the child', 30_000, () => {
-      if (child!.exitCode !== null) throw new Error(`the orchestrator exited early:\n${childLog}`);
-      const f = join(dataDir, 'server.json');
-      return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as { wsUrl: string }) : undefined;
-    });
-    const token = readFileSync(join(dataDir, 'token'), 'utf8').trim();
-    const first = await WsTestClient.connect(info.wsUrl, token, 'crash-session', 60_000);
+    srv = await spawnServeChild(dataDir);
+    const first = await WsTestClient.connect(srv.wsUrl, srv.token, 'crash-session', 60_000);
     clients.push(first);
     await first.start(0);
     const { repoId } = await first.send('repo_add', { source: makeFixtureRepo() });
     const { taskId: planId } = await first.send('task_new', { request, repoId });
     const r1 = (await waitTickets(first, planId, 1)).get('R1')?.taskId ?? assert.fail('no ticket R1');
     await first.waitFor('tool_call', (p) => p.taskId === r1 && p.tool === 'run_command', 90_000);
-    await until('the ticket\'s container', 60_000, () => (containersOf(dataDir).length >= 1 ? true : undefined));
+    await untilValue('the ticket\'s container', 60_000, () => (containersOf(dataDir).length >= 1 ? true : undefined));
     await sleep(500); // the command is running in it
 
     // 2. Kill it: no goodbye. Three model calls of the ticket were made and stored.
-    child.kill('SIGKILL');
-    await exited;
+    srv.child.kill('SIGKILL');
+    await srv.exited;
     first.close();
     assert.equal(m.chatRequests(String(ticketConv('R1', title))).length, 3);
     const db = openDatabase(join(dataDir, 'pushpals.db'));
@@ -121,7 +104,7 @@ describe('the agent team across an orchestrator crash (real process, SIGKILL, re
     await second.start(0);
     const end = await waitTerminal(second, planId, 120_000);
     await waitIdle(second, planId);
-    const t = `${trace(second, planId)}\n${trace(second, r1)}\n${childLog.slice(-2000)}`;
+    const t = `${trace(second, planId)}\n${trace(second, r1)}\n${srv.log().slice(-2000)}`;
     assert.equal(end.type, 'task_completed', t);
     assert.deepEqual(m.unscripted, []);
     assert.equal(m.chatRequests(String(planFor(request))).length, 1, 'the planner was asked again');
