@@ -26,6 +26,41 @@ const Hunk = O(
   closed,
 );
 
+/** A test runner's counts, where its output could be parsed (mocha, jest/vitest, node --test, pytest, go test, cargo test, TAP). */
+const CheckCounts = O({ passed: Type.Integer({ minimum: 0 }), failed: Type.Integer({ minimum: 0 }), skipped: Type.Integer({ minimum: 0 }) }, closed);
+
+/** Where a check ran: the task's base commit, one ticket's own tree, a plan's combined tree, the tree of a commit of accepted hunks. */
+const CheckPhase = StringEnum(['base', 'ticket', 'combined', 'commit']);
+
+/** One check's outcome as evidence: what ran, on which tree, and a hash of its whole output (the audit holds the same). */
+const CheckSummary = O(
+  {
+    name: Text(128),
+    command: Text(4096),
+    status: StringEnum(['passed', 'failed', 'error']),
+    exitCode: Opt(Type.Integer()),
+    counts: Opt(CheckCounts),
+    durationMs: Type.Integer({ minimum: 0 }),
+    /** "sha256:<hex>" of the check's whole output (stdout then stderr), before truncation. */
+    outputHash: Opt(Type.String({ pattern: '^sha256:[0-9a-f]{64}$' })),
+  },
+  closed,
+);
+
+/** The evidence a `diff_ready` carries: the tree its checks ran on, and the same checks on the base commit. */
+const Evidence = O(
+  {
+    /** The git tree id the checks ran on (the proposed result's tree, exactly). */
+    treeId: Sha,
+    checks: Type.Array(CheckSummary, { maxItems: 100 }),
+    /** The same checks on `baseCommit`, so "3 failing before, 0 after" can be shown. */
+    before: Opt(Type.Array(CheckSummary, { maxItems: 100 })),
+    /** Combine-then-verify rounds used (1: the first combined tree passed or no fix was tried). */
+    rounds: Opt(Type.Integer({ minimum: 0 })),
+  },
+  closed,
+);
+
 export const EventPayloads = {
   // Chat
   user_message: O({ text: Text(), clientId: Opt(Id) }, closed),
@@ -39,7 +74,7 @@ export const EventPayloads = {
   repo_removed: O({ repoId: Id, name: Text(256) }, closed),
   scan_result: O({ repoId: Id, findings: Type.Array(O({ kind: Text(64), file: Opt(Text(1024)), line: Opt(Type.Integer({ minimum: 1 })), message: Text(MAX_MESSAGE_LENGTH) }, closed), { maxItems: 1000 }) }, closed),
   suggestions: O({ repoId: Id, items: Type.Array(O({ suggestionId: Id, title: Text(MAX_TITLE_LENGTH), rationale: Text(MAX_MESSAGE_LENGTH), evidence: Opt(Text()), score: Type.Number({ minimum: 0, maximum: 1 }) }, closed), { maxItems: 100 }) }, closed),
-  diff_ready: O({ taskId: Id, diff: Text(MAX_PATCH_LENGTH), files: Type.Array(Text(1024), { maxItems: 10000 }), hunks: Type.Array(Hunk, { maxItems: 10000 }), baseCommit: Opt(Sha) }, closed),
+  diff_ready: O({ taskId: Id, diff: Text(MAX_PATCH_LENGTH), files: Type.Array(Text(1024), { maxItems: 10000 }), hunks: Type.Array(Hunk, { maxItems: 10000 }), baseCommit: Opt(Sha), evidence: Opt(Evidence) }, closed),
   hunk_decided: O({ taskId: Id, hunkId: Id, decision: StringEnum(['accept', 'reject']), by: AgentName }, closed),
   egress_blocked: O(
     {
@@ -51,7 +86,29 @@ export const EventPayloads = {
     },
     closed,
   ),
-  check_result: O({ taskId: Id, name: Text(128), command: Text(4096), status: StringEnum(['passed', 'failed', 'error']), exitCode: Opt(Type.Integer()), durationMs: Type.Integer({ minimum: 0 }), output: Text() }, closed),
+  check_result: O(
+    {
+      taskId: Id,
+      name: Text(128),
+      command: Text(4096),
+      status: StringEnum(['passed', 'failed', 'error']),
+      exitCode: Opt(Type.Integer()),
+      durationMs: Type.Integer({ minimum: 0 }),
+      /** The tail of the output (the whole output is hashed in `outputHash` and kept in the audit). */
+      output: Text(),
+      counts: Opt(CheckCounts),
+      phase: Opt(CheckPhase),
+      /** The commit and git tree id the check ran on. */
+      commit: Opt(Sha),
+      treeId: Opt(Sha),
+      /** The ticket whose tree it ran on (phase `ticket`), or that a combined failure was attributed to. */
+      ticketId: Opt(Id),
+      /** A few lines around the first failure, when one could be found. */
+      excerpt: Opt(Text(8192)),
+      outputHash: Opt(Type.String({ pattern: '^sha256:[0-9a-f]{64}$' })),
+    },
+    closed,
+  ),
   committed: O({ taskId: Id, sha: Sha, branch: Text(256), message: Text(), baseCommit: Opt(Sha), hunks: Opt(Type.Array(Id, { maxItems: 10000 })), files: Opt(Type.Array(Text(1024), { maxItems: 10000 })) }, closed),
   pushed: O({ taskId: Id, remote: Text(256), branch: Text(256), sha: Sha }, closed),
   pr_opened: O({ taskId: Id, url: Type.String({ format: 'uri', maxLength: 2048 }), number: Type.Integer({ minimum: 1 }), title: Text(MAX_TITLE_LENGTH) }, closed),
@@ -140,10 +197,10 @@ export const EventDocs: Record<EventType, string> = {
   repo_removed: 'A repository was unregistered; the orchestrator\'s copy of it is gone.',
   scan_result: 'Findings of a repository scan (failing tests, lint errors, risky config, ...).',
   suggestions: 'Ranked improvement proposals with evidence; an accepted one becomes a task.',
-  diff_ready: 'A reviewable diff for a task, split into hunks; `baseCommit` is the commit it applies to. A newer one replaces the task\'s review.',
+  diff_ready: 'A reviewable diff for a task, split into hunks; `baseCommit` is the commit it applies to; `evidence`: the checks run on exactly its tree (and on the base). A newer one replaces the task\'s review.',
   hunk_decided: 'A person accepted or rejected one hunk of the task\'s latest diff (a later decision on the same hunk replaces it).',
   egress_blocked: "A sandbox's network request was refused by the egress allowlist: the host and port it asked for, why, and the command that asked. Nothing was sent to that host.",
-  check_result: 'The outcome of a test/lint/build command run as evidence.',
+  check_result: 'The outcome of a test/lint/build command run as evidence, with the runner\'s counts where parsed and the tree it ran on.',
   committed: 'A commit of exactly the accepted hunks was made on the task branch (never the default branch), with the hunks and files it contains.',
   pushed: 'The task branch was pushed to a remote.',
   pr_opened: 'A pull request was opened.',
