@@ -14,6 +14,11 @@ export interface ClassifyContext {
   workspace?: string;
   /** Commit, push and PR creation were granted for this repo/task. */
   autoCommit?: boolean;
+  /**
+   * The directory the line starts in, when not the workspace (a shell that persists across
+   * commands, agents/openhands/shell-cwd.ts); null: not known, so relative paths are unknown too.
+   */
+  cwd?: string | null;
 }
 
 /**
@@ -25,7 +30,9 @@ export interface ClassifyContext {
  */
 export function classifyCommand(command: string, policy: Policy = EMPTY_POLICY, ctx: ClassifyContext = {}): Classification {
   const ws = path.posix.normalize(ctx.workspace ?? '/workspace').replace(/\/+$/, '') || '/';
-  const walker = new ScriptWalker(new WorkspacePaths(ws), ctx.autoCommit === true || policy.autoCommit === true, policy);
+  const paths = new WorkspacePaths(ws);
+  if (ctx.cwd !== undefined) paths.chdir(ctx.cwd);
+  const walker = new ScriptWalker(paths, ctx.autoCommit === true || policy.autoCommit === true, policy);
   walker.script(command, 0, [command]);
   return summarise(walker.parts);
 }
