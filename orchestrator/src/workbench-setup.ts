@@ -12,6 +12,8 @@
 import { BuiltinAgent } from './agents/builtin/agent';
 import { noModelAgent } from './agents/builtin/no-model';
 import { OpenHandsAgent } from './agents/openhands/agent';
+import { openHandsAvailable } from './agents/openhands/availability';
+import type { WorkerAgent } from './config';
 import { HeuristicAgent } from './heuristic/agent';
 import { PlannerAgent } from './plans/planner-agent';
 import { Team } from './plans/team';
@@ -40,7 +42,9 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
   // With a planner model (and planner.enabled), a request becomes a plan of tickets first; the
   // coding agent takes the tickets — or, without a planner, the request whole. Without a coder
   // model, such requests fail saying how to configure one.
-  const team = new Team(services, workbench, opts.models);
+  // Tickets may go to OpenHands when its image is there (the planner is told, and may choose per ticket).
+  const workers = async (): Promise<WorkerAgent[]> => ['worker:builtin', ...((await openHandsAvailable(workbench, services.config.openhands.image)) ? (['openhands'] as const) : [])];
+  const team = new Team(services, workbench, opts.models, { workers });
   if (team.enabled) services.registerAgent(new PlannerAgent(team));
   if (opts.models.configured('coder')) {
     services.registerAgent(
@@ -55,9 +59,10 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
         team,
       }),
     );
-    // First: a task that selects OpenHands (task_new.agent, agents.repos, agents.default) goes there, whatever it says.
+    // First: a task that selects OpenHands (task_new.agent, agents.repos, agents.default) goes there, whatever it says
+    // (with the planner on, only tickets: a top-level task is planned, and its tickets follow its choice).
     services.registerAgent(
-      new OpenHandsAgent({ workbench, models: opts.models, secrets: opts.secrets, config: services.config, tokensSpent: (taskId) => team.tokensSpent(taskId), logger: services.logger }),
+      new OpenHandsAgent({ workbench, models: opts.models, secrets: opts.secrets, config: services.config, tokensSpent: (taskId) => team.tokensSpent(team.budgetOwner(taskId)), logger: services.logger, team }),
       { first: true },
     );
   }

@@ -17,11 +17,12 @@ export interface TicketJson {
   scope: string[];
   acceptance: string[];
   checks: string[];
+  agent?: string;
 }
 
-/** One ticket as the planner model writes it. */
-export function ticket(id: string, title: string, scope: string[], o: { dependsOn?: string[]; checks?: string[] } = {}): TicketJson {
-  return { id, title, description: `${title}.`, dependsOn: o.dependsOn ?? [], scope, acceptance: [`${title}: done`], checks: o.checks ?? ['npm test'] };
+/** One ticket as the planner model writes it (`agent`: the coding agent the planner picks for it). */
+export function ticket(id: string, title: string, scope: string[], o: { dependsOn?: string[]; checks?: string[]; agent?: string } = {}): TicketJson {
+  return { id, title, description: `${title}.`, dependsOn: o.dependsOn ?? [], scope, acceptance: [`${title}: done`], checks: o.checks ?? ['npm test'], ...(o.agent ? { agent: o.agent } : {}) };
 }
 
 /** The first user message of the planner's conversation for `request` (scripts match it). */

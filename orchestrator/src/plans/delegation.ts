@@ -26,8 +26,11 @@ export async function askPlanner(team: Team, ctx: TaskContext, kind: DelegationK
     if (kind === 'split') {
       const room = team.services.config.planner.maxTickets - tickets.length;
       if (room <= 0) throw new PushPalsError('conflict', `the plan already has ${tickets.length} tickets (planner.maxTickets): finish this ticket as it is`);
-      const split = await draftSplit(call, { plan, tickets, asking: ticket, request: text, room });
-      const created = team.plans.addTickets(plan.taskId, split.tickets, [ticket.taskId]);
+      const workers = await team.availableWorkers();
+      const split = await draftSplit(call, { plan, tickets, asking: ticket, request: text, room, workers });
+      const routed = team.route(split.tickets, brief.planTask, workers);
+      const created = team.plans.addTickets(plan.taskId, routed.tickets, [ticket.taskId]);
+      team.announce(created, routed.why);
       result = `New tickets, started after this one from its result: ${created.map((t) => `${t.key} "${t.title.replace(/^\S+: /, '')}" (scope: ${t.scope.join(', ')})`).join('; ')}. Leave that work to them and finish this ticket without it.`;
     } else {
       const results = tickets

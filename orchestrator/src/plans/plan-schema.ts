@@ -6,6 +6,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { WORKER_AGENTS } from '../config';
 
 const line = (max: number) => Type.String({ minLength: 1, maxLength: max });
 
@@ -18,6 +19,7 @@ export const TicketSpecSchema = Type.Object(
     scope: Type.Array(line(300), { minItems: 1, maxItems: 20, description: 'files or areas this ticket may change' }),
     acceptance: Type.Array(line(500), { minItems: 1, maxItems: 10, description: 'acceptance criteria' }),
     checks: Type.Array(line(500), { minItems: 1, maxItems: 10, description: 'shell commands that prove it (run in a sandbox without network)' }),
+    agent: Type.Optional(Type.Union(WORKER_AGENTS.map((a) => Type.Literal(a)), { description: 'the coding agent for this ticket (leave out for the default)' })),
   },
   { additionalProperties: false },
 );

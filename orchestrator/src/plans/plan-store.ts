@@ -5,6 +5,7 @@
  * at. Creating a plan writes everything in one transaction: a crash leaves all of it or nothing.
  */
 import type { TaskState } from '@pushpals/protocol';
+import type { WorkerAgent } from '../config';
 import type { Db } from '../store/db';
 import { stmt } from '../store/statements';
 import type { TaskRecord, TaskStore } from '../tasks/task-store';
@@ -38,6 +39,8 @@ export interface TicketRecord {
   checks: string[];
   baseCommit: string | null;
   resultCommit: string | null;
+  /** The coding agent that works it (plans/ticket-agent.ts decided; kept in its task's context). */
+  agent: WorkerAgent;
 }
 
 interface TicketRow {
@@ -54,6 +57,7 @@ interface TicketRow {
   title: string;
   request: string;
   state: TaskState;
+  context_json: string | null;
 }
 
 const toTicket = (r: TicketRow): TicketRecord => ({
@@ -70,9 +74,10 @@ const toTicket = (r: TicketRow): TicketRecord => ({
   checks: JSON.parse(r.checks_json) as string[],
   baseCommit: r.base_commit,
   resultCommit: r.result_commit,
+  agent: (r.context_json ? (JSON.parse(r.context_json) as { agent?: WorkerAgent }).agent : undefined) ?? 'worker:builtin',
 });
 
-const TICKET_SELECT = `SELECT k.*, t.title, t.request, t.state FROM tickets k JOIN tasks t ON t.id = k.task_id`;
+const TICKET_SELECT = `SELECT k.*, t.title, t.request, t.state, t.context_json FROM tickets k JOIN tasks t ON t.id = k.task_id`;
 
 export class PlanStore {
   constructor(
@@ -123,8 +128,8 @@ export class PlanStore {
     let ordinal = existing.reduce((m, t) => Math.max(m, t.ordinal), 0);
     const created: string[] = [];
     for (const spec of dependencyOrder(specs)) {
-      // The built-in coding agent works tickets (plan branches, ask_planner), whatever agents.default says.
-      const task = this.tasks.create({ request: spec.description, title: `${spec.id}: ${spec.title}`, sessionId: plan.sessionId, parentId: plan.id, repoId, context: { agent: 'worker:builtin' } });
+      // The worker is decided before (plans/ticket-agent.ts) and kept with the task: a re-run goes to the same one.
+      const task = this.tasks.create({ request: spec.description, title: `${spec.id}: ${spec.title}`, sessionId: plan.sessionId, parentId: plan.id, repoId, context: { agent: spec.agent ?? 'worker:builtin' } });
       const deps = [...new Set([...spec.dependsOn.map((k) => byKey.get(k) as string), ...alsoAfter])];
       stmt(this.db, 'INSERT INTO tickets (task_id, plan_id, ordinal, key, depends_json, scope_json, acceptance_json, checks_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
         task.id,

@@ -60,12 +60,16 @@ export class PlannerAgent implements TaskAgent {
     const files = await team.wb.repos.listFiles(repo.id, base);
     ctx.progress(`Planning with ${team.models.endpoint('planner')?.model ?? 'the planner model'}`, { step: 'plan' });
     const call = team.plannerCall(task.id, ctx.signal);
+    const workers = await team.availableWorkers();
     const draft = await draftPlan(
       { ...call, onAttempt: (n, problems) => ctx.progress(`The plan was malformed (attempt ${n}): ${problems?.join('; ') ?? ''}`.slice(0, 1000), { step: 'plan' }) },
-      { request: task.request, repoName: repo.name, files: files.slice(0, MAX_FILES_SHOWN).concat(files.length > MAX_FILES_SHOWN ? [`... and ${files.length - MAX_FILES_SHOWN} more`] : []), maxTickets: team.services.config.planner.maxTickets },
+      { request: task.request, repoName: repo.name, files: files.slice(0, MAX_FILES_SHOWN).concat(files.length > MAX_FILES_SHOWN ? [`... and ${files.length - MAX_FILES_SHOWN} more`] : []), maxTickets: team.services.config.planner.maxTickets, workers },
     );
-    const plan = team.plans.create(task, { repoId: repo.id, baseCommit: base, summary: draft.summary, tickets: draft.tickets });
-    ctx.progress(describePlan(plan, team.plans.tickets(task.id)).slice(0, 4000), { step: 'plan' });
+    const routed = team.route(draft.tickets, task, workers);
+    const plan = team.plans.create(task, { repoId: repo.id, baseCommit: base, summary: draft.summary, tickets: routed.tickets });
+    const tickets = team.plans.tickets(task.id);
+    team.announce(tickets, routed.why);
+    ctx.progress(describePlan(plan, tickets).slice(0, 4000), { step: 'plan' });
     return plan;
   }
 

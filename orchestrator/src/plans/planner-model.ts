@@ -8,6 +8,8 @@ import { PushPalsError } from '../errors';
 import type { ChatMessage, ChatReply, ModelClient, ToolSpec } from '../model/client';
 import { PlanSchema, SplitSchema, checkPlan, checkSplit, type Checked, type PlanDraft, type SplitDraft } from './plan-schema';
 import type { PlanRecord, TicketRecord } from './plan-store';
+import { workersPrompt } from './ticket-agent';
+import type { WorkerAgent } from '../config';
 
 export const PLANNER_SYSTEM = [
   'You are the planner of a team of coding agents working on a git repository.',
@@ -65,11 +67,13 @@ async function askChecked<T>(call: PlannerCall, messages: ChatMessage[], tool: T
   throw new PushPalsError('model_error', `the planner model gave no valid plan in ${call.maxAttempts} attempt(s) (planner.maxAttempts): ${last.join('; ')}`.slice(0, 4000), { problems: last });
 }
 
-export function draftPlan(call: PlannerCall, o: { request: string; repoName: string; files: readonly string[]; maxTickets: number }): Promise<PlanDraft> {
+/** `workers`: the coding agents available for tickets (the planner may pick one per ticket when there are several). */
+export function draftPlan(call: PlannerCall, o: { request: string; repoName: string; files: readonly string[]; maxTickets: number; workers?: readonly WorkerAgent[] }): Promise<PlanDraft> {
   const listing = o.files.length ? o.files.join('\n') : '(no files)';
+  const workers = workersPrompt(o.workers ?? []);
   const messages: ChatMessage[] = [
     { role: 'system', content: PLANNER_SYSTEM },
-    { role: 'user', content: `Plan the following request:\n${o.request}\n\n(Repository: ${o.repoName}. At most ${o.maxTickets} tickets. Files:\n${listing})` },
+    { role: 'user', content: `Plan the following request:\n${o.request}\n\n(Repository: ${o.repoName}. At most ${o.maxTickets} tickets. Files:\n${listing})${workers ? `\n\n${workers}` : ''}` },
   ];
   return askChecked(call, messages, SUBMIT_PLAN, (v) => checkPlan(v, o.maxTickets));
 }
@@ -77,16 +81,17 @@ export function draftPlan(call: PlannerCall, o: { request: string; repoName: str
 /** The plan as the planner and the coders read it: one line per ticket with its state and dependencies. */
 export function describePlan(plan: PlanRecord, tickets: readonly TicketRecord[]): string {
   const keyOf = new Map(tickets.map((t) => [t.taskId, t.key]));
-  const lines = tickets.map((t) => `- ${t.key} [${t.state}] ${t.title.replace(/^\S+: /, '')} (scope: ${t.scope.join(', ')}${t.dependsOn.length ? `; after ${t.dependsOn.map((d) => keyOf.get(d) ?? d).join(', ')}` : ''})`);
+  const lines = tickets.map((t) => `- ${t.key} [${t.state}] ${t.title.replace(/^\S+: /, '')} (scope: ${t.scope.join(', ')}${t.dependsOn.length ? `; after ${t.dependsOn.map((d) => keyOf.get(d) ?? d).join(', ')}` : ''}; agent: ${t.agent})`);
   return `Plan: ${plan.summary}\nTickets:\n${lines.join('\n')}`;
 }
 
-export function draftSplit(call: PlannerCall, o: { plan: PlanRecord; tickets: readonly TicketRecord[]; asking: TicketRecord; request: string; room: number }): Promise<SplitDraft> {
+export function draftSplit(call: PlannerCall, o: { plan: PlanRecord; tickets: readonly TicketRecord[]; asking: TicketRecord; request: string; room: number; workers?: readonly WorkerAgent[] }): Promise<SplitDraft> {
+  const workers = workersPrompt(o.workers ?? []);
   const messages: ChatMessage[] = [
     { role: 'system', content: PLANNER_SYSTEM },
     {
       role: 'user',
-      content: `Split request from ticket ${o.asking.key}:\n${o.request}\n\n${describePlan(o.plan, o.tickets)}\n\nReturn only the NEW tickets (new ids) for the work to move out of ${o.asking.key}; they start after ${o.asking.key} finishes, from its result. Call submit_plan with {"tickets": [...]}.`,
+      content: `Split request from ticket ${o.asking.key}:\n${o.request}\n\n${describePlan(o.plan, o.tickets)}\n\nReturn only the NEW tickets (new ids) for the work to move out of ${o.asking.key}; they start after ${o.asking.key} finishes, from its result. Call submit_plan with {"tickets": [...]}.${workers ? `\n\n${workers}` : ''}`,
     },
   ];
   return askChecked(call, messages, SUBMIT_TICKETS, (v) => checkSplit(v, new Set(o.tickets.map((t) => t.key)), o.room));

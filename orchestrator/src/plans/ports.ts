@@ -16,7 +16,7 @@ import type { Clock } from '../util/clock';
 
 /** What the team uses of the services (services.ts hands over the real ones). */
 export interface TeamServices extends Pick<TaskCommands, 'cancelTask'> {
-  readonly config: Pick<Config, 'planner' | 'agent'>;
+  readonly config: Pick<Config, 'planner' | 'agent' | 'agents'>;
   readonly db: Db;
   readonly clock: Clock;
   readonly events: Pick<EventLog, 'append' | 'onEvent'>;
@@ -27,7 +27,7 @@ export interface TeamServices extends Pick<TaskCommands, 'cancelTask'> {
 /** What the team uses of the workbench: the repositories and the audit trail. */
 export interface TeamWorkbench {
   readonly audit: AuditLog;
-  readonly repos: Pick<RepoRegistry, 'listFiles'>;
+  readonly repos: Pick<RepoRegistry, 'listFiles' | 'get'>;
   resolveRepo(repoId: string | null): Repo;
   /** Proposes a change for review (`diff_ready` with its base commit, audited as `diff_proposed`). */
   proposeDiff(ctx: Pick<TaskContext, 'task' | 'agentId' | 'emit'>, diff: EventPayload<'diff_ready'>): Promise<void>;

@@ -4,6 +4,7 @@
  * its tickets draw on one `agent.tokenBudget`). Built by the composition root (workbench-setup.ts)
  * when models are configured; plans are made when `planner.enabled` is on and a planner model is.
  */
+import type { WorkerAgent } from '../config';
 import { TokenBudget } from '../model/accounting';
 import { auditModelCalls } from '../model/audit';
 import type { ModelClient } from '../model/client';
@@ -11,10 +12,12 @@ import type { ModelRegistry } from '../model/registry';
 import { stmt } from '../store/statements';
 import type { TaskRecord } from '../tasks/task-store';
 import { PlanBranches } from './branches';
+import type { TicketSpec } from './plan-schema';
 import type { PlannerCall } from './planner-model';
 import { PlanStore, type PlanRecord, type TicketRecord } from './plan-store';
 import { PlanScheduler } from './scheduler';
 import type { TeamServices, TeamWorkbench } from './ports';
+import { routeTickets } from './ticket-agent';
 
 export type { TeamServices, TeamWorkbench } from './ports';
 
@@ -22,6 +25,11 @@ export interface TicketBrief {
   ticket: TicketRecord;
   plan: PlanRecord;
   planTask: TaskRecord;
+}
+
+export interface TeamOptions {
+  /** The coding agents tickets may go to now (e.g. OpenHands only when its image exists). Default: the built-in one. */
+  workers?: () => Promise<readonly WorkerAgent[]>;
 }
 
 export class Team {
@@ -33,10 +41,30 @@ export class Team {
     readonly services: TeamServices,
     readonly wb: TeamWorkbench,
     readonly models: Pick<ModelRegistry, 'configured' | 'client' | 'endpoint'>,
+    private readonly opts: TeamOptions = {},
   ) {
     this.plans = new PlanStore(services.db, services.tasks, services.clock);
     this.scheduler = new PlanScheduler(services, this.plans);
     this.branches = new PlanBranches(this.plans);
+  }
+
+  /** The workers the planner is told about; its choice of one is honoured only among them. */
+  async availableWorkers(): Promise<readonly WorkerAgent[]> {
+    const fallback: readonly WorkerAgent[] = ['worker:builtin'];
+    return this.opts.workers ? this.opts.workers().catch(() => fallback) : fallback;
+  }
+
+  /** New tickets with their worker decided (plans/ticket-agent.ts), and why, by ticket id. */
+  route<T extends TicketSpec>(specs: readonly T[], planTask: TaskRecord, available: readonly WorkerAgent[]): { tickets: T[]; why: Map<string, string> } {
+    return routeTickets(specs, planTask, available, this.services.config, this.wb.repos);
+  }
+
+  /** A progress line on each new ticket naming its worker and why (before it starts). */
+  announce(tickets: readonly TicketRecord[], why: ReadonlyMap<string, string>): void {
+    for (const t of tickets) {
+      const sessionId = this.services.tasks.require(t.taskId).sessionId;
+      this.services.events.append({ type: 'task_progress', sessionId, taskId: t.taskId, from: 'planner', payload: { taskId: t.taskId, message: `Assigned to ${t.agent} (${why.get(t.key) ?? 'as stored'})`, step: 'assign' } });
+    }
   }
 
   /** Requests are planned: planner.enabled, and models for the planner and the coders. */

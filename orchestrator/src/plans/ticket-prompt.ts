@@ -9,7 +9,8 @@ import type { TicketRecord } from './plan-store';
 const bare = (title: string) => title.replace(/^\S+: /, '');
 const list = (items: readonly string[]) => items.map((i) => `- ${i}`).join('\n');
 
-export function ticketRequest(brief: TicketBrief, tickets: readonly TicketRecord[]): string {
+/** `askPlanner`: the agent has the ask_planner tool (the built-in one; OpenHands has not). */
+export function ticketRequest(brief: TicketBrief, tickets: readonly TicketRecord[], o: { askPlanner?: boolean } = {}): string {
   const { ticket, planTask } = brief;
   const keyOf = new Map(tickets.map((t) => [t.taskId, t.key]));
   const others = tickets.filter((t) => t.taskId !== ticket.taskId);
@@ -24,7 +25,7 @@ export function ticketRequest(brief: TicketBrief, tickets: readonly TicketRecord
     `This ticket is part of a plan for the request: "${planTask.request.slice(0, 1000)}".`,
     others.length ? `Other agents work on the other tickets in their own copies:\n${list(others.map((t) => `${t.key}: ${bare(t.title)} (${t.scope.join(', ')})`))}` : '',
     ticket.dependsOn.length ? `Your working copy already holds the results of ${ticket.dependsOn.map((d) => keyOf.get(d) ?? d).join(', ')}.` : '',
-    'If the ticket is too big, or you need to know something about another ticket, call ask_planner.',
+    o.askPlanner === false ? '' : 'If the ticket is too big, or you need to know something about another ticket, call ask_planner.',
   ]
     .filter((l) => l !== '')
     .join('\n');

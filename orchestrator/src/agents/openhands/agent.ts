@@ -12,12 +12,13 @@ import { newId } from '@pushpals/protocol';
 import { redactSecrets } from '../../audit';
 import type { Config } from '../../config';
 import { PushPalsError } from '../../errors';
-import type { RepoRegistry } from '../../git';
+import type { Repo, RepoRegistry } from '../../git';
 import type { Logger } from '../../log';
 import { TokenBudget } from '../../model/accounting';
 import { auditModelCalls } from '../../model/audit';
 import type { ModelRegistry } from '../../model/registry';
 import type { ParsedToolCall } from '../../model/tool-calls';
+import type { Team } from '../../plans/team';
 import type { SandboxManager, SharedObjectsMount } from '../../sandbox';
 import type { TaskRecord } from '../../tasks/task-store';
 import type { CommandToolDeps } from '../../tools/run-command';
@@ -29,6 +30,8 @@ import { ModelBroker, type Review } from './broker';
 import { MODEL_URL_INSIDE, OpenHandsContainer } from './container';
 import { DIFF_SCRIPT, diffReadyPayload } from './diff';
 import { EventMapper, type BrokerDecision, type ExecutionStatus } from './event-map';
+import { ShellCwd, observedWorkingDir } from './shell-cwd';
+import { openHandsTicket, type OpenHandsTicket } from './ticket';
 import { OH_WORKSPACE, judgeToolCall, refusalThought } from './tool-judge';
 import { udsRequest, udsWebSocket } from './uds';
 
@@ -68,6 +71,8 @@ export interface OpenHandsAgentDeps {
   /** Tokens the task's earlier runs spent (a re-run continues its budget). */
   tokensSpent(taskId: string): number;
   logger: Pick<Logger, 'warn'>;
+  /** Plans: a ticket starts from its base commit and commits its result on its branch (ticket.ts); the planner takes top-level tasks when enabled. */
+  team?: Team;
 }
 
 export class OpenHandsAgent implements TaskAgent {
@@ -87,6 +92,8 @@ export class OpenHandsAgent implements TaskAgent {
   }
 
   canHandle(task: TaskRecord): boolean {
+    // With the planner on, a top-level task is planned first; its tickets follow its choice of worker (plans/ticket-agent.ts).
+    if (task.parentId === null && this.deps.team?.enabled === true) return false;
     return this.models.configured('coder') && selectedAgent(task, this.config, this.wb.repos) === 'openhands';
   }
 
@@ -98,13 +105,15 @@ export class OpenHandsAgent implements TaskAgent {
     const timer = setTimeout(() => deadline.abort('time limit'), limits.maxTimeMs);
     const signal = AbortSignal.any([ctx.signal, deadline.signal]);
     const t0 = performance.now();
-    const { repo, workspace } = await this.wb.prepareWorkspace(ctx);
+    const ticket = openHandsTicket(this.deps.team, taskId);
+    const { repo, workspace } = await this.wb.prepareWorkspace(ctx, ticket?.start);
     await this.wb.releaseHeldSandbox(taskId);
     await this.wb.start();
     if (this.wb.sandboxProblem) return failed('sandbox_unavailable', this.wb.sandboxProblem);
     const deps = this.wb.commandToolDeps(repo.id, taskId, workspace.path);
     const redact = (s: string) => redactSecrets(s, this.secrets);
     const decisions = new Map<string, BrokerDecision>();
+    const shell = new ShellCwd(OH_WORKSPACE); // where the terminal's one shell is, for the policy
     const budget = new TokenBudget(limits.tokenBudget, this.deps.tokensSpent(taskId));
     const client = this.models.client('coder', { onCall: auditModelCalls(this.wb.audit, { taskId, actor: this.id }) });
     // eslint-disable-next-line prefer-const -- the mapper needs the decisions the broker's review fills in
@@ -113,7 +122,7 @@ export class OpenHandsAgent implements TaskAgent {
       // The actions the agent was allowed so far (not finish/think): their events first.
       const before = [...decisions].filter(([, d]) => !d.refused && (d.judgment.tool === 'run_command' || d.judgment.tool === 'file_editor')).map(([id]) => id);
       await mapper.settled(before, 5000);
-      return this.review(ctx, call, deps, decisions);
+      return this.review(ctx, call, deps, decisions, shell);
     };
     const broker = new ModelBroker({ client, budget, review: (c) => review(c as ParsedToolCall & { error?: undefined }), signal });
     const objects = this.wb.sharedObjectsOfCopy(workspace.path);
@@ -126,6 +135,7 @@ export class OpenHandsAgent implements TaskAgent {
       audit: this.wb.audit,
       secrets: this.secrets,
       decisions,
+      onObservation: (id, obs) => shell.observed(id, observedWorkingDir(obs)),
       onStatus: (s) => {
         run.status = s;
         wake();
@@ -176,7 +186,7 @@ export class OpenHandsAgent implements TaskAgent {
       signal.addEventListener('abort', () => wake(), { once: true });
 
       const tConv = performance.now();
-      const sent = await api('POST', `/conversations/${convId}/events`, { role: 'user', run: true, content: [{ type: 'text', text: this.taskMessage(ctx.task) }] });
+      const sent = await api('POST', `/conversations/${convId}/events`, { role: 'user', run: true, content: [{ type: 'text', text: this.taskMessage(ctx.task, ticket?.request()) }] });
       if (sent.status >= 300) throw new PushPalsError('sandbox_unavailable', `the agent server refused the task message (HTTP ${sent.status}): ${sent.body.slice(0, 1000)}`);
       ctx.progress(`OpenHands is working on ${repo.name}`, { step: 'model' });
       // Status updates come from the stream; heartbeat while waiting (approvals park the job separately).
@@ -208,7 +218,7 @@ export class OpenHandsAgent implements TaskAgent {
         return failed('sandbox_unavailable', `the OpenHands container stopped during the task${d ? ` (exit code ${d.exitCode}${d.oomKilled ? ', killed for using too much memory (sandbox.memoryMb)' : ''})` : ''}; nothing of it is left running`);
       }
       mapper.interruptAll(`the conversation ended (${run.status})`);
-      if (run.status === 'finished') return await this.complete(ctx, container, mapper.finalMessage || 'OpenHands finished without a summary.');
+      if (run.status === 'finished') return await this.complete(ctx, container, mapper.finalMessage || 'OpenHands finished without a summary.', ticket && { ticket, repo });
       await this.emitDiff(ctx, container);
       const err = broker.lastError;
       if (err) return failed(err.code, redact(err.message), { ...err.details, tokensUsed: budget.used });
@@ -231,8 +241,9 @@ export class OpenHandsAgent implements TaskAgent {
    * (the reply is held meanwhile); denied or not approved → recorded as refused, and replaced by a
    * `think` call carrying the refusal and its reason for the model to read.
    */
-  private async review(ctx: TaskContext, call: ParsedToolCall & { error?: undefined }, deps: CommandToolDeps, decisions: Map<string, BrokerDecision>): Promise<Review> {
-    const j = judgeToolCall(call.name, call.arguments, deps.policy, deps.policy.autoCommit === true);
+  private async review(ctx: TaskContext, call: ParsedToolCall & { error?: undefined }, deps: CommandToolDeps, decisions: Map<string, BrokerDecision>, shell: ShellCwd): Promise<Review> {
+    const j = judgeToolCall(call.name, call.arguments, deps.policy, deps.policy.autoCommit === true, shell.judgeDirs(call.arguments));
+    const cwd = call.arguments.is_input === true ? '(input to the running program)' : (shell.current ?? '(unknown)');
     let why: string | undefined;
     let approvalId: string | undefined;
     if (j.verdict === 'deny') why = `denied by policy: ${j.reason}`;
@@ -241,8 +252,11 @@ export class OpenHandsAgent implements TaskAgent {
       approvalId = approval.id;
       if (approval.state !== 'approved') why = `not run: approval ${approval.id} was ${approval.state}${approval.reason ? ` (${approval.reason})` : ''}`;
     }
-    decisions.set(call.id, { judgment: j, refused: why !== undefined, ...(approvalId ? { approvalId } : {}) });
-    if (why === undefined) return { keep: true };
+    decisions.set(call.id, { judgment: j, refused: why !== undefined, cwd, ...(approvalId ? { approvalId } : {}) });
+    if (why === undefined) {
+      shell.ran(call.id, call.name, call.arguments);
+      return { keep: true };
+    }
     this.recordRefusal(ctx, j, why, approvalId, deps);
     return { keep: false, replacement: { name: 'think', arguments: { thought: refusalThought(j, why) } } };
   }
@@ -277,6 +291,7 @@ export class OpenHandsAgent implements TaskAgent {
           output_cost_per_token: 0,
         },
         tools: [{ name: 'terminal' }, { name: 'file_editor' }],
+        tool_concurrency_limit: 1, // one command at a time, in one shell: the terminal's place (shell-cwd.ts) follows them in order
       },
       workspace: { kind: 'LocalWorkspace', working_dir: OH_WORKSPACE },
       confirmation_policy: { kind: 'NeverConfirm' }, // PushPals' approvals happen in the broker, outside the container
@@ -285,26 +300,34 @@ export class OpenHandsAgent implements TaskAgent {
     };
   }
 
-  private taskMessage(task: TaskRecord): string {
+  private taskMessage(task: TaskRecord, request = task.request): string {
     const c = task.context;
     const extra = [c?.file ? `The person is looking at ${c.file}.` : '', c?.selection ? `Selected text:\n${c.selection}` : ''].filter(Boolean).join('\n');
-    return `${task.request}\n\nThe repository is checked out at ${OH_WORKSPACE} (no network). Work there; when done, finish with a short summary of what you changed and verified.${extra ? `\n\n${extra}` : ''}`;
+    return `${request}\n\nThe repository is checked out at ${OH_WORKSPACE} (no network). Work there; when done, finish with a short summary of what you changed and verified.${extra ? `\n\n${extra}` : ''}`;
   }
 
-  private async emitDiff(ctx: TaskContext, container: OpenHandsContainer): Promise<string[]> {
+  /** The working copy's changes against its HEAD, taken by git inside the container. */
+  private async takeDiff(ctx: TaskContext, container: OpenHandsContainer): Promise<ReturnType<typeof diffReadyPayload>> {
     try {
       const r = await container.exec(['bash', '-c', DIFF_SCRIPT]);
-      if (r.exitCode !== 0) return [];
-      const payload = diffReadyPayload(ctx.task.id, r.stdout);
-      if (!payload) return [];
-      await this.wb.proposeDiff(ctx, payload); // against the working copy's HEAD: the task branch's start
-      return payload.files;
+      return r.exitCode === 0 ? diffReadyPayload(ctx.task.id, r.stdout) : undefined;
     } catch {
-      return []; // the container is gone: the working copy keeps the changes
+      return undefined; // the container is gone: the working copy keeps the changes
     }
   }
 
-  private async complete(ctx: TaskContext, container: OpenHandsContainer, summary: string): Promise<TaskOutcome> {
+  private async emitDiff(ctx: TaskContext, container: OpenHandsContainer): Promise<string[]> {
+    const payload = await this.takeDiff(ctx, container);
+    if (!payload) return [];
+    await this.wb.proposeDiff(ctx, payload); // against the working copy's HEAD: the task branch's start
+    return payload.files;
+  }
+
+  private async complete(ctx: TaskContext, container: OpenHandsContainer, summary: string, planned?: { ticket: OpenHandsTicket; repo: Repo }): Promise<TaskOutcome> {
+    if (planned) {
+      const tail = await planned.ticket.finish(ctx, planned.repo, await this.takeDiff(ctx, container));
+      return { status: 'completed', summary: `${redactSecrets(summary, this.secrets)}${tail}`.slice(0, 8192) };
+    }
     const files = await this.emitDiff(ctx, container);
     const changed = files.length ? ` Changed on branch pushpals/${ctx.task.id}: ${files.join(', ')}.` : '';
     return { status: 'completed', summary: `${redactSecrets(summary, this.secrets)}${changed}`.slice(0, 8192) };

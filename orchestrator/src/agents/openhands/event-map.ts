@@ -19,6 +19,8 @@ export interface BrokerDecision {
   approvalId?: string;
   /** Refused (denied, or not approved): replaced by a think call, already recorded as refused. */
   refused: boolean;
+  /** Where the terminal's shell most likely was when the call was judged (shell-cwd.ts); `(unknown)` when not known. */
+  cwd?: string;
 }
 
 export type ExecutionStatus = 'idle' | 'running' | 'paused' | 'waiting_for_confirmation' | 'finished' | 'error' | 'stuck' | 'deleting';
@@ -29,6 +31,7 @@ interface OpenCall {
   summary: string;
   judgment: ToolJudgment | undefined;
   approvalId: string | undefined;
+  cwd: string;
   at: number;
 }
 
@@ -45,6 +48,8 @@ export interface EventMapperDeps {
   secrets: readonly string[];
   decisions: ReadonlyMap<string, BrokerDecision>;
   onStatus: (s: ExecutionStatus, detail?: string) => void;
+  /** Each ObservationEvent's observation, by the model's tool_call id (the terminal's reported working directory). */
+  onObservation?: (toolCallId: string, observation: unknown) => void;
 }
 
 export class EventMapper {
@@ -106,19 +111,20 @@ export class EventMapper {
     const taskId = ctx.task.id;
     const j = decision?.judgment;
     const tool = j?.tool ?? (toolName === 'terminal' ? 'run_command' : toolName.slice(0, 64) || 'unknown');
+    const cwd = decision?.cwd ?? OH_WORKSPACE;
     const args: Obj =
       tool === 'run_command'
-        ? { command: this.redact(str(action.command)).slice(0, MAX_TEXT_LENGTH), cwd: OH_WORKSPACE }
+        ? { command: this.redact(str(action.command)).slice(0, MAX_TEXT_LENGTH), cwd }
         : Object.fromEntries(Object.entries(action).filter(([k]) => k !== 'kind').map(([k, v]) => [k, typeof v === 'string' ? this.redact(v).slice(0, 16_384) : v]));
     const summary = tool === 'run_command' ? str(action.command) : `${toolName} ${str(action.command)} ${str(action.path)}`.trim();
-    const call: OpenCall = { id: newId('tc'), tool, summary, judgment: j, approvalId: decision?.approvalId, at: Date.now() };
+    const call: OpenCall = { id: newId('tc'), tool, summary, judgment: j, approvalId: decision?.approvalId, cwd, at: Date.now() };
     this.open.set(ohId, call);
     ctx.progress(`${tool === 'run_command' ? 'Running' : 'Using'} ${summary}`.slice(0, MAX_MESSAGE_LENGTH), { step: tool });
     journal.open({ toolCallId: call.id, taskId, sessionId: ctx.task.sessionId, agentId: ctx.agentId, tool }, () =>
       ctx.emit('tool_call', { taskId, toolCallId: call.id, tool, args, ...(j ? { policy: { verdict: j.verdict, reason: j.reason.slice(0, MAX_MESSAGE_LENGTH) } } : {}) }),
     );
     if (tool === 'run_command') {
-      journal.started(call.id, { taskId, actor: ctx.agentId, command: summary, cwd: OH_WORKSPACE, verdict: j?.verdict ?? null, approvalId: call.approvalId ?? null, data: { toolCallId: call.id, sandbox: 'openhands', policyReason: j?.reason ?? null } });
+      journal.started(call.id, { taskId, actor: ctx.agentId, command: summary, cwd, verdict: j?.verdict ?? null, approvalId: call.approvalId ?? null, data: { toolCallId: call.id, sandbox: 'openhands', policyReason: j?.reason ?? null } });
     }
   }
 
@@ -136,6 +142,7 @@ export class EventMapper {
   }
 
   private observation(ev: Obj): void {
+    if (ev.kind === 'ObservationEvent') this.d.onObservation?.(str(ev.tool_call_id), ev.observation);
     this.done.add(str(ev.tool_call_id));
     const call = this.open.get(str(ev.tool_call_id));
     if (!call) return; // finish/think, a refused call's think, or an error before any action
@@ -154,7 +161,7 @@ export class EventMapper {
     const durationMs = Math.max(0, Date.now() - call.at);
     const shown = this.redact(text);
     const out = truncateOutput(shown, MAX_OUTPUT_LENGTH);
-    const base = { taskId, actor: ctx.agentId, command: call.summary.slice(0, 8192), cwd: OH_WORKSPACE, verdict: call.judgment?.verdict ?? null, approvalId: call.approvalId ?? null };
+    const base = { taskId, actor: ctx.agentId, command: call.summary.slice(0, 8192), cwd: call.cwd, verdict: call.judgment?.verdict ?? null, approvalId: call.approvalId ?? null };
     const entry = interrupted
       ? { ...base, action: 'command_interrupted', data: { toolCallId: call.id, reason: text.slice(0, 2000) } }
       : { ...base, action: call.tool === 'run_command' ? 'command' : 'tool_call', exitCode: exitCode ?? (ok ? 0 : 1), durationMs, stdout: text, data: { toolCallId: call.id, tool: call.tool, sandbox: 'openhands', policyReason: call.judgment?.reason ?? null } };

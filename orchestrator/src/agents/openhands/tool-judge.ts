@@ -1,6 +1,7 @@
 /**
  * PushPals' policy on OpenHands' tool calls, judged in the model's reply before the agent sees it:
- * `terminal` commands by the command classifier (the same verdicts as run_command), `file_editor`
+ * `terminal` commands by the command classifier (the same verdicts as run_command) from every
+ * directory the persistent shell may be in (shell-cwd.ts; the worst verdict wins), `file_editor`
  * writes by the classifier's path rules (inside the working copy, never its .git or a home dotfile),
  * `finish`/`think`/`task_tracker` allowed, anything else denied.
  */
@@ -34,12 +35,40 @@ function classify(...args: Parameters<typeof Classifier.classifyCommand>) {
   return classifier.classifyCommand(...args);
 }
 
-export function judgeToolCall(name: string, args: Record<string, unknown>, policy: Policy, autoCommit: boolean): ToolJudgment {
+const RANK: Record<Verdict, number> = { allow: 0, ask: 1, deny: 2 };
+
+/**
+ * The command judged from each directory the shell may be in (`dirs`, likely first; null: not
+ * known, so relative paths are unknown): the worst verdict, saying where it comes from.
+ */
+function classifyFrom(command: string, policy: Policy, autoCommit: boolean, dirs: readonly string[] | null): ReturnType<typeof classify> {
+  let worst: ReturnType<typeof classify> | undefined;
+  let where: string | null = null;
+  let needsNetwork = false;
+  for (const cwd of dirs ?? [null]) {
+    const c = classify(command, policy, { workspace: OH_WORKSPACE, autoCommit, cwd });
+    needsNetwork ||= c.needsNetwork;
+    if (!worst || RANK[c.verdict] > RANK[worst.verdict]) {
+      worst = c;
+      where = cwd;
+    }
+  }
+  const c = worst as ReturnType<typeof classify>;
+  if (c.verdict === 'allow' || (dirs && where === dirs[0])) return { ...c, needsNetwork };
+  // Say so when the directory made it worse than judging from where the shell most likely is.
+  const likely = dirs?.[0] ?? OH_WORKSPACE;
+  if (RANK[classify(command, policy, { workspace: OH_WORKSPACE, autoCommit, cwd: likely }).verdict] >= RANK[c.verdict]) return { ...c, needsNetwork };
+  const note = where === null ? " (the terminal's current directory is not known after an earlier command: run `cd /workspace` alone first)" : ` (the terminal may still be in ${where}: an earlier cd may have failed)`;
+  return { ...c, needsNetwork, reason: `${c.reason}${note}` };
+}
+
+/** `dirs`: where the terminal's shell may be (shell-cwd.ts); undefined: the workspace, as for run_command. */
+export function judgeToolCall(name: string, args: Record<string, unknown>, policy: Policy, autoCommit: boolean, dirs: readonly string[] | null = [OH_WORKSPACE]): ToolJudgment {
   if (ALWAYS_ALLOWED.has(name)) return { verdict: 'allow', risk: 'low', reason: `${name} changes nothing`, summary: name, tool: name };
   if (name === 'terminal') {
     const command = typeof args.command === 'string' ? args.command : '';
     if (!command.trim()) return { verdict: 'allow', risk: 'low', reason: 'an empty command only reads the terminal', summary: '(read terminal output)', tool: 'run_command' };
-    const c = classify(command, policy, { workspace: OH_WORKSPACE, autoCommit });
+    const c = classifyFrom(command, policy, autoCommit, dirs);
     if (c.needsNetwork && c.verdict !== 'deny') {
       return { verdict: 'deny', risk: c.risk, reason: `it needs network access (${c.reason}), and the OpenHands sandbox has none`, summary: command, tool: 'run_command' };
     }
