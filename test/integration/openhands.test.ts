@@ -122,7 +122,8 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     model = await ScriptedModelServer.start({ apiKey: KEY, models: ['scripted-coder'] });
     dataDir = tempDir('pushpals-e2e-oh-');
     writeFileSync(join(dataDir, 'model-key'), `${KEY}\n`, { mode: 0o600 });
-    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 1 }, agent: { maxSteps: 12 } });
+    // The planner off: a task given to OpenHands runs on it whole (with the planner on it would be a plan whose tickets run there).
+    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 1 }, agent: { maxSteps: 12 }, planner: { enabled: false } });
     client = await WsTestClient.connect(app.wsUrl, app.token, 'oh-session', 300_000);
     await client.start(0);
     repoId = (await client.send('repo_add', { source: makeFixtureRepo({ files: { 'README.md': README } }) })).repoId;

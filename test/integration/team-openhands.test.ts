@@ -6,7 +6,8 @@
  *
  * The planner gives T1 to OpenHands and leaves T2 to the default; both change files; each result
  * lands on its ticket branch and the plan's combined `diff_ready` holds both. On the way, OpenHands'
- * persistent shell is followed: after `cd src` a relative write lands in src/, and after
+ * persistent shell is followed: a failed `cd` is seen in the agent server's observation, after
+ * `cd src` a relative write lands in src/, and after
  * `cd /workspace/.git` a relative write to `hooks/pre-commit` is refused.
  */
 import assert from 'node:assert/strict';
@@ -63,7 +64,8 @@ describe('a plan with one ticket on OpenHands and one on the built-in agent (rea
       },
     ]);
     m.script(`Ticket T1: ${T1}`, [
-      { expect: (r) => (/Scope \(change only these files or areas\): src\/greet\.js/.test(allText(r)) && !/ask_planner/.test(allText(r)) ? undefined : 'OpenHands should get the ticket, without ask_planner'), toolCalls: [{ name: 'terminal', arguments: { command: 'cd src' } }] },
+      { expect: (r) => (/Scope \(change only these files or areas\): src\/greet\.js/.test(allText(r)) && !/ask_planner/.test(allText(r)) ? undefined : 'OpenHands should get the ticket, without ask_planner'), toolCalls: [{ name: 'terminal', arguments: { command: 'cd nosuchdir' } }] },
+      { toolCalls: [{ name: 'terminal', arguments: { command: 'cd src' } }] },
       { toolCalls: [{ name: 'terminal', arguments: { command: `printf '${GREET.replace('\n', '\\n')}' > greet.js` } }] },
       { toolCalls: [{ name: 'terminal', arguments: { command: 'cd /workspace/.git' } }] },
       { toolCalls: [{ name: 'terminal', arguments: { command: 'echo x > hooks/pre-commit' } }] },
@@ -91,12 +93,15 @@ describe('a plan with one ticket on OpenHands and one on the built-in agent (rea
     assert.ok(ofType(c.forTask(t2), 'task_progress').some((e) => e.payload.message === 'Assigned to worker:builtin (agents.default)'), t);
     assert.ok(ofType(c.forTask(planId), 'task_progress').some((e) => /- T1 \[queued\] .*agent: openhands\)/.test(e.payload.message)), t);
 
-    // The shell's directory was followed: the relative write landed in src/; the one into .git was refused.
+    // The shell's directory was followed: the failed cd was seen in the server's observation (only it
+    // can tell), the relative write landed in src/, and the one into .git was refused.
     const calls = ofType(c.forTask(t1), 'tool_call');
+    assert.equal(calls.find((e) => e.payload.args.command === 'cd src')?.payload.args.cwd, '/workspace', t);
     const printf = calls.find((e) => String(e.payload.args.command).startsWith('printf'));
     assert.equal(printf?.payload.args.cwd, '/workspace/src', t);
     const hook = calls.find((e) => e.payload.args.command === 'echo x > hooks/pre-commit');
     assert.equal(hook?.payload.policy?.verdict, 'deny', t);
+    assert.equal(hook?.payload.args.cwd, '/workspace/.git', t);
 
     // Each result on its ticket's branch (and only there); both on the plan's branch; one combined diff.
     assert.equal(fileOnBranch(mirror, `pushpals/plan/${planId}/t-${t1}`, 'src/greet.js'), GREET);

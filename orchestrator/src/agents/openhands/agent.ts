@@ -257,18 +257,18 @@ export class OpenHandsAgent implements TaskAgent {
       shell.ran(call.id, call.name, call.arguments);
       return { keep: true };
     }
-    this.recordRefusal(ctx, j, why, approvalId, deps);
+    this.recordRefusal(ctx, j, why, approvalId, deps, cwd);
     return { keep: false, replacement: { name: 'think', arguments: { thought: refusalThought(j, why) } } };
   }
 
-  private recordRefusal(ctx: TaskContext, j: ReturnType<typeof judgeToolCall>, why: string, approvalId: string | undefined, deps: CommandToolDeps): void {
+  private recordRefusal(ctx: TaskContext, j: ReturnType<typeof judgeToolCall>, why: string, approvalId: string | undefined, deps: CommandToolDeps, cwd: string): void {
     const taskId = ctx.task.id;
     const toolCallId = newId('tc');
     const redact = (s: string) => redactSecrets(s, deps.secrets);
     deps.journal.open({ toolCallId, taskId, sessionId: ctx.task.sessionId, agentId: ctx.agentId, tool: j.tool }, () =>
-      ctx.emit('tool_call', { taskId, toolCallId, tool: j.tool, args: j.tool === 'run_command' ? { command: redact(j.summary).slice(0, 16_384), cwd: OH_WORKSPACE } : { summary: redact(j.summary).slice(0, 16_384) }, policy: { verdict: j.verdict, reason: j.reason.slice(0, 2000) } }),
+      ctx.emit('tool_call', { taskId, toolCallId, tool: j.tool, args: j.tool === 'run_command' ? { command: redact(j.summary).slice(0, 16_384), cwd } : { summary: redact(j.summary).slice(0, 16_384) }, policy: { verdict: j.verdict, reason: j.reason.slice(0, 2000) } }),
     );
-    deps.journal.close(toolCallId, { taskId, actor: ctx.agentId, action: 'command', command: j.summary.slice(0, 8192), cwd: OH_WORKSPACE, verdict: j.verdict === 'deny' ? 'deny' : 'ask', approvalId: approvalId ?? null, data: { refused: why, requestedBy: ctx.task.sessionId, toolCallId, sandbox: 'openhands' } }, () =>
+    deps.journal.close(toolCallId, { taskId, actor: ctx.agentId, action: 'command', command: j.summary.slice(0, 8192), cwd, verdict: j.verdict === 'deny' ? 'deny' : 'ask', approvalId: approvalId ?? null, data: { refused: why, requestedBy: ctx.task.sessionId, toolCallId, sandbox: 'openhands' } }, () =>
       ctx.emit('tool_result', { taskId, toolCallId, tool: j.tool, ok: false, output: why.slice(0, 2000), truncated: false, durationMs: 0 }),
     );
   }
