@@ -81,6 +81,8 @@ export class ShellCwd {
       this.state = { dirs: null, likely: undefined }; // something moved the shell that was not seen
       return;
     }
-    if (p.loneCd && !this.volatile && callId === this.lastCall) this.state = { dirs: new Set([this.workspace, workingDir]), likely: workingDir };
+    if (callId !== this.lastCall || this.volatile) return;
+    if (p.loneCd) this.state = { dirs: new Set([this.workspace, workingDir]), likely: workingDir };
+    else if (this.state.dirs) this.state = { dirs: this.state.dirs, likely: workingDir }; // shown only: every candidate is still judged
   }
 }

@@ -127,6 +127,12 @@ describe('OpenHands shell: the policy follows the terminal (shell-cwd + tool jud
     const cd = t.run('cd nosuchdir');
     t.shell.observed(cd.id, '/workspace');
     assert.equal(t.shell.current, '/workspace');
+    // In a list, a failed cd only changes what is shown: every candidate is still judged.
+    const u = new Session();
+    const list = u.run('cd nosuchdir && ls');
+    u.shell.observed(list.id, '/workspace');
+    assert.equal(u.shell.current, '/workspace');
+    assert.deepEqual(u.shell.judgeDirs({ command: 'x' }), ['/workspace', '/workspace/nosuchdir']);
   });
 
   it('after PROMPT_COMMAND, traps or CDPATH are touched, the place stays unknown even after a confirmed cd', () => {
