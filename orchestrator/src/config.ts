@@ -87,6 +87,12 @@ export interface PlannerConfig {
   maxTickets: number;
   /** Model replies per plan: a malformed plan goes back to the model with the error this many times minus one. */
   maxAttempts: number;
+  /**
+   * Fix-up tickets a plan may add after its tickets finished (0: none): each conflict between two
+   * tickets' results resolved by a coding agent, and each regression the checks on the combined
+   * result found sent back, uses one. Then what is left is reported with the proposed diff.
+   */
+  maxFixRounds: number;
 }
 
 export interface Config {
@@ -167,7 +173,7 @@ const defaults = (dataDir: string): Config => ({
   agents: { default: 'worker:builtin', repos: {} },
   // A cold agent server needs 8-25 s on 2 busy cores (docs/PERFORMANCE.md).
   openhands: { image: 'pushpals-openhands:dev', readyTimeoutMs: 180_000 },
-  planner: { enabled: true, requireApproval: false, maxTickets: 12, maxAttempts: 3 },
+  planner: { enabled: true, requireApproval: false, maxTickets: 12, maxAttempts: 3, maxFixRounds: 2 },
 });
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -283,7 +289,7 @@ function validate(raw: Record<string, unknown>, dataDir: string): Config {
     }
     c.known(`${section}.`, s, spec);
     for (const [k, def] of Object.entries(spec)) {
-      if (typeof def === 'number') c.int(`${section}.${k}`, s[k], k === 'timeoutMs' || k === 'warmPool' || k === 'diskLimitMb' || k === 'keepFinishedHours' ? 0 : 1);
+      if (typeof def === 'number') c.int(`${section}.${k}`, s[k], k === 'timeoutMs' || k === 'warmPool' || k === 'diskLimitMb' || k === 'keepFinishedHours' || k === 'maxFixRounds' ? 0 : 1);
       else if (typeof def === 'boolean') c.bool(`${section}.${k}`, s[k]);
       else c.str(`${section}.${k}`, s[k]);
     }

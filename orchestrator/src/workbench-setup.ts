@@ -43,7 +43,7 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
   // With a planner model (and planner.enabled), a request becomes a plan of tickets first; the
   // coding agent takes the tickets — or, without a planner, the request whole. Without a coder
   // model, such requests fail saying how to configure one.
-  const team = new Team(services, workbench, opts.models);
+  const team = new Team(services, workbench, opts.models, checks);
   if (team.enabled) services.registerAgent(new PlannerAgent(team));
   if (opts.models.configured('coder')) {
     services.registerAgent(

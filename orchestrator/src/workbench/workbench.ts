@@ -265,6 +265,8 @@ export class Workbench implements AgentWorkbench {
    * in the orchestrator's clone), and an audit entry holding the proposed diff. `before` is each changed
    * file as the agent found it: when that is not the base commit's (the person's uncommitted changes were
    * laid over it), they become one commit on the task branch first — the base the review applies to.
+   * The audit row binds the diff to its base and, with `evidence`, to the tree its checks ran on and
+   * each check's outcome and output hash (the protocol's Evidence, field for field).
    */
   async proposeDiff(ctx: Pick<TaskContext, 'task' | 'agentId' | 'emit'>, diff: EventPayload<'diff_ready'>, before?: ReadonlyMap<string, string | null>): Promise<void> {
     const repo = this.resolveRepo(ctx.task.repoId);
@@ -280,7 +282,7 @@ export class Workbench implements AgentWorkbench {
       }
     }
     const payload = { ...diff, ...(baseCommit ? { baseCommit } : {}) };
-    this.audit.append({ taskId: ctx.task.id, actor: ctx.agentId, action: 'diff_proposed', stdout: diff.diff, data: { files: diff.files, hunks: diff.hunks.map((h) => h.hunkId), baseCommit: baseCommit ?? null } });
+    this.audit.append({ taskId: ctx.task.id, actor: ctx.agentId, action: 'diff_proposed', stdout: diff.diff, data: { files: diff.files, hunks: diff.hunks.map((h) => h.hunkId), baseCommit: baseCommit ?? null, ...(diff.evidence ? { evidence: diff.evidence } : {}) } });
     ctx.emit('diff_ready', payload);
   }
 
