@@ -80,6 +80,7 @@ export async function combineAndVerify(deps: VerifyDeps): Promise<Verified> {
 
   const originals = combineOrder(deps.tickets().filter((t) => t.fixes === null && t.state === 'completed'));
   let { head, layers } = await stackResults(deps.mirror, deps.plan.baseCommit, originals, resolve);
+  deps.note(`Combined ${layers.length} result(s) onto the base in dependency order: ${head.slice(0, 12)}${unresolved.length ? ` (left out: ${unresolved.map((u) => u.ticket.key).join(', ')})` : ''}`);
   const base = await deps.base;
   let round = 0;
   for (;;) {
