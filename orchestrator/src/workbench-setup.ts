@@ -39,7 +39,7 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
   // Checks as evidence: the repository's own test/lint/build commands on exactly one tree (checks/).
   const checks = new TreeChecks(workbench, services.config.dataDir);
   installReview({ services, wb: workbench, secrets: opts.secrets, models: opts.models, checks });
-  services.registerAgent(new HeuristicAgent(workbench));
+  services.registerAgent(new HeuristicAgent(workbench, checks));
   // With a planner model (and planner.enabled), a request becomes a plan of tickets first; the
   // coding agent takes the tickets — or, without a planner, the request whole. Without a coder
   // model, such requests fail saying how to configure one.
