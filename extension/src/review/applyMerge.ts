@@ -27,7 +27,8 @@ export async function mergeIntoWorkspace(session: Session, reviews: ReviewServic
   const decisionOf = (id: string) => (committedHunks ? (committedHunks.has(id) ? 'accept' : 'reject') : decisions.get(id));
   if (!r.files.some((f) => f.hunks.some((h) => decisionOf(h.hunkId) === 'accept'))) throw new Error('no hunk is accepted: there is nothing to apply');
   const label = review.committed ? `${review.committed.branch} (${review.committed.sha.slice(0, 8)})` : `pushpals/${taskId}`;
-  const useMergeEditor = await MergeEditorService.available();
+  // Asked once, at the first conflict (the command list is long).
+  let useMergeEditor: boolean | undefined;
   const outcome: Record<string, MergeStatus> = {};
   /** Why a file was left alone (`refused`). */
   const reasons: Record<string, string> = {};
@@ -56,6 +57,7 @@ export async function mergeIntoWorkspace(session: Session, reviews: ReviewServic
     if (m.content === undefined) continue;
     if (m.status === 'conflict') {
       conflicts.push(f.path);
+      useMergeEditor ??= await MergeEditorService.available();
       // A conflict needs both sides present (threeWay refuses the deletion cases).
       if (useMergeEditor && ours !== null && theirs !== null && m.content !== null) {
         merges.begin({ taskId, path: f.path, target: uri, base: f.base, yours: ours, theirs, withMarkers: m.content, theirsLabel: label });
