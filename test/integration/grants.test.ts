@@ -92,11 +92,11 @@ describe('auto-commit grants (real Docker, real git, real WebSocket, the real CL
   });
 
   it('bad grants are refused with a typed error and nothing is stored', async function () {
-    const code = (p: Promise<unknown>, want: string) => assert.rejects(p, (e: unknown) => e instanceof CommandError && e.info.code === want);
+    const code = (p: Promise<unknown>, want: string, path?: string) => assert.rejects(p, (e: unknown) => e instanceof CommandError && e.info.code === want && (path === undefined || e.info.path === path));
     await code(c().send('grant_add', { actions: ['commit'] }), 'invalid_message');
     await code(c().send('grant_add', { repo: repoName, taskId: 't_x', actions: ['commit'] }), 'invalid_message');
-    await code(c().send('grant_add', { taskId: 't_nope', actions: ['commit'] }), 'not_found');
-    await code(c().send('grant_add', { repo: 'no-such-repo', actions: ['commit'] }), 'not_found');
+    await code(c().send('grant_add', { taskId: 't_nope', actions: ['commit'] }), 'not_found', '/payload/taskId');
+    await code(c().send('grant_add', { repo: 'no-such-repo', actions: ['commit'] }), 'not_found', '/payload/repo');
     await code(c().send('grant_revoke', { grantId: 'gr_nope' }), 'not_found');
     assert.deepEqual((await c().send('grant_list', { includeInactive: true })).grants, []);
   });

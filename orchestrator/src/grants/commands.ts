@@ -24,6 +24,16 @@ export interface GrantServices extends GrantDeps {
   readonly tasks: Pick<TaskStore, 'require'>;
 }
 
+/** Runs `fn`; a typed error it throws points at `path` of the command (the field that named the unknown thing). */
+function at<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof PushPalsError && e.path === undefined) throw new PushPalsError(e.code, e.message, e.details, path);
+    throw e;
+  }
+}
+
 export function installGrants(services: GrantServices, repos: GrantRepos, audit: Pick<AuditLog, 'append'>): GrantStore {
   const grants = new GrantStore({ db: services.db, events: services.events, clock: services.clock });
   services.approvals.setAutoApprover(grantAutoApprover(grants, audit));
@@ -32,8 +42,8 @@ export function installGrants(services: GrantServices, repos: GrantRepos, audit:
   services.commands.register('grant_add', (cmd, ctx) => {
     const { repo: ref, taskId, actions, ttlMinutes } = cmd.payload;
     if ((ref === undefined) === (taskId === undefined)) throw new PushPalsError('invalid_message', 'a grant is for one repository (repo: id or name) or one task (taskId): name exactly one', undefined, '/payload');
-    const repo = ref !== undefined ? repos.resolve(ref) : undefined;
-    const task = taskId !== undefined ? services.tasks.require(taskId) : undefined;
+    const repo = ref !== undefined ? at('/payload/repo', () => repos.resolve(ref)) : undefined;
+    const task = taskId !== undefined ? at('/payload/taskId', () => services.tasks.require(taskId)) : undefined;
     const grant = grants.add({
       ...(repo ? { repoId: repo.id, repoName: repo.name } : {}),
       ...(task ? { taskId: task.id } : {}),
