@@ -16,6 +16,8 @@ export interface SetupPlan {
   marker?: string;
 }
 
+import { readPyproject } from './pyproject';
+
 /** Reads a file of the working copy (undefined when missing or not a regular file). */
 export type ReadFile = (rel: string) => string | undefined;
 
@@ -51,7 +53,6 @@ function nodePlan(read: ReadFile): SetupPlan | undefined {
 }
 
 const REQUIREMENTS = ['requirements.txt', 'requirements-dev.txt', 'requirements-test.txt', 'requirements_dev.txt', 'requirements_test.txt', 'dev-requirements.txt', 'test-requirements.txt', 'requirements/dev.txt', 'requirements/test.txt'];
-const TEST_EXTRAS = ['test', 'tests', 'testing', 'dev'];
 
 /** True when the project runs its tests with pytest (its configuration or a conftest.py). */
 export function usesPytest(read: ReadFile): boolean {
@@ -61,7 +62,8 @@ export function usesPytest(read: ReadFile): boolean {
 function pythonPlan(read: ReadFile): SetupPlan | undefined {
   const reqs = REQUIREMENTS.filter((f) => read(f) !== undefined);
   const pyproject = read('pyproject.toml');
-  const installable = (pyproject !== undefined && /^\[(project|build-system|tool\.poetry)\]/m.test(pyproject)) || read('setup.py') !== undefined;
+  const toml = pyproject !== undefined ? readPyproject(pyproject) : undefined;
+  const installable = toml?.installable === true || (toml === undefined && pyproject !== undefined && /^\[(project|build-system|tool\.poetry)\]/m.test(pyproject)) || read('setup.py') !== undefined;
   if (reqs.length === 0 && !installable && !usesPytest(read)) return undefined;
   const pip = `${VENV}/bin/pip install`;
   const commands = [`python3 -m venv ${VENV}`];
@@ -70,14 +72,20 @@ function pythonPlan(read: ReadFile): SetupPlan | undefined {
     commands.push(`${pip} ${reqs.map((r) => `-r ${q(r)}`).join(' ')}`);
     why.push(...reqs);
   }
+  const extras = toml?.extras ?? [];
   if (installable) {
     // The project itself, editable, with its test extras when it declares any.
-    const extras = TEST_EXTRAS.filter((x) => new RegExp(`^\\s*${x}\\s*=`, 'm').test(pyproject?.split(/^\[project\.optional-dependencies\]/m)[1]?.split(/^\[/m)[0] ?? ''));
     commands.push(`${pip} -e ${q(extras.length ? `.[${extras.join(',')}]` : '.')}`);
     why.push(pyproject !== undefined ? `pyproject.toml${extras.length ? ` (extras ${extras.join(', ')})` : ''}` : 'setup.py');
   }
-  // Tests run with pytest but nothing above names it: install it too (the venv has no other).
-  const named = [...reqs.map((r) => read(r) ?? ''), pyproject ?? '', read('setup.py') ?? '', read('setup.cfg') ?? ''].some((t) => /(^|["'\s,[])pytest\b/m.test(t));
+  // PEP 735 dependency groups: the image's pip (23) has no --group, so their requirements are named.
+  if (toml?.groupRequirements.length) {
+    commands.push(`${pip} ${toml.groupRequirements.map(q).join(' ')}`);
+    why.push(`pyproject.toml (dependency group ${toml.groups.join(', ')})`);
+  }
+  // Tests run with pytest but nothing above installs it: install it too (the venv has no other).
+  const installed = [...reqs.map((r) => read(r) ?? ''), read('setup.py') ?? '', read('setup.cfg') ?? '', ...(toml ? toml.requirements : [pyproject ?? ''])];
+  const named = installed.some((t) => /(^|["'\s,[])pytest\b/m.test(t));
   if (usesPytest(read) && !named) {
     commands.push(`${pip} pytest`);
     why.push('pytest configuration');
