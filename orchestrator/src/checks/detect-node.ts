@@ -1,4 +1,10 @@
-/** Checks from package.json scripts, run with the package manager its lockfile implies. */
+/**
+ * Checks from package.json scripts. They run with npm: the image has no pnpm or yarn, and fetching
+ * one (`npx --yes pnpm@9`) needs the network, which the policy asks a person for — a check must run
+ * offline without asking. npm's script runner runs a script the same way (node_modules/.bin on PATH)
+ * on the node_modules the set-up installed with the lockfile's manager. Only Yarn Plug'n'Play has
+ * no node_modules: there the scripts need yarn itself (`nodePackageManager`, as the set-up calls it).
+ */
 import { nodePackageManager, type ReadFile } from '../deps/detect';
 import { guessRunner } from './runner-kind';
 import type { CheckSpec } from './types';
@@ -43,13 +49,16 @@ export function nodeChecks(read: ReadFile): Array<CheckSpec & { covers: string }
   const { scripts: raw, packageManager } = pkg as { scripts?: unknown; packageManager?: unknown };
   if (typeof raw !== 'object' || raw === null) return [];
   const scripts = Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => typeof e[1] === 'string'));
-  const { bin } = nodePackageManager(read, packageManager);
+  const m = nodePackageManager(read, packageManager);
+  const pnp = m.name === 'yarn' && (m.berry || read('.yarnrc.yml') !== undefined) && !/^\s*nodeLinker:\s*["']?node-modules/m.test(read('.yarnrc.yml') ?? '');
+  const bin = pnp ? m.bin : 'npm';
+  const note = m.name !== 'npm' && !pnp ? ` (${m.lockfile}: run with npm)` : '';
   const out: Array<CheckSpec & { covers: string }> = [];
   for (const [name, candidates] of SCRIPTS) {
     const script = candidates.find((s) => scripts[s]?.trim() && !(s === 'test' && isPlaceholder(scripts[s] as string)));
     if (!script) continue;
     const runner = scriptRunner(scripts, script);
-    out.push({ name, command: script === 'test' ? `${bin} test` : `${bin} run ${script}`, source: `package.json scripts.${script}`, ...(runner ? { runner } : {}), covers: scripts[script] as string });
+    out.push({ name, command: script === 'test' ? `${bin} test` : `${bin} run ${script}`, source: `package.json scripts.${script}${note}`, ...(runner ? { runner } : {}), covers: scripts[script] as string });
   }
   return out;
 }

@@ -38,7 +38,17 @@ describe('check detection', () => {
       'yarn.lock': '# yarn lockfile v1\n',
       'tsconfig.json': '{}',
     };
-    assert.deepEqual(brief(detectChecks(reader(files))), ['test: npx --yes yarn@1.22.19 test [jest]', 'lint: npx --yes yarn@1.22.19 run lint', 'typecheck: npx --yes yarn@1.22.19 run typecheck', 'build: npx --yes yarn@1.22.19 run build']);
+    const specs = detectChecks(reader(files));
+    // yarn 1 installs node_modules: npm runs the scripts offline (npx would fetch yarn: network, asked).
+    assert.deepEqual(brief(specs), ['test: npm test [jest]', 'lint: npm run lint', 'typecheck: npm run typecheck', 'build: npm run build']);
+    assert.equal(specs[0]?.source, 'package.json scripts.test (yarn.lock: run with npm)');
+  });
+
+  it("Yarn Plug'n'Play has no node_modules: its scripts run with the pinned yarn, as the set-up calls it", () => {
+    const pkg = json({ name: 'berry-app', packageManager: 'yarn@4.1.0', scripts: { test: 'jest' } });
+    assert.deepEqual(brief(detectChecks(reader({ 'package.json': pkg, 'yarn.lock': '__metadata:\n  version: 8\n' }))), ['test: npx --yes yarn@4.1.0 test [jest]']);
+    const linked = { 'package.json': pkg, 'yarn.lock': '', '.yarnrc.yml': 'nodeLinker: node-modules\n' };
+    assert.deepEqual(brief(detectChecks(reader(linked))), ['test: npm test [jest]']);
   });
 
   it('a Vite app with vitest on pnpm ("type-check" is the typecheck)', () => {
@@ -46,7 +56,7 @@ describe('check detection', () => {
       'package.json': json({ name: 'vite-app', private: true, type: 'module', packageManager: 'pnpm@9.4.0', scripts: { dev: 'vite', build: 'run-p type-check "build-only {@}" --', 'build-only': 'vite build', 'type-check': 'vue-tsc --build --force', test: 'vitest run', lint: 'eslint . --fix' } }),
       'pnpm-lock.yaml': "lockfileVersion: '9.0'\n",
     };
-    assert.deepEqual(brief(detectChecks(reader(files))), ['test: npx --yes pnpm@9.4.0 test [vitest]', 'lint: npx --yes pnpm@9.4.0 run lint', 'typecheck: npx --yes pnpm@9.4.0 run type-check', 'build: npx --yes pnpm@9.4.0 run build']);
+    assert.deepEqual(brief(detectChecks(reader(files))), ['test: npm test [vitest]', 'lint: npm run lint', 'typecheck: npm run type-check', 'build: npm run build']);
   });
 
   it("npm's placeholder test script is not a check; the other scripts are", () => {
