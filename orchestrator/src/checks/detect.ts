@@ -23,6 +23,8 @@ export interface DetectOptions {
   list?: (relDir: string) => readonly string[] | undefined;
   /** false: no detection, only the configured checks (repo settings `checks.auto`). */
   auto?: boolean;
+  /** Whether the tree has the set-up's venv (after the set-up ran); none: whether the detected set-up would make one. */
+  venv?: () => boolean;
 }
 
 type Lang = 'make' | 'node' | 'python' | 'go' | 'rust';
@@ -54,7 +56,7 @@ function makeChecks(read: ReadFile): Candidate[] {
   });
 }
 
-function pythonChecks(read: ReadFile, list: DetectOptions['list']): Candidate[] {
+function pythonChecks(read: ReadFile, { list, venv }: DetectOptions): Candidate[] {
   const testFiles = ['tests', 'test'].find((d) => list?.(d)?.some((f) => /^test_.*\.py$|_test\.py$/.test(f)));
   const tox = read('tox.ini');
   const toxRunsPytest = tox !== undefined && /\bpytest\b/.test(tox);
@@ -62,8 +64,8 @@ function pythonChecks(read: ReadFile, list: DetectOptions['list']): Candidate[] 
   const why = usesPytest(read) ? 'pytest configuration' : testFiles ? `${testFiles}/test_*.py` : 'tox.ini runs pytest';
   // No tox in the sandbox (and it would install again, without network): pytest directly.
   const note = tox !== undefined ? '; tox.ini noted, pytest run directly' : '';
-  // The set-up makes a venv whenever it installs anything Python: its interpreter has the packages.
-  const python = detectSetup(read).some((p) => p.kind === 'python') ? `${VENV}/bin/python` : 'python3';
+  // The set-up's venv has the packages; a configured set-up may not make one, so ask the tree when we can.
+  const python = (venv ? venv() : detectSetup(read).some((p) => p.kind === 'python')) ? `${VENV}/bin/python` : 'python3';
   return [{ name: 'test', command: `${python} -m pytest`, source: `${why}${note}`, runner: 'pytest', lang: 'python', covers: '' }];
 }
 
@@ -74,9 +76,9 @@ function toolchainChecks(read: ReadFile): Candidate[] {
   return out;
 }
 
-function detected(read: ReadFile, list: DetectOptions['list']): CheckSpec[] {
+function detected(read: ReadFile, options: DetectOptions): CheckSpec[] {
   const taken = new Map<string, Candidate>();
-  const candidates = [...makeChecks(read), ...nodeChecks(read).map((c) => ({ ...c, lang: 'node' as const })), ...pythonChecks(read, list), ...toolchainChecks(read)];
+  const candidates = [...makeChecks(read), ...nodeChecks(read).map((c) => ({ ...c, lang: 'node' as const })), ...pythonChecks(read, options), ...toolchainChecks(read)];
   for (const c of candidates) {
     const holder = taken.get(c.name);
     if (!holder) taken.set(c.name, c);
@@ -88,7 +90,7 @@ function detected(read: ReadFile, list: DetectOptions['list']): CheckSpec[] {
 
 /** The checks to run on a tree: detected (unless `auto` is false), then the configured ones merged in. */
 export function detectChecks(read: ReadFile, configured: readonly ConfiguredCheck[] = [], options: DetectOptions = {}): CheckSpec[] {
-  const checks = options.auto === false ? [] : detected(read, options.list);
+  const checks = options.auto === false ? [] : detected(read, options);
   for (const c of configured) {
     const runner = c.runner ?? guessRunner(c.command);
     const spec: CheckSpec = { name: c.name, command: c.command, source: 'repo settings', ...(runner ? { runner } : {}) };
