@@ -17,6 +17,7 @@ import { registerReviewCommands } from './review/reviewCommands';
 import { ReviewService } from './review/reviewService';
 import { ReviewTreeProvider } from './review/reviewTree';
 import { ApprovalsTreeProvider } from './views/approvalsTree';
+import { GrantsTreeProvider } from './views/grantsTree';
 import { TasksTreeProvider } from './views/tasksTree';
 
 let activationMs = -1;
@@ -29,6 +30,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const audit = new AuditDocuments();
   const tasks = new TasksTreeProvider(session);
   const approvals = new ApprovalsTreeProvider(session);
+  const grants = new GrantsTreeProvider(session);
+  const approvalsView = vscode.window.createTreeView('pushpals.approvals', { treeDataProvider: approvals, canSelectMany: true });
   const reviews = new ReviewService(session);
   const inline = new InlineReview(reviews);
   const merges = new MergeEditorService(log);
@@ -50,6 +53,8 @@ export function activate(context: vscode.ExtensionContext): void {
     audit,
     tasks,
     approvals,
+    grants,
+    approvalsView,
     chat,
     notifier,
     reviews,
@@ -57,9 +62,9 @@ export function activate(context: vscode.ExtensionContext): void {
     merges,
     reviewTree,
     vscode.window.createTreeView('pushpals.tasks', { treeDataProvider: tasks, showCollapseAll: true }),
-    vscode.window.createTreeView('pushpals.approvals', { treeDataProvider: approvals, canSelectMany: true }),
+    vscode.window.createTreeView('pushpals.grants', { treeDataProvider: grants }),
     vscode.window.createTreeView('pushpals.review', { treeDataProvider: reviewTree, showCollapseAll: true }),
-    ...registerCommands({ session, chat, status, audit, activationMs: () => activationMs, approvalsView: () => approvals.getChildren(), notifications: () => notifier.history }),
+    ...registerCommands({ session, chat, status, audit, activationMs: () => activationMs, approvalsView: () => approvals.getChildren(), approvalsSelection: () => approvalsView.selection, grantsView: () => grants.getChildren(), notifications: () => notifier.history }),
     ...registerReviewCommands(session, reviews, inline, merges),
     new vscode.Disposable(
       session.connection.onStatus((s) => {
