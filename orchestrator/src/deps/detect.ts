@@ -25,6 +25,27 @@ export type ReadFile = (rel: string) => string | undefined;
 export const VENV = '.venv';
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** The package manager a Node project uses and how to call it in a sandbox (the image has npm only). */
+export interface NodeManager {
+  name: 'npm' | 'pnpm' | 'yarn';
+  /** The command to call it with: "npm", or "npx --yes pnpm@9" (the version package.json pins, else a default). */
+  bin: string;
+  /** The lockfile that chose it (none: npm without a lockfile). */
+  lockfile?: string;
+  /** Yarn 2+ ("berry"), whose flags differ from yarn 1's. */
+  berry: boolean;
+}
+
+/** The manager the lockfile implies; `packageManager` is package.json's field of that name ("pnpm@9.1.0"). */
+export function nodePackageManager(read: ReadFile, packageManager?: unknown): NodeManager {
+  const pinned = typeof packageManager === 'string' ? /^(pnpm|yarn)@(\d[\w.+-]*)/.exec(packageManager) : null;
+  const via = (name: 'pnpm' | 'yarn', fallback: string) => `npx --yes ${name}@${pinned?.[1] === name ? pinned[2] : fallback}`;
+  if (read('pnpm-lock.yaml') !== undefined) return { name: 'pnpm', bin: via('pnpm', '9'), lockfile: 'pnpm-lock.yaml', berry: false };
+  if (read('yarn.lock') !== undefined) return { name: 'yarn', bin: via('yarn', '1'), lockfile: 'yarn.lock', berry: pinned?.[1] === 'yarn' && !pinned[2]?.startsWith('1.') };
+  const lockfile = ['package-lock.json', 'npm-shrinkwrap.json'].find((f) => read(f) !== undefined);
+  return { name: 'npm', bin: 'npm', ...(lockfile ? { lockfile } : {}), berry: false };
+}
+
 function nodePlan(read: ReadFile): SetupPlan | undefined {
   const text = read('package.json');
   if (text === undefined) return undefined;
@@ -36,18 +57,11 @@ function nodePlan(read: ReadFile): SetupPlan | undefined {
   }
   const count = ['dependencies', 'devDependencies', 'optionalDependencies'].reduce((n, k) => n + Object.keys((pkg as Record<string, object | undefined>)[k] ?? {}).length, 0);
   if (count === 0) return undefined;
-  // "pnpm@9.1.0" / "yarn@4.1.0": the version the project pins, fetched from the registry by npx.
-  const pinned = typeof pkg.packageManager === 'string' ? /^(pnpm|yarn)@(\d[\w.+-]*)/.exec(pkg.packageManager) : null;
-  const manager = (name: 'pnpm' | 'yarn', fallback: string) => `npx --yes ${name}@${pinned?.[1] === name ? pinned[2] : fallback}`;
+  const m = nodePackageManager(read, pkg.packageManager);
   const marker = 'node_modules';
-  if (read('pnpm-lock.yaml') !== undefined) return { kind: 'node', commands: [`${manager('pnpm', '9')} install --frozen-lockfile`], reason: 'pnpm-lock.yaml', marker };
-  if (read('yarn.lock') !== undefined) {
-    const berry = pinned?.[1] === 'yarn' && !pinned[2]?.startsWith('1.');
-    return { kind: 'node', commands: [`${manager('yarn', '1')} install ${berry ? '--immutable' : '--frozen-lockfile'}`], reason: 'yarn.lock', marker };
-  }
-  if (read('package-lock.json') !== undefined || read('npm-shrinkwrap.json') !== undefined) {
-    return { kind: 'node', commands: ['npm ci'], reason: read('package-lock.json') !== undefined ? 'package-lock.json' : 'npm-shrinkwrap.json', marker };
-  }
+  if (m.name === 'pnpm') return { kind: 'node', commands: [`${m.bin} install --frozen-lockfile`], reason: 'pnpm-lock.yaml', marker };
+  if (m.name === 'yarn') return { kind: 'node', commands: [`${m.bin} install ${m.berry ? '--immutable' : '--frozen-lockfile'}`], reason: 'yarn.lock', marker };
+  if (m.lockfile) return { kind: 'node', commands: ['npm ci'], reason: m.lockfile, marker };
   // No lockfile: install what package.json says without writing one into the working copy.
   return { kind: 'node', commands: ['npm install --no-package-lock'], reason: `package.json (${count} dependencies, no lockfile)`, marker };
 }

@@ -63,7 +63,7 @@ describe('dependency set-up plans', () => {
 
   it('repo settings: defaults when absent, every field checked with a typed error naming it', () => {
     const dir = tempDir('pp-settings-');
-    assert.deepEqual(loadRepoSettings(dir, 'repo-1'), { setup: { auto: true }, egress: { allow: [] } });
+    assert.deepEqual(loadRepoSettings(dir, 'repo-1'), { setup: { auto: true }, egress: { allow: [] }, checks: { auto: true } });
     mkdirSync(join(dir, 'repo-settings'));
     writeFileSync(join(dir, 'repo-settings', 'repo-1.json'), JSON.stringify({ version: 1, image: 'pushpals-worker:dev-go', setup: { commands: ['make deps'] }, egress: { allow: ['npm.example.test', '*.corp.test:8443'] } }));
     const s = loadRepoSettings(dir, 'repo-1');
