@@ -18,6 +18,7 @@ import type { Repo } from '../git';
 import { materialiseCommit } from '../review/task-branch';
 import type { Sandbox } from '../sandbox';
 import { LazySandbox, runCommandTool, type CommandToolDeps } from '../tools/run-command';
+import { failureExcerpt, parseCounts } from './parse';
 import { planChecks } from './plan';
 import type { CheckResult, CheckSpec, TreeCheckReport, TreeCheckRequest } from './types';
 
@@ -55,7 +56,9 @@ export class TreeChecks {
       fs.mkdirSync(dir, { recursive: true });
       await materialiseCommit(repo.mirrorPath, req.commit, dir);
       this.wb.chownTreeForSandbox(dir);
-      const specs = planChecks(dir, this.wb.repoSettings(repo.id)).filter((s) => !req.only || req.only.includes(s.name));
+      const settings = this.wb.repoSettings(repo.id);
+      const plan = () => planChecks(dir, settings).filter((s) => !req.only || req.only.includes(s.name));
+      let specs = plan();
       if (!specs.length) return report;
       const sandbox = new LazySandbox(() => this.wb.acquireSandbox(ctx.task.id, dir, repo.id));
       const commandDeps = this.wb.commandToolDeps(repo.id, ctx.task.id, dir);
@@ -63,6 +66,7 @@ export class TreeChecks {
         ctx.progress(`Checks on ${req.phase === 'base' ? 'the base' : 'the'} tree ${treeId.slice(0, 12)}: ${specs.map((s) => s.name).join(', ')}`, { step: 'checks' });
         const setup = await ensureDependencies(ctx, sandbox, dir, this.wb.setupDeps(repo.id, dir, commandDeps));
         if (setup.failed) report.setupFailed = describeSetupFailure(setup.failed);
+        else if (setup.ran.length) specs = plan(); // the set-up may have made the venv a check should use
         for (const spec of specs) {
           const result = report.setupFailed ? this.errorResult(spec, report.setupFailed) : await this.runOne(ctx, sandbox, commandDeps, spec, req, treeId);
           this.record(ctx, repo, { ...result, ...(req.phase ? { phase: req.phase } : {}), commit: req.commit, treeId, ...(req.ticketId ? { ticketId: req.ticketId } : {}) }, report);
@@ -85,7 +89,10 @@ export class TreeChecks {
     const x = r.result;
     const whole = `${x.stdout}${x.stderr}`;
     const passed = x.exitCode === 0 && !x.timedOut;
-    return { name: spec.name, command: spec.command, status: passed ? 'passed' : 'failed', exitCode: x.exitCode, durationMs, output: whole.slice(-MAX_TEXT_LENGTH), outputHash: hashOutput(whole) };
+    // Read from the whole output: the summary is at its end, the first failure may be far before the tail.
+    const { counts } = parseCounts(whole, spec.runner);
+    const excerpt = passed ? undefined : failureExcerpt(whole, spec.runner);
+    return { name: spec.name, command: spec.command, status: passed ? 'passed' : 'failed', exitCode: x.exitCode, durationMs, output: whole.slice(-MAX_TEXT_LENGTH), ...(counts ? { counts } : {}), ...(excerpt ? { excerpt } : {}), outputHash: hashOutput(whole) };
   }
 
   private errorResult(spec: CheckSpec, why: string): CheckResult {
