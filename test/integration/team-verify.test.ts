@@ -106,6 +106,8 @@ describe('combine, then verify: checks on the base and the combined tree, attrib
     const combined = by('combined');
     assert.deepEqual(combined.map((x) => x.status), ['failed', 'passed'], t);
     assert.match(combined[0]?.output ?? '', /sum is not a function/);
+    // The runner's counts (node --test's summary): 1 of 2 tests fails when combined; the base has 1, passing.
+    assert.deepEqual([combined[0]?.counts, by('base')[0]?.counts], [{ passed: 1, failed: 1, skipped: 0 }, { passed: 1, failed: 0, skipped: 0 }]);
     // Attribution: base+T1 passes, base+T1+T2 fails: T2.
     assert.deepEqual(by('ticket', t1).map((x) => x.status), ['passed'], t);
     assert.deepEqual(by('ticket', t2).map((x) => x.status), ['failed'], t);
@@ -126,6 +128,7 @@ describe('combine, then verify: checks on the base and the combined tree, attrib
     assert.equal(ev.treeId, combined[1]?.treeId);
     assert.deepEqual(ev.checks.map((x) => [x.name, x.status, x.command]), [['test', 'passed', 'npm test']]);
     assert.deepEqual(ev.before?.map((x) => x.status), ['passed']);
+    assert.deepEqual([ev.checks[0]?.counts?.failed, ev.checks[0]?.counts?.passed], [0, 2]);
     assert.equal(ev.rounds, 2);
     assert.match(diffs[0]?.payload.diff ?? '', /\+exports\.total = \(xs\) => xs\.reduce\(\(a, b\) => add\(a, b\), 0\);/);
     // The audit binds the diff to its base, the tree and each check's outcome and output hash.
@@ -134,7 +137,7 @@ describe('combine, then verify: checks on the base and the combined tree, attrib
     assert.equal(proposed.baseCommit, diffs[0]?.payload.baseCommit);
     const runs = auditData(planId, 'check_run');
     assert.ok(runs.some((r) => r.treeId === ev.treeId && r.outputHash === ev.checks[0]?.outputHash && r.phase === 'combined'), JSON.stringify(runs));
-    assert.match((end.payload as { summary: string }).summary, /2 of 2 ticket\(s\) completed[\s\S]*Fix-ups:\n- T2-fix1 \[completed\][\s\S]*test passed; on the base: test passed/);
+    assert.match((end.payload as { summary: string }).summary, /2 of 2 ticket\(s\) completed[\s\S]*Fix-ups:\n- T2-fix1 \[completed\][\s\S]*round 2\): test passed \(2 passed, 0 failed\); on the base: test passed \(1 passed, 0 failed\)/);
   });
 
   it('a merge conflict (both edit the same line) is resolved by a fix-up agent told the hunks; both tickets\' branches are kept', async function () {
