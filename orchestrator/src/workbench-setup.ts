@@ -59,6 +59,7 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
         tokensSpent: (taskId) => team.tokensSpent(team.budgetOwner(taskId)),
         db: services.db,
         team,
+        checks,
       }),
     );
     // First: a task that selects OpenHands (task_new.agent, agents.repos, agents.default) goes there, whatever it says.

@@ -109,9 +109,12 @@ describe('coding agent end to end (real Docker, real git, real WebSocket, script
     // Events: each tool a tool_call/tool_result pair, in this order, seqs strictly increasing.
     const seqs = events.map(seqOf);
     assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'events arrive in seq order');
-    const calls = ofType(events, 'tool_call');
+    // The agent's own calls, then the checks the orchestrator runs as evidence (on the result and on the base, side by side).
+    const allCalls = ofType(events, 'tool_call');
+    const calls = allCalls.slice(0, 4);
     assert.deepEqual(calls.map((e) => e.payload.tool), ['read_file', 'edit_file', 'run_command', 'finish'], t);
-    const results = ofType(events, 'tool_result');
+    assert.deepEqual(allCalls.slice(4).map((e) => String(e.payload.args.command).replace(/ [0-9a-f]{12}\)$/, ')')).sort(), ['npm test (check "test" on base tree)', 'npm test (check "test" on combined tree)'], t);
+    const results = ofType(events, 'tool_result').slice(0, 4);
     assert.deepEqual(results.map((e) => e.payload.toolCallId), calls.map((e) => e.payload.toolCallId), 'one result per call, same order');
     for (const [i, call] of calls.entries()) assert.ok(seqOf(call) < seqOf(results[i] as EventMessage), 'a call precedes its result');
     const npm = results[2];
@@ -124,6 +127,14 @@ describe('coding agent end to end (real Docker, real git, real WebSocket, script
     assert.deepEqual(diff?.payload.files, ['src/math.js']);
     assert.match(diff?.payload.diff ?? '', /\+function sum\(a, b\) \{/);
     assert.ok((diff?.payload.hunks.length ?? 0) >= 1);
+    // Evidence bound to the proposed tree: the test passes on the result and fails on the base (no sum there).
+    const evidence = diff?.payload.evidence;
+    assert.ok(evidence, t);
+    assert.deepEqual(evidence.checks.map((c) => [c.name, c.status]), [['test', 'passed']]);
+    assert.deepEqual(evidence.before?.map((c) => [c.name, c.status, c.exitCode]), [['test', 'failed', 1]]);
+    const checked = ofType(events, 'check_result').map((e) => e.payload);
+    assert.equal(checked.find((c) => c.phase === 'combined')?.treeId, evidence.treeId, 'the check_result names the same tree');
+    assert.match(ofType(events, 'task_completed')[0]?.payload.summary ?? '', /Checks on the result: test passed\. On the base: test failed \(exit 1\)\./);
     assert.ok(ofType(events, 'task_progress').some((e) => /read file src\/math\.js/.test(e.payload.message)), t);
     assert.ok(events.filter((e) => e.type === 'tool_call').every((e) => e.from === 'worker:builtin'));
 
@@ -145,7 +156,8 @@ describe('coding agent end to end (real Docker, real git, real WebSocket, script
     }
     assert.equal(modelCalls[2]?.toolCallSource, 'json');
     assert.deepEqual(rows.filter((r) => r.action === 'tool_call').map((r) => r.command?.split(' ')[0]), ['read_file', 'edit_file', 'finish']);
-    assert.equal(rows.filter((r) => r.action === 'command' && r.command === 'npm test').length, 1);
+    assert.equal(rows.filter((r) => r.action === 'command' && r.command === 'npm test').length, 3, 'the agent\'s own npm test, then the check on the result and on the base');
+    assert.deepEqual(rows.filter((r) => r.action === 'check_run').map((r) => [r.data.phase, r.data.status]).sort(), [['base', 'failed'], ['combined', 'passed']]);
   });
 
   it('a model that fails with HTTP 500 twice, then answers: retried, the task completes, the audit counts 3 attempts', async function () {
