@@ -16,6 +16,7 @@ import { HeuristicAgent } from './heuristic/agent';
 import { PlannerAgent } from './plans/planner-agent';
 import { Team } from './plans/team';
 import type { ModelRegistry } from './model/registry';
+import { installDelivery } from './delivery';
 import { installReview } from './review';
 import type { Services } from './services';
 import { registerWorkbenchCommands } from './workbench/commands';
@@ -36,6 +37,8 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
   services.setTaskAdmission((input) => workbench.admitTask(input));
   // Diff review: hunk decisions, the commit of exactly the accepted hunks, the task branch (review/).
   installReview({ services, wb: workbench, secrets: opts.secrets, models: opts.models });
+  // Delivery: push and pull request of a committed task branch, each behind its own approval (delivery/).
+  installDelivery({ services, wb: workbench });
   services.registerAgent(new HeuristicAgent(workbench));
   // With a planner model (and planner.enabled), a request becomes a plan of tickets first; the
   // coding agent takes the tickets — or, without a planner, the request whole. Without a coder
