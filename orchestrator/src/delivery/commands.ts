@@ -4,6 +4,7 @@ import { loadReview } from '../review/review-state';
 import type { TaskRecord } from '../tasks/task-store';
 import type { DeliveryDeps } from './deps';
 import { PR_QUEUE, PUSH_QUEUE } from './jobs';
+import { resolvePushRemote } from './remote';
 
 function requireCommitted(deps: DeliveryDeps, taskId: string): TaskRecord {
   const task = deps.services.tasks.require(taskId);
@@ -19,13 +20,14 @@ function enqueueOnce(deps: DeliveryDeps, queue: string, task: TaskRecord, payloa
 }
 
 export function registerDeliveryCommands(deps: DeliveryDeps): void {
-  deps.services.registerCommandHandler('push_request', (cmd) => {
+  deps.services.registerCommandHandler('push_request', async (cmd) => {
     const { taskId, remote } = cmd.payload;
     const task = requireCommitted(deps, taskId);
     // A refspec or a second argument is not a remote: the target is always pushpals/<task>.
     if (remote !== undefined && (/[\s:^~?*[\\]/.test(remote) || remote.startsWith('-') || remote.startsWith('+'))) {
       throw new PushPalsError('invalid_message', `"${remote.slice(0, 100)}" is not a remote name or URL: a task branch is pushed only as pushpals/${taskId}, never to another branch`, undefined, '/payload/remote');
     }
+    await resolvePushRemote(deps.wb.resolveRepo(task.repoId), remote); // an unknown or ssh remote: refused now, with the choices
     return { taskId, jobId: enqueueOnce(deps, PUSH_QUEUE, task, { taskId, ...(remote ? { remote } : {}) }) };
   });
   deps.services.registerCommandHandler('pr_request', (cmd) => {
