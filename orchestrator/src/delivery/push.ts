@@ -44,7 +44,7 @@ export async function remoteHead(remote: PushRemote, ref: string, token: string 
   const url = remote.target.url;
   const guard = guardedTransfer(`reading the branches of ${remote.shown}`, DEFAULT_CLONE_LIMITS);
   try {
-    const refs = await Promise.race([git.listServerRefs({ http: guard.client, url, prefix: ref, forPush: true, ...(token ? { onAuth: () => ({ username: 'x-access-token', password: token }) } : {}) }), guard.failed]);
+    const refs = await Promise.race([git.listServerRefs({ http: guard.client, url, prefix: ref, forPush: true, protocolVersion: 1, ...(token ? { onAuth: () => ({ username: 'x-access-token', password: token }) } : {}) }), guard.failed]);
     return refs.find((r) => r.ref === ref)?.oid;
   } catch (e) {
     throw asPushError(e, remote, token);
