@@ -5,6 +5,6 @@ import type { Workbench } from '../workbench/workbench';
 export interface DeliveryDeps {
   services: Services;
   wb: Workbench;
-  /** Opens the pull request; the forge client by default (tests may point it elsewhere through config). */
+  /** Where the forge token variables are read (default process.env). */
   env?: NodeJS.ProcessEnv;
 }
