@@ -4,7 +4,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { GrantAction, GrantInfo, Id, IsoTime, StringEnum, TaskState, TaskSummary, Text } from './common';
-import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_PATCH_LENGTH, MAX_TEXT_LENGTH } from './limits';
+import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_PATCH_LENGTH, MAX_TEXT_LENGTH, MAX_TITLE_LENGTH } from './limits';
 
 
 const O = Type.Object;
@@ -76,6 +76,18 @@ export const CommandPayloads = {
   review_get: O({ taskId: Id }, closed),
   commit_request: O({ taskId: Id }, closed),
   branch_fetch: O({ taskId: Id }, closed),
+  /** Push the committed task branch to a remote of its repository (a name such as `origin`, or one of its URLs; default `origin`). */
+  push_request: O({ taskId: Id, remote: Opt(Text(4096)) }, closed),
+  /** Open a pull request of the task branch (pushed first when it is not); `base` defaults to the repository's default branch. */
+  pr_request: O(
+    {
+      taskId: Id,
+      title: Opt(Type.String({ minLength: 1, maxLength: MAX_TITLE_LENGTH })),
+      body: Opt(Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH })),
+      base: Opt(Type.String({ minLength: 1, maxLength: 256 })),
+    },
+    closed,
+  ),
   status_get: O({ taskId: Opt(Id) }, closed),
   repo_add: O({ source: Type.String({ minLength: 1, maxLength: 4096 }), name: Opt(RepoName) }, closed),
   repo_list: Empty,
@@ -143,6 +155,8 @@ export const CommandResults = {
   ),
   commit_request: O({ taskId: Id, jobId: Id }, closed),
   branch_fetch: O({ taskId: Id, branch: Text(256), sha: Sha, repoPath: Text(4096) }, closed),
+  push_request: O({ taskId: Id, jobId: Id }, closed),
+  pr_request: O({ taskId: Id, jobId: Id }, closed),
   status_get: O({ tasks: Type.Array(TaskSummary, { maxItems: 10000 }), queueDepth: Type.Integer({ minimum: 0 }) }, closed),
   repo_add: O({ repoId: Id, name: Text(256), existing: Opt(Type.Boolean()) }, closed),
   repo_list: O({ repos: Type.Array(RepoInfo, { maxItems: 1000 }) }, closed),
@@ -172,6 +186,8 @@ export const CommandDocs: Record<CommandType, string> = {
   review_get: 'Returns what a client needs to show the task\'s latest diff: its base commit and each changed file\'s content there.',
   commit_request: 'Asks (again) for the commit approval of the accepted hunks, e.g. after a denied one. Every hunk must be decided.',
   branch_fetch: 'Copies the task branch `pushpals/<task>` (its commit and objects) into the registered repository\'s own git directory as a local branch; nothing is checked out, nothing of the repository runs.',
+  push_request: 'Pushes the committed task branch `pushpals/<task>` to a remote of its repository (default `origin`) under the same name, after an approval of kind `push`; never to another branch. A push that is not a fast-forward is refused. The result arrives as a `pushed` event (or an `error`).',
+  pr_request: 'Opens a pull request of `pushpals/<task>` through the forge\'s API (GitHub, GitHub Enterprise) after an approval of kind `pr`; pushes first (its own `push` approval) when the branch is not there yet. Without a forge token the branch is pushed and a log says that no pull request was opened. The result arrives as a `pr_opened` event.',
   status_get: 'Returns a summary of all tasks (or one) with their states and the queue depth.',
   repo_add: 'Registers a repository (a local path or an http(s) URL); the orchestrator keeps its own copy of its objects. Adding a registered source again answers with that repository (`existing`).',
   repo_list: 'Lists the registered repositories: id, name, source, head, root commits and remotes (to bind a checkout to its repository).',

@@ -73,6 +73,8 @@ export const commandFixtures: { [K in CommandType]: { command: CommandMessage<K>
   hunk_decide: command('hunk_decide'),
   review_get: command('review_get'),
   commit_request: command('commit_request'),
+  push_request: command('push_request'),
+  pr_request: command('pr_request'),
   branch_fetch: command('branch_fetch'),
   status_get: command('status_get'),
   repo_add: command('repo_add'),

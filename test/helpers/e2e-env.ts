@@ -197,17 +197,18 @@ export function runCli(dataDir: string, args: string[]): CliResult {
  * Runs the CLI without blocking the event loop: use it when the CLI talks to an orchestrator running
  * in THIS process (runCli's spawnSync would freeze the server it is waiting for).
  */
-export function runCliAsync(dataDir: string | undefined, args: string[], timeoutMs = 60_000): Promise<CliResult> {
+export function runCliAsync(dataDir: string | undefined, args: string[], timeoutMs = 60_000, input?: string): Promise<CliResult> {
   // No data dir: PUSHPALS_HOME unset, for a command line that names it itself (--data-dir).
   const env: NodeJS.ProcessEnv = { ...process.env, PUSHPALS_HOME: dataDir };
   if (dataDir === undefined) delete env.PUSHPALS_HOME;
   delete env.PUSHPALS_URL;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input !== undefined) child.stdin?.end(input); // a secret goes in on stdin, never in argv
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`pushpals ${args.join(' ')} did not finish within ${timeoutMs} ms: ${stdout}${stderr}`));

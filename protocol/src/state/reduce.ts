@@ -222,12 +222,18 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
       note(t, 'git', `committed ${p.sha.slice(0, 8)} on ${p.branch}`);
       break;
     }
-    case 'pushed':
-      note(task(e.payload.taskId), 'git', `pushed ${e.payload.branch} to ${e.payload.remote}`);
+    case 'pushed': {
+      const t = task(e.payload.taskId);
+      t.delivery = { ...t.delivery, pushed: { remote: e.payload.remote, branch: e.payload.branch, sha: e.payload.sha, seq: e.seq } };
+      note(t, 'git', `pushed ${e.payload.branch} to ${e.payload.remote}`);
       break;
-    case 'pr_opened':
-      note(task(e.payload.taskId), 'git', `PR #${e.payload.number} opened: ${e.payload.url}`);
+    }
+    case 'pr_opened': {
+      const t = task(e.payload.taskId);
+      t.delivery = { ...t.delivery, pr: { url: e.payload.url, number: e.payload.number, title: e.payload.title, seq: e.seq } };
+      note(t, 'git', `PR #${e.payload.number} opened: ${e.payload.url}`);
       break;
+    }
     case 'grant_added':
       state.grants.set(e.payload.grant.grantId, { ...e.payload.grant });
       changes.push({ kind: 'grant', grantId: e.payload.grant.grantId });

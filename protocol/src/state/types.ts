@@ -77,6 +77,11 @@ export interface ReviewView {
   committed?: { sha: string; branch: string; message: string; seq: number; hunks?: string[] };
 }
 
+export interface DeliveryView {
+  pushed?: { remote: string; branch: string; sha: string; seq: number };
+  pr?: { url: string; number: number; title: string; seq: number };
+}
+
 export interface TaskView {
   taskId: string;
   title: string;
@@ -99,6 +104,8 @@ export interface TaskView {
   notes: NoteView[];
   /** The diff under review (the latest `diff_ready`), if the task produced one. */
   review?: ReviewView;
+  /** The task branch's delivery: the latest push, and the pull request opened. */
+  delivery?: DeliveryView;
   createdSeq: number;
   /** The seq of the last event that changed this task: grows on every change (a render cache key). */
   updatedSeq: number;
