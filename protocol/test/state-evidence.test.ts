@@ -93,9 +93,19 @@ describe('client state: checks as evidence (src/state/evidence.ts)', () => {
     ]));
     const e = taskEvidence(t)!;
     assert.deepEqual([e.treeId, e.phase], [COMMIT_TREE, 'commit']);
-    assert.equal(e.checks.length, 1, 'only the checks that ran on the committed tree');
+    assert.equal(e.checks.length, 1, 'only the checks that ran on the accepted hunks\' tree');
     assert.deepEqual([e.checks[0]!.change, e.checks[0]!.after.excerpt], ['broken', 'AssertionError: 3 !== 4']);
     assert.equal(comparisonText(e.checks[0]!), 'test: 2 failing, 10 passed · was passing on the base', 'the live base check wins over the summary');
+  });
+
+  it('checks that blocked the commit (no committed event) still count, after the diff; a check result on a task under review is a review change', () => {
+    const ev = stream();
+    const s = createClientState();
+    applyEvents(s, [ev('diff_ready', diff(EVIDENCE))]);
+    const changes = applyEvents(s, [ev('check_result', check({ phase: 'commit', commit: SHA, treeId: COMMIT_TREE, status: 'failed', exitCode: 1 }))]);
+    assert.ok(changes.some((c) => c.kind === 'review' && c.taskId === 't1'), JSON.stringify(changes));
+    const e = taskEvidence(taskOf(s))!;
+    assert.deepEqual([e.phase, e.treeId, e.checks.map((c) => [c.name, c.change])], ['commit', COMMIT_TREE, [['test', 'still-failing']]]);
   });
 
   it('without a diff\'s evidence: the latest check not on the base, per name; no check at all: undefined', () => {

@@ -48,7 +48,7 @@ export interface TaskEvidence {
   checks: CheckComparison[];
 }
 
-const PHASE_LABELS: Record<CheckPhase, string> = { base: 'on the base', ticket: "on the ticket's tree", combined: 'on the combined result', commit: 'on the committed tree' };
+const PHASE_LABELS: Record<CheckPhase, string> = { base: 'on the base', ticket: "on the ticket's tree", combined: 'on the combined result', commit: 'on the accepted hunks\' tree' };
 
 /** "on the base", "on the committed tree", …: where a check ran, for people. */
 export const phaseLabel = (p: CheckPhase): string => PHASE_LABELS[p];
@@ -94,18 +94,21 @@ const fromView = ({ seq, ...rest }: CheckView): CheckOutcome => ({ ...rest, seq 
 
 /**
  * The task's evidence: each check's outcome that counts now against the same check on the base.
- * Now = the checks on the committed commit (phase commit) once there are some; else the ones on the
+ * Now = the checks on the accepted hunks' commit (phase commit, after the diff: the committed one, or the
+ * last one tried when its checks blocked the commit) once there are some; else the ones on the
  * proposed diff's evidence tree (a live `check_result` when the client saw it, with its output; else
  * the diff's summary); else the latest not on the base. Undefined when the task has no check at all.
  */
 export function taskEvidence(t: Pick<TaskView, 'checks' | 'review'>): TaskEvidence | undefined {
   const review = t.review;
   const evidence = review?.evidence;
-  const sha = review?.committed?.sha;
   let after = new Map<string, CheckOutcome>();
   let phase: CheckPhase | undefined;
   let treeId: string | undefined;
-  const committedChecks = sha ? t.checks.filter((c) => c.phase === 'commit' && c.commit === sha) : [];
+  // The accepted hunks' tree, checked after this diff: the commit's (or, when those checks blocked it, the last one tried).
+  const commitPhase = t.checks.filter((c) => c.phase === 'commit' && (!review || c.seq > review.diffSeq));
+  const sha = review?.committed?.sha ?? commitPhase.at(-1)?.commit;
+  const committedChecks = commitPhase.filter((c) => c.commit === sha);
   if (committedChecks.length) {
     after = new Map([...latestByName(committedChecks)].map(([k, v]) => [k, fromView(v)]));
     phase = 'commit';

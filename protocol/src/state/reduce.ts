@@ -209,6 +209,7 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
       const { taskId, ...check } = e.payload;
       const t = task(taskId);
       t.checks.push({ ...check, seq: e.seq });
+      if (t.review) changes.push({ kind: 'review', taskId: t.taskId }); // its evidence changed
       note(t, 'check', `check ${check.name}${check.phase ? ` (${phaseLabel(check.phase)})` : ''}: ${outcomeText(check)} (${check.command})`);
       break;
     }

@@ -168,7 +168,7 @@ export type StateChange =
   | { kind: 'task'; taskId: string }
   | { kind: 'approval'; approval: ApprovalView; previous?: ApprovalStatus }
   | { kind: 'agent'; agentId: string }
-  /** The task's review changed: a new diff (`hunkIds` absent), decisions on these hunks, or the commit. */
+  /** The task's review changed: a new diff (`hunkIds` absent), decisions on these hunks, the commit, or its evidence (a check result). */
   | { kind: 'review'; taskId: string; hunkIds?: string[] }
   | { kind: 'message'; seq: number }
   | { kind: 'draft'; messageId: string };
