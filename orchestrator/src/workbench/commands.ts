@@ -1,6 +1,7 @@
 /** Protocol commands served by the workbench: repo_add, repo_list, repo_remove, repo_sync, audit_get, receipt_get, workspace_gc; and its /api/status section. */
 import { isAbsolute } from 'node:path';
 import type { CommandResult } from '@pushpals/protocol';
+import type { AuditHeadPublisher } from '../audit/head-publisher';
 import { loadOrCreateSigner } from '../audit/head-signing';
 import { buildReceipt } from '../audit/receipt';
 import { PushPalsError } from '../errors';
@@ -45,7 +46,7 @@ function named(wb: Pick<Workbench, 'repos'>, ref: string): Repo {
 
 /** Registers repo_add/list/remove/sync, audit_get, receipt_get and workspace_gc; called by the composition root (workbench-setup.ts). */
 export function registerWorkbenchCommands(
-  services: { commands: Pick<CommandRegistry, 'register'>; events: Pick<EventLog, 'append'>; tasks: Pick<TaskStore, 'require'>; config: { dataDir: string } },
+  services: { commands: Pick<CommandRegistry, 'register'>; events: Pick<EventLog, 'append'>; tasks: Pick<TaskStore, 'require'>; config: { dataDir: string }; auditHead: Pick<AuditHeadPublisher, 'status'> },
   wb: Pick<Workbench, 'repos' | 'audit' | 'copies' | 'janitor'>): void {
   services.commands.register('repo_add', async (cmd) => {
     const source = normalizeSource(cmd.payload.source);
@@ -80,6 +81,9 @@ export function registerWorkbenchCommands(
   services.commands.register('audit_get', (cmd) => ({ entries: wb.audit.listForTask(cmd.payload.taskId, cmd.payload.limit ?? 1000) }));
   services.commands.register('receipt_get', (cmd) => {
     const task = services.tasks.require(cmd.payload.taskId);
+    // Never sign over a trail the head publisher found rewritten or cut.
+    const problem = services.auditHead.status().problem;
+    if (problem) throw new PushPalsError('internal', `no receipt is signed while the audit trail does not verify: ${problem}`);
     return { receipt: buildReceipt(wb.audit, loadOrCreateSigner(services.config.dataDir), task.id, task.repoId) };
   });
   services.commands.register('workspace_gc', (cmd) => wb.janitor.gc(cmd.payload.olderThanHours));
