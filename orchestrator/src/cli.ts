@@ -7,6 +7,7 @@
  *   task new|list|watch|cancel   create, list, follow, cancel tasks (cli/task-commands.ts, cli/watch.ts)
  *   approve|deny <id>   decide a pending approval      (cli/task-commands.ts)
  *   repo add|list|remove|sync    the registered repositories (cli/repo-commands.ts)
+ *   grant add|list|revoke        auto-commit grants (cli/grant-commands.ts)
  *   gc                  delete finished tasks' working copies now (cli/workbench-commands.ts)
  *   audit verify|head|export  check the trail against signed heads, print the signed head, export (cli/audit-commands.ts)
  *   sandbox build-image build the worker image          (cli/workbench-commands.ts)
@@ -17,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { PROTOCOL_VERSION } from '@pushpals/protocol';
 import { loadOrCreateToken } from './auth/token';
 import { getJson, resolveTarget, sendCommand } from './cli/client';
+import { GRANT_COMMAND } from './cli/grant-commands';
 import { MODEL_COMMANDS } from './cli/model-commands';
 import { COMMON_USAGE, UsageError, common, configFrom, isParseArgsError, modelFlags, wantsHelp, type Io, type Sub } from './cli/shared';
 import { APPROVE_COMMAND, DENY_COMMAND, TASK_COMMAND, repoNames, taskLine } from './cli/task-commands';
@@ -77,6 +79,7 @@ Starts the orchestrator in the foreground (SIGINT/SIGTERM stop it gracefully).
   task: TASK_COMMAND,
   approve: APPROVE_COMMAND,
   deny: DENY_COMMAND,
+  grant: GRANT_COMMAND,
   ...WORKBENCH_COMMANDS,
   ...MODEL_COMMANDS,
 };

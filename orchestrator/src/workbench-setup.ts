@@ -2,7 +2,7 @@
  * Part of the composition root (with app.ts and services.ts): builds the workbench and plugs what
  * it serves into the services — its protocol commands (repo_add/list/remove/sync, audit_get,
  * workspace_gc), its /api/status section, the task admission (every new task's repository
- * resolved), the diff review (its commands and the commit job), the heuristic agent, the planner
+ * resolved), the diff review (its commands and the commit job), the auto-commit grants, the heuristic agent, the planner
  * when planner and coder models are configured (and planner.enabled), the coding agents (built-in,
  * OpenHands) when a coder model is configured, and the fallback that says how to configure one. The
  * workbench and the agents know nothing of each other's modules; they meet here.
@@ -12,6 +12,7 @@
 import { BuiltinAgent } from './agents/builtin/agent';
 import { noModelAgent } from './agents/builtin/no-model';
 import { OpenHandsAgent } from './agents/openhands/agent';
+import { installGrants } from './grants/commands';
 import { HeuristicAgent } from './heuristic/agent';
 import { PlannerAgent } from './plans/planner-agent';
 import { Team } from './plans/team';
@@ -39,7 +40,9 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
   // Checks as evidence: the repository's own test/lint/build commands on exactly one tree (checks/).
   const checks = new TreeChecks(workbench, services.config.dataDir);
   installReview({ services, wb: workbench, secrets: opts.secrets, models: opts.models, checks });
-  services.registerAgent(new HeuristicAgent(workbench));
+  // Auto-commit grants: while one covers a task, its commit/push/PR approvals are decided by the grant (grants/).
+  installGrants(services, workbench.repos, workbench.audit);
+  services.registerAgent(new HeuristicAgent(workbench, checks));
   // With a planner model (and planner.enabled), a request becomes a plan of tickets first; the
   // coding agent takes the tickets — or, without a planner, the request whole. Without a coder
   // model, such requests fail saying how to configure one.

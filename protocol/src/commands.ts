@@ -3,7 +3,7 @@
  * result) or one `command_error`, both with `correlationId` = the command's `id`.
  */
 import { Type } from '@sinclair/typebox';
-import { Id, IsoTime, StringEnum, TaskState, TaskSummary, Text } from './common';
+import { GrantAction, GrantInfo, Id, IsoTime, StringEnum, TaskState, TaskSummary, Text } from './common';
 import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_PATCH_LENGTH, MAX_TEXT_LENGTH } from './limits';
 import { Receipt } from './receipt';
 
@@ -86,6 +86,19 @@ export const CommandPayloads = {
   receipt_get: O({ taskId: Id }, closed),
   /** Deletes finished tasks' working copies older than `olderThanHours` (default: the configured retention; 0: every finished one). */
   workspace_gc: O({ olderThanHours: Opt(Type.Number({ minimum: 0, maximum: 1e6 })) }, closed),
+  /** Auto-commit grant for ONE of a repository (`repo`: id or name) or a task (`taskId`); `ttlMinutes` default 480 (8 h), at most 43200 (30 days). */
+  grant_add: O(
+    {
+      repo: Opt(RepoRef),
+      taskId: Opt(Id),
+      actions: Type.Array(GrantAction, { minItems: 1, maxItems: 3, uniqueItems: true }),
+      ttlMinutes: Opt(Type.Integer({ minimum: 1, maximum: 43200 })),
+    },
+    closed,
+  ),
+  /** The active grants; with `includeInactive` also revoked and expired ones (newest first). */
+  grant_list: O({ includeInactive: Opt(Type.Boolean()) }, closed),
+  grant_revoke: O({ grantId: Id }, closed),
   ping: Empty,
 } as const;
 
@@ -140,6 +153,10 @@ export const CommandResults = {
   audit_get: O({ entries: Type.Array(AuditEntry, { maxItems: 10000 }) }, closed),
   receipt_get: O({ receipt: Receipt }, closed),
   workspace_gc: O({ removed: Type.Array(Id, { maxItems: 100000 }), freedBytes: Type.Integer({ minimum: 0 }), kept: Type.Integer({ minimum: 0 }) }, closed),
+  grant_add: O({ grant: GrantInfo }, closed),
+  grant_list: O({ grants: Type.Array(GrantInfo, { maxItems: 10000 }) }, closed),
+  /** `changed` false: it was revoked already (revoking is idempotent). */
+  grant_revoke: O({ grant: GrantInfo, changed: Type.Boolean() }, closed),
   ping: O({ ts: IsoTime }, closed),
 } as const;
 
@@ -166,5 +183,8 @@ export const CommandDocs: Record<CommandType, string> = {
   audit_get: 'Returns the audit trail of a task: every tool call and command with verdict, exit code and output.',
   receipt_get: 'Returns the task\'s signed receipt: the proposed diff\'s hash, the checks bound to its tree and to the committed tree (counts, output hashes), the approvals and the commit, each naming its audit row (seq + hash), cut at an audit head and signed with the orchestrator\'s audit key. `pushpals audit verify-receipt` checks one. `not_found` while the task has proposed no diff.',
   workspace_gc: 'Deletes the working copies of finished tasks older than `olderThanHours` (default: the configured `sandbox.keepFinishedHours`; 0: all finished), except copies whose diff still awaits review.',
+  grant_add: 'Grants auto-commit for a repository (`repo`, id or name) or a task (`taskId`; a plan\'s task covers its tickets) for `ttlMinutes` (default 480, at most 43200): while the grant is active, approvals of its `actions` (`commit`, `push`, `pr`) for those tasks are approved without asking — recorded as decided by `grant:<id>`, audited, never for anything but the task branch. Every client sees `grant_added`.',
+  grant_list: 'Lists the active grants (with `includeInactive`: revoked and expired ones too), newest first.',
+  grant_revoke: 'Revokes a grant at once: the next approval it would have covered asks a person again. Idempotent (`changed` false when it was revoked already); every client sees `grant_revoked`.',
   ping: 'Liveness check.',
 };

@@ -44,7 +44,7 @@ export const ReceiptApproval = O(
     kind: Text(64),
     state: StringEnum(['approved', 'denied', 'expired']),
     decidedBy: Text(128),
-    /** The `approval_decided` audit row. */
+    /** The audit row of the decision: `approval_decided` (a person, an expiry) or `approval_granted` (an auto-commit grant). */
     row: ReceiptRow,
   },
   closed,

@@ -35,6 +35,8 @@ export const eventFixtures: { [K in EventType]: EventMessage<K> } = {
   pr_opened: event('pr_opened'),
   approval_required: event('approval_required'),
   approved: event('approved'),
+  grant_added: event('grant_added'),
+  grant_revoked: event('grant_revoked'),
   denied: event('denied'),
   agent_status: event('agent_status'),
   task_created: event('task_created'),
@@ -80,6 +82,9 @@ export const commandFixtures: { [K in CommandType]: { command: CommandMessage<K>
   audit_get: command('audit_get'),
   receipt_get: command('receipt_get'),
   workspace_gc: command('workspace_gc'),
+  grant_add: command('grant_add'),
+  grant_list: command('grant_list'),
+  grant_revoke: command('grant_revoke'),
   ping: command('ping'),
 };
 

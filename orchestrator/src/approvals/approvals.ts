@@ -120,6 +120,18 @@ export interface DecideResult {
   changed: boolean;
 }
 
+/** An approval decided without asking (an auto-commit grant): who decided, why, and what to record with it. */
+export interface AutoApproval {
+  /** `grant:<id>`: the decider recorded and sent in `approved`. */
+  by: string;
+  reason: string;
+  /** Runs inside the transaction that records the approval (e.g. the audit row naming the grant). */
+  record?(approval: ApprovalRecord): void;
+}
+
+/** Consulted for every new approval: an AutoApproval decides it at once, undefined leaves it to a person. */
+export type AutoApprover = (req: ApprovalRequest) => AutoApproval | undefined;
+
 export interface ApprovalServiceOptions {
   /** Default expiry of a pending approval (0 = never). */
   timeoutMs: number;
@@ -132,6 +144,7 @@ export interface ApprovalServiceOptions {
 export class ApprovalService {
   private readonly waiters = new Map<string, Set<(a: ApprovalRecord) => void>>();
   private pollTimer: NodeJS.Timeout | undefined;
+  private autoApprover: AutoApprover | undefined;
 
   constructor(
     private readonly db: Db,
@@ -153,9 +166,16 @@ export class ApprovalService {
     return rows.map(toRecord);
   }
 
+  /** Sets what may decide new approvals without asking (the auto-commit grants: grants/auto-approve.ts). */
+  setAutoApprover(fn: AutoApprover | undefined): void {
+    this.autoApprover = fn;
+  }
+
   /**
    * Persists a request and emits `approval_required`, or — when `key` was used before for this
-   * task — returns the existing approval unchanged (`created: false`).
+   * task — returns the existing approval unchanged (`created: false`). When the auto-approver (an
+   * active grant) covers it, it is stored approved instead and only `approved` is emitted: nobody is
+   * asked, and the record (and `record`'s audit row) say which grant decided.
    */
   request(req: ApprovalRequest): { approval: ApprovalRecord; created: boolean } {
     const run = this.db.transaction(() => {
@@ -169,6 +189,8 @@ export class ApprovalService {
       const sessionId = req.sessionId ?? ((stmt(this.db, 'SELECT session_id FROM tasks WHERE id = ?').pluck().get(req.taskId) as string | undefined) ?? SYSTEM_SESSION);
       const id = newId('ap');
       const payload = JSON.stringify({ command: req.command, patch: req.patch, message: req.message, details: req.details });
+      const auto = this.autoApprover?.(req);
+      if (auto) return { approval: this.insertApproved(id, req, sessionId, payload, now, auto), created: true };
       const row = stmt(
         this.db,
         `INSERT INTO approvals (id, task_id, session_id, key, kind, title, reason, risk, payload, state, requested_at, expires_at)
@@ -310,6 +332,18 @@ export class ApprovalService {
   close(): void {
     clearInterval(this.pollTimer);
     this.pollTimer = undefined;
+  }
+
+  private insertApproved(id: string, req: ApprovalRequest, sessionId: string, payload: string, now: number, auto: AutoApproval): ApprovalRecord {
+    const row = stmt(
+      this.db,
+      `INSERT INTO approvals (id, task_id, session_id, key, kind, title, reason, risk, payload, state, requested_at, expires_at, decided_by, decided_at, decision_reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'approved', ?, NULL, ?, ?, ?) RETURNING *`,
+    ).get(id, req.taskId, sessionId, req.key ?? null, req.kind, req.title, req.reason, req.risk, payload, now, auto.by, now, auto.reason) as Row;
+    const approval = toRecord(row);
+    this.events.append({ type: 'approved', sessionId, payload: { approvalId: id, taskId: req.taskId, by: auto.by } });
+    auto.record?.(approval);
+    return approval;
   }
 
   private expireRow(r: Row, now: number): void {

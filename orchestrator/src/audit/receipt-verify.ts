@@ -9,7 +9,7 @@ import type { KeyObject } from 'node:crypto';
 import { PROTOCOL_VERSION, validateServerMessage, type Receipt, type ReceiptRow } from '@pushpals/protocol';
 import { canonicalJson, type AuditLog, type AuditRecord } from './audit-log';
 import { keyIdOf, rawPublicKey, verifyBytes } from './head-signing';
-import { approvalFromRow, checkFromRow, diffHashOf, evidenceTreeOf, receiptContent, receiptSignedBytes, rowData } from './receipt';
+import { APPROVAL_ACTIONS, approvalFromRow, checkFromRow, diffHashOf, evidenceTreeOf, receiptContent, receiptSignedBytes, rowData } from './receipt';
 
 export type ReceiptVerdict = { ok: true; receipt: Receipt; summary: string } | { ok: false; failures: string[] };
 
@@ -35,12 +35,12 @@ export function verifyReceipt(value: unknown, audit: AuditLog, trusted: KeyObjec
   const chain = audit.verify([receipt.auditHead]);
   if (!chain.ok) fail(`audit chain: TAMPERED at entry #${chain.seq}: ${chain.reason}`);
 
-  const row = (what: string, ref: ReceiptRow, action: string): AuditRecord | undefined => {
+  const row = (what: string, ref: ReceiptRow, ...actions: readonly string[]): AuditRecord | undefined => {
     if (ref.seq > receipt.auditHead.seq) return void fail(`${what}: row #${ref.seq} is after the receipt's head #${receipt.auditHead.seq}`);
     const r = audit.record(ref.seq);
     if (!r) return void fail(`${what}: row #${ref.seq} is missing from the audit trail`);
     if (r.hash !== ref.hash) return void fail(`${what}: row #${ref.seq} has hash ${r.hash.slice(0, 16)}…, the receipt says ${ref.hash.slice(0, 16)}…`);
-    if (r.action !== action || r.taskId !== receipt.taskId) return void fail(`${what}: row #${ref.seq} is a ${r.action} row of ${r.taskId ?? 'no task'}, not a ${action} row of ${receipt.taskId}`);
+    if (!actions.includes(r.action) || r.taskId !== receipt.taskId) return void fail(`${what}: row #${ref.seq} is a ${r.action} row of ${r.taskId ?? 'no task'}, not a ${actions.join(' or ')} row of ${receipt.taskId}`);
     return r;
   };
   /** Field by field: the receipt's values against the row's (canonical JSON compares nested counts too). */
@@ -72,7 +72,7 @@ export function verifyReceipt(value: unknown, audit: AuditLog, trusted: KeyObjec
     if (typeof repo === 'string' && repo !== receipt.repoId) fail(`${what}: ran in repository ${repo}, the receipt says ${String(receipt.repoId)}`);
   }
   for (const a of receipt.approvals) {
-    const r = row(`approval ${a.approvalId}`, a.row, 'approval_decided');
+    const r = row(`approval ${a.approvalId}`, a.row, ...APPROVAL_ACTIONS);
     if (r) same(`approval ${a.approvalId}`, r.seq, a, approvalFromRow(r));
   }
   if (receipt.commit) {

@@ -60,15 +60,20 @@ export function checkFromRow(r: AuditRecord): ReceiptCheck {
   };
 }
 
-/** An `approval_decided` row as the receipt lists it. */
+/** The rows that record an approval's decision: by a person or an expiry, or by an auto-commit grant (always approved). */
+export const APPROVAL_ACTIONS: readonly string[] = ['approval_decided', 'approval_granted'];
+
+/** An `approval_decided` / `approval_granted` row as the receipt lists it. */
 export function approvalFromRow(r: AuditRecord): ReceiptApproval {
   const d = rowData(r);
-  return { approvalId: r.approvalId ?? '', kind: str(d.kind) ?? '', state: (str(d.state) ?? 'denied') as ReceiptApproval['state'], decidedBy: r.actor, row: { seq: r.seq, hash: r.hash } };
+  const state = r.action === 'approval_granted' ? 'approved' : (str(d.state) ?? 'denied');
+  return { approvalId: r.approvalId ?? '', kind: str(d.kind) ?? '', state: state as ReceiptApproval['state'], decidedBy: r.actor, row: { seq: r.seq, hash: r.hash } };
 }
 
 /**
  * The receipt's content for a task, read from its rows at or before `head`. Which rows:
- * the latest `diff_proposed` (before the commit, if committed); every `approval_decided`; the
+ * the latest `diff_proposed` (before the commit, if committed); every approval decision (`approval_decided`,
+ * `approval_granted`); the
  * `commit`; and the `check_run` rows bound to the diff — on its evidence tree, on its base commit
  * (phase base) and on the committed commit (phase commit) — the latest per phase, tree and name.
  */
@@ -91,7 +96,7 @@ export function receiptContent(rows: readonly AuditRecord[], taskId: string, rep
     treeId,
     diff: { hash: diffHashOf(diffRow), files: Array.isArray(diff.files) ? diff.files.length : 0, hunks: Array.isArray(diff.hunks) ? diff.hunks.length : 0, row: { seq: diffRow.seq, hash: diffRow.hash } },
     checks: [...latest.values()].sort((a, b) => a.row.seq - b.row.seq),
-    approvals: upTo.filter((r) => r.action === 'approval_decided').map(approvalFromRow),
+    approvals: upTo.filter((r) => APPROVAL_ACTIONS.includes(r.action)).map(approvalFromRow),
     commit: commitRow && sha ? { sha, branch: str(rowData(commitRow).branch) ?? '', row: { seq: commitRow.seq, hash: commitRow.hash } } : null,
     auditHead: { seq: head.seq, hash: head.hash },
   };

@@ -55,7 +55,9 @@ export class TreeChecks {
       fs.mkdirSync(dir, { recursive: true });
       await materialiseCommit(repo.mirrorPath, req.commit, dir);
       this.wb.chownTreeForSandbox(dir);
-      const specs = planChecks(dir, this.wb.repoSettings(repo.id)).filter((s) => !req.only || req.only.includes(s.name));
+      const settings = this.wb.repoSettings(repo.id);
+      const plan = () => planChecks(dir, settings).filter((s) => !req.only || req.only.includes(s.name));
+      let specs = plan();
       if (!specs.length) return report;
       const sandbox = new LazySandbox(() => this.wb.acquireSandbox(ctx.task.id, dir, repo.id));
       const commandDeps = this.wb.commandToolDeps(repo.id, ctx.task.id, dir);
@@ -63,6 +65,7 @@ export class TreeChecks {
         ctx.progress(`Checks on ${req.phase === 'base' ? 'the base' : 'the'} tree ${treeId.slice(0, 12)}: ${specs.map((s) => s.name).join(', ')}`, { step: 'checks' });
         const setup = await ensureDependencies(ctx, sandbox, dir, this.wb.setupDeps(repo.id, dir, commandDeps));
         if (setup.failed) report.setupFailed = describeSetupFailure(setup.failed);
+        else if (setup.ran.length) specs = plan(); // the set-up may have made the venv a check should use
         for (const spec of specs) {
           const result = report.setupFailed ? this.errorResult(spec, report.setupFailed) : await this.runOne(ctx, sandbox, commandDeps, spec, req, treeId);
           this.record(ctx, repo, { ...result, ...(req.phase ? { phase: req.phase } : {}), commit: req.commit, treeId, ...(req.ticketId ? { ticketId: req.ticketId } : {}) }, report);

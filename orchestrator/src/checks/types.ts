@@ -61,3 +61,10 @@ export function summarise(r: CheckResult): CheckSummary {
     ...(r.outputHash ? { outputHash: r.outputHash } : {}),
   };
 }
+
+/** One line for people: "test: failed (exit 1) — 10 passed, 2 failed, 1 skipped". */
+export function describeCheck(r: Pick<CheckResult, 'name' | 'status' | 'exitCode' | 'counts'>): string {
+  const c = r.counts;
+  const counts = c ? ` — ${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ''}` : '';
+  return `${r.name}: ${r.status}${r.status !== 'passed' && r.exitCode !== undefined ? ` (exit ${r.exitCode})` : ''}${counts}`;
+}

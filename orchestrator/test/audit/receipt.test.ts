@@ -14,6 +14,8 @@ import { ApprovalService } from '../../src/approvals/approvals';
 import { AuditLog, buildReceipt, loadOrCreateSigner, loadTrustedPublicKey, receiptSignedBytes, sha256Ref, verifyReceipt } from '../../src/audit';
 import { main } from '../../src/cli';
 import { EventLog } from '../../src/events/event-log';
+import { grantAutoApprover } from '../../src/grants/auto-approve';
+import { GrantStore } from '../../src/grants/grant-store';
 import { openDatabase, type Db } from '../../src/store/db';
 import { systemClock } from '../../src/util/clock';
 import { rewriteRowWithRecomputedChain } from '../helpers/audit-tamper';
@@ -186,6 +188,22 @@ describe('audit receipts: cut from the trail, signed, checked against the trail'
     const forged = { ...foreign, key: mine.key };
     assert.ok(failures(forged).some((f) => /^signature: does not match the receipt's content/.test(f)));
     assert.deepEqual(failures(mine), []);
+  });
+
+  it('an approval an auto-commit grant decided is listed from its approval_granted row, decided by the grant', () => {
+    const events = new EventLog(db, systemClock);
+    const grants = new GrantStore({ db, events, clock: systemClock });
+    const approvals = new ApprovalService(db, events, systemClock, { timeoutMs: 0, audit });
+    approvals.setAutoApprover(grantAutoApprover(grants, audit));
+    const grant = grants.add({ taskId: 't1', actions: ['commit'], createdBy: 'extension' });
+    const { approval } = approvals.request({ taskId: 't1', kind: 'commit', title: 'Commit again', reason: 'r', risk: 'low' });
+    assert.equal(approval.state, 'approved');
+    const r = receipt();
+    assert.deepEqual(r.approvals.map((a) => [a.kind, a.state, a.decidedBy]), [['commit', 'approved', 'extension'], ['commit', 'approved', `grant:${grant.id}`]]);
+    assert.deepEqual(failures(r), []);
+    const edited = structuredClone(r);
+    edited.approvals[1]!.decidedBy = 'extension';
+    assert.ok(failures(resign(edited)).some((f) => /decidedBy is "extension" in the receipt but "grant:gr_/.test(f)));
   });
 
   it('names the problem with a malformed receipt', () => {

@@ -12,11 +12,14 @@ import { outcomeText, phaseLabel } from './evidence';
 import { commandText, isActive } from './selectors';
 import type { ApprovalStatus, ApprovalView, ClientState, NoteView, StateChange, TaskView, ToolCallView } from './types';
 
+/** `by` of an approval an auto-commit grant decided: `grant:<grantId>`. */
+export const GRANT_PREFIX = 'grant:';
+
 /** The step tool calls land in before any `task_progress{step}` names one. */
 export const DEFAULT_STEP = 'Run';
 
 export function createClientState(): ClientState {
-  return { tasks: new Map(), approvals: new Map(), agents: new Map(), timeline: [], drafts: new Map(), lastSeq: 0, applied: 0, duplicates: 0 };
+  return { tasks: new Map(), approvals: new Map(), agents: new Map(), grants: new Map(), timeline: [], drafts: new Map(), lastSeq: 0, applied: 0, duplicates: 0 };
 }
 
 /** `message (code)`: how surfaces show an ErrorInfo in one line. */
@@ -179,6 +182,8 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
         changes.push({ kind: 'approval', approval: a, previous: 'pending' });
       }
       const t = task(p.taskId);
+      // Decided by an auto-commit grant: nobody was asked (no approval_required), the task's history says so.
+      if (!a && e.type === 'approved' && p.by.startsWith(GRANT_PREFIX)) t.notes.push({ seq: e.seq, kind: 'grant', text: `auto-approved by ${p.by}` });
       if (t.state === 'awaiting_approval' && !t.approvals.some((x) => x.status === 'pending')) t.state = 'running';
       changed(t);
       break;
@@ -229,6 +234,18 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
     case 'pr_opened':
       note(task(e.payload.taskId), 'git', `PR #${e.payload.number} opened: ${e.payload.url}`);
       break;
+    case 'grant_added':
+      state.grants.set(e.payload.grant.grantId, { ...e.payload.grant });
+      changes.push({ kind: 'grant', grantId: e.payload.grant.grantId });
+      break;
+    case 'grant_revoked': {
+      const g = state.grants.get(e.payload.grantId);
+      if (g && g.revokedAt === undefined) {
+        g.revokedAt = e.payload.revokedAt;
+        changes.push({ kind: 'grant', grantId: g.grantId });
+      }
+      break;
+    }
     case 'agent_status': {
       const p = e.payload;
       state.agents.set(p.agentId, { status: p.status, ...(p.taskId ? { taskId: p.taskId } : {}) });

@@ -2,7 +2,7 @@
  * The shapes of the client state that protocol events fold into (see `reduce.ts`): tasks with their
  * steps, tool calls, approvals and notes; approvals by id; agents; the chat timeline. Types only.
  */
-import type { ErrorInfo, PolicyVerdict, Risk, TaskBase, TaskState } from '../common';
+import type { ErrorInfo, GrantInfo, PolicyVerdict, Risk, TaskBase, TaskState } from '../common';
 import type { EventPayload } from '../messages';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
@@ -45,7 +45,7 @@ export interface ApprovalView {
 /** A line in a task's history besides tool calls and approvals. */
 export interface NoteView {
   seq: number;
-  kind: 'progress' | 'log' | 'error' | 'check' | 'diff' | 'git' | 'network';
+  kind: 'progress' | 'log' | 'error' | 'check' | 'diff' | 'git' | 'network' | 'grant';
   text: string;
   level?: string;
 }
@@ -144,6 +144,9 @@ export interface DraftView {
   gap: boolean;
 }
 
+/** An auto-commit grant as `grant_added` announced it; `revokedAt` once `grant_revoked` came. Active: see `activeGrants`. */
+export type GrantView = GrantInfo;
+
 export interface AgentView {
   status: EventPayload<'agent_status'>['status'];
   taskId?: string;
@@ -153,6 +156,8 @@ export interface ClientState {
   readonly tasks: Map<string, TaskView>;
   readonly approvals: Map<string, ApprovalView>;
   readonly agents: Map<string, AgentView>;
+  /** Auto-commit grants by id, as announced (expired ones stay: expiry is a matter of the clock). */
+  readonly grants: Map<string, GrantView>;
   readonly timeline: TimelineItem[];
   /** Replies being written, by message id, oldest first: transient (see `DraftView`). */
   readonly drafts: Map<string, DraftView>;
@@ -168,6 +173,7 @@ export type StateChange =
   | { kind: 'task'; taskId: string }
   | { kind: 'approval'; approval: ApprovalView; previous?: ApprovalStatus }
   | { kind: 'agent'; agentId: string }
+  | { kind: 'grant'; grantId: string }
   /** The task's review changed: a new diff (`hunkIds` absent), decisions on these hunks, the commit, or its evidence (a check result). */
   | { kind: 'review'; taskId: string; hunkIds?: string[] }
   | { kind: 'message'; seq: number }
@@ -175,7 +181,7 @@ export type StateChange =
 
 export interface TaskCounts {
   running: number;
-  /** Pending approvals (not tasks): what waits for a person. */
+  /** Live pending approvals (not tasks): what waits for a person (`isLiveApproval`). */
   awaiting: number;
   failed: number;
   queued: number;

@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import type * as vscode from 'vscode';
 import type { EventMessage } from '@pushpals/protocol/client';
 import { evidenceNodeView } from '../../review/evidenceNodes';
+import { MergeEditorService } from '../../review/mergeEditor';
 import { ReviewService } from '../../review/reviewService';
 import { ReviewTreeProvider, type ReviewNode } from '../../review/reviewTree';
 import type { Session } from '../../session';
@@ -23,14 +24,18 @@ describe('review tree: the Evidence node', () => {
   let store: StateStore;
   let reviews: ReviewService;
   let tree: ReviewTreeProvider;
+  let merges: MergeEditorService;
   beforeEach(() => {
     store = new StateStore();
     reviews = new ReviewService({ store } as unknown as Session);
-    tree = new ReviewTreeProvider(reviews);
+    // Its own scheme: the activated extension has registered `pushpals-merge` already.
+    merges = new MergeEditorService({ info: () => undefined, warn: () => undefined }, 'pushpals-merge-evidence-test');
+    tree = new ReviewTreeProvider(reviews, merges);
     store.apply(ev('task_created', { taskId: 't1', title: 'Fix the adder', request: 'fix', state: 'running' }));
   });
   afterEach(() => {
     tree.dispose();
+    merges.dispose();
     reviews.dispose();
   });
   const diff = (evidence?: Record<string, unknown>) =>
