@@ -5,6 +5,7 @@
 import { Type } from '@sinclair/typebox';
 import { GrantAction, GrantInfo, Id, IsoTime, StringEnum, TaskState, TaskSummary, Text } from './common';
 import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_PATCH_LENGTH, MAX_TEXT_LENGTH, MAX_TITLE_LENGTH } from './limits';
+import { Receipt } from './receipt';
 
 
 const O = Type.Object;
@@ -94,6 +95,7 @@ export const CommandPayloads = {
   repo_remove: O({ repo: RepoRef }, closed),
   repo_sync: O({ repo: RepoRef }, closed),
   audit_get: O({ taskId: Id, limit: Opt(Type.Integer({ minimum: 1, maximum: 10000 })) }, closed),
+  receipt_get: O({ taskId: Id }, closed),
   /** Deletes finished tasks' working copies older than `olderThanHours` (default: the configured retention; 0: every finished one). */
   workspace_gc: O({ olderThanHours: Opt(Type.Number({ minimum: 0, maximum: 1e6 })) }, closed),
   /** Auto-commit grant for ONE of a repository (`repo`: id or name) or a task (`taskId`); `ttlMinutes` default 480 (8 h), at most 43200 (30 days). */
@@ -163,6 +165,7 @@ export const CommandResults = {
   repo_remove: O({ repoId: Id, name: Text(256) }, closed),
   repo_sync: O({ repoId: Id, name: Text(256), head: O({ branch: Opt(Text(256)), commit: Oid }, closed) }, closed),
   audit_get: O({ entries: Type.Array(AuditEntry, { maxItems: 10000 }) }, closed),
+  receipt_get: O({ receipt: Receipt }, closed),
   workspace_gc: O({ removed: Type.Array(Id, { maxItems: 100000 }), freedBytes: Type.Integer({ minimum: 0 }), kept: Type.Integer({ minimum: 0 }) }, closed),
   grant_add: O({ grant: GrantInfo }, closed),
   grant_list: O({ grants: Type.Array(GrantInfo, { maxItems: 10000 }) }, closed),
@@ -194,6 +197,7 @@ export const CommandDocs: Record<CommandType, string> = {
   repo_remove: 'Unregisters a repository (by id or name) and deletes the orchestrator\'s copy; tasks already running keep their working copies.',
   repo_sync: 'Refreshes the orchestrator\'s copy of a repository now (every task does it anyway when it starts) and returns the head it saw.',
   audit_get: 'Returns the audit trail of a task: every tool call and command with verdict, exit code and output.',
+  receipt_get: 'Returns the task\'s signed receipt: the proposed diff\'s hash, the checks bound to its tree and to the committed tree (counts, output hashes), the approvals and the commit, each naming its audit row (seq + hash), cut at an audit head and signed with the orchestrator\'s audit key. `pushpals audit verify-receipt` checks one. `not_found` while the task has proposed no diff.',
   workspace_gc: 'Deletes the working copies of finished tasks older than `olderThanHours` (default: the configured `sandbox.keepFinishedHours`; 0: all finished), except copies whose diff still awaits review.',
   grant_add: 'Grants auto-commit for a repository (`repo`, id or name) or a task (`taskId`; a plan\'s task covers its tickets) for `ttlMinutes` (default 480, at most 43200): while the grant is active, approvals of its `actions` (`commit`, `push`, `pr`) for those tasks are approved without asking — recorded as decided by `grant:<id>`, audited, never for anything but the task branch. Every client sees `grant_added`.',
   grant_list: 'Lists the active grants (with `includeInactive`: revoked and expired ones too), newest first.',

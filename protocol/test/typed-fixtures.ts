@@ -82,6 +82,7 @@ export const commandFixtures: { [K in CommandType]: { command: CommandMessage<K>
   repo_remove: command('repo_remove'),
   repo_sync: command('repo_sync'),
   audit_get: command('audit_get'),
+  receipt_get: command('receipt_get'),
   workspace_gc: command('workspace_gc'),
   grant_add: command('grant_add'),
   grant_list: command('grant_list'),

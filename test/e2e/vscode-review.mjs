@@ -186,7 +186,8 @@ try {
     await page.locator('.tab', { hasText: 'PushPals Chat' }).click();
     await card.locator('.review-state.committed').waitFor({ timeout: 20000 });
     taskId = await card.getAttribute('data-task');
-    await card.locator('.note-check', { hasText: 'passed' }).waitFor({ timeout: 5000 });
+    // The re-run tests as evidence on the card: passed, on the accepted hunks' tree.
+    await card.locator('.evidence .check[data-check="test"][data-status="passed"]', { hasText: "on the accepted hunks' tree" }).waitFor({ timeout: 5000 });
   });
   await snap('committed');
   if (ok) await step('host git on the orchestrator\'s clone: pushpals/<task> holds exactly the accepted hunks; main did not move', async () => {

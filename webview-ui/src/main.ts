@@ -27,6 +27,7 @@ import {
   type ToolCallView,
 } from '@pushpals/protocol/state';
 import { applyHostMessage } from './chatState';
+import { evidenceBlock, type EvidenceBlock } from './evidenceView';
 import { vscodeHost, type Host } from './host';
 import type { ConnectionView, HostToWebview, WebviewToHost } from './messages';
 import { ChatUiState, PAGE } from './uiState';
@@ -193,6 +194,8 @@ class ChatApp {
 
   private card(t: TaskView, seq: number): TemplateResult {
     const active = isActive(t.state);
+    // The checks as evidence replace their one-line notes (the same results, with counts and the base).
+    const evidence = evidenceBlock(t);
     return html`
       <section class="card state-${t.state}" data-task=${t.taskId} data-seq=${seq} data-state=${t.state} aria-label=${`Task ${t.title}`}>
         <div class="card-head">
@@ -210,7 +213,8 @@ class ChatApp {
         ${t.progress && active ? html`<div class="progress">${t.progress}${t.percent !== undefined ? html` · ${Math.round(t.percent)}%` : nothing}</div>` : nothing}
         ${t.toolCalls.map((c) => this.tool(c))}
         ${t.approvals.map((a) => this.approval(a))}
-        ${t.notes.filter((n) => n.kind !== 'progress').map((n) => html`<div class="note note-${n.kind} ${n.level ?? ''}" data-seq=${n.seq}>${n.text}</div>`)}
+        ${t.notes.filter((n) => n.kind !== 'progress' && !(evidence && n.kind === 'check')).map((n) => html`<div class="note note-${n.kind} ${n.level ?? ''}" data-seq=${n.seq}>${n.text}</div>`)}
+        ${evidence ? this.evidence(t.taskId, evidence) : nothing}
         ${t.review ? this.reviewLine(t.review) : nothing}
         ${t.delivery?.pr ? prLine(t.delivery.pr) : nothing}
         ${t.summary ? html`<div class="summary">${t.summary}</div>` : nothing}
@@ -233,6 +237,19 @@ class ChatApp {
         </div>
       </vscode-collapsible>
     `;
+  }
+
+  /** The checks that count now, each with its counts and the base; a failing one's excerpt collapsed. */
+  private evidence(taskId: string, e: EvidenceBlock): TemplateResult {
+    return html`<div class="evidence" data-evidence=${taskId}>
+      <div class="evidence-title">${e.title}${e.rounds ? html` · ${e.rounds} rounds` : nothing}</div>
+      ${e.rows.map(
+        (r) => html`<div class="check check-${r.status} change-${r.change}" data-check=${r.name} data-status=${r.status}>
+          <span class="check-text">${r.text}</span>${r.phase ? html` <span class="phase">${r.phase}</span>` : nothing}
+          ${r.excerpt ? html`<vscode-collapsible class="excerpt" title="Where it failed"><pre class="output">${r.excerpt}</pre></vscode-collapsible>` : nothing}
+        </div>`,
+      )}
+    </div>`;
   }
 
   /** Where the review of the task's diff stands: hunks decided, or the commit. */
