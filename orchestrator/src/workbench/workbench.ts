@@ -281,7 +281,7 @@ export class Workbench implements AgentWorkbench {
       }
     }
     const payload = { ...diff, ...(baseCommit ? { baseCommit } : {}) };
-    this.audit.append({ taskId: ctx.task.id, actor: ctx.agentId, action: 'diff_proposed', stdout: diff.diff, data: { files: diff.files, hunks: diff.hunks.map((h) => h.hunkId), baseCommit: baseCommit ?? null, diffHash: sha256Ref(diff.diff) } });
+    this.audit.append({ taskId: ctx.task.id, actor: ctx.agentId, action: 'diff_proposed', stdout: diff.diff, data: { files: diff.files, hunks: diff.hunks.map((h) => h.hunkId), baseCommit: baseCommit ?? null, diffHash: sha256Ref(diff.diff), ...(diff.evidence ? { evidence: diff.evidence } : {}) } });
     ctx.emit('diff_ready', payload);
   }
 
