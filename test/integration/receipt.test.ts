@@ -15,7 +15,7 @@ import { buildReceipt, loadOrCreateSigner, AuditLog } from '@pushpals/orchestrat
 import { openDatabase } from '@pushpals/orchestrator/dist/src/store/db';
 import { rewriteRowWithRecomputedChain } from '@pushpals/orchestrator/dist/test/helpers/audit-tamper';
 import { ScriptedModelServer } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
-import type { EventMessage, Receipt } from '@pushpals/protocol';
+import type { EventMessage, EventPayload, Receipt } from '@pushpals/protocol';
 import { makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, runCliAsync, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
 import { trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
@@ -75,7 +75,7 @@ describe('receipt of a real review → commit (real Docker, real git, the real C
     await client.send('hunk_decide', { taskId, hunkId: config, decision: 'accept' });
     const approval = (await client.waitForEvent((e) => e.seq > before && e.type === 'approval_required' && (e.payload as { taskId: string }).taskId === taskId, 'the commit approval', 60_000)) as EventMessage<'approval_required'>;
     await client.send('approval_decide', { approvalId: approval.payload.approvalId, decision: 'approve' });
-    check = (await client.waitForEvent((e) => e.type === 'check_result' && (e.payload as { taskId: string }).taskId === taskId, 'the check on the committed tree', 120_000)) as EventMessage<'check_result'>;
+    check = (await client.waitForEvent((e) => e.type === 'check_result' && (e.payload as EventPayload<'check_result'>).taskId === taskId && (e.payload as EventPayload<'check_result'>).phase === 'commit', 'the check on the committed tree', 120_000)) as EventMessage<'check_result'>;
     await client.waitFor('committed', (p) => p.taskId === taskId, 60_000);
     receipt = (await client.send('receipt_get', { taskId })).receipt;
   });
@@ -98,6 +98,11 @@ describe('receipt of a real review → commit (real Docker, real git, the real C
     assert.ok(commitCheck, JSON.stringify(receipt.checks));
     assert.deepEqual([commitCheck.name, commitCheck.status, commitCheck.exitCode, commitCheck.outputHash, commitCheck.treeId, commitCheck.commit], ['test', 'passed', 0, check.payload.outputHash, check.payload.treeId, committed.payload.sha]);
     assert.deepEqual(receipt.approvals.map((a) => [a.kind, a.state]), [['commit', 'approved']]);
+    // The diff's own evidence: the checks on exactly its tree and on its base, bound by tree id.
+    const diff = c().forTask(taskId).find((e) => e.type === 'diff_ready') as EventMessage<'diff_ready'>;
+    assert.equal(receipt.treeId, diff.payload.evidence?.treeId);
+    assert.deepEqual(receipt.checks.map((x) => x.phase).sort(), ['base', 'combined', 'commit']);
+    assert.equal(receipt.checks.find((x) => x.phase === 'combined')?.treeId, receipt.treeId);
     const ok = await verify(receipt);
     assert.equal(ok.status, 0, ok.out);
     assert.match(ok.out, new RegExp(`receipt OK: task ${taskId}, signed by ed25519:[0-9a-f]{16}`));
