@@ -8,13 +8,13 @@
  * token budget.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
-import { ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
+import { type ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import type { EventMessage } from '@pushpals/protocol';
-import { makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
+import { closeModelSession, makeFixtureRepo, openModelSession, type WsTestClient } from '../helpers/e2e-env';
 import { ofType, seqOf, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const KEY = 'sk-e2e-coder-key-7f3a9c1e5b2d4680';
@@ -63,24 +63,15 @@ describe('coding agent end to end (real Docker, real git, real WebSocket, script
   const errorOf = (e: EventMessage) => (e.payload as { error: { code: string; message: string } }).error;
 
   before(async function () {
-    requireDocker();
-    model = await ScriptedModelServer.start({ apiKey: KEY, models: ['scripted-coder'] });
-    dataDir = tempDir('pushpals-e2e-agent-');
-    writeFileSync(join(dataDir, 'model-key'), `${KEY}\n`, { mode: 0o600 });
-    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 3 }, agent: { maxSteps: MAX_STEPS, tokenBudget: TOKEN_BUDGET }, planner: { enabled: false } });
-    client = await WsTestClient.connect(app.wsUrl, app.token);
-    await client.start(0);
+    const s = await openModelSession('pushpals-e2e-agent-', { key: KEY, overrides: { models: { maxRetries: 3 }, agent: { maxSteps: MAX_STEPS, tokenBudget: TOKEN_BUDGET } } });
+    ({ app, dataDir } = s);
+    client = s.client;
+    model = s.model;
     repoDir = makeFixtureRepo({ testScript: TEST_SCRIPT, files: { 'src/math.js': MATH_JS } });
     repoId = (await client.send('repo_add', { source: repoDir })).repoId;
   });
 
-  after(async function () {
-    client?.close();
-    await app?.close();
-    await model?.close();
-    if (dataDir) removeContainersOf(dataDir);
-    removeTempDirs();
-  });
+  after(() => closeModelSession({ app, client, dataDir, model }));
 
   it('"Add a function sum to src/math.js": reads, edits, runs npm test in the sandbox, finishes; the working copy has the change; events in order', async function () {
     m().script('Add a function sum', [

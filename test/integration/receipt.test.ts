@@ -14,9 +14,9 @@ import type { App } from '@pushpals/orchestrator';
 import { buildReceipt, loadOrCreateSigner, AuditLog } from '@pushpals/orchestrator/dist/src/audit';
 import { openDatabase } from '@pushpals/orchestrator/dist/src/store/db';
 import { rewriteRowWithRecomputedChain } from '@pushpals/orchestrator/dist/test/helpers/audit-tamper';
-import { ScriptedModelServer } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
+import { type ScriptedModelServer } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import type { EventMessage, EventPayload, Receipt } from '@pushpals/protocol';
-import { makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, runCliAsync, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
+import { closeModelSession, makeFixtureRepo, openModelSession, runCliAsync, tempDir, type WsTestClient } from '../helpers/e2e-env';
 import { trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const KEY = 'sk-e2e-receipt-key-7c1d9e2f4a6b8c0d';
@@ -47,13 +47,10 @@ describe('receipt of a real review → commit (real Docker, real git, the real C
   };
 
   before(async function () {
-    await requireDocker();
-    model = await ScriptedModelServer.start({ apiKey: KEY, models: ['scripted-coder'] });
-    dataDir = tempDir('pushpals-e2e-receipt-');
-    writeFileSync(join(dataDir, 'model-key'), `${KEY}\n`, { mode: 0o600 });
-    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 1 }, planner: { enabled: false } });
-    client = await WsTestClient.connect(app.wsUrl, app.token, 's-receipt', 60_000);
-    await client.start(0);
+    const s = await openModelSession('pushpals-e2e-receipt-', { key: KEY, sessionId: 's-receipt' });
+    ({ app, dataDir } = s);
+    client = s.client;
+    model = s.model;
     const repoDir = makeFixtureRepo({ testScript: TEST_SCRIPT, files: { 'README.md': README, 'src/config.js': CONFIG } });
     const repoId = (await client.send('repo_add', { source: repoDir })).repoId;
 
@@ -80,13 +77,7 @@ describe('receipt of a real review → commit (real Docker, real git, the real C
     receipt = (await client.send('receipt_get', { taskId })).receipt;
   });
 
-  after(async function () {
-    client?.close();
-    await app?.close();
-    await model?.close();
-    if (dataDir) removeContainersOf(dataDir);
-    removeTempDirs();
-  });
+  after(() => closeModelSession({ app, client, dataDir, model }));
 
   it('receipt_get names the diff, the check on the committed tree, the commit approval and the commit; the CLI accepts it', async function () {
     const committed = c().forTask(taskId).find((e) => e.type === 'committed') as EventMessage<'committed'>;
