@@ -12,6 +12,7 @@ import { affectsConnection, readConfig } from './config';
 import { Session } from './session';
 import { StatusBarMonitor } from './statusBar';
 import { InlineReview } from './review/inlineView';
+import { registerDeliveryCommands } from './review/deliveryCommands';
 import { MergeEditorService } from './review/mergeEditor';
 import { registerReviewCommands } from './review/reviewCommands';
 import { ReviewService } from './review/reviewService';
@@ -42,6 +43,8 @@ export function activate(context: vscode.ExtensionContext): void {
     cancel: (taskId) => vscode.commands.executeCommand('pushpals.cancelTask', taskId),
     audit: (taskId) => vscode.commands.executeCommand('pushpals.showAuditTrail', taskId),
     review: (taskId) => vscode.commands.executeCommand('pushpals.reviewChanges', { taskId }),
+    push: (taskId) => vscode.commands.executeCommand('pushpals.pushTask', { taskId }),
+    pullRequest: (taskId) => vscode.commands.executeCommand('pushpals.openPullRequest', { taskId }),
     connect: () => vscode.commands.executeCommand('pushpals.connect'),
   });
   const notifier = new ApprovalNotifier(session, () => readConfig().approvalNotifications);
@@ -66,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.createTreeView('pushpals.review', { treeDataProvider: reviewTree, showCollapseAll: true }),
     ...registerCommands({ session, chat, status, audit, activationMs: () => activationMs, approvalsView: () => approvals.getChildren(), approvalsSelection: () => approvalsView.selection, grantsView: () => grants.getChildren(), notifications: () => notifier.history }),
     ...registerReviewCommands(session, reviews, inline, merges),
+    ...registerDeliveryCommands(session),
     new vscode.Disposable(
       session.connection.onStatus((s) => {
         void vscode.commands.executeCommand('setContext', 'pushpals.connected', s.state === 'connected');

@@ -17,6 +17,7 @@ import { HeuristicAgent } from './heuristic/agent';
 import { PlannerAgent } from './plans/planner-agent';
 import { Team } from './plans/team';
 import type { ModelRegistry } from './model/registry';
+import { installDelivery } from './delivery';
 import { installReview } from './review';
 import { TreeChecks } from './checks/run';
 import type { Services } from './services';
@@ -41,6 +42,8 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
   const checks = new TreeChecks(workbench, services.config.dataDir);
   installReview({ services, wb: workbench, secrets: opts.secrets, models: opts.models, checks });
   // Auto-commit grants: while one covers a task, its commit/push/PR approvals are decided by the grant (grants/).
+  // Delivery: push and pull request of a committed task branch, each behind its own approval (delivery/).
+  installDelivery({ services, wb: workbench });
   installGrants(services, workbench.repos, workbench.audit);
   services.registerAgent(new HeuristicAgent(workbench, checks));
   // With a planner model (and planner.enabled), a request becomes a plan of tickets first; the
@@ -59,6 +62,7 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
         tokensSpent: (taskId) => team.tokensSpent(team.budgetOwner(taskId)),
         db: services.db,
         team,
+        checks,
       }),
     );
     // First: a task that selects OpenHands (task_new.agent, agents.repos, agents.default) goes there, whatever it says.

@@ -33,7 +33,7 @@ const PROTOCOL_EVENTS = [
   'delegate_response', 'job_enqueued', 'job_claimed', 'job_completed', 'job_failed',
 ] as const;
 const PROTOCOL_TRANSIENT = ['assistant_delta'] as const;
-const PROTOCOL_COMMANDS = ['hello', 'subscribe', 'unsubscribe', 'chat_send', 'task_new', 'task_cancel', 'approval_decide', 'hunk_decide', 'review_get', 'commit_request', 'branch_fetch', 'status_get', 'repo_add', 'repo_list', 'repo_remove', 'repo_sync', 'audit_get', 'workspace_gc', 'grant_add', 'grant_list', 'grant_revoke', 'ping'] as const;
+const PROTOCOL_COMMANDS = ['hello', 'subscribe', 'unsubscribe', 'chat_send', 'task_new', 'task_cancel', 'approval_decide', 'hunk_decide', 'review_get', 'commit_request', 'branch_fetch', 'push_request', 'pr_request', 'status_get', 'repo_add', 'repo_list', 'repo_remove', 'repo_sync', 'audit_get', 'receipt_get', 'workspace_gc', 'grant_add', 'grant_list', 'grant_revoke', 'ping'] as const;
 
 describe('completeness', () => {
   it('the protocol has exactly the message types listed here, each command with a result, no name used twice', () => {

@@ -7,12 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
-import { ScriptedModelServer } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
+import { type ScriptedModelServer } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import type { EventMessage, GrantInfo } from '@pushpals/protocol';
-import { CommandError, git, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, runCliAsync, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
+import { closeModelSession, CommandError, git, makeFixtureRepo, openModelSession, runCliAsync, type WsTestClient } from '../helpers/e2e-env';
 import { trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const KEY = 'sk-e2e-grants-key-9c1e5b2d46807f3a';
@@ -72,24 +71,15 @@ describe('auto-commit grants (real Docker, real git, real WebSocket, the real CL
     c().waitForEvent((e) => e.seq > after && (e.payload as { taskId?: string }).taskId === taskId && (e.type === 'committed' || e.type === 'approval_required' || e.type === 'error'), `a commit or a commit approval of ${taskId}`, 120_000);
 
   before(async function () {
-    await requireDocker();
-    model = await ScriptedModelServer.start({ apiKey: KEY, models: ['scripted-coder'] });
-    dataDir = tempDir('pushpals-e2e-grants-');
-    writeFileSync(join(dataDir, 'model-key'), `${KEY}\n`, { mode: 0o600 });
-    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 1 }, planner: { enabled: false } });
-    client = await WsTestClient.connect(app.wsUrl, app.token, 's-grants', 60_000);
-    await client.start(0);
+    const s = await openModelSession('pushpals-e2e-grants-', { key: KEY, sessionId: 's-grants' });
+    ({ app, dataDir } = s);
+    client = s.client;
+    model = s.model;
     repoDir = makeFixtureRepo({ files: { 'README.md': README } });
     ({ repoId, name: repoName } = await client.send('repo_add', { source: repoDir }));
   });
 
-  after(async function () {
-    client?.close();
-    await app?.close();
-    await model?.close();
-    if (dataDir) removeContainersOf(dataDir);
-    removeTempDirs();
-  });
+  after(() => closeModelSession({ app, client, dataDir, model }));
 
   it('bad grants are refused with a typed error and nothing is stored', async function () {
     const code = (p: Promise<unknown>, want: string, path?: string) => assert.rejects(p, (e: unknown) => e instanceof CommandError && e.info.code === want && (path === undefined || e.info.path === path));

@@ -7,6 +7,7 @@
  * with the same key, gets the SAME approval back (pending or already decided) and waits again.
  */
 import { MAX_MESSAGE_LENGTH, MAX_TITLE_LENGTH, newId, type EventPayload, type Risk } from '@pushpals/protocol';
+import type { AuditEntryInput } from '../audit/audit-log';
 import { PushPalsError } from '../errors';
 import { SYSTEM_SESSION, type EventLog } from '../events/event-log';
 import type { Db } from '../store/db';
@@ -136,6 +137,8 @@ export interface ApprovalServiceOptions {
   timeoutMs: number;
   /** How often waiters re-read the DB (decisions made by another process). */
   pollMs?: number;
+  /** Where each decision is recorded (`approval_decided`, in the decision's transaction): a receipt names that row. */
+  audit?: { append(entry: AuditEntryInput): unknown };
 }
 
 export class ApprovalService {
@@ -246,6 +249,7 @@ export class ApprovalService {
           const payload = JSON.parse(cur.payload) as Record<string, unknown>;
           stmt(this.db, 'UPDATE approvals SET payload = ? WHERE id = ?').run(JSON.stringify({ ...payload, decision: opts.details }), approvalId);
         }
+        this.audited(cur, wanted, by);
         if (wanted === 'approved') this.events.append({ type: 'approved', sessionId: cur.session_id, payload: { approvalId, taskId: cur.task_id, by } });
         else this.events.append({ type: 'denied', sessionId: cur.session_id, payload: { approvalId, taskId: cur.task_id, by, ...(opts.reason ? { reason: opts.reason.slice(0, MAX_MESSAGE_LENGTH) } : {}) } });
         return { approval: this.get(approvalId)!, changed: true };
@@ -344,7 +348,14 @@ export class ApprovalService {
 
   private expireRow(r: Row, now: number): void {
     const changed = stmt(this.db, `UPDATE approvals SET state = 'expired', decided_at = ?, decided_by = 'orchestrator', decision_reason = 'expired' WHERE id = ? AND state = 'pending'`).run(now, r.id).changes;
-    if (changed) this.events.append({ type: 'denied', sessionId: r.session_id, payload: { approvalId: r.id, taskId: r.task_id, by: 'orchestrator', reason: 'expired' } });
+    if (!changed) return;
+    this.audited(r, 'expired', 'orchestrator');
+    this.events.append({ type: 'denied', sessionId: r.session_id, payload: { approvalId: r.id, taskId: r.task_id, by: 'orchestrator', reason: 'expired' } });
+  }
+
+  /** The decision's audit row: who decided what about which approval (the reason stays in the approvals table: it is free text). */
+  private audited(r: Row, state: ApprovalState, by: string): void {
+    this.opts.audit?.append({ taskId: r.task_id, actor: by, action: 'approval_decided', approvalId: r.id, data: { kind: r.kind, state, key: r.key } });
   }
 
   private notify(a: ApprovalRecord): void {

@@ -148,11 +148,10 @@ export async function materialiseCommit(mirror: string, commit: string, dir: str
 }
 
 /**
- * Copies the objects reachable from `sha` that `targetGitdir` lacks (as loose objects) and points
- * `refs/heads/<branch>` there at `sha`. Reads and writes objects as data: nothing of either repository
- * runs. Refuses to move a branch that exists at another commit unless it is an ancestor (fast-forward).
+ * Copies the objects reachable from `sha` that `targetGitdir` lacks into it (as loose objects); returns
+ * how many. Reads and writes objects as data: nothing of either repository runs.
  */
-export async function fetchBranchInto(mirror: string, sha: string, targetGitdir: string, branch: string): Promise<number> {
+export async function copyObjectsInto(mirror: string, sha: string, targetGitdir: string): Promise<number> {
   const has = async (oid: string) => git.readObject({ fs, gitdir: targetGitdir, oid, format: 'deflated' }).then(() => true, () => false);
   let copied = 0;
   const seen = new Set<string>();
@@ -173,6 +172,16 @@ export async function fetchBranchInto(mirror: string, sha: string, targetGitdir:
     copied++;
   };
   await copy(sha);
+  return copied;
+}
+
+/**
+ * Copies the objects reachable from `sha` that `targetGitdir` lacks (copyObjectsInto) and points
+ * `refs/heads/<branch>` there at `sha`. Refuses to move a branch that exists at another commit unless
+ * it is an ancestor (fast-forward).
+ */
+export async function fetchBranchInto(mirror: string, sha: string, targetGitdir: string, branch: string): Promise<number> {
+  const copied = await copyObjectsInto(mirror, sha, targetGitdir);
   const ref = `refs/heads/${branch}`;
   const current = await git.resolveRef({ fs, gitdir: targetGitdir, ref }).catch(() => undefined);
   if (current && current !== sha && !(await git.isDescendent({ fs, gitdir: targetGitdir, oid: sha, ancestor: current, depth: -1 }).catch(() => false))) {

@@ -12,6 +12,7 @@ import { MAX_MESSAGE_LENGTH, type EventPayload, type TaskBase } from '@pushpals/
 import type { TaskContext } from '../agents/types';
 import type { AgentWorkbench, WorkspaceStart } from '../agents/workbench-port';
 import { AuditLog, SIGNING_KEY_FILE } from '../audit';
+import { sha256Ref } from '../audit/receipt';
 import type { Config } from '../config';
 import { PushPalsError } from '../errors';
 import type { EventLog } from '../events/event-log';
@@ -282,7 +283,7 @@ export class Workbench implements AgentWorkbench {
       }
     }
     const payload = { ...diff, ...(baseCommit ? { baseCommit } : {}) };
-    this.audit.append({ taskId: ctx.task.id, actor: ctx.agentId, action: 'diff_proposed', stdout: diff.diff, data: { files: diff.files, hunks: diff.hunks.map((h) => h.hunkId), baseCommit: baseCommit ?? null, ...(diff.evidence ? { evidence: diff.evidence } : {}) } });
+    this.audit.append({ taskId: ctx.task.id, actor: ctx.agentId, action: 'diff_proposed', stdout: diff.diff, data: { files: diff.files, hunks: diff.hunks.map((h) => h.hunkId), baseCommit: baseCommit ?? null, diffHash: sha256Ref(diff.diff), ...(diff.evidence ? { evidence: diff.evidence } : {}) } });
     ctx.emit('diff_ready', payload);
   }
 

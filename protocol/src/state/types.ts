@@ -66,6 +66,12 @@ export interface ReviewHunkView {
   by?: string;
 }
 
+/** One `check_result`: what a check did on which tree (the output is its tail; `excerpt` the lines around the first failure). */
+export type CheckView = Omit<EventPayload<'check_result'>, 'taskId'> & { seq: number };
+
+/** The evidence a `diff_ready` carried: the tree its checks ran on, their outcomes, the same checks on the base. */
+export type EvidenceView = NonNullable<EventPayload<'diff_ready'>['evidence']>;
+
 /** The task's latest `diff_ready` and what happened to it since: decisions, the commit. */
 export interface ReviewView {
   /** The seq of the `diff_ready`: a newer diff replaces the review (decisions start again). */
@@ -74,7 +80,14 @@ export interface ReviewView {
   baseCommit?: string;
   files: string[];
   hunks: ReviewHunkView[];
+  /** The checks run on exactly this diff's tree (and on its base), when the diff carried them. */
+  evidence?: EvidenceView;
   committed?: { sha: string; branch: string; message: string; seq: number; hunks?: string[] };
+}
+
+export interface DeliveryView {
+  pushed?: { remote: string; branch: string; sha: string; seq: number };
+  pr?: { url: string; number: number; title: string; seq: number };
 }
 
 export interface TaskView {
@@ -97,8 +110,12 @@ export interface TaskView {
   /** This task's approvals in arrival order (the same objects as in `ClientState.approvals`). */
   approvals: ApprovalView[];
   notes: NoteView[];
+  /** Every `check_result` of the task in arrival order (counts, phase, tree): see `checkComparisons`. */
+  checks: CheckView[];
   /** The diff under review (the latest `diff_ready`), if the task produced one. */
   review?: ReviewView;
+  /** The task branch's delivery: the latest push, and the pull request opened. */
+  delivery?: DeliveryView;
   createdSeq: number;
   /** The seq of the last event that changed this task: grows on every change (a render cache key). */
   updatedSeq: number;
@@ -164,7 +181,7 @@ export type StateChange =
   | { kind: 'approval'; approval: ApprovalView; previous?: ApprovalStatus }
   | { kind: 'agent'; agentId: string }
   | { kind: 'grant'; grantId: string }
-  /** The task's review changed: a new diff (`hunkIds` absent), decisions on these hunks, or the commit. */
+  /** The task's review changed: a new diff (`hunkIds` absent), decisions on these hunks, the commit, or its evidence (a check result). */
   | { kind: 'review'; taskId: string; hunkIds?: string[] }
   | { kind: 'message'; seq: number }
   | { kind: 'draft'; messageId: string };

@@ -24,6 +24,9 @@ import { LazySandbox } from '../../tools/run-command';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../types';
 import type { AgentWorkbench } from '../workbench-port';
 import { ChangeTracker } from './changes';
+import { collectEvidence, describeEvidence, type Evidence } from '../../checks/evidence';
+import type { TreeChecks } from '../../checks/run';
+import { PUSHPALS_AUTHOR, writeCommitObjects } from '../../review/task-branch';
 import { AFTER_RESULT, FINISH_REFUSED, NUDGE, initialMessages } from './prompt';
 import { ASK_PLANNER, TOOL_SPECS, runTool, type ToolEnv } from './tools';
 import { Conversation } from './conversation';
@@ -66,6 +69,8 @@ export interface BuiltinAgentDeps {
   db: Db;
   /** Plans: a ticket starts from its dependencies' results, commits its result, may ask the planner. */
   team?: Team;
+  /** The repository's checks, run on a finished task's result and its base (`agent.evidence`). */
+  checks?: Pick<TreeChecks, 'run'>;
 }
 
 export class BuiltinAgent implements TaskAgent {
@@ -77,6 +82,7 @@ export class BuiltinAgent implements TaskAgent {
   private readonly tokensSpent: (taskId: string) => number;
   private readonly db: Db;
   private readonly team: Team | undefined;
+  private readonly checks: Pick<TreeChecks, 'run'> | undefined;
 
   constructor(deps: BuiltinAgentDeps) {
     this.wb = deps.workbench;
@@ -86,6 +92,7 @@ export class BuiltinAgent implements TaskAgent {
     this.tokensSpent = deps.tokensSpent;
     this.db = deps.db;
     this.team = deps.team;
+    this.checks = deps.checks;
   }
 
   canHandle(_task: TaskRecord): boolean {
@@ -120,7 +127,7 @@ export class BuiltinAgent implements TaskAgent {
     let budget = new TokenBudget(limits.tokenBudget, spent());
     const client = this.models.client('coder', { onCall: auditModelCalls(this.wb.audit, { taskId, actor: this.id }) });
     const redact = (s: string) => redactSecrets(s, deps.secrets);
-    const done = (summary: string) => this.complete(ctx, changes, summary, repo, team);
+    const done = (summary: string) => this.complete(ctx, changes, summary, repo, workspace.baseCommit, team);
 
     try {
       if (conversation.messages.length === 0) {
@@ -247,7 +254,7 @@ export class BuiltinAgent implements TaskAgent {
     this.wb.audit.append({ taskId: ctx.task.id, actor: this.id, action: 'tool_call', command: `${tool} ${JSON.stringify(args)}`.slice(0, 8192), exitCode: outcome.ok ? 0 : 1, durationMs: Math.round(durationMs), stdout: outcome.output, data: { tool, ok: outcome.ok } });
   }
 
-  private async complete(ctx: TaskContext, changes: ChangeTracker, summary: string, repo: Repo, team: Team | undefined): Promise<TaskOutcome> {
+  private async complete(ctx: TaskContext, changes: ChangeTracker, summary: string, repo: Repo, base: string, team: Team | undefined): Promise<TaskOutcome> {
     const diff = changes.diff(ctx.task.id);
     const brief = team?.brief(ctx.task.id); // read again: its base commit is known now
     if (team && brief) {
@@ -258,9 +265,19 @@ export class BuiltinAgent implements TaskAgent {
       const files = diff ? ` Committed on branch ${branch} (${oid?.slice(0, 12) ?? 'no commit'}): ${diff.files.join(', ')}.` : ` Nothing changed; branch ${branch} is where the ticket started.`;
       return { status: 'completed', summary: `${summary}${files}`.slice(0, 8192) };
     }
-    if (diff) await this.wb.proposeDiff(ctx, diff, changes.before());
+    const evidence = diff && base ? await this.evidence(ctx, repo, base, changes) : undefined;
+    if (diff) await this.wb.proposeDiff(ctx, evidence ? { ...diff, evidence } : diff, changes.before());
     const files = diff ? ` Changed on branch pushpals/${ctx.task.id}: ${diff.files.join(', ')}.` : '';
-    return { status: 'completed', summary: `${summary}${files}`.slice(0, 8192) };
+    return { status: 'completed', summary: `${summary}${files}${evidence ? ` ${describeEvidence(evidence)}` : ''}`.slice(0, 8192) };
+  }
+
+  /** The repository's checks on exactly the proposed tree (base + the tracked changes) and on the base. */
+  private async evidence(ctx: TaskContext, repo: Repo, base: string, changes: ChangeTracker): Promise<Evidence | undefined> {
+    if (!this.checks || !this.limits.evidence) return undefined;
+    const tree = new Map([...changes.current()].map(([p, c]) => [p, c ?? null]));
+    const head = await writeCommitObjects(repo.mirrorPath, { parent: base, changes: tree, message: `Proposed by task ${ctx.task.id} (PushPals)`, author: PUSHPALS_AUTHOR, timestamp: 0 });
+    ctx.progress('Running the repository\'s checks on the result and on its base', { step: 'checks' });
+    return collectEvidence(this.checks, ctx, repo, { base, head });
   }
 
   /** A failure that still shows what was changed so far (the working copy keeps it). */
