@@ -255,7 +255,7 @@ describe('push and pull request of a committed task branch (real Docker, real gi
     const body = String(req.body.body);
     assert.match(body, /> Polish the opening paragraph/);
     assert.ok(body.includes(sha), 'the commit');
-    assert.match(body, /## Checks\n\n- ✅ \w+: `npm test` passed — on the commit tree/);
+    assert.match(body, /## Checks\n\n- ✅ test: `npm test` passed\n- before the change, on the base: test passed\n- ✅ \w+: `npm test` passed — on the commit tree/);
     assert.ok(body.includes(`pushpals audit receipt --task ${taskId}`), body);
     assert.deepEqual(opened.payload, { taskId, url: 'https://github.example.test/acme/widgets/pull/42', number: 42, title: 'Polish the opening paragraph' });
     assert.equal(git(remote, 'rev-parse', `refs/heads/pushpals/${taskId}`).trim(), sha);

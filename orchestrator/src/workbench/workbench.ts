@@ -270,6 +270,19 @@ export class Workbench implements AgentWorkbench {
    * each check's outcome and output hash (the protocol's Evidence, field for field).
    */
   async proposeDiff(ctx: Pick<TaskContext, 'task' | 'agentId' | 'emit'>, diff: EventPayload<'diff_ready'>, before?: ReadonlyMap<string, string | null>): Promise<void> {
+    const baseCommit = await this.reviewBase(ctx, diff, before);
+    const payload = { ...diff, ...(baseCommit ? { baseCommit } : {}) };
+    this.audit.append({ taskId: ctx.task.id, actor: ctx.agentId, action: 'diff_proposed', stdout: diff.diff, data: { files: diff.files, hunks: diff.hunks.map((h) => h.hunkId), baseCommit: baseCommit ?? null, diffHash: sha256Ref(diff.diff), ...(diff.evidence ? { evidence: diff.evidence } : {}) } });
+    ctx.emit('diff_ready', payload);
+  }
+
+  /**
+   * The commit a diff applies to, as its review will see it: `diff.baseCommit`, else the task branch's
+   * head — with the files as the agent found them (`before`) committed on top first when they are not
+   * the base's (the person's uncommitted changes). Idempotent: a second call finds that commit as the head.
+   * Evidence is computed against it, so the checked tree is exactly base + diff.
+   */
+  async reviewBase(ctx: Pick<TaskContext, 'task'>, diff: Pick<EventPayload<'diff_ready'>, 'baseCommit'>, before?: ReadonlyMap<string, string | null>): Promise<string | undefined> {
     const repo = this.resolveRepo(ctx.task.repoId);
     const head = await branchHead(repo.mirrorPath, ctx.task.id);
     let baseCommit = diff.baseCommit ?? head;
@@ -282,9 +295,7 @@ export class Workbench implements AgentWorkbench {
         baseCommit = sha;
       }
     }
-    const payload = { ...diff, ...(baseCommit ? { baseCommit } : {}) };
-    this.audit.append({ taskId: ctx.task.id, actor: ctx.agentId, action: 'diff_proposed', stdout: diff.diff, data: { files: diff.files, hunks: diff.hunks.map((h) => h.hunkId), baseCommit: baseCommit ?? null, diffHash: sha256Ref(diff.diff), ...(diff.evidence ? { evidence: diff.evidence } : {}) } });
-    ctx.emit('diff_ready', payload);
+    return baseCommit;
   }
 
   /** Gives a directory the host wrote (e.g. a tree to check) to the sandbox's uid (when running as root). */

@@ -5,7 +5,7 @@
  * It ends when the model calls finish (diff_ready first when files changed) or a limit stops it
  * with a typed error. Registered after the heuristic agent: the simple phrases still need no model.
  */
-import { newId } from '@pushpals/protocol';
+import { newId, type EventPayload } from '@pushpals/protocol';
 import { redactSecrets, truncateOutput } from '../../audit';
 import { PushPalsError } from '../../errors';
 import { TokenBudget } from '../../model/accounting';
@@ -24,9 +24,8 @@ import { LazySandbox } from '../../tools/run-command';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../types';
 import type { AgentWorkbench } from '../workbench-port';
 import { ChangeTracker } from './changes';
-import { collectEvidence, describeEvidence, type Evidence } from '../../checks/evidence';
+import { describeEvidence, evidenceForDiff, type Evidence } from '../../checks/evidence';
 import type { TreeChecks } from '../../checks/run';
-import { PUSHPALS_AUTHOR, writeCommitObjects } from '../../review/task-branch';
 import { AFTER_RESULT, FINISH_REFUSED, NUDGE, initialMessages } from './prompt';
 import { ASK_PLANNER, TOOL_SPECS, runTool, type ToolEnv } from './tools';
 import { Conversation } from './conversation';
@@ -127,7 +126,7 @@ export class BuiltinAgent implements TaskAgent {
     let budget = new TokenBudget(limits.tokenBudget, spent());
     const client = this.models.client('coder', { onCall: auditModelCalls(this.wb.audit, { taskId, actor: this.id }) });
     const redact = (s: string) => redactSecrets(s, deps.secrets);
-    const done = (summary: string) => this.complete(ctx, changes, summary, repo, workspace.baseCommit, team);
+    const done = (summary: string) => this.complete(ctx, changes, summary, repo, team);
 
     try {
       if (conversation.messages.length === 0) {
@@ -254,7 +253,7 @@ export class BuiltinAgent implements TaskAgent {
     this.wb.audit.append({ taskId: ctx.task.id, actor: this.id, action: 'tool_call', command: `${tool} ${JSON.stringify(args)}`.slice(0, 8192), exitCode: outcome.ok ? 0 : 1, durationMs: Math.round(durationMs), stdout: outcome.output, data: { tool, ok: outcome.ok } });
   }
 
-  private async complete(ctx: TaskContext, changes: ChangeTracker, summary: string, repo: Repo, base: string, team: Team | undefined): Promise<TaskOutcome> {
+  private async complete(ctx: TaskContext, changes: ChangeTracker, summary: string, repo: Repo, team: Team | undefined): Promise<TaskOutcome> {
     const diff = changes.diff(ctx.task.id);
     const brief = team?.brief(ctx.task.id); // read again: its base commit is known now
     if (team && brief) {
@@ -265,19 +264,27 @@ export class BuiltinAgent implements TaskAgent {
       const files = diff ? ` Committed on branch ${branch} (${oid?.slice(0, 12) ?? 'no commit'}): ${diff.files.join(', ')}.` : ` Nothing changed; branch ${branch} is where the ticket started.`;
       return { status: 'completed', summary: `${summary}${files}`.slice(0, 8192) };
     }
-    const evidence = diff && base ? await this.evidence(ctx, repo, base, changes) : undefined;
-    if (diff) await this.wb.proposeDiff(ctx, evidence ? { ...diff, evidence } : diff, changes.before());
-    const files = diff ? ` Changed on branch pushpals/${ctx.task.id}: ${diff.files.join(', ')}.` : '';
-    return { status: 'completed', summary: `${summary}${files}${evidence ? ` ${describeEvidence(evidence)}` : ''}`.slice(0, 8192) };
+    if (diff) {
+      // Evidence against the base the review will apply to (with the person's uncommitted changes the agent started from).
+      const baseCommit = await this.wb.reviewBase(ctx, diff, changes.before());
+      const evidence = baseCommit ? await this.evidence(ctx, repo, baseCommit, diff) : undefined;
+      await this.wb.proposeDiff(ctx, { ...diff, ...(baseCommit ? { baseCommit } : {}), ...(evidence ? { evidence } : {}) });
+      const files = ` Changed on branch pushpals/${ctx.task.id}: ${diff.files.join(', ')}.`;
+      return { status: 'completed', summary: `${summary}${files}${evidence ? ` ${describeEvidence(evidence)}` : ''}`.slice(0, 8192) };
+    }
+    return { status: 'completed', summary: summary.slice(0, 8192) };
   }
 
-  /** The repository's checks on exactly the proposed tree (base + the tracked changes) and on the base. */
-  private async evidence(ctx: TaskContext, repo: Repo, base: string, changes: ChangeTracker): Promise<Evidence | undefined> {
+  /** The checks on the result and its base; a failure to collect them is said, never the task's failure. */
+  private async evidence(ctx: TaskContext, repo: Repo, base: string, diff: EventPayload<'diff_ready'>): Promise<Evidence | undefined> {
     if (!this.checks || !this.limits.evidence) return undefined;
-    const tree = new Map([...changes.current()].map(([p, c]) => [p, c ?? null]));
-    const head = await writeCommitObjects(repo.mirrorPath, { parent: base, changes: tree, message: `Proposed by task ${ctx.task.id} (PushPals)`, author: PUSHPALS_AUTHOR, timestamp: 0 });
-    ctx.progress('Running the repository\'s checks on the result and on its base', { step: 'checks' });
-    return collectEvidence(this.checks, ctx, repo, { base, head });
+    try {
+      return await evidenceForDiff(this.checks, ctx, repo, base, diff);
+    } catch (e) {
+      if (ctx.signal.aborted) throw e;
+      ctx.emit('log', { level: 'warn', taskId: ctx.task.id, message: `The checks could not run on the result (proposed without evidence): ${(e as Error).message}`.slice(0, 4096) });
+      return undefined;
+    }
   }
 
   /** A failure that still shows what was changed so far (the working copy keeps it). */
