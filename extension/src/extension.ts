@@ -12,10 +12,13 @@ import { affectsConnection, readConfig } from './config';
 import { Session } from './session';
 import { StatusBarMonitor } from './statusBar';
 import { InlineReview } from './review/inlineView';
+import { registerDeliveryCommands } from './review/deliveryCommands';
+import { MergeEditorService } from './review/mergeEditor';
 import { registerReviewCommands } from './review/reviewCommands';
 import { ReviewService } from './review/reviewService';
 import { ReviewTreeProvider } from './review/reviewTree';
 import { ApprovalsTreeProvider } from './views/approvalsTree';
+import { GrantsTreeProvider } from './views/grantsTree';
 import { TasksTreeProvider } from './views/tasksTree';
 
 let activationMs = -1;
@@ -28,15 +31,20 @@ export function activate(context: vscode.ExtensionContext): void {
   const audit = new AuditDocuments();
   const tasks = new TasksTreeProvider(session);
   const approvals = new ApprovalsTreeProvider(session);
+  const grants = new GrantsTreeProvider(session);
+  const approvalsView = vscode.window.createTreeView('pushpals.approvals', { treeDataProvider: approvals, canSelectMany: true });
   const reviews = new ReviewService(session);
   const inline = new InlineReview(reviews);
-  const reviewTree = new ReviewTreeProvider(reviews);
+  const merges = new MergeEditorService(log);
+  const reviewTree = new ReviewTreeProvider(reviews, merges);
   const chat = new ChatPanel(context, session, {
     decide: (approvalId, decision) => vscode.commands.executeCommand(decision === 'approve' ? 'pushpals.approve' : 'pushpals.deny', approvalId),
     newTask: (request) => vscode.commands.executeCommand('pushpals.newTask', request),
     cancel: (taskId) => vscode.commands.executeCommand('pushpals.cancelTask', taskId),
     audit: (taskId) => vscode.commands.executeCommand('pushpals.showAuditTrail', taskId),
     review: (taskId) => vscode.commands.executeCommand('pushpals.reviewChanges', { taskId }),
+    push: (taskId) => vscode.commands.executeCommand('pushpals.pushTask', { taskId }),
+    pullRequest: (taskId) => vscode.commands.executeCommand('pushpals.openPullRequest', { taskId }),
     connect: () => vscode.commands.executeCommand('pushpals.connect'),
   });
   const notifier = new ApprovalNotifier(session, () => readConfig().approvalNotifications);
@@ -48,16 +56,20 @@ export function activate(context: vscode.ExtensionContext): void {
     audit,
     tasks,
     approvals,
+    grants,
+    approvalsView,
     chat,
     notifier,
     reviews,
     inline,
+    merges,
     reviewTree,
     vscode.window.createTreeView('pushpals.tasks', { treeDataProvider: tasks, showCollapseAll: true }),
-    vscode.window.createTreeView('pushpals.approvals', { treeDataProvider: approvals, canSelectMany: true }),
+    vscode.window.createTreeView('pushpals.grants', { treeDataProvider: grants }),
     vscode.window.createTreeView('pushpals.review', { treeDataProvider: reviewTree, showCollapseAll: true }),
-    ...registerCommands({ session, chat, status, audit, activationMs: () => activationMs, approvalsView: () => approvals.getChildren(), notifications: () => notifier.history }),
-    ...registerReviewCommands(session, reviews, inline),
+    ...registerCommands({ session, chat, status, audit, activationMs: () => activationMs, approvalsView: () => approvals.getChildren(), approvalsSelection: () => approvalsView.selection, grantsView: () => grants.getChildren(), notifications: () => notifier.history }),
+    ...registerReviewCommands(session, reviews, inline, merges),
+    ...registerDeliveryCommands(session),
     new vscode.Disposable(
       session.connection.onStatus((s) => {
         void vscode.commands.executeCommand('setContext', 'pushpals.connected', s.state === 'connected');

@@ -1,45 +1,59 @@
 /**
- * The Review view: every task with a diff → its changed files with their state (accepted / rejected /
- * pending hunks) → the hunks. Inline Accept / Reject on files and hunks; a click opens the file's inline
+ * The Review view: every task with a diff → its evidence (the checks on its tree, against the base) and
+ * its changed files with their state (accepted / rejected / pending hunks) → the hunks. Inline Accept / Reject on files and hunks; a click opens the file's inline
  * review at the hunk. Updated live from the reducer's review changes.
  */
 import * as vscode from 'vscode';
 import { reviewCounts, type ReviewHunkView } from '@pushpals/protocol/client';
+import { evidenceNodeView } from './evidenceNodes';
+import type { MergeEditorService } from './mergeEditor';
+import { noTextHunksNote } from './model';
 import type { ReviewService } from './reviewService';
 
 export type ReviewNode =
   | { kind: 'task'; taskId: string }
+  | { kind: 'evidence'; taskId: string }
+  | { kind: 'check'; taskId: string; name: string }
   | { kind: 'file'; taskId: string; file: string }
   | { kind: 'hunk'; taskId: string; file: string; hunkId: string };
 
 export class ReviewTreeProvider implements vscode.TreeDataProvider<ReviewNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly sub: vscode.Disposable;
+  private readonly subs: vscode.Disposable[];
   private pending: NodeJS.Timeout | undefined;
 
-  constructor(private readonly reviews: ReviewService) {
+  constructor(
+    private readonly reviews: ReviewService,
+    private readonly merges: MergeEditorService,
+  ) {
     // Coalesced: "Accept All" on 200 hunks is one refresh, not 200.
-    this.sub = reviews.onDidChange(() => {
+    const refresh = () => {
       this.pending ??= setTimeout(() => {
         this.pending = undefined;
         this.changed.fire(undefined);
       }, 30);
-    });
+    };
+    this.subs = [reviews.onDidChange(refresh), merges.onDidChange(refresh)];
   }
 
   getChildren(node?: ReviewNode): ReviewNode[] {
     if (!node) return this.reviews.tasksWithReview().map((t) => ({ kind: 'task', taskId: t.taskId }));
     const review = this.reviews.reviewOf(node.taskId);
     if (!review) return [];
-    if (node.kind === 'task') return review.files.map((file) => ({ kind: 'file', taskId: node.taskId, file }));
+    if (node.kind === 'task') {
+      const files = review.files.map((file): ReviewNode => ({ kind: 'file', taskId: node.taskId, file }));
+      return this.evidence(node.taskId) ? [{ kind: 'evidence', taskId: node.taskId }, ...files] : files;
+    }
+    if (node.kind === 'evidence') return (this.evidence(node.taskId)?.checks ?? []).map((c) => ({ kind: 'check', taskId: node.taskId, name: c.name }));
     if (node.kind === 'file') return review.hunks.filter((h) => h.file === node.file).map((h) => ({ kind: 'hunk', taskId: node.taskId, file: node.file, hunkId: h.hunkId }));
     return [];
   }
 
   getParent(node: ReviewNode): ReviewNode | undefined {
     if (node.kind === 'hunk') return { kind: 'file', taskId: node.taskId, file: node.file };
-    if (node.kind === 'file') return { kind: 'task', taskId: node.taskId };
+    if (node.kind === 'check') return { kind: 'evidence', taskId: node.taskId };
+    if (node.kind === 'file' || node.kind === 'evidence') return { kind: 'task', taskId: node.taskId };
     return undefined;
   }
 
@@ -56,8 +70,29 @@ export class ReviewTreeProvider implements vscode.TreeDataProvider<ReviewNode>, 
       item.command = { command: 'pushpals.reviewChanges', title: 'Review Changes', arguments: [{ taskId: node.taskId }] };
       return item;
     }
+    if (node.kind === 'evidence') {
+      const e = this.evidence(node.taskId);
+      const item = new vscode.TreeItem('Evidence', vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `review:${node.taskId}:evidence`;
+      item.description = e?.description ?? '';
+      item.tooltip = e?.tooltip ?? '';
+      item.iconPath = new vscode.ThemeIcon(e?.failing ? 'beaker-stop' : 'beaker');
+      item.contextValue = 'reviewEvidence';
+      return item;
+    }
+    if (node.kind === 'check') {
+      const c = this.evidence(node.taskId)?.checks.find((x) => x.name === node.name);
+      const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
+      item.id = `review:${node.taskId}:check:${node.name}`;
+      item.description = c?.description ?? '';
+      item.tooltip = c?.tooltip ?? '';
+      item.iconPath = new vscode.ThemeIcon(c?.icon ?? 'circle-large-outline');
+      item.contextValue = 'reviewCheck';
+      return item;
+    }
     if (node.kind === 'file') {
       const c = review ? reviewCounts(review, node.file) : { accepted: 0, rejected: 0, pending: 0, total: 0 };
+      if (review && c.total === 0) return this.fileWithoutHunks(node.taskId, node.file);
       const item = new vscode.TreeItem(node.file, vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `review:${node.taskId}:${node.file}`;
       item.resourceUri = vscode.Uri.file(`/${node.file}`);
@@ -65,6 +100,15 @@ export class ReviewTreeProvider implements vscode.TreeDataProvider<ReviewNode>, 
       item.iconPath = new vscode.ThemeIcon(c.pending ? 'circle-large-outline' : c.rejected === c.total ? 'circle-slash' : 'pass');
       item.contextValue = review?.committed ? 'reviewFile.committed' : 'reviewFile';
       item.command = { command: 'pushpals.openReviewFile', title: 'Open', arguments: [{ taskId: node.taskId, file: node.file }] };
+      // After "Apply to My Checkout": a file waiting for its merge says so, and a click opens the merge editor.
+      const merge = this.merges.stateOf(node.taskId, node.file);
+      if (merge === 'conflict') {
+        item.description = 'conflict — merge';
+        item.iconPath = new vscode.ThemeIcon('git-merge', new vscode.ThemeColor('gitDecoration.conflictingResourceForeground'));
+        item.contextValue += '.merge';
+        item.tooltip = 'Your copy has edits on the same lines: open the merge editor to choose (your file is unchanged until you complete the merge).';
+        item.command = { command: 'pushpals.openMergeEditor', title: 'Open Merge Editor', arguments: [{ taskId: node.taskId, file: node.file }] };
+      } else if (merge === 'merged') item.description = `${item.description as string} · merged`;
       return item;
     }
     const h = review?.hunks.find((x) => x.hunkId === node.hunkId) as ReviewHunkView | undefined;
@@ -77,9 +121,27 @@ export class ReviewTreeProvider implements vscode.TreeDataProvider<ReviewNode>, 
     return item;
   }
 
+  private evidence(taskId: string): ReturnType<typeof evidenceNodeView> {
+    const t = this.reviews.task(taskId);
+    return t ? evidenceNodeView(t) : undefined;
+  }
+
+  /** A binary file or a pure rename: listed so the change is not invisible, with what that means. */
+  private fileWithoutHunks(taskId: string, file: string): vscode.TreeItem {
+    const item = new vscode.TreeItem(file, vscode.TreeItemCollapsibleState.None);
+    item.id = `review:${taskId}:${file}`;
+    item.resourceUri = vscode.Uri.file(`/${file}`);
+    item.description = 'binary or renamed — not reviewable inline';
+    item.tooltip = noTextHunksNote(file);
+    item.iconPath = new vscode.ThemeIcon('file-binary');
+    item.contextValue = 'reviewFileWithoutHunks';
+    item.command = { command: 'pushpals.openReviewFile', title: 'Open', arguments: [{ taskId, file }] };
+    return item;
+  }
+
   dispose(): void {
     clearTimeout(this.pending);
-    this.sub.dispose();
+    for (const s of this.subs) s.dispose();
     this.changed.dispose();
   }
 }

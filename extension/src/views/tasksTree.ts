@@ -62,7 +62,7 @@ export class TasksTreeProvider implements vscode.TreeDataProvider<TaskNode>, vsc
       item.id = `task:${t.taskId}`;
       item.description = t.state.replace('_', ' ') + (t.progress && isActive(t.state) ? ` — ${t.progress}` : '');
       item.iconPath = taskIcon(t.state);
-      item.contextValue = isActive(t.state) ? 'task.active' : 'task.done';
+      item.contextValue = isActive(t.state) ? 'task.active' : t.review?.committed ? 'task.committed' : 'task.done';
       item.tooltip = new vscode.MarkdownString(`**${t.title}**\n\n${t.request ? `> ${t.request}\n\n` : ''}state: \`${t.state}\`${t.summary ? `\n\n${t.summary}` : ''}${t.error ? `\n\nerror: ${t.error.message}` : ''}\n\n\`${t.taskId}\``);
       item.command = { command: 'pushpals.showChat', title: 'Show in Chat', arguments: [{ taskId: t.taskId }] };
       return item;

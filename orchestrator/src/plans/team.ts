@@ -11,6 +11,7 @@ import type { ModelClient } from '../model/client';
 import type { ModelRegistry } from '../model/registry';
 import { stmt } from '../store/statements';
 import type { TaskRecord } from '../tasks/task-store';
+import type { TreeChecks } from '../checks/run';
 import { PlanBranches } from './branches';
 import type { TicketSpec } from './plan-schema';
 import type { PlannerCall } from './planner-model';
@@ -41,6 +42,8 @@ export class Team {
     readonly services: TeamServices,
     readonly wb: TeamWorkbench,
     readonly models: Pick<ModelRegistry, 'configured' | 'client' | 'endpoint'>,
+    /** The repository's checks on one tree (checks/): a plan's base and combined result are verified with them. */
+    readonly checks?: Pick<TreeChecks, 'run'>,
     private readonly opts: TeamOptions = {},
   ) {
     this.plans = new PlanStore(services.db, services.tasks, services.clock);
