@@ -78,10 +78,10 @@ export function draftPlan(call: PlannerCall, o: { request: string; repoName: str
   return askChecked(call, messages, SUBMIT_PLAN, (v) => checkPlan(v, o.maxTickets));
 }
 
-/** The plan as the planner and the coders read it: one line per ticket with its state and dependencies. */
+/** The plan as the planner and the coders read it: one line per ticket with its state, dependencies and (when not the built-in one) its agent. */
 export function describePlan(plan: PlanRecord, tickets: readonly TicketRecord[]): string {
   const keyOf = new Map(tickets.map((t) => [t.taskId, t.key]));
-  const lines = tickets.map((t) => `- ${t.key} [${t.state}] ${t.title.replace(/^\S+: /, '')} (scope: ${t.scope.join(', ')}${t.dependsOn.length ? `; after ${t.dependsOn.map((d) => keyOf.get(d) ?? d).join(', ')}` : ''}; agent: ${t.agent})`);
+  const lines = tickets.map((t) => `- ${t.key} [${t.state}] ${t.title.replace(/^\S+: /, '')} (scope: ${t.scope.join(', ')}${t.dependsOn.length ? `; after ${t.dependsOn.map((d) => keyOf.get(d) ?? d).join(', ')}` : ''}${t.agent === 'worker:builtin' ? '' : `; agent: ${t.agent}`})`);
   return `Plan: ${plan.summary}\nTickets:\n${lines.join('\n')}`;
 }
 
