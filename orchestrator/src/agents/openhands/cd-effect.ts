@@ -33,6 +33,8 @@ const RUNS_CODE_HERE = new Set(['eval', 'source', '.', 'trap', 'enable', 'fc', '
 /** Later commands (or every prompt) may move the shell once these are set: from then on its place is unknown. */
 const VOLATILE = /PROMPT_COMMAND|CDPATH|autocd|cdable_vars|\btrap\b|\bshopt\b/;
 const CD_OPTIONS = /^-[LPe@]+$/;
+/** Builtins that set a variable whose name is an argument: a name not known statically may be PROMPT_COMMAND. */
+const NAMES_VARIABLE = new Set(['read', 'mapfile', 'readarray', 'getopts', 'printf']);
 
 type Dirs = Set<string> | null;
 interface State {
@@ -139,18 +141,48 @@ function union(a: Dirs, b: Dirs, ws: string): Dirs {
 }
 
 /**
+ * Could the line set PROMPT_COMMAND & co. under a name the raw text does not show: quoted pieces
+ * (`"PROMPT""_COMMAND=…"`, `$'…'` escapes), or a name only known at run time given to `declare`,
+ * `export`, `read`, `printf -v`, ...
+ */
+function setsHiddenVariable(src: string, file: ReturnType<typeof parseScript>): boolean {
+  let hidden = false;
+  walk(file, (n, nt) => {
+    if (hidden) return false;
+    if (nt === 'Word') {
+      const w = evalWord(src, n as Word);
+      if (w.static && VOLATILE.test(w.text)) hidden = true;
+      return true;
+    }
+    if (nt === 'DeclClause') {
+      for (const a of ((n as Command).Args ?? []) as Array<{ Name?: { Value: string } | null; Value?: Word | null; Naked?: boolean }>) {
+        const w = a.Value ? evalWord(src, a.Value) : undefined;
+        if (!a.Name && w && !w.static) hidden = true; // `declare "$x=…"`
+      }
+    }
+    if (nt === 'CallExpr') {
+      const [name, ...rest] = ((n as Command).Args ?? []) as Word[];
+      const cmd = name ? evalWord(src, name) : undefined;
+      if (cmd?.static && NAMES_VARIABLE.has(cmd.text) && rest.some((w) => !evalWord(src, w).static) && (cmd.text !== 'printf' || rest.some((w) => evalWord(src, w).text.startsWith('-v')))) hidden = true;
+    }
+    return true;
+  });
+  return hidden;
+}
+
+/**
  * The shell's place after `command`, starting from `from`. Function names the line defines are
  * added to `functions` (the shell keeps them: a later call may cd). A line that does not parse
  * leaves the shell where it was (bash runs nothing of it; the policy denies it anyway).
  */
 export function cdEffect(command: string, from: ShellDirs, ws: string, functions: Set<string>): CdEffect {
-  const volatile = VOLATILE.test(command);
   let file;
   try {
     file = parseScript(command);
   } catch {
-    return { dirs: from.dirs, likely: from.likely, loneCd: false, volatile };
+    return { dirs: from.dirs, likely: from.likely, loneCd: false, volatile: VOLATILE.test(command) };
   }
+  const volatile = VOLATILE.test(command) || setsHiddenVariable(command, file);
   walk(file, (n, nt) => {
     if (nt === 'FuncDecl') {
       const name = (n as Command).Name?.Value;

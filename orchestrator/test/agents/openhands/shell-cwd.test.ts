@@ -50,7 +50,8 @@ describe('OpenHands shell: where a command leaves the shell (cd-effect)', () => 
     // From an unknown place, a cd that may fail leaves it unknown.
     assert.equal(after('cd /workspace', null, undefined).dirs, null);
     // What would let the shell move by itself later is flagged.
-    for (const c of ["PROMPT_COMMAND='cd /etc'", 'shopt -s autocd', 'export CDPATH=/etc', "trap 'cd /etc' DEBUG"]) assert.equal(after(c).volatile, true, c);
+    for (const c of ["PROMPT_COMMAND='cd /etc'", 'shopt -s autocd', 'export CDPATH=/etc', "trap 'cd /etc' DEBUG", `declare "PROMPT""_COMMAND=cd /etc"`, "export $'PROMPT\\x5fCOMMAND=cd /etc'", 'declare "$x=cd /etc"', 'read -r "$name" < f', 'printf -v "$n" %s x']) assert.equal(after(c).volatile, true, c);
+    for (const c of ['cd src', 'read -r line < f', 'declare -a xs=(1 2)', "printf '%s\\n' \"$x\"", 'export FOO=1']) assert.equal(after(c).volatile, false, c);
   });
 
   it('reads the working directory the agent server reports in a terminal observation', () => {
