@@ -27,6 +27,7 @@ import type { AgentWorkbench } from '../workbench-port';
 import { selectedAgent } from './selection';
 import { ModelBroker, type Review } from './broker';
 import { MODEL_URL_INSIDE, OpenHandsContainer } from './container';
+import type { OpenHandsPool } from './pool';
 import { DIFF_SCRIPT, diffReadyPayload } from './diff';
 import { EventMapper, type BrokerDecision, type ExecutionStatus } from './event-map';
 import { OH_WORKSPACE, judgeToolCall, refusalThought } from './tool-judge';
@@ -37,6 +38,8 @@ const DONE: ReadonlySet<ExecutionStatus> = new Set(['finished', 'error', 'stuck'
 
 /** Figures of one run, for the benchmarks (docs/PERFORMANCE.md). */
 export interface OpenHandsRunStats {
+  /** The agent server came from the warm pool (pool.ts). */
+  pooled: boolean;
   startMs: number;
   readyMs: number;
   conversationMs: number;
@@ -68,6 +71,8 @@ export interface OpenHandsAgentDeps {
   /** Tokens the task's earlier runs spent (a re-run continues its budget). */
   tokensSpent(taskId: string): number;
   logger: Pick<Logger, 'warn'>;
+  /** Agent servers started ahead (config openhands.warmPool); without one, each task starts its own. */
+  pool?: OpenHandsPool;
 }
 
 export class OpenHandsAgent implements TaskAgent {
@@ -84,6 +89,11 @@ export class OpenHandsAgent implements TaskAgent {
     this.models = deps.models;
     this.secrets = deps.secrets;
     this.config = deps.config;
+  }
+
+  /** The warm pool of agent servers, if configured (status, tests, benchmarks). */
+  get pool(): OpenHandsPool | undefined {
+    return this.deps.pool;
   }
 
   canHandle(task: TaskRecord): boolean {
@@ -117,7 +127,8 @@ export class OpenHandsAgent implements TaskAgent {
     };
     const broker = new ModelBroker({ client, budget, review: (c) => review(c as ParsedToolCall & { error?: undefined }), signal });
     const objects = this.wb.sharedObjectsOfCopy(workspace.path);
-    const container = new OpenHandsContainer({ sandboxes: this.wb.sandboxes, image: config.openhands.image, taskId, workspaceHostPath: workspace.path, socketDir: join(config.dataDir, 'openhands', taskId), ...(objects ? { sharedObjects: objects } : {}) });
+    const slot = this.deps.pool?.take();
+    const container = slot ?? new OpenHandsContainer({ sandboxes: this.wb.sandboxes, image: config.openhands.image, taskId, workspaceHostPath: workspace.path, socketDir: join(config.dataDir, 'openhands', taskId), ...(objects ? { sharedObjects: objects } : {}) });
     const run = { status: 'idle' as ExecutionStatus };
     let wake: () => void = () => {};
     mapper = new EventMapper({
@@ -132,14 +143,20 @@ export class OpenHandsAgent implements TaskAgent {
       },
     });
     let ws: WebSocket | undefined;
-    const stats: OpenHandsRunStats = { startMs: 0, readyMs: 0, conversationMs: 0, modelCalls: 0, reviewMs: 0 };
+    const stats: OpenHandsRunStats = { pooled: slot !== undefined, startMs: 0, readyMs: 0, conversationMs: 0, modelCalls: 0, reviewMs: 0 };
     try {
       ctx.progress('Starting the OpenHands agent server', { step: 'sandbox' });
-      container.prepareDirs();
-      await broker.listen(container.modelSocket);
       const tStart = performance.now();
-      await container.start();
-      await container.waitReady(config.openhands.readyTimeoutMs, signal);
+      if (slot) {
+        // A warm slot: its server is up; the working copy and objects are mounted into it now, the broker is this task's own.
+        await slot.bindTask(workspace.path, objects);
+        await broker.listen(container.modelSocket);
+      } else {
+        container.prepareDirs();
+        await broker.listen(container.modelSocket);
+        await container.start();
+        await container.waitReady(config.openhands.readyTimeoutMs, signal);
+      }
       stats.readyMs = performance.now() - tStart;
       stats.startMs = performance.now() - t0;
       const api = (method: string, path: string, body?: unknown) => udsRequest(container.agentSocket, container.uid, method, `/api${path}`, { headers: { 'X-Session-API-Key': container.sessionKey }, body, timeoutMs: 60_000 });
