@@ -125,7 +125,7 @@ export class OpenHandsAgent implements TaskAgent {
       await mapper.settled(before, 5000);
       return this.review(ctx, call, deps, decisions);
     };
-    const broker = new ModelBroker({ client, budget, review: (c) => review(c as ParsedToolCall & { error?: undefined }), signal });
+    const broker = new ModelBroker({ client, budget, review: (c) => review(c as ParsedToolCall & { error?: undefined }), signal, hold: () => ctx.pause?.wait(signal) ?? Promise.resolve() });
     const objects = this.wb.sharedObjectsOfCopy(workspace.path);
     const slot = this.deps.pool?.take();
     const container = slot ?? new OpenHandsContainer({ sandboxes: this.wb.sandboxes, image: config.openhands.image, taskId, workspaceHostPath: workspace.path, socketDir: join(config.dataDir, 'openhands', taskId), ...(objects ? { sharedObjects: objects } : {}) });
@@ -143,6 +143,7 @@ export class OpenHandsAgent implements TaskAgent {
       },
     });
     let ws: WebSocket | undefined;
+    let offPause: (() => void) | undefined;
     const stats: OpenHandsRunStats = { pooled: slot !== undefined, startMs: 0, readyMs: 0, conversationMs: 0, modelCalls: 0, reviewMs: 0 };
     try {
       ctx.progress('Starting the OpenHands agent server', { step: 'sandbox' });
@@ -192,12 +193,23 @@ export class OpenHandsAgent implements TaskAgent {
       });
       signal.addEventListener('abort', () => wake(), { once: true });
 
+      // Pause: the server stops after its current step (POST …/pause) and the broker holds model calls
+      // and replies meanwhile, so nothing advances. Resume: the loop below runs the conversation again
+      // once the server reports `paused` (a /run sent while the step still finishes would be ignored).
+      offPause = ctx.pause?.onChange((paused) => (paused ? void api('POST', `/conversations/${convId}/pause`).catch(() => undefined) : wake()));
+      let resuming = false;
       const tConv = performance.now();
       const sent = await api('POST', `/conversations/${convId}/events`, { role: 'user', run: true, content: [{ type: 'text', text: this.taskMessage(ctx.task) }] });
       if (sent.status >= 300) throw new PushPalsError('sandbox_unavailable', `the agent server refused the task message (HTTP ${sent.status}): ${sent.body.slice(0, 1000)}`);
       ctx.progress(`OpenHands is working on ${repo.name}`, { step: 'model' });
       // Status updates come from the stream; heartbeat while waiting (approvals park the job separately).
       while (!DONE.has(run.status) && !signal.aborted && !died && !streamClosed) {
+        if (run.status === 'paused' && ctx.pause?.paused === false && !resuming) {
+          resuming = true;
+          void api('POST', `/conversations/${convId}/run`)
+            .catch(() => undefined)
+            .finally(() => (resuming = false));
+        }
         await new Promise<void>((r) => {
           wake = r;
           setTimeout(r, 5_000).unref();
@@ -237,6 +249,7 @@ export class OpenHandsAgent implements TaskAgent {
       throw e;
     } finally {
       clearTimeout(timer);
+      offPause?.();
       ws?.terminate();
       await broker.close();
       await container.remove().catch((e: unknown) => this.deps.logger.warn('removing the OpenHands container failed', { taskId, error: e }));
