@@ -16,7 +16,7 @@ import type { App } from '@pushpals/orchestrator';
 import type { OpenHandsAgent } from '@pushpals/orchestrator/dist/src/agents/openhands/agent';
 import { mountsUnder } from '@pushpals/orchestrator/dist/src/agents/openhands/slot-mounts';
 import { ScriptedModelServer } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
-import { containersOf, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
+import { containersOf, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, sleep, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const KEY = 'sk-e2e-openhands-pool-5d1c2b7e9a04f3aa';
@@ -45,6 +45,8 @@ describe('OpenHands warm pool and pause/resume (real Docker, real agent server, 
     assert.ok(a?.pool, 'the OpenHands agent has a pool');
     return a;
   };
+  /** This instance's OpenHands containers (pool slots and running tasks). */
+  const ohContainers = (): string[] => containersOf(dataDir).filter((id) => docker('inspect', '--format', '{{index .Config.Labels "pushpals.openhands"}}', id).stdout.trim() === '1');
   const start = async (request: string): Promise<string> => (await c().send('task_new', { request, repoId, agent: 'openhands' })).taskId;
   const fixScript = (request: string) =>
     m().script(request, [
@@ -115,8 +117,49 @@ describe('OpenHands warm pool and pause/resume (real Docker, real agent server, 
     assert.ok(warm.readyMs * 5 < cold.readyMs, `warm ${warm.readyMs} ms should be far below cold ${cold.readyMs} ms`);
     // Only the pool's own container is left (the tasks' are removed with them).
     await pool.waitFull(300_000);
-    const ohContainers = containersOf(dataDir).filter((id) => docker('inspect', '--format', '{{index .Config.Labels "pushpals.openhands"}}', id).stdout.trim() === '1');
-    assert.equal(ohContainers.length, 1, 'of the OpenHands containers only the replacement slot is left');
+    assert.equal(ohContainers().length, 1, 'of the OpenHands containers only the replacement slot is left');
+  });
+
+  it('pause during a run: the command finishes, no model call reaches the model while paused; resume: it finishes', async function () {
+    await agent().pool?.waitFull(300_000);
+    const request = 'Pause OpenHands: write a note';
+    m().script(request, [
+      { toolCalls: [{ name: 'terminal', arguments: { command: 'sleep 3 && echo slept', timeout: 60 } }] },
+      { toolCalls: [{ name: 'file_editor', arguments: { command: 'create', path: '/workspace/NOTE.md', file_text: 'paused and resumed\n' } }] },
+      { toolCalls: [{ name: 'finish', arguments: { message: 'Wrote NOTE.md.' } }] },
+    ]);
+    const taskId = await start(request);
+    await c().waitForEvent((e) => e.type === 'tool_call' && (e.payload as { taskId: string }).taskId === taskId, 'tool_call sleep', 300_000);
+    assert.equal((await c().send('task_pause', { taskId })).paused, true);
+    const result = await c().waitFor('tool_result', (p) => p.taskId === taskId, 120_000);
+    assert.match(result.payload.stdout ?? result.payload.output ?? '', /slept/, trace(c(), taskId));
+    await sleep(4000);
+    assert.equal(m().chatRequests(request).length, 1, 'no model call reached the model while paused');
+    assert.equal(ofType(c().forTask(taskId), 'tool_call').length, 1, 'no new action while paused');
+    assert.equal((await c().send('task_resume', { taskId })).paused, false);
+    const end = await waitTerminal(c(), taskId, 300_000);
+    await waitIdle(c(), taskId);
+    assert.equal(end.type, 'task_completed', trace(c(), taskId));
+    assert.equal(m().chatRequests(request).length, 3);
+    assert.deepEqual(ofType(c().forTask(taskId), 'diff_ready')[0]?.payload.files, ['NOTE.md']);
+  });
+
+  it('cancel while paused ends the task cleanly: task_cancelled, its container gone', async function () {
+    await agent().pool?.waitFull(300_000);
+    const slots = ohContainers();
+    const request = 'Pause then cancel OpenHands';
+    m().script(request, [{ toolCalls: [{ name: 'terminal', arguments: { command: 'echo first' } }] }, { toolCalls: [{ name: 'finish', arguments: { message: 'never reached' } }] }]);
+    const taskId = await start(request);
+    await c().waitForEvent((e) => e.type === 'tool_call' && (e.payload as { taskId: string }).taskId === taskId, 'tool_call echo', 300_000);
+    await c().send('task_pause', { taskId });
+    await c().waitFor('tool_result', (p) => p.taskId === taskId, 120_000);
+    await sleep(2000);
+    assert.equal(m().chatRequests(request).length, 1);
+    await c().send('task_cancel', { taskId, reason: 'not needed' });
+    await c().waitFor('task_cancelled', (p) => p.taskId === taskId);
+    await waitIdle(c(), taskId);
+    assert.equal(m().chatRequests(request).length, 1, 'nothing reached the model after the pause');
+    for (const id of slots) assert.notEqual(docker('inspect', id).status, 0, `the slot container ${id} the task took is removed`);
   });
 
 });

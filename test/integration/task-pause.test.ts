@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { App } from '@pushpals/orchestrator';
 import { ScriptedModelServer } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import { applyEvents, createClientState } from '@pushpals/protocol';
-import { makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, sleep, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
+import { makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, runCliAsync, sleep, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const KEY = 'sk-e2e-pause-key-2b9e7c4a1d3f5068';
@@ -34,6 +34,7 @@ describe('pause / resume with the built-in agent (real Docker, real git, scripte
     assert.ok(model);
     return model;
   };
+  const url = (): string => app?.url ?? '';
   const boot = async (): Promise<void> => {
     assert.ok(model);
     app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 1 }, agent: { maxSteps: 8 }, planner: { enabled: false } });
@@ -95,8 +96,12 @@ describe('pause / resume with the built-in agent (real Docker, real git, scripte
     await sleep(2500);
     assert.equal(m().chatRequests(request).length, 1, 'no model call after the restart while paused');
 
-    const resumed = await c().send('task_resume', { taskId });
-    assert.equal(resumed.paused, false);
+    // From a terminal: the list shows it paused; `pushpals task resume` resumes it.
+    const listed = await runCliAsync(dataDir, ['task', 'list', '--url', url()], 60_000);
+    assert.match(listed.stdout, new RegExp(`${taskId}\\s+running \\(paused\\)`), listed.stderr);
+    const resumed = await runCliAsync(dataDir, ['task', 'resume', taskId, '--url', url()], 60_000);
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.match(resumed.stdout, new RegExp(`task ${taskId}: running$`, 'm'));
     const end = await waitTerminal(c(), taskId, 120_000);
     await waitIdle(c(), taskId);
     assert.equal(end.type, 'task_completed', trace(c(), taskId));
@@ -114,7 +119,10 @@ describe('pause / resume with the built-in agent (real Docker, real git, scripte
     await c().send('task_pause', { taskId });
     await c().waitFor('task_paused', (p) => p.taskId === taskId);
     await c().waitFor('task_started', (p) => p.taskId === taskId); // its job runs, held before its first model call
-    await sleep(2000);
+    // The CLI says so too (pausing again changes nothing).
+    const paused = await runCliAsync(dataDir, ['task', 'pause', taskId, '--url', url()], 60_000);
+    assert.match(paused.stdout, new RegExp(`task ${taskId}: \\w+ \\(paused\\)`), paused.stderr);
+    await sleep(1000);
     assert.equal(m().chatRequests(request).length, 0, 'a task paused before its first model call makes none');
     await c().send('task_cancel', { taskId, reason: 'not needed' });
     await c().waitFor('task_cancelled', (p) => p.taskId === taskId);
