@@ -245,6 +245,11 @@ export class Session implements vscode.Disposable {
     return this.request('task_cancel', { taskId, reason: 'cancelled from VS Code' });
   }
 
+  /** Pauses (true) or resumes a task: task_pause / task_resume. */
+  setPaused(taskId: string, paused: boolean): Promise<CommandResult<'task_pause'>> {
+    return paused ? this.request('task_pause', { taskId }) : this.request('task_resume', { taskId });
+  }
+
   audit(taskId: string): Promise<CommandResult<'audit_get'>> {
     return this.request('audit_get', { taskId, limit: 1000 });
   }
