@@ -12,6 +12,7 @@ import { affectsConnection, readConfig } from './config';
 import { Session } from './session';
 import { StatusBarMonitor } from './statusBar';
 import { InlineReview } from './review/inlineView';
+import { MergeEditorService } from './review/mergeEditor';
 import { registerReviewCommands } from './review/reviewCommands';
 import { ReviewService } from './review/reviewService';
 import { ReviewTreeProvider } from './review/reviewTree';
@@ -30,7 +31,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const approvals = new ApprovalsTreeProvider(session);
   const reviews = new ReviewService(session);
   const inline = new InlineReview(reviews);
-  const reviewTree = new ReviewTreeProvider(reviews);
+  const merges = new MergeEditorService(log);
+  const reviewTree = new ReviewTreeProvider(reviews, merges);
   const chat = new ChatPanel(context, session, {
     decide: (approvalId, decision) => vscode.commands.executeCommand(decision === 'approve' ? 'pushpals.approve' : 'pushpals.deny', approvalId),
     newTask: (request) => vscode.commands.executeCommand('pushpals.newTask', request),
@@ -54,12 +56,13 @@ export function activate(context: vscode.ExtensionContext): void {
     notifier,
     reviews,
     inline,
+    merges,
     reviewTree,
     vscode.window.createTreeView('pushpals.tasks', { treeDataProvider: tasks, showCollapseAll: true }),
     vscode.window.createTreeView('pushpals.approvals', { treeDataProvider: approvals, canSelectMany: true }),
     vscode.window.createTreeView('pushpals.review', { treeDataProvider: reviewTree, showCollapseAll: true }),
     ...registerCommands({ session, chat, status, audit, activationMs: () => activationMs, approvalsView: () => approvals.getChildren(), notifications: () => notifier.history }),
-    ...registerReviewCommands(session, reviews, inline),
+    ...registerReviewCommands(session, reviews, inline, merges),
     new vscode.Disposable(
       session.connection.onStatus((s) => {
         void vscode.commands.executeCommand('setContext', 'pushpals.connected', s.state === 'connected');

@@ -19,6 +19,7 @@ import { PlannerAgent } from './plans/planner-agent';
 import { Team } from './plans/team';
 import type { ModelRegistry } from './model/registry';
 import { installReview } from './review';
+import { TreeChecks } from './checks/run';
 import type { Services } from './services';
 import { registerWorkbenchCommands } from './workbench/commands';
 import { Workbench } from './workbench/workbench';
@@ -37,8 +38,10 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
   // A task names its repository (or there is one) when it is created: refused then, not failed later.
   services.setTaskAdmission((input) => workbench.admitTask(input));
   // Diff review: hunk decisions, the commit of exactly the accepted hunks, the task branch (review/).
-  installReview({ services, wb: workbench, secrets: opts.secrets, models: opts.models });
-  services.registerAgent(new HeuristicAgent(workbench));
+  // Checks as evidence: the repository's own test/lint/build commands on exactly one tree (checks/).
+  const checks = new TreeChecks(workbench, services.config.dataDir);
+  installReview({ services, wb: workbench, secrets: opts.secrets, models: opts.models, checks });
+  services.registerAgent(new HeuristicAgent(workbench, checks));
   // With a planner model (and planner.enabled), a request becomes a plan of tickets first; the
   // coding agent takes the tickets — or, without a planner, the request whole. Without a coder
   // model, such requests fail saying how to configure one.

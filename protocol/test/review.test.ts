@@ -25,6 +25,19 @@ describe('review (src/review)', () => {
     assert.throws(() => splitDiff(diff, [...refs, { hunkId: 'x', file: 'a.txt' }]), /lists 5 hunks, the diff has 4/);
   });
 
+  it('git\'s diff of a binary file and of a pure rename has no hunks: splitDiff leaves them out and keeps the ids paired; a rename with edits names its file', () => {
+    const git = [
+      'diff --git a/img.png b/img.png\nindex 1111111..2222222 100644\nBinary files a/img.png and b/img.png differ\n',
+      'diff --git a/old.txt b/new.txt\nsimilarity index 100%\nrename from old.txt\nrename to new.txt\n',
+      diffOf('a.txt', base, after),
+      'diff --git a/r2.txt b/r3.txt\nsimilarity index 80%\nrename from r2.txt\nrename to r3.txt\n--- a/r2.txt\n+++ b/r3.txt\n@@ -1 +1 @@\n-x\n+y\n',
+    ].join('');
+    const files = splitDiff(git, [{ hunkId: 'h3_1', file: 'a.txt' }, { hunkId: 'h3_2', file: 'a.txt' }, { hunkId: 'h4_1', file: 'r3.txt' }]);
+    assert.deepEqual(files.map((f) => [f.path, f.hunks.map((h) => h.hunkId)]), [['a.txt', ['h3_1', 'h3_2']], ['r3.txt', ['h4_1']]]);
+    // The base has no file at the rename's new path: the review cannot apply it (the commit reports a conflict).
+    assert.throws(() => applyAccepted(null, files[1]!, () => true), (e: unknown) => e instanceof ReviewDiffError && /r3\.txt does not exist in the base/.test(e.message));
+  });
+
   it('applyAccepted applies exactly the accepted hunks', () => {
     const [a, created, deleted] = splitDiff(diff, refs);
     assert.equal(applyAccepted(base, a!, () => true), after);

@@ -7,7 +7,9 @@
 //      commit approval arrives (notification); Approve → the proposed message, Enter → the tests re-run on
 //      the exact tree in the sandbox → committed: host git on the orchestrator's clone shows exactly the
 //      accepted hunks on pushpals/<task>, the default branch did not move.
-//   3. "Apply to My Checkout" (three-way merge) changes the workspace files accordingly.
+//   3. "Apply to My Checkout" (three-way merge) with a local edit of the person on the line the config hunk
+//      changes: README.md is applied at once; config.js stays as it is and opens in VS Code's merge editor
+//      (the Review view says "conflict — merge"); "Accept PushPals" + "Complete Merge" write the resolution.
 //   4. A task that plants an AWS-style key: "Accept All (Task)" → the commit is blocked with the file, line
 //      and rule, shown on the card.
 //   5. Reloading the window (nothing pending) shows no approval notification.
@@ -32,6 +34,8 @@ const README_NEW = README.replace('Teh first', 'The first').replace('recieve', '
 const README_ACCEPTED = README.replace('Teh first', 'The first');
 const CONFIG = "module.exports = { retries: 1, name: 'demo' };\n";
 const CONFIG_NEW = "module.exports = { retries: 3, name: 'demo' };\n";
+/** The person's own edit of the line the task changes: Apply to My Checkout meets a conflict there. */
+const CONFIG_LOCAL = "module.exports = { retries: 5, name: 'demo' };\n";
 const AWS_KEY = 'AKIA4HFJ2KQ7ZT3WXBNM';
 
 const gitIn = (cwd, ...a) => {
@@ -167,19 +171,55 @@ try {
     expect(gitIn(workspace, 'rev-parse', 'HEAD').trim() === base && readFileSync(join(workspace, 'README.md'), 'utf8') === README, 'the workspace changed before "Apply"');
   });
 
-  // ---- 3. Apply to My Checkout ----
-  if (ok) await step('"Apply to My Checkout" (merge) changes the workspace files accordingly', async () => {
+  // ---- 3. Apply to My Checkout: one file merges cleanly, one overlaps a local edit → the merge editor ----
+  const mergeEditor = page.locator('.merge-editor').first();
+  const completeMerge = page.locator('.editor-actions .action-label', { hasText: 'Complete Merge' }).first();
+  const reviewRow = (file, state) => page.locator('.pane-body .monaco-list-row', { hasText: file }).filter({ hasText: state }).first();
+  let merging = false;
+  if (ok) merging = await step('"Apply to My Checkout" with a local edit on the line a hunk changes: README.md applied, config.js left as it is and opened in the merge editor', async () => {
+    writeFileSync(join(workspace, 'src', 'config.js'), CONFIG_LOCAL); // the person's own, uncommitted edit
     await runCommand('PushPals: Apply to My Checkout');
     const pickTask = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Polish the docs text' });
     if (await pickTask.first().waitFor({ timeout: 3000 }).then(() => true, () => false)) await pickTask.first().click();
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Merge into my working tree' }).first().click();
+    await mergeEditor.waitFor({ timeout: 20000 });
+    await completeMerge.waitFor({ timeout: 10000 });
+    // The three panes are titled by their side; the result counts the open conflict.
+    for (const title of ['Yours', 'PushPals', 'Result']) await page.locator('.merge-editor .code-view .header .title', { hasText: title }).first().waitFor({ timeout: 10000 });
+    await page.locator('.merge-editor .code-view.result .header .detail', { hasText: '1 Conflict Remaining' }).waitFor({ timeout: 10000 });
+    expect(readFileSync(join(workspace, 'README.md'), 'utf8') === README_ACCEPTED, 'README.md in the workspace is not base + the accepted hunk');
+    expect(readFileSync(join(workspace, 'src', 'config.js'), 'utf8') === CONFIG_LOCAL, 'config.js was changed before the merge was completed');
+    await toast('need merging').first().getByRole('button', { name: 'Open Merge Editor: src/config.js' }).waitFor({ timeout: 10000 });
+  });
+  await snap('merge-editor-open');
+  if (merging) await step('the Review view shows config.js as "conflict — merge"; a click on it opens the merge editor again', async () => {
+    await runCommand('Notifications: Clear All Notifications').catch(() => {});
+    await runCommand('PushPals: Focus on Review View');
+    await reviewRow('config.js', 'conflict — merge').waitFor({ timeout: 10000 });
+    await snap('review-view-conflict');
+    await reviewRow('config.js', 'conflict — merge').click();
+    await mergeEditor.waitFor({ timeout: 10000 });
+  });
+  if (merging) await step('"Accept PushPals" on the conflict, Save (the file stays as it is), then "Complete Merge": config.js on disk holds the resolution, no markers', async () => {
+    await page.locator('.merge-editor .merge-editor-conflict-actions a', { hasText: 'Accept PushPals' }).first().click();
+    await page.locator('.merge-editor .code-view.result .header .detail', { hasText: /\b0 Conflicts Remaining/ }).waitFor({ timeout: 10000 });
+    await snap('merge-editor-resolved');
+    // A plain save keeps the result with the merge; only "Complete Merge" writes the person's file.
+    await page.locator('.merge-editor .code-view.result .view-lines').first().click();
+    await page.keyboard.press('Control+s');
+    await page.waitForTimeout(1000);
+    expect(readFileSync(join(workspace, 'src', 'config.js'), 'utf8') === CONFIG_LOCAL, 'config.js was written before "Complete Merge"');
+    await completeMerge.click();
     const t = Date.now();
     while (Date.now() - t < 15000 && readFileSync(join(workspace, 'src', 'config.js'), 'utf8') !== CONFIG_NEW) await page.waitForTimeout(200);
-    expect(readFileSync(join(workspace, 'README.md'), 'utf8') === README_ACCEPTED, 'README.md in the workspace is not base + the accepted hunk');
-    expect(readFileSync(join(workspace, 'src', 'config.js'), 'utf8') === CONFIG_NEW, 'config.js in the workspace');
-    await toast('applied to your working tree').first().waitFor({ timeout: 10000 });
+    const merged = readFileSync(join(workspace, 'src', 'config.js'), 'utf8');
+    expect(merged === CONFIG_NEW, `config.js after the merge: ${JSON.stringify(merged)}`);
+    expect(!/^(<{7}|={7}|>{7})/m.test(merged), 'conflict markers in config.js');
+    await mergeEditor.waitFor({ state: 'hidden', timeout: 10000 });
+    await toast('merged src/config.js').first().waitFor({ timeout: 10000 });
+    await reviewRow('config.js', 'merged').waitFor({ timeout: 10000 });
   });
-  await snap('applied-to-checkout');
+  await snap('merge-completed');
 
   // ---- 4. A planted AWS key blocks the commit ----
   await runCommand('Notifications: Clear All Notifications').catch(() => {});

@@ -150,8 +150,8 @@ export function git(cwd: string, ...args: string[]): string {
 export const FIXTURE_README = '# Demo project\n\nTeh project says hello.   \n\nRun the tests with npm test.\n';
 
 export interface FixtureRepoOptions {
-  /** The package.json "test" script. Default: prints "tests ok". */
-  testScript?: string;
+  /** The package.json "test" script. Default: prints "tests ok". `null`: no package.json at all. */
+  testScript?: string | null;
   /** Extra files (path → content), committed. */
   files?: Record<string, string>;
   /** Symlinks (path → target), committed (README.md may be one: then no README file is written). */
@@ -162,8 +162,8 @@ export interface FixtureRepoOptions {
 export function makeFixtureRepo(o: FixtureRepoOptions = {}): string {
   const dir = tempDir('pushpals-e2e-repo-');
   if (!o.symlinks?.['README.md']) writeFileSync(join(dir, 'README.md'), FIXTURE_README);
-  const testScript = o.testScript ?? `node -e "console.log('tests ok')"`;
-  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'e2e-demo', version: '1.0.0', private: true, scripts: { test: testScript } }, null, 2)}\n`);
+  const testScript = o.testScript === undefined ? `node -e "console.log('tests ok')"` : o.testScript;
+  if (testScript !== null) writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'e2e-demo', version: '1.0.0', private: true, scripts: { test: testScript } }, null, 2)}\n`);
   for (const [rel, content] of Object.entries(o.files ?? {})) {
     mkdirSync(dirname(join(dir, rel)), { recursive: true });
     writeFileSync(join(dir, rel), content);

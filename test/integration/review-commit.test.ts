@@ -111,7 +111,7 @@ describe('diff review → commit of exactly the accepted hunks (real Docker, rea
     assert.match(patch, /^-module\.exports = \{ retries: 1/m);
     assert.doesNotMatch(patch, /receive/, 'the rejected hunk is not in the commit');
     assert.match(approval.payload.message ?? '', /^Polish the docs text/);
-    assert.match(approval.payload.reason, /exactly the 2 accepted hunk\(s\) of 3 \(1 rejected\)[\s\S]*checks \(tests\) run on that exact tree/);
+    assert.match(approval.payload.reason, /exactly the 2 accepted hunk\(s\) of 3 \(1 rejected\)[\s\S]*repository's checks run on that exact tree/);
 
     await c().send('approval_decide', { approvalId: approval.payload.approvalId, decision: 'approve', message: 'Fix the first typo, raise retries\n\nEdited in review.' });
     const outcome = await c().waitForEvent((e) => (e.type === 'check_result' || e.type === 'error') && (e.payload as { taskId?: string }).taskId === taskId, 'the check result', 120_000);
@@ -120,7 +120,11 @@ describe('diff review → commit of exactly the accepted hunks (real Docker, rea
     assert.equal(check.payload.status, 'passed', check.payload.output);
     assert.equal(check.payload.command, 'npm test');
     assert.match(check.payload.output, /config ok 3/, 'the check ran on the tree with the accepted config hunk');
+    assert.equal(check.payload.phase, 'commit');
+    assert.match(check.payload.outputHash ?? '', /^sha256:[0-9a-f]{64}$/);
     const committed = await c().waitFor('committed', (p) => p.taskId === taskId, 60_000);
+    // The evidence names the exact commit and tree that became the task branch.
+    assert.equal(check.payload.commit, committed.payload.sha);
     assert.equal(committed.payload.branch, `pushpals/${taskId}`);
     assert.deepEqual(committed.payload.hunks, [top, config]);
     assert.equal(committed.payload.message, 'Fix the first typo, raise retries\n\nEdited in review.');
@@ -129,6 +133,7 @@ describe('diff review → commit of exactly the accepted hunks (real Docker, rea
     // Into the person's repository as a local branch: host git there (our fixture) shows exactly the accepted hunks.
     const fetched = await c().send('branch_fetch', { taskId });
     assert.deepEqual([fetched.branch, fetched.sha, fetched.repoPath], [`pushpals/${taskId}`, committed.payload.sha, repoDir]);
+    assert.equal(check.payload.treeId, git(repoDir, 'rev-parse', `${committed.payload.sha}^{tree}`).trim(), 'the check ran on exactly the committed tree');
     assert.equal(git(repoDir, 'rev-parse', `pushpals/${taskId}^`).trim(), base);
     assert.equal(git(repoDir, 'show', `pushpals/${taskId}:README.md`), README.replace('Teh first', 'The first'));
     assert.equal(git(repoDir, 'show', `pushpals/${taskId}:src/config.js`), CONFIG_NEW);

@@ -26,3 +26,8 @@ export async function threeWay(ours: string | null, base: string | null, theirs:
   const r = merge(ours.split('\n'), (base ?? '').split('\n'), theirs.split('\n'), { label: { a: 'your checkout', b: theirsLabel } });
   return { status: r.conflict ? 'conflict' : 'applied', content: r.result.join('\n') };
 }
+
+/** True when `text` still holds a conflict block (`<<<<<<<` … `>>>>>>>` at line starts): not a finished merge. */
+export function hasConflictMarkers(text: string): boolean {
+  return /^<{7}( |$)/m.test(text) && /^>{7}( |$)/m.test(text);
+}

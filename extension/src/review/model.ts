@@ -48,6 +48,21 @@ export function buildTaskReview(taskId: string, review: ReviewView, got: Command
   return { taskId, diffSeq: review.diffSeq, baseCommit: got.baseCommit, files, byPath: new Map(files.map((f) => [f.path, f])), fileOfHunk };
 }
 
+/**
+ * Why a changed file can have no hunks: git's diff of a binary file ("Binary files differ") or of a pure
+ * rename carries no text lines, so there is nothing to show inline or to decide — and the commit and
+ * Apply to My Checkout, which are built from accepted hunks, leave it out. Said wherever such a file shows.
+ */
+export function noTextHunksNote(path: string): string {
+  return `${path} changed, but its diff has no text lines (a binary file, or a rename without edits): it cannot be reviewed inline or accepted hunk by hunk, and neither the commit nor Apply to My Checkout includes it. Take it from the task's branch (Apply to My Checkout → Fetch branch) if you want it.`;
+}
+
+/** Files of the diff without a hunk (binary files, pure renames): listed, never reviewable inline. */
+export function filesWithoutHunks(review: ReviewView): string[] {
+  const withHunks = new Set(review.hunks.map((h) => h.file));
+  return review.files.filter((f) => !withHunks.has(f));
+}
+
 /** The file with every hunk accepted: the agent's proposal. */
 export function proposedContent(f: FileReview): string | null {
   return lib().applyAccepted(f.base, f.patch, () => true);

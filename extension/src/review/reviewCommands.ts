@@ -6,8 +6,9 @@
 import * as vscode from 'vscode';
 import { decideApproval } from '../approvals';
 import type { Session } from '../session';
-import { acceptedContent, hunkAtOrAfter, type FileReview, type TaskReview } from './model';
-import { threeWay, type MergeStatus } from './merge';
+import { hunkAtOrAfter, noTextHunksNote, type FileReview, type TaskReview } from './model';
+import { mergeIntoWorkspace } from './applyMerge';
+import type { MergeEditorService } from './mergeEditor';
 import { REVIEW_SCHEME, parseReviewUri, reviewUri, sideUri, type HunkDecision, type ReviewService } from './reviewService';
 import type { InlineReview } from './inlineView';
 
@@ -36,7 +37,7 @@ function activeReview(): { taskId: string; path: string; editor: vscode.TextEdit
   return at && { ...at, editor };
 }
 
-export function registerReviewCommands(session: Session, reviews: ReviewService, inline: InlineReview): vscode.Disposable[] {
+export function registerReviewCommands(session: Session, reviews: ReviewService, inline: InlineReview, merges: MergeEditorService): vscode.Disposable[] {
   const reg = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(id, fn);
   const fail = (what: string) => (e: unknown) => {
     void vscode.window.showErrorMessage(`PushPals: could not ${what} — ${(e as Error).message}`);
@@ -58,9 +59,13 @@ export function registerReviewCommands(session: Session, reviews: ReviewService,
     return pick?.taskId;
   }
 
-  async function openFile(taskId: string, file: string, hunkId?: string, preview = false): Promise<vscode.TextEditor> {
+  async function openFile(taskId: string, file: string, hunkId?: string, preview = false): Promise<vscode.TextEditor | undefined> {
     const r = await reviews.load(taskId);
     const f = r.byPath.get(file);
+    if (!f && reviews.reviewOf(taskId)?.files.includes(file)) {
+      void vscode.window.showInformationMessage(`PushPals: ${noTextHunksNote(file)}`);
+      return undefined;
+    }
     if (!f) throw new Error(`${file} is not in the diff of task ${taskId}`);
     const doc = await vscode.workspace.openTextDocument(reviewUri(taskId, file));
     const h = hunkId ? f.hunks.find((x) => x.hunkId === hunkId) : f.hunks[0];
@@ -156,7 +161,7 @@ export function registerReviewCommands(session: Session, reviews: ReviewService,
     if (!review) return undefined;
     const mode = typeof (arg as { mode?: unknown })?.mode === 'string' ? (arg as { mode: string }).mode : (await vscode.window.showQuickPick(
       [
-        { label: 'Merge into my working tree', description: 'three-way: your edits are kept; overlaps come back as conflict markers', mode: 'merge' },
+        { label: 'Merge into my working tree', description: 'three-way: your edits are kept; overlaps open in the merge editor', mode: 'merge' },
         ...(review.committed ? [{ label: `Fetch branch ${review.committed.branch} into my repository`, description: 'a local branch; nothing is checked out', mode: 'branch' }] : []),
       ],
       { title: `PushPals: apply the accepted changes of "${reviews.task(taskId)?.title ?? taskId}"` },
@@ -171,54 +176,7 @@ export function registerReviewCommands(session: Session, reviews: ReviewService,
       }
     }
     if (mode !== 'merge') return undefined;
-    return mergeIntoWorkspace(taskId).catch(fail('apply the changes'));
-  }
-
-  async function mergeIntoWorkspace(taskId: string): Promise<Record<string, MergeStatus>> {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    if (!folder) throw new Error('no workspace folder is open');
-    const task = reviews.task(taskId);
-    if (task?.repoId && session.currentRepoId && task.repoId !== session.currentRepoId) throw new Error(`this task worked on another repository (${task.repoId}) than this window's (${session.currentRepoId})`);
-    const review = reviews.reviewOf(taskId)!;
-    const r = await reviews.load(taskId);
-    const committedHunks = review.committed?.hunks ? new Set(review.committed.hunks) : undefined;
-    const decisions = reviews.decisions(taskId);
-    const decisionOf = (id: string) => (committedHunks ? (committedHunks.has(id) ? 'accept' : 'reject') : decisions.get(id));
-    if (!r.files.some((f) => f.hunks.some((h) => decisionOf(h.hunkId) === 'accept'))) throw new Error('no hunk is accepted: there is nothing to apply');
-    const label = review.committed ? `${review.committed.branch} (${review.committed.sha.slice(0, 8)})` : `pushpals/${taskId}`;
-    const outcome: Record<string, MergeStatus> = {};
-    const conflicts: vscode.Uri[] = [];
-    const edit = new vscode.WorkspaceEdit();
-    const saves: vscode.Uri[] = [];
-    for (const f of r.files) {
-      const uri = vscode.Uri.joinPath(folder.uri, f.path);
-      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-      const ours = open ? open.getText() : await vscode.workspace.fs.readFile(uri).then((b) => Buffer.from(b).toString('utf8'), () => null);
-      const m = await threeWay(ours, f.base, acceptedContent(f, decisionOf), label);
-      outcome[f.path] = m.status;
-      if (m.content === undefined) continue;
-      if (m.content === null) edit.deleteFile(uri, { ignoreIfNotExists: true });
-      else if (ours === null) edit.createFile(uri, { overwrite: false, contents: Buffer.from(m.content, 'utf8') });
-      else {
-        const doc = open ?? (await vscode.workspace.openTextDocument(uri));
-        edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), m.content);
-        saves.push(uri);
-      }
-      if (m.status === 'conflict') conflicts.push(uri);
-    }
-    if (!(await vscode.workspace.applyEdit(edit))) throw new Error('VS Code refused the edit');
-    for (const uri of saves) await vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())?.save();
-    const counts = Object.values(outcome).reduce<Record<string, number>>((a, s) => ({ ...a, [s]: (a[s] ?? 0) + 1 }), {});
-    session.log.info(`applied ${taskId} to ${folder.uri.fsPath}: ${JSON.stringify(outcome)}`);
-    const summary = Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ');
-    if (conflicts.length) {
-      await vscode.window.showTextDocument(conflicts[0]!);
-      void vscode.window.showWarningMessage(`PushPals: applied with conflicts (${summary}). Resolve the conflict markers in ${conflicts.map((u) => vscode.workspace.asRelativePath(u)).join(', ')}.`);
-    } else {
-      const refused = Object.entries(outcome).filter(([, s]) => s === 'refused').map(([p]) => p);
-      void vscode.window.showInformationMessage(`PushPals: applied to your working tree (${summary})${refused.length ? `; left alone: ${refused.join(', ')}` : ''}. Nothing was committed in your repository.`);
-    }
-    return outcome;
+    return mergeIntoWorkspace(session, reviews, merges, taskId).catch(fail('apply the changes'));
   }
 
   return [
@@ -245,6 +203,13 @@ export function registerReviewCommands(session: Session, reviews: ReviewService,
     }),
     reg('pushpals.commitReview', (arg) => commit(arg)),
     reg('pushpals.applyToCheckout', (arg) => applyToCheckout(arg)),
+    reg('pushpals.openMergeEditor', (arg) => {
+      const t = targetOf(arg);
+      return t.taskId && t.file ? merges.open(t.taskId, t.file).then(() => true, fail('open the merge editor')) : undefined;
+    }),
+    // The merge editor's own "Complete Merge" button is the git extension's (a proposed menu) and shows only
+    // for git conflicts: this one, in the editor title of our merges (and Ctrl+Enter), runs the same action.
+    reg('pushpals.completeMerge', () => merges.completeActive().catch(fail('complete the merge'))),
     // Internal: timings and counters for the tests and benchmarks.
     reg('pushpals._reviewInfo', () => ({ latencies: inline.latencies.slice(-500), decorationLatencies: inline.decorationLatencies.slice(-500), stats: inline.stats, loaded: reviews.tasksWithReview().map((t) => ({ taskId: t.taskId, hunks: t.review?.hunks.length ?? 0, loaded: reviews.peek(t.taskId) !== undefined })) })),
   ];

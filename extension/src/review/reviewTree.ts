@@ -5,6 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { reviewCounts, type ReviewHunkView } from '@pushpals/protocol/client';
+import type { MergeEditorService } from './mergeEditor';
+import { noTextHunksNote } from './model';
 import type { ReviewService } from './reviewService';
 
 export type ReviewNode =
@@ -15,17 +17,21 @@ export type ReviewNode =
 export class ReviewTreeProvider implements vscode.TreeDataProvider<ReviewNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly sub: vscode.Disposable;
+  private readonly subs: vscode.Disposable[];
   private pending: NodeJS.Timeout | undefined;
 
-  constructor(private readonly reviews: ReviewService) {
+  constructor(
+    private readonly reviews: ReviewService,
+    private readonly merges: MergeEditorService,
+  ) {
     // Coalesced: "Accept All" on 200 hunks is one refresh, not 200.
-    this.sub = reviews.onDidChange(() => {
+    const refresh = () => {
       this.pending ??= setTimeout(() => {
         this.pending = undefined;
         this.changed.fire(undefined);
       }, 30);
-    });
+    };
+    this.subs = [reviews.onDidChange(refresh), merges.onDidChange(refresh)];
   }
 
   getChildren(node?: ReviewNode): ReviewNode[] {
@@ -58,6 +64,7 @@ export class ReviewTreeProvider implements vscode.TreeDataProvider<ReviewNode>, 
     }
     if (node.kind === 'file') {
       const c = review ? reviewCounts(review, node.file) : { accepted: 0, rejected: 0, pending: 0, total: 0 };
+      if (review && c.total === 0) return this.fileWithoutHunks(node.taskId, node.file);
       const item = new vscode.TreeItem(node.file, vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `review:${node.taskId}:${node.file}`;
       item.resourceUri = vscode.Uri.file(`/${node.file}`);
@@ -65,6 +72,15 @@ export class ReviewTreeProvider implements vscode.TreeDataProvider<ReviewNode>, 
       item.iconPath = new vscode.ThemeIcon(c.pending ? 'circle-large-outline' : c.rejected === c.total ? 'circle-slash' : 'pass');
       item.contextValue = review?.committed ? 'reviewFile.committed' : 'reviewFile';
       item.command = { command: 'pushpals.openReviewFile', title: 'Open', arguments: [{ taskId: node.taskId, file: node.file }] };
+      // After "Apply to My Checkout": a file waiting for its merge says so, and a click opens the merge editor.
+      const merge = this.merges.stateOf(node.taskId, node.file);
+      if (merge === 'conflict') {
+        item.description = 'conflict — merge';
+        item.iconPath = new vscode.ThemeIcon('git-merge', new vscode.ThemeColor('gitDecoration.conflictingResourceForeground'));
+        item.contextValue += '.merge';
+        item.tooltip = 'Your copy has edits on the same lines: open the merge editor to choose (your file is unchanged until you complete the merge).';
+        item.command = { command: 'pushpals.openMergeEditor', title: 'Open Merge Editor', arguments: [{ taskId: node.taskId, file: node.file }] };
+      } else if (merge === 'merged') item.description = `${item.description as string} · merged`;
       return item;
     }
     const h = review?.hunks.find((x) => x.hunkId === node.hunkId) as ReviewHunkView | undefined;
@@ -77,9 +93,22 @@ export class ReviewTreeProvider implements vscode.TreeDataProvider<ReviewNode>, 
     return item;
   }
 
+  /** A binary file or a pure rename: listed so the change is not invisible, with what that means. */
+  private fileWithoutHunks(taskId: string, file: string): vscode.TreeItem {
+    const item = new vscode.TreeItem(file, vscode.TreeItemCollapsibleState.None);
+    item.id = `review:${taskId}:${file}`;
+    item.resourceUri = vscode.Uri.file(`/${file}`);
+    item.description = 'binary or renamed — not reviewable inline';
+    item.tooltip = noTextHunksNote(file);
+    item.iconPath = new vscode.ThemeIcon('file-binary');
+    item.contextValue = 'reviewFileWithoutHunks';
+    item.command = { command: 'pushpals.openReviewFile', title: 'Open', arguments: [{ taskId, file }] };
+    return item;
+  }
+
   dispose(): void {
     clearTimeout(this.pending);
-    this.sub.dispose();
+    for (const s of this.subs) s.dispose();
     this.changed.dispose();
   }
 }

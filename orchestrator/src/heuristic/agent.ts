@@ -16,6 +16,9 @@ import { explainMissing, findMissing } from '../deps/diagnose';
 import { describeSetupFailure, ensureDependencies } from '../deps/setup';
 import { detectTestCommand, recognizeIntent, type Intent } from './intents';
 import { proposeReadmeFix } from './readme-fix';
+import { allPassed, describeCheck } from '../checks/types';
+import type { TreeChecks } from '../checks/run';
+import type { Repo } from '../git';
 
 const done = (summary: string): TaskOutcome => ({ status: 'completed', summary });
 
@@ -29,7 +32,11 @@ function heredoc(body: string): string {
 export class HeuristicAgent implements TaskAgent {
   readonly id = 'worker:heuristic';
 
-  constructor(private readonly wb: Pick<AgentWorkbench, 'prepareWorkspace' | 'acquireSandbox' | 'commandToolDeps' | 'proposeDiff' | 'setupDeps' | 'repoSettingsFile'>) {}
+  constructor(
+    private readonly wb: Pick<AgentWorkbench, 'prepareWorkspace' | 'acquireSandbox' | 'commandToolDeps' | 'proposeDiff' | 'setupDeps' | 'repoSettingsFile'>,
+    /** The repository's checks on one tree ("Run the checks"). */
+    private readonly checks: Pick<TreeChecks, 'run'>,
+  ) {}
 
   canHandle(task: TaskRecord): boolean {
     // A plan's tickets go to the coding agents: their start commit and branch come from the plan.
@@ -51,6 +58,8 @@ export class HeuristicAgent implements TaskAgent {
         }
         case 'run_tests':
           return await this.runTests(ctx, repo, workspace.path, sandbox, deps);
+        case 'run_checks':
+          return await this.runChecks(ctx, repo, workspace.baseCommit);
         case 'fix_readme':
           return await this.fixReadme(ctx, intent.file, workspace.path, repo.name, sandbox, deps);
       }
@@ -92,6 +101,21 @@ export class HeuristicAgent implements TaskAgent {
       return { status: 'failed', error: { ...outcome.error, message: `${outcome.error.message}: ${why}`.slice(0, MAX_MESSAGE_LENGTH), details: { ...outcome.error.details, missing: missing.name } } };
     }
     return outcome.status === 'completed' ? done(`${outcome.summary}${setupNote}`.slice(0, MAX_MESSAGE_LENGTH)) : outcome;
+  }
+
+  /**
+   * "Run the checks": every check the repository has (tests, lint, typecheck, build), on exactly the
+   * task's base commit (with the person's uncommitted changes when asked), each a `check_result` with
+   * the runner's counts. Fails, naming them, when a check did not pass.
+   */
+  private async runChecks(ctx: TaskContext, repo: Repo, commit: string): Promise<TaskOutcome> {
+    const report = await this.checks.run(ctx, repo, { commit, phase: 'base' });
+    if (!report.results.length) return done(`No checks found in ${repo.name} (looked for package.json scripts test/lint/typecheck/build, Makefile targets, pytest, go test, cargo test; or configure them in the repository settings).`);
+    const lines = report.results.map(describeCheck);
+    const summary = `${lines.join('\n')}\n(on tree ${report.treeId.slice(0, 12)} of commit ${commit.slice(0, 12)}, ${(report.durationMs / 1000).toFixed(1)} s)`;
+    if (allPassed(report)) return done(`All ${report.results.length} check(s) passed:\n${summary}`.slice(0, MAX_MESSAGE_LENGTH));
+    const bad = report.results.filter((r) => r.status !== 'passed').map((r) => r.name);
+    return { status: 'failed', error: { code: 'command_failed', message: `${bad.length} of ${report.results.length} check(s) did not pass (${bad.join(', ')}):\n${summary}`.slice(0, MAX_MESSAGE_LENGTH), details: { failed: bad, treeId: report.treeId } } };
   }
 
   /** A command's outcome as the task's: refused, timed out, failed (with its exit code) or done. */

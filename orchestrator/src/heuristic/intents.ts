@@ -7,6 +7,7 @@ import { usesPytest, VENV } from '../deps/detect';
 export type Intent =
   | { kind: 'run_command'; title: string; command: string }
   | { kind: 'run_tests'; title: string }
+  | { kind: 'run_checks'; title: string }
   | { kind: 'fix_readme'; title: string; file: string };
 
 const GIT_READONLY = ['status', 'log', 'diff', 'branch', 'show'] as const;
@@ -20,6 +21,9 @@ export function recognizeIntent(request: string): Intent | undefined {
       return { kind: 'run_command', title: `Run ${command}`, command };
     }
   }
+  if (/\b(run|execute)\b.*\b(the )?(repo(sitory)?'?s? )?checks\b/.test(text) || /^checks$/.test(text)) {
+    return { kind: 'run_checks', title: 'Run the checks' };
+  }
   if (/\b(run|execute)\b.*\b(the )?(unit )?tests?\b/.test(text) || /^tests?$/.test(text)) {
     return { kind: 'run_tests', title: 'Run the tests' };
   }
@@ -31,7 +35,7 @@ export function recognizeIntent(request: string): Intent | undefined {
 }
 
 /** The intents the heuristic lane understands, for the reply to a request it does not. */
-export const HEURISTIC_EXAMPLES = ['Run git status on this repo', 'Run the tests', 'Apply a patch to fix the README'];
+export const HEURISTIC_EXAMPLES = ['Run git status on this repo', 'Run the tests', 'Run the checks', 'Apply a patch to fix the README'];
 
 /**
  * Picks the test command from the repository's own manifest files (read as data; nothing of the

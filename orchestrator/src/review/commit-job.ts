@@ -5,21 +5,20 @@
  * objects in the orchestrator's own clone → when a hunk was rejected, the checks on that exact tree →
  * the task branch moves, `committed`. Nothing is pushed, no default branch moves, no hook runs.
  */
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { MAX_MESSAGE_LENGTH, MAX_TITLE_LENGTH } from '@pushpals/protocol';
 import { PushPalsError, toErrorInfo } from '../errors';
 import type { JobContext } from '../queue/worker';
 import type { JobRecord } from '../queue/types';
 import { makeTaskContext } from '../tasks/task-runner';
 import type { TaskContext } from '../agents/types';
-import type { CheckRunner } from './checks';
+import { allPassed } from '../checks/types';
+import type { Repo } from '../git';
 import { planCommit, type CommitPlan } from './commit-plan';
 import { proposeCommitMessage } from './commit-message';
 import type { ReviewDeps } from './deps';
 import { acceptedHunks, decisionsDigest, loadReview, undecided } from './review-state';
 import { describeFindings, scanForSecrets } from './secret-scan';
-import { PUSHPALS_AUTHOR, advanceTaskBranch, materialiseCommit, taskBranch, writeCommitObjects } from './task-branch';
+import { PUSHPALS_AUTHOR, advanceTaskBranch, taskBranch, writeCommitObjects } from './task-branch';
 
 export const COMMIT_QUEUE = 'review.commit';
 /** The decision reason when a pending commit approval no longer matches the decisions. */
@@ -72,13 +71,13 @@ async function commitReview(deps: ReviewDeps, ctx: TaskContext, jobId: string): 
     }
 
     const digest = decisionsDigest(r);
-    const checks = plan.rejected > 0 ? deps.checks.map((c) => c.name) : [];
+    const recheck = plan.rejected > 0;
     const proposed = await proposeCommitMessage(deps, ctx.task, plan);
     const approval = await ctx.requestApproval({
       key: `commit:${digest}:${jobId}`,
       kind: 'commit',
       title: `Commit ${plan.accepted.length} hunk(s) in ${plan.files.length} file(s) to ${taskBranch(taskId)}`.slice(0, MAX_TITLE_LENGTH),
-      reason: whatHappens(plan, taskId, checks),
+      reason: whatHappens(plan, taskId, recheck),
       risk: 'low',
       patch: plan.diff,
       message: proposed,
@@ -98,7 +97,7 @@ async function commitReview(deps: ReviewDeps, ctx: TaskContext, jobId: string): 
     const edited = approval.decisionDetails?.message;
     const message = typeof edited === 'string' && edited.trim() ? edited.trim() : proposed;
     const sha = await writeCommitObjects(repo.mirrorPath, { parent: plan.parent, changes: plan.changes, message, author: PUSHPALS_AUTHOR, timestamp: Math.floor(services.clock.now() / 1000) });
-    if (checks.length && !(await runChecks(deps, ctx, repo.id, repo.mirrorPath, sha))) {
+    if (recheck && !(await runChecks(deps, ctx, repo, sha))) {
       wb.audit.append({ taskId, actor: ACTOR, action: 'commit_blocked', approvalId: approval.id, data: { reason: 'checks_failed', sha, diffSeq: r.diffSeq } });
       ctx.emit('error', { taskId, error: { code: 'command_failed', message: `Not committed: the checks failed on the tree of the accepted hunks (see the check results). ${taskBranch(taskId)} is unchanged; change your decisions and approve again.` } });
       return;
@@ -112,37 +111,16 @@ async function commitReview(deps: ReviewDeps, ctx: TaskContext, jobId: string): 
 }
 
 /** "What exactly will happen", for the approval. */
-function whatHappens(plan: CommitPlan, taskId: string, checks: string[]): string {
+function whatHappens(plan: CommitPlan, taskId: string, recheck: boolean): string {
   const total = plan.accepted.length + plan.rejected;
   return [
     `A commit of exactly the ${plan.accepted.length} accepted hunk(s) of ${total} (${plan.rejected} rejected) in ${plan.files.join(', ')}, on branch ${taskBranch(taskId)} of the orchestrator's own clone. Nothing is pushed; no default branch moves; no git hook runs.`,
-    checks.length ? `Because hunks were rejected, the checks (${checks.join(', ')}) run on that exact tree first; if they fail, nothing is committed.` : 'Every hunk was accepted: the tree is the one the agent produced.',
+    recheck ? 'Because hunks were rejected, the repository\'s checks run on that exact tree first; if they fail, nothing is committed.' : 'Every hunk was accepted: the tree is the one the agent produced.',
   ].join(' ').slice(0, MAX_MESSAGE_LENGTH);
 }
 
-/** Runs each check on a fresh copy of the commit's tree; true when none failed. */
-async function runChecks(deps: ReviewDeps, ctx: TaskContext, repoId: string, mirror: string, sha: string): Promise<boolean> {
-  const { wb, services } = deps;
-  // A dot name: the janitor's sweep leaves it alone; it is removed here, before and after.
-  const dir = join(services.config.dataDir, 'workspaces', `.check-${ctx.task.id}`);
-  rmSync(dir, { recursive: true, force: true });
-  try {
-    await materialiseCommit(mirror, sha, dir);
-    wb.chownTreeForSandbox(dir);
-    let ok = true;
-    for (const check of deps.checks as CheckRunner[]) {
-      const command = check.plan(dir);
-      if (!command) {
-        ctx.emit('log', { level: 'info', message: `check ${check.name}: nothing to run in this repository`, taskId: ctx.task.id });
-        continue;
-      }
-      ctx.progress(`Running ${check.name} (${command}) on the accepted hunks before committing`, { step: 'checks' });
-      const result = await check.run({ ctx, dir, commit: sha, sandbox: () => wb.acquireSandbox(ctx.task.id, dir), deps: wb.commandToolDeps(repoId, ctx.task.id, dir) }, command);
-      ctx.emit('check_result', { taskId: ctx.task.id, ...result });
-      if (result.status !== 'passed') ok = false;
-    }
-    return ok;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/** Runs the repository's checks on the commit's tree (phase `commit`); true when none failed. */
+async function runChecks(deps: ReviewDeps, ctx: TaskContext, repo: Repo, sha: string): Promise<boolean> {
+  ctx.progress('Running the checks on the accepted hunks before committing', { step: 'checks' });
+  return allPassed(await deps.checks.run(ctx, repo, { commit: sha, phase: 'commit' }));
 }

@@ -1,7 +1,7 @@
 import type { ModelRegistry } from '../model/registry';
 import type { Services } from '../services';
 import type { Workbench } from '../workbench/workbench';
-import type { CheckRunner } from './checks';
+import type { TreeChecks } from '../checks/run';
 
 /** What the review needs: the services, the workbench (repos, audit, sandboxes), secrets, models, checks. */
 export interface ReviewDeps {
@@ -11,5 +11,5 @@ export interface ReviewDeps {
   secrets: readonly string[];
   models?: ModelRegistry;
   /** Run on the exact tree of a commit that leaves hunks out. */
-  checks: readonly CheckRunner[];
+  checks: Pick<TreeChecks, 'run'>;
 }

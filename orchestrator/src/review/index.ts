@@ -1,18 +1,15 @@
 /** Diff review: hunk decisions, the commit of exactly the accepted hunks, the task branch. See README.md. */
-import { testCommandCheck } from './checks';
 import { COMMIT_QUEUE, runCommitJob } from './commit-job';
 import { registerReviewCommands } from './commands';
 import type { ReviewDeps } from './deps';
 
-export type { CheckRunner, CheckResult } from './checks';
 export type { ReviewDeps } from './deps';
 export { reviewNeedsWorkingCopy } from './review-state';
 export { branchHead, startTaskBranch, taskBranch } from './task-branch';
 export { COMMIT_QUEUE };
 
-/** Registers the review's commands and the commit job; `checks` defaults to the test command. */
-export function installReview(deps: Omit<ReviewDeps, 'checks'> & { checks?: ReviewDeps['checks'] }): ReviewDeps {
-  const full: ReviewDeps = { ...deps, checks: deps.checks ?? [testCommandCheck] };
+/** Registers the review's commands and the commit job. */
+export function installReview(full: ReviewDeps): ReviewDeps {
   registerReviewCommands(full);
   full.services.registerJobHandler(COMMIT_QUEUE, (job, jctx) => runCommitJob(full, job, jctx));
   return full;
