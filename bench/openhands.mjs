@@ -66,25 +66,28 @@ async function tasks() {
   const oh = app.services.agents.list().find((a) => a.id === 'openhands');
   const wall = { 'worker:builtin': [], openhands: [] };
   const ready = [], conv = [], review = [];
-  for (let i = 0; i < N; i++) {
-    for (const agent of ['worker:builtin', 'openhands']) {
-      const request = `bench ${agent} ${i}: fix the typo`;
-      model.script(request, scripts[agent]);
-      const t0 = performance.now();
-      const { taskId } = await client.send('task_new', { request, repoId, agent });
-      const end = await client.waitForEvent((e) => ['task_completed', 'task_failed'].includes(e.type) && e.payload.taskId === taskId, 'task end', 300_000);
-      if (end.type !== 'task_completed') throw new Error(`${agent}: ${JSON.stringify(end.payload)}`);
-      wall[agent].push(performance.now() - t0);
-      if (agent === 'openhands') {
-        ready.push(oh.lastStats.readyMs);
-        conv.push(oh.lastStats.conversationMs);
-        review.push(oh.lastStats.reviewMs / oh.lastStats.modelCalls);
+  try {
+    for (let i = 0; i < N; i++) {
+      for (const agent of ['worker:builtin', 'openhands']) {
+        const request = `bench ${agent} ${i}: fix the typo`;
+        model.script(request, scripts[agent]);
+        const t0 = performance.now();
+        const { taskId } = await client.send('task_new', { request, repoId, agent });
+        const end = await client.waitForEvent((e) => ['task_completed', 'task_failed'].includes(e.type) && e.payload.taskId === taskId, 'task end', 300_000);
+        if (end.type !== 'task_completed') throw new Error(`${agent}: ${JSON.stringify(end.payload)}`);
+        wall[agent].push(performance.now() - t0);
+        if (agent === 'openhands') {
+          ready.push(oh.lastStats.readyMs);
+          conv.push(oh.lastStats.conversationMs);
+          review.push(oh.lastStats.reviewMs / oh.lastStats.modelCalls);
+        }
       }
     }
+  } finally {
+    client.close();
+    await app.close(); // unmounts the working copies' volumes before the temp dirs go
+    await model.close();
   }
-  client.close();
-  await app.close();
-  await model.close();
   console.log(`same scripted task (cat, edit, git status, finish), n=${N} each, p50 / max ms:`);
   console.log(`  worker:builtin  task_new → task_completed   ${fmt(wall['worker:builtin'])}`);
   console.log(`  openhands       task_new → task_completed   ${fmt(wall.openhands)}`);
@@ -117,23 +120,26 @@ async function pooled() {
   const oh = app.services.agents.list().find((a) => a.id === 'openhands');
   const instance = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
   const ready = [], wall = [], mem = [];
-  for (let i = 0; i < P; i++) {
-    await oh.pool.waitFull(600_000);
-    await new Promise((r) => setTimeout(r, 3000)); // let the fresh server settle before measuring it
-    mem.push(slotMemMiB(instance));
-    const request = `bench pooled ${i}: fix the typo`;
-    model.script(request, scripts.openhands);
-    const t0 = performance.now();
-    const { taskId } = await client.send('task_new', { request, repoId, agent: 'openhands' });
-    const end = await client.waitForEvent((e) => ['task_completed', 'task_failed'].includes(e.type) && e.payload.taskId === taskId, 'task end', 300_000);
-    if (end.type !== 'task_completed') throw new Error(`pooled: ${JSON.stringify(end.payload)}`);
-    wall.push(performance.now() - t0);
-    if (!oh.lastStats.pooled) throw new Error('the task did not get a pool slot');
-    ready.push(oh.lastStats.readyMs);
+  try {
+    for (let i = 0; i < P; i++) {
+      await oh.pool.waitFull(600_000);
+      await new Promise((r) => setTimeout(r, 3000)); // let the fresh server settle before measuring it
+      mem.push(slotMemMiB(instance));
+      const request = `bench pooled ${i}: fix the typo`;
+      model.script(request, scripts.openhands);
+      const t0 = performance.now();
+      const { taskId } = await client.send('task_new', { request, repoId, agent: 'openhands' });
+      const end = await client.waitForEvent((e) => ['task_completed', 'task_failed'].includes(e.type) && e.payload.taskId === taskId, 'task end', 300_000);
+      if (end.type !== 'task_completed') throw new Error(`pooled: ${JSON.stringify(end.payload)}`);
+      wall.push(performance.now() - t0);
+      if (!oh.lastStats.pooled) throw new Error('the task did not get a pool slot');
+      ready.push(oh.lastStats.readyMs);
+    }
+  } finally {
+    client.close();
+    await app.close();
+    await model.close();
   }
-  client.close();
-  await app.close();
-  await model.close();
   console.log(`warm pool (openhands.warmPool 1), n=${P}, p50 / max:`);
   console.log(`  openhands       task_new → task_completed (pooled)   ${fmt(wall)} ms`);
   console.log(`  openhands       start → ready from the pool (mounts + broker)   ${fmt(ready)} ms`);
