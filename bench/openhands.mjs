@@ -59,7 +59,7 @@ async function tasks() {
   execFileSync('sh', ['-c', 'git init -q -b main && git add -A && git -c user.name=t -c user.email=t@t commit -qm i'], { cwd: repo });
   const dataDir = mk('ob-home-');
   writeFileSync(join(dataDir, 'model-key'), `${KEY}\n`, { mode: 0o600 });
-  const app = await createApp(loadConfig({ env: {}, overrides: { port: 0, dataDir, models: { baseUrl: model.url, model: 'scripted-coder' } } }), { logger: silentLogger });
+  const app = await createApp(loadConfig({ env: {}, overrides: { port: 0, dataDir, models: { baseUrl: model.url, model: 'scripted-coder' }, planner: { enabled: false } } }), { logger: silentLogger });
   const client = await WsTestClient.connect(app.wsUrl, app.token, 'bench', 300_000);
   await client.start(0);
   const { repoId } = await client.send('repo_add', { source: repo });
@@ -113,7 +113,7 @@ async function pooled() {
   execFileSync('sh', ['-c', 'git init -q -b main && git add -A && git -c user.name=t -c user.email=t@t commit -qm i'], { cwd: repo });
   const dataDir = mk('ob-home-');
   writeFileSync(join(dataDir, 'model-key'), `${KEY}\n`, { mode: 0o600 });
-  const app = await createApp(loadConfig({ env: {}, overrides: { port: 0, dataDir, models: { baseUrl: model.url, model: 'scripted-coder' }, openhands: { warmPool: 1 } } }), { logger: silentLogger });
+  const app = await createApp(loadConfig({ env: {}, overrides: { port: 0, dataDir, models: { baseUrl: model.url, model: 'scripted-coder' }, planner: { enabled: false }, openhands: { warmPool: 1 } } }), { logger: silentLogger });
   const client = await WsTestClient.connect(app.wsUrl, app.token, 'bench', 300_000);
   await client.start(0);
   const { repoId } = await client.send('repo_add', { source: repo });
