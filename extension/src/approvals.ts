@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { Session, Decision } from './session';
 import type { ApprovalView } from '@pushpals/protocol/client';
+import { approvalOrigin } from './views/approvalsTree';
 
 /** What the approve/deny commands accept: an id, a tree element, or `{approvalId}`. */
 export type ApprovalArg = string | { approvalId: string } | undefined;
@@ -101,7 +102,7 @@ export async function decideAllOfKind(session: Session, arg: unknown, decision: 
     ? 'Yes'
     : await vscode.window.showWarningMessage(
         `PushPals: ${decision} all ${items.length} pending ${kind} approval(s)?`,
-        { modal: true, detail: items.map((a) => `• ${a.title} (risk ${a.risk}, task "${session.store.tasks.get(a.taskId)?.title ?? a.taskId}")`).join('\n') },
+        { modal: true, detail: items.map((a) => `• ${a.title} (risk ${a.risk}, ${approvalOrigin(session, a)})`).join('\n') },
         'Yes',
       );
   if (confirm !== 'Yes') return undefined;
@@ -141,7 +142,7 @@ export class ApprovalNotifier implements vscode.Disposable {
           }
           if (c.kind !== 'approval') continue;
           const a = c.approval;
-          if (a.status !== 'pending' || this.shown.has(a.approvalId)) continue;
+          if (!session.store.isLive(a) || this.shown.has(a.approvalId)) continue;
           if (session.connection.isReplaying) this.deferred.add(a.approvalId);
           else this.notify(a);
         }
@@ -157,7 +158,8 @@ export class ApprovalNotifier implements vscode.Disposable {
     this.deferred.clear();
     for (const id of ids) {
       const a = this.session.store.approvals.get(id);
-      if (a?.status === 'pending' && !this.shown.has(id)) this.notify(a);
+      // Only what still waits once the replay is through: decided, expired or its task gone — no toast.
+      if (a && this.session.store.isLive(a) && !this.shown.has(id)) this.notify(a);
     }
   }
 
@@ -165,9 +167,8 @@ export class ApprovalNotifier implements vscode.Disposable {
     this.shown.add(a.approvalId);
     if (!this.enabled()) return;
     this.history.push(a.approvalId);
-    const task = this.session.store.tasks.get(a.taskId);
     const what = a.command ? `: ${a.command.length > 120 ? `${a.command.slice(0, 117)}…` : a.command}` : '';
-    const msg = `PushPals approval required — ${a.title}${what} (${a.kind}, risk ${a.risk}${task && task.title !== a.title ? `, task "${task.title}"` : ''})`;
+    const msg = `PushPals approval required — ${a.title}${what} (${a.kind}, risk ${a.risk}, ${approvalOrigin(this.session, a)})`;
     const show = a.risk === 'high' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     void show(msg, 'Approve', 'Deny', 'Show').then((choice) => {
       if (choice === 'Approve') void vscode.commands.executeCommand('pushpals.approve', a.approvalId);

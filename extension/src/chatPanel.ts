@@ -26,7 +26,7 @@ export class ChatPanel implements vscode.Disposable {
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly session: Session,
-    private readonly actions: { decide(approvalId: string, decision: 'approve' | 'deny'): Thenable<unknown>; newTask(request: string): Thenable<unknown>; audit(taskId: string): Thenable<unknown>; review(taskId: string): Thenable<unknown>; cancel(taskId: string): Thenable<unknown>; pause(taskId: string): Thenable<unknown>; resume(taskId: string): Thenable<unknown>; connect(): Thenable<unknown> },
+    private readonly actions: { decide(approvalId: string, decision: 'approve' | 'deny'): Thenable<unknown>; newTask(request: string): Thenable<unknown>; audit(taskId: string): Thenable<unknown>; review(taskId: string): Thenable<unknown>; push(taskId: string): Thenable<unknown>; pullRequest(taskId: string): Thenable<unknown>; cancel(taskId: string): Thenable<unknown>; pause(taskId: string): Thenable<unknown>; resume(taskId: string): Thenable<unknown>; connect(): Thenable<unknown> },
   ) {
     this.subs.push(
       session.onHistory((events) => this.post({ type: 'events', events })),
@@ -132,6 +132,12 @@ export class ChatPanel implements vscode.Disposable {
         break;
       case 'audit':
         void this.actions.audit(m.taskId);
+        return;
+      case 'push':
+        void this.actions.push(m.taskId);
+        return;
+      case 'pullRequest':
+        void this.actions.pullRequest(m.taskId);
         return;
       case 'connect':
         void this.actions.connect();

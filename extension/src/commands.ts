@@ -1,11 +1,12 @@
 /** Every command of the extension, registered in one place. */
 import * as vscode from 'vscode';
 import { isActive, type TaskView } from '@pushpals/protocol/client';
-import { decideAllOfKind, decideMany } from './approvals';
+import { decideAllOfKind, decideApproval, decideMany } from './approvals';
 import { type AuditDocuments, renderAudit } from './audit';
 import type { ChatPanel } from './chatPanel';
 import { SECTION } from './config';
 import { normaliseServerUrl, parsePairing } from './discovery';
+import { grantAutoCommit, revokeGrant } from './grants';
 import type { Session } from './session';
 import type { StatusBarMonitor } from './statusBar';
 
@@ -17,6 +18,10 @@ export interface Surfaces {
   activationMs: () => number;
   /** What the Approvals view lists right now (its tree provider's root children). */
   approvalsView?: () => { approvalId: string }[];
+  /** The rows selected in the Approvals view (Approve/Deny Selected). */
+  approvalsSelection?: () => readonly { approvalId: string }[];
+  /** What the Grants view lists right now. */
+  grantsView?: () => { grantId: string }[];
   /** The approvals notified in this window so far (tests: no stale toast at start). */
   notifications?: () => readonly string[];
 }
@@ -175,6 +180,13 @@ export function registerCommands(s: Surfaces): vscode.Disposable[] {
     reg('pushpals.disconnect', () => session.stop()),
     reg('pushpals.approve', (arg, selected) => decideMany(session, arg, selected, 'approve')),
     reg('pushpals.deny', (arg, selected) => decideMany(session, arg, selected, 'deny')),
+    // The view's title buttons: the selected rows (arg: ids, for tests and scripts), one approval_decide each.
+    ...(['approve', 'deny'] as const).map((d) =>
+      reg(d === 'approve' ? 'pushpals.approveSelected' : 'pushpals.denySelected', (arg) => {
+        const selected = Array.isArray(arg) ? arg : [...(s.approvalsSelection?.() ?? [])];
+        return selected.length > 1 ? decideMany(session, selected[0], selected, d) : decideApproval(session, selected[0], d);
+      }),
+    ),
     reg('pushpals.approveAllOfKind', (arg) => decideAllOfKind(session, arg, 'approve')),
     reg('pushpals.denyAllOfKind', (arg) => decideAllOfKind(session, arg, 'deny')),
     reg('pushpals.cancelTask', async (arg) => {
@@ -219,6 +231,8 @@ export function registerCommands(s: Surfaces): vscode.Disposable[] {
         return undefined;
       }
     }),
+    reg('pushpals.grantAutoCommit', async (arg) => ((await ensureConnected(session)) ? grantAutoCommit(session, arg) : undefined)),
+    reg('pushpals.revokeGrant', (arg) => revokeGrant(session, arg)),
     reg('pushpals.showLog', () => session.log.show()),
     // Internal: what the chat box does (tests, scripts).
     reg('pushpals._chat', (text) => (typeof text === 'string' ? session.chat(text) : undefined)),
@@ -238,6 +252,8 @@ export function registerCommands(s: Surfaces): vscode.Disposable[] {
       pendingApprovals: session.store.pendingApprovals().map((a) => a.approvalId),
       approvals: [...session.store.approvals.values()].map((a) => ({ approvalId: a.approvalId, taskId: a.taskId, status: a.status, by: a.by })),
       approvalsView: s.approvalsView?.().map((a) => a.approvalId) ?? [],
+      grants: [...session.store.grants.values()],
+      grantsView: s.grantsView?.().map((g) => g.grantId) ?? [],
       notifiedApprovals: s.notifications?.() ?? [],
       tasks: session.store.taskList().map((t) => ({ taskId: t.taskId, title: t.title, state: t.state, ...(t.repoId ? { repoId: t.repoId } : {}), ...(t.base ? { base: t.base } : {}) })),
       repo: session.repos.bound,

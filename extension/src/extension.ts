@@ -12,11 +12,13 @@ import { affectsConnection, readConfig } from './config';
 import { Session } from './session';
 import { StatusBarMonitor } from './statusBar';
 import { InlineReview } from './review/inlineView';
+import { registerDeliveryCommands } from './review/deliveryCommands';
 import { MergeEditorService } from './review/mergeEditor';
 import { registerReviewCommands } from './review/reviewCommands';
 import { ReviewService } from './review/reviewService';
 import { ReviewTreeProvider } from './review/reviewTree';
 import { ApprovalsTreeProvider } from './views/approvalsTree';
+import { GrantsTreeProvider } from './views/grantsTree';
 import { TasksTreeProvider } from './views/tasksTree';
 
 let activationMs = -1;
@@ -29,6 +31,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const audit = new AuditDocuments();
   const tasks = new TasksTreeProvider(session);
   const approvals = new ApprovalsTreeProvider(session);
+  const grants = new GrantsTreeProvider(session);
+  const approvalsView = vscode.window.createTreeView('pushpals.approvals', { treeDataProvider: approvals, canSelectMany: true });
   const reviews = new ReviewService(session);
   const inline = new InlineReview(reviews);
   const merges = new MergeEditorService(log);
@@ -41,6 +45,8 @@ export function activate(context: vscode.ExtensionContext): void {
     resume: (taskId) => vscode.commands.executeCommand('pushpals.resumeTask', taskId),
     audit: (taskId) => vscode.commands.executeCommand('pushpals.showAuditTrail', taskId),
     review: (taskId) => vscode.commands.executeCommand('pushpals.reviewChanges', { taskId }),
+    push: (taskId) => vscode.commands.executeCommand('pushpals.pushTask', { taskId }),
+    pullRequest: (taskId) => vscode.commands.executeCommand('pushpals.openPullRequest', { taskId }),
     connect: () => vscode.commands.executeCommand('pushpals.connect'),
   });
   const notifier = new ApprovalNotifier(session, () => readConfig().approvalNotifications);
@@ -52,6 +58,8 @@ export function activate(context: vscode.ExtensionContext): void {
     audit,
     tasks,
     approvals,
+    grants,
+    approvalsView,
     chat,
     notifier,
     reviews,
@@ -59,10 +67,11 @@ export function activate(context: vscode.ExtensionContext): void {
     merges,
     reviewTree,
     vscode.window.createTreeView('pushpals.tasks', { treeDataProvider: tasks, showCollapseAll: true }),
-    vscode.window.createTreeView('pushpals.approvals', { treeDataProvider: approvals, canSelectMany: true }),
+    vscode.window.createTreeView('pushpals.grants', { treeDataProvider: grants }),
     vscode.window.createTreeView('pushpals.review', { treeDataProvider: reviewTree, showCollapseAll: true }),
-    ...registerCommands({ session, chat, status, audit, activationMs: () => activationMs, approvalsView: () => approvals.getChildren(), notifications: () => notifier.history }),
+    ...registerCommands({ session, chat, status, audit, activationMs: () => activationMs, approvalsView: () => approvals.getChildren(), approvalsSelection: () => approvalsView.selection, grantsView: () => grants.getChildren(), notifications: () => notifier.history }),
     ...registerReviewCommands(session, reviews, inline, merges),
+    ...registerDeliveryCommands(session),
     new vscode.Disposable(
       session.connection.onStatus((s) => {
         void vscode.commands.executeCommand('setContext', 'pushpals.connected', s.state === 'connected');

@@ -250,6 +250,19 @@ export class Session implements vscode.Disposable {
     return paused ? this.request('task_pause', { taskId }) : this.request('task_resume', { taskId });
   }
 
+  /** Grants auto-commit (and push/PR) for a repository or a task for a while (grant_add). */
+  async grantAdd(payload: CommandPayload<'grant_add'>): Promise<CommandResult<'grant_add'>> {
+    const r = await this.request('grant_add', payload);
+    this.log.info(`grant ${r.grant.grantId}: ${r.grant.actions.join(',')} for ${r.grant.scope} ${r.grant.repoName ?? r.grant.repoId ?? r.grant.taskId ?? ''} until ${r.grant.expiresAt}`);
+    return r;
+  }
+
+  async grantRevoke(grantId: string): Promise<CommandResult<'grant_revoke'>> {
+    const r = await this.request('grant_revoke', { grantId });
+    this.log.info(`grant ${grantId} revoked${r.changed ? '' : ' (already)'}`);
+    return r;
+  }
+
   audit(taskId: string): Promise<CommandResult<'audit_get'>> {
     return this.request('audit_get', { taskId, limit: 1000 });
   }

@@ -4,11 +4,14 @@
  * for the tree views, the status bar, the quick picks and the approval notifications. No vscode import.
  */
 import {
+  activeGrants,
   applyEvent,
   applyTransient,
+  approvalContext,
   clearDrafts,
   createClientState,
   draftList,
+  isLiveApproval,
   pendingApprovals,
   taskCounts,
   taskList,
@@ -17,6 +20,7 @@ import {
   type ClientState,
   type DraftView,
   type EventMessage,
+  type GrantView,
   type StateChange,
   type TaskCounts,
   type TaskView,
@@ -38,6 +42,9 @@ export class StateStore {
   }
   get agents(): ReadonlyMap<string, AgentView> {
     return this.state.agents;
+  }
+  get grants(): ReadonlyMap<string, GrantView> {
+    return this.state.grants;
   }
 
   onChange(l: (changes: StoreChange[]) => void): { dispose(): void } {
@@ -79,8 +86,24 @@ export class StateStore {
     return draftList(this.state).map((d) => ({ ...d }));
   }
 
+  /** Live pending approvals (the inbox): not those of a failed or cancelled task. */
   pendingApprovals(): ApprovalView[] {
     return pendingApprovals(this.state);
+  }
+
+  /** Pending and someone still waits for it (see `isLiveApproval`). */
+  isLive(a: ApprovalView): boolean {
+    return isLiveApproval(this.state, a);
+  }
+
+  /** The approval's task, and the plan when that task is a ticket of one. */
+  contextOf(a: ApprovalView): { task?: TaskView; plan?: TaskView } {
+    return approvalContext(this.state, a);
+  }
+
+  /** Auto-commit grants active at `now`, the soonest to expire first. */
+  activeGrants(now = Date.now()): GrantView[] {
+    return activeGrants(this.state, now);
   }
 
   pendingFor(taskId: string): ApprovalView[] {

@@ -24,10 +24,13 @@ export function statusView(conn: ConnStatus, c: TaskCounts, repo?: string): Stat
     return { text: '$(sync~spin) PushPals', tooltip: `PushPals: ${conn.state}${conn.detail ? ` — ${conn.detail}` : ''}`, busy: true };
   }
   const busy = c.running + c.queued > 0 || c.busyAgents > 0;
+  // Live work only: what runs, waits to run, or waits for you. Finished tasks (failed ones included)
+  // are history — a window opened on a long history would otherwise say "12 failed" for ever; the
+  // tooltip and the task list have them.
   const parts: string[] = [];
   if (c.running) parts.push(`${c.running} running`);
+  if (c.queued) parts.push(`${c.queued} queued`);
   if (c.awaiting) parts.push(`${c.awaiting} awaiting approval`);
-  if (c.failed) parts.push(`${c.failed} failed`);
   const icon = c.awaiting ? '$(bell-dot)' : busy ? '$(sync~spin)' : '$(check)';
   const text = `${icon} PushPals${parts.length ? `: ${parts.join(', ')}` : ': idle'}${repo ? ` · ${repo}` : ''}`;
   const where = repo ? ` New tasks go to repository ${repo}.` : '';

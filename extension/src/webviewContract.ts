@@ -28,6 +28,8 @@ export function isWebviewToHost(v: unknown): v is WebviewToHost {
       return str(v.requestId, 128) && nonEmpty(v.taskId, 128);
     case 'audit':
     case 'review':
+    case 'push':
+    case 'pullRequest':
       return nonEmpty(v.taskId, 128);
     case 'connect':
       return true;

@@ -4,19 +4,23 @@
  *   serve               start the orchestrator (what the README's start command runs)
  *   token               print the connection URL and token for pairing a client
  *   status              show a running orchestrator's status and tasks
- *   task new|list|watch|cancel   create, list, follow, cancel tasks (cli/task-commands.ts, cli/watch.ts)
+ *   task new|list|watch|cancel|push|pr   create, list, follow, cancel tasks; push, open a PR (cli/task-commands.ts, cli/watch.ts)
  *   approve|deny <id>   decide a pending approval      (cli/task-commands.ts)
  *   repo add|list|remove|sync    the registered repositories (cli/repo-commands.ts)
+ *   grant add|list|revoke        auto-commit grants (cli/grant-commands.ts)
  *   gc                  delete finished tasks' working copies now (cli/workbench-commands.ts)
  *   audit verify|head|export  check the trail against signed heads, print the signed head, export (cli/audit-commands.ts)
  *   sandbox build-image build the worker image          (cli/workbench-commands.ts)
  *   model test          check the configured model      (cli/model-commands.ts)
+ *   forge token set|clear  the forge token for pull requests, from stdin (cli/forge-commands.ts)
  * Other modules add subcommands to COMMANDS below (one entry each).
  */
 import { parseArgs } from 'node:util';
 import { PROTOCOL_VERSION } from '@pushpals/protocol';
 import { loadOrCreateToken } from './auth/token';
 import { getJson, resolveTarget, sendCommand } from './cli/client';
+import { FORGE_COMMAND } from './cli/forge-commands';
+import { GRANT_COMMAND } from './cli/grant-commands';
 import { MODEL_COMMANDS } from './cli/model-commands';
 import { COMMON_USAGE, UsageError, common, configFrom, isParseArgsError, modelFlags, wantsHelp, type Io, type Sub } from './cli/shared';
 import { APPROVE_COMMAND, DENY_COMMAND, TASK_COMMAND, repoNames, taskLine } from './cli/task-commands';
@@ -77,8 +81,10 @@ Starts the orchestrator in the foreground (SIGINT/SIGTERM stop it gracefully).
   task: TASK_COMMAND,
   approve: APPROVE_COMMAND,
   deny: DENY_COMMAND,
+  grant: GRANT_COMMAND,
   ...WORKBENCH_COMMANDS,
   ...MODEL_COMMANDS,
+  forge: FORGE_COMMAND,
 };
 
 function usage(): string {

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { RateLimitConfig } from './commands/rate-limit';
 import { PushPalsError } from './errors';
 import { LOG_LEVELS, type LogLevel } from './log';
+import { checkForgeConfig, defaultForgeConfig, type ForgeConfig } from './delivery/forge-config';
 import { checkModelsConfig, defaultAgentConfig, defaultModelsConfig, modelsFromEnv, type AgentConfig, type ModelsConfig } from './model/config';
 
 export interface QueueConfig {
@@ -89,6 +90,12 @@ export interface PlannerConfig {
   maxTickets: number;
   /** Model replies per plan: a malformed plan goes back to the model with the error this many times minus one. */
   maxAttempts: number;
+  /**
+   * Fix-up tickets a plan may add after its tickets finished (0: none): each conflict between two
+   * tickets' results resolved by a coding agent, and each regression the checks on the combined
+   * result found sent back, uses one. Then what is left is reported with the proposed diff.
+   */
+  maxFixRounds: number;
 }
 
 export interface Config {
@@ -125,9 +132,11 @@ export interface Config {
   agents: AgentsConfig;
   openhands: OpenHandsConfig;
   planner: PlannerConfig;
+  /** Push and pull requests: forge API base URLs, repositories and token variables (delivery/forge-config.ts). */
+  forge: ForgeConfig;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sandbox' | 'rateLimit' | 'models' | 'agent' | 'agents' | 'openhands' | 'planner'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sandbox' | 'rateLimit' | 'models' | 'agent' | 'agents' | 'openhands' | 'planner' | 'forge'>> & {
   agents?: Partial<AgentsConfig>;
   openhands?: Partial<OpenHandsConfig>;
   rateLimit?: Partial<RateLimitConfig>;
@@ -137,6 +146,7 @@ export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sand
   models?: Partial<ModelsConfig>;
   agent?: Partial<AgentConfig>;
   planner?: Partial<PlannerConfig>;
+  forge?: Partial<ForgeConfig>;
 };
 
 export const DEFAULT_PORT = 8787;
@@ -169,7 +179,8 @@ const defaults = (dataDir: string): Config => ({
   agents: { default: 'worker:builtin', repos: {} },
   // A cold agent server needs 8-25 s on 2 busy cores (docs/PERFORMANCE.md).
   openhands: { image: 'pushpals-openhands:dev', readyTimeoutMs: 180_000, warmPool: 0 },
-  planner: { enabled: true, requireApproval: false, maxTickets: 12, maxAttempts: 3 },
+  planner: { enabled: true, requireApproval: false, maxTickets: 12, maxAttempts: 3, maxFixRounds: 2 },
+  forge: defaultForgeConfig(),
 });
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -285,7 +296,7 @@ function validate(raw: Record<string, unknown>, dataDir: string): Config {
     }
     c.known(`${section}.`, s, spec);
     for (const [k, def] of Object.entries(spec)) {
-      if (typeof def === 'number') c.int(`${section}.${k}`, s[k], k === 'timeoutMs' || k === 'warmPool' || k === 'diskLimitMb' || k === 'keepFinishedHours' ? 0 : 1);
+      if (typeof def === 'number') c.int(`${section}.${k}`, s[k], k === 'timeoutMs' || k === 'warmPool' || k === 'diskLimitMb' || k === 'keepFinishedHours' || k === 'maxFixRounds' ? 0 : 1);
       else if (typeof def === 'boolean') c.bool(`${section}.${k}`, s[k]);
       else c.str(`${section}.${k}`, s[k]);
     }
@@ -295,6 +306,7 @@ function validate(raw: Record<string, unknown>, dataDir: string): Config {
   if (typeof sb?.diskLimitMb === 'number' && sb.diskLimitMb > 0 && sb.diskLimitMb < 64) c.problems.push('sandbox.diskLimitMb: must be 0 (no limit) or at least 64');
   if (typeof sb?.tmpMb === 'number' && sb.tmpMb < 16) c.problems.push('sandbox.tmpMb: must be at least 16');
   checkAgents(raw.agents, c.problems);
+  c.problems.push(...checkForgeConfig(raw.forge));
   if (c.problems.length) throw new PushPalsError('invalid_message', `invalid configuration:\n  - ${c.problems.join('\n  - ')}`, { problems: c.problems });
   return raw as unknown as Config; // every field checked above
 }

@@ -93,7 +93,9 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
   const events = new EventLog(db, clock);
   const queue = new JobQueue({ db, events, clock }, config.queue);
   const worker = new Worker(queue, { concurrency: config.queue.concurrency, pollMs: config.queue.pollMs, leaseMs: config.queue.leaseMs, ...(opts.workerId ? { workerId: opts.workerId } : {}) }, logger.child('worker'));
-  const approvals = new ApprovalService(db, events, clock, { timeoutMs: config.approvals.timeoutMs });
+  // The core's own audit rows (approval decisions, tool calls a dead process left open); the workbench has its own, with the secrets it knows.
+  const audit = new AuditLog(db, { clock });
+  const approvals = new ApprovalService(db, events, clock, { timeoutMs: config.approvals.timeoutMs, audit });
   const tasks = new TaskStore(db, events, clock);
   const pauses = new TaskPauses((taskId) => tasks.get(taskId)?.pausedAt != null);
   const agents = new AgentRegistry(noAgent);
@@ -181,8 +183,7 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
   worker.register(TASK_QUEUE, (job, jctx) => runTaskJob(services, job, jctx));
 
   // Closing tool calls a dead process left open writes audit rows (tools/tool-call-journal.ts).
-  let recoveryAudit: AuditLog | undefined;
-  const recoverToolCalls = (): number => recoverInterruptedToolCalls({ db, events, clock, logger, audit: (recoveryAudit ??= new AuditLog(db, { clock })) });
+  const recoverToolCalls = (): number => recoverInterruptedToolCalls({ db, events, clock, logger, audit });
 
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, fn: () => void) => {

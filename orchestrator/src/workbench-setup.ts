@@ -2,7 +2,7 @@
  * Part of the composition root (with app.ts and services.ts): builds the workbench and plugs what
  * it serves into the services — its protocol commands (repo_add/list/remove/sync, audit_get,
  * workspace_gc), its /api/status section, the task admission (every new task's repository
- * resolved), the diff review (its commands and the commit job), the heuristic agent, the planner
+ * resolved), the diff review (its commands and the commit job), the auto-commit grants, the heuristic agent, the planner
  * when planner and coder models are configured (and planner.enabled), the coding agents (built-in,
  * OpenHands) when a coder model is configured, and the fallback that says how to configure one. The
  * workbench and the agents know nothing of each other's modules; they meet here.
@@ -14,10 +14,12 @@ import { noModelAgent } from './agents/builtin/no-model';
 import { join } from 'node:path';
 import { OpenHandsAgent } from './agents/openhands/agent';
 import { OpenHandsPool } from './agents/openhands/pool';
+import { installGrants } from './grants/commands';
 import { HeuristicAgent } from './heuristic/agent';
 import { PlannerAgent } from './plans/planner-agent';
 import { Team } from './plans/team';
 import type { ModelRegistry } from './model/registry';
+import { installDelivery } from './delivery';
 import { installReview } from './review';
 import { TreeChecks } from './checks/run';
 import type { Services } from './services';
@@ -41,11 +43,15 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
   // Checks as evidence: the repository's own test/lint/build commands on exactly one tree (checks/).
   const checks = new TreeChecks(workbench, services.config.dataDir);
   installReview({ services, wb: workbench, secrets: opts.secrets, models: opts.models, checks });
+  // Auto-commit grants: while one covers a task, its commit/push/PR approvals are decided by the grant (grants/).
+  // Delivery: push and pull request of a committed task branch, each behind its own approval (delivery/).
+  installDelivery({ services, wb: workbench });
+  installGrants(services, workbench.repos, workbench.audit);
   services.registerAgent(new HeuristicAgent(workbench, checks));
   // With a planner model (and planner.enabled), a request becomes a plan of tickets first; the
   // coding agent takes the tickets — or, without a planner, the request whole. Without a coder
   // model, such requests fail saying how to configure one.
-  const team = new Team(services, workbench, opts.models);
+  const team = new Team(services, workbench, opts.models, checks);
   if (team.enabled) services.registerAgent(new PlannerAgent(team));
   if (opts.models.configured('coder')) {
     services.registerAgent(
@@ -58,6 +64,7 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
         tokensSpent: (taskId) => team.tokensSpent(team.budgetOwner(taskId)),
         db: services.db,
         team,
+        checks,
       }),
     );
     // First: a task that selects OpenHands (task_new.agent, agents.repos, agents.default) goes there, whatever it says.

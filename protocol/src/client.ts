@@ -17,4 +17,5 @@ export type * from './common';
 export type * from './events';
 export type * from './transient';
 export type * from './commands';
+export type * from './receipt';
 export type * from './messages';

@@ -3,8 +3,9 @@
  * result) or one `command_error`, both with `correlationId` = the command's `id`.
  */
 import { Type } from '@sinclair/typebox';
-import { Id, IsoTime, StringEnum, TaskState, TaskSummary, Text } from './common';
-import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_PATCH_LENGTH, MAX_TEXT_LENGTH } from './limits';
+import { GrantAction, GrantInfo, Id, IsoTime, StringEnum, TaskState, TaskSummary, Text } from './common';
+import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_PATCH_LENGTH, MAX_TEXT_LENGTH, MAX_TITLE_LENGTH } from './limits';
+import { Receipt } from './receipt';
 
 
 const O = Type.Object;
@@ -78,14 +79,40 @@ export const CommandPayloads = {
   review_get: O({ taskId: Id }, closed),
   commit_request: O({ taskId: Id }, closed),
   branch_fetch: O({ taskId: Id }, closed),
+  /** Push the committed task branch to a remote of its repository (a name such as `origin`, or one of its URLs; default `origin`). */
+  push_request: O({ taskId: Id, remote: Opt(Text(4096)) }, closed),
+  /** Open a pull request of the task branch (pushed first when it is not); `base` defaults to the repository's default branch. */
+  pr_request: O(
+    {
+      taskId: Id,
+      title: Opt(Type.String({ minLength: 1, maxLength: MAX_TITLE_LENGTH })),
+      body: Opt(Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH })),
+      base: Opt(Type.String({ minLength: 1, maxLength: 256 })),
+    },
+    closed,
+  ),
   status_get: O({ taskId: Opt(Id) }, closed),
   repo_add: O({ source: Type.String({ minLength: 1, maxLength: 4096 }), name: Opt(RepoName) }, closed),
   repo_list: Empty,
   repo_remove: O({ repo: RepoRef }, closed),
   repo_sync: O({ repo: RepoRef }, closed),
   audit_get: O({ taskId: Id, limit: Opt(Type.Integer({ minimum: 1, maximum: 10000 })) }, closed),
+  receipt_get: O({ taskId: Id }, closed),
   /** Deletes finished tasks' working copies older than `olderThanHours` (default: the configured retention; 0: every finished one). */
   workspace_gc: O({ olderThanHours: Opt(Type.Number({ minimum: 0, maximum: 1e6 })) }, closed),
+  /** Auto-commit grant for ONE of a repository (`repo`: id or name) or a task (`taskId`); `ttlMinutes` default 480 (8 h), at most 43200 (30 days). */
+  grant_add: O(
+    {
+      repo: Opt(RepoRef),
+      taskId: Opt(Id),
+      actions: Type.Array(GrantAction, { minItems: 1, maxItems: 3, uniqueItems: true }),
+      ttlMinutes: Opt(Type.Integer({ minimum: 1, maximum: 43200 })),
+    },
+    closed,
+  ),
+  /** The active grants; with `includeInactive` also revoked and expired ones (newest first). */
+  grant_list: O({ includeInactive: Opt(Type.Boolean()) }, closed),
+  grant_revoke: O({ grantId: Id }, closed),
   ping: Empty,
 } as const;
 
@@ -134,13 +161,20 @@ export const CommandResults = {
   ),
   commit_request: O({ taskId: Id, jobId: Id }, closed),
   branch_fetch: O({ taskId: Id, branch: Text(256), sha: Sha, repoPath: Text(4096) }, closed),
+  push_request: O({ taskId: Id, jobId: Id }, closed),
+  pr_request: O({ taskId: Id, jobId: Id }, closed),
   status_get: O({ tasks: Type.Array(TaskSummary, { maxItems: 10000 }), queueDepth: Type.Integer({ minimum: 0 }) }, closed),
   repo_add: O({ repoId: Id, name: Text(256), existing: Opt(Type.Boolean()) }, closed),
   repo_list: O({ repos: Type.Array(RepoInfo, { maxItems: 1000 }) }, closed),
   repo_remove: O({ repoId: Id, name: Text(256) }, closed),
   repo_sync: O({ repoId: Id, name: Text(256), head: O({ branch: Opt(Text(256)), commit: Oid }, closed) }, closed),
   audit_get: O({ entries: Type.Array(AuditEntry, { maxItems: 10000 }) }, closed),
+  receipt_get: O({ receipt: Receipt }, closed),
   workspace_gc: O({ removed: Type.Array(Id, { maxItems: 100000 }), freedBytes: Type.Integer({ minimum: 0 }), kept: Type.Integer({ minimum: 0 }) }, closed),
+  grant_add: O({ grant: GrantInfo }, closed),
+  grant_list: O({ grants: Type.Array(GrantInfo, { maxItems: 10000 }) }, closed),
+  /** `changed` false: it was revoked already (revoking is idempotent). */
+  grant_revoke: O({ grant: GrantInfo, changed: Type.Boolean() }, closed),
   ping: O({ ts: IsoTime }, closed),
 } as const;
 
@@ -161,12 +195,18 @@ export const CommandDocs: Record<CommandType, string> = {
   review_get: 'Returns what a client needs to show the task\'s latest diff: its base commit and each changed file\'s content there.',
   commit_request: 'Asks (again) for the commit approval of the accepted hunks, e.g. after a denied one. Every hunk must be decided.',
   branch_fetch: 'Copies the task branch `pushpals/<task>` (its commit and objects) into the registered repository\'s own git directory as a local branch; nothing is checked out, nothing of the repository runs.',
+  push_request: 'Pushes the committed task branch `pushpals/<task>` to a remote of its repository (default `origin`) under the same name, after an approval of kind `push`; never to another branch. A push that is not a fast-forward is refused. The result arrives as a `pushed` event (or an `error`).',
+  pr_request: 'Opens a pull request of `pushpals/<task>` through the forge\'s API (GitHub, GitHub Enterprise) after an approval of kind `pr`; pushes first (its own `push` approval) when the branch is not there yet. Without a forge token the branch is pushed and a log says that no pull request was opened. The result arrives as a `pr_opened` event.',
   status_get: 'Returns a summary of all tasks (or one) with their states and the queue depth.',
   repo_add: 'Registers a repository (a local path or an http(s) URL); the orchestrator keeps its own copy of its objects. Adding a registered source again answers with that repository (`existing`).',
   repo_list: 'Lists the registered repositories: id, name, source, head, root commits and remotes (to bind a checkout to its repository).',
   repo_remove: 'Unregisters a repository (by id or name) and deletes the orchestrator\'s copy; tasks already running keep their working copies.',
   repo_sync: 'Refreshes the orchestrator\'s copy of a repository now (every task does it anyway when it starts) and returns the head it saw.',
   audit_get: 'Returns the audit trail of a task: every tool call and command with verdict, exit code and output.',
+  receipt_get: 'Returns the task\'s signed receipt: the proposed diff\'s hash, the checks bound to its tree and to the committed tree (counts, output hashes), the approvals and the commit, each naming its audit row (seq + hash), cut at an audit head and signed with the orchestrator\'s audit key. `pushpals audit verify-receipt` checks one. `not_found` while the task has proposed no diff.',
   workspace_gc: 'Deletes the working copies of finished tasks older than `olderThanHours` (default: the configured `sandbox.keepFinishedHours`; 0: all finished), except copies whose diff still awaits review.',
+  grant_add: 'Grants auto-commit for a repository (`repo`, id or name) or a task (`taskId`; a plan\'s task covers its tickets) for `ttlMinutes` (default 480, at most 43200): while the grant is active, approvals of its `actions` (`commit`, `push`, `pr`) for those tasks are approved without asking — recorded as decided by `grant:<id>`, audited, never for anything but the task branch. Every client sees `grant_added`.',
+  grant_list: 'Lists the active grants (with `includeInactive`: revoked and expired ones too), newest first.',
+  grant_revoke: 'Revokes a grant at once: the next approval it would have covered asks a person again. Idempotent (`changed` false when it was revoked already); every client sees `grant_revoked`.',
   ping: 'Liveness check.',
 };

@@ -58,6 +58,35 @@ export const TaskBase = Type.Object(
 );
 export type TaskBase = Static<typeof TaskBase>;
 
+/** What an auto-commit grant may let through without asking: the review's commit, a push of the task branch, a pull request. */
+export const GrantAction = StringEnum(['commit', 'push', 'pr']);
+export type GrantAction = Static<typeof GrantAction>;
+
+/**
+ * An auto-commit grant: while active (not revoked, before `expiresAt`), approvals of its `actions`
+ * for tasks of its repository (`scope` repo) or of its task and that task's tickets (`scope` task)
+ * are approved without asking, by `grant:<grantId>`, and audited.
+ */
+export const GrantInfo = Type.Object(
+  {
+    grantId: Id,
+    scope: StringEnum(['repo', 'task']),
+    /** Scope repo: the repository (and its name when it is still registered). */
+    repoId: Type.Optional(Id),
+    repoName: Type.Optional(Type.String({ maxLength: 256 })),
+    /** Scope task: the task (a plan's task covers its tickets). */
+    taskId: Type.Optional(Id),
+    actions: Type.Array(GrantAction, { minItems: 1, maxItems: 3, uniqueItems: true }),
+    createdAt: IsoTime,
+    expiresAt: IsoTime,
+    /** Who granted it (the client's agent name, e.g. `user`). */
+    createdBy: Type.String({ minLength: 1, maxLength: 128 }),
+    revokedAt: Type.Optional(IsoTime),
+  },
+  { additionalProperties: false },
+);
+export type GrantInfo = Static<typeof GrantInfo>;
+
 export const TaskSummary = Type.Object(
   {
     taskId: Id,

@@ -4,7 +4,7 @@
  * Each entry: the payload schema of one event type. The envelope is added in messages.ts.
  */
 import { Type } from '@sinclair/typebox';
-import { AgentName, ErrorInfo, Id, IsoTime, PolicyVerdict, Risk, StringEnum, TaskBase, TaskState, Text } from './common';
+import { AgentName, ErrorInfo, GrantInfo, Id, IsoTime, PolicyVerdict, Risk, StringEnum, TaskBase, TaskState, Text } from './common';
 import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_PATCH_LENGTH, MAX_TITLE_LENGTH } from './limits';
 
 
@@ -132,6 +132,8 @@ export const EventPayloads = {
   ),
   approved: O({ approvalId: Id, taskId: Id, by: AgentName }, closed),
   denied: O({ approvalId: Id, taskId: Id, by: AgentName, reason: Opt(Text(MAX_MESSAGE_LENGTH)) }, closed),
+  grant_added: O({ grant: GrantInfo }, closed),
+  grant_revoked: O({ grantId: Id, by: AgentName, revokedAt: IsoTime }, closed),
 
   // Agents
   agent_status: O({ agentId: AgentName, status: StringEnum(['idle', 'busy', 'error', 'offline']), taskId: Opt(Id), detail: Opt(Text(1024)) }, closed),
@@ -209,6 +211,8 @@ export const EventDocs: Record<EventType, string> = {
   approval_required: 'A risky action waits for a person: what, why, the exact command or patch, the risk.',
   approved: 'An approval was granted; the action runs.',
   denied: 'An approval was refused or expired; the action never runs.',
+  grant_added: 'An auto-commit grant was added: until it expires or is revoked, approvals of its actions for its repository or task are approved by `grant:<grantId>` without asking (`approved` with that `by`, and no `approval_required`).',
+  grant_revoked: 'An auto-commit grant was revoked: approvals it covered ask a person again.',
   agent_status: 'An agent became idle, busy, errored or went offline.',
   task_created: 'A task was created (from a request, or as a subtask of a plan).',
   task_started: 'An agent started working on a task.',

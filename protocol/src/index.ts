@@ -5,6 +5,7 @@ export * from './common';
 export * from './events';
 export * from './transient';
 export * from './commands';
+export * from './receipt';
 export * from './messages';
 export * from './validate';
 export * from './build';

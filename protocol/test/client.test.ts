@@ -101,7 +101,7 @@ describe('state entry (@pushpals/protocol/state)', () => {
     const { exports, modules } = JSON.parse(r.stdout) as { exports: string[]; modules: string[] };
     assert.ok(exports.includes('applyEvent') && exports.includes('createClientState'), exports.join(', '));
     const ours = modules.filter((f) => /[\\/]protocol[\\/]dist[\\/]/.test(f)).map((f) => f.replace(/^.*[\\/]dist[\\/]src[\\/]/, '').replace(/\\/g, '/'));
-    assert.deepEqual(ours.sort(), ['state/drafts.js', 'state/index.js', 'state/reduce.js', 'state/selectors.js']);
+    assert.deepEqual(ours.sort(), ['state/drafts.js', 'state/evidence.js', 'state/index.js', 'state/reduce.js', 'state/selectors.js']);
     assert.deepEqual(modules.filter((f) => /node_modules/.test(f)), []);
   });
 });

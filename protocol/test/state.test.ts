@@ -283,6 +283,7 @@ describe('client state reducer (src/state)', () => {
         ['git', 'pushed pushpals/t to origin', undefined],
         ['git', 'PR #3 opened: https://example.com/pr/3', undefined],
       ]);
+      assert.deepEqual(taskOf(s, 't').delivery, { pushed: { remote: 'origin', branch: 'pushpals/t', sha, seq: 7 }, pr: { url: 'https://example.com/pr/3', number: 3, title: 'Fix', seq: 8 } });
     });
 
     it('agent_status keeps the latest status per agent', () => {

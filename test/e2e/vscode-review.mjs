@@ -10,6 +10,9 @@
 //   3. "Apply to My Checkout" (three-way merge) with a local edit of the person on the line the config hunk
 //      changes: README.md is applied at once; config.js stays as it is and opens in VS Code's merge editor
 //      (the Review view says "conflict — merge"); "Accept PushPals" + "Complete Merge" write the resolution.
+//      Then "Push" on the card → the push approval → approved → the workspace's bare `origin` has pushpals/<task>
+//      at the commit; "Open PR" → the pr approval → a GitHub REST stand-in (node:http) gets the pull request →
+//      the card links it.
 //   4. A task that plants an AWS-style key: "Accept All (Task)" → the commit is blocked with the file, line
 //      and rule, shown on the card.
 //   5. Reloading the window (nothing pending) shows no approval notification.
@@ -17,6 +20,7 @@
 // Last line: "N passed, N failed"; exit 1 on any failure; hard timeout E2E_UI_TIMEOUT_MS (default 600 s).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { enterLoopbackOnlyNetns, startVSCode, log } from './lib.mjs';
@@ -45,8 +49,10 @@ const gitIn = (cwd, ...a) => {
 };
 
 const t0 = Date.now();
-const workspace = mkdtempSync(join(tmpdir(), 'pushpals-review-ws-'));
-mkdirSync(join(workspace, 'src'));
+// A fixed folder name: the repository registers as "review-demo", which config forge.repos names.
+const workspaceRoot = mkdtempSync(join(tmpdir(), 'pushpals-review-ws-'));
+const workspace = join(workspaceRoot, 'review-demo');
+mkdirSync(join(workspace, 'src'), { recursive: true });
 writeFileSync(join(workspace, 'README.md'), README);
 writeFileSync(join(workspace, 'src', 'config.js'), CONFIG);
 writeFileSync(join(workspace, 'package.json'), JSON.stringify({ name: 'review-demo', version: '1.0.0', scripts: { test: `node -e "const c = require('./src/config.js'); console.log('config ok', c.retries)"` } }, null, 2));
@@ -54,14 +60,35 @@ gitIn(workspace, 'init', '-q', '-b', 'main');
 gitIn(workspace, 'add', '-A');
 gitIn(workspace, 'commit', '-q', '-m', 'initial');
 const base = gitIn(workspace, 'rev-parse', 'HEAD').trim();
+const origin = join(workspaceRoot, 'origin.git');
+gitIn(workspaceRoot, 'clone', '-q', '--bare', workspace, origin);
+gitIn(workspace, 'remote', 'add', 'origin', origin);
+const FORGE_TOKEN = 'ghp_e2eReviewUiToken0123456789abcdef';
+
+/** The one GitHub REST endpoint a pull request needs, recording each request. */
+const forgeRequests = [];
+const forge = createServer((req, res) => {
+  let raw = '';
+  req.on('data', (d) => { raw += d; });
+  req.on('end', () => {
+    forgeRequests.push({ method: req.method, url: req.url, authorization: req.headers.authorization, body: raw ? JSON.parse(raw) : {} });
+    if (req.method !== 'POST' || req.url !== '/repos/acme/review-demo/pulls') { res.writeHead(404, { 'content-type': 'application/json' }); return res.end('{"message":"Not Found"}'); }
+    const b = JSON.parse(raw);
+    res.writeHead(201, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ number: 7, state: 'open', title: b.title, body: b.body, html_url: 'https://github.example.test/acme/review-demo/pull/7', head: { ref: b.head }, base: { ref: b.base } }));
+  });
+});
+await new Promise((r) => forge.listen(0, '127.0.0.1', r));
+const forgeUrl = `http://127.0.0.1:${forge.address().port}`;
 
 let orch, vsc, page, model;
 const cleanup = async () => {
   await vsc?.stop().catch(() => {});
   await orch?.cleanup().catch(() => {});
   await model?.close().catch(() => {});
+  await new Promise((r) => forge.close(() => r()));
   if (!process.env.E2E_KEEP) {
-    rmSync(workspace, { recursive: true, force: true });
+    rmSync(workspaceRoot, { recursive: true, force: true });
     // The orchestrator's home was made here (it holds the model key), so spawnOrchestrator leaves it to us.
     if (orch?.home) rmSync(orch.home, { recursive: true, force: true });
   }
@@ -80,7 +107,11 @@ try {
   model.script('Add the deploy settings', [write('src/deploy.js', `// deploy settings\nconst accessKeyId = "${AWS_KEY}";\nmodule.exports = { accessKeyId };\n`), finish]);
   const home = mkdtempSync(join(tmpdir(), 'pushpals-home-'));
   writeFileSync(join(home, 'model-key'), `${KEY}\n`, { mode: 0o600 });
-  orch = await spawnOrchestrator({ home, config: { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 1 }, planner: { enabled: false } } });
+  orch = await spawnOrchestrator({
+    home,
+    env: { PUSHPALS_E2E_REVIEW_FORGE_TOKEN: FORGE_TOKEN },
+    config: { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 1 }, planner: { enabled: false }, forge: { tokenEnv: 'PUSHPALS_E2E_REVIEW_FORGE_TOKEN', repos: { 'review-demo': { apiBaseUrl: forgeUrl, repository: 'acme/review-demo' } } } },
+  });
   log(`orchestrator up on ${orch.url} (data dir ${orch.home}), scripted model at ${model.url}`);
   vsc = await startVSCode({ workspace, extensionDevelopmentPath: extDir, env: { PUSHPALS_HOME: orch.home } });
   page = h.page = vsc.page;
@@ -155,7 +186,8 @@ try {
     await page.locator('.tab', { hasText: 'PushPals Chat' }).click();
     await card.locator('.review-state.committed').waitFor({ timeout: 20000 });
     taskId = await card.getAttribute('data-task');
-    await card.locator('.note-check', { hasText: 'passed' }).waitFor({ timeout: 5000 });
+    // The re-run tests as evidence on the card: passed, on the accepted hunks' tree.
+    await card.locator('.evidence .check[data-check="test"][data-status="passed"]', { hasText: "on the accepted hunks' tree" }).waitFor({ timeout: 5000 });
   });
   await snap('committed');
   if (ok) await step('host git on the orchestrator\'s clone: pushpals/<task> holds exactly the accepted hunks; main did not move', async () => {
@@ -220,6 +252,37 @@ try {
     await reviewRow('config.js', 'merged').waitFor({ timeout: 10000 });
   });
   await snap('merge-completed');
+
+  if (ok) await step('"Push" on the card → the push approval → approved → origin has pushpals/<task> at the commit; main did not move', async () => {
+    await runCommand('Notifications: Clear All Notifications').catch(() => {});
+    await page.locator('.tab', { hasText: 'PushPals Chat' }).click();
+    await card.locator('vscode-button.push').click();
+    await toast(/approval required — Push pushpals\//).first().waitFor({ timeout: 30000 });
+    await snap('push-approval');
+    await toast(/approval required — Push pushpals\//).first().getByRole('button', { name: 'Approve' }).click();
+    await card.locator('.note-git', { hasText: `pushed pushpals/${taskId} to ${origin}` }).waitFor({ timeout: 30000 });
+    const committedSha = gitIn(join(orch.home, 'repos', readdirSync(join(orch.home, 'repos')).filter((n) => !n.startsWith('.'))[0]), 'rev-parse', `pushpals/${taskId}`).trim();
+    expect(gitIn(origin, 'rev-parse', `refs/heads/pushpals/${taskId}`).trim() === committedSha, 'origin has the task branch at the commit');
+    expect(gitIn(origin, 'rev-parse', 'main').trim() === base, 'origin\'s main moved');
+  });
+  await snap('pushed');
+  if (ok) await step('"Open PR" on the card → the pr approval → the forge gets the pull request → the card links it', async () => {
+    await runCommand('Notifications: Clear All Notifications').catch(() => {});
+    await page.locator('.tab', { hasText: 'PushPals Chat' }).click();
+    await card.locator('vscode-button.pull-request').click();
+    await toast(/approval required — Open a pull request on acme\/review-demo/).first().waitFor({ timeout: 30000 });
+    expect(forgeRequests.length === 0, 'the forge was called before the approval');
+    await toast(/approval required — Open a pull request on acme\/review-demo/).first().getByRole('button', { name: 'Approve' }).click();
+    const link = card.locator('.pr-opened a');
+    await link.waitFor({ timeout: 30000 });
+    expect(await link.getAttribute('href') === 'https://github.example.test/acme/review-demo/pull/7', `link: ${await link.getAttribute('href')}`);
+    expect((await link.innerText()).trim() === '#7', `link text: ${await link.innerText()}`);
+    expect(forgeRequests.length === 1 && forgeRequests[0].authorization === `token ${FORGE_TOKEN}`, JSON.stringify(forgeRequests.map((r) => [r.method, r.url])));
+    const b = forgeRequests[0].body;
+    expect(b.head === `pushpals/${taskId}` && b.base === 'main' && b.title === 'Fix the first typo and raise the retries', JSON.stringify({ head: b.head, base: b.base, title: b.title }));
+    expect(b.body.includes(`pushpals audit receipt --task ${taskId}`) && b.body.includes('npm test'), b.body);
+  });
+  await snap('pr-opened');
 
   // ---- 4. A planted AWS key blocks the commit ----
   await runCommand('Notifications: Clear All Notifications').catch(() => {});

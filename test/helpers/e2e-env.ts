@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createApp, loadConfig, silentLogger, type App, type Config, type ConfigOverrides } from '@pushpals/orchestrator';
 // The orchestrator's test helpers, compiled (one copy of each for both test trees).
 import { requireDocker } from '@pushpals/orchestrator/dist/test/helpers/docker';
+import { ScriptedModelServer } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import { removeTempDirs, tempDir } from '@pushpals/orchestrator/dist/test/helpers/temp';
 import { sleep, untilValue } from '@pushpals/orchestrator/dist/test/helpers/wait';
 import { WsTestClient } from '@pushpals/orchestrator/dist/test/helpers/ws-client';
@@ -118,6 +119,48 @@ export async function closeSession(s: Partial<Session>): Promise<void> {
   removeTempDirs();
 }
 
+/** A session whose orchestrator talks to a scripted OpenAI-compatible model over real HTTP. */
+export interface ModelSession extends Session {
+  model: ScriptedModelServer;
+}
+
+export interface ModelSessionOptions {
+  /** The model key: the scripted server checks it; the orchestrator reads it from <dataDir>/model-key (0600). */
+  key: string;
+  /** Model names the server knows; the first is the coder's. Default ['scripted-coder']. */
+  models?: string[];
+  /** Config on top of: that model (maxRetries 1), the planner off. `models` is merged into the model settings. */
+  overrides?: ConfigOverrides;
+  /** The client's session id (default 'test-session'). */
+  sessionId?: string;
+}
+
+/** openSession with a scripted model: the suites of the coding agent, the team, the review and OpenHands start here. */
+export async function openModelSession(prefix: string, o: ModelSessionOptions): Promise<ModelSession> {
+  await requireDocker();
+  const names = o.models ?? ['scripted-coder'];
+  const model = await ScriptedModelServer.start({ apiKey: o.key, models: names });
+  const dataDir = tempDir(prefix);
+  try {
+    writeFileSync(join(dataDir, 'model-key'), `${o.key}\n`, { mode: 0o600 });
+    const { models, ...rest } = o.overrides ?? {};
+    const app = await startInProcessOrchestrator(dataDir, { planner: { enabled: false }, ...rest, models: { baseUrl: model.url, model: names[0], maxRetries: 1, ...models } });
+    const client = await WsTestClient.connect(app.wsUrl, app.token, o.sessionId ?? 'test-session', E2E_WAIT_MS);
+    await client.start(0);
+    return { dataDir, app, client, model };
+  } catch (e) {
+    await model.close();
+    removeContainersOf(dataDir);
+    throw e;
+  }
+}
+
+/** Closes what openModelSession started (any part may be missing). */
+export async function closeModelSession(s: Partial<ModelSession>): Promise<void> {
+  await closeSession(s);
+  await s.model?.close();
+}
+
 /** True once a finished task's working copy is deleted (polls up to timeoutMs): nothing keeps it without a diff to review. */
 export async function workingCopyDeleted(dataDir: string, taskId: string, timeoutMs = 20_000): Promise<boolean> {
   const end = Date.now() + timeoutMs;
@@ -197,17 +240,18 @@ export function runCli(dataDir: string, args: string[]): CliResult {
  * Runs the CLI without blocking the event loop: use it when the CLI talks to an orchestrator running
  * in THIS process (runCli's spawnSync would freeze the server it is waiting for).
  */
-export function runCliAsync(dataDir: string | undefined, args: string[], timeoutMs = 60_000): Promise<CliResult> {
+export function runCliAsync(dataDir: string | undefined, args: string[], timeoutMs = 60_000, input?: string): Promise<CliResult> {
   // No data dir: PUSHPALS_HOME unset, for a command line that names it itself (--data-dir).
   const env: NodeJS.ProcessEnv = { ...process.env, PUSHPALS_HOME: dataDir };
   if (dataDir === undefined) delete env.PUSHPALS_HOME;
   delete env.PUSHPALS_URL;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input !== undefined) child.stdin?.end(input); // a secret goes in on stdin, never in argv
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`pushpals ${args.join(' ')} did not finish within ${timeoutMs} ms: ${stdout}${stderr}`));

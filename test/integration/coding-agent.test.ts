@@ -8,13 +8,13 @@
  * token budget.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
-import { ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
+import { type ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import type { EventMessage } from '@pushpals/protocol';
-import { makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
+import { closeModelSession, makeFixtureRepo, openModelSession, type WsTestClient } from '../helpers/e2e-env';
 import { ofType, seqOf, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const KEY = 'sk-e2e-coder-key-7f3a9c1e5b2d4680';
@@ -63,24 +63,15 @@ describe('coding agent end to end (real Docker, real git, real WebSocket, script
   const errorOf = (e: EventMessage) => (e.payload as { error: { code: string; message: string } }).error;
 
   before(async function () {
-    requireDocker();
-    model = await ScriptedModelServer.start({ apiKey: KEY, models: ['scripted-coder'] });
-    dataDir = tempDir('pushpals-e2e-agent-');
-    writeFileSync(join(dataDir, 'model-key'), `${KEY}\n`, { mode: 0o600 });
-    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 3 }, agent: { maxSteps: MAX_STEPS, tokenBudget: TOKEN_BUDGET }, planner: { enabled: false } });
-    client = await WsTestClient.connect(app.wsUrl, app.token);
-    await client.start(0);
+    const s = await openModelSession('pushpals-e2e-agent-', { key: KEY, overrides: { models: { maxRetries: 3 }, agent: { maxSteps: MAX_STEPS, tokenBudget: TOKEN_BUDGET } } });
+    ({ app, dataDir } = s);
+    client = s.client;
+    model = s.model;
     repoDir = makeFixtureRepo({ testScript: TEST_SCRIPT, files: { 'src/math.js': MATH_JS } });
     repoId = (await client.send('repo_add', { source: repoDir })).repoId;
   });
 
-  after(async function () {
-    client?.close();
-    await app?.close();
-    await model?.close();
-    if (dataDir) removeContainersOf(dataDir);
-    removeTempDirs();
-  });
+  after(() => closeModelSession({ app, client, dataDir, model }));
 
   it('"Add a function sum to src/math.js": reads, edits, runs npm test in the sandbox, finishes; the working copy has the change; events in order', async function () {
     m().script('Add a function sum', [
@@ -109,9 +100,12 @@ describe('coding agent end to end (real Docker, real git, real WebSocket, script
     // Events: each tool a tool_call/tool_result pair, in this order, seqs strictly increasing.
     const seqs = events.map(seqOf);
     assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'events arrive in seq order');
-    const calls = ofType(events, 'tool_call');
+    // The agent's own calls, then the checks the orchestrator runs as evidence (on the result and on the base, side by side).
+    const allCalls = ofType(events, 'tool_call');
+    const calls = allCalls.slice(0, 4);
     assert.deepEqual(calls.map((e) => e.payload.tool), ['read_file', 'edit_file', 'run_command', 'finish'], t);
-    const results = ofType(events, 'tool_result');
+    assert.deepEqual(allCalls.slice(4).map((e) => String(e.payload.args.command).replace(/ [0-9a-f]{12}\)$/, ')')).sort(), ['npm test (check "test" on base tree)', 'npm test (check "test" on combined tree)'], t);
+    const results = ofType(events, 'tool_result').slice(0, 4);
     assert.deepEqual(results.map((e) => e.payload.toolCallId), calls.map((e) => e.payload.toolCallId), 'one result per call, same order');
     for (const [i, call] of calls.entries()) assert.ok(seqOf(call) < seqOf(results[i] as EventMessage), 'a call precedes its result');
     const npm = results[2];
@@ -124,6 +118,14 @@ describe('coding agent end to end (real Docker, real git, real WebSocket, script
     assert.deepEqual(diff?.payload.files, ['src/math.js']);
     assert.match(diff?.payload.diff ?? '', /\+function sum\(a, b\) \{/);
     assert.ok((diff?.payload.hunks.length ?? 0) >= 1);
+    // Evidence bound to the proposed tree: the test passes on the result and fails on the base (no sum there).
+    const evidence = diff?.payload.evidence;
+    assert.ok(evidence, t);
+    assert.deepEqual(evidence.checks.map((c) => [c.name, c.status]), [['test', 'passed']]);
+    assert.deepEqual(evidence.before?.map((c) => [c.name, c.status, c.exitCode]), [['test', 'failed', 1]]);
+    const checked = ofType(events, 'check_result').map((e) => e.payload);
+    assert.equal(checked.find((c) => c.phase === 'combined')?.treeId, evidence.treeId, 'the check_result names the same tree');
+    assert.match(ofType(events, 'task_completed')[0]?.payload.summary ?? '', /Checks on the result: test passed\. On the base: test failed \(exit 1\)\./);
     assert.ok(ofType(events, 'task_progress').some((e) => /read file src\/math\.js/.test(e.payload.message)), t);
     assert.ok(events.filter((e) => e.type === 'tool_call').every((e) => e.from === 'worker:builtin'));
 
@@ -145,7 +147,8 @@ describe('coding agent end to end (real Docker, real git, real WebSocket, script
     }
     assert.equal(modelCalls[2]?.toolCallSource, 'json');
     assert.deepEqual(rows.filter((r) => r.action === 'tool_call').map((r) => r.command?.split(' ')[0]), ['read_file', 'edit_file', 'finish']);
-    assert.equal(rows.filter((r) => r.action === 'command' && r.command === 'npm test').length, 1);
+    assert.equal(rows.filter((r) => r.action === 'command' && r.command === 'npm test').length, 3, 'the agent\'s own npm test, then the check on the result and on the base');
+    assert.deepEqual(rows.filter((r) => r.action === 'check_run').map((r) => [r.data.phase, r.data.status]).sort(), [['base', 'failed'], ['combined', 'passed']]);
   });
 
   it('a model that fails with HTTP 500 twice, then answers: retried, the task completes, the audit counts 3 attempts', async function () {

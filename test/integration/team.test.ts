@@ -176,7 +176,8 @@ describe('the agent team end to end (planner, scheduler, parallel coding agents;
     const A = 'Write docs/math.md';
     const B = 'Add JSDoc to src/math.js';
     m().script(planFor(request), [{ toolCalls: [{ name: 'submit_plan', arguments: { summary: 'Docs and JSDoc.', tickets: [ticket('A', A, ['docs/math.md']), ticket('B', B, ['src/math.js'])] } }] }]);
-    m().script(/^Question from ticket A:/, [{ delayMs: 1500, expect: expectLast('user', /What does ticket B change\?[\s\S]*- B \[\w+\] Add JSDoc/), text: 'Ticket B only adds JSDoc comments to src/math.js; document add(a, b).' }]);
+    // The planner thinks 3 s: B's working copy is prepared meanwhile, while the base's checks start too.
+    m().script(/^Question from ticket A:/, [{ delayMs: 3000, expect: expectLast('user', /What does ticket B change\?[\s\S]*- B \[\w+\] Add JSDoc/), text: 'Ticket B only adds JSDoc comments to src/math.js; document add(a, b).' }]);
     m().script(/^Split request from ticket A:/, [
       { toolCalls: [{ name: 'submit_plan', arguments: { tickets: [ticket('A2', 'Add a docs index', ['docs/index.md'], { checks: ['test -f docs/index.md'] })] } }] },
     ]);

@@ -27,6 +27,7 @@ import {
   type ToolCallView,
 } from '@pushpals/protocol/state';
 import { applyHostMessage } from './chatState';
+import { evidenceBlock, type EvidenceBlock } from './evidenceView';
 import { vscodeHost, type Host } from './host';
 import type { ConnectionView, HostToWebview, WebviewToHost } from './messages';
 import { ChatUiState, PAGE } from './uiState';
@@ -194,6 +195,8 @@ class ChatApp {
   private card(t: TaskView, seq: number): TemplateResult {
     const active = isActive(t.state);
     const paused = active && t.paused === true;
+    // The checks as evidence replace their one-line notes (the same results, with counts and the base).
+    const evidence = evidenceBlock(t);
     return html`
       <section class="card state-${t.state}" data-task=${t.taskId} data-seq=${seq} data-state=${t.state} data-paused=${paused ? 'true' : 'false'} aria-label=${`Task ${t.title}`}>
         <div class="card-head">
@@ -206,14 +209,18 @@ class ChatApp {
             : nothing}
           ${active ? html`<vscode-button secondary class="cancel" @click=${() => this.post({ type: 'cancel', requestId: this.ui.begin(), taskId: t.taskId })}>Cancel</vscode-button>` : nothing}
           ${t.review ? html`<vscode-button class="review" title="Review the changes: accept or reject each hunk" @click=${() => this.post({ type: 'review', taskId: t.taskId })}>Review Changes</vscode-button>` : nothing}
+          ${t.review?.committed ? html`<vscode-button secondary class="push" title=${`Push ${t.review.committed.branch} to the repository's remote (asks for approval)`} @click=${() => this.post({ type: 'push', taskId: t.taskId })}>Push</vscode-button>
+            <vscode-button secondary class="pull-request" title="Open a pull request of the task branch (asks for approval)" @click=${() => this.post({ type: 'pullRequest', taskId: t.taskId })}>Open PR</vscode-button>` : nothing}
           <vscode-button secondary class="audit" title="Show the audit trail" @click=${() => this.post({ type: 'audit', taskId: t.taskId })}>Audit</vscode-button>
         </div>
         ${t.request && t.request !== t.title ? html`<div class="request">${t.request}</div>` : nothing}
         ${t.progress && active ? html`<div class="progress">${t.progress}${t.percent !== undefined ? html` · ${Math.round(t.percent)}%` : nothing}</div>` : nothing}
         ${t.toolCalls.map((c) => this.tool(c))}
         ${t.approvals.map((a) => this.approval(a))}
-        ${t.notes.filter((n) => n.kind !== 'progress').map((n) => html`<div class="note note-${n.kind} ${n.level ?? ''}" data-seq=${n.seq}>${n.text}</div>`)}
+        ${t.notes.filter((n) => n.kind !== 'progress' && !(evidence && n.kind === 'check')).map((n) => html`<div class="note note-${n.kind} ${n.level ?? ''}" data-seq=${n.seq}>${n.text}</div>`)}
+        ${evidence ? this.evidence(t.taskId, evidence) : nothing}
         ${t.review ? this.reviewLine(t.review) : nothing}
+        ${t.delivery?.pr ? prLine(t.delivery.pr) : nothing}
         ${t.summary ? html`<div class="summary">${t.summary}</div>` : nothing}
         ${t.error ? html`<div class="task-error" role="alert">${errorText(t.error)}</div>` : nothing}
       </section>
@@ -236,6 +243,19 @@ class ChatApp {
     `;
   }
 
+  /** The checks that count now, each with its counts and the base; a failing one's excerpt collapsed. */
+  private evidence(taskId: string, e: EvidenceBlock): TemplateResult {
+    return html`<div class="evidence" data-evidence=${taskId}>
+      <div class="evidence-title">${e.title}${e.rounds ? html` · ${e.rounds} rounds` : nothing}</div>
+      ${e.rows.map(
+        (r) => html`<div class="check check-${r.status} change-${r.change}" data-check=${r.name} data-status=${r.status}>
+          <span class="check-text">${r.text}</span>${r.phase ? html` <span class="phase">${r.phase}</span>` : nothing}
+          ${r.excerpt ? html`<vscode-collapsible class="excerpt" title="Where it failed"><pre class="output">${r.excerpt}</pre></vscode-collapsible>` : nothing}
+        </div>`,
+      )}
+    </div>`;
+  }
+
   /** Where the review of the task's diff stands: hunks decided, or the commit. */
   private reviewLine(r: ReviewView): TemplateResult {
     const c = reviewCounts(r);
@@ -251,7 +271,7 @@ class ChatApp {
       <div class="approval approval-${a.status} risk-${a.risk}" data-seq=${a.seq} data-approval=${a.approvalId} role="group" aria-label=${`Approval: ${a.title}`}>
         <div class="approval-head"><strong>${APPROVAL_HEAD[a.status]}</strong>: ${a.title} <span class="risk">risk ${a.risk}</span></div>
         <div class="reason">${a.reason}</div>
-        ${a.message ? html`<pre class="commit-message" title="The proposed commit message (editable when you approve)">${a.message}</pre>` : nothing}
+        ${a.message ? html`<pre class=${a.kind === 'pr' ? 'pr-text' : 'commit-message'} title=${a.kind === 'pr' ? 'The pull request\'s title and body' : 'The proposed commit message (editable when you approve)'}>${a.message}</pre>` : nothing}
         ${a.command ? html`<pre class="command">$ ${a.command}</pre>` : nothing}
         ${a.patch ? html`<pre class="patch">${a.patch.split('\n').map((l) => html`<span class=${l.startsWith('+') && !l.startsWith('+++') ? 'add' : l.startsWith('-') && !l.startsWith('---') ? 'del' : ''}>${l}\n</span>`)}</pre>` : nothing}
         ${a.status === 'pending'
@@ -282,6 +302,12 @@ function connLabel(c: ConnectionView): string {
     default:
       return 'Not connected';
   }
+}
+
+/** The pull request as a link (VS Code opens http(s) links of a webview in the browser); any other scheme as text. */
+function prLine(pr: { url: string; number: number; title: string }): TemplateResult {
+  const link = /^https?:\/\//i.test(pr.url) ? html`<a href=${pr.url} title=${pr.url}>#${pr.number}</a>` : html`#${pr.number} (${pr.url})`;
+  return html`<div class="pr-opened">Pull request ${link}: ${pr.title}</div>`;
 }
 
 function message(m: MessageView): TemplateResult {

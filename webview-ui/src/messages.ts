@@ -39,6 +39,9 @@ export type WebviewToHost =
   | { type: 'audit'; taskId: string }
   /** Open the task's diff for review (inline, with Accept/Reject per hunk). */
   | { type: 'review'; taskId: string }
+  /** Push the committed task branch / open a pull request (each waits for its own approval). */
+  | { type: 'push'; taskId: string }
+  | { type: 'pullRequest'; taskId: string }
   | { type: 'connect' }
   /** Performance probe (benchmarks/tests): first paint and render timings. */
   | { type: 'metrics'; name: string; ms: number; detail?: Record<string, number> };

@@ -1,16 +1,19 @@
 /**
- * The Review view: every task with a diff → its changed files with their state (accepted / rejected /
- * pending hunks) → the hunks. Inline Accept / Reject on files and hunks; a click opens the file's inline
+ * The Review view: every task with a diff → its evidence (the checks on its tree, against the base) and
+ * its changed files with their state (accepted / rejected / pending hunks) → the hunks. Inline Accept / Reject on files and hunks; a click opens the file's inline
  * review at the hunk. Updated live from the reducer's review changes.
  */
 import * as vscode from 'vscode';
 import { reviewCounts, type ReviewHunkView } from '@pushpals/protocol/client';
+import { evidenceNodeView } from './evidenceNodes';
 import type { MergeEditorService } from './mergeEditor';
 import { noTextHunksNote } from './model';
 import type { ReviewService } from './reviewService';
 
 export type ReviewNode =
   | { kind: 'task'; taskId: string }
+  | { kind: 'evidence'; taskId: string }
+  | { kind: 'check'; taskId: string; name: string }
   | { kind: 'file'; taskId: string; file: string }
   | { kind: 'hunk'; taskId: string; file: string; hunkId: string };
 
@@ -38,14 +41,19 @@ export class ReviewTreeProvider implements vscode.TreeDataProvider<ReviewNode>, 
     if (!node) return this.reviews.tasksWithReview().map((t) => ({ kind: 'task', taskId: t.taskId }));
     const review = this.reviews.reviewOf(node.taskId);
     if (!review) return [];
-    if (node.kind === 'task') return review.files.map((file) => ({ kind: 'file', taskId: node.taskId, file }));
+    if (node.kind === 'task') {
+      const files = review.files.map((file): ReviewNode => ({ kind: 'file', taskId: node.taskId, file }));
+      return this.evidence(node.taskId) ? [{ kind: 'evidence', taskId: node.taskId }, ...files] : files;
+    }
+    if (node.kind === 'evidence') return (this.evidence(node.taskId)?.checks ?? []).map((c) => ({ kind: 'check', taskId: node.taskId, name: c.name }));
     if (node.kind === 'file') return review.hunks.filter((h) => h.file === node.file).map((h) => ({ kind: 'hunk', taskId: node.taskId, file: node.file, hunkId: h.hunkId }));
     return [];
   }
 
   getParent(node: ReviewNode): ReviewNode | undefined {
     if (node.kind === 'hunk') return { kind: 'file', taskId: node.taskId, file: node.file };
-    if (node.kind === 'file') return { kind: 'task', taskId: node.taskId };
+    if (node.kind === 'check') return { kind: 'evidence', taskId: node.taskId };
+    if (node.kind === 'file' || node.kind === 'evidence') return { kind: 'task', taskId: node.taskId };
     return undefined;
   }
 
@@ -60,6 +68,26 @@ export class ReviewTreeProvider implements vscode.TreeDataProvider<ReviewNode>, 
       item.iconPath = new vscode.ThemeIcon(review?.committed ? 'git-commit' : c && c.pending === 0 ? 'check-all' : 'diff');
       item.contextValue = review?.committed ? 'reviewTask.committed' : 'reviewTask';
       item.command = { command: 'pushpals.reviewChanges', title: 'Review Changes', arguments: [{ taskId: node.taskId }] };
+      return item;
+    }
+    if (node.kind === 'evidence') {
+      const e = this.evidence(node.taskId);
+      const item = new vscode.TreeItem('Evidence', vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `review:${node.taskId}:evidence`;
+      item.description = e?.description ?? '';
+      item.tooltip = e?.tooltip ?? '';
+      item.iconPath = new vscode.ThemeIcon(e?.failing ? 'beaker-stop' : 'beaker');
+      item.contextValue = 'reviewEvidence';
+      return item;
+    }
+    if (node.kind === 'check') {
+      const c = this.evidence(node.taskId)?.checks.find((x) => x.name === node.name);
+      const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
+      item.id = `review:${node.taskId}:check:${node.name}`;
+      item.description = c?.description ?? '';
+      item.tooltip = c?.tooltip ?? '';
+      item.iconPath = new vscode.ThemeIcon(c?.icon ?? 'circle-large-outline');
+      item.contextValue = 'reviewCheck';
       return item;
     }
     if (node.kind === 'file') {
@@ -91,6 +119,11 @@ export class ReviewTreeProvider implements vscode.TreeDataProvider<ReviewNode>, 
     item.contextValue = review?.committed ? 'reviewHunk.committed' : 'reviewHunk';
     item.command = { command: 'pushpals.openReviewFile', title: 'Open', arguments: [{ taskId: node.taskId, file: node.file, hunkId: node.hunkId }] };
     return item;
+  }
+
+  private evidence(taskId: string): ReturnType<typeof evidenceNodeView> {
+    const t = this.reviews.task(taskId);
+    return t ? evidenceNodeView(t) : undefined;
   }
 
   /** A binary file or a pure rename: listed so the change is not invisible, with what that means. */

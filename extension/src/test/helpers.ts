@@ -47,6 +47,10 @@ export interface DebugInfo {
   approvals: { approvalId: string; taskId: string; status: string; by?: string }[];
   /** The Approvals view's items (approval ids). */
   approvalsView: string[];
+  /** Every grant announced (grant_added, revokedAt once revoked). */
+  grants: { grantId: string; scope: string; repoId?: string; taskId?: string; actions: string[]; expiresAt: string; revokedAt?: string }[];
+  /** The Grants view's items (grant ids): the active ones. */
+  grantsView: string[];
   tasks: { taskId: string; title: string; state: string; repoId?: string; base?: { commit: string; branch?: string; uncommitted: boolean; files?: number; note?: string } }[];
   /** The repository new tasks from this window go to, once bound. */
   repo?: { repoId: string; name: string; folder: string };

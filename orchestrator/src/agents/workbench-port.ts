@@ -36,4 +36,6 @@ export interface AgentWorkbench {
   chownForSandbox(p: string): void;
   /** Proposes the agent's changes for review: `diff_ready` with the base commit, audited as `diff_proposed`; `before`: each changed file as the agent found it. */
   proposeDiff(ctx: Pick<TaskContext, 'task' | 'agentId' | 'emit'>, diff: EventPayload<'diff_ready'>, before?: ReadonlyMap<string, string | null>): Promise<void>;
+  /** The commit a diff's review applies to (commits the files as the agent found them when they are not the base's). */
+  reviewBase(ctx: Pick<TaskContext, 'task'>, diff: Pick<EventPayload<'diff_ready'>, 'baseCommit'>, before?: ReadonlyMap<string, string | null>): Promise<string | undefined>;
 }

@@ -7,6 +7,7 @@
  * with the same key, gets the SAME approval back (pending or already decided) and waits again.
  */
 import { MAX_MESSAGE_LENGTH, MAX_TITLE_LENGTH, newId, type EventPayload, type Risk } from '@pushpals/protocol';
+import type { AuditEntryInput } from '../audit/audit-log';
 import { PushPalsError } from '../errors';
 import { SYSTEM_SESSION, type EventLog } from '../events/event-log';
 import type { Db } from '../store/db';
@@ -119,16 +120,31 @@ export interface DecideResult {
   changed: boolean;
 }
 
+/** An approval decided without asking (an auto-commit grant): who decided, why, and what to record with it. */
+export interface AutoApproval {
+  /** `grant:<id>`: the decider recorded and sent in `approved`. */
+  by: string;
+  reason: string;
+  /** Runs inside the transaction that records the approval (e.g. the audit row naming the grant). */
+  record?(approval: ApprovalRecord): void;
+}
+
+/** Consulted for every new approval: an AutoApproval decides it at once, undefined leaves it to a person. */
+export type AutoApprover = (req: ApprovalRequest) => AutoApproval | undefined;
+
 export interface ApprovalServiceOptions {
   /** Default expiry of a pending approval (0 = never). */
   timeoutMs: number;
   /** How often waiters re-read the DB (decisions made by another process). */
   pollMs?: number;
+  /** Where each decision is recorded (`approval_decided`, in the decision's transaction): a receipt names that row. */
+  audit?: { append(entry: AuditEntryInput): unknown };
 }
 
 export class ApprovalService {
   private readonly waiters = new Map<string, Set<(a: ApprovalRecord) => void>>();
   private pollTimer: NodeJS.Timeout | undefined;
+  private autoApprover: AutoApprover | undefined;
 
   constructor(
     private readonly db: Db,
@@ -150,9 +166,16 @@ export class ApprovalService {
     return rows.map(toRecord);
   }
 
+  /** Sets what may decide new approvals without asking (the auto-commit grants: grants/auto-approve.ts). */
+  setAutoApprover(fn: AutoApprover | undefined): void {
+    this.autoApprover = fn;
+  }
+
   /**
    * Persists a request and emits `approval_required`, or — when `key` was used before for this
-   * task — returns the existing approval unchanged (`created: false`).
+   * task — returns the existing approval unchanged (`created: false`). When the auto-approver (an
+   * active grant) covers it, it is stored approved instead and only `approved` is emitted: nobody is
+   * asked, and the record (and `record`'s audit row) say which grant decided.
    */
   request(req: ApprovalRequest): { approval: ApprovalRecord; created: boolean } {
     const run = this.db.transaction(() => {
@@ -166,6 +189,8 @@ export class ApprovalService {
       const sessionId = req.sessionId ?? ((stmt(this.db, 'SELECT session_id FROM tasks WHERE id = ?').pluck().get(req.taskId) as string | undefined) ?? SYSTEM_SESSION);
       const id = newId('ap');
       const payload = JSON.stringify({ command: req.command, patch: req.patch, message: req.message, details: req.details });
+      const auto = this.autoApprover?.(req);
+      if (auto) return { approval: this.insertApproved(id, req, sessionId, payload, now, auto), created: true };
       const row = stmt(
         this.db,
         `INSERT INTO approvals (id, task_id, session_id, key, kind, title, reason, risk, payload, state, requested_at, expires_at)
@@ -224,6 +249,7 @@ export class ApprovalService {
           const payload = JSON.parse(cur.payload) as Record<string, unknown>;
           stmt(this.db, 'UPDATE approvals SET payload = ? WHERE id = ?').run(JSON.stringify({ ...payload, decision: opts.details }), approvalId);
         }
+        this.audited(cur, wanted, by);
         if (wanted === 'approved') this.events.append({ type: 'approved', sessionId: cur.session_id, payload: { approvalId, taskId: cur.task_id, by } });
         else this.events.append({ type: 'denied', sessionId: cur.session_id, payload: { approvalId, taskId: cur.task_id, by, ...(opts.reason ? { reason: opts.reason.slice(0, MAX_MESSAGE_LENGTH) } : {}) } });
         return { approval: this.get(approvalId)!, changed: true };
@@ -308,9 +334,28 @@ export class ApprovalService {
     this.pollTimer = undefined;
   }
 
+  private insertApproved(id: string, req: ApprovalRequest, sessionId: string, payload: string, now: number, auto: AutoApproval): ApprovalRecord {
+    const row = stmt(
+      this.db,
+      `INSERT INTO approvals (id, task_id, session_id, key, kind, title, reason, risk, payload, state, requested_at, expires_at, decided_by, decided_at, decision_reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'approved', ?, NULL, ?, ?, ?) RETURNING *`,
+    ).get(id, req.taskId, sessionId, req.key ?? null, req.kind, req.title, req.reason, req.risk, payload, now, auto.by, now, auto.reason) as Row;
+    const approval = toRecord(row);
+    this.events.append({ type: 'approved', sessionId, payload: { approvalId: id, taskId: req.taskId, by: auto.by } });
+    auto.record?.(approval);
+    return approval;
+  }
+
   private expireRow(r: Row, now: number): void {
     const changed = stmt(this.db, `UPDATE approvals SET state = 'expired', decided_at = ?, decided_by = 'orchestrator', decision_reason = 'expired' WHERE id = ? AND state = 'pending'`).run(now, r.id).changes;
-    if (changed) this.events.append({ type: 'denied', sessionId: r.session_id, payload: { approvalId: r.id, taskId: r.task_id, by: 'orchestrator', reason: 'expired' } });
+    if (!changed) return;
+    this.audited(r, 'expired', 'orchestrator');
+    this.events.append({ type: 'denied', sessionId: r.session_id, payload: { approvalId: r.id, taskId: r.task_id, by: 'orchestrator', reason: 'expired' } });
+  }
+
+  /** The decision's audit row: who decided what about which approval (the reason stays in the approvals table: it is free text). */
+  private audited(r: Row, state: ApprovalState, by: string): void {
+    this.opts.audit?.append({ taskId: r.task_id, actor: by, action: 'approval_decided', approvalId: r.id, data: { kind: r.kind, state, key: r.key } });
   }
 
   private notify(a: ApprovalRecord): void {

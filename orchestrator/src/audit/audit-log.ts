@@ -358,6 +358,12 @@ export class AuditLog {
     });
   }
 
+  /** One stored row by its seq, as it is in the DB (not checked: `verify` does that). */
+  record(seq: number): AuditRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM audit_log WHERE seq = ?').get(seq) as Row | undefined;
+    return r ? toRecord(r) : undefined;
+  }
+
   /** All records (optionally of one task) in seq order, read in pages. */
   *records(taskId?: string, pageSize = 500): Generator<AuditRecord> {
     const stmt = taskId === undefined ? this.db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?') : this.db.prepare('SELECT * FROM audit_log WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?');

@@ -35,6 +35,8 @@ export interface HeadSigner {
   keyId: string;
   publicKey: KeyObject;
   sign(head: AuditHead, at?: Date): SignedHead;
+  /** Ed25519 over any bytes (a receipt's canonical JSON), base64url: the same key signs heads and receipts. */
+  signBytes(bytes: Buffer): string;
 }
 
 const bad = (msg: string): PushPalsError => new PushPalsError('invalid_message', msg);
@@ -79,6 +81,7 @@ export function loadOrCreateSigner(dataDir: string): HeadSigner {
       const body = { format: HEAD_FORMAT, seq: head.seq, hash: head.hash, signedAt: at.toISOString(), keyId } as const;
       return { ...body, publicKey: raw, sig: sign(null, signedBytes(body), privateKey).toString('base64url') };
     },
+    signBytes: (bytes) => sign(null, bytes, privateKey).toString('base64url'),
   };
 }
 
@@ -104,6 +107,18 @@ export function loadTrustedPublicKey(dataDir: string, spec?: string): KeyObject 
   const keyFile = join(dataDir, SIGNING_KEY_FILE);
   if (existsSync(keyFile)) return createPublicKey(createPrivateKey(readFileSync(keyFile)));
   return undefined;
+}
+
+/** True when `sig` (base64url) is `key`'s Ed25519 signature of `bytes`; false for anything malformed. */
+export function verifyBytes(bytes: Buffer, sig: string, key: KeyObject): boolean {
+  const raw = Buffer.from(sig, 'base64url');
+  // One spelling per signature: base64url decoding ignores the last character's spare bits, so two texts could decode alike.
+  if (raw.toString('base64url') !== sig) return false;
+  try {
+    return verify(null, bytes, key, raw);
+  } catch {
+    return false;
+  }
 }
 
 const HASH = /^[0-9a-f]{64}$/;

@@ -18,6 +18,7 @@ import type { Repo } from '../git';
 import { materialiseCommit } from '../review/task-branch';
 import type { Sandbox } from '../sandbox';
 import { LazySandbox, runCommandTool, type CommandToolDeps } from '../tools/run-command';
+import { failureExcerpt, parseCounts } from './parse';
 import { planChecks } from './plan';
 import type { CheckResult, CheckSpec, TreeCheckReport, TreeCheckRequest } from './types';
 
@@ -88,7 +89,10 @@ export class TreeChecks {
     const x = r.result;
     const whole = `${x.stdout}${x.stderr}`;
     const passed = x.exitCode === 0 && !x.timedOut;
-    return { name: spec.name, command: spec.command, status: passed ? 'passed' : 'failed', exitCode: x.exitCode, durationMs, output: whole.slice(-MAX_TEXT_LENGTH), outputHash: hashOutput(whole) };
+    // Read from the whole output: the summary is at its end, the first failure may be far before the tail.
+    const { counts } = parseCounts(whole, spec.runner);
+    const excerpt = passed ? undefined : failureExcerpt(whole, spec.runner);
+    return { name: spec.name, command: spec.command, status: passed ? 'passed' : 'failed', exitCode: x.exitCode, durationMs, output: whole.slice(-MAX_TEXT_LENGTH), ...(counts ? { counts } : {}), ...(excerpt ? { excerpt } : {}), outputHash: hashOutput(whole) };
   }
 
   private errorResult(spec: CheckSpec, why: string): CheckResult {

@@ -6,6 +6,8 @@ export interface Io {
   /** Diagnostics and usage errors (default: process.stderr). */
   err?(s: string): void;
   env: NodeJS.ProcessEnv;
+  /** Where a command reads secrets from (default: process.stdin). */
+  stdin?: NodeJS.ReadableStream;
 }
 
 export type Sub = {

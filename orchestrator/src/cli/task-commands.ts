@@ -37,6 +37,8 @@ const TASK_USAGE = `usage: pushpals task new "<request>" [--repo R] [--uncommitt
        pushpals task pause <task-id>
        pushpals task resume <task-id>
        pushpals task cancel <task-id> [--reason TEXT]
+       pushpals task push <task-id> [--remote NAME]
+       pushpals task pr <task-id> [--title T] [--body TEXT] [--base BRANCH]
        (each also takes [--data-dir D] [--url U] [--json])
 
   new            create a task on the running orchestrator. It starts from the repository as you have
@@ -55,22 +57,29 @@ const TASK_USAGE = `usage: pushpals task new "<request>" [--repo R] [--uncommitt
                  command finishes); it keeps its working copy, survives a restart, can be cancelled
   resume <id>    resume a paused task where it stopped
   cancel <id>    cancel a task (its running command is stopped)
+  push <id>      push the task's committed branch pushpals/<id> to the repository's remote (default
+                 origin; --remote NAME another) under the same name, after a push approval; never to
+                 another branch, never forced. Follow it with task watch; decide with pushpals approve
+  pr <id>        open a pull request of pushpals/<id> (GitHub, GitHub Enterprise) after a pr approval,
+                 pushing first (its own push approval) when it is not pushed; --base defaults to the
+                 repository's default branch, --title to the commit's first line. Without a forge
+                 token (pushpals forge token set --repo NAME) only the push happens, and says so
 ${COMMON_USAGE}`;
 
 export const TASK_COMMAND: Sub = {
-  summary: 'task new|list|watch|pause|resume|cancel: create, list, follow, pause and cancel tasks',
+  summary: 'task new|list|watch|pause|resume|cancel|push|pr: create, list, follow, pause, cancel, push and open PRs of tasks',
   usage: TASK_USAGE,
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
-      options: { ...common, repo: { type: 'string' }, uncommitted: { type: 'boolean' }, watch: { type: 'boolean' }, reason: { type: 'string' }, agent: { type: 'string' } },
+      options: { ...common, repo: { type: 'string' }, uncommitted: { type: 'boolean' }, watch: { type: 'boolean' }, reason: { type: 'string' }, agent: { type: 'string' }, remote: { type: 'string' }, title: { type: 'string' }, body: { type: 'string' }, base: { type: 'string' } },
       allowPositionals: true,
     });
     const [verb, ...rest] = positionals;
-    if (!verb) throw new UsageError('missing the task command (new, list, watch, pause, resume, cancel)');
-    if (!['new', 'list', 'watch', 'pause', 'resume', 'cancel'].includes(verb)) throw new UsageError(`unknown task command "${verb}"`);
+    if (!verb) throw new UsageError('missing the task command (new, list, watch, pause, resume, cancel, push, pr)');
+    if (!['new', 'list', 'watch', 'pause', 'resume', 'cancel', 'push', 'pr'].includes(verb)) throw new UsageError(`unknown task command "${verb}"`);
     const only = (flags: Array<keyof typeof values>, verbName: string) => {
-      for (const f of ['repo', 'uncommitted', 'watch', 'reason', 'agent'] as const) if (values[f] !== undefined && !flags.includes(f)) throw new UsageError(`--${f} does not go with task ${verbName}`);
+      for (const f of ['repo', 'uncommitted', 'watch', 'reason', 'agent', 'remote', 'title', 'body', 'base'] as const) if (values[f] !== undefined && !flags.includes(f)) throw new UsageError(`--${f} does not go with task ${verbName}`);
     };
     const config = configFrom(values, io.env);
     const target = (): Target => resolveTarget(config.dataDir, io.env, values.url);
@@ -117,6 +126,20 @@ export const TASK_COMMAND: Sub = {
         const taskId = oneId(rest, 'task id');
         const r = await sendCommand(target(), 'task_cancel', { taskId, ...(values.reason ? { reason: values.reason } : {}) });
         io.out(values.json ? JSON.stringify(r) : `task ${r.taskId}: ${r.state}`);
+        return 0;
+      }
+      case 'push': {
+        only(['remote'], 'push');
+        const taskId = oneId(rest, 'task id');
+        const r = await sendCommand(target(), 'push_request', { taskId, ...(values.remote ? { remote: values.remote } : {}) });
+        io.out(values.json ? JSON.stringify(r) : `push of pushpals/${taskId} asked for (job ${r.jobId}): it waits for a push approval — "pushpals task watch ${taskId}" shows it and its id for "pushpals approve"`);
+        return 0;
+      }
+      case 'pr': {
+        only(['title', 'body', 'base'], 'pr');
+        const taskId = oneId(rest, 'task id');
+        const r = await sendCommand(target(), 'pr_request', { taskId, ...(values.title ? { title: values.title } : {}), ...(values.body ? { body: values.body } : {}), ...(values.base ? { base: values.base } : {}) });
+        io.out(values.json ? JSON.stringify(r) : `pull request of pushpals/${taskId} asked for (job ${r.jobId}): it waits for its approvals (a push first when the branch is not pushed) — "pushpals task watch ${taskId}" shows them`);
         return 0;
       }
     }

@@ -47,6 +47,8 @@ export interface AgentConfig {
   tokenBudget: number;
   /** A tool's output sent back to the model is cut to this many characters. */
   maxToolOutputChars: number;
+  /** Run the repository's checks on a finished task's result and on its base, as the diff's evidence. */
+  evidence: boolean;
 }
 
 export const DEFAULT_KEY_FILE = 'model-key';
@@ -65,7 +67,7 @@ export const defaultModelsConfig = (): ModelsConfig => ({
   roles: {},
 });
 
-export const defaultAgentConfig = (): AgentConfig => ({ maxSteps: 30, maxTimeMs: 15 * 60_000, tokenBudget: 200_000, maxToolOutputChars: 12_000 });
+export const defaultAgentConfig = (): AgentConfig => ({ maxSteps: 30, maxTimeMs: 15 * 60_000, tokenBudget: 200_000, maxToolOutputChars: 12_000, evidence: true });
 
 /** One role's settings with the defaults filled in. */
 export interface ResolvedEndpoint extends ModelEndpointSettings {

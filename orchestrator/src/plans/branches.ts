@@ -1,8 +1,8 @@
 /**
  * A plan's branches in the orchestrator's clone: each ticket starts from the plan's base commit with
  * the results of the tickets it depends on (directly or not) applied in plan order, its result is a
- * commit on `pushpals/<plan>/t-<ticket>`, and at the end every completed ticket's result is applied
- * onto the base as `pushpals/<plan>/main`. Results are stacked as a straight line (cherry-picks),
+ * commit on `pushpals/<plan>/t-<ticket>`, and at the end the combined result (plans/verify.ts) is
+ * published as `pushpals/<plan>/main`. Results are stacked as a straight line (cherry-picks),
  * never merged criss-cross. Git cannot hold both `pushpals/<task>` and `pushpals/<task>/...`, so a
  * planned task has no `pushpals/<task>` ref.
  */
@@ -69,12 +69,9 @@ export class PlanBranches {
     return oid;
   }
 
-  /** Every completed ticket's result, in plan order, on the plan's branch. Returns its head. */
-  async integrate(repo: Repo, plan: PlanRecord): Promise<string> {
-    const done = this.plans.tickets(plan.taskId).filter((t) => t.state === 'completed');
-    const head = await this.stack(repo, plan.baseCommit, done);
+  /** Points the plan's branch at its combined result (plans/verify.ts builds it) and records it. */
+  async publish(repo: Repo, plan: PlanRecord, head: string): Promise<void> {
     await setRef(repo.mirrorPath, heads(planBranch(plan.taskId)), head);
     this.plans.setIntegrated(plan.taskId, head);
-    return head;
   }
 }

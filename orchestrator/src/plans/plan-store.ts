@@ -38,6 +38,24 @@ export interface TicketRecord {
   checks: string[];
   baseCommit: string | null;
   resultCommit: string | null;
+  /** A fix-up ticket: the task id of the ticket it stands for, how, and its number in the plan. */
+  fixes: string | null;
+  fixKind: FixKind | null;
+  fixRound: number | null;
+}
+
+/** `conflict`: re-applies a ticket whose result did not apply (takes its place); `regression`: repairs what the checks found (stacked on top). */
+export type FixKind = 'conflict' | 'regression';
+
+/** What a fix-up ticket is made from (plans/fixup.ts writes its brief). */
+export interface FixUpSpec {
+  fixes: TicketRecord;
+  kind: FixKind;
+  round: number;
+  title: string;
+  description: string;
+  /** The commit it starts from: the combined result so far. */
+  base: string;
 }
 
 interface TicketRow {
@@ -51,6 +69,9 @@ interface TicketRow {
   checks_json: string;
   base_commit: string | null;
   result_commit: string | null;
+  fixes: string | null;
+  fix_kind: FixKind | null;
+  fix_round: number | null;
   title: string;
   request: string;
   state: TaskState;
@@ -70,6 +91,9 @@ const toTicket = (r: TicketRow): TicketRecord => ({
   checks: JSON.parse(r.checks_json) as string[],
   baseCommit: r.base_commit,
   resultCommit: r.result_commit,
+  fixes: r.fixes,
+  fixKind: r.fix_kind,
+  fixRound: r.fix_round,
 });
 
 const TICKET_SELECT = `SELECT k.*, t.title, t.request, t.state FROM tickets k JOIN tasks t ON t.id = k.task_id`;
@@ -140,6 +164,31 @@ export class PlanStore {
       created.push(task.id);
     }
     return created;
+  }
+
+  /**
+   * A fix-up ticket (a task of the plan, shown with `task_created`) for the same worker as the ticket
+   * it fixes, starting from `spec.base`; its key is `<ticket>-fix<round>`. Returns the stored one when
+   * it exists (a re-run after a crash).
+   */
+  addFixUp(planId: string, spec: FixUpSpec): TicketRecord {
+    return this.tx(() => {
+      const all = this.tickets(planId);
+      const same = all.find((t) => t.fixRound === spec.round && t.fixes === spec.fixes.taskId && t.fixKind === spec.kind);
+      if (same) return same;
+      // The round is taken by a different fix-up (a re-run whose checks said otherwise): the next free number.
+      const round = all.some((t) => t.fixRound === spec.round) ? Math.max(...all.map((t) => t.fixRound ?? 0)) + 1 : spec.round;
+      const plan = this.tasks.require(planId);
+      const origin = this.tasks.require(spec.fixes.taskId);
+      const key = `${spec.fixes.key}-fix${round}`;
+      const task = this.tasks.create({ request: spec.description, title: `${key}: ${spec.title}`, sessionId: plan.sessionId, parentId: plan.id, ...(origin.repoId ? { repoId: origin.repoId } : {}), context: { agent: origin.context?.agent ?? 'worker:builtin' } });
+      const ordinal = this.tickets(planId).reduce((m, t) => Math.max(m, t.ordinal), 0) + 1;
+      stmt(
+        this.db,
+        'INSERT INTO tickets (task_id, plan_id, ordinal, key, depends_json, scope_json, acceptance_json, checks_json, base_commit, fixes, fix_kind, fix_round) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(task.id, planId, ordinal, key, '[]', JSON.stringify(spec.fixes.scope), JSON.stringify(spec.fixes.acceptance), JSON.stringify(spec.fixes.checks), spec.base, spec.fixes.taskId, spec.kind, round);
+      return this.ticket(task.id) as TicketRecord;
+    });
   }
 
   markApproved(planId: string): void {

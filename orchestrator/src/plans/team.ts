@@ -10,6 +10,7 @@ import type { ModelClient } from '../model/client';
 import type { ModelRegistry } from '../model/registry';
 import { stmt } from '../store/statements';
 import type { TaskRecord } from '../tasks/task-store';
+import type { TreeChecks } from '../checks/run';
 import { PlanBranches } from './branches';
 import type { PlannerCall } from './planner-model';
 import { PlanStore, type PlanRecord, type TicketRecord } from './plan-store';
@@ -33,6 +34,8 @@ export class Team {
     readonly services: TeamServices,
     readonly wb: TeamWorkbench,
     readonly models: Pick<ModelRegistry, 'configured' | 'client' | 'endpoint'>,
+    /** The repository's checks on one tree (checks/): a plan's base and combined result are verified with them. */
+    readonly checks?: Pick<TreeChecks, 'run'>,
   ) {
     this.plans = new PlanStore(services.db, services.tasks, services.clock);
     this.scheduler = new PlanScheduler(services, this.plans);

@@ -11,6 +11,8 @@ const list = (items: readonly string[]) => items.map((i) => `- ${i}`).join('\n')
 
 export function ticketRequest(brief: TicketBrief, tickets: readonly TicketRecord[]): string {
   const { ticket, planTask } = brief;
+  // A fix-up's description is its whole brief (plans/fixup.ts): the goal, the diff, what went wrong.
+  if (ticket.fixes) return [`Ticket ${ticket.key}: ${bare(ticket.title)}`, ticket.description, '', `Checks that prove it (run them before you finish):\n${list(ticket.checks)}`, '', `This fix-up is part of a plan for the request: "${planTask.request.slice(0, 1000)}".`].join('\n');
   const keyOf = new Map(tickets.map((t) => [t.taskId, t.key]));
   const others = tickets.filter((t) => t.taskId !== ticket.taskId);
   return [

@@ -117,7 +117,12 @@ export async function advanceTaskBranch(mirror: string, taskId: string, expected
   await git.writeRef({ fs, gitdir: mirror, ref: branchRef(taskId), value: sha, force: true });
 }
 
-/** Writes the files of `commit` into the empty directory `dir` (regular files only; no symlinks, no .git). */
+/**
+ * Writes the files of `commit` into the empty directory `dir` (no .git). Symlinks are written as
+ * symlinks — test suites rely on them (commander.js's fixtures do) — and the host never follows
+ * them: nothing here writes through a path it created as a link (tree entry names are unique and
+ * have no `/`), and the tree is chowned with lchown and removed without following links.
+ */
 export async function materialiseCommit(mirror: string, commit: string, dir: string): Promise<number> {
   let files = 0;
   const walk = async (treeOid: string, rel: string): Promise<void> => {
@@ -128,9 +133,10 @@ export async function materialiseCommit(mirror: string, commit: string, dir: str
       if (e.type === 'tree') {
         fs.mkdirSync(target, { recursive: true });
         await walk(e.oid, path.join(rel, e.path));
-      } else if (e.type === 'blob' && e.mode !== '120000') {
+      } else if (e.type === 'blob') {
         const { blob } = await git.readBlob({ fs, gitdir: mirror, oid: e.oid });
-        fs.writeFileSync(target, blob, { mode: e.mode === '100755' ? 0o755 : 0o644 });
+        if (e.mode === '120000') fs.symlinkSync(Buffer.from(blob).toString('utf8'), target);
+        else fs.writeFileSync(target, blob, { mode: e.mode === '100755' ? 0o755 : 0o644, flag: 'wx' });
         files++;
       }
     }
@@ -142,11 +148,10 @@ export async function materialiseCommit(mirror: string, commit: string, dir: str
 }
 
 /**
- * Copies the objects reachable from `sha` that `targetGitdir` lacks (as loose objects) and points
- * `refs/heads/<branch>` there at `sha`. Reads and writes objects as data: nothing of either repository
- * runs. Refuses to move a branch that exists at another commit unless it is an ancestor (fast-forward).
+ * Copies the objects reachable from `sha` that `targetGitdir` lacks into it (as loose objects); returns
+ * how many. Reads and writes objects as data: nothing of either repository runs.
  */
-export async function fetchBranchInto(mirror: string, sha: string, targetGitdir: string, branch: string): Promise<number> {
+export async function copyObjectsInto(mirror: string, sha: string, targetGitdir: string): Promise<number> {
   const has = async (oid: string) => git.readObject({ fs, gitdir: targetGitdir, oid, format: 'deflated' }).then(() => true, () => false);
   let copied = 0;
   const seen = new Set<string>();
@@ -167,6 +172,16 @@ export async function fetchBranchInto(mirror: string, sha: string, targetGitdir:
     copied++;
   };
   await copy(sha);
+  return copied;
+}
+
+/**
+ * Copies the objects reachable from `sha` that `targetGitdir` lacks (copyObjectsInto) and points
+ * `refs/heads/<branch>` there at `sha`. Refuses to move a branch that exists at another commit unless
+ * it is an ancestor (fast-forward).
+ */
+export async function fetchBranchInto(mirror: string, sha: string, targetGitdir: string, branch: string): Promise<number> {
+  const copied = await copyObjectsInto(mirror, sha, targetGitdir);
   const ref = `refs/heads/${branch}`;
   const current = await git.resolveRef({ fs, gitdir: targetGitdir, ref }).catch(() => undefined);
   if (current && current !== sha && !(await git.isDescendent({ fs, gitdir: targetGitdir, oid: sha, ancestor: current, depth: -1 }).catch(() => false))) {

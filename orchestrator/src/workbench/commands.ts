@@ -1,10 +1,14 @@
-/** Protocol commands served by the workbench: repo_add, repo_list, repo_remove, repo_sync, audit_get, workspace_gc; and its /api/status section. */
+/** Protocol commands served by the workbench: repo_add, repo_list, repo_remove, repo_sync, audit_get, receipt_get, workspace_gc; and its /api/status section. */
 import { isAbsolute } from 'node:path';
 import type { CommandResult } from '@pushpals/protocol';
+import type { AuditHeadPublisher } from '../audit/head-publisher';
+import { loadOrCreateSigner } from '../audit/head-signing';
+import { buildReceipt } from '../audit/receipt';
 import { PushPalsError } from '../errors';
 import type { CommandRegistry } from '../commands/registry';
 import type { EventLog } from '../events/event-log';
 import type { Repo } from '../git';
+import type { TaskStore } from '../tasks/task-store';
 import { sourceKind } from '../git/sources';
 import type { Workbench } from './workbench';
 
@@ -40,8 +44,10 @@ function named(wb: Pick<Workbench, 'repos'>, ref: string): Repo {
   }
 }
 
-/** Registers repo_add/list/remove/sync, audit_get and workspace_gc; called by the composition root (workbench-setup.ts). */
-export function registerWorkbenchCommands(services: { commands: Pick<CommandRegistry, 'register'>; events: Pick<EventLog, 'append'> }, wb: Pick<Workbench, 'repos' | 'audit' | 'copies' | 'janitor'>): void {
+/** Registers repo_add/list/remove/sync, audit_get, receipt_get and workspace_gc; called by the composition root (workbench-setup.ts). */
+export function registerWorkbenchCommands(
+  services: { commands: Pick<CommandRegistry, 'register'>; events: Pick<EventLog, 'append'>; tasks: Pick<TaskStore, 'require'>; config: { dataDir: string }; auditHead: Pick<AuditHeadPublisher, 'status'> },
+  wb: Pick<Workbench, 'repos' | 'audit' | 'copies' | 'janitor'>): void {
   services.commands.register('repo_add', async (cmd) => {
     const source = normalizeSource(cmd.payload.source);
     // Adding a registered source again is not an error: it answers with that repository, synced now.
@@ -73,6 +79,13 @@ export function registerWorkbenchCommands(services: { commands: Pick<CommandRegi
     return { repoId: repo.id, name: repo.name, head: headOf(repo) };
   });
   services.commands.register('audit_get', (cmd) => ({ entries: wb.audit.listForTask(cmd.payload.taskId, cmd.payload.limit ?? 1000) }));
+  services.commands.register('receipt_get', (cmd) => {
+    const task = services.tasks.require(cmd.payload.taskId);
+    // Never sign over a trail the head publisher found rewritten or cut.
+    const problem = services.auditHead.status().problem;
+    if (problem) throw new PushPalsError('internal', `no receipt is signed while the audit trail does not verify: ${problem}`);
+    return { receipt: buildReceipt(wb.audit, loadOrCreateSigner(services.config.dataDir), task.id, task.repoId) };
+  });
   services.commands.register('workspace_gc', (cmd) => wb.janitor.gc(cmd.payload.olderThanHours));
 }
 

@@ -12,6 +12,7 @@ import { MAX_MESSAGE_LENGTH, type EventPayload, type TaskBase } from '@pushpals/
 import type { TaskContext } from '../agents/types';
 import type { AgentWorkbench, WorkspaceStart } from '../agents/workbench-port';
 import { AuditLog, SIGNING_KEY_FILE } from '../audit';
+import { sha256Ref } from '../audit/receipt';
 import type { Config } from '../config';
 import { PushPalsError } from '../errors';
 import type { EventLog } from '../events/event-log';
@@ -274,8 +275,23 @@ export class Workbench implements AgentWorkbench {
    * in the orchestrator's clone), and an audit entry holding the proposed diff. `before` is each changed
    * file as the agent found it: when that is not the base commit's (the person's uncommitted changes were
    * laid over it), they become one commit on the task branch first — the base the review applies to.
+   * The audit row binds the diff to its base and, with `evidence`, to the tree its checks ran on and
+   * each check's outcome and output hash (the protocol's Evidence, field for field).
    */
   async proposeDiff(ctx: Pick<TaskContext, 'task' | 'agentId' | 'emit'>, diff: EventPayload<'diff_ready'>, before?: ReadonlyMap<string, string | null>): Promise<void> {
+    const baseCommit = await this.reviewBase(ctx, diff, before);
+    const payload = { ...diff, ...(baseCommit ? { baseCommit } : {}) };
+    this.audit.append({ taskId: ctx.task.id, actor: ctx.agentId, action: 'diff_proposed', stdout: diff.diff, data: { files: diff.files, hunks: diff.hunks.map((h) => h.hunkId), baseCommit: baseCommit ?? null, diffHash: sha256Ref(diff.diff), ...(diff.evidence ? { evidence: diff.evidence } : {}) } });
+    ctx.emit('diff_ready', payload);
+  }
+
+  /**
+   * The commit a diff applies to, as its review will see it: `diff.baseCommit`, else the task branch's
+   * head — with the files as the agent found them (`before`) committed on top first when they are not
+   * the base's (the person's uncommitted changes). Idempotent: a second call finds that commit as the head.
+   * Evidence is computed against it, so the checked tree is exactly base + diff.
+   */
+  async reviewBase(ctx: Pick<TaskContext, 'task'>, diff: Pick<EventPayload<'diff_ready'>, 'baseCommit'>, before?: ReadonlyMap<string, string | null>): Promise<string | undefined> {
     const repo = this.resolveRepo(ctx.task.repoId);
     const head = await branchHead(repo.mirrorPath, ctx.task.id);
     let baseCommit = diff.baseCommit ?? head;
@@ -288,9 +304,7 @@ export class Workbench implements AgentWorkbench {
         baseCommit = sha;
       }
     }
-    const payload = { ...diff, ...(baseCommit ? { baseCommit } : {}) };
-    this.audit.append({ taskId: ctx.task.id, actor: ctx.agentId, action: 'diff_proposed', stdout: diff.diff, data: { files: diff.files, hunks: diff.hunks.map((h) => h.hunkId), baseCommit: baseCommit ?? null } });
-    ctx.emit('diff_ready', payload);
+    return baseCommit;
   }
 
   /** Gives a directory the host wrote (e.g. a tree to check) to the sandbox's uid (when running as root). */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ApprovalService, type ApprovalRequest } from '../../src/approvals/approvals';
+import { AuditLog } from '../../src/audit';
 import { PushPalsError } from '../../src/errors';
 import { EventLog } from '../../src/events/event-log';
 import { openDatabase, type Db } from '../../src/store/db';
@@ -123,5 +124,25 @@ describe('approvals', () => {
     svc.request(req({ key: 'c', taskId: 't2' }));
     assert.equal(svc.denyAllForTask('t1', 'orchestrator', 'task cancelled'), 2);
     assert.equal(svc.pending().length, 1);
+  });
+  it('each decision (approve, deny, expiry) is one approval_decided audit row, in the decision\'s transaction; a repeat adds none', () => {
+    const audit = new AuditLog(db, { clock });
+    const audited = new ApprovalService(db, new EventLog(db, clock), clock, { timeoutMs: 60_000, audit });
+    const a = audited.request(req({ key: 'a' })).approval;
+    const b = audited.request(req({ key: 'b', kind: 'commit' })).approval;
+    const c = audited.request(req({ key: 'c' })).approval;
+    audited.decide(a.id, 'approve', 'extension');
+    audited.decide(a.id, 'approve', 'extension');
+    audited.decide(b.id, 'deny', 'phone', { reason: 'not now' });
+    clock.advance(60_001);
+    audited.expireDue();
+    const rows = [...audit.records('t1')].map((r) => [r.action, r.approvalId, r.actor, JSON.parse(r.data ?? '{}') as unknown]);
+    assert.deepEqual(rows, [
+      ['approval_decided', a.id, 'extension', { kind: 'command', key: 'a', state: 'approved' }],
+      ['approval_decided', b.id, 'phone', { kind: 'commit', key: 'b', state: 'denied' }],
+      ['approval_decided', c.id, 'orchestrator', { kind: 'command', key: 'c', state: 'expired' }],
+    ]);
+    assert.equal(audit.verify().ok, true);
+    audited.close();
   });
 });

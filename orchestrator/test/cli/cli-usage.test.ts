@@ -33,7 +33,7 @@ describe('cli: usage, --help and usage errors (spawned)', function () {
 
   it('lists the subcommands, including task, repo, audit and sandbox', () => {
     const names = subcommands();
-    for (const n of ['serve', 'token', 'status', 'task', 'repo', 'audit', 'sandbox']) assert.ok(names.includes(n), `${n} missing from ${names.join(',')}`);
+    for (const n of ['serve', 'token', 'status', 'task', 'repo', 'audit', 'sandbox', 'forge']) assert.ok(names.includes(n), `${n} missing from ${names.join(',')}`);
   });
 
   it('every subcommand prints its usage on --help and -h and exits 0, with nothing on stderr', () => {
@@ -78,6 +78,12 @@ describe('cli: usage, --help and usage errors (spawned)', function () {
       [['sandbox'], /missing the sandbox command/],
       [['sandbox', 'build-image', '--method', 'magic'], /--method must be auto, dockerfile or debootstrap/],
       [['serve', '--port'], /argument missing|requires an argument|--port/i],
+      [['task', 'push'], /missing the task id/],
+      [['task', 'pr', 't_1', '--remote', 'origin'], /--remote does not go with task pr/],
+      [['task', 'push', 't_1', '--title', 'x'], /--title does not go with task push/],
+      [['forge'], /expected "forge token set" or "forge token clear"/],
+      [['forge', 'token', 'set'], /missing --repo R/],
+      [['forge', 'token', 'set', '--repo', 'web', 'ghp_in_argv'], /unexpected argument "ghp_in_argv" \(the token is read from stdin, never from the command line\)/],
     ];
     for (const [args, msg] of cases) {
       const r = run(...args);

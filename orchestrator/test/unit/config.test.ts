@@ -41,6 +41,16 @@ describe('config', () => {
     assert.throws(() => loadConfig({ env: { PUSHPALS_HOME: home } }), /not valid JSON/);
   });
 
+  it('planner.maxFixRounds: 2 by default, 0 turns fix-ups off, a negative or fractional count is refused', () => {
+    const home = tempDir();
+    assert.equal(loadConfig({ env: { PUSHPALS_HOME: home } }).planner.maxFixRounds, 2);
+    assert.equal(loadConfig({ env: { PUSHPALS_HOME: home }, overrides: { planner: { maxFixRounds: 0 } } }).planner.maxFixRounds, 0);
+    for (const bad of [-1, 1.5, 'two']) {
+      writeFileSync(join(home, 'config.json'), JSON.stringify({ planner: { maxFixRounds: bad } }));
+      assert.throws(() => loadConfig({ env: { PUSHPALS_HOME: home } }), (e: unknown) => e instanceof PushPalsError && /planner\.maxFixRounds/.test(e.message));
+    }
+  });
+
   it('the printed config has the token redacted', () => {
     const c = loadConfig({ env: { PUSHPALS_HOME: tempDir(), PUSHPALS_TOKEN: 'secret-secret-secret-1' } });
     assert.ok(!JSON.stringify(redactConfig(c)).includes('secret-secret'));

@@ -3,3 +3,4 @@ export type * from './types';
 export * from './reduce';
 export * from './drafts';
 export * from './selectors';
+export * from './evidence';

@@ -8,14 +8,18 @@
 import type { ErrorInfo } from '../common';
 import type { EventMessage } from '../messages';
 import { endDrafts } from './drafts';
+import { outcomeText, phaseLabel } from './evidence';
 import { commandText, isActive } from './selectors';
 import type { ApprovalStatus, ApprovalView, ClientState, NoteView, StateChange, TaskView, ToolCallView } from './types';
+
+/** `by` of an approval an auto-commit grant decided: `grant:<grantId>`. */
+export const GRANT_PREFIX = 'grant:';
 
 /** The step tool calls land in before any `task_progress{step}` names one. */
 export const DEFAULT_STEP = 'Run';
 
 export function createClientState(): ClientState {
-  return { tasks: new Map(), approvals: new Map(), agents: new Map(), timeline: [], drafts: new Map(), lastSeq: 0, applied: 0, duplicates: 0 };
+  return { tasks: new Map(), approvals: new Map(), agents: new Map(), grants: new Map(), timeline: [], drafts: new Map(), lastSeq: 0, applied: 0, duplicates: 0 };
 }
 
 /** `message (code)`: how surfaces show an ErrorInfo in one line. */
@@ -188,6 +192,8 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
         changes.push({ kind: 'approval', approval: a, previous: 'pending' });
       }
       const t = task(p.taskId);
+      // Decided by an auto-commit grant: nobody was asked (no approval_required), the task's history says so.
+      if (!a && e.type === 'approved' && p.by.startsWith(GRANT_PREFIX)) t.notes.push({ seq: e.seq, kind: 'grant', text: `auto-approved by ${p.by}` });
       if (t.state === 'awaiting_approval' && !t.approvals.some((x) => x.status === 'pending')) t.state = 'running';
       changed(t);
       break;
@@ -195,7 +201,7 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
     case 'diff_ready': {
       const p = e.payload;
       const t = task(p.taskId);
-      t.review = { diffSeq: e.seq, diff: p.diff, files: p.files, hunks: p.hunks.map((h) => ({ ...h })), ...(p.baseCommit ? { baseCommit: p.baseCommit } : {}) };
+      t.review = { diffSeq: e.seq, diff: p.diff, files: p.files, hunks: p.hunks.map((h) => ({ ...h })), ...(p.baseCommit ? { baseCommit: p.baseCommit } : {}), ...(p.evidence ? { evidence: p.evidence } : {}) };
       note(t, 'diff', `diff ready: ${p.files.join(', ')} (${p.hunks.length} hunk(s))`);
       changes.push({ kind: 'review', taskId: t.taskId });
       break;
@@ -214,9 +220,14 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
     case 'egress_blocked':
       note(task(e.payload.taskId), 'network', `blocked: ${e.payload.host}:${e.payload.port} (${e.payload.reason})`, 'warn');
       break;
-    case 'check_result':
-      note(task(e.payload.taskId), 'check', `check ${e.payload.name}: ${e.payload.status} (${e.payload.command})`);
+    case 'check_result': {
+      const { taskId, ...check } = e.payload;
+      const t = task(taskId);
+      t.checks.push({ ...check, seq: e.seq });
+      if (t.review) changes.push({ kind: 'review', taskId: t.taskId }); // its evidence changed
+      note(t, 'check', `check ${check.name}${check.phase ? ` (${phaseLabel(check.phase)})` : ''}: ${outcomeText(check)} (${check.command})`);
       break;
+    }
     case 'committed': {
       const p = e.payload;
       const t = task(p.taskId);
@@ -227,12 +238,30 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
       note(t, 'git', `committed ${p.sha.slice(0, 8)} on ${p.branch}`);
       break;
     }
-    case 'pushed':
-      note(task(e.payload.taskId), 'git', `pushed ${e.payload.branch} to ${e.payload.remote}`);
+    case 'pushed': {
+      const t = task(e.payload.taskId);
+      t.delivery = { ...t.delivery, pushed: { remote: e.payload.remote, branch: e.payload.branch, sha: e.payload.sha, seq: e.seq } };
+      note(t, 'git', `pushed ${e.payload.branch} to ${e.payload.remote}`);
       break;
-    case 'pr_opened':
-      note(task(e.payload.taskId), 'git', `PR #${e.payload.number} opened: ${e.payload.url}`);
+    }
+    case 'pr_opened': {
+      const t = task(e.payload.taskId);
+      t.delivery = { ...t.delivery, pr: { url: e.payload.url, number: e.payload.number, title: e.payload.title, seq: e.seq } };
+      note(t, 'git', `PR #${e.payload.number} opened: ${e.payload.url}`);
       break;
+    }
+    case 'grant_added':
+      state.grants.set(e.payload.grant.grantId, { ...e.payload.grant });
+      changes.push({ kind: 'grant', grantId: e.payload.grant.grantId });
+      break;
+    case 'grant_revoked': {
+      const g = state.grants.get(e.payload.grantId);
+      if (g && g.revokedAt === undefined) {
+        g.revokedAt = e.payload.revokedAt;
+        changes.push({ kind: 'grant', grantId: g.grantId });
+      }
+      break;
+    }
     case 'agent_status': {
       const p = e.payload;
       state.agents.set(p.agentId, { status: p.status, ...(p.taskId ? { taskId: p.taskId } : {}) });
@@ -249,7 +278,7 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
 function taskOf(state: ClientState, taskId: string, seq: number): TaskView {
   let t = state.tasks.get(taskId);
   if (!t) {
-    t = { taskId, title: taskId, request: '', state: 'running', steps: [], toolCalls: [], approvals: [], notes: [], createdSeq: seq, updatedSeq: seq };
+    t = { taskId, title: taskId, request: '', state: 'running', steps: [], toolCalls: [], approvals: [], notes: [], checks: [], createdSeq: seq, updatedSeq: seq };
     state.tasks.set(taskId, t);
     state.timeline.push({ kind: 'task', key: `task:${taskId}`, seq, task: t });
   }

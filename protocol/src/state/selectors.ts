@@ -1,6 +1,6 @@
 /** Read-only questions every surface asks of the client state (pure functions of it). */
 import type { TaskState } from '../common';
-import type { ApprovalView, ClientState, ReviewView, TaskCounts, TaskView } from './types';
+import type { ApprovalView, ClientState, GrantView, ReviewView, TaskCounts, TaskView } from './types';
 
 const ACTIVE: ReadonlySet<TaskState> = new Set<TaskState>(['queued', 'running', 'awaiting_approval']);
 
@@ -16,11 +16,40 @@ export function commandText(tool: string, args: Record<string, unknown>): string
   return typeof p === 'string' ? `${tool} ${p}` : tool;
 }
 
-/** Pending approvals, oldest first; of one task when `taskId` is given. */
+/**
+ * Still waiting for a person, and someone still waits for the answer: pending, and its task neither
+ * failed nor cancelled (the job that asked is gone; the orchestrator denies a cancelled task's
+ * approvals, and expires the ones a failed task left after `approvals.timeoutMs`). A commit, push or
+ * PR approval of a completed task is live: the review's jobs ask after the task completed.
+ */
+export function isLiveApproval(state: ClientState, a: ApprovalView): boolean {
+  if (a.status !== 'pending') return false;
+  const s = state.tasks.get(a.taskId)?.state;
+  return s !== 'failed' && s !== 'cancelled';
+}
+
+/** Live pending approvals (`isLiveApproval`), oldest first; of one task when `taskId` is given. */
 export function pendingApprovals(state: ClientState, taskId?: string): ApprovalView[] {
   const out: ApprovalView[] = [];
-  for (const a of state.approvals.values()) if (a.status === 'pending' && (taskId === undefined || a.taskId === taskId)) out.push(a);
+  for (const a of state.approvals.values()) if ((taskId === undefined || a.taskId === taskId) && isLiveApproval(state, a)) out.push(a);
   return out.sort((a, b) => a.seq - b.seq);
+}
+
+/** Active auto-commit grants at `now` (ms): not revoked, not expired; the soonest to expire first. */
+export function activeGrants(state: ClientState, now: number): GrantView[] {
+  const out: GrantView[] = [];
+  for (const g of state.grants.values()) if (g.revokedAt === undefined && Date.parse(g.expiresAt) > now) out.push(g);
+  return out.sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt) || a.grantId.localeCompare(b.grantId));
+}
+
+/**
+ * What a pending approval is about, for the inbox: its task, and when that task is a ticket of a plan,
+ * the plan's task (a ticket is a task whose parent is the plan's).
+ */
+export function approvalContext(state: ClientState, a: ApprovalView): { task?: TaskView; plan?: TaskView } {
+  const task = state.tasks.get(a.taskId);
+  const plan = task?.parentId !== undefined ? state.tasks.get(task.parentId) : undefined;
+  return { ...(task ? { task } : {}), ...(plan ? { plan } : {}) };
 }
 
 /** Every task, newest first. */
@@ -37,7 +66,7 @@ export function taskCounts(state: ClientState): TaskCounts {
     else if (t.state === 'queued') c.queued++;
     else if (t.state === 'completed') c.completed++;
   }
-  for (const a of state.approvals.values()) if (a.status === 'pending') c.awaiting++;
+  for (const a of state.approvals.values()) if (isLiveApproval(state, a)) c.awaiting++;
   for (const a of state.agents.values()) if (a.status === 'busy') c.busyAgents++;
   return c;
 }

@@ -2,7 +2,7 @@
  * The shapes of the client state that protocol events fold into (see `reduce.ts`): tasks with their
  * steps, tool calls, approvals and notes; approvals by id; agents; the chat timeline. Types only.
  */
-import type { ErrorInfo, PolicyVerdict, Risk, TaskBase, TaskState } from '../common';
+import type { ErrorInfo, GrantInfo, PolicyVerdict, Risk, TaskBase, TaskState } from '../common';
 import type { EventPayload } from '../messages';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
@@ -45,7 +45,7 @@ export interface ApprovalView {
 /** A line in a task's history besides tool calls and approvals. */
 export interface NoteView {
   seq: number;
-  kind: 'progress' | 'log' | 'error' | 'check' | 'diff' | 'git' | 'network';
+  kind: 'progress' | 'log' | 'error' | 'check' | 'diff' | 'git' | 'network' | 'grant';
   text: string;
   level?: string;
 }
@@ -66,6 +66,12 @@ export interface ReviewHunkView {
   by?: string;
 }
 
+/** One `check_result`: what a check did on which tree (the output is its tail; `excerpt` the lines around the first failure). */
+export type CheckView = Omit<EventPayload<'check_result'>, 'taskId'> & { seq: number };
+
+/** The evidence a `diff_ready` carried: the tree its checks ran on, their outcomes, the same checks on the base. */
+export type EvidenceView = NonNullable<EventPayload<'diff_ready'>['evidence']>;
+
 /** The task's latest `diff_ready` and what happened to it since: decisions, the commit. */
 export interface ReviewView {
   /** The seq of the `diff_ready`: a newer diff replaces the review (decisions start again). */
@@ -74,7 +80,14 @@ export interface ReviewView {
   baseCommit?: string;
   files: string[];
   hunks: ReviewHunkView[];
+  /** The checks run on exactly this diff's tree (and on its base), when the diff carried them. */
+  evidence?: EvidenceView;
   committed?: { sha: string; branch: string; message: string; seq: number; hunks?: string[] };
+}
+
+export interface DeliveryView {
+  pushed?: { remote: string; branch: string; sha: string; seq: number };
+  pr?: { url: string; number: number; title: string; seq: number };
 }
 
 export interface TaskView {
@@ -99,8 +112,12 @@ export interface TaskView {
   /** This task's approvals in arrival order (the same objects as in `ClientState.approvals`). */
   approvals: ApprovalView[];
   notes: NoteView[];
+  /** Every `check_result` of the task in arrival order (counts, phase, tree): see `checkComparisons`. */
+  checks: CheckView[];
   /** The diff under review (the latest `diff_ready`), if the task produced one. */
   review?: ReviewView;
+  /** The task branch's delivery: the latest push, and the pull request opened. */
+  delivery?: DeliveryView;
   createdSeq: number;
   /** The seq of the last event that changed this task: grows on every change (a render cache key). */
   updatedSeq: number;
@@ -136,6 +153,9 @@ export interface DraftView {
   gap: boolean;
 }
 
+/** An auto-commit grant as `grant_added` announced it; `revokedAt` once `grant_revoked` came. Active: see `activeGrants`. */
+export type GrantView = GrantInfo;
+
 export interface AgentView {
   status: EventPayload<'agent_status'>['status'];
   taskId?: string;
@@ -145,6 +165,8 @@ export interface ClientState {
   readonly tasks: Map<string, TaskView>;
   readonly approvals: Map<string, ApprovalView>;
   readonly agents: Map<string, AgentView>;
+  /** Auto-commit grants by id, as announced (expired ones stay: expiry is a matter of the clock). */
+  readonly grants: Map<string, GrantView>;
   readonly timeline: TimelineItem[];
   /** Replies being written, by message id, oldest first: transient (see `DraftView`). */
   readonly drafts: Map<string, DraftView>;
@@ -160,14 +182,15 @@ export type StateChange =
   | { kind: 'task'; taskId: string }
   | { kind: 'approval'; approval: ApprovalView; previous?: ApprovalStatus }
   | { kind: 'agent'; agentId: string }
-  /** The task's review changed: a new diff (`hunkIds` absent), decisions on these hunks, or the commit. */
+  | { kind: 'grant'; grantId: string }
+  /** The task's review changed: a new diff (`hunkIds` absent), decisions on these hunks, the commit, or its evidence (a check result). */
   | { kind: 'review'; taskId: string; hunkIds?: string[] }
   | { kind: 'message'; seq: number }
   | { kind: 'draft'; messageId: string };
 
 export interface TaskCounts {
   running: number;
-  /** Pending approvals (not tasks): what waits for a person. */
+  /** Live pending approvals (not tasks): what waits for a person (`isLiveApproval`). */
   awaiting: number;
   failed: number;
   queued: number;

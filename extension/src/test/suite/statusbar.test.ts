@@ -34,8 +34,21 @@ describe('status bar logic', () => {
     assert.equal(v.text, '$(bell-dot) PushPals: 1 running, 1 awaiting approval');
     assert.equal(v.background, 'statusBarItem.warningBackground');
   });
-  it('failed tasks are counted', () => {
-    assert.equal(statusView(connected, { ...zero, failed: 3, total: 3 }).text, '$(check) PushPals: 3 failed');
+  it('counts live work only: queued tasks show, finished ones (failed included) only in the tooltip', () => {
+    const v = statusView(connected, { ...zero, failed: 3, completed: 4, total: 7 });
+    assert.equal(v.text, '$(check) PushPals: idle');
+    assert.match(v.tooltip, /3 failed, 4 completed/);
+    assert.equal(statusView(connected, { ...zero, running: 1, queued: 2, total: 3 }).text, '$(sync~spin) PushPals: 1 running, 2 queued');
+  });
+  it('an approval whose task failed or was cancelled is not counted (nobody waits for it any more)', () => {
+    const s = new StateStore();
+    s.apply(ev('task_created', { taskId: 'f1', title: 'F', request: 'f', state: 'running' }));
+    s.apply(ev('approval_required', { approvalId: 'af', taskId: 'f1', kind: 'command', title: 'Run', reason: 'r', risk: 'low' }));
+    assert.equal(s.counts().awaiting, 1);
+    s.apply(ev('task_failed', { taskId: 'f1', error: { code: 'internal', message: 'its job failed for good' } }));
+    assert.equal(s.counts().awaiting, 0);
+    assert.deepEqual(s.pendingApprovals(), []);
+    assert.equal(statusView(connected, s.counts()).text, '$(check) PushPals: idle');
   });
   it('connection states: reconnecting spins, failures are red and say the fix', () => {
     assert.equal(statusView({ state: 'reconnecting', detail: 'x' }, zero).busy, true);

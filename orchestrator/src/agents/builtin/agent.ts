@@ -5,7 +5,7 @@
  * It ends when the model calls finish (diff_ready first when files changed) or a limit stops it
  * with a typed error. Registered after the heuristic agent: the simple phrases still need no model.
  */
-import { newId } from '@pushpals/protocol';
+import { newId, type EventPayload } from '@pushpals/protocol';
 import { redactSecrets, truncateOutput } from '../../audit';
 import { PushPalsError } from '../../errors';
 import { TokenBudget } from '../../model/accounting';
@@ -24,6 +24,8 @@ import { LazySandbox } from '../../tools/run-command';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../types';
 import type { AgentWorkbench } from '../workbench-port';
 import { ChangeTracker } from './changes';
+import { describeEvidence, evidenceForDiff, type Evidence } from '../../checks/evidence';
+import type { TreeChecks } from '../../checks/run';
 import { AFTER_RESULT, FINISH_REFUSED, NUDGE, initialMessages } from './prompt';
 import { ASK_PLANNER, TOOL_SPECS, runTool, type ToolEnv } from './tools';
 import { Conversation } from './conversation';
@@ -66,6 +68,8 @@ export interface BuiltinAgentDeps {
   db: Db;
   /** Plans: a ticket starts from its dependencies' results, commits its result, may ask the planner. */
   team?: Team;
+  /** The repository's checks, run on a finished task's result and its base (`agent.evidence`). */
+  checks?: Pick<TreeChecks, 'run'>;
 }
 
 export class BuiltinAgent implements TaskAgent {
@@ -77,6 +81,7 @@ export class BuiltinAgent implements TaskAgent {
   private readonly tokensSpent: (taskId: string) => number;
   private readonly db: Db;
   private readonly team: Team | undefined;
+  private readonly checks: Pick<TreeChecks, 'run'> | undefined;
 
   constructor(deps: BuiltinAgentDeps) {
     this.wb = deps.workbench;
@@ -86,6 +91,7 @@ export class BuiltinAgent implements TaskAgent {
     this.tokensSpent = deps.tokensSpent;
     this.db = deps.db;
     this.team = deps.team;
+    this.checks = deps.checks;
   }
 
   canHandle(_task: TaskRecord): boolean {
@@ -260,9 +266,27 @@ export class BuiltinAgent implements TaskAgent {
       const files = diff ? ` Committed on branch ${branch} (${oid?.slice(0, 12) ?? 'no commit'}): ${diff.files.join(', ')}.` : ` Nothing changed; branch ${branch} is where the ticket started.`;
       return { status: 'completed', summary: `${summary}${files}`.slice(0, 8192) };
     }
-    if (diff) await this.wb.proposeDiff(ctx, diff, changes.before());
-    const files = diff ? ` Changed on branch pushpals/${ctx.task.id}: ${diff.files.join(', ')}.` : '';
-    return { status: 'completed', summary: `${summary}${files}`.slice(0, 8192) };
+    if (diff) {
+      // Evidence against the base the review will apply to (with the person's uncommitted changes the agent started from).
+      const baseCommit = await this.wb.reviewBase(ctx, diff, changes.before());
+      const evidence = baseCommit ? await this.evidence(ctx, repo, baseCommit, diff) : undefined;
+      await this.wb.proposeDiff(ctx, { ...diff, ...(baseCommit ? { baseCommit } : {}), ...(evidence ? { evidence } : {}) });
+      const files = ` Changed on branch pushpals/${ctx.task.id}: ${diff.files.join(', ')}.`;
+      return { status: 'completed', summary: `${summary}${files}${evidence ? ` ${describeEvidence(evidence)}` : ''}`.slice(0, 8192) };
+    }
+    return { status: 'completed', summary: summary.slice(0, 8192) };
+  }
+
+  /** The checks on the result and its base; a failure to collect them is said, never the task's failure. */
+  private async evidence(ctx: TaskContext, repo: Repo, base: string, diff: EventPayload<'diff_ready'>): Promise<Evidence | undefined> {
+    if (!this.checks || !this.limits.evidence) return undefined;
+    try {
+      return await evidenceForDiff(this.checks, ctx, repo, base, diff);
+    } catch (e) {
+      if (ctx.signal.aborted) throw e;
+      ctx.emit('log', { level: 'warn', taskId: ctx.task.id, message: `The checks could not run on the result (proposed without evidence): ${(e as Error).message}`.slice(0, 4096) });
+      return undefined;
+    }
   }
 
   /** A failure that still shows what was changed so far (the working copy keeps it). */

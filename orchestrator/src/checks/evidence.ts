@@ -1,0 +1,48 @@
+/**
+ * The evidence of a proposed result: the repository's checks on exactly its tree (phase `combined`:
+ * the one result a person reviews) and the same checks on the base it applies to (phase `base`), run
+ * side by side, so the review can say "3 failing before, 0 after".
+ */
+import type { EventPayload } from '@pushpals/protocol';
+import { applyAccepted, splitDiff } from '@pushpals/protocol/review';
+import type { TaskContext } from '../agents/types';
+import { PushPalsError } from '../errors';
+import type { Repo } from '../git';
+import { PUSHPALS_AUTHOR, readFileAt, writeCommitObjects } from '../review/task-branch';
+import type { TreeChecks } from './run';
+import { summarise } from './types';
+
+export type Evidence = NonNullable<EventPayload<'diff_ready'>['evidence']>;
+
+/**
+ * The proposed result as a commit object (no ref moves): `base` with every hunk of `diff` applied, by
+ * the same code the review commits accepted hunks with — so the tree checked is the tree reviewed.
+ */
+export async function proposedCommit(mirror: string, base: string, diff: Pick<EventPayload<'diff_ready'>, 'diff' | 'hunks' | 'taskId'>): Promise<string> {
+  const changes = new Map<string, string | null>();
+  try {
+    for (const f of splitDiff(diff.diff, diff.hunks)) changes.set(f.path, applyAccepted(await readFileAt(mirror, base, f.path), f, () => true));
+  } catch (e) {
+    throw new PushPalsError('conflict', `the proposed diff does not apply to its base ${base.slice(0, 12)}: ${(e as Error).message}`);
+  }
+  return writeCommitObjects(mirror, { parent: base, changes, message: `Proposed by task ${diff.taskId} (PushPals): the tree its checks ran on`, author: PUSHPALS_AUTHOR, timestamp: 0 });
+}
+
+/** The evidence of a diff against the base its review applies to. */
+export async function evidenceForDiff(checks: Pick<TreeChecks, 'run'>, ctx: TaskContext, repo: Repo, base: string, diff: Pick<EventPayload<'diff_ready'>, 'diff' | 'hunks' | 'taskId'>): Promise<Evidence> {
+  const head = await proposedCommit(repo.mirrorPath, base, diff);
+  ctx.progress("Running the repository's checks on the result and on its base", { step: 'checks' });
+  return collectEvidence(checks, ctx, repo, { base, head });
+}
+
+export async function collectEvidence(checks: Pick<TreeChecks, 'run'>, ctx: TaskContext, repo: Repo, o: { base: string; head: string; rounds?: number }): Promise<Evidence> {
+  const [after, before] = await Promise.all([checks.run(ctx, repo, { commit: o.head, phase: 'combined' }), checks.run(ctx, repo, { commit: o.base, phase: 'base' })]);
+  return { treeId: after.treeId, checks: after.results.map(summarise), before: before.results.map(summarise), rounds: o.rounds ?? 1 };
+}
+
+/** "Checks on the result: test passed (12 passed) · lint failed (exit 1). On the base: test failed (9 passed, 3 failed)." */
+export function describeEvidence(e: Evidence): string {
+  if (!e.checks.length) return 'No checks found in the repository to run on the result.';
+  const list = (cs: Evidence['checks']) => cs.map((c) => `${c.name} ${c.status}${c.counts ? ` (${c.counts.passed} passed${c.counts.failed ? `, ${c.counts.failed} failed` : ''})` : c.status !== 'passed' && c.exitCode !== undefined ? ` (exit ${c.exitCode})` : ''}`).join(' · ');
+  return `Checks on the result: ${list(e.checks)}.${e.before?.length ? ` On the base: ${list(e.before)}.` : ''}`;
+}

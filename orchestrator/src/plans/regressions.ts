@@ -1,0 +1,50 @@
+/**
+ * The pure rules of combine-then-verify: what a regression is (compared with the same check on the
+ * plan's base), which layer of the stack a regression is attributed to, and how many fix-up rounds a
+ * plan may still start. No I/O: plans/verify.ts drives them with real trees.
+ */
+import type { CheckResult } from '../checks/types';
+
+type Outcome = Pick<CheckResult, 'name' | 'status' | 'counts'>;
+
+/**
+ * A check's outcome is a regression when it does not pass now but passed on the base (or the base did
+ * not have it, or the base could not be checked), or when both failed and it fails more tests now.
+ */
+export function isRegression(now: Outcome, before: Outcome | undefined): boolean {
+  if (now.status === 'passed') return false;
+  if (!before || before.status === 'passed') return true;
+  return now.counts !== undefined && before.counts !== undefined && now.counts.failed > before.counts.failed;
+}
+
+/** The checks of `now` that are regressions against `before` (undefined: the base's checks are unknown). */
+export function regressions<T extends Outcome>(now: readonly T[], before: readonly Outcome[] | undefined): T[] {
+  const base = new Map((before ?? []).map((b) => [b.name, b]));
+  return now.filter((c) => isRegression(c, before ? base.get(c.name) : undefined));
+}
+
+/**
+ * The first layer (in stack order) whose head fails: base+T1, base+T1+T2, ... The ticket added by that
+ * layer broke it — also when each ticket passes alone and only the two together fail (one renames a
+ * function, a later one still calls the old name). Stops at the first failing layer; undefined when
+ * none fails (a flaky check: the caller decides).
+ */
+export async function attribute<L>(layers: readonly L[], fails: (layer: L, index: number) => Promise<boolean>): Promise<{ layer: L; index: number } | undefined> {
+  for (const [index, layer] of layers.entries()) if (await fails(layer, index)) return { layer, index };
+  return undefined;
+}
+
+/** The fix-up rounds of one plan: conflicts resolved and regressions sent back together, at most `max` (planner.maxFixRounds). */
+export class FixRounds {
+  private used = 0;
+  constructor(readonly max: number) {}
+
+  get spent(): number {
+    return this.used;
+  }
+
+  /** The next round's number (1, 2, ...), or undefined when the rounds are spent. */
+  take(): number | undefined {
+    return this.used < this.max ? ++this.used : undefined;
+  }
+}
