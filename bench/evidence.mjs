@@ -91,14 +91,14 @@ function breakdown(client, planId) {
   const combinedAt = progress(/^Combined \d+ result/)[0];
   // Each check run: its announcement, its command's tool_call/tool_result, its check_result.
   const runs = [];
-  for (const p of progress(/^Checks on (the base|the) tree/)) {
+  for (const p of progress(/^Checks on (the base|the result|a ticket's tree|the commit) \(tree/)) {
     const call = own.find((e) => e.type === 'tool_call' && e.seq > p.seq);
     const result = own.find((e) => e.type === 'tool_result' && e.payload.toolCallId === call.payload.toolCallId);
     const check = own.find((e) => e.type === 'check_result' && e.seq > result.seq);
     runs.push({ phase: check.payload.phase, ticket: check.payload.ticketId, announced: ts(p), called: ts(call), returned: ts(result), exec: result.payload.durationMs, status: check.payload.status });
   }
   const base = runs.find((r) => r.phase === 'base');
-  const baseStarted = ts(progress(/^Checks on the base tree/)[0]);
+  const baseStarted = ts(progress(/^Checks on the base \(tree/)[0]);
   const baseDone = ts(own.find((e) => e.type === 'check_result' && e.payload.phase === 'base'));
   const combined = runs.filter((r) => r.phase === 'combined');
   const first = combined[0];

@@ -26,7 +26,7 @@ export class ChatPanel implements vscode.Disposable {
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly session: Session,
-    private readonly actions: { decide(approvalId: string, decision: 'approve' | 'deny'): Thenable<unknown>; newTask(request: string): Thenable<unknown>; audit(taskId: string): Thenable<unknown>; review(taskId: string): Thenable<unknown>; push(taskId: string): Thenable<unknown>; pullRequest(taskId: string): Thenable<unknown>; cancel(taskId: string): Thenable<unknown>; connect(): Thenable<unknown> },
+    private readonly actions: { decide(approvalId: string, decision: 'approve' | 'deny'): Thenable<unknown>; newTask(request: string): Thenable<unknown>; audit(taskId: string): Thenable<unknown>; review(taskId: string): Thenable<unknown>; push(taskId: string): Thenable<unknown>; pullRequest(taskId: string): Thenable<unknown>; cancel(taskId: string): Thenable<unknown>; pause(taskId: string): Thenable<unknown>; resume(taskId: string): Thenable<unknown>; connect(): Thenable<unknown> },
   ) {
     this.subs.push(
       session.onHistory((events) => this.post({ type: 'events', events })),
@@ -123,6 +123,10 @@ export class ChatPanel implements vscode.Disposable {
         return this.answer(m.requestId, this.actions.decide(m.approvalId, m.decision));
       case 'cancel':
         return this.answer(m.requestId, this.actions.cancel(m.taskId));
+      case 'pause':
+        return this.answer(m.requestId, this.actions.pause(m.taskId));
+      case 'resume':
+        return this.answer(m.requestId, this.actions.resume(m.taskId));
       case 'review':
         void this.actions.review(m.taskId);
         break;

@@ -114,6 +114,19 @@ export function registerCommands(s: Surfaces): vscode.Disposable[] {
     }
   }
 
+  /** Pause / Resume (tree context menu, the chat card, the palette): task_pause / task_resume. */
+  async function pauseOrResume(arg: unknown, paused: boolean): Promise<unknown> {
+    const verb = paused ? 'Pause' : 'Resume';
+    const taskId = taskIdOf(arg) ?? (await pickTask(session, `PushPals: ${verb} which task?`, (t) => isActive(t.state) && (t.paused === true) !== paused))?.taskId;
+    if (!taskId) return undefined;
+    try {
+      return await session.setPaused(taskId, paused);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`PushPals: could not ${verb.toLowerCase()} — ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
   async function connect(arg: unknown): Promise<boolean> {
     const given = typeof arg === 'object' && arg !== null ? (arg as { url?: unknown; token?: unknown }) : {};
     const cfg = vscode.workspace.getConfiguration(SECTION);
@@ -186,6 +199,8 @@ export function registerCommands(s: Surfaces): vscode.Disposable[] {
         return undefined;
       }
     }),
+    reg('pushpals.pauseTask', (arg) => pauseOrResume(arg, true)),
+    reg('pushpals.resumeTask', (arg) => pauseOrResume(arg, false)),
     reg('pushpals.showAuditTrail', async (arg) => {
       const taskId = taskIdOf(arg) ?? (await pickTask(session, 'PushPals: Audit trail of which task?'))?.taskId;
       if (!taskId) return undefined;

@@ -41,6 +41,8 @@ export function activate(context: vscode.ExtensionContext): void {
     decide: (approvalId, decision) => vscode.commands.executeCommand(decision === 'approve' ? 'pushpals.approve' : 'pushpals.deny', approvalId),
     newTask: (request) => vscode.commands.executeCommand('pushpals.newTask', request),
     cancel: (taskId) => vscode.commands.executeCommand('pushpals.cancelTask', taskId),
+    pause: (taskId) => vscode.commands.executeCommand('pushpals.pauseTask', taskId),
+    resume: (taskId) => vscode.commands.executeCommand('pushpals.resumeTask', taskId),
     audit: (taskId) => vscode.commands.executeCommand('pushpals.showAuditTrail', taskId),
     review: (taskId) => vscode.commands.executeCommand('pushpals.reviewChanges', { taskId }),
     push: (taskId) => vscode.commands.executeCommand('pushpals.pushTask', { taskId }),

@@ -245,6 +245,11 @@ export class Session implements vscode.Disposable {
     return this.request('task_cancel', { taskId, reason: 'cancelled from VS Code' });
   }
 
+  /** Pauses (true) or resumes a task: task_pause / task_resume. */
+  setPaused(taskId: string, paused: boolean): Promise<CommandResult<'task_pause'>> {
+    return paused ? this.request('task_pause', { taskId }) : this.request('task_resume', { taskId });
+  }
+
   /** Grants auto-commit (and push/PR) for a repository or a task for a while (grant_add). */
   async grantAdd(payload: CommandPayload<'grant_add'>): Promise<CommandResult<'grant_add'>> {
     const r = await this.request('grant_add', payload);

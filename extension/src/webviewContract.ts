@@ -23,6 +23,8 @@ export function isWebviewToHost(v: unknown): v is WebviewToHost {
     case 'decide':
       return str(v.requestId, 128) && nonEmpty(v.approvalId, 128) && (v.decision === 'approve' || v.decision === 'deny');
     case 'cancel':
+    case 'pause':
+    case 'resume':
       return str(v.requestId, 128) && nonEmpty(v.taskId, 128);
     case 'audit':
     case 'review':

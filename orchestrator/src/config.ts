@@ -72,10 +72,12 @@ export interface AgentsConfig {
   repos: Record<string, WorkerAgent>;
 }
 
-/** The OpenHands worker (agents/openhands): its image and how long its agent server may take to start. */
+/** The OpenHands worker (agents/openhands): its image, how long its agent server may take to start, its warm pool. */
 export interface OpenHandsConfig {
   image: string;
   readyTimeoutMs: number;
+  /** Agent servers started ahead of tasks (agents/openhands/README.md "Warm pool"; ~320 MiB each while idle). */
+  warmPool: number;
 }
 
 /** The planner: requests become a plan of tickets (a DAG) worked by coding agents in parallel. */
@@ -176,7 +178,7 @@ const defaults = (dataDir: string): Config => ({
   agent: defaultAgentConfig(),
   agents: { default: 'worker:builtin', repos: {} },
   // A cold agent server needs 8-25 s on 2 busy cores (docs/PERFORMANCE.md).
-  openhands: { image: 'pushpals-openhands:dev', readyTimeoutMs: 180_000 },
+  openhands: { image: 'pushpals-openhands:dev', readyTimeoutMs: 180_000, warmPool: 0 },
   planner: { enabled: true, requireApproval: false, maxTickets: 12, maxAttempts: 3, maxFixRounds: 2 },
   forge: defaultForgeConfig(),
 });

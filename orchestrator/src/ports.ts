@@ -20,4 +20,6 @@ export interface TaskCommands {
   createTask(input: CreateTaskInput): TaskRecord;
   /** Cancels a task: its jobs, its pending approvals (denied), its running handler (aborted), its live subtasks. */
   cancelTask(taskId: string, by: string, reason?: string): TaskRecord;
+  /** Pauses (true) or resumes a live task: stored, announced (task_paused / task_resumed), and told to its running agent. */
+  setTaskPaused(taskId: string, paused: boolean, by: string): TaskRecord;
 }

@@ -24,6 +24,7 @@ import type { SessionStore, TaskCommands } from './ports';
 import { openDatabase, type Db } from './store/db';
 import { stmt } from './store/statements';
 import { TASK_QUEUE, runTaskJob } from './tasks/task-runner';
+import { TaskPauses } from './tasks/task-pauses';
 import { TaskStore, isTerminal, type CreateTaskInput } from './tasks/task-store';
 import { recoverInterruptedToolCalls } from './tools/tool-call-journal';
 import { systemClock, type Clock } from './util/clock';
@@ -42,6 +43,8 @@ export interface Services extends TaskCommands {
   readonly worker: Worker;
   readonly approvals: ApprovalService;
   readonly tasks: TaskStore;
+  /** Tells running agents that their task was paused or resumed (tasks/task-pauses.ts). */
+  readonly pauses: TaskPauses;
   readonly sessions: SessionStore;
   readonly agents: AgentRegistry;
   readonly commands: CommandRegistry;
@@ -94,6 +97,7 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
   const audit = new AuditLog(db, { clock });
   const approvals = new ApprovalService(db, events, clock, { timeoutMs: config.approvals.timeoutMs, audit });
   const tasks = new TaskStore(db, events, clock);
+  const pauses = new TaskPauses((taskId) => tasks.get(taskId)?.pausedAt != null);
   const agents = new AgentRegistry(noAgent);
   const commands = new CommandRegistry();
   registerBuiltinCommands(commands);
@@ -133,6 +137,7 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
     worker,
     approvals,
     tasks,
+    pauses,
     sessions,
     agents,
     commands,
@@ -163,6 +168,11 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
         // A plan's tickets (subtasks) stop with it: their jobs and sandboxes at once.
         for (const child of tasks.children(taskId)) if (!isTerminal(child.state)) services.cancelTask(child.id, by, 'its parent task was cancelled');
       }
+      return task;
+    },
+    setTaskPaused: (taskId, paused, by) => {
+      const { task, changed } = tasks.setPaused(taskId, paused, by);
+      if (changed) pauses.notify(taskId, paused);
       return task;
     },
     clientCount: () => clientCount(),

@@ -11,9 +11,11 @@
  */
 import { BuiltinAgent } from './agents/builtin/agent';
 import { noModelAgent } from './agents/builtin/no-model';
+import { join } from 'node:path';
 import { OpenHandsAgent } from './agents/openhands/agent';
 import { openHandsAvailable } from './agents/openhands/availability';
 import type { WorkerAgent } from './config';
+import { OpenHandsPool } from './agents/openhands/pool';
 import { installGrants } from './grants/commands';
 import { HeuristicAgent } from './heuristic/agent';
 import { PlannerAgent } from './plans/planner-agent';
@@ -71,8 +73,13 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
     );
     // First: a task that selects OpenHands (task_new.agent, agents.repos, agents.default) goes there, whatever it says
     // (with the planner on, only tickets: a top-level task is planned, and its tickets follow its choice).
+    const oh = services.config.openhands;
+    // Agent servers started ahead (agents/openhands/pool.ts); it also reaps a previous run's slots, so it is attached even at size 0.
+    const pool = new OpenHandsPool({ size: oh.warmPool, sandboxes: workbench.sandboxes, image: oh.image, dir: join(services.config.dataDir, 'openhands', '.pool'), readyTimeoutMs: oh.readyTimeoutMs, log: (msg) => services.logger.info(msg) });
+    workbench.attach({ name: 'the OpenHands warm pool', start: () => pool.start(), close: () => pool.close() });
+    services.registerStatus('openhandsPool', () => ({ ...pool.stats() }));
     services.registerAgent(
-      new OpenHandsAgent({ workbench, models: opts.models, secrets: opts.secrets, config: services.config, tokensSpent: (taskId) => team.tokensSpent(team.budgetOwner(taskId)), logger: services.logger, team }),
+      new OpenHandsAgent({ workbench, models: opts.models, secrets: opts.secrets, config: services.config, tokensSpent: (taskId) => team.tokensSpent(team.budgetOwner(taskId)), logger: services.logger, pool, team }),
       { first: true },
     );
   }

@@ -63,6 +63,8 @@ export const CommandPayloads = {
     closed,
   ),
   task_cancel: O({ taskId: Id, reason: Opt(Text(MAX_MESSAGE_LENGTH)) }, closed),
+  task_pause: O({ taskId: Id }, closed),
+  task_resume: O({ taskId: Id }, closed),
   approval_decide: O(
     {
       approvalId: Id,
@@ -142,6 +144,8 @@ export const CommandResults = {
   chat_send: O({ messageSeq: Type.Integer({ minimum: 1 }) }, closed),
   task_new: O({ taskId: Id, state: TaskState }, closed),
   task_cancel: O({ taskId: Id, state: TaskState }, closed),
+  task_pause: O({ taskId: Id, state: TaskState, paused: Type.Boolean() }, closed),
+  task_resume: O({ taskId: Id, state: TaskState, paused: Type.Boolean() }, closed),
   approval_decide: O({ approvalId: Id, state: StringEnum(['approved', 'denied', 'expired']) }, closed),
   hunk_decide: O({ taskId: Id, hunkId: Id }, closed),
   review_get: O(
@@ -184,6 +188,8 @@ export const CommandDocs: Record<CommandType, string> = {
   chat_send: 'Sends a chat message. Answered at once; replies arrive as `assistant_message` events, even while tasks run.',
   task_new: 'Creates a task from a request, optionally with editor context (file, selection). The repository (`repo`: id or name) is resolved now: an unknown one, or none while several are registered, is a `command_error` listing the choices (`details.choices`), never a task that fails later. With `includeUncommitted` the working copy gets the person\'s uncommitted changes too.',
   task_cancel: 'Cancels a task and its running jobs.',
+  task_pause: 'Pauses a live task: no new model call or tool call starts until `task_resume` (a command already running finishes). The task keeps its working copy and container; cancel still works. Survives an orchestrator restart. Idempotent; a finished task is a `conflict`.',
+  task_resume: 'Resumes a paused task where it stopped. Idempotent; a finished task is a `conflict`.',
   approval_decide: 'Approves or denies a pending approval. Idempotent: the first decision wins. A commit approval may carry an edited commit `message`.',
   hunk_decide: 'Accepts or rejects one hunk of the task\'s latest diff; deciding again replaces the decision until the task is committed. Once no hunk is undecided and one is accepted, the orchestrator asks for the commit approval.',
   review_get: 'Returns what a client needs to show the task\'s latest diff: its base commit and each changed file\'s content there.',

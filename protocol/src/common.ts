@@ -99,6 +99,8 @@ export const TaskSummary = Type.Object(
     createdAt: IsoTime,
     updatedAt: IsoTime,
     pendingApprovals: Type.Integer({ minimum: 0 }),
+    /** The task is paused (task_pause); its state stays what it was. */
+    paused: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

@@ -146,6 +146,8 @@ export const EventPayloads = {
   task_completed: O({ taskId: Id, summary: Text() }, closed),
   task_failed: O({ taskId: Id, error: ErrorInfo }, closed),
   task_cancelled: O({ taskId: Id, by: AgentName, reason: Opt(Text(MAX_MESSAGE_LENGTH)) }, closed),
+  task_paused: O({ taskId: Id, by: AgentName }, closed),
+  task_resumed: O({ taskId: Id, by: AgentName }, closed),
 
   // Tools
   tool_call: O(
@@ -219,6 +221,8 @@ export const EventDocs: Record<EventType, string> = {
   task_completed: 'A task finished successfully.',
   task_failed: 'A task failed, with a typed error.',
   task_cancelled: 'A task was cancelled.',
+  task_paused: 'A task was paused: its agent starts no new model call or tool call until it is resumed (what runs finishes).',
+  task_resumed: 'A paused task was resumed.',
   tool_call: 'An agent called a tool (e.g. run a command), with the policy verdict.',
   tool_result: 'The result of a tool call: exit code, output (truncated, secrets redacted), duration.',
   delegate_request: 'An agent delegated part of its work to another agent.',

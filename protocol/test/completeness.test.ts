@@ -29,11 +29,11 @@ function section(heading: string): string {
 const PROTOCOL_EVENTS = [
   'user_message', 'assistant_message', 'log', 'error', 'done', 'repo_added', 'repo_removed', 'scan_result', 'suggestions', 'diff_ready', 'hunk_decided',
   'egress_blocked', 'check_result', 'committed', 'pushed', 'pr_opened', 'approval_required', 'approved', 'denied', 'grant_added', 'grant_revoked', 'agent_status', 'task_created',
-  'task_started', 'task_base', 'task_progress', 'task_completed', 'task_failed', 'task_cancelled', 'tool_call', 'tool_result', 'delegate_request',
+  'task_started', 'task_base', 'task_progress', 'task_completed', 'task_failed', 'task_cancelled', 'task_paused', 'task_resumed', 'tool_call', 'tool_result', 'delegate_request',
   'delegate_response', 'job_enqueued', 'job_claimed', 'job_completed', 'job_failed',
 ] as const;
 const PROTOCOL_TRANSIENT = ['assistant_delta'] as const;
-const PROTOCOL_COMMANDS = ['hello', 'subscribe', 'unsubscribe', 'chat_send', 'task_new', 'task_cancel', 'approval_decide', 'hunk_decide', 'review_get', 'commit_request', 'branch_fetch', 'push_request', 'pr_request', 'status_get', 'repo_add', 'repo_list', 'repo_remove', 'repo_sync', 'audit_get', 'receipt_get', 'workspace_gc', 'grant_add', 'grant_list', 'grant_revoke', 'ping'] as const;
+const PROTOCOL_COMMANDS = ['hello', 'subscribe', 'unsubscribe', 'chat_send', 'task_new', 'task_cancel', 'task_pause', 'task_resume', 'approval_decide', 'hunk_decide', 'review_get', 'commit_request', 'branch_fetch', 'push_request', 'pr_request', 'status_get', 'repo_add', 'repo_list', 'repo_remove', 'repo_sync', 'audit_get', 'receipt_get', 'workspace_gc', 'grant_add', 'grant_list', 'grant_revoke', 'ping'] as const;
 
 describe('completeness', () => {
   it('the protocol has exactly the message types listed here, each command with a result, no name used twice', () => {

@@ -91,6 +91,20 @@ describe('client state reducer (src/state)', () => {
       assert.deepEqual(taskOf(s, 'c').notes.map((n) => n.text), ['cancelled: not needed']);
     });
 
+    it('task_paused / task_resumed mark the task paused and not (state unchanged, a note each); a finished task is not paused', () => {
+      const ev = stream();
+      const s = createClientState();
+      applyEvents(s, [ev('task_created', { taskId: 'p', title: 'P', request: 'r', state: 'queued' }), ev('task_started', { taskId: 'p', agentId: 'worker:1' })]);
+      applyEvent(s, ev('task_paused', { taskId: 'p', by: 'user' }));
+      assert.deepEqual([taskOf(s, 'p').state, taskOf(s, 'p').paused], ['running', true]);
+      applyEvent(s, ev('task_resumed', { taskId: 'p', by: 'user' }));
+      assert.deepEqual([taskOf(s, 'p').state, taskOf(s, 'p').paused], ['running', false]);
+      applyEvent(s, ev('task_paused', { taskId: 'p', by: 'user' }));
+      applyEvent(s, ev('task_cancelled', { taskId: 'p', by: 'user' }));
+      assert.deepEqual([taskOf(s, 'p').state, taskOf(s, 'p').paused], ['cancelled', undefined]);
+      assert.deepEqual(taskOf(s, 'p').notes.map((n) => n.text), ['paused by user', 'resumed by user', 'paused by user']);
+    });
+
     it('an event for an unseen task creates a placeholder (running, titled by its id) that task_created fills in', () => {
       const ev = stream();
       const s = createClientState();

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
 import { ScriptedModelServer } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
-import type { EventMessage } from '@pushpals/protocol';
+import type { EventMessage, EventPayload } from '@pushpals/protocol';
 import { CommandError, git, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
@@ -114,7 +114,7 @@ describe('diff review → commit of exactly the accepted hunks (real Docker, rea
     assert.match(approval.payload.reason, /exactly the 2 accepted hunk\(s\) of 3 \(1 rejected\)[\s\S]*repository's checks run on that exact tree/);
 
     await c().send('approval_decide', { approvalId: approval.payload.approvalId, decision: 'approve', message: 'Fix the first typo, raise retries\n\nEdited in review.' });
-    const outcome = await c().waitForEvent((e) => (e.type === 'check_result' || e.type === 'error') && (e.payload as { taskId?: string }).taskId === taskId, 'the check result', 120_000);
+    const outcome = await c().waitForEvent((e) => ((e.type === 'check_result' && (e.payload as { phase?: string }).phase === 'commit') || e.type === 'error') && (e.payload as { taskId?: string }).taskId === taskId, 'the check result on the committed tree', 120_000);
     assert.equal(outcome.type, 'check_result', JSON.stringify(outcome.payload));
     const check = outcome as EventMessage<'check_result'>;
     assert.equal(check.payload.status, 'passed', check.payload.output);
@@ -217,6 +217,12 @@ describe('diff review → commit of exactly the accepted hunks (real Docker, rea
       assert.equal(git(mirror(), 'rev-parse', `${diff.baseCommit}^`).trim(), head);
       assert.equal(git(mirror(), 'show', `${diff.baseCommit}:src/config.js`), dirty);
       assert.deepEqual((await c().send('review_get', { taskId })).files, [{ path: 'src/config.js', base: dirty }]);
+      // The evidence ran on exactly what is reviewed: its base is the overlay commit, its tree is that base + the diff.
+      const checks = c().forTask(taskId).filter((e) => e.type === 'check_result').map((e) => e.payload as EventPayload<'check_result'>);
+      assert.equal(checks.find((x) => x.phase === 'base')?.commit, diff.baseCommit);
+      const tree = checks.find((x) => x.phase === 'combined')?.treeId;
+      assert.equal(tree, diff.evidence?.treeId);
+      assert.equal(git(mirror(), 'show', `${tree}:src/config.js`), dirty.replace('retries: 1', 'retries: 5'));
       const before = c().events.at(-1)?.seq ?? 0;
       for (const h of diff.hunks) await decide(taskId, h.hunkId, 'accept');
       const approval = await commitApproval(taskId, before);

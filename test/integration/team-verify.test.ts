@@ -98,7 +98,7 @@ describe('combine, then verify: checks on the base and the combined tree, attrib
     const checks = ofType(c().forTask(planId), 'check_result').map((e) => e.payload);
     const by = (phase: string, ticketId?: string) => checks.filter((x) => x.phase === phase && x.ticketId === ticketId);
     // The base's checks ran while the tickets worked: announced before the first ticket ended.
-    const baseStarted = c().forTask(planId).find((e) => e.type === 'task_progress' && /Checks on the base tree/.test(e.payload.message));
+    const baseStarted = c().forTask(planId).find((e) => e.type === 'task_progress' && /Checks on the base \(tree/.test(e.payload.message));
     const firstTicketEnd = Math.min(...[t1, t2].map((id) => seqOf(c().forTask(id).find((e) => e.type === 'task_completed') ?? assert.fail(t))));
     assert.ok(baseStarted && seqOf(baseStarted) < firstTicketEnd, `the base's checks did not start with the tickets\n${t}`);
     assert.deepEqual(by('base').map((x) => x.status), ['passed'], t);

@@ -194,15 +194,19 @@ class ChatApp {
 
   private card(t: TaskView, seq: number): TemplateResult {
     const active = isActive(t.state);
+    const paused = active && t.paused === true;
     // The checks as evidence replace their one-line notes (the same results, with counts and the base).
     const evidence = evidenceBlock(t);
     return html`
-      <section class="card state-${t.state}" data-task=${t.taskId} data-seq=${seq} data-state=${t.state} aria-label=${`Task ${t.title}`}>
+      <section class="card state-${t.state}" data-task=${t.taskId} data-seq=${seq} data-state=${t.state} data-paused=${paused ? 'true' : 'false'} aria-label=${`Task ${t.title}`}>
         <div class="card-head">
-          ${active && t.state !== 'awaiting_approval' ? html`<vscode-progress-ring class="spin"></vscode-progress-ring>` : nothing}
+          ${active && !paused && t.state !== 'awaiting_approval' ? html`<vscode-progress-ring class="spin"></vscode-progress-ring>` : nothing}
           <span class="title">${t.title}</span>
-          <vscode-badge class="state" variant=${t.state === 'awaiting_approval' ? 'activity-bar-counter' : 'default'}>${t.state.replace('_', ' ')}</vscode-badge>
+          <vscode-badge class="state" variant=${t.state === 'awaiting_approval' ? 'activity-bar-counter' : 'default'}>${paused ? 'paused' : t.state.replace('_', ' ')}</vscode-badge>
           <span class="spacer"></span>
+          ${active
+            ? html`<vscode-button secondary class=${paused ? 'resume' : 'pause'} title=${paused ? 'Resume: the agent continues where it stopped' : 'Pause: no new model call or command starts until resumed'} @click=${() => this.post({ type: paused ? 'resume' : 'pause', requestId: this.ui.begin(), taskId: t.taskId })}>${paused ? 'Resume' : 'Pause'}</vscode-button>`
+            : nothing}
           ${active ? html`<vscode-button secondary class="cancel" @click=${() => this.post({ type: 'cancel', requestId: this.ui.begin(), taskId: t.taskId })}>Cancel</vscode-button>` : nothing}
           ${t.review ? html`<vscode-button class="review" title="Review the changes: accept or reject each hunk" @click=${() => this.post({ type: 'review', taskId: t.taskId })}>Review Changes</vscode-button>` : nothing}
           ${t.review?.committed ? html`<vscode-button secondary class="push" title=${`Push ${t.review.committed.branch} to the repository's remote (asks for approval)`} @click=${() => this.post({ type: 'push', taskId: t.taskId })}>Push</vscode-button>

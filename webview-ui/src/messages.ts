@@ -34,6 +34,8 @@ export type WebviewToHost =
   | { type: 'newTask'; requestId: string; request: string }
   | { type: 'decide'; requestId: string; approvalId: string; decision: 'approve' | 'deny' }
   | { type: 'cancel'; requestId: string; taskId: string }
+  /** Pause or resume a task (task_pause / task_resume). */
+  | { type: 'pause' | 'resume'; requestId: string; taskId: string }
   | { type: 'audit'; taskId: string }
   /** Open the task's diff for review (inline, with Accept/Reject per hunk). */
   | { type: 'review'; taskId: string }

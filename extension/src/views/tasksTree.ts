@@ -60,9 +60,11 @@ export class TasksTreeProvider implements vscode.TreeDataProvider<TaskNode>, vsc
       const hasChildren = t.steps.length > 0 || [...this.session.store.tasks.values()].some((c) => c.parentId === t.taskId);
       const item = new vscode.TreeItem(t.title, hasChildren ? (isActive(t.state) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed) : vscode.TreeItemCollapsibleState.None);
       item.id = `task:${t.taskId}`;
-      item.description = t.state.replace('_', ' ') + (t.progress && isActive(t.state) ? ` — ${t.progress}` : '');
-      item.iconPath = taskIcon(t.state);
-      item.contextValue = isActive(t.state) ? 'task.active' : t.review?.committed ? 'task.committed' : 'task.done';
+      const paused = t.paused === true && isActive(t.state);
+      item.description = t.state.replace('_', ' ') + (paused ? ' (paused)' : '') + (t.progress && isActive(t.state) ? ` — ${t.progress}` : '');
+      item.iconPath = paused ? new vscode.ThemeIcon('debug-pause') : taskIcon(t.state);
+      // task.active / task.paused: both live (Cancel); Pause on the one, Resume on the other.
+      item.contextValue = paused ? 'task.paused' : isActive(t.state) ? 'task.active' : t.review?.committed ? 'task.committed' : 'task.done';
       item.tooltip = new vscode.MarkdownString(`**${t.title}**\n\n${t.request ? `> ${t.request}\n\n` : ''}state: \`${t.state}\`${t.summary ? `\n\n${t.summary}` : ''}${t.error ? `\n\nerror: ${t.error.message}` : ''}\n\n\`${t.taskId}\``);
       item.command = { command: 'pushpals.showChat', title: 'Show in Chat', arguments: [{ taskId: t.taskId }] };
       return item;

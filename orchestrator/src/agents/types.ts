@@ -9,6 +9,7 @@
  */
 import type { ErrorInfo, EventMessage, EventPayload, EventType } from '@pushpals/protocol';
 import type { ApprovalRecord, ApprovalRequest } from '../approvals/approvals';
+import type { PauseGate } from '../tasks/task-pauses';
 import type { TaskRecord } from '../tasks/task-store';
 
 export type TaskOutcome = { status: 'completed'; summary: string } | { status: 'failed'; error: ErrorInfo };
@@ -38,6 +39,11 @@ export interface TaskContext {
    * meanwhile; the lease is still kept.
    */
   park<T>(p: Promise<T>): Promise<T>;
+  /**
+   * Pause / resume by a person (task_pause): `await ctx.pause?.wait(signal)` before each model call
+   * and each tool call; the job is parked (its worker slot free) while paused. Absent outside tasks.
+   */
+  readonly pause?: PauseGate;
 }
 
 export interface TaskAgent {

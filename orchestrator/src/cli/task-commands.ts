@@ -1,6 +1,7 @@
 /**
- * `pushpals task new|list|watch|cancel`, `pushpals approve|deny`: the whole loop of a task from a
- * terminal — start it, follow it (commands with their output), decide its approvals, cancel it.
+ * `pushpals task new|list|watch|pause|resume|cancel`, `pushpals approve|deny`: the whole loop of a task
+ * from a terminal — start it, follow it (commands with their output), decide its approvals, pause,
+ * resume or cancel it.
  */
 import { parseArgs } from 'node:util';
 import type { TaskSummary } from '@pushpals/protocol';
@@ -20,7 +21,8 @@ export function baseText(t: TaskSummary): string {
 export function taskLine(x: TaskSummary, repoNames: Map<string, string>): string {
   const repo = x.repoId ? (repoNames.get(x.repoId) ?? x.repoId) : '-';
   const pending = x.pendingApprovals ? ` (${x.pendingApprovals} approval(s) pending)` : '';
-  return `${x.taskId}  ${x.state.padEnd(17)} ${repo.padEnd(16)} ${baseText(x).padEnd(34)} ${x.title}${pending}`;
+  const state = x.paused ? `${x.state} (paused)` : x.state;
+  return `${x.taskId}  ${state.padEnd(17)} ${repo.padEnd(16)} ${baseText(x).padEnd(34)} ${x.title}${pending}`;
 }
 
 /** Repository names by id, for readable task lines (empty when the orchestrator has no workbench). */
@@ -32,6 +34,8 @@ export async function repoNames(t: Target): Promise<Map<string, string>> {
 const TASK_USAGE = `usage: pushpals task new "<request>" [--repo R] [--uncommitted] [--watch]
        pushpals task list
        pushpals task watch <task-id>
+       pushpals task pause <task-id>
+       pushpals task resume <task-id>
        pushpals task cancel <task-id> [--reason TEXT]
        pushpals task push <task-id> [--remote NAME]
        pushpals task pr <task-id> [--title T] [--body TEXT] [--base BRANCH]
@@ -49,6 +53,9 @@ const TASK_USAGE = `usage: pushpals task new "<request>" [--repo R] [--uncommitt
   list           every task: id, state, repository, base (branch @ commit + uncommitted), title
   watch <id>     follow a task live until it ends — commands with their output, approvals with the
                  commands that decide them; exit 0 if it completed, 1 if it failed or was cancelled
+  pause <id>     pause a task: no new model call or command starts until it is resumed (a running
+                 command finishes); it keeps its working copy, survives a restart, can be cancelled
+  resume <id>    resume a paused task where it stopped
   cancel <id>    cancel a task (its running command is stopped)
   push <id>      push the task's committed branch pushpals/<id> to the repository's remote (default
                  origin; --remote NAME another) under the same name, after a push approval; never to
@@ -60,7 +67,7 @@ const TASK_USAGE = `usage: pushpals task new "<request>" [--repo R] [--uncommitt
 ${COMMON_USAGE}`;
 
 export const TASK_COMMAND: Sub = {
-  summary: 'task new|list|watch|cancel|push|pr: create, list, follow, cancel, push and open PRs of tasks',
+  summary: 'task new|list|watch|pause|resume|cancel|push|pr: create, list, follow, pause, cancel, push and open PRs of tasks',
   usage: TASK_USAGE,
   async run(args, io) {
     const { values, positionals } = parseArgs({
@@ -69,8 +76,8 @@ export const TASK_COMMAND: Sub = {
       allowPositionals: true,
     });
     const [verb, ...rest] = positionals;
-    if (!verb) throw new UsageError('missing the task command (new, list, watch, cancel, push, pr)');
-    if (!['new', 'list', 'watch', 'cancel', 'push', 'pr'].includes(verb)) throw new UsageError(`unknown task command "${verb}"`);
+    if (!verb) throw new UsageError('missing the task command (new, list, watch, pause, resume, cancel, push, pr)');
+    if (!['new', 'list', 'watch', 'pause', 'resume', 'cancel', 'push', 'pr'].includes(verb)) throw new UsageError(`unknown task command "${verb}"`);
     const only = (flags: Array<keyof typeof values>, verbName: string) => {
       for (const f of ['repo', 'uncommitted', 'watch', 'reason', 'agent', 'remote', 'title', 'body', 'base'] as const) if (values[f] !== undefined && !flags.includes(f)) throw new UsageError(`--${f} does not go with task ${verbName}`);
     };
@@ -105,6 +112,14 @@ export const TASK_COMMAND: Sub = {
         const known = await sendCommand(t, 'status_get', { taskId: id });
         if (known.tasks.length === 0) throw new PushPalsError('not_found', `no task ${id}: "pushpals task list" shows the tasks`);
         return watchTask(t, id, io.out, values.json);
+      }
+      case 'pause':
+      case 'resume': {
+        only([], verb);
+        const taskId = oneId(rest, 'task id');
+        const r = await sendCommand(target(), verb === 'pause' ? 'task_pause' : 'task_resume', { taskId });
+        io.out(values.json ? JSON.stringify(r) : `task ${r.taskId}: ${r.state}${r.paused ? ' (paused)' : ''}`);
+        return 0;
       }
       case 'cancel': {
         only(['reason'], 'cancel');

@@ -61,6 +61,10 @@ export function formatEvent(e: EventMessage): string | undefined {
       return `completed: ${String(p.summary)}`;
     case 'task_failed':
       return `failed: ${errorText(p.error as Parameters<typeof errorText>[0])}`;
+    case 'task_paused':
+      return `paused by ${String(p.by)}: nothing new starts until "pushpals task resume"`;
+    case 'task_resumed':
+      return `resumed by ${String(p.by)}`;
     case 'task_cancelled':
       return `cancelled by ${String(p.by)}${p.reason ? `: ${String(p.reason)}` : ''}`;
     default:

@@ -12,6 +12,7 @@ import type { EventLog } from '../events/event-log';
 import type { Logger } from '../log';
 import type { JobContext } from '../queue/worker';
 import type { JobRecord } from '../queue/types';
+import type { TaskPauses } from './task-pauses';
 import { isTerminal, type TaskRecord, type TaskStore } from './task-store';
 
 /** What running a task uses of the services (services.ts hands over the real ones). */
@@ -21,6 +22,7 @@ export interface TaskRunnerServices {
   readonly tasks: Pick<TaskStore, 'get' | 'require' | 'markStarted' | 'setWaiting' | 'complete' | 'fail'>;
   readonly approvals: Pick<ApprovalService, 'request' | 'wait'>;
   readonly agents: Pick<AgentRegistry, 'pick'>;
+  readonly pauses?: Pick<TaskPauses, 'gate'>;
 }
 
 export const TASK_QUEUE = 'task.run';
@@ -37,8 +39,9 @@ export function isTaskJobPayload(p: unknown): p is TaskJobPayload {
  * The context an agent (or any job acting for a task, e.g. the commit of a review) works in: events
  * from `agentId` in the task's session, approvals that park the job while a person decides.
  */
-export function makeTaskContext(services: Pick<TaskRunnerServices, 'events' | 'tasks' | 'approvals'>, task: TaskRecord, agentId: string, job: JobRecord, jctx: JobContext): TaskContext {
+export function makeTaskContext(services: Pick<TaskRunnerServices, 'events' | 'tasks' | 'approvals' | 'pauses'>, task: TaskRecord, agentId: string, job: JobRecord, jctx: JobContext): TaskContext {
   const { events, approvals, tasks } = services;
+  const gate = services.pauses?.gate(task.id);
   return {
     task,
     agentId,
@@ -61,6 +64,18 @@ export function makeTaskContext(services: Pick<TaskRunnerServices, 'events' | 't
     },
     heartbeat: jctx.heartbeat,
     park: (p) => jctx.park(p),
+    ...(gate
+      ? {
+          pause: {
+            get paused() {
+              return gate.paused;
+            },
+            onChange: (fn) => gate.onChange(fn),
+            // A paused task frees its worker slot (the lease is still kept).
+            wait: (signal) => (gate.paused ? jctx.park(gate.wait(signal)) : Promise.resolve()),
+          },
+        }
+      : {}),
   };
 }
 

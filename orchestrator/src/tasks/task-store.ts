@@ -38,6 +38,8 @@ export interface TaskRecord {
   updatedAt: number;
   startedAt: number | null;
   finishedAt: number | null;
+  /** Paused by a person since then (task_pause), or null. */
+  pausedAt: number | null;
 }
 
 interface Row {
@@ -58,6 +60,7 @@ interface Row {
   updated_at: number;
   started_at: number | null;
   finished_at: number | null;
+  paused_at: number | null;
 }
 
 const toRecord = (r: Row): TaskRecord => ({
@@ -78,6 +81,7 @@ const toRecord = (r: Row): TaskRecord => ({
   updatedAt: r.updated_at,
   startedAt: r.started_at,
   finishedAt: r.finished_at,
+  pausedAt: r.paused_at,
 });
 
 export const TERMINAL_STATES: readonly TaskState[] = ['completed', 'failed', 'cancelled'];
@@ -147,6 +151,7 @@ export class TaskStore {
       createdAt: new Date(r.created_at).toISOString(),
       updatedAt: new Date(r.updated_at).toISOString(),
       pendingApprovals: r.pending,
+      ...(r.paused_at !== null ? { paused: true } : {}),
     }));
   }
 
@@ -253,6 +258,22 @@ export class TaskStore {
     return n;
   }
 
+  /**
+   * Pauses or resumes a live task, with `task_paused` / `task_resumed`, in one transaction.
+   * Idempotent (no event when nothing changes); a finished task is a `conflict`.
+   */
+  setPaused(id: string, paused: boolean, by: string): { task: TaskRecord; changed: boolean } {
+    return this.tx(() => {
+      const cur = this.require(id);
+      if (isTerminal(cur.state)) throw new PushPalsError('conflict', `task ${id} already ${cur.state}: it cannot be ${paused ? 'paused' : 'resumed'}`, { state: cur.state });
+      if ((cur.pausedAt !== null) === paused) return { task: cur, changed: false };
+      const now = this.clock.now();
+      stmt(this.db, `UPDATE tasks SET paused_at = ?, updated_at = ? WHERE id = ?`).run(paused ? now : null, now, id);
+      this.events.append({ type: paused ? 'task_paused' : 'task_resumed', sessionId: cur.sessionId, taskId: id, from: by, payload: { taskId: id, by } });
+      return { task: this.require(id), changed: true };
+    });
+  }
+
   /** Cancels a live task. Idempotent on a cancelled task; a finished task is a `conflict`. */
   cancel(id: string, by: string, reason?: string): { task: TaskRecord; changed: boolean } {
     return this.tx(() => {
@@ -269,7 +290,7 @@ export class TaskStore {
       const now = this.clock.now();
       const r = stmt(
         this.db,
-        `UPDATE tasks SET state = ?, summary = ?, error_json = ?, finished_at = ?, updated_at = ? WHERE id = ? AND state NOT IN ('completed', 'failed', 'cancelled') RETURNING *`,
+        `UPDATE tasks SET state = ?, summary = ?, error_json = ?, finished_at = ?, updated_at = ?, paused_at = NULL WHERE id = ? AND state NOT IN ('completed', 'failed', 'cancelled') RETURNING *`,
       ).get(state, extra.summary ?? null, extra.error ? JSON.stringify(extra.error) : null, now, now, id) as Row | undefined;
       if (!r) return false;
       const base = { sessionId: r.session_id, from };

@@ -72,6 +72,8 @@ export class Workbench implements AgentWorkbench {
   /** Parent of the egress proxies' per-sandbox socket directories (a Unix socket path must stay short). */
   private readonly egressDir: string;
   private registries: Promise<DetectedRegistries> | undefined;
+  /** What lives as long as the sandboxes (the OpenHands warm pool): started after them, closed before them. */
+  private readonly companions: Array<{ name: string; start(): Promise<void>; close(): Promise<void> }> = [];
 
   constructor(
     private readonly services: WorkbenchServices,
@@ -165,6 +167,7 @@ export class Workbench implements AgentWorkbench {
       const { reaped } = await this.sandboxes.init();
       if (reaped) this.services.logger.info(`reaped ${reaped} leftover sandbox container(s)`);
       this.copies.targetPool();
+      for (const c of this.companions) await c.start().catch((e: unknown) => this.services.logger.warn(`${c.name} did not start`, { error: e }));
     } catch (e) {
       this.sandboxProblem = e instanceof Error ? e.message : String(e);
       this.services.logger.warn(`sandboxes unavailable: ${this.sandboxProblem}`);
@@ -186,7 +189,13 @@ export class Workbench implements AgentWorkbench {
     };
   }
 
+  /** Adds something that lives as long as the sandboxes (see `companions`); before start(). */
+  attach(c: { name: string; start(): Promise<void>; close(): Promise<void> }): void {
+    this.companions.push(c);
+  }
+
   async close(): Promise<void> {
+    for (const c of this.companions) await c.close().catch((e: unknown) => this.services.logger.warn(`closing ${c.name} failed`, { error: e }));
     await this.janitor.close();
     await this.copies.close();
     await this.sandboxes.close();

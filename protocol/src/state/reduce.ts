@@ -118,6 +118,7 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
     case 'task_completed': {
       const t = task(e.payload.taskId);
       t.state = 'completed';
+      delete t.paused; // a finished task is not paused any more
       t.summary = e.payload.summary;
       changed(t);
       break;
@@ -125,6 +126,7 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
     case 'task_failed': {
       const t = task(e.payload.taskId);
       t.state = 'failed';
+      delete t.paused; // a finished task is not paused any more
       t.error = e.payload.error;
       changed(t);
       break;
@@ -132,8 +134,16 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
     case 'task_cancelled': {
       const t = task(e.payload.taskId);
       t.state = 'cancelled';
+      delete t.paused; // a finished task is not paused any more
       if (e.payload.reason) note(t, 'progress', `cancelled: ${e.payload.reason}`);
       else changed(t);
+      break;
+    }
+    case 'task_paused':
+    case 'task_resumed': {
+      const t = task(e.payload.taskId);
+      t.paused = e.type === 'task_paused';
+      note(t, 'progress', `${t.paused ? 'paused' : 'resumed'} by ${e.payload.by}`);
       break;
     }
     case 'tool_call': {

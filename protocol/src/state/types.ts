@@ -99,6 +99,8 @@ export interface TaskView {
   /** What the working copy started from (commit, branch, uncommitted changes), once prepared. */
   base?: TaskBase;
   state: TaskState;
+  /** Paused by a person (task_paused, until task_resumed); the state stays what it was. */
+  paused?: boolean;
   agentId?: string;
   progress?: string;
   percent?: number;

@@ -143,6 +143,7 @@ export class BuiltinAgent implements TaskAgent {
         budget.check();
         if (signal.aborted) break;
         ctx.heartbeat();
+        await ctx.pause?.wait(signal); // paused: no new model call until resumed
         ctx.progress(`Step ${step}: asking ${client.endpoint.model}`, { step: 'model' });
         const reply = await client.chat({ messages: conversation.messages, tools, signal });
         budget.charge(reply.usage);
@@ -177,6 +178,7 @@ export class BuiltinAgent implements TaskAgent {
             this.recordTool(ctx, 'finish', call.arguments, { ok: true, output: summary }, 0);
             return await done(summary);
           }
+          await ctx.pause?.wait(signal); // paused: no new tool call until resumed (a running one finished)
           const outcome = await this.execute(env, call.name, call.arguments, key);
           if (signal.aborted) break;
           if (!outcome.ok) failedBefore = true;

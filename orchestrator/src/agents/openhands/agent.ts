@@ -28,6 +28,7 @@ import type { AgentWorkbench } from '../workbench-port';
 import { selectedAgent } from './selection';
 import { ModelBroker, type Review } from './broker';
 import { MODEL_URL_INSIDE, OpenHandsContainer } from './container';
+import type { OpenHandsPool } from './pool';
 import { DIFF_SCRIPT, diffReadyPayload } from './diff';
 import { EventMapper, type BrokerDecision, type ExecutionStatus } from './event-map';
 import { ShellCwd, observedWorkingDir } from './shell-cwd';
@@ -40,6 +41,8 @@ const DONE: ReadonlySet<ExecutionStatus> = new Set(['finished', 'error', 'stuck'
 
 /** Figures of one run, for the benchmarks (docs/PERFORMANCE.md). */
 export interface OpenHandsRunStats {
+  /** The agent server came from the warm pool (pool.ts). */
+  pooled: boolean;
   startMs: number;
   readyMs: number;
   conversationMs: number;
@@ -73,6 +76,8 @@ export interface OpenHandsAgentDeps {
   logger: Pick<Logger, 'warn'>;
   /** Plans: a ticket starts from its base commit and commits its result on its branch (ticket.ts); the planner takes top-level tasks when enabled. */
   team?: Team;
+  /** Agent servers started ahead (config openhands.warmPool); without one, each task starts its own. */
+  pool?: OpenHandsPool;
 }
 
 export class OpenHandsAgent implements TaskAgent {
@@ -89,6 +94,11 @@ export class OpenHandsAgent implements TaskAgent {
     this.models = deps.models;
     this.secrets = deps.secrets;
     this.config = deps.config;
+  }
+
+  /** The warm pool of agent servers, if configured (status, tests, benchmarks). */
+  get pool(): OpenHandsPool | undefined {
+    return this.deps.pool;
   }
 
   canHandle(task: TaskRecord): boolean {
@@ -124,9 +134,10 @@ export class OpenHandsAgent implements TaskAgent {
       await mapper.settled(before, 5000);
       return this.review(ctx, call, deps, decisions, shell);
     };
-    const broker = new ModelBroker({ client, budget, review: (c) => review(c as ParsedToolCall & { error?: undefined }), signal });
+    const broker = new ModelBroker({ client, budget, review: (c) => review(c as ParsedToolCall & { error?: undefined }), signal, hold: () => ctx.pause?.wait(signal) ?? Promise.resolve() });
     const objects = this.wb.sharedObjectsOfCopy(workspace.path);
-    const container = new OpenHandsContainer({ sandboxes: this.wb.sandboxes, image: config.openhands.image, taskId, workspaceHostPath: workspace.path, socketDir: join(config.dataDir, 'openhands', taskId), ...(objects ? { sharedObjects: objects } : {}) });
+    const slot = this.deps.pool?.take();
+    const container = slot ?? new OpenHandsContainer({ sandboxes: this.wb.sandboxes, image: config.openhands.image, taskId, workspaceHostPath: workspace.path, socketDir: join(config.dataDir, 'openhands', taskId), ...(objects ? { sharedObjects: objects } : {}) });
     const run = { status: 'idle' as ExecutionStatus };
     let wake: () => void = () => {};
     mapper = new EventMapper({
@@ -142,14 +153,21 @@ export class OpenHandsAgent implements TaskAgent {
       },
     });
     let ws: WebSocket | undefined;
-    const stats: OpenHandsRunStats = { startMs: 0, readyMs: 0, conversationMs: 0, modelCalls: 0, reviewMs: 0 };
+    let offPause: (() => void) | undefined;
+    const stats: OpenHandsRunStats = { pooled: slot !== undefined, startMs: 0, readyMs: 0, conversationMs: 0, modelCalls: 0, reviewMs: 0 };
     try {
       ctx.progress('Starting the OpenHands agent server', { step: 'sandbox' });
-      container.prepareDirs();
-      await broker.listen(container.modelSocket);
       const tStart = performance.now();
-      await container.start();
-      await container.waitReady(config.openhands.readyTimeoutMs, signal);
+      if (slot) {
+        // A warm slot: its server is up; the working copy and objects are mounted into it now, the broker is this task's own.
+        await slot.bindTask(workspace.path, objects);
+        await broker.listen(container.modelSocket);
+      } else {
+        container.prepareDirs();
+        await broker.listen(container.modelSocket);
+        await container.start();
+        await container.waitReady(config.openhands.readyTimeoutMs, signal);
+      }
       stats.readyMs = performance.now() - tStart;
       stats.startMs = performance.now() - t0;
       const api = (method: string, path: string, body?: unknown) => udsRequest(container.agentSocket, container.uid, method, `/api${path}`, { headers: { 'X-Session-API-Key': container.sessionKey }, body, timeoutMs: 60_000 });
@@ -185,12 +203,23 @@ export class OpenHandsAgent implements TaskAgent {
       });
       signal.addEventListener('abort', () => wake(), { once: true });
 
+      // Pause: the server stops after its current step (POST …/pause) and the broker holds model calls
+      // and replies meanwhile, so nothing advances. Resume: the loop below runs the conversation again
+      // once the server reports `paused` (a /run sent while the step still finishes would be ignored).
+      offPause = ctx.pause?.onChange((paused) => (paused ? void api('POST', `/conversations/${convId}/pause`).catch(() => undefined) : wake()));
+      let resuming = false;
       const tConv = performance.now();
       const sent = await api('POST', `/conversations/${convId}/events`, { role: 'user', run: true, content: [{ type: 'text', text: this.taskMessage(ctx.task, ticket?.request()) }] });
       if (sent.status >= 300) throw new PushPalsError('sandbox_unavailable', `the agent server refused the task message (HTTP ${sent.status}): ${sent.body.slice(0, 1000)}`);
       ctx.progress(`OpenHands is working on ${repo.name}`, { step: 'model' });
       // Status updates come from the stream; heartbeat while waiting (approvals park the job separately).
       while (!DONE.has(run.status) && !signal.aborted && !died && !streamClosed) {
+        if (run.status === 'paused' && ctx.pause?.paused === false && !resuming) {
+          resuming = true;
+          void api('POST', `/conversations/${convId}/run`)
+            .catch(() => undefined)
+            .finally(() => (resuming = false));
+        }
         await new Promise<void>((r) => {
           wake = r;
           setTimeout(r, 5_000).unref();
@@ -230,6 +259,7 @@ export class OpenHandsAgent implements TaskAgent {
       throw e;
     } finally {
       clearTimeout(timer);
+      offPause?.();
       ws?.terminate();
       await broker.close();
       await container.remove().catch((e: unknown) => this.deps.logger.warn('removing the OpenHands container failed', { taskId, error: e }));

@@ -26,6 +26,8 @@ export interface BrokerOptions {
   /** Judges one tool call of a reply (may wait for a person). Runs in order, one call at a time. */
   review: (call: ParsedToolCall) => Promise<Review>;
   signal: AbortSignal;
+  /** Resolves when the task may advance (a paused task: once resumed); model calls and replies wait for it. */
+  hold?: () => Promise<void>;
   /** Largest request body accepted (the SDK sends the whole conversation each time). */
   maxBodyBytes?: number;
 }
@@ -154,6 +156,7 @@ export class ModelBroker {
   private async forward(body: Record<string, unknown>): Promise<ChatReply> {
     const messages = plainMessages(body.messages);
     const tools = toolSpecs(body.tools);
+    await this.o.hold?.(); // paused: the call does not reach the model until the task is resumed
     this.o.budget.check();
     this.calls++;
     // One listener on the task's signal per call in flight, removed after it (the client adds its own to ours).
@@ -178,6 +181,7 @@ export class ModelBroker {
       calls.push(r.keep ? call : { id: call.id, name: r.replacement.name, arguments: r.replacement.arguments });
     }
     this.reviewMs += performance.now() - started;
+    await this.o.hold?.(); // paused meanwhile: the reply (the agent's next action) waits too
     return { ...reply, toolCalls: calls };
   }
 

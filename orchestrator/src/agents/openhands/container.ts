@@ -5,18 +5,22 @@
  * the broker's socket), a tmpfs HOME, and two more mounts — the agent server's socket directory
  * (read-write: the server creates its socket there) and the broker's (read-only: the container can
  * connect to the model socket, never replace it). No port is published, no bridge exists.
+ *
+ * A warm pool slot (`slot: true`, pool.ts) starts before its task: instead of the working copy and
+ * the objects it mounts two empty shared mount points that `bindTask` later fills (slot-mounts.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { chownSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { PushPalsError } from '../../errors';
-import { LABEL_INSTANCE, LABEL_MANAGED, LABEL_SANDBOX, sandboxContainerSpec, type SandboxManager } from '../../sandbox/manager';
+import { LABEL_INSTANCE, LABEL_MANAGED, LABEL_POOL, LABEL_SANDBOX, sandboxContainerSpec, type SandboxManager } from '../../sandbox/manager';
 import { checkImage, explainDockerError } from '../../sandbox/image';
 import { assertSharedObjectsMount } from '../../sandbox/paths';
 import type { SharedObjectsMount } from '../../sandbox/types';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OH_HOME, OH_WORKSPACE } from './tool-judge';
+import { bindTaskIntoSlot, prepareSlotMounts, unmountAllUnder } from './slot-mounts';
 import { udsRequest } from './uds';
 
 export const DEFAULT_OPENHANDS_IMAGE = 'pushpals-openhands:dev';
@@ -29,13 +33,20 @@ export const MODEL_URL_INSIDE = 'http://127.0.0.1:18080/v1';
 export interface OpenHandsContainerOptions {
   sandboxes: SandboxManager;
   image: string;
-  taskId: string;
-  workspaceHostPath: string;
-  /** Per-task directory on the host holding `agent/` and `model/` (created here, removed by remove()). */
+  /** The task; a pool slot has none until bindTask. */
+  taskId?: string;
+  /** The working copy (a pool slot gets it at bindTask). */
+  workspaceHostPath?: string;
+  /** Per-task (or per-slot) directory on the host holding `agent/` and `model/` (created here, removed by remove()). */
   socketDir: string;
   /** The repository objects the working copy borrows (its `.git` alternates), mounted read-only as in a sandbox. */
   sharedObjects?: SharedObjectsMount;
+  /** A warm pool slot: started ahead with empty mount points that bindTask fills. */
+  slot?: boolean;
 }
+
+/** Where a slot mounts its objects mount point; a task's objects must live directly below it to be handed over. */
+const SLOT_OBJECTS_DIR = '/.objects';
 
 export class OpenHandsContainer {
   readonly sessionKey = randomBytes(24).toString('base64url');
@@ -45,7 +56,10 @@ export class OpenHandsContainer {
   private container: Docker.Container | undefined;
   /** Resolves when the container stops, with how it ended. */
   exited: Promise<{ exitCode: number; oomKilled: boolean }> | undefined;
+  /** True once the container stopped (a pool slot that died while idle is not handed out). */
+  stopped = false;
   private removed = false;
+  private bound = false;
 
   constructor(private readonly o: OpenHandsContainerOptions) {
     this.agentSocket = join(o.socketDir, 'agent', 'agent.sock');
@@ -75,16 +89,27 @@ export class OpenHandsContainer {
       }
       throw e;
     });
+    const slot = this.o.slot === true;
+    const slotMounts = slot ? await prepareSlotMounts(this.o.socketDir) : undefined;
+    const workspaceHostPath = slotMounts?.ws ?? this.o.workspaceHostPath;
+    if (!workspaceHostPath) throw new PushPalsError('internal', 'an OpenHands container needs a working copy or a slot');
+    const labels: Record<string, string> = { [LABEL_MANAGED]: '1', [LABEL_INSTANCE]: sb.instanceId, [LABEL_SANDBOX]: this.o.taskId ?? 'pool', [LABEL_OPENHANDS]: '1' };
+    if (slot) labels[LABEL_POOL] = '1';
     const spec = sandboxContainerSpec({
       image: this.o.image,
       user: sb.user,
-      workspaceHostPath: this.o.workspaceHostPath,
+      workspaceHostPath,
       network: 'none',
-      labels: { [LABEL_MANAGED]: '1', [LABEL_INSTANCE]: sb.instanceId, [LABEL_SANDBOX]: this.o.taskId, [LABEL_OPENHANDS]: '1' },
+      labels,
       limits: sb.limits,
-      ...(this.o.sharedObjects ? { sharedObjects: { hostPath: assertSharedObjectsMount(this.o.sharedObjects, []), containerPath: this.o.sharedObjects.containerPath } } : {}),
+      ...(!slot && this.o.sharedObjects ? { sharedObjects: { hostPath: assertSharedObjectsMount(this.o.sharedObjects, []), containerPath: this.o.sharedObjects.containerPath } } : {}),
     });
     const host = spec.HostConfig ?? {};
+    if (slotMounts) {
+      // The slot follows what the host mounts on its two mount points later (bindTask), and only that.
+      host.Mounts = (host.Mounts ?? []).map((m) => (m.Target === OH_WORKSPACE ? { ...m, BindOptions: { Propagation: 'rslave' as const } } : m));
+      host.Mounts.push({ Type: 'bind', Source: slotMounts.objects, Target: SLOT_OBJECTS_DIR, ReadOnly: true, BindOptions: { Propagation: 'rslave' } });
+    }
     spec.Cmd = [
       'bash',
       '-c',
@@ -116,10 +141,14 @@ export class OpenHandsContainer {
       this.container = await sb.docker.createContainer(spec);
       this.exited = this.container.wait({ condition: 'next-exit' }).then(
         async (r: { StatusCode: number }) => {
+          this.stopped = true;
           const info = await this.container?.inspect().catch(() => undefined);
           return { exitCode: r.StatusCode, oomKilled: info?.State.OOMKilled === true };
         },
-        () => ({ exitCode: -1, oomKilled: false }),
+        () => {
+          this.stopped = true;
+          return { exitCode: -1, oomKilled: false };
+        },
       );
       await this.container.start();
     } catch (e) {
@@ -127,6 +156,21 @@ export class OpenHandsContainer {
       const x = explainDockerError(e, this.o.image);
       throw x instanceof PushPalsError ? x : new PushPalsError('sandbox_unavailable', `cannot start the OpenHands container: ${x.message}`);
     }
+  }
+
+  /**
+   * Gives a started slot its task: the working copy appears at /workspace and the repository objects,
+   * read-only, at their usual container path. Before the conversation exists (the agent's shell
+   * starts with it, so it never saw the empty /workspace). Once per slot: a slot is never reused.
+   */
+  async bindTask(workspaceHostPath: string, sharedObjects?: SharedObjectsMount): Promise<void> {
+    if (!this.o.slot || this.bound) throw new PushPalsError('internal', 'only a fresh pool slot takes a task');
+    this.bound = true;
+    const name = sharedObjects ? sharedObjects.containerPath.slice(SLOT_OBJECTS_DIR.length + 1) : '';
+    if (sharedObjects && (!sharedObjects.containerPath.startsWith(`${SLOT_OBJECTS_DIR}/`) || name.includes('/'))) {
+      throw new PushPalsError('sandbox_unavailable', `a pool slot mounts repository objects under ${SLOT_OBJECTS_DIR}, not at ${sharedObjects.containerPath}`);
+    }
+    await bindTaskIntoSlot(this.o.socketDir, workspaceHostPath, sharedObjects ? { hostPath: assertSharedObjectsMount(sharedObjects, []), name } : undefined);
   }
 
   /** Waits until the server answers /ready; fails with its last log lines if it exits or times out. */
@@ -191,6 +235,11 @@ export class OpenHandsContainer {
     await this.container?.remove({ force: true, v: true }).catch((e: unknown) => {
       if ((e as { statusCode?: number }).statusCode !== 404) throw explainDockerError(e);
     });
+    if (this.o.slot) {
+      // Never delete a slot dir with anything still mounted in it: the working copy could be bound there.
+      const left = await unmountAllUnder(this.o.socketDir);
+      if (left.length) throw new PushPalsError('internal', `could not unmount ${left.join(', ')}: ${this.o.socketDir} is left in place`);
+    }
     rmSync(this.o.socketDir, { recursive: true, force: true });
   }
 }

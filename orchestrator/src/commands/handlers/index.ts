@@ -8,6 +8,7 @@ import { statusGet } from './status-get';
 import { subscribe, unsubscribe } from './subscribe';
 import { taskCancel } from './task-cancel';
 import { taskNew } from './task-new';
+import { taskPause, taskResume } from './task-pause';
 
 /** The built-in handlers. repo_add and audit_get are the workbench's (registered by workbench-setup.ts). */
 export function registerBuiltinCommands(r: CommandRegistry): void {
@@ -17,6 +18,8 @@ export function registerBuiltinCommands(r: CommandRegistry): void {
   r.register('chat_send', chatSend);
   r.register('task_new', taskNew);
   r.register('task_cancel', taskCancel);
+  r.register('task_pause', taskPause);
+  r.register('task_resume', taskResume);
   r.register('approval_decide', approvalDecide);
   r.register('hunk_decide', hunkDecide);
   r.register('status_get', statusGet);

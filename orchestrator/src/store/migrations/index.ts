@@ -6,6 +6,7 @@ import { migration005 } from './005_live_base';
 import { migration006 } from './006_team';
 import { migration007 } from './007_grants';
 import { migration008 } from './008_fixups';
+import { migration009 } from './009_task_pause';
 import type { Migration } from './types';
 
 /**
@@ -13,7 +14,7 @@ import type { Migration } from './types';
  * never edit one that has shipped. Numbers: 001 core (sessions, events, tasks, jobs, approvals),
  * 002 audit, 003 repos, 004 open tool calls, 005 live base (tasks' base, repos' sync state),
  * 006 team (plans, tickets, fair claims, agent conversations), 007 grants (auto-commit grants),
- * 008 fix-ups (a plan's fix-up tickets).
+ * 008 fix-ups (a plan's fix-up tickets), 009 task pause (tasks.paused_at).
  */
 export const migrations: Migration[] = [
   migration001,
@@ -24,4 +25,5 @@ export const migrations: Migration[] = [
   migration006,
   migration007,
   migration008,
+  migration009,
 ];

@@ -52,9 +52,10 @@ describe('OpenHands model broker', function () {
   let sock = '';
   const reviewed: ParsedToolCall[] = [];
   let review: (c: ParsedToolCall) => Promise<Review> = async () => ({ keep: true });
+  let hold: (() => Promise<void>) | undefined;
   const start = async (budget = new TokenBudget(100_000)) => {
     const client = new ModelClient({ role: 'coder', baseUrl: model.url, model: 'scripted-coder', keyFile: 'k', keyEnv: 'K', toolCalls: 'auto', maxTokens: 0, temperature: null, timeoutMs: 5000, maxRetries: 0, keyPath: '/nonexistent' }, KEY);
-    broker = new ModelBroker({ client, budget, signal: new AbortController().signal, review: (c) => (reviewed.push(c), review(c)) });
+    broker = new ModelBroker({ client, budget, signal: new AbortController().signal, review: (c) => (reviewed.push(c), review(c)), ...(hold ? { hold } : {}) });
     sock = join(tempDir('pp-broker-'), 'model.sock');
     await broker.listen(sock);
     return broker;
@@ -68,6 +69,7 @@ describe('OpenHands model broker', function () {
     broker = undefined;
     reviewed.length = 0;
     review = async () => ({ keep: true });
+    hold = undefined;
   });
   after(async () => {
     await model.close();
@@ -126,6 +128,23 @@ describe('OpenHands model broker', function () {
     const r = await pending;
     const call = (JSON.parse(r.text) as { choices: Array<{ message: { tool_calls: Array<{ id: string; function: { name: string; arguments: string } }> } }> }).choices[0]?.message.tool_calls[0];
     assert.deepEqual([call?.id, call?.function.name, JSON.parse(call?.function.arguments ?? '{}')], ['call_x', 'think', { thought: 'refused: writes outside' }]);
+  });
+
+  it('while the task is paused (hold), a call does not reach the model; resumed, it does and the reply comes back', async () => {
+    model.script('broker: paused', [{ toolCalls: [{ name: 'terminal', arguments: { command: 'ls' }, id: 'call_p' }] }]);
+    let resume: () => void = () => {};
+    const resumed = new Promise<void>((r) => (resume = r));
+    hold = () => resumed;
+    await start();
+    let answered = false;
+    const pending = post(sock, sdkBody('broker: paused')).then((r) => ((answered = true), r));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(model.chatRequests('broker: paused').length, 0, 'no model call while paused');
+    assert.equal(answered, false);
+    resume();
+    const r = await pending;
+    assert.equal(r.status, 200, r.text);
+    assert.equal(model.chatRequests('broker: paused').length, 1);
   });
 
   it('stops at the budget with a typed error the agent fails with, and answers stream requests as SSE', async () => {

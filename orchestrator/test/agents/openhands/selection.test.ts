@@ -5,7 +5,7 @@ import { loadConfig } from '../../../src/config';
 import type { TaskRecord } from '../../../src/tasks/task-store';
 import { removeTempDirs, tempDir } from '../../helpers/temp';
 
-const task = (o: Partial<TaskRecord>): TaskRecord => ({ id: 't1', parentId: null, sessionId: 's', repoId: null, title: 'x', request: 'x', context: null, includeUncommitted: false, base: null, state: 'queued', agentId: null, summary: null, error: null, createdAt: 0, updatedAt: 0, startedAt: null, finishedAt: null, ...o });
+const task = (o: Partial<TaskRecord>): TaskRecord => ({ id: 't1', parentId: null, sessionId: 's', repoId: null, title: 'x', request: 'x', context: null, includeUncommitted: false, base: null, state: 'queued', agentId: null, summary: null, error: null, createdAt: 0, updatedAt: 0, startedAt: null, finishedAt: null, pausedAt: null, ...o });
 const repos = { get: (id: string) => (id === 'r_named' ? ({ name: 'demo' } as never) : undefined) };
 
 describe('worker selection', () => {
