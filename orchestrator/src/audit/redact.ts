@@ -30,6 +30,13 @@ const PATTERNS: Array<[RegExp, string | ((m: string, ...groups: string[]) => str
   [/\bAIza[0-9A-Za-z_-]{35}\b/g, REDACTED],
   [/\bnpm_[A-Za-z0-9]{36}\b/g, REDACTED],
   [/\bglpat-[A-Za-z0-9_-]{20,}\b/g, REDACTED],
+  // SendGrid, Shopify, Linear, 1Password service-account tokens, Slack incoming-webhook URLs: the other
+  // formats secretlint's recommended preset (the commit's secret scan) finds, so outputs lose them too
+  [/\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b/g, REDACTED],
+  [/\bshp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}\b/g, REDACTED],
+  [/\blin_api_[A-Za-z0-9]{40}\b/g, REDACTED],
+  [/\bops_eyJ[A-Za-z0-9+/=_-]{40,}/g, REDACTED],
+  [/\bhttps:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9/_+-]{20,}/g, REDACTED],
   // JSON Web Tokens
   [/\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, REDACTED],
   // Credentials in URLs: scheme://user:password@host
@@ -64,7 +71,7 @@ export function looksSecret(value: string): boolean {
 }
 
 /** Every pattern above needs one of these substrings: a fast pre-filter. Keep in sync with PATTERNS. */
-const TRIGGER = /PRIVATE KEY|authorization|bearer|gh[pousr]_|github_pat_|sk-|A[KSGIRNP][A-Z]{2}[A-Z0-9]{16}|aws_secret|xox[abposr]-|AIza|npm_|glpat-|eyJ|:\/\/[^\s:/@]+:[^\s@/]+@|passw|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key/i;
+const TRIGGER = /PRIVATE KEY|authorization|bearer|gh[pousr]_|github_pat_|sk-|A[KSGIRNP][A-Z]{2}[A-Z0-9]{16}|aws_secret|xox[abposr]-|AIza|npm_|glpat-|eyJ|SG\.|shp(?:at|ss|ca|pa)_|lin_api_|ops_|hooks\.slack\.com|:\/\/[^\s:/@]+:[^\s@/]+@|passw|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key/i;
 
 /**
  * Replaces known secret values (exact matches, e.g. the orchestrator's own token or LLM key) and

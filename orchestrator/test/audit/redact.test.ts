@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { REDACTED, redactSecrets } from '../../src/audit';
 import { looksSecret } from '../../src/audit/redact';
+import { scanForSecrets } from '../../src/review/secret-scan';
 
 const R = REDACTED;
 
@@ -69,4 +70,30 @@ describe('audit: redaction table', () => {
     for (const v of ['hunter', 'abc1', 'x9', 'correcthorsebatterystaple', 'dXNlcjpwYXNz']) assert.equal(looksSecret(v), true, v);
     for (const v of ['', '…', '***', 'true', 'None', 'found', '12345', '%s', '{{token}}', '/run/secrets/key', './key', '~/key']) assert.equal(looksSecret(v), false, v);
   });
+});
+
+describe('audit: redaction covers what the commit secret scan (secretlint recommended) finds', () => {
+  // Fake secrets of each format, built from a fixed alphabet (no real credential).
+  const r = (n: number, a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'): string => Array.from({ length: n }, (_, i) => a[(i * 7 + 3) % a.length]).join('');
+  const hex = (n: number): string => Array.from({ length: n }, (_, i) => '0123456789abcdef'[(i * 5 + 1) % 16]).join('');
+  const samples: Record<string, string> = {
+    aws: `AKIAQWERTYUIOPASDFGH`,
+    slack: `xoxb-1234567890-1234567890123-${r(24)}`,
+    slackWebhook: `https://hooks.slack.com/services/T${r(8, 'ABCDEFGHJ0123456789')}/B${r(8, 'ABCDEFGHJ0123456789')}/${r(24)}`,
+    sendgrid: `SG.${r(22)}.${r(43)}`,
+    shopify: `shpat_${hex(32)}`,
+    github: `ghp_${r(36)}`,
+    linear: `lin_api_${r(40)}`,
+    npm: `npm_${r(36)}`,
+    openai: `sk-${r(20)}T3BlbkFJ${r(20)}`,
+  };
+  for (const [rule, secret] of Object.entries(samples)) {
+    it(`${rule}: secretlint flags it, and the output redaction removes it`, async () => {
+      const content = `const key = "${secret}";\n`;
+      const findings = await scanForSecrets([{ file: 'a.js', content, addedLines: new Set([1]) }], []);
+      assert.ok(findings.length > 0, `secretlint finds the ${rule} sample (else the sample is wrong)`);
+      const out = redactSecrets(`output: ${secret} done`, []);
+      assert.ok(!out.includes(secret.slice(-16)), `${rule} leaks through redaction: ${out}`);
+    });
+  }
 });
