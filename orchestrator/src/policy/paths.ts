@@ -64,6 +64,19 @@ export class WorkspacePaths {
     this.cwd = target === null ? null : this.resolve(target);
   }
 
+  /**
+   * Runs `fn` as bash runs a subshell (`( … )`, a pipeline stage, `$( … )`): a `cd` inside does not
+   * move the directory of what follows.
+   */
+  subshell<T>(fn: () => T): T {
+    const saved = this.cwd;
+    try {
+      return fn();
+    } finally {
+      this.cwd = saved;
+    }
+  }
+
   /** The current directory as a path class (git and make care where they run). */
   cwdClass(): PathClass {
     return this.cwd === null ? 'unknown' : this.classifyAbs(this.cwd);

@@ -103,7 +103,16 @@ export class ScriptWalker implements RuleContext {
     // Tests and arithmetic run nothing by themselves (variable-flow.ts judges what they evaluate).
     if (t === 'TestClause' || t === 'ArithmCmd' || t === 'LetClause') this.push([sourceOf(src, cmd)], allow('shell test or arithmetic'));
     // Compound commands (if/while/for/case/{ }/( )/[[ ]]/(( ))/time/coproc/let): classify every
-    // statement and every word inside, whatever the construct.
+    // statement and every word inside, whatever the construct. `( … )` is a subshell: its cd stays inside.
+    if (t === 'Subshell') {
+      this.paths.subshell(() => this.compound(src, cmd, depth));
+      return undefined;
+    }
+    this.compound(src, cmd, depth);
+    return undefined;
+  }
+
+  private compound(src: string, cmd: Command, depth: number): void {
     walk(cmd, (n, nt) => {
       if (n === cmd) return true;
       if (nt === 'Stmt') {
@@ -116,7 +125,6 @@ export class ScriptWalker implements RuleContext {
       }
       return true;
     });
-    return undefined;
   }
 
   /** A download piped into something that runs stdin as code (`curl … | sh`) is denied as a whole. */
@@ -133,7 +141,8 @@ export class ScriptWalker implements RuleContext {
     if (cmd.Y) flatten(cmd.Y);
     let fetched = false;
     for (const s of stages) {
-      const tag = this.stmt(src, s, depth);
+      // Every stage runs in a subshell (no lastpipe): a cd there moves nothing after the pipeline.
+      const tag = this.paths.subshell(() => this.stmt(src, s, depth));
       if (tag === 'stdin-code' && fetched) this.push([sourceOf(src, cmd)], deny('pipes downloaded content into an interpreter (curl … | sh)', true));
       if (tag === 'fetch') fetched = true;
     }
@@ -164,7 +173,9 @@ export class ScriptWalker implements RuleContext {
   private substitutions(src: string, word: Word | Assign, depth: number): void {
     walk(word, (n, nt) => {
       if (nt === 'CmdSubst' || nt === 'ProcSubst') {
-        for (const s of (n as { Stmts?: Stmt[] }).Stmts ?? []) this.stmt(src, s, depth);
+        this.paths.subshell(() => {
+          for (const s of (n as { Stmts?: Stmt[] }).Stmts ?? []) this.stmt(src, s, depth);
+        });
         return false;
       }
       return true;

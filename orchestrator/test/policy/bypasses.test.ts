@@ -324,6 +324,13 @@ const FAMILIES: Record<string, Row[]> = {
     ['GIT_CONFIG_GLOBAL=/tmp/cfg git status', 'deny'],
     ['cd /tmp/r && git status', 'deny'],
     ['cd /tmp && git log', 'deny'],
+    // A cd inside a subshell, a pipeline stage or $( … ) moves nothing after it: what follows runs in the workspace.
+    ['(cd /tmp); echo x > HEAD', 'deny'],
+    ['cd /tmp | cat; echo x > .git/config', 'deny'],
+    ['echo $(cd /tmp); echo x > .git/hooks/pre-commit', 'deny'],
+    ['(cd .git && echo x > hooks/pre-commit)', 'deny'],
+    ['(cd /tmp); git status', 'allow'],
+    ['cd sub && (cd /tmp; true) && git status', 'allow'],
     ['git -C "$DIR" status', 'ask'],
     ['cd "$DIR" && git status', 'ask'],
     ['git --git-dir=other status', 'ask'],
