@@ -79,7 +79,7 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
     workbench.attach({ name: 'the OpenHands warm pool', start: () => pool.start(), close: () => pool.close() });
     services.registerStatus('openhandsPool', () => ({ ...pool.stats() }));
     services.registerAgent(
-      new OpenHandsAgent({ workbench, models: opts.models, secrets: opts.secrets, config: services.config, tokensSpent: (taskId) => team.tokensSpent(team.budgetOwner(taskId)), logger: services.logger, pool, team }),
+      new OpenHandsAgent({ workbench, models: opts.models, secrets: opts.secrets, config: services.config, tokensSpent: (taskId) => team.tokensSpent(team.budgetOwner(taskId)), logger: services.logger, pool, team, checks }),
       { first: true },
     );
   }

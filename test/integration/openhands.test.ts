@@ -161,10 +161,15 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     assert.equal(readFileSync(join(ws, 'approved.txt'), 'utf8'), 'yes');
 
     // PushPals' protocol: tool_call/tool_result pairs from `openhands`, the verdicts, the refusal.
-    const calls = ofType(events, 'tool_call');
-    assert.deepEqual(calls.map((e) => [e.payload.tool, e.payload.policy?.verdict]), [['run_command', 'allow'], ['file_editor', 'allow'], ['run_command', 'deny'], ['run_command', 'ask']], t);
+    // The agent's own calls, then the orchestrator's checks on the result and its base (the evidence).
+    const isCheck = (e: { payload: { args: Record<string, unknown> } }) => / \(check "[^"]+" on /.test(String(e.payload.args.command ?? ''));
+    const calls = ofType(events, 'tool_call').filter((e) => !isCheck(e));
     assert.ok(calls.every((e) => e.from === 'openhands'));
-    const results = ofType(events, 'tool_result');
+    assert.deepEqual(calls.map((e) => [e.payload.tool, e.payload.policy?.verdict]), [['run_command', 'allow'], ['file_editor', 'allow'], ['run_command', 'deny'], ['run_command', 'ask']], t);
+    const evidence = ofType(events, 'diff_ready')[0]?.payload.evidence;
+    assert.deepEqual([evidence?.checks.map((c) => c.status), evidence?.before?.map((c) => c.status)], [['passed'], ['passed']], t);
+    const ownIds = new Set(calls.map((e) => e.payload.toolCallId));
+    const results = ofType(events, 'tool_result').filter((e) => ownIds.has(e.payload.toolCallId));
     assert.deepEqual(results.map((e) => e.payload.toolCallId), calls.map((e) => e.payload.toolCallId), 'one result per call, same order');
     assert.match(results[0]?.payload.stdout ?? '', /Teh project/);
     assert.equal(results[0]?.payload.exitCode, 0);

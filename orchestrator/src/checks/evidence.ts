@@ -46,3 +46,19 @@ export function describeEvidence(e: Evidence): string {
   const list = (cs: Evidence['checks']) => cs.map((c) => `${c.name} ${c.status}${c.counts ? ` (${c.counts.passed} passed${c.counts.failed ? `, ${c.counts.failed} failed` : ''})` : c.status !== 'passed' && c.exitCode !== undefined ? ` (exit ${c.exitCode})` : ''}`).join(' · ');
   return `Checks on the result: ${list(e.checks)}.${e.before?.length ? ` On the base: ${list(e.before)}.` : ''}`;
 }
+
+/**
+ * A finished task's evidence, if it is collected at all (`agent.evidence`, a checks runner): the
+ * checks on base + diff and on the base. A failure to collect it is said as a warning and the diff is
+ * proposed without it — it is never the task's failure.
+ */
+export async function optionalEvidence(checks: Pick<TreeChecks, 'run'> | undefined, enabled: boolean, ctx: TaskContext, repo: Repo, base: string | undefined, diff: EventPayload<'diff_ready'>): Promise<Evidence | undefined> {
+  if (!checks || !enabled || !base) return undefined;
+  try {
+    return await evidenceForDiff(checks, ctx, repo, base, diff);
+  } catch (e) {
+    if (ctx.signal.aborted) throw e;
+    ctx.emit('log', { level: 'warn', taskId: ctx.task.id, message: `The checks could not run on the result (proposed without evidence): ${(e as Error).message}`.slice(0, 4096) });
+    return undefined;
+  }
+}

@@ -5,7 +5,7 @@
  * It ends when the model calls finish (diff_ready first when files changed) or a limit stops it
  * with a typed error. Registered after the heuristic agent: the simple phrases still need no model.
  */
-import { newId, type EventPayload } from '@pushpals/protocol';
+import { newId } from '@pushpals/protocol';
 import { redactSecrets, truncateOutput } from '../../audit';
 import { PushPalsError } from '../../errors';
 import { TokenBudget } from '../../model/accounting';
@@ -24,7 +24,7 @@ import { LazySandbox } from '../../tools/run-command';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../types';
 import type { AgentWorkbench } from '../workbench-port';
 import { ChangeTracker } from './changes';
-import { describeEvidence, evidenceForDiff, type Evidence } from '../../checks/evidence';
+import { describeEvidence, optionalEvidence } from '../../checks/evidence';
 import type { TreeChecks } from '../../checks/run';
 import { AFTER_RESULT, FINISH_REFUSED, NUDGE, initialMessages } from './prompt';
 import { ASK_PLANNER, TOOL_SPECS, runTool, type ToolEnv } from './tools';
@@ -269,24 +269,12 @@ export class BuiltinAgent implements TaskAgent {
     if (diff) {
       // Evidence against the base the review will apply to (with the person's uncommitted changes the agent started from).
       const baseCommit = await this.wb.reviewBase(ctx, diff, changes.before());
-      const evidence = baseCommit ? await this.evidence(ctx, repo, baseCommit, diff) : undefined;
+      const evidence = await optionalEvidence(this.checks, this.limits.evidence, ctx, repo, baseCommit, diff);
       await this.wb.proposeDiff(ctx, { ...diff, ...(baseCommit ? { baseCommit } : {}), ...(evidence ? { evidence } : {}) });
       const files = ` Changed on branch pushpals/${ctx.task.id}: ${diff.files.join(', ')}.`;
       return { status: 'completed', summary: `${summary}${files}${evidence ? ` ${describeEvidence(evidence)}` : ''}`.slice(0, 8192) };
     }
     return { status: 'completed', summary: summary.slice(0, 8192) };
-  }
-
-  /** The checks on the result and its base; a failure to collect them is said, never the task's failure. */
-  private async evidence(ctx: TaskContext, repo: Repo, base: string, diff: EventPayload<'diff_ready'>): Promise<Evidence | undefined> {
-    if (!this.checks || !this.limits.evidence) return undefined;
-    try {
-      return await evidenceForDiff(this.checks, ctx, repo, base, diff);
-    } catch (e) {
-      if (ctx.signal.aborted) throw e;
-      ctx.emit('log', { level: 'warn', taskId: ctx.task.id, message: `The checks could not run on the result (proposed without evidence): ${(e as Error).message}`.slice(0, 4096) });
-      return undefined;
-    }
   }
 
   /** A failure that still shows what was changed so far (the working copy keeps it). */

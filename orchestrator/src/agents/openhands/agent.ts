@@ -6,6 +6,8 @@
  * diff (taken by git inside the container) as `diff_ready`. Cancel, a time limit or the container's
  * death end it; the container, its sockets and every process in it are removed in all cases.
  */
+import { describeEvidence, optionalEvidence } from '../../checks/evidence';
+import type { TreeChecks } from '../../checks/run';
 import { join } from 'node:path';
 import type { WebSocket } from 'ws';
 import { newId } from '@pushpals/protocol';
@@ -78,6 +80,8 @@ export interface OpenHandsAgentDeps {
   team?: Team;
   /** Agent servers started ahead (config openhands.warmPool); without one, each task starts its own. */
   pool?: OpenHandsPool;
+  /** The repository's checks, run on a finished task's result and its base (`agent.evidence`). */
+  checks?: Pick<TreeChecks, 'run'>;
 }
 
 export class OpenHandsAgent implements TaskAgent {
@@ -247,7 +251,7 @@ export class OpenHandsAgent implements TaskAgent {
         return failed('sandbox_unavailable', `the OpenHands container stopped during the task${d ? ` (exit code ${d.exitCode}${d.oomKilled ? ', killed for using too much memory (sandbox.memoryMb)' : ''})` : ''}; nothing of it is left running`);
       }
       mapper.interruptAll(`the conversation ended (${run.status})`);
-      if (run.status === 'finished') return await this.complete(ctx, container, mapper.finalMessage || 'OpenHands finished without a summary.', ticket && { ticket, repo });
+      if (run.status === 'finished') return await this.complete(ctx, container, mapper.finalMessage || 'OpenHands finished without a summary.', repo, ticket);
       await this.emitDiff(ctx, container);
       const err = broker.lastError;
       if (err) return failed(err.code, redact(err.message), { ...err.details, tokensUsed: budget.used });
@@ -353,13 +357,18 @@ export class OpenHandsAgent implements TaskAgent {
     return payload.files;
   }
 
-  private async complete(ctx: TaskContext, container: OpenHandsContainer, summary: string, planned?: { ticket: OpenHandsTicket; repo: Repo }): Promise<TaskOutcome> {
-    if (planned) {
-      const tail = await planned.ticket.finish(ctx, planned.repo, await this.takeDiff(ctx, container));
+  private async complete(ctx: TaskContext, container: OpenHandsContainer, summary: string, repo: Repo, ticket?: OpenHandsTicket): Promise<TaskOutcome> {
+    if (ticket) {
+      const tail = await ticket.finish(ctx, repo, await this.takeDiff(ctx, container));
       return { status: 'completed', summary: `${redactSecrets(summary, this.secrets)}${tail}`.slice(0, 8192) };
     }
-    const files = await this.emitDiff(ctx, container);
-    const changed = files.length ? ` Changed on branch pushpals/${ctx.task.id}: ${files.join(', ')}.` : '';
+    const diff = await this.takeDiff(ctx, container);
+    if (!diff) return { status: 'completed', summary: redactSecrets(summary, this.secrets).slice(0, 8192) };
+    // The same evidence as the built-in agent's: the checks on exactly base + diff, and on the base.
+    const base = await this.wb.reviewBase(ctx, diff);
+    const evidence = await optionalEvidence(this.deps.checks, this.config.agent.evidence, ctx, repo, base, diff);
+    await this.wb.proposeDiff(ctx, { ...diff, ...(base ? { baseCommit: base } : {}), ...(evidence ? { evidence } : {}) });
+    const changed = ` Changed on branch pushpals/${ctx.task.id}: ${diff.files.join(', ')}.${evidence ? ` ${describeEvidence(evidence)}` : ''}`;
     return { status: 'completed', summary: `${redactSecrets(summary, this.secrets)}${changed}`.slice(0, 8192) };
   }
 }
