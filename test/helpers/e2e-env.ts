@@ -125,27 +125,29 @@ export interface ModelSession extends Session {
 }
 
 export interface ModelSessionOptions {
-  /** The model key: the scripted server checks it; the orchestrator reads it from <dataDir>/model-key (0600). */
-  key: string;
+  /** The model key: the scripted server checks it; the orchestrator reads it from <dataDir>/model-key (0600). None: no key at all. */
+  key?: string;
   /** Model names the server knows; the first is the coder's. Default ['scripted-coder']. */
   models?: string[];
   /** Config on top of: that model (maxRetries 1), the planner off. `models` is merged into the model settings. */
   overrides?: ConfigOverrides;
   /** The client's session id (default 'test-session'). */
   sessionId?: string;
+  /** How long the client waits for an event by default (E2E_WAIT_MS; OpenHands suites wait longer). */
+  waitMs?: number;
 }
 
 /** openSession with a scripted model: the suites of the coding agent, the team, the review and OpenHands start here. */
 export async function openModelSession(prefix: string, o: ModelSessionOptions): Promise<ModelSession> {
   await requireDocker();
   const names = o.models ?? ['scripted-coder'];
-  const model = await ScriptedModelServer.start({ apiKey: o.key, models: names });
+  const model = await ScriptedModelServer.start({ ...(o.key ? { apiKey: o.key } : {}), models: names });
   const dataDir = tempDir(prefix);
   try {
-    writeFileSync(join(dataDir, 'model-key'), `${o.key}\n`, { mode: 0o600 });
+    if (o.key) writeFileSync(join(dataDir, 'model-key'), `${o.key}\n`, { mode: 0o600 });
     const { models, ...rest } = o.overrides ?? {};
     const app = await startInProcessOrchestrator(dataDir, { planner: { enabled: false }, ...rest, models: { baseUrl: model.url, model: names[0], maxRetries: 1, ...models } });
-    const client = await WsTestClient.connect(app.wsUrl, app.token, o.sessionId ?? 'test-session', E2E_WAIT_MS);
+    const client = await WsTestClient.connect(app.wsUrl, app.token, o.sessionId ?? 'test-session', o.waitMs ?? E2E_WAIT_MS);
     await client.start(0);
     return { dataDir, app, client, model };
   } catch (e) {

@@ -14,13 +14,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
-import { ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
+import { type ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import type { EventMessage } from '@pushpals/protocol';
-import { containersOfTask, inspectContainer, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, sleep, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
+import { closeModelSession, containersOfTask, inspectContainer, makeFixtureRepo, openModelSession, sleep, type WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const KEY = 'sk-e2e-openhands-key-0c4e9a7b13d2f865';
@@ -117,25 +117,16 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
   };
 
   before(async function () {
-    requireDocker();
     assert.equal(docker('image', 'inspect', IMAGE).status, 0, `the OpenHands image ${IMAGE} is missing: build it with \`sudo bash scripts/setup-openhands-image.sh\` (scripts/test.sh does)`);
-    model = await ScriptedModelServer.start({ apiKey: KEY, models: ['scripted-coder'] });
-    dataDir = tempDir('pushpals-e2e-oh-');
-    writeFileSync(join(dataDir, 'model-key'), `${KEY}\n`, { mode: 0o600 });
     // The planner off: a task given to OpenHands runs on it whole (with the planner on it would be a plan whose tickets run there).
-    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 1 }, agent: { maxSteps: 12 }, planner: { enabled: false } });
-    client = await WsTestClient.connect(app.wsUrl, app.token, 'oh-session', 300_000);
-    await client.start(0);
+    const s = await openModelSession('pushpals-e2e-oh-', { key: KEY, overrides: { agent: { maxSteps: 12 }, planner: { enabled: false } }, sessionId: 'oh-session', waitMs: 300_000 });
+    ({ app, dataDir } = s);
+    client = s.client;
+    model = s.model;
     repoId = (await client.send('repo_add', { source: makeFixtureRepo({ files: { 'README.md': README } }) })).repoId;
   });
 
-  after(async function () {
-    client?.close();
-    await app?.close();
-    await model?.close();
-    if (dataDir) removeContainersOf(dataDir);
-    removeTempDirs();
-  });
+  after(() => closeModelSession({ app, client, dataDir, model }));
 
   it('edits a file, runs a command, gets a denial back as a refusal, waits for an approval, ends in diff_ready', async function () {
     const ask = `python3 -c "open('approved.txt', 'w').write('yes')"`;

@@ -12,9 +12,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
-import { ScriptedModelServer } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
+import { type ScriptedModelServer } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import type { EventMessage, EventPayload } from '@pushpals/protocol';
-import { CommandError, git, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
+import { closeModelSession, CommandError, git, makeFixtureRepo, openModelSession, type WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const KEY = 'sk-e2e-review-key-5b2d46807f3a9c1e';
@@ -65,24 +65,15 @@ describe('diff review → commit of exactly the accepted hunks (real Docker, rea
     (await c().waitForEvent((e) => e.seq > after && e.type === 'approval_required' && (e.payload as { taskId: string; kind: string }).taskId === taskId && (e.payload as { kind: string }).kind === 'commit', `a commit approval of ${taskId}`, 60_000)) as EventMessage<'approval_required'>;
 
   before(async function () {
-    await requireDocker();
-    model = await ScriptedModelServer.start({ apiKey: KEY, models: ['scripted-coder'] });
-    dataDir = tempDir('pushpals-e2e-review-');
-    writeFileSync(join(dataDir, 'model-key'), `${KEY}\n`, { mode: 0o600 });
-    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 1 }, planner: { enabled: false } });
-    client = await WsTestClient.connect(app.wsUrl, app.token, 's-review', 60_000);
-    await client.start(0);
+    const s = await openModelSession('pushpals-e2e-review-', { key: KEY, overrides: { planner: { enabled: false } }, sessionId: 's-review' });
+    ({ app, dataDir } = s);
+    client = s.client;
+    model = s.model;
     repoDir = makeFixtureRepo({ testScript: TEST_SCRIPT, files: { 'README.md': README, 'src/config.js': CONFIG } });
     repoId = (await client.send('repo_add', { source: repoDir })).repoId;
   });
 
-  after(async function () {
-    client?.close();
-    await app?.close();
-    await model?.close();
-    if (dataDir) removeContainersOf(dataDir);
-    removeTempDirs();
-  });
+  after(() => closeModelSession({ app, client, dataDir, model }));
 
   it('two files, three hunks: one rejected → the approval shows exactly the accepted diff → tests re-run on that tree → committed; fetched into the repo, git shows exactly the accepted hunks', async function () {
     const base = git(repoDir, 'rev-parse', 'HEAD').trim();

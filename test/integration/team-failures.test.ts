@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { App } from '@pushpals/orchestrator';
-import { ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
+import { type ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import type { EventMessage } from '@pushpals/protocol';
-import { instanceIdFor, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, startInProcessOrchestrator, tempDir, untilValue, WsTestClient } from '../helpers/e2e-env';
+import { closeModelSession, instanceIdFor, makeFixtureRepo, openModelSession, untilValue, type WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 import { fileOnBranch, planFor, ticket, ticketConv, waitTickets } from '../helpers/team-flow';
 
@@ -60,23 +60,15 @@ describe('the agent team when things go wrong (real Docker, git, SQLite; scripte
     m().script(planFor(request), [{ ...(usage ? { usage } : {}), toolCalls: [{ name: 'submit_plan', arguments: { summary: request, tickets } }] }]);
 
   before(async function () {
-    await requireDocker();
-    model = await ScriptedModelServer.start({ models: ['scripted-team'] });
-    dataDir = tempDir('pushpals-e2e-team-fail-');
-    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-team', maxRetries: 3 }, agent: { maxSteps: MAX_STEPS, tokenBudget: BUDGET }, queue: { concurrency: 4 } });
-    client = await WsTestClient.connect(app.wsUrl, app.token, 'team-fail-session', 60_000);
-    await client.start(0);
+    const s = await openModelSession('pushpals-e2e-team-fail-', { models: ['scripted-team'], overrides: { models: { maxRetries: 3 }, agent: { maxSteps: MAX_STEPS, tokenBudget: BUDGET }, queue: { concurrency: 4 }, planner: { enabled: true } }, sessionId: 'team-fail-session' });
+    ({ app, dataDir } = s);
+    client = s.client;
+    model = s.model;
     repoId = (await client.send('repo_add', { source: makeFixtureRepo() })).repoId;
     mirror = app.workbench?.repos.get(repoId)?.mirrorPath ?? assert.fail('no mirror');
   });
 
-  after(async function () {
-    client?.close();
-    await app?.close();
-    await model?.close();
-    if (dataDir) removeContainersOf(dataDir);
-    removeTempDirs();
-  });
+  after(() => closeModelSession({ app, client, dataDir, model }));
 
   it('task_cancel with a ticket id mid-command: that ticket and its container stop at once, the ticket after it is cancelled, the other completes', async function () {
     const request = 'Slow and quick work';

@@ -13,8 +13,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { App } from '@pushpals/orchestrator';
-import { ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
-import { containersOfTask, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
+import { type ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
+import { closeModelSession, containersOfTask, makeFixtureRepo, openModelSession, requireDocker, type WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 import { fileOnBranch, planFor, ticket, waitTickets } from '../helpers/team-flow';
 
@@ -33,20 +33,13 @@ describe('a plan with one ticket on OpenHands and one on the built-in agent (rea
   before(async function () {
     requireDocker();
     assert.equal(spawnSync('docker', ['image', 'inspect', IMAGE]).status, 0, `the OpenHands image ${IMAGE} is missing: build it with \`sudo bash scripts/setup-openhands-image.sh\``);
-    model = await ScriptedModelServer.start({ models: ['scripted-team'] });
-    dataDir = tempDir('pushpals-e2e-team-oh-');
-    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-team', maxRetries: 1 }, agent: { maxSteps: 8 }, queue: { concurrency: 4 }, openhands: { image: IMAGE } });
-    client = await WsTestClient.connect(app.wsUrl, app.token, 'team-oh-session', 120_000);
-    await client.start(0);
+    const s = await openModelSession('pushpals-e2e-team-oh-', { models: ['scripted-team'], overrides: { agent: { maxSteps: 8 }, queue: { concurrency: 4 }, openhands: { image: IMAGE }, planner: { enabled: true } }, sessionId: 'team-oh-session', waitMs: 120_000 });
+    ({ app, dataDir } = s);
+    client = s.client;
+    model = s.model;
   });
 
-  after(async function () {
-    client?.close();
-    await app?.close();
-    await model?.close();
-    if (dataDir) removeContainersOf(dataDir);
-    removeTempDirs();
-  });
+  after(() => closeModelSession({ app, client, dataDir, model }));
 
   it('T1 on OpenHands, T2 on worker:builtin; both results on their branches and in the combined diff; the shell\'s cd is followed', async function () {
     assert.ok(client && model && app);

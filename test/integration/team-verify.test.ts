@@ -14,8 +14,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { App } from '@pushpals/orchestrator';
-import { ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
-import { makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
+import { type ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
+import { closeModelSession, makeFixtureRepo, openModelSession, type WsTestClient } from '../helpers/e2e-env';
 import { ofType, seqOf, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 import { branchesOf, fileOnBranch, planFor, ticket, ticketConv, waitTickets } from '../helpers/team-flow';
 
@@ -51,24 +51,16 @@ describe('combine, then verify: checks on the base and the combined tree, attrib
     (app?.services.db.prepare('SELECT data FROM audit_log WHERE task_id = ? AND action = ? ORDER BY seq').all(taskId, action) as Array<{ data: string }>).map((r) => JSON.parse(r.data) as Record<string, unknown>);
 
   before(async function () {
-    await requireDocker();
-    model = await ScriptedModelServer.start({ models: ['scripted-verify'] });
-    dataDir = tempDir('pushpals-e2e-team-verify-');
-    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-verify', maxRetries: 3 }, agent: { maxSteps: 8 }, queue: { concurrency: 4 } });
-    client = await WsTestClient.connect(app.wsUrl, app.token, 'team-verify-session', 60_000);
-    await client.start(0);
+    const s = await openModelSession('pushpals-e2e-team-verify-', { models: ['scripted-verify'], overrides: { models: { maxRetries: 3 }, agent: { maxSteps: 8 }, queue: { concurrency: 4 }, planner: { enabled: true } }, sessionId: 'team-verify-session' });
+    ({ app, dataDir } = s);
+    client = s.client;
+    model = s.model;
     const repoDir = makeFixtureRepo({ testScript: 'node --test', files: { 'src/math.js': MATH, 'test/math.test.js': MATH_TEST, 'NOTES.md': NOTES } });
     repoId = (await client.send('repo_add', { source: repoDir })).repoId;
     mirror = app.workbench?.repos.get(repoId)?.mirrorPath ?? assert.fail('no mirror');
   });
 
-  after(async function () {
-    client?.close();
-    await app?.close();
-    await model?.close();
-    if (dataDir) removeContainersOf(dataDir);
-    removeTempDirs();
-  });
+  after(() => closeModelSession({ app, client, dataDir, model }));
 
   it('two tickets that pass alone break a test together: attributed to T2 by the stack prefixes, fixed by a fix-up round, proposed with evidence (rounds 2)', async function () {
     const request = 'Rename sum to add and add a report';

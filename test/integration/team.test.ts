@@ -14,9 +14,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { App } from '@pushpals/orchestrator';
-import { ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
+import { type ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import type { EventMessage } from '@pushpals/protocol';
-import { instanceIdFor, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
+import { closeModelSession, instanceIdFor, makeFixtureRepo, openModelSession, type WsTestClient } from '../helpers/e2e-env';
 import { ofType, seqOf, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 import { branchesOf, fileOnBranch, planFor, ticket, ticketConv, tsOf, waitTickets } from '../helpers/team-flow';
 
@@ -52,12 +52,10 @@ describe('the agent team end to end (planner, scheduler, parallel coding agents;
   const startedAt = (taskId: string): EventMessage | undefined => c().forTask(taskId).find((e) => e.type === 'task_started');
 
   before(async function () {
-    await requireDocker();
-    model = await ScriptedModelServer.start({ models: ['scripted-team'] });
-    dataDir = tempDir('pushpals-e2e-team-');
-    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-team', maxRetries: 3 }, agent: { maxSteps: 8 }, queue: { concurrency: 4 } });
-    client = await WsTestClient.connect(app.wsUrl, app.token, 'team-session', 60_000);
-    await client.start(0);
+    const s = await openModelSession('pushpals-e2e-team-', { models: ['scripted-team'], overrides: { models: { maxRetries: 3 }, agent: { maxSteps: 8 }, queue: { concurrency: 4 }, planner: { enabled: true } }, sessionId: 'team-session' });
+    ({ app, dataDir } = s);
+    client = s.client;
+    model = s.model;
     const repoDir = makeFixtureRepo({ testScript: 'node test/sum.test.js', files: { 'src/math.js': MATH_JS } });
     const added = await client.send('repo_add', { source: repoDir });
     repoId = added.repoId;
@@ -65,13 +63,7 @@ describe('the agent team end to end (planner, scheduler, parallel coding agents;
     assert.ok(mirror);
   });
 
-  after(async function () {
-    client?.close();
-    await app?.close();
-    await model?.close();
-    if (dataDir) removeContainersOf(dataDir);
-    removeTempDirs();
-  });
+  after(() => closeModelSession({ app, client, dataDir, model }));
 
   it('plans 3 tickets; T1 and T2 run at once in two containers; "status" answers in < 200 ms meanwhile; each branch holds its change; T3 starts from both', async function () {
     const request = 'Add a function `sum` to src/math.js with a test';
