@@ -68,6 +68,15 @@ export class WorkspacePaths {
    * Runs `fn` as bash runs a subshell (`( … )`, a pipeline stage, `$( … )`): a `cd` inside does not
    * move the directory of what follows.
    */
+  /** Where relative paths point now (null: not known); `restore` goes back to it. */
+  snapshot(): string | null {
+    return this.cwd;
+  }
+
+  restore(cwd: string | null): void {
+    this.cwd = cwd;
+  }
+
   subshell<T>(fn: () => T): T {
     const saved = this.cwd;
     try {

@@ -60,7 +60,32 @@ export class ScriptWalker implements RuleContext {
     if (/dotglob|nocaseglob|GLOBIGNORE/.test(src)) this.paths.dotglob = true;
     this.flow.collect(src, file);
     for (const s of [...this.flow.sinks(src, file), ...this.flow.lineRisks()]) this.push(s.argv, s.j);
-    for (const st of file.Stmts) this.stmt(src, st, depth);
+    this.list(src, file.Stmts, depth, 0);
+  }
+
+  /**
+   * A list of statements (`a; b`, lines). A statement that moved the directory (`cd x`, `cd x && y`)
+   * may have failed — then bash goes on where it was — so what follows is judged from BOTH directories
+   * (the worst verdict wins): `cd /tmp/nope; echo x > HEAD` writes /workspace/HEAD when the cd fails.
+   * Past two such forks the directory is treated as unknown (relative writes and git then ask).
+   */
+  private list(src: string, stmts: readonly Stmt[], depth: number, forks: number): void {
+    for (const [i, st] of stmts.entries()) {
+      const before = this.paths.snapshot();
+      this.stmt(src, st, depth);
+      const after = this.paths.snapshot();
+      const rest = stmts.slice(i + 1);
+      if (after === before || rest.length === 0) continue;
+      if (forks >= 2) {
+        this.paths.chdir(null);
+        continue;
+      }
+      this.paths.restore(before);
+      this.list(src, rest, depth, forks + 1);
+      this.paths.restore(after);
+      this.list(src, rest, depth, forks + 1);
+      return;
+    }
   }
 
   private push(argv: string[], j: Judgment): void {

@@ -331,6 +331,12 @@ const FAMILIES: Record<string, Row[]> = {
     ['(cd .git && echo x > hooks/pre-commit)', 'deny'],
     ['(cd /tmp); git status', 'allow'],
     ['cd sub && (cd /tmp; true) && git status', 'allow'],
+    // A cd that fails leaves the shell where it was: what follows a `;` is judged from both directories.
+    ['cd /tmp/nope; echo x > HEAD', 'deny'],
+    ['cd /tmp/nope && true; echo x > .git/config', 'deny'],
+    ['cd sub; npm test', 'allow'],
+    ['cd sub; echo hi > out.txt', 'allow'],
+    ['cd a; cd b; cd c; git status', 'ask'],
     ['git -C "$DIR" status', 'ask'],
     ['cd "$DIR" && git status', 'ask'],
     ['git --git-dir=other status', 'ask'],
