@@ -29,7 +29,7 @@ const Hunk = O(
 /** A test runner's counts, where its output could be parsed (mocha, jest/vitest, node --test, pytest, go test, cargo test, TAP). */
 const CheckCounts = O({ passed: Type.Integer({ minimum: 0 }), failed: Type.Integer({ minimum: 0 }), skipped: Type.Integer({ minimum: 0 }) }, closed);
 
-/** Where a check ran: the task's base commit, one ticket's own tree, a plan's combined tree, the tree of a commit of accepted hunks. */
+/** Where a check ran: the task's base commit, one ticket's own tree, the proposed result (a plan's combined tree, or a single task's base + diff), the tree of a commit of accepted hunks. */
 const CheckPhase = StringEnum(['base', 'ticket', 'combined', 'commit']);
 
 /** One check's outcome as evidence: what ran, on which tree, and a hash of its whole output (the audit holds the same). */

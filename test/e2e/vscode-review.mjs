@@ -104,6 +104,8 @@ try {
   model.script('Polish the docs text and raise the retries', [write('README.md', README_NEW), write('src/config.js', CONFIG_NEW), finish]);
   // The chat model (the same scripted server) proposes the commit message; the person keeps it with Enter.
   model.script('Task: Polish the docs text', [{ text: 'Fix the first typo and raise the retries\n\nProposed by the model.' }]);
+  // Slow on purpose: the first reply takes 4 s, so "Pause" lands while the task runs.
+  model.script('Take notes slowly', [{ delayMs: 4000, ...write('notes.md', '# Notes\n') }, finish]);
   model.script('Add the deploy settings', [write('src/deploy.js', `// deploy settings\nconst accessKeyId = "${AWS_KEY}";\nmodule.exports = { accessKeyId };\n`), finish]);
   const home = mkdtempSync(join(tmpdir(), 'pushpals-home-'));
   writeFileSync(join(home, 'model-key'), `${KEY}\n`, { mode: 0o600 });
@@ -304,7 +306,25 @@ try {
   });
   await snap('secret-blocked');
 
-  // ---- 5. A window opening with nothing pending: no approval toast ----
+  // ---- 5. Pause and resume from the chat card ----
+  await step('"Pause" on a running task\'s card: the badge says paused and no model call starts meanwhile; "Resume": it finishes', async () => {
+    await page.locator('.tab', { hasText: 'PushPals Chat' }).click();
+    await webview.locator('#composer textarea').fill('Take notes slowly');
+    await webview.locator('vscode-button#new-task').click();
+    const slow = webview.locator('section.card', { hasText: 'Take notes slowly' }).last();
+    await slow.locator('vscode-button.pause').click({ timeout: 30000 });
+    await slow.locator('vscode-badge.state', { hasText: 'paused' }).waitFor({ timeout: 20000 });
+    const calls = model.chatRequests('Take notes slowly').length;
+    await page.waitForTimeout(6000); // past the 4 s reply: the agent would have asked again by now
+    const later = model.chatRequests('Take notes slowly').length;
+    expect(later === calls, `the model was called while paused (${calls} → ${later})`);
+    await snap('task-paused');
+    await slow.locator('vscode-button.resume').click();
+    await slow.locator('vscode-badge.state', { hasText: 'completed' }).waitFor({ timeout: TASK_TIMEOUT });
+    expect(model.chatRequests('Take notes slowly').length > later, 'resumed: the agent asked the model again');
+  });
+
+  // ---- 6. A window opening with nothing pending: no approval toast ----
   await step('reloading the window with no approval pending shows no approval notification', async () => {
     await runCommand('Notifications: Clear All Notifications').catch(() => {});
     await page.reload();

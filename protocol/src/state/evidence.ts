@@ -48,7 +48,7 @@ export interface TaskEvidence {
   checks: CheckComparison[];
 }
 
-const PHASE_LABELS: Record<CheckPhase, string> = { base: 'on the base', ticket: "on the ticket's tree", combined: 'on the combined result', commit: 'on the accepted hunks\' tree' };
+const PHASE_LABELS: Record<CheckPhase, string> = { base: 'on the base', ticket: "on the ticket's tree", combined: 'on the proposed result', commit: 'on the accepted hunks\' tree' };
 
 /** "on the base", "on the committed tree", …: where a check ran, for people. */
 export const phaseLabel = (p: CheckPhase): string => PHASE_LABELS[p];
