@@ -50,9 +50,9 @@ describe('diff review → commit of exactly the accepted hunks (real Docker, rea
     }
   };
   /** Runs a task whose model writes `files` and finishes; returns its id and diff_ready. */
-  const proposeChanges = async (request: string, writes: Array<{ path: string; content: string }>, includeUncommitted = false) => {
+  const proposeChanges = async (request: string, writes: Array<{ path: string; content: string }>, includeUncommitted = false, repo = repoId) => {
     model!.script(request, [...writes.map((w) => ({ toolCalls: [{ name: 'write_file', arguments: w }] })), { toolCalls: [{ name: 'finish', arguments: { summary: 'done' } }] }]);
-    const { taskId } = await c().send('task_new', { request, repoId, includeUncommitted });
+    const { taskId } = await c().send('task_new', { request, repoId: repo, includeUncommitted });
     const end = await waitTerminal(c(), taskId, 120_000);
     await waitIdle(c(), taskId);
     assert.equal(end.type, 'task_completed', trace(c(), taskId));
@@ -225,5 +225,41 @@ describe('diff review → commit of exactly the accepted hunks (real Docker, rea
     } finally {
       writeFileSync(join(repoDir, 'src/config.js'), CONFIG);
     }
+  });
+
+  /** Accepts every hunk of the diff but the last, approves the commit; returns what came of it: committed or an error. */
+  const commitAllButLast = async (taskId: string, diff: EventPayload<'diff_ready'>) => {
+    const before = c().events.at(-1)?.seq ?? 0;
+    for (const [i, h] of diff.hunks.entries()) await decide(taskId, h.hunkId, i === diff.hunks.length - 1 ? 'reject' : 'accept');
+    const approval = await commitApproval(taskId, before);
+    await c().send('approval_decide', { approvalId: approval.payload.approvalId, decision: 'approve' });
+    return c().waitForEvent((e) => e.seq > before && (e.type === 'committed' || e.type === 'error') && (e.payload as { taskId?: string }).taskId === taskId, 'committed or not', 120_000);
+  };
+
+  it('accepted hunks that break a check passing on the base: not committed, the branch unchanged, the failing check shown', async function () {
+    // x + y must be 3: the base (1 + 2) and the whole change (2 + 1) pass; the change without its second hunk (2 + 2) does not.
+    const repo = (await c().send('repo_add', { source: makeFixtureRepo({ testScript: `node -e "if (require('./a.js').x + require('./b.js').y !== 3) { console.error('sum broken'); process.exit(1) }"`, files: { 'a.js': 'exports.x = 1;\n', 'b.js': 'exports.y = 2;\n' } }) })).repoId;
+    const { taskId, diff } = await proposeChanges('Swap the two numbers', [{ path: 'a.js', content: 'exports.x = 2;\n' }, { path: 'b.js', content: 'exports.y = 1;\n' }], false, repo);
+    assert.deepEqual(diff.evidence?.checks.map((x) => x.status), ['passed'], 'the whole change passes');
+    const head = git(join(dataDir, 'repos', repo), 'rev-parse', `refs/heads/pushpals/${taskId}`).trim();
+    const outcome = await commitAllButLast(taskId, diff);
+    assert.equal(outcome.type, 'error', JSON.stringify(outcome.payload));
+    assert.match((outcome.payload as EventPayload<'error'>).error.message, /^Not committed: a check that passes on the base fails on the tree of the accepted hunks/);
+    const check = c().forTask(taskId).map((e) => e.payload as EventPayload<'check_result'>).find((p) => p.phase === 'commit');
+    assert.equal(check?.status, 'failed');
+    assert.match(check?.output ?? '', /sum broken/);
+    assert.equal(git(join(dataDir, 'repos', repo), 'rev-parse', `refs/heads/pushpals/${taskId}`).trim(), head, 'the task branch did not move');
+  });
+
+  it('a check that already fails on the base (lint) does not block a commit that does not make it worse', async function () {
+    const pkg = { name: 'lint-fails', version: '1.0.0', private: true, scripts: { test: 'node -e "console.log(1)"', lint: 'node -e "console.error(\'lint: 3 problems\'); process.exit(1)"' } };
+    const repoPath = makeFixtureRepo({ testScript: null, files: { 'package.json': `${JSON.stringify(pkg, null, 2)}\n`, 'notes.md': 'one\n\n\n\n\n\n\n\ntwo\n' } });
+    const repo = (await c().send('repo_add', { source: repoPath })).repoId;
+    const { taskId, diff } = await proposeChanges('Tidy the notes', [{ path: 'notes.md', content: 'ONE\n\n\n\n\n\n\n\nTWO\n' }], false, repo);
+    assert.ok(diff.hunks.length >= 2, `two hunks: ${diff.hunks.length}`);
+    assert.deepEqual(diff.evidence?.before?.map((x) => [x.name, x.status]), [['test', 'passed'], ['lint', 'failed']]);
+    const outcome = await commitAllButLast(taskId, diff);
+    assert.equal(outcome.type, 'committed', JSON.stringify(outcome.payload));
+    assert.ok(c().forTask(taskId).some((e) => e.type === 'log' && /lint fail\(s\) on the accepted hunks' tree as on the base/.test((e.payload as EventPayload<'log'>).message)), trace(c(), taskId));
   });
 });

@@ -3,25 +3,7 @@
  * plan's base), which layer of the stack a regression is attributed to, and how many fix-up rounds a
  * plan may still start. No I/O: plans/verify.ts drives them with real trees.
  */
-import type { CheckResult } from '../checks/types';
-
-type Outcome = Pick<CheckResult, 'name' | 'status' | 'counts'>;
-
-/**
- * A check's outcome is a regression when it does not pass now but passed on the base (or the base did
- * not have it, or the base could not be checked), or when both failed and it fails more tests now.
- */
-export function isRegression(now: Outcome, before: Outcome | undefined): boolean {
-  if (now.status === 'passed') return false;
-  if (!before || before.status === 'passed') return true;
-  return now.counts !== undefined && before.counts !== undefined && now.counts.failed > before.counts.failed;
-}
-
-/** The checks of `now` that are regressions against `before` (undefined: the base's checks are unknown). */
-export function regressions<T extends Outcome>(now: readonly T[], before: readonly Outcome[] | undefined): T[] {
-  const base = new Map((before ?? []).map((b) => [b.name, b]));
-  return now.filter((c) => isRegression(c, before ? base.get(c.name) : undefined));
-}
+export { isRegression, regressions } from '../checks/regressions';
 
 /**
  * The first layer (in stack order) whose head fails: base+T1, base+T1+T2, ... The ticket added by that

@@ -11,7 +11,7 @@ import type { JobContext } from '../queue/worker';
 import type { JobRecord } from '../queue/types';
 import { makeTaskContext } from '../tasks/task-runner';
 import type { TaskContext } from '../agents/types';
-import { allPassed } from '../checks/types';
+import { regressions, type Outcome } from '../checks/regressions';
 import type { Repo } from '../git';
 import { planCommit, type CommitPlan } from './commit-plan';
 import { proposeCommitMessage } from './commit-message';
@@ -97,9 +97,9 @@ async function commitReview(deps: ReviewDeps, ctx: TaskContext, jobId: string): 
     const edited = approval.decisionDetails?.message;
     const message = typeof edited === 'string' && edited.trim() ? edited.trim() : proposed;
     const sha = await writeCommitObjects(repo.mirrorPath, { parent: plan.parent, changes: plan.changes, message, author: PUSHPALS_AUTHOR, timestamp: Math.floor(services.clock.now() / 1000) });
-    if (recheck && !(await runChecks(deps, ctx, repo, sha))) {
+    if (recheck && !(await runChecks(deps, ctx, repo, sha, plan.base, r.diff.evidence?.before))) {
       wb.audit.append({ taskId, actor: ACTOR, action: 'commit_blocked', approvalId: approval.id, data: { reason: 'checks_failed', sha, diffSeq: r.diffSeq } });
-      ctx.emit('error', { taskId, error: { code: 'command_failed', message: `Not committed: the checks failed on the tree of the accepted hunks (see the check results). ${taskBranch(taskId)} is unchanged; change your decisions and approve again.` } });
+      ctx.emit('error', { taskId, error: { code: 'command_failed', message: `Not committed: a check that passes on the base fails on the tree of the accepted hunks (see the check results). ${taskBranch(taskId)} is unchanged; change your decisions and approve again.` } });
       return;
     }
     await advanceTaskBranch(repo.mirrorPath, taskId, plan.parent, sha);
@@ -119,8 +119,19 @@ function whatHappens(plan: CommitPlan, taskId: string, recheck: boolean): string
   ].join(' ').slice(0, MAX_MESSAGE_LENGTH);
 }
 
-/** Runs the repository's checks on the commit's tree (phase `commit`); true when none failed. */
-async function runChecks(deps: ReviewDeps, ctx: TaskContext, repo: Repo, sha: string): Promise<boolean> {
+/**
+ * Runs the repository's checks on the commit's tree (phase `commit`); true unless one of them is a
+ * regression against the base: a check that already failed there (a repository whose lint fails
+ * today) does not block a commit that does not make it worse. The base's results come from the diff's
+ * evidence, else they are run now (phase `base`).
+ */
+async function runChecks(deps: ReviewDeps, ctx: TaskContext, repo: Repo, sha: string, base: string, before: readonly Outcome[] | undefined): Promise<boolean> {
   ctx.progress('Running the checks on the accepted hunks before committing', { step: 'checks' });
-  return allPassed(await deps.checks.run(ctx, repo, { commit: sha, phase: 'commit' }));
+  const now = (await deps.checks.run(ctx, repo, { commit: sha, phase: 'commit' })).results;
+  if (now.every((c) => c.status === 'passed')) return true;
+  const onBase = before ?? (await deps.checks.run(ctx, repo, { commit: base, phase: 'base' })).results;
+  const worse = regressions(now, onBase);
+  const same = now.filter((c) => c.status !== 'passed' && !worse.includes(c)).map((c) => c.name);
+  if (same.length) ctx.emit('log', { level: 'warn', taskId: ctx.task.id, message: `${same.join(', ')} fail(s) on the accepted hunks' tree as on the base (${base.slice(0, 12)}): not made worse, so not blocking the commit` });
+  return worse.length === 0;
 }
