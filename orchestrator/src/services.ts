@@ -97,6 +97,20 @@ export function createServices(config: Config, opts: ServicesOptions): ServicesH
   const audit = new AuditLog(db, { clock });
   const approvals = new ApprovalService(db, events, clock, { timeoutMs: config.approvals.timeoutMs, audit });
   const tasks = new TaskStore(db, events, clock);
+  // A task that failed waits for nobody: its approvals still pending (asked before a time limit, a crash
+  // or a lost lease ended it) are denied, so no inbox offers them and no late approval acts on them.
+  // After the event is out (the listener runs in the broadcast): the denials are their own transaction.
+  events.onEvent((e) => {
+    const taskId = e.taskId;
+    if (e.type !== 'task_failed' || !taskId) return;
+    setImmediate(() => {
+      try {
+        approvals.denyAllForTask(taskId, 'orchestrator', 'the task failed');
+      } catch (err) {
+        logger.warn('could not deny the approvals of a failed task', { taskId, error: err });
+      }
+    });
+  });
   const pauses = new TaskPauses((taskId) => tasks.get(taskId)?.pausedAt != null);
   const agents = new AgentRegistry(noAgent);
   const commands = new CommandRegistry();
