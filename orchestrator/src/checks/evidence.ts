@@ -6,6 +6,7 @@
 import type { EventPayload } from '@pushpals/protocol';
 import { applyAccepted, splitDiff } from '@pushpals/protocol/review';
 import type { TaskContext } from '../agents/types';
+import type { AgentWorkbench } from '../agents/workbench-port';
 import { PushPalsError } from '../errors';
 import type { Repo } from '../git';
 import { PUSHPALS_AUTHOR, readFileAt, writeCommitObjects } from '../review/task-branch';
@@ -18,7 +19,7 @@ export type Evidence = NonNullable<EventPayload<'diff_ready'>['evidence']>;
  * The proposed result as a commit object (no ref moves): `base` with every hunk of `diff` applied, by
  * the same code the review commits accepted hunks with — so the tree checked is the tree reviewed.
  */
-export async function proposedCommit(mirror: string, base: string, diff: Pick<EventPayload<'diff_ready'>, 'diff' | 'hunks' | 'taskId'>): Promise<string> {
+async function proposedCommit(mirror: string, base: string, diff: Pick<EventPayload<'diff_ready'>, 'diff' | 'hunks' | 'taskId'>): Promise<string> {
   const changes = new Map<string, string | null>();
   try {
     for (const f of splitDiff(diff.diff, diff.hunks)) changes.set(f.path, applyAccepted(await readFileAt(mirror, base, f.path), f, () => true));
@@ -29,13 +30,13 @@ export async function proposedCommit(mirror: string, base: string, diff: Pick<Ev
 }
 
 /** The evidence of a diff against the base its review applies to. */
-export async function evidenceForDiff(checks: Pick<TreeChecks, 'run'>, ctx: TaskContext, repo: Repo, base: string, diff: Pick<EventPayload<'diff_ready'>, 'diff' | 'hunks' | 'taskId'>): Promise<Evidence> {
+async function evidenceForDiff(checks: Pick<TreeChecks, 'run'>, ctx: TaskContext, repo: Repo, base: string, diff: Pick<EventPayload<'diff_ready'>, 'diff' | 'hunks' | 'taskId'>): Promise<Evidence> {
   const head = await proposedCommit(repo.mirrorPath, base, diff);
   ctx.progress("Running the repository's checks on the result and on its base", { step: 'checks' });
   return collectEvidence(checks, ctx, repo, { base, head });
 }
 
-export async function collectEvidence(checks: Pick<TreeChecks, 'run'>, ctx: TaskContext, repo: Repo, o: { base: string; head: string; rounds?: number }): Promise<Evidence> {
+async function collectEvidence(checks: Pick<TreeChecks, 'run'>, ctx: TaskContext, repo: Repo, o: { base: string; head: string; rounds?: number }): Promise<Evidence> {
   const [after, before] = await Promise.all([checks.run(ctx, repo, { commit: o.head, phase: 'combined' }), checks.run(ctx, repo, { commit: o.base, phase: 'base' })]);
   return { treeId: after.treeId, checks: after.results.map(summarise), before: before.results.map(summarise), rounds: o.rounds ?? 1 };
 }
@@ -52,7 +53,7 @@ export function describeEvidence(e: Evidence): string {
  * checks on base + diff and on the base. A failure to collect it is said as a warning and the diff is
  * proposed without it — it is never the task's failure.
  */
-export async function optionalEvidence(checks: Pick<TreeChecks, 'run'> | undefined, enabled: boolean, ctx: TaskContext, repo: Repo, base: string | undefined, diff: EventPayload<'diff_ready'>): Promise<Evidence | undefined> {
+async function optionalEvidence(checks: Pick<TreeChecks, 'run'> | undefined, enabled: boolean, ctx: TaskContext, repo: Repo, base: string | undefined, diff: EventPayload<'diff_ready'>): Promise<Evidence | undefined> {
   if (!checks || !enabled || !base) return undefined;
   try {
     return await evidenceForDiff(checks, ctx, repo, base, diff);
@@ -61,4 +62,24 @@ export async function optionalEvidence(checks: Pick<TreeChecks, 'run'> | undefin
     ctx.emit('log', { level: 'warn', taskId: ctx.task.id, message: `The checks could not run on the result (proposed without evidence): ${(e as Error).message}`.slice(0, 4096) });
     return undefined;
   }
+}
+
+/**
+ * Proposes a finished task's diff for review, with its evidence: the base the review applies to (the
+ * files as the agent found them committed first, when they are not the base's), the checks on that
+ * base + the diff and on the base, then `diff_ready`. Returns the end of the task's summary: where it
+ * changed what, and what the checks said. The built-in agent and OpenHands both finish through it.
+ */
+export async function proposeWithEvidence(
+  wb: Pick<AgentWorkbench, 'reviewBase' | 'proposeDiff'>,
+  checks: { runner: Pick<TreeChecks, 'run'> | undefined; enabled: boolean },
+  ctx: TaskContext,
+  repo: Repo,
+  diff: EventPayload<'diff_ready'>,
+  before?: ReadonlyMap<string, string | null>,
+): Promise<string> {
+  const base = await wb.reviewBase(ctx, diff, before);
+  const evidence = await optionalEvidence(checks.runner, checks.enabled, ctx, repo, base, diff);
+  await wb.proposeDiff(ctx, { ...diff, ...(base ? { baseCommit: base } : {}), ...(evidence ? { evidence } : {}) });
+  return ` Changed on branch pushpals/${ctx.task.id}: ${diff.files.join(', ')}.${evidence ? ` ${describeEvidence(evidence)}` : ''}`;
 }

@@ -24,7 +24,7 @@ import { LazySandbox } from '../../tools/run-command';
 import type { TaskAgent, TaskContext, TaskOutcome } from '../types';
 import type { AgentWorkbench } from '../workbench-port';
 import { ChangeTracker } from './changes';
-import { describeEvidence, optionalEvidence } from '../../checks/evidence';
+import { proposeWithEvidence } from '../../checks/evidence';
 import type { TreeChecks } from '../../checks/run';
 import { AFTER_RESULT, FINISH_REFUSED, NUDGE, initialMessages } from './prompt';
 import { ASK_PLANNER, TOOL_SPECS, runTool, type ToolEnv } from './tools';
@@ -266,15 +266,9 @@ export class BuiltinAgent implements TaskAgent {
       const files = diff ? ` Committed on branch ${branch} (${oid?.slice(0, 12) ?? 'no commit'}): ${diff.files.join(', ')}.` : ` Nothing changed; branch ${branch} is where the ticket started.`;
       return { status: 'completed', summary: `${summary}${files}`.slice(0, 8192) };
     }
-    if (diff) {
-      // Evidence against the base the review will apply to (with the person's uncommitted changes the agent started from).
-      const baseCommit = await this.wb.reviewBase(ctx, diff, changes.before());
-      const evidence = await optionalEvidence(this.checks, this.limits.evidence, ctx, repo, baseCommit, diff);
-      await this.wb.proposeDiff(ctx, { ...diff, ...(baseCommit ? { baseCommit } : {}), ...(evidence ? { evidence } : {}) });
-      const files = ` Changed on branch pushpals/${ctx.task.id}: ${diff.files.join(', ')}.`;
-      return { status: 'completed', summary: `${summary}${files}${evidence ? ` ${describeEvidence(evidence)}` : ''}`.slice(0, 8192) };
-    }
-    return { status: 'completed', summary: summary.slice(0, 8192) };
+    // Against the base the review will apply to (with the person's uncommitted changes the agent started from).
+    const tail = diff ? await proposeWithEvidence(this.wb, { runner: this.checks, enabled: this.limits.evidence }, ctx, repo, diff, changes.before()) : '';
+    return { status: 'completed', summary: `${summary}${tail}`.slice(0, 8192) };
   }
 
   /** A failure that still shows what was changed so far (the working copy keeps it). */

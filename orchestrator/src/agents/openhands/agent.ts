@@ -6,7 +6,7 @@
  * diff (taken by git inside the container) as `diff_ready`. Cancel, a time limit or the container's
  * death end it; the container, its sockets and every process in it are removed in all cases.
  */
-import { describeEvidence, optionalEvidence } from '../../checks/evidence';
+import { proposeWithEvidence } from '../../checks/evidence';
 import type { TreeChecks } from '../../checks/run';
 import { join } from 'node:path';
 import type { WebSocket } from 'ws';
@@ -365,10 +365,7 @@ export class OpenHandsAgent implements TaskAgent {
     const diff = await this.takeDiff(ctx, container);
     if (!diff) return { status: 'completed', summary: redactSecrets(summary, this.secrets).slice(0, 8192) };
     // The same evidence as the built-in agent's: the checks on exactly base + diff, and on the base.
-    const base = await this.wb.reviewBase(ctx, diff);
-    const evidence = await optionalEvidence(this.deps.checks, this.config.agent.evidence, ctx, repo, base, diff);
-    await this.wb.proposeDiff(ctx, { ...diff, ...(base ? { baseCommit: base } : {}), ...(evidence ? { evidence } : {}) });
-    const changed = ` Changed on branch pushpals/${ctx.task.id}: ${diff.files.join(', ')}.${evidence ? ` ${describeEvidence(evidence)}` : ''}`;
-    return { status: 'completed', summary: `${redactSecrets(summary, this.secrets)}${changed}`.slice(0, 8192) };
+    const tail = await proposeWithEvidence(this.wb, { runner: this.deps.checks, enabled: this.config.agent.evidence }, ctx, repo, diff);
+    return { status: 'completed', summary: `${redactSecrets(summary, this.secrets)}${tail}`.slice(0, 8192) };
   }
 }
