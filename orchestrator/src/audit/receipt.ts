@@ -5,16 +5,16 @@
  * Everything in it is read from the audit trail, so `verifyReceipt` can check it against that trail.
  * The selection rule is documented in README.md ("Receipts").
  */
-import { createHash } from 'node:crypto';
 import { RECEIPT_FORMAT, type Receipt, type ReceiptApproval, type ReceiptCheck } from '@pushpals/protocol';
 import { PushPalsError } from '../errors';
+import { sha256Ref } from '../util/hash';
 import { canonicalJson, type AuditHead, type AuditLog, type AuditRecord } from './audit-log';
 import type { HeadSigner } from './head-signing';
 
 export type ReceiptBody = Omit<Receipt, 'sig'>;
 
 /** "sha256:<hex>" of a text. */
-export const sha256Ref = (text: string): string => `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
+export { sha256Ref };
 
 /** The bytes a receipt's signature covers: the canonical JSON of every field but `sig`. */
 export function receiptSignedBytes(r: ReceiptBody | Receipt): Buffer {

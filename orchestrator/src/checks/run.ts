@@ -5,7 +5,7 @@
  * command path (policy, approval if it asks, journal). Each result is a `check_result` bound to the
  * commit and its tree id, and a `check_run` audit row (the receipt names these rows).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
@@ -16,6 +16,7 @@ import { ensureDependencies, describeSetupFailure, type SetupDeps } from '../dep
 import type { RepoSettings } from '../deps/settings';
 import type { Repo } from '../git';
 import { materialiseCommit } from '../review/task-branch';
+import { sha256Ref } from '../util/hash';
 import type { Sandbox } from '../sandbox';
 import { LazySandbox, runCommandTool, type CommandToolDeps } from '../tools/run-command';
 import { failureExcerpt, parseCounts } from './parse';
@@ -34,8 +35,6 @@ export interface TreeCheckWorkbench {
 
 /** How a check's tool call names the tree it runs on, for people. */
 const PHASE_WORDS: Record<TreeCheckRequest['phase'], string> = { base: 'the base', combined: 'the result', ticket: 'a ticket\'s tree', commit: 'the commit' };
-
-export const hashOutput = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 
 export async function treeIdOf(mirror: string, commit: string): Promise<string> {
   return (await git.readCommit({ fs, gitdir: mirror, oid: commit })).commit.tree;
@@ -95,11 +94,11 @@ export class TreeChecks {
     // Read from the whole output: the summary is at its end, the first failure may be far before the tail.
     const { counts } = parseCounts(whole, spec.runner);
     const excerpt = passed ? undefined : failureExcerpt(whole, spec.runner);
-    return { name: spec.name, command: spec.command, status: passed ? 'passed' : 'failed', exitCode: x.exitCode, durationMs, output: whole.slice(-MAX_TEXT_LENGTH), ...(counts ? { counts } : {}), ...(excerpt ? { excerpt } : {}), outputHash: hashOutput(whole) };
+    return { name: spec.name, command: spec.command, status: passed ? 'passed' : 'failed', exitCode: x.exitCode, durationMs, output: whole.slice(-MAX_TEXT_LENGTH), ...(counts ? { counts } : {}), ...(excerpt ? { excerpt } : {}), outputHash: sha256Ref(whole) };
   }
 
   private errorResult(spec: CheckSpec, why: string): CheckResult {
-    return { name: spec.name, command: spec.command, status: 'error', durationMs: 0, output: why.slice(-MAX_TEXT_LENGTH), outputHash: hashOutput(why) };
+    return { name: spec.name, command: spec.command, status: 'error', durationMs: 0, output: why.slice(-MAX_TEXT_LENGTH), outputHash: sha256Ref(why) };
   }
 
   /** Emits the `check_result` and appends its `check_run` audit row (same fields, the output by hash). */

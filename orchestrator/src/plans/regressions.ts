@@ -1,9 +1,8 @@
 /**
- * The pure rules of combine-then-verify: what a regression is (compared with the same check on the
- * plan's base), which layer of the stack a regression is attributed to, and how many fix-up rounds a
- * plan may still start. No I/O: plans/verify.ts drives them with real trees.
+ * The pure rules of combine-then-verify: which layer of the stack a regression (checks/regressions.ts)
+ * is attributed to, and how many fix-up rounds a plan may still start. No I/O: plans/verify.ts drives
+ * them with real trees.
  */
-export { isRegression, regressions } from '../checks/regressions';
 
 /**
  * The first layer (in stack order) whose head fails: base+T1, base+T1+T2, ... The ticket added by that

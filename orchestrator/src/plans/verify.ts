@@ -13,7 +13,8 @@ import { combineOrder, layerMessage, stackResults, type ConflictInfo, type Layer
 import { conflictHunks, type ConflictHunk } from './conflicts';
 import { conflictBrief, regressionBrief } from './fixup';
 import type { FixUpSpec, PlanRecord, TicketRecord } from './plan-store';
-import { attribute, FixRounds, regressions } from './regressions';
+import { regressions } from '../checks/regressions';
+import { attribute, FixRounds } from './regressions';
 
 /** A conflict nobody resolved: the ticket's change is on its own branch, not in the combined result. */
 export interface UnresolvedConflict {

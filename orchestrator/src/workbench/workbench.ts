@@ -12,7 +12,7 @@ import { MAX_MESSAGE_LENGTH, type EventPayload, type TaskBase } from '@pushpals/
 import type { TaskContext } from '../agents/types';
 import type { AgentWorkbench, WorkspaceStart } from '../agents/workbench-port';
 import { AuditLog, SIGNING_KEY_FILE } from '../audit';
-import { sha256Ref } from '../audit/receipt';
+import { sha256Ref } from '../util/hash';
 import type { Config } from '../config';
 import { PushPalsError } from '../errors';
 import type { EventLog } from '../events/event-log';

@@ -12,7 +12,8 @@ import type { TreeCheckReport, TreeCheckRequest } from '../../src/checks/types';
 import { commitChanges, readFileAt } from '../../src/git/commits';
 import { combineOrder } from '../../src/plans/combine';
 import type { FixUpSpec, PlanRecord, TicketRecord } from '../../src/plans/plan-store';
-import { attribute, FixRounds, isRegression, regressions } from '../../src/plans/regressions';
+import { isRegression, regressions } from '../../src/checks/regressions';
+import { attribute, FixRounds } from '../../src/plans/regressions';
 import { combineAndVerify, type VerifyDeps } from '../../src/plans/verify';
 import { removeTempDirs, tempDir } from '../helpers/temp';
 
