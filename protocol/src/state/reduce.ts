@@ -62,6 +62,13 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
     changes.push({ kind: 'message', seq: e.seq });
   };
   const task = (taskId: string): TaskView => taskOf(state, taskId, e.seq);
+  /** A task that reached a final state: it is not paused any more. */
+  const ended = (taskId: string, final: 'completed' | 'failed' | 'cancelled'): TaskView => {
+    const t = task(taskId);
+    t.state = final;
+    delete t.paused;
+    return t;
+  };
   // The stored reply replaces its draft; the end of a turn (or its error) ends a draft left without one.
   if (state.drafts.size) changes.push(...endDrafts(state, e));
 
@@ -116,25 +123,19 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
       break;
     }
     case 'task_completed': {
-      const t = task(e.payload.taskId);
-      t.state = 'completed';
-      delete t.paused; // a finished task is not paused any more
+      const t = ended(e.payload.taskId, 'completed');
       t.summary = e.payload.summary;
       changed(t);
       break;
     }
     case 'task_failed': {
-      const t = task(e.payload.taskId);
-      t.state = 'failed';
-      delete t.paused; // a finished task is not paused any more
+      const t = ended(e.payload.taskId, 'failed');
       t.error = e.payload.error;
       changed(t);
       break;
     }
     case 'task_cancelled': {
-      const t = task(e.payload.taskId);
-      t.state = 'cancelled';
-      delete t.paused; // a finished task is not paused any more
+      const t = ended(e.payload.taskId, 'cancelled');
       if (e.payload.reason) note(t, 'progress', `cancelled: ${e.payload.reason}`);
       else changed(t);
       break;
