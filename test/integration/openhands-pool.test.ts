@@ -10,13 +10,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { App } from '@pushpals/orchestrator';
 import type { OpenHandsAgent } from '@pushpals/orchestrator/dist/src/agents/openhands/agent';
 import { mountsUnder } from '@pushpals/orchestrator/dist/src/agents/openhands/slot-mounts';
-import { ScriptedModelServer } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
-import { containersOf, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, sleep, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
+import { type ScriptedModelServer } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
+import { containersOf, makeFixtureRepo, openModelSession, removeContainersOf, removeTempDirs, requireDocker, sleep, type WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const KEY = 'sk-e2e-openhands-pool-5d1c2b7e9a04f3aa';
@@ -58,13 +58,11 @@ describe('OpenHands warm pool and pause/resume (real Docker, real agent server, 
   before(async function () {
     requireDocker();
     assert.equal(docker('image', 'inspect', IMAGE).status, 0, `the OpenHands image ${IMAGE} is missing: build it with \`sudo bash scripts/setup-openhands-image.sh\``);
-    model = await ScriptedModelServer.start({ apiKey: KEY, models: ['scripted-coder'] });
-    dataDir = tempDir('pushpals-e2e-ohpool-');
-    writeFileSync(join(dataDir, 'model-key'), `${KEY}\n`, { mode: 0o600 });
     // The planner off: a task given to OpenHands runs on it whole (with the planner on it would be a plan whose tickets run there).
-    app = await startInProcessOrchestrator(dataDir, { models: { baseUrl: model.url, model: 'scripted-coder', maxRetries: 1 }, agent: { maxSteps: 12 }, openhands: { warmPool: 1 }, planner: { enabled: false } });
-    client = await WsTestClient.connect(app.wsUrl, app.token, 'ohpool-session', 300_000);
-    await client.start(0);
+    const s = await openModelSession('pushpals-e2e-ohpool-', { key: KEY, overrides: { agent: { maxSteps: 12 }, openhands: { warmPool: 1 }, planner: { enabled: false } }, sessionId: 'ohpool-session', waitMs: 300_000 });
+    ({ app, dataDir } = s);
+    client = s.client;
+    model = s.model;
     repoId = (await client.send('repo_add', { source: makeFixtureRepo({ files: { 'README.md': README } }) })).repoId;
   });
 
