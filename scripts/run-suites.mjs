@@ -61,6 +61,19 @@ function count(kind, { code, out }) {
   return code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
 }
 
+// CI keeps only the tail of the log: a failed suite's failures are printed again next to the
+// summary, so the last lines say WHICH test failed and why, not only that one did.
+const REPORT_LINES = 80;
+function failureReport(out) {
+  const lines = out.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+  const start = lines.findIndex((l) => /^\s*\d+ failing/.test(l));
+  const picked = start >= 0
+    ? lines.slice(start)
+    : lines.filter((l) => /\b(not ok|FAIL|fail|Error)\b/.test(l));
+  const shown = picked.length ? picked : lines.slice(-20);
+  return shown.slice(0, REPORT_LINES).join('\n') + (shown.length > REPORT_LINES ? `\n… ${shown.length - REPORT_LINES} more line(s) above in this suite's output` : '');
+}
+
 const only = process.argv.slice(2);
 const unknown = only.filter((n) => !SUITES.some((s) => s.name === n));
 if (unknown.length) {
@@ -71,10 +84,12 @@ const results = [];
 for (const suite of SUITES.filter((s) => !only.length || only.includes(s.name))) {
   console.log(`\n=== suite: ${suite.name} (${suite.cmd})`);
   const t = Date.now();
-  const r = count(suite.kind, await run(suite.cmd));
-  results.push({ ...suite, ...r, s: ((Date.now() - t) / 1000).toFixed(1) });
+  const ran = await run(suite.cmd);
+  const r = { ...count(suite.kind, ran), out: ran.out };
+  results.push({ ...suite, ...r, s: ((Date.now() - t) / 1000).toFixed(1), failures: r.failed ? failureReport(r.out) : '' });
   console.log(`=== ${suite.name}: ${r.passed} passed, ${r.failed} failed in ${results.at(-1).s} s`);
 }
+for (const r of results.filter((x) => x.failed)) console.log(`\n=== what failed in ${r.name}:\n${r.failures}`);
 console.log('\nsuite              passed  failed  seconds');
 for (const r of results) console.log(`${r.name.padEnd(18)} ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${r.s.padStart(7)}`);
 const passed = results.reduce((a, r) => a + r.passed, 0);
