@@ -83,7 +83,7 @@ describe('git: cloning a URL is bounded and keeps credentials secret', function 
     const t0 = Date.now();
     await assert.rejects(reg.add(`${s.url}/slow.git`), isTimeout(/stalled: \d+ bytes in the last 1 s \(minimum 100 bytes\/s\)/));
     const took = Date.now() - t0;
-    assert.ok(took < 5000, `took ${took} ms`);
+    assert.ok(took < 20_000, `took ${took} ms (the deadline is 60 s)`);
     assert.ok(s.hits() >= 1, 'the server was asked');
     assert.deepEqual(leftovers(), [], 'no mirror or scratch dir left');
     assert.equal(reg.list().length, 0);

@@ -88,7 +88,8 @@ describe('sandbox: manager, pool, reaping, errors (real Docker)', function () {
       const t0 = performance.now();
       const sb = await m.acquire({ taskId: 'task-42' });
       const acquireMs = performance.now() - t0;
-      assert.ok(acquireMs < 50, `warm acquire took ${acquireMs.toFixed(1)} ms`);
+      // a cold start is a container start (about a second here); warm is a rename and a label
+      assert.ok(acquireMs < 300, `warm acquire took ${acquireMs.toFixed(1)} ms`);
       assert.equal(sb.workspaceHostPath, join(root, 'task-42'));
       assert.equal(sb.taskId, 'task-42');
       // the caller prepares the working copy INTO the directory after acquire; the mount follows
@@ -99,7 +100,7 @@ describe('sandbox: manager, pool, reaping, errors (real Docker)', function () {
       assert.equal(r.stdout, 'prepared on the host\n');
       // the runner was already up (started while the slot was prepared): no start on first exec
       assert.equal(sb.runnerStartCount, 1);
-      assert.ok(firstExecMs < 1000, `first exec on a warm sandbox took ${firstExecMs.toFixed(1)} ms`);
+      assert.ok(firstExecMs < 3000, `first exec on a warm sandbox took ${firstExecMs.toFixed(1)} ms`);
       assert.equal(readFileSync(join(root, 'task-42', 'inside.txt'), 'utf8'), 'made-inside\n');
       await m.waitForPool(60_000);
       assert.equal(m.poolStats().ready, 2);

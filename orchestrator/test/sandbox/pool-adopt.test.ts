@@ -59,7 +59,7 @@ describe('sandbox: the warm pool adopts prepared working copies (real Docker)', 
     const t0 = performance.now();
     const sb = await m.acquire({ taskId: 'task-1', workspaceHostPath: dir, adoptPrepared: true });
     const ms = performance.now() - t0;
-    assert.ok(ms < 50, `pooled acquire of a prepared dir took ${ms.toFixed(1)} ms`);
+    assert.ok(ms < 300, `pooled acquire of a prepared dir took ${ms.toFixed(1)} ms`);
     assert.equal((await labelsOf(sb))[LABEL_POOL], '1', 'the sandbox did not come from the pool');
     assert.equal(sb.taskId, 'task-1');
     assert.equal(sb.workspaceHostPath, dir, 'the path the rest of the code knows must stay valid');

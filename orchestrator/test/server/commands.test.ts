@@ -75,7 +75,8 @@ describe('server: chat, tasks and approvals over the protocol', () => {
     const sent = Date.now();
     const m = await c.send('chat_send', { text: 'status' });
     const reply = await c.waitFor('assistant_message', (p) => p.text.includes(a.taskId));
-    assert.ok(Date.now() - sent < 1000);
+    // the held tasks never end by themselves: any answer shows the chat is not blocked behind them
+    assert.ok(Date.now() - sent < 5000, `${Date.now() - sent} ms`);
     assert.ok(reply.seq > m.messageSeq);
     assert.match(reply.payload.text, new RegExp(`${a.taskId} \\[running\\]`));
     assert.match(reply.payload.text, new RegExp(`${b.taskId} \\[running\\]`));
