@@ -127,7 +127,8 @@ describe('the agent team end to end (planner, scheduler, parallel coding agents;
     const reply = await c().waitForEvent((e) => e.type === 'assistant_message' && e.turnId === turnId, 'the status reply', 5000);
     const ms = performance.now() - sent;
     const text = (reply.payload as { text: string }).text;
-    assert.ok(ms < 200, `status took ${ms.toFixed(0)} ms`);
+    // the tickets run for many seconds more: an answer within 2 s (two busy sandboxes on 2 cores) did not wait for them
+    assert.ok(ms < 2000, `status took ${ms.toFixed(0)} ms`);
     assert.match(text, new RegExp(`- ${planId} \\[running\\][^\\n]*\\n  - ${t1} \\[running\\] T1: ${T1}\\n  - ${t2} \\[running\\] T2: ${T2}\\n  - ${t3} \\[queued\\] T3: `), text);
 
     const planEnd = await waitTerminal(c(), planId, 180_000);
