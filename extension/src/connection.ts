@@ -3,7 +3,8 @@
  * request/ack correlation, reconnect with exponential backoff + jitter, and replay from the last seen
  * `seq` with de-duplication (an event is delivered to listeners at most once, in seq order).
  * Transient messages (`assistant_delta`: live only, no seq) go to their own listeners, untouched by
- * the cursor; a subscription of this client's protocol version (1.1+) asks for them.
+ * the cursor; a subscription of this client's protocol version (1.1+) asks for them. Fields of a known
+ * message this version does not know (a newer server's) are ignored, not a reason to drop it.
  * No vscode import: the same class is exercised by unit tests and inside the extension host.
  */
 import type WebSocket from 'ws';
@@ -15,14 +16,13 @@ import {
   newId,
   parseFrame,
   validateCommand,
-  validateServerMessage,
+  validateServerMessageTolerant,
   type AckMessage,
   type CommandPayload,
   type CommandResult,
   type CommandType,
   type ErrorInfo,
   type EventMessage,
-  type ServerMessage,
   type TransientMessage,
 } from '@pushpals/protocol/client';
 import { wsUrl, type Endpoint } from './discovery';
@@ -90,6 +90,8 @@ export interface ConnectionStats {
   delivered: number;
   duplicatesDropped: number;
   invalidFrames: number;
+  /** Properties removed from server messages because this version does not know them (must-ignore). */
+  unknownFieldsIgnored: number;
   connects: number;
 }
 
@@ -110,7 +112,7 @@ export class Connection {
   /** The log's head at the last handshake: events up to it are a replay. */
   private replayHead = 0;
   private _sessionId: string;
-  readonly stats: ConnectionStats = { received: 0, delivered: 0, duplicatesDropped: 0, invalidFrames: 0, connects: 0 };
+  readonly stats: ConnectionStats = { received: 0, delivered: 0, duplicatesDropped: 0, invalidFrames: 0, unknownFieldsIgnored: 0, connects: 0 };
 
   constructor(private readonly opts: ConnectionOptions) {
     this._lastSeq = opts.afterSeq ?? 0;
@@ -360,7 +362,13 @@ export class Connection {
   }
 
   private onFrame(raw: string): void {
-    const parsed = parseFrame<ServerMessage>(raw, validateServerMessage);
+    // Must-ignore: a newer server's field this version does not know is removed, not a reason to drop
+    // the event (protocol README: Versioning). Everything else is validated strictly.
+    const parsed = parseFrame(raw, validateServerMessageTolerant);
+    if (parsed.ok && parsed.ignored) {
+      this.stats.unknownFieldsIgnored += parsed.ignored.length;
+      this.opts.logger.debug(`ignored fields this version does not know: ${parsed.ignored.join(', ')}`);
+    }
     if (!parsed.ok) {
       this.stats.invalidFrames++;
       if (parsed.error.code === 'unsupported_version') return this.fatal('version', parsed.error.message);

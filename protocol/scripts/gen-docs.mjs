@@ -130,6 +130,39 @@ function connectionSection() {
   ].join('\n');
 }
 
+function historySection() {
+  const minors = [...new Set(P.PROTOCOL_ADDITIONS.map((a) => a.since))];
+  const out = [
+    '### What each minor added',
+    '',
+    'Generated from `PROTOCOL_ADDITIONS` (`src/additions.ts`), the one table of what each minor added (1.0 is the',
+    'baseline). The server downgrades everything it sends to the minor the client announced by this table: an',
+    'event or transient type newer than that minor is not sent (no client treats a seq it never saw as a gap: the',
+    'cursor moves on with the next event), a newer field is removed, a newer error code becomes the fallback named',
+    'here. A client of that minor therefore only ever receives messages it can validate.',
+    '',
+  ];
+  const list = (label, items) => (items.length ? [`- ${label}: ${items.join(', ')}`] : []);
+  for (const v of minors) {
+    const of = P.PROTOCOL_ADDITIONS.filter((a) => a.since === v);
+    const pick = (f) => of.filter(f);
+    out.push(`#### ${v}`, '', P.MINOR_SUMMARIES[v] ?? '', '');
+    out.push(
+      ...list('Events', pick((a) => a.event && !a.field).map((a) => code(a.event))),
+      ...list('Event fields', pick((a) => a.event && a.field && !a.value).map((a) => code(`${a.event}.${a.field}`))),
+      ...list('Enum values', pick((a) => a.value).map((a) => `${code(`${a.event}.${a.field}`)} ${code(JSON.stringify(a.value))} (an older peer does not get such an event)`)),
+      ...list('Transient messages', pick((a) => a.transient).map((a) => code(a.transient))),
+      ...list('Commands', pick((a) => a.command && !a.field).map((a) => code(a.command))),
+      ...list('Command fields', pick((a) => a.command && a.field).map((a) => code(`${a.command}.${a.field}`))),
+      ...list('Ack result fields', pick((a) => a.result).map((a) => code(`${a.result}.${a.field}`))),
+      ...list('Error codes', pick((a) => a.errorCode).map((a) => `${code(a.errorCode)} (an older peer gets ${code(a.fallback)})`)),
+      ...list('Close codes', pick((a) => a.closeCode).map((a) => code(a.closeCode))),
+      '',
+    );
+  }
+  return out.join('\n');
+}
+
 function eventsSection() {
   const out = ['### Events (server → client)', '', `${P.EVENT_TYPES.length} event types. Each carries \`seq\`.`, ''];
   out.push(P.EVENT_TYPES.map((t) => `[\`${t}\`](#event-${t.replace(/_/g, '-')})`).join(' · '), '');
@@ -216,6 +249,7 @@ export function generate() {
     envelopeSection(),
     handshakeSection(),
     connectionSection(),
+    historySection(),
     eventsSection(),
     transientSection(),
     commandsSection(),

@@ -1,4 +1,6 @@
 export * from './version';
+export * from './additions';
+export * from './downgrade';
 export * from './limits';
 export * from './close-codes';
 export * from './common';

@@ -36,7 +36,8 @@ const eventTypes = new Set<string>(messageTypes.EVENT_TYPES);
 const transientTypes = new Set<string>(messageTypes.TRANSIENT_TYPES);
 const commandTypes = new Set<string>(messageTypes.COMMAND_TYPES);
 
-export type ValidationResult<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo; requestId?: string };
+export type ValidationFailure = { ok: false; error: ErrorInfo; requestId?: string };
+export type ValidationResult<T> = { ok: true; value: T } | ValidationFailure;
 
 export const isEventType = (t: string): t is EventType => eventTypes.has(t);
 /** A transient message (live only, no `seq`, never stored): see transient.ts. */
@@ -82,34 +83,56 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** Validates one message of the given kind against its schema (after the envelope's sanity checks). */
 function check<T>(value: unknown, allowed: (t: string) => boolean, kind: string): ValidationResult<T> {
-  if (!isRecord(value)) return fail('invalid_message', 'a message must be a JSON object', '');
+  return checkDetailed<T>(value, allowed, kind).result;
+}
+
+/** `check`, plus the unknown property Ajv stopped at (its JSON pointer), if that is why it failed. */
+function checkDetailed<T>(value: unknown, allowed: (t: string) => boolean, kind: string): { result: ValidationResult<T>; unknownProperty?: string } {
+  if (!isRecord(value)) return { result: fail('invalid_message', 'a message must be a JSON object', '') };
   const requestId = typeof value.id === 'string' ? value.id : undefined;
   const type = value.type;
-  if (typeof type !== 'string') return fail('invalid_message', '/type: must be a string naming the message type', '/type', requestId);
-  if (!allowed(type)) return fail('unknown_type', `unknown ${kind} type "${type.slice(0, 64)}"`, '/type', requestId);
+  if (typeof type !== 'string') return { result: fail('invalid_message', '/type: must be a string naming the message type', '/type', requestId) };
+  if (!allowed(type)) return { result: fail('unknown_type', `unknown ${kind} type "${type.slice(0, 64)}"`, '/type', requestId) };
   const version = value.protocolVersion;
   // A well-formed MAJOR.MINOR with another major is refused as such; a malformed one is left to the
   // schema (invalid_message at /protocolVersion).
   if (typeof version === 'string' && version !== PROTOCOL_VERSION && parseProtocolVersion(version) !== undefined && !isCompatibleVersion(version)) {
     return {
-      ok: false,
-      requestId,
-      error: {
-        code: 'unsupported_version',
-        message: `protocol version ${version.slice(0, 16)} is not supported: this peer speaks ${PROTOCOL_VERSION} (major versions must match); update the older side`,
-        path: '/protocolVersion',
-        details: { supported: PROTOCOL_VERSION, received: version.slice(0, 16) },
+      result: {
+        ok: false,
+        requestId,
+        error: {
+          code: 'unsupported_version',
+          message: `protocol version ${version.slice(0, 16)} is not supported: this peer speaks ${PROTOCOL_VERSION} (major versions must match); update the older side`,
+          path: '/protocolVersion',
+          details: { supported: PROTOCOL_VERSION, received: version.slice(0, 16) },
+        },
       },
     };
   }
   const validate = validators()[type];
-  if (!validate) return fail('internal', `no validator generated for "${type}"`, '/type', requestId);
-  if (validate(value)) return { ok: true, value: value as T };
+  if (!validate) return { result: fail('internal', `no validator generated for "${type}"`, '/type', requestId) };
+  if (validate(value)) return { result: { ok: true, value: value as T } };
   const first = validate.errors?.[0];
-  if (!first) return fail('invalid_message', 'invalid message', '', requestId);
+  if (!first) return { result: fail('invalid_message', 'invalid message', '', requestId) };
   const { path, message } = describeAjvError(first);
-  return fail('invalid_message', message, path, requestId);
+  const unknown = typeof first.params?.additionalProperty === 'string' ? { unknownProperty: path } : {};
+  return { result: fail('invalid_message', message, path, requestId), ...unknown };
 }
+
+/** Removes the property a JSON pointer names from `root` (false when there is none). */
+function deleteAt(root: Record<string, unknown>, pointer: string): boolean {
+  const segs = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const last = segs.pop();
+  let node: unknown = root;
+  for (const s of segs) node = isRecord(node) || Array.isArray(node) ? (node as Record<string, unknown>)[s] : undefined;
+  if (last === undefined || !isRecord(node) || !(last in node)) return false;
+  delete node[last];
+  return true;
+}
+
+/** At most this many unknown properties are ignored in one message (each costs one more validation). */
+const MAX_IGNORED = 32;
 
 /** Validates an inbound client → server command. */
 export function validateCommand(value: unknown): ValidationResult<CommandMessage> {
@@ -121,13 +144,33 @@ export function validateServerMessage(value: unknown): ValidationResult<ServerMe
   return check<ServerMessage>(value, (t) => isEventType(t) || isTransientType(t) || t === 'ack' || t === 'command_error', 'server message');
 }
 
+/**
+ * Must-ignore, for a client of a server that may be NEWER: like `validateServerMessage`, but a
+ * property no schema of ours knows (a field a later minor added to a known message, which a server
+ * should have removed for us) is deleted from `value` — which is mutated — and the rest validated
+ * again; `ignored` lists the JSON pointers removed. Everything else stays strict: an unknown message
+ * type, a missing or malformed known field, another major. Commands are never validated this way: a
+ * client must not send what the server does not know.
+ */
+export function validateServerMessageTolerant(value: unknown): ValidationResult<ServerMessage> & { ignored?: string[] } {
+  const allowed = (t: string) => isEventType(t) || isTransientType(t) || t === 'ack' || t === 'command_error';
+  const ignored: string[] = [];
+  for (;;) {
+    const { result, unknownProperty } = checkDetailed<ServerMessage>(value, allowed, 'server message');
+    if (result.ok || unknownProperty === undefined || ignored.length === MAX_IGNORED || !deleteAt(value as Record<string, unknown>, unknownProperty)) {
+      return ignored.length > 0 ? { ...result, ignored } : result;
+    }
+    ignored.push(unknownProperty);
+  }
+}
+
 /** Validates any message type (events, commands, responses): fixtures, tests, tools. */
 export function validateAny(value: unknown): ValidationResult<unknown> {
   return check<unknown>(value, (t) => t in validators(), 'message');
 }
 
 /** Parses a raw frame (text) then validates it with `validate`. Malformed JSON gets `invalid_json`. */
-export function parseFrame<T>(raw: string, validate: (v: unknown) => ValidationResult<T>): ValidationResult<T> {
+export function parseFrame<R extends ValidationResult<unknown>>(raw: string, validate: (v: unknown) => R): R | ValidationFailure {
   let value: unknown;
   try {
     value = JSON.parse(raw);

@@ -6,6 +6,8 @@
  */
 import {
   PROTOCOL_VERSION,
+  downgradeMessage,
+  isCompatibleVersion,
   isId,
   newId,
   parseFrame,
@@ -47,6 +49,14 @@ function ack(cmd: CommandMessage, result: unknown): AckMessage {
   } as AckMessage;
 }
 
+/**
+ * The response as the command's sender knows it: an ack's result without fields newer than the
+ * version the command carried, an error code it does not know replaced (protocol README: Versioning).
+ */
+function forSender<R extends CommandResponse>(response: R, version: string | undefined): R {
+  return version === undefined ? response : (downgradeMessage(response, version) ?? response);
+}
+
 /** What dispatching uses: what handlers get, plus the handler table. */
 export interface DispatchServices extends CommandServices {
   readonly commands: Pick<CommandRegistry, 'get'>;
@@ -65,15 +75,16 @@ export interface Dispatched {
  * id and session when they can be read, so the client can match the refusal to its request.
  */
 export function refuseFrame(raw: string, error: PushPalsError): CommandErrorMessage {
-  const { id, sessionId } = idsOf(raw);
-  return errorResponse(error.toInfo(), id, sessionId);
+  const { id, sessionId, version } = idsOf(raw);
+  return forSender(errorResponse(error.toInfo(), id, sessionId), version);
 }
 
 /** Handles one raw frame (text). Never throws: every failure is a typed command_error. */
 export async function dispatchFrame(raw: string, base: BaseContext): Promise<Dispatched> {
   const parsed = parseFrame(raw, validateCommand);
   if (!parsed.ok) {
-    return { response: errorResponse(parsed.error, parsed.requestId, idsOf(raw).sessionId), after: () => undefined };
+    const { sessionId, version } = idsOf(raw);
+    return { response: forSender(errorResponse(parsed.error, parsed.requestId, sessionId), version), after: () => undefined };
   }
   return dispatchCommand(parsed.value, base);
 }
@@ -96,19 +107,23 @@ export async function dispatchCommand(cmd: CommandMessage, base: BaseContext): P
     if (!handler) throw new PushPalsError('not_found', `the "${cmd.type}" command is not available on this orchestrator (no handler is configured)`);
     const result = await (handler as (c: CommandMessage, x: CommandContext) => unknown)(cmd, ctx);
     await base.services.events.committed(); // committed before acknowledged (group commit)
-    return { response: ack(cmd, result), after };
+    return { response: forSender(ack(cmd, result), cmd.protocolVersion), after };
   } catch (e) {
     if (!(e instanceof PushPalsError)) base.services.logger.error('command failed', { command: cmd.type, error: e });
-    return { response: errorResponse(toErrorInfo(e), cmd.id, cmd.sessionId), after: () => undefined };
+    return { response: forSender(errorResponse(toErrorInfo(e), cmd.id, cmd.sessionId), cmd.protocolVersion), after: () => undefined };
   }
 }
 
-/** Best effort: the id and sessionId of a frame that will not run, so its error lands in the right place. */
-function idsOf(raw: string): { id?: string; sessionId?: string } {
+/** Best effort: the id, sessionId and protocol version of a frame that will not run, so its error lands in the right place, in words the sender knows. */
+function idsOf(raw: string): { id?: string; sessionId?: string; version?: string } {
   try {
-    const v = JSON.parse(raw) as { id?: unknown; sessionId?: unknown };
+    const v = JSON.parse(raw) as { id?: unknown; sessionId?: unknown; protocolVersion?: unknown };
     if (typeof v !== 'object' || v === null) return {};
-    return { ...(typeof v.id === 'string' ? { id: v.id } : {}), ...(typeof v.sessionId === 'string' ? { sessionId: v.sessionId } : {}) };
+    return {
+      ...(typeof v.id === 'string' ? { id: v.id } : {}),
+      ...(typeof v.sessionId === 'string' ? { sessionId: v.sessionId } : {}),
+      ...(typeof v.protocolVersion === 'string' && isCompatibleVersion(v.protocolVersion) ? { version: v.protocolVersion } : {}),
+    };
   } catch {
     return {};
   }

@@ -28,8 +28,8 @@ export interface CommandServices extends TaskCommands {
 
 /** What a live connection offers to the subscribe/unsubscribe handlers. */
 export interface ConnectionControl {
-  /** Replays stored events after `afterSeq` (matching `filter`), then streams live ones (and drafts of replies, with `drafts`). */
-  subscribe(afterSeq: number, filter: EventFilter, opts?: { drafts: boolean }): void;
+  /** Replays stored events after `afterSeq` (matching `filter`), then streams live ones (and drafts of replies, with `drafts`), as protocol minor `minor` knows them. */
+  subscribe(afterSeq: number, filter: EventFilter, opts?: { drafts: boolean; minor: number }): void;
   unsubscribe(): void;
 }
 

@@ -64,6 +64,8 @@ export interface StoredEvent {
   frame: string;
   /** The WebSocket frame bytes, encoded once by the first connection that sends it. */
   encoded?: Buffer;
+  /** This event as older minors see it (ws/downgrade.ts), built once per minor and shared by their clients; null: not sent to that minor. */
+  byMinor?: Map<number, StoredEvent | null>;
 }
 
 export interface EventFilter {

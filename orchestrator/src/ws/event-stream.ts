@@ -15,8 +15,10 @@
  * Transient pieces of chat replies being written (`assistant_delta`, chat/drafts.ts) go to live
  * subscriptions that asked for them; on going live, a subscription first gets each open draft's text so far.
  */
+import { CURRENT_MINOR } from '@pushpals/protocol';
 import type { DraftFrame } from '../chat/drafts';
 import { matchesFilter, type EventFilter, type EventLog, type StoredEvent } from '../events/event-log';
+import { eventForMinor } from './downgrade';
 import type { DrainResult } from './frame-writer';
 
 /** What the stream needs from the connection. */
@@ -50,12 +52,15 @@ export interface DraftSource {
 export interface SubscribeOptions {
   /** Send transient `assistant_delta` pieces (the client announced protocol 1.1 or later). */
   drafts: boolean;
+  /** The protocol minor the client announced: events are downgraded to it (ws/downgrade.ts); default the current one. */
+  minor?: number;
 }
 
 interface Subscription {
   filter: EventFilter;
   drafts: boolean;
-  /** Highest seq this subscription has dealt with (sent, or skipped by the filter). */
+  minor: number;
+  /** Highest seq this subscription has dealt with (sent, or skipped: by the filter, or unknown to its minor). */
   cursor: number;
   live: boolean;
 }
@@ -73,7 +78,7 @@ export class EventStream {
   ) {}
 
   subscribe(afterSeq: number, filter: EventFilter, opts: SubscribeOptions = { drafts: false }): void {
-    const s: Subscription = { filter, drafts: opts.drafts && this.drafts !== undefined, cursor: afterSeq, live: false };
+    const s: Subscription = { filter, drafts: opts.drafts && this.drafts !== undefined, minor: opts.minor ?? CURRENT_MINOR, cursor: afterSeq, live: false };
     this.sub = s; // a previous subscription's loop notices it is no longer current and stops
     void this.catchUp(s);
   }
@@ -86,7 +91,10 @@ export class EventStream {
   onLive(e: StoredEvent): void {
     const s = this.sub;
     if (!s || !s.live || e.seq <= s.cursor) return;
-    if (!matchesFilter(e, s.filter)) {
+    // Not for this client (filter, or a type its minor does not know): nothing is sent and the
+    // cursor moves on; no client treats a seq it never got as a gap.
+    const out = matchesFilter(e, s.filter) ? eventForMinor(e, s.minor) : undefined;
+    if (!out) {
       s.cursor = e.seq;
       return;
     }
@@ -96,7 +104,7 @@ export class EventStream {
       void this.catchUp(s);
       return;
     }
-    if (this.sink.sendEvent(e)) s.cursor = e.seq;
+    if (this.sink.sendEvent(out)) s.cursor = e.seq;
   }
 
   /**
@@ -131,11 +139,16 @@ export class EventStream {
       }
       let waited = false;
       for (const e of page.events) {
+        const out = eventForMinor(e, s.minor);
+        if (!out) {
+          s.cursor = e.seq;
+          continue;
+        }
         if (this.sink.bufferedAmount > highWater) {
           waited = true;
           if ((await this.sink.waitForDrain(highWater / 2)) !== 'drained' || !this.current(s)) return;
         }
-        if (!this.sink.sendEvent(e)) return;
+        if (!this.sink.sendEvent(out)) return;
         s.cursor = e.seq;
       }
       if (!page.more && !waited) {

@@ -45,6 +45,13 @@ export interface ConnectOptions {
   protocols?: string[];
 }
 
+/** An older client: the version it announces on every command, and how it validates what it receives. */
+export interface SpeaksOptions {
+  protocolVersion: string;
+  /** E.g. `validatorAtVersion(protocolVersion)` from `@pushpals/protocol/testing`: that minor's schemas. */
+  validate: (msg: unknown) => { ok: true } | { ok: false; message: string };
+}
+
 /** Opens a socket; resolves it or rejects with the HTTP status of a refused upgrade. */
 export function openSocket(url: string, opts: ConnectOptions = {}): Promise<WebSocket> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
@@ -72,10 +79,12 @@ export class WsTestClient {
   closedWith: number | undefined;
 
   /** `timeoutMs`: the default of every wait (end-to-end suites that run Docker tasks use a long one). */
+  /** `speaks`: act as a client of an older protocol minor (every frame is validated as that minor knows it). */
   constructor(
     readonly ws: WebSocket,
     readonly sessionId = 's-test',
     readonly timeoutMs = 10000,
+    readonly speaks?: SpeaksOptions,
   ) {
     ws.on('message', (d) => this.onFrame(String(d)));
     ws.on('close', (code) => {
@@ -84,13 +93,18 @@ export class WsTestClient {
     });
   }
 
-  static async connect(url: string, token: string, sessionId = 's-test', timeoutMs = 10000): Promise<WsTestClient> {
-    return new WsTestClient(await openSocket(url, { token }), sessionId, timeoutMs);
+  static async connect(url: string, token: string, sessionId = 's-test', timeoutMs = 10000, speaks?: SpeaksOptions): Promise<WsTestClient> {
+    return new WsTestClient(await openSocket(url, { token }), sessionId, timeoutMs, speaks);
   }
 
   private onFrame(raw: string): void {
-    const parsed = parseFrame(raw, validateServerMessage);
-    if (!parsed.ok) this.invalidFrames.push(`${parsed.error.message}: ${raw.slice(0, 500)}`);
+    if (this.speaks) {
+      const r = this.speaks.validate(JSON.parse(raw));
+      if (!r.ok) this.invalidFrames.push(`not a ${this.speaks.protocolVersion} message: ${r.message}: ${raw.slice(0, 500)}`);
+    } else {
+      const parsed = parseFrame(raw, validateServerMessage);
+      if (!parsed.ok) this.invalidFrames.push(`${parsed.error.message}: ${raw.slice(0, 500)}`);
+    }
     const f = JSON.parse(raw) as Frame;
     this.frames.push(f);
     if (f.type === 'ack' || f.type === 'command_error') {
@@ -116,7 +130,8 @@ export class WsTestClient {
   send<K extends CommandType>(type: K, payload: CommandPayload<K>, opts: { protocolVersion?: string } = {}): Promise<CommandResult<K>> {
     const id = newId('c');
     const made = makeCommand(type, payload, { sessionId: this.sessionId, from: 'user', id });
-    const cmd = opts.protocolVersion ? { ...made, protocolVersion: opts.protocolVersion } : made;
+    const version = opts.protocolVersion ?? this.speaks?.protocolVersion;
+    const cmd = version ? { ...made, protocolVersion: version } : made;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.ws.send(JSON.stringify(cmd));

@@ -1,4 +1,4 @@
-import { TRANSIENT_SINCE, isAtLeastVersion } from '@pushpals/protocol';
+import { knowsMessage, minorOf } from '@pushpals/protocol';
 import { PushPalsError } from '../../errors';
 import type { EventFilter } from '../../events/event-log';
 import type { CommandHandler } from '../registry';
@@ -11,10 +11,12 @@ export const subscribe: CommandHandler<'subscribe'> = (cmd, ctx) => {
   if (sessionId !== undefined) filter.sessionId = sessionId;
   if (taskId !== undefined) filter.taskId = taskId;
   const headSeq = ctx.services.events.head();
-  // Transient pieces of replies being written only to clients that know them (protocol README: Versioning).
-  const drafts = isAtLeastVersion(cmd.protocolVersion, TRANSIENT_SINCE);
+  // Everything is sent as the client's minor knows it: events downgraded (ws/downgrade.ts), transient
+  // pieces of replies being written only if it knows them (protocol README: Versioning).
+  const minor = minorOf(cmd.protocolVersion);
+  const drafts = knowsMessage('assistant_delta', minor);
   // The replay starts after the ack is on the wire, so the client sees the ack first.
-  ctx.afterResponse(() => conn.subscribe(afterSeq, filter, { drafts }));
+  ctx.afterResponse(() => conn.subscribe(afterSeq, filter, { drafts, minor }));
   return { afterSeq, headSeq };
 };
 
