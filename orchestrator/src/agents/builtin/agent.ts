@@ -30,6 +30,7 @@ import { AFTER_RESULT, FINISH_REFUSED, NUDGE, initialMessages } from './prompt';
 import { ASK_PLANNER, TOOL_SPECS, runTool, type ToolEnv } from './tools';
 import { Conversation } from './conversation';
 import { WorkspaceFs } from './workspace-fs';
+import { RunningTimeLimit } from '../../tasks/running-time-limit';
 
 const failed = (code: PushPalsError['code'], message: string, details?: Record<string, unknown>): TaskOutcome => ({ status: 'failed', error: { code, message: message.slice(0, 4096), ...(details ? { details } : {}) } });
 
@@ -103,8 +104,8 @@ export class BuiltinAgent implements TaskAgent {
     const taskId = ctx.task.id;
     const team = this.team;
     const brief = team?.brief(taskId);
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort('time limit'), limits.maxTimeMs);
+    // agent.maxTimeMs counts running time: paused stretches (task_pause) are not counted.
+    const deadline = new RunningTimeLimit(limits.maxTimeMs, ctx.pause);
     const signal = AbortSignal.any([ctx.signal, deadline.signal]);
     const { repo, workspace } = await this.wb.prepareWorkspace(
       ctx,
@@ -195,7 +196,7 @@ export class BuiltinAgent implements TaskAgent {
       if (e instanceof PushPalsError) return await this.stopped(ctx, changes, failed(e.code, redact(e.message), { ...e.details, tokensUsed: budget.used }));
       throw e;
     } finally {
-      clearTimeout(timer);
+      deadline.dispose();
       // Kept only for a run that another run will continue (shutdown, lost lease, a crash).
       if (!ctx.signal.aborted || ctx.signal.reason === 'cancelled') conversation.clear();
       await sandbox.release();
