@@ -8,6 +8,7 @@
 //   MESSAGES=5000,50000 RATE=1000 RATE_N=5000 node bench/public-path.mjs
 //   PROFILE=1 node bench/public-path.mjs           # also writes a --cpu-prof of the server
 //   SERVER_NODE_ARGS=--trace-gc node bench/public-path.mjs   # extra node flags for the server
+//   OLD_SUBSCRIBERS=5 node bench/public-path.mjs   # that many subscribers announce protocol 1.1 (events downgraded for them)
 // Build first: npm run build. Prints figures and ratios; the last line is a JSON summary.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ const PHASES = (process.env.MESSAGES || '5000,50000').split(',').map(Number);
 const RATE = Number(process.env.RATE || 1000);
 const RATE_N = Number(process.env.RATE_N || 5000);
 const PROFILE = process.env.PROFILE === '1';
+const OLD_SUBSCRIBERS = Number(process.env.OLD_SUBSCRIBERS || 0);
 const TICK = 100; // USER_HZ on Linux
 
 const now = () => performance.timeOrigin + performance.now();
@@ -85,7 +87,7 @@ async function connect() {
 }
 
 /** A subscriber counts events and measures publish→receive on user_message events. */
-async function subscriber(afterSeq = 0) {
+async function subscriber(afterSeq = 0, protocolVersion = undefined) {
   const ws = await connect();
   const s = { ws, events: 0, lastSeq: afterSeq, gaps: 0, lat: [], measure: false };
   ws.on('message', (d) => {
@@ -100,7 +102,8 @@ async function subscriber(afterSeq = 0) {
       if (m && text.includes('"type":"user_message"')) s.lat.push(now() - Number(m[1]));
     }
   });
-  ws.send(JSON.stringify(makeCommand('subscribe', { afterSeq }, { sessionId: 'bench' })));
+  const cmd = makeCommand('subscribe', { afterSeq }, { sessionId: 'bench' });
+  ws.send(JSON.stringify(protocolVersion ? { ...cmd, protocolVersion } : cmd));
   return s;
 }
 
@@ -138,7 +141,7 @@ const waitFor = async (pred, ms, what) => {
 
 await sleep(1500); // let start-up work (engine check, first GC) settle
 const idleRss = rssMb();
-const subs = await Promise.all(Array.from({ length: SUBSCRIBERS }, () => subscriber(0)));
+const subs = await Promise.all(Array.from({ length: SUBSCRIBERS }, (_, i) => subscriber(0, i < OLD_SUBSCRIBERS ? '1.1' : undefined)));
 const prods = await Promise.all(Array.from({ length: PRODUCERS }, (_, i) => producer(i)));
 const headSeq = () => Math.min(...subs.map((s) => s.lastSeq));
 const results = { machine: '2 cores', producers: PRODUCERS, subscribers: SUBSCRIBERS, idleRssMb: +idleRss.toFixed(1), phases: [] };

@@ -41,9 +41,12 @@ const fieldRules = new Map<string, FieldRule[]>();
 const codeRules = new Map<string, CodeRule[]>();
 const valueRules = new Map<string, ValueRule[]>();
 const newestTouch = new Map<string, number>();
+/** The same, by event type alone (the broadcast path asks per event and client: no key string built). */
+const newestEventTouch = new Map<string, number>();
 
 const touch = (key: string, since: number): void => {
   newestTouch.set(key, Math.max(newestTouch.get(key) ?? 0, since));
+  if (key.startsWith('event:')) newestEventTouch.set(key.slice(6), newestTouch.get(key)!);
 };
 const pushTo = <T>(m: Map<string, T[]>, key: string, v: T): void => {
   const list = m.get(key);
@@ -89,6 +92,11 @@ const root = (msg: { type: string; payload?: unknown }): unknown =>
  */
 export function needsDowngrade(key: string, minor: number): boolean {
   return minor < CURRENT_MINOR && (newestTouch.get(key) ?? 0) > minor;
+}
+
+/** `needsDowngrade` for an event or transient message of `type`. */
+export function eventNeedsDowngrade(type: string, minor: number): boolean {
+  return minor < CURRENT_MINOR && (newestEventTouch.get(type) ?? 0) > minor;
 }
 
 /** Whether a peer of `minor` knows this event or transient type (false: withhold it). */

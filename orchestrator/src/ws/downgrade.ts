@@ -5,12 +5,12 @@
  * and serialised ONCE per event and minor: the result hangs on the StoredEvent, so a live batch
  * broadcast to many clients of that minor costs one rewrite per event, not one per client.
  */
-import { CURRENT_MINOR, downgradeInPlace, messageKey, needsDowngrade } from '@pushpals/protocol';
+import { CURRENT_MINOR, downgradeInPlace, eventNeedsDowngrade } from '@pushpals/protocol';
 import type { StoredEvent } from '../events/event-log';
 
 /** `e` for a client of `minor`: itself, a rewritten copy, or undefined (that minor does not know it: send nothing). */
 export function eventForMinor(e: StoredEvent, minor: number): StoredEvent | undefined {
-  if (minor >= CURRENT_MINOR || !needsDowngrade(messageKey(e), minor)) return e;
+  if (minor >= CURRENT_MINOR || !eventNeedsDowngrade(e.type, minor)) return e;
   const cached = e.byMinor?.get(minor);
   if (cached !== undefined) return cached ?? undefined;
   const msg = JSON.parse(e.frame) as { type: string; payload?: unknown };

@@ -138,6 +138,41 @@ describe('connection (real orchestrator)', function () {
     assert.equal(bad.statuses.filter((s) => s.state === 'connecting' || s.state === 'reconnecting').length, 1, 'one attempt only');
   });
 
+  it('must-ignore: a field a newer minor added to a known event is removed, not a reason to drop the event', async () => {
+    // The real orchestrator downgrades for us, so a tiny server plays a 1.3 one that adds fields we do not know.
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((r) => wss.once('listening', r));
+    const port = (wss.address() as { port: number }).port;
+    const env = (sessionId: string) => ({ protocolVersion: '1.3', ts: new Date().toISOString(), sessionId, from: 'orchestrator' });
+    wss.on('connection', (ws) => ws.on('message', (raw) => {
+      const m = JSON.parse(String(raw)) as { id: string; sessionId: string; type: string };
+      const result = m.type === 'hello' ? { serverVersion: '9.0.0', protocolVersion: '1.3', sessionId: m.sessionId, headSeq: 1, newerField: true } : { afterSeq: 0, headSeq: 1 };
+      ws.send(JSON.stringify({ ...env(m.sessionId), id: `r_${m.id}`, type: 'ack', correlationId: m.id, payload: { command: m.type, result } }));
+      if (m.type !== 'subscribe') return;
+      const hunk = { hunkId: 'h1', file: 'a.png', oldStart: 0, oldLines: 0, newStart: 0, newLines: 0, header: 'Binary files differ', binary: true };
+      ws.send(JSON.stringify({ seq: 1, ...env(m.sessionId), id: 'e1', type: 'diff_ready', payload: { taskId: 't1', diff: '', files: ['a.png'], hunks: [hunk], binaryFiles: ['a.png'] } }));
+    }));
+    const events: EventMessage[] = [];
+    const conn = new Connection({ resolveEndpoint: async () => ({ url: `http://127.0.0.1:${port}`, token: 't', source: 'settings' }), clientName: 't', clientVersion: '0', sessionId: 's_mi', logger: memoryLogger() });
+    open.push(conn);
+    conn.onEvent((e) => events.push(e));
+    conn.start();
+    try {
+      await waitFor('the diff_ready', () => events.length === 1, 10000);
+      assert.equal(conn.status.state, 'connected', 'the hello ack with an unknown result field was accepted too');
+      const p = events[0]!.payload as { hunks: Array<Record<string, unknown>> } & Record<string, unknown>;
+      assert.equal(events[0]!.type, 'diff_ready');
+      assert.equal('binaryFiles' in p, false);
+      assert.equal('binary' in p.hunks[0]!, false);
+      assert.equal(p.taskId, 't1');
+      assert.equal(conn.lastSeq, 1);
+      assert.equal(conn.stats.invalidFrames, 0);
+      assert.equal(conn.stats.unknownFieldsIgnored, 3);
+    } finally {
+      wss.close();
+    }
+  });
+
   it('a protocol major-version mismatch is fatal', async () => {
     // The real orchestrator speaks our version, so a tiny server plays one from the future.
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
