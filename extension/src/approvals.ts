@@ -88,10 +88,10 @@ async function askEdits(local: ApprovalView, arg: unknown): Promise<ApprovalEdit
   // Only a pr approval that proposes its text (an orchestrator of protocol 1.3 on) can take an edited one.
   if (local.kind === 'pr' && local.pullRequest) {
     const proposed = local.pullRequest;
-    const what = proposed.number ? `pull request #${proposed.number}` : 'pull request';
-    const title = given(arg, 'title') ?? (await editText(`PushPals: ${what} title — ${local.title}`, `The title (at most ${MAX_PR_TITLE_LENGTH} characters). Enter keeps it and goes on to the body; Escape cancels.`, proposed.title, (v) => pullRequestTextProblem({ title: v })));
+    const of = proposed.number ? ` (#${proposed.number})` : '';
+    const title = given(arg, 'title') ?? (await editText(`PushPals: pull request title${of} — ${local.title}`, `The title (at most ${MAX_PR_TITLE_LENGTH} characters). Enter keeps it and goes on to the body; Escape cancels.`, proposed.title, (v) => pullRequestTextProblem({ title: v })));
     if (title === undefined) return undefined;
-    const body = given(arg, 'body') ?? (await editText(`PushPals: ${what} body — ${local.title}`, 'The body, Markdown (\\n for a line break). Enter approves with it; Escape cancels.', proposed.body, (v) => pullRequestTextProblem({ body: v })));
+    const body = given(arg, 'body') ?? (await editText(`PushPals: pull request body${of} — ${local.title}`, 'The body, Markdown (\\n for a line break). Enter approves with it; Escape cancels.', proposed.body, (v) => pullRequestTextProblem({ body: v })));
     if (body === undefined) return undefined;
     return { ...(title !== proposed.title ? { title } : {}), ...(body !== proposed.body ? { body } : {}) };
   }

@@ -261,11 +261,11 @@ try {
   /** Approve the pr approval from its notification; its title input: `title` typed over the proposal (or kept); the body kept. */
   const approvePr = async (toastText, title) => {
     await toast(toastText).first().getByRole('button', { name: 'Approve' }).click();
-    await page.locator('.quick-input-widget', { hasText: 'title' }).waitFor({ timeout: 10000 });
+    await page.locator('.quick-input-widget', { hasText: 'pull request title' }).waitFor({ timeout: 10000 });
     await snap('pr-title');
     if (title !== undefined) await page.locator('.quick-input-box input').fill(title);
     await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget', { hasText: 'body' }).waitFor({ timeout: 10000 });
+    await page.locator('.quick-input-widget', { hasText: 'pull request body' }).waitFor({ timeout: 10000 });
     const body = await page.locator('.quick-input-box input').inputValue();
     expect(body.includes(`pushpals audit receipt --task ${taskId}`), `the proposed body: ${body.slice(0, 300)}`);
     await page.keyboard.press('Enter');

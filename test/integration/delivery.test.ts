@@ -245,8 +245,11 @@ describe('push and pull request of a committed task branch (real Docker, real gi
     await app!.workbench!.proposeDiff({ task, agentId: 'worker:builtin', emit }, { ...change, baseCommit: sha });
     for (const h of change.hunks) await c().send('hunk_decide', { taskId, hunkId: h.hunkId, decision: 'accept' });
     const commit = await approvalOf(taskId, 'commit', seq);
-    await c().send('approval_decide', { approvalId: commit.payload.approvalId, decision: 'approve', message: 'Fix the last typo too' });
-    const second = (await c().waitFor('committed', (p) => p.taskId === taskId && p.sha !== sha, 120_000)).payload.sha;
+    const commitCli = await runCliAsync(dataDir, ['approve', commit.payload.approvalId, '--message', 'Fix the last typo too', '--url', app!.url]);
+    assert.equal(commitCli.status, 0, commitCli.stderr);
+    const secondCommit = (await c().waitFor('committed', (p) => p.taskId === taskId && p.sha !== sha, 120_000)).payload;
+    const second = secondCommit.sha;
+    assert.equal(secondCommit.message, 'Fix the last typo too', 'the message given with pushpals approve --message');
     assert.equal(git(remote, 'rev-parse', `refs/heads/pushpals/${taskId}`).trim(), sha, 'not pushed yet');
 
     seq = lastSeq();
@@ -255,6 +258,7 @@ describe('push and pull request of a committed task branch (real Docker, real gi
     await c().send('approval_decide', { approvalId: (await approvalOf(taskId, 'push', seq)).payload.approvalId, decision: 'approve' });
     await c().waitFor('pushed', (p) => p.taskId === taskId && p.sha === second, 60_000);
     assert.equal(git(remote, 'rev-parse', `refs/heads/pushpals/${taskId}`).trim(), second);
+    assert.equal(git(remote, 'rev-parse', `${second}^`).trim(), sha, 'on top of the first commit: a fast-forward');
 
     const sent = forge!.requests.length;
     seq = lastSeq();

@@ -84,7 +84,8 @@ export async function pullRequestWithApproval(deps: DeliveryDeps, ctx: TaskConte
     note(`Pull request ${approval.state}: ${existing ? `#${existing.number} was not updated` : 'none was opened'} (${pushed.branch} stays pushed).`);
     return;
   }
-  const text = approvedText(proposed, approval.decisionDetails);
+  // A restarted job finds the approval by its key: the text it proposed then is the one approved.
+  const text = approvedText(approval.pullRequest ? { title: approval.pullRequest.title, body: approval.pullRequest.body } : proposed, approval.decisionDetails);
   const actor = approval.decidedBy ?? ACTOR;
   const auditData = { repository: where, apiBaseUrl: forge.apiBaseUrl, head: pushed.branch, base, sha: pushed.sha, title: text.title, body: text.body, edited: text.edited };
   let pr: PullRequestInfo;
@@ -96,7 +97,7 @@ export async function pullRequestWithApproval(deps: DeliveryDeps, ctx: TaskConte
     if (!open && existing) note(`Pull request #${existing.number} was closed meanwhile: a new one is opened.`, 'warn');
     [pr, updated] = open ? [await pulls.update(open.number, { ...text, ...(open.base !== base ? { base } : {}) }), true] : await createOrUpdate(pulls, pushed.branch, base, text);
   } catch (e) {
-    const err = stays(e, pushed, 'the approval stays as it was given');
+    const err = stays(e, pushed, 'approved, but the forge did not take it');
     wb.audit.append({ taskId: task.id, actor, action: 'pr_failed', approvalId: approval.id, data: { ...auditData, code: err.code, reason: err.message, forge: err.details?.forge ?? null } });
     throw err;
   }
