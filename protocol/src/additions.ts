@@ -5,7 +5,7 @@
  * tests, and the protocol README's "What each minor added" is generated from it (gen-docs --check).
  *
  * Adding to the protocol in a new minor = bump `PROTOCOL_VERSION` and add one line per addition here,
- * e.g. `{ since: '1.3', event: 'diff_ready', field: 'binaryFiles' },` (a nested field:
+ * e.g. `{ since: '1.4', event: 'diff_ready', field: 'binaryFiles' },` (a nested field:
  * `field: 'hunks[].binary'`; a field of a command's ack result: `{ since, result: 'status_get', field }`).
  * Loads no schema module (type imports only): the light client entry may use it.
  */
@@ -86,6 +86,11 @@ export const PROTOCOL_ADDITIONS: readonly Addition[] = [
   { since: '1.2', event: 'task_paused' },
   { since: '1.2', event: 'task_resumed' },
   { since: '1.2', result: 'status_get', field: 'tasks[].paused' },
+  // 1.3
+  { since: '1.3', event: 'pr_opened', field: 'updated' },
+  { since: '1.3', event: 'approval_required', field: 'pullRequest' },
+  { since: '1.3', command: 'approval_decide', field: 'title' },
+  { since: '1.3', command: 'approval_decide', field: 'body' },
 ];
 
 /** Where an `ErrorCode` sits in a server message (by message key, see `messageKey`): an `errorCode` addition is applied there. */
@@ -99,6 +104,7 @@ export const ERROR_CODE_FIELDS: Readonly<Record<string, readonly string[]>> = {
 export const MINOR_SUMMARIES: Readonly<Record<MinorVersion, string>> = {
   '1.1': 'Streamed chat replies (the transient `assistant_delta`), the close codes of slow and incompatible clients, repositories by id or name, the live base, the hunk review.',
   '1.2': 'Evidence (the checks bound to a tree), receipts, auto-commit grants, delivery (push, pull request), pause.',
+  '1.3': 'Pull requests that already exist (updated, not refused) and editable pull request text, within GitHub\'s limits (`MAX_PR_TITLE_LENGTH`, `MAX_PR_BODY_LENGTH`, `pullRequestTextProblem()` in `src/limits.ts`).',
 };
 
 /** The minor of a "MAJOR.MINOR" string (NaN when malformed). */

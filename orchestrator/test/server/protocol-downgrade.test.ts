@@ -1,9 +1,9 @@
 /**
  * Graceful versioning over the real server (real SQLite file, real WebSockets): a 1.1 client and a
- * 1.2 client watch the same task, which emits 1.2-only events (task_paused/resumed) and fields
+ * client of the current version watch the same task, which emits 1.2-only events (task_paused/resumed) and fields
  * (check_result counts/phase/tree, diff_ready.evidence). The 1.1 client validates every frame
  * against the 1.1 schemas derived from the additions table (`validatorAtVersion('1.1')`): it gets the
- * diff without evidence, never a 1.2-only event, its cursor ends where the 1.2 client's does, and a
+ * diff without evidence, never a 1.2-only event, its cursor ends where the current client's does, and a
  * reconnect with replay (from 0, or from a cursor resting below the head) gives the same frames.
  */
 import assert from 'node:assert/strict';
@@ -60,9 +60,9 @@ function evidenceAgent() {
 const last = (c: WsTestClient): number => c.seqs().at(-1) ?? 0;
 const OLDER_ONLY = new Set(['task_paused', 'task_resumed', 'grant_added', 'grant_revoked']);
 
-describe('protocol downgrade: a 1.1 client of a 1.2 server', () => {
+describe('protocol downgrade: a 1.1 client of a newer server', () => {
   let app: App;
-  let c12: WsTestClient;
+  let cNow: WsTestClient;
   let c11: WsTestClient;
   let t: ReturnType<typeof evidenceAgent>;
   let taskId: string;
@@ -71,44 +71,44 @@ describe('protocol downgrade: a 1.1 client of a 1.2 server', () => {
   before(async () => {
     t = evidenceAgent();
     app = await startApp({}, { setup: (s) => s.registerAgent(t.agent) });
-    c12 = await WsTestClient.connect(app.wsUrl, app.token);
+    cNow = await WsTestClient.connect(app.wsUrl, app.token);
     c11 = await WsTestClient.connect(app.wsUrl, app.token, 's-old', 10000, v11);
-    for (const c of [c12, c11]) await c.start();
+    for (const c of [cNow, c11]) await c.start();
   });
   after(async () => {
-    for (const c of [c12, c11, ...extra]) c.close();
+    for (const c of [cNow, c11, ...extra]) c.close();
     await app.close();
     removeTempDirs();
   });
 
   it('live: the 1.1 client gets every event it knows, as 1.1 (no evidence, no counts), none it does not, and its cursor ends at the same seq', async () => {
-    ({ taskId } = await c12.send('task_new', { request: 'compat: fix add()' }));
-    await c12.waitFor('check_result', (p) => p.taskId === taskId);
-    await c12.send('task_pause', { taskId });
-    await c12.waitFor('task_paused', (p) => p.taskId === taskId);
+    ({ taskId } = await cNow.send('task_new', { request: 'compat: fix add()' }));
+    await cNow.waitFor('check_result', (p) => p.taskId === taskId);
+    await cNow.send('task_pause', { taskId });
+    await cNow.waitFor('task_paused', (p) => p.taskId === taskId);
     await t.release(taskId);
     // An ack that changed shape in 1.2 (TaskSummary.paused) reaches the 1.1 client as 1.1 too.
     const s11 = await c11.send('status_get', { taskId });
     assert.equal('paused' in s11.tasks[0]!, false);
-    assert.equal((await c12.send('status_get', { taskId })).tasks[0]!.paused, true);
-    await c12.send('task_resume', { taskId });
-    await c12.waitFor('task_completed', (p) => p.taskId === taskId);
+    assert.equal((await cNow.send('status_get', { taskId })).tasks[0]!.paused, true);
+    await cNow.send('task_resume', { taskId });
+    await cNow.waitFor('task_completed', (p) => p.taskId === taskId);
     const head = app.services.events.head();
-    await until(() => last(c12) === head && last(c11) === head, 10000);
+    await until(() => last(cNow) === head && last(c11) === head, 10000);
 
     assert.deepEqual(c11.invalidFrames, [], 'every frame is a valid 1.1 message');
-    assert.equal(last(c11), last(c12));
-    // Exactly the 1.2 client's events the 1.1 client knows, each as the table downgrades it.
-    const expected = c12.events.filter((e) => !OLDER_ONLY.has(e.type)).map((e) => downgradeMessage(e, '1.1'));
+    assert.equal(last(c11), last(cNow));
+    // Exactly the current client's events the 1.1 client knows, each as the table downgrades it.
+    const expected = cNow.events.filter((e) => !OLDER_ONLY.has(e.type)).map((e) => downgradeMessage(e, '1.1'));
     assert.deepEqual(c11.events, expected);
-    assert.ok(c12.events.some((e) => e.type === 'task_paused') && c12.events.some((e) => e.type === 'task_resumed'));
+    assert.ok(cNow.events.some((e) => e.type === 'task_paused') && cNow.events.some((e) => e.type === 'task_resumed'));
     assert.equal(c11.events.some((e) => OLDER_ONLY.has(e.type)), false);
     const diff11 = c11.events.find((e) => e.type === 'diff_ready')!.payload as EventPayload<'diff_ready'>;
-    const diff12 = c12.events.find((e) => e.type === 'diff_ready')!.payload as EventPayload<'diff_ready'>;
-    assert.ok(diff12.evidence, 'the 1.2 client gets the evidence');
+    const diffNow = cNow.events.find((e) => e.type === 'diff_ready')!.payload as EventPayload<'diff_ready'>;
+    assert.ok(diffNow.evidence, 'the current client gets the evidence');
     assert.equal(diff11.evidence, undefined);
     assert.equal(diff11.baseCommit, SHA('a'), '1.1 fields stay');
-    assert.deepEqual(diff11.hunks, diff12.hunks);
+    assert.deepEqual(diff11.hunks, diffNow.hunks);
     for (const e of c11.events.filter((x) => x.type === 'check_result')) {
       const p = e.payload as EventPayload<'check_result'>;
       assert.equal(p.counts ?? p.phase ?? p.treeId ?? p.outputHash ?? p.excerpt, undefined);
@@ -121,21 +121,21 @@ describe('protocol downgrade: a 1.1 client of a 1.2 server', () => {
     const again = await WsTestClient.connect(app.wsUrl, app.token, 's-old', 10000, v11);
     extra.push(again);
     await again.start(0);
-    await until(() => last(again) === last(c12), 10000);
+    await until(() => last(again) === last(cNow), 10000);
     assert.deepEqual(again.invalidFrames, []);
     assert.deepEqual(again.events, c11.events);
   });
 
   it('a cursor resting on a withheld event: the next subscribe replays nothing new, and the cursor jumps with the next event it knows', async () => {
-    const { taskId: held } = await c12.send('task_new', { request: 'compat: held' });
-    await c12.waitFor('check_result', (p) => p.taskId === held);
-    await c12.send('task_pause', { taskId: held });
-    await c12.waitFor('task_paused', (p) => p.taskId === held);
+    const { taskId: held } = await cNow.send('task_new', { request: 'compat: held' });
+    await cNow.waitFor('check_result', (p) => p.taskId === held);
+    await cNow.send('task_pause', { taskId: held });
+    await cNow.waitFor('task_paused', (p) => p.taskId === held);
     await sleep(200); // the pause's follow-ups (if any) are stored
     const head = app.services.events.head();
-    await until(() => last(c12) === head, 10000);
+    await until(() => last(cNow) === head, 10000);
     const cursor = last(c11);
-    const paused = c12.events.find((e) => e.type === 'task_paused' && (e.payload as { taskId: string }).taskId === held)!;
+    const paused = cNow.events.find((e) => e.type === 'task_paused' && (e.payload as { taskId: string }).taskId === held)!;
     assert.ok(cursor < paused.seq, 'the 1.1 cursor rests below the withheld task_paused');
 
     // The extension reconnects with afterSeq = its cursor: the rows above it are read and skipped again, nothing is sent.
@@ -143,14 +143,14 @@ describe('protocol downgrade: a 1.1 client of a 1.2 server', () => {
     extra.push(re);
     await re.start(cursor);
     await sleep(300);
-    const newer = c12.events.filter((e) => e.seq > cursor && !OLDER_ONLY.has(e.type)).map((e) => downgradeMessage(e, '1.1'));
+    const newer = cNow.events.filter((e) => e.seq > cursor && !OLDER_ONLY.has(e.type)).map((e) => downgradeMessage(e, '1.1'));
     assert.deepEqual(re.events, newer, 'only what 1.1 knows above the cursor (no repeat, no endless replay)');
 
-    await c12.send('task_resume', { taskId: held });
+    await cNow.send('task_resume', { taskId: held });
     await t.release(held);
-    await c12.waitFor('task_completed', (p) => p.taskId === held);
+    await cNow.waitFor('task_completed', (p) => p.taskId === held);
     const end = app.services.events.head();
-    await until(() => last(c12) === end && last(c11) === end && last(re) === end, 10000);
+    await until(() => last(cNow) === end && last(c11) === end && last(re) === end, 10000);
     assert.deepEqual(re.invalidFrames, []);
     assert.deepEqual(c11.invalidFrames, []);
   });
@@ -158,7 +158,7 @@ describe('protocol downgrade: a 1.1 client of a 1.2 server', () => {
   it('a downgraded event is built once per minor and shared by every client of it; the current minor gets the stored frame', () => {
     const stored: StoredEvent = { seq: 7, type: 'task_paused', sessionId: 's', taskId: 't', frame: JSON.stringify({ seq: 7, type: 'task_paused' }) };
     assert.equal(eventForMinor(stored, 1), undefined);
-    const diff = c12.events.find((e) => e.type === 'diff_ready') as EventMessage;
+    const diff = cNow.events.find((e) => e.type === 'diff_ready') as EventMessage;
     const e: StoredEvent = { seq: diff.seq, type: diff.type, sessionId: diff.sessionId, taskId, frame: JSON.stringify(diff) };
     const a = eventForMinor(e, 1)!;
     assert.notEqual(a, e);

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { WebSocketServer } from 'ws';
-import type { EventMessage } from '@pushpals/protocol/client';
+import { PROTOCOL_VERSION, type EventMessage } from '@pushpals/protocol/client';
 import { Connection, type ConnStatus } from '../../connection';
 import { activateExtension, debugInfo, memoryLogger, pointExtensionAt, spawnOrchestrator, waitFor, type Orchestrator } from '../helpers';
 
@@ -139,14 +139,16 @@ describe('connection (real orchestrator)', function () {
   });
 
   it('must-ignore: a field a newer minor added to a known event is removed, not a reason to drop the event', async () => {
-    // The real orchestrator downgrades for us, so a tiny server plays a 1.3 one that adds fields we do not know.
+    // The real orchestrator downgrades for us, so a tiny server plays a newer minor that adds fields we do not know.
+    const [major, minor] = PROTOCOL_VERSION.split('.').map(Number);
+    const newer = `${major}.${(minor ?? 0) + 1}`;
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((r) => wss.once('listening', r));
     const port = (wss.address() as { port: number }).port;
-    const env = (sessionId: string) => ({ protocolVersion: '1.3', ts: new Date().toISOString(), sessionId, from: 'orchestrator' });
+    const env = (sessionId: string) => ({ protocolVersion: newer, ts: new Date().toISOString(), sessionId, from: 'orchestrator' });
     wss.on('connection', (ws) => ws.on('message', (raw) => {
       const m = JSON.parse(String(raw)) as { id: string; sessionId: string; type: string };
-      const result = m.type === 'hello' ? { serverVersion: '9.0.0', protocolVersion: '1.3', sessionId: m.sessionId, headSeq: 1, newerField: true } : { afterSeq: 0, headSeq: 1 };
+      const result = m.type === 'hello' ? { serverVersion: '9.0.0', protocolVersion: newer, sessionId: m.sessionId, headSeq: 1, newerField: true } : { afterSeq: 0, headSeq: 1 };
       ws.send(JSON.stringify({ ...env(m.sessionId), id: `r_${m.id}`, type: 'ack', correlationId: m.id, payload: { command: m.type, result } }));
       if (m.type !== 'subscribe') return;
       const hunk = { hunkId: 'h1', file: 'a.png', oldStart: 0, oldLines: 0, newStart: 0, newLines: 0, header: 'Binary files differ', binary: true };
