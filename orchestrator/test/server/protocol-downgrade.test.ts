@@ -7,7 +7,7 @@
  * reconnect with replay (from 0, or from a cursor resting below the head) gives the same frames.
  */
 import assert from 'node:assert/strict';
-import { downgradeMessage, type EventMessage, type EventPayload } from '@pushpals/protocol';
+import { CURRENT_MINOR, downgradeMessage, type EventMessage, type EventPayload } from '@pushpals/protocol';
 import { validatorAtVersion } from '@pushpals/protocol/testing';
 import type { App } from '../../src/app';
 import type { TaskAgent } from '../../src/agents/types';
@@ -20,6 +20,7 @@ import { WsTestClient, type SpeaksOptions } from '../helpers/ws-client';
 
 const SHA = (c: string) => c.repeat(40);
 const v11: SpeaksOptions = { protocolVersion: '1.1', validate: validatorAtVersion('1.1') };
+const v12: SpeaksOptions = { protocolVersion: '1.2', validate: validatorAtVersion('1.2') };
 
 const check = (phase: 'base' | 'combined', failed: number): Omit<EventPayload<'check_result'>, 'taskId'> => ({
   name: 'test', command: 'npm test', status: failed ? 'failed' : 'passed', exitCode: failed ? 1 : 0, durationMs: 1200,
@@ -64,6 +65,7 @@ describe('protocol downgrade: a 1.1 client of a newer server', () => {
   let app: App;
   let cNow: WsTestClient;
   let c11: WsTestClient;
+  let c12: WsTestClient;
   let t: ReturnType<typeof evidenceAgent>;
   let taskId: string;
   const extra: WsTestClient[] = [];
@@ -73,10 +75,11 @@ describe('protocol downgrade: a 1.1 client of a newer server', () => {
     app = await startApp({}, { setup: (s) => s.registerAgent(t.agent) });
     cNow = await WsTestClient.connect(app.wsUrl, app.token);
     c11 = await WsTestClient.connect(app.wsUrl, app.token, 's-old', 10000, v11);
-    for (const c of [cNow, c11]) await c.start();
+    c12 = await WsTestClient.connect(app.wsUrl, app.token, 's-1.2', 10000, v12);
+    for (const c of [cNow, c11, c12]) await c.start();
   });
   after(async () => {
-    for (const c of [cNow, c11, ...extra]) c.close();
+    for (const c of [cNow, c11, c12, ...extra]) c.close();
     await app.close();
     removeTempDirs();
   });
@@ -94,7 +97,11 @@ describe('protocol downgrade: a 1.1 client of a newer server', () => {
     await cNow.send('task_resume', { taskId });
     await cNow.waitFor('task_completed', (p) => p.taskId === taskId);
     const head = app.services.events.head();
-    await until(() => last(cNow) === head && last(c11) === head, 10000);
+    await until(() => last(cNow) === head && last(c11) === head && last(c12) === head, 10000);
+    // A 1.2 client gets every event (evidence and pause included) as 1.2 knows it.
+    assert.deepEqual(c12.invalidFrames, []);
+    assert.deepEqual(c12.events, cNow.events.map((e) => downgradeMessage(e, '1.2')));
+    assert.ok((c12.events.find((e) => e.type === 'diff_ready')!.payload as EventPayload<'diff_ready'>).evidence);
 
     assert.deepEqual(c11.invalidFrames, [], 'every frame is a valid 1.1 message');
     assert.equal(last(c11), last(cNow));
@@ -163,7 +170,7 @@ describe('protocol downgrade: a 1.1 client of a newer server', () => {
     const a = eventForMinor(e, 1)!;
     assert.notEqual(a, e);
     assert.equal(eventForMinor(e, 1), a, 'the same object for the next client of 1.1');
-    assert.equal(eventForMinor(e, 2), e);
+    assert.equal(eventForMinor(e, CURRENT_MINOR), e);
     assert.equal('evidence' in (JSON.parse(a.frame) as { payload: object }).payload, false);
     const log: StoredEvent = { seq: 8, type: 'log', sessionId: 's', taskId: null, frame: '{}' };
     assert.equal(eventForMinor(log, 1), log, 'a type the table never touched is not even parsed');
