@@ -16,6 +16,8 @@ export interface DraftFrame {
   messageId: string;
   frame: string;
   encoded?: Buffer;
+  /** This piece as older protocol minors see it (ws/downgrade.ts). */
+  byMinor?: Map<number, DraftFrame | null>;
 }
 
 export type DraftListener = (f: DraftFrame) => void;

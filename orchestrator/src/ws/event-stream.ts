@@ -18,7 +18,7 @@
 import { CURRENT_MINOR } from '@pushpals/protocol';
 import type { DraftFrame } from '../chat/drafts';
 import { matchesFilter, type EventFilter, type EventLog, type StoredEvent } from '../events/event-log';
-import { eventForMinor } from './downgrade';
+import { draftForMinor, eventForMinor } from './downgrade';
 import type { DrainResult } from './frame-writer';
 
 /** What the stream needs from the connection. */
@@ -120,7 +120,8 @@ export class EventStream {
       void this.catchUp(s);
       return;
     }
-    this.sink.sendDraft(f);
+    const out = draftForMinor(f, s.minor);
+    if (out) this.sink.sendDraft(out);
   }
 
   private current(s: Subscription): boolean {
@@ -156,7 +157,12 @@ export class EventStream {
         s.cursor = Math.max(s.cursor, this.events.broadcastHead());
         s.live = true;
         // Replies still being written: their text so far, after the events (their stored message is not among them yet).
-        if (s.drafts) for (const f of this.drafts?.snapshot(s.filter) ?? []) if (!this.sink.sendDraft(f)) return;
+        if (s.drafts) {
+          for (const f of this.drafts?.snapshot(s.filter) ?? []) {
+            const out = draftForMinor(f, s.minor);
+            if (out && !this.sink.sendDraft(out)) return;
+          }
+        }
         return;
       }
       if (!waited) await nextTurn(); // let other clients and commands run between pages

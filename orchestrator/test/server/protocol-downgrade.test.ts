@@ -12,7 +12,7 @@ import { validatorAtVersion } from '@pushpals/protocol/testing';
 import type { App } from '../../src/app';
 import type { TaskAgent } from '../../src/agents/types';
 import type { StoredEvent } from '../../src/events/event-log';
-import { eventForMinor } from '../../src/ws/downgrade';
+import { draftForMinor, eventForMinor } from '../../src/ws/downgrade';
 import { startApp } from '../helpers/env';
 import { removeTempDirs } from '../helpers/temp';
 import { sleep, until } from '../helpers/wait';
@@ -174,5 +174,9 @@ describe('protocol downgrade: a 1.1 client of a newer server', () => {
     assert.equal('evidence' in (JSON.parse(a.frame) as { payload: object }).payload, false);
     const log: StoredEvent = { seq: 8, type: 'log', sessionId: 's', taskId: null, frame: '{}' };
     assert.equal(eventForMinor(log, 1), log, 'a type the table never touched is not even parsed');
+    // Pieces of replies being written go through the same: 1.1 knows them, 1.0 does not.
+    const draft = { sessionId: 's', messageId: 'm1', frame: JSON.stringify({ type: 'assistant_delta', payload: { messageId: 'm1', offset: 0, text: 'Hi' } }) };
+    assert.equal(draftForMinor(draft, 1), draft);
+    assert.equal(draftForMinor(draft, 0), undefined);
   });
 });
