@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { PROTOCOL_VERSION, isId } from '@pushpals/protocol';
+import { CURRENT_MINOR, PROTOCOL_VERSION, isCompatibleVersion, isId, minorOf } from '@pushpals/protocol';
 import { extractToken, hostAllowed } from '../auth/request-checks';
 import { tokenFingerprint } from '../auth/token';
 import { dispatchFrame, refuseFrame } from '../commands/dispatch';
@@ -15,6 +15,7 @@ import { PushPalsError, httpStatusOf, toErrorInfo } from '../errors';
 import type { EventFilter } from '../events/event-log';
 import type { Services } from '../services';
 import { SERVER_VERSION } from '../version';
+import { eventForMinor } from '../ws/downgrade';
 
 export interface HttpDeps {
   services: Services;
@@ -125,8 +126,16 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       if (typeof v !== 'string' || !isId(v)) throw new PushPalsError('invalid_message', `${k}: invalid id`);
       filter[k] = v;
     }
+    // `protocolVersion` (optional): the events as that minor knows them (protocol README: Versioning);
+    // `lastSeq` is the last row read, so a page whose events were all withheld still moves the cursor.
+    const version = q.protocolVersion;
+    if (version !== undefined && (typeof version !== 'string' || !isCompatibleVersion(version))) {
+      throw new PushPalsError('invalid_message', `protocolVersion: must be MAJOR.MINOR with this server's major (it speaks ${PROTOCOL_VERSION})`);
+    }
+    const minor = version === undefined ? CURRENT_MINOR : minorOf(version);
     const rows = services.events.readAfter(after, filter, limit);
-    res.type('application/json').send(`{"events":[${rows.map((r) => r.frame).join(',')}]}`);
+    const frames = rows.map((r) => eventForMinor(r, minor)?.frame).filter((f): f is string => f !== undefined);
+    res.type('application/json').send(`{"events":[${frames.join(',')}],"lastSeq":${rows.at(-1)?.seq ?? after}}`);
   });
 
   app.use('/api', api);

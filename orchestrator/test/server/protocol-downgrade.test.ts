@@ -133,6 +133,26 @@ describe('protocol downgrade: a 1.1 client of a newer server', () => {
     assert.deepEqual(again.events, c11.events);
   });
 
+  it('GET /api/events?protocolVersion=1.1 gives the same events as the 1.1 subscription; lastSeq moves past withheld rows', async () => {
+    const get = async (query: string) => {
+      const r = await fetch(`${app.url}/api/events?${query}`, { headers: { Authorization: `Bearer ${app.token}` } });
+      return { status: r.status, body: (await r.json()) as { events: EventMessage[]; lastSeq: number; error?: { code: string } } };
+    };
+    const all = await get('after=0&limit=10000&protocolVersion=1.1');
+    assert.equal(all.status, 200);
+    assert.deepEqual(all.body.events, c11.events);
+    assert.equal(all.body.lastSeq, last(cNow));
+    for (const e of all.body.events) assert.ok(v11.validate(e).ok);
+    // A page holding only the withheld task_paused: no event, and the cursor still moves on.
+    const paused = cNow.events.find((e) => e.type === 'task_paused')!;
+    const page = await get(`after=${paused.seq - 1}&limit=1&protocolVersion=1.1`);
+    assert.deepEqual(page.body, { events: [], lastSeq: paused.seq });
+    assert.deepEqual((await get(`after=${paused.seq - 1}&limit=1`)).body.events.map((e) => e.type), ['task_paused'], 'without protocolVersion: as stored');
+    const bad = await get('after=0&protocolVersion=2.0');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error?.code, 'invalid_message');
+  });
+
   it('a cursor resting on a withheld event: the next subscribe replays nothing new, and the cursor jumps with the next event it knows', async () => {
     const { taskId: held } = await cNow.send('task_new', { request: 'compat: held' });
     await cNow.waitFor('check_result', (p) => p.taskId === held);
