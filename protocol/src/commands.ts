@@ -191,7 +191,7 @@ export const CommandDocs: Record<CommandType, string> = {
   task_pause: 'Pauses a live task: no new model call or tool call starts until `task_resume` (a command already running finishes). The task keeps its working copy and container; cancel still works. Survives an orchestrator restart. Idempotent; a finished task is a `conflict`.',
   task_resume: 'Resumes a paused task where it stopped. Idempotent; a finished task is a `conflict`.',
   approval_decide: 'Approves or denies a pending approval. Idempotent: the first decision wins. A commit approval may carry an edited commit `message`.',
-  hunk_decide: 'Accepts or rejects one hunk of the task\'s latest diff; deciding again replaces the decision until the task is committed. Once no hunk is undecided and one is accepted, the orchestrator asks for the commit approval.',
+  hunk_decide: 'Accepts or rejects one hunk (or, since 1.3, one whole-file change by its `fileId`) of the task\'s latest diff; deciding again replaces the decision until the task is committed. Once no hunk is undecided and one is accepted, the orchestrator asks for the commit approval.',
   review_get: 'Returns what a client needs to show the task\'s latest diff: its base commit and each changed file\'s content there.',
   commit_request: 'Asks (again) for the commit approval of the accepted hunks, e.g. after a denied one. Every hunk must be decided.',
   branch_fetch: 'Copies the task branch `pushpals/<task>` (its commit and objects) into the registered repository\'s own git directory as a local branch; nothing is checked out, nothing of the repository runs.',

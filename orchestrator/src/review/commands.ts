@@ -12,6 +12,14 @@ import type { ReviewDeps } from './deps';
 import { acceptedHunks, loadReview, undecided, type ReviewState } from './review-state';
 import { branchHead, fetchBranchInto, readFileAt, taskBranch } from './task-branch';
 
+/** What the audit says about a decided item: a hunk's file and header, or a whole-file change's kind and paths. */
+function reviewItem(review: ReviewState, id: string): Record<string, string> | undefined {
+  const hunk = review.diff.hunks.find((h) => h.hunkId === id);
+  if (hunk) return { file: hunk.file, header: hunk.header };
+  const f = review.diff.fileChanges?.find((x) => x.fileId === id);
+  return f && { file: f.path, kind: f.kind, change: f.change, ...(f.oldPath ? { oldPath: f.oldPath } : {}) };
+}
+
 function requireReview(deps: ReviewDeps, taskId: string): { task: TaskRecord; review: ReviewState } {
   const task = deps.services.tasks.require(taskId);
   const review = loadReview(deps.services, taskId);
@@ -38,13 +46,14 @@ export function registerReviewCommands(deps: ReviewDeps): void {
     const { taskId, hunkId, decision } = cmd.payload;
     const { task, review } = requireReview(deps, taskId);
     if (task.state === 'cancelled' || task.state === 'failed') throw new PushPalsError('conflict', `task ${taskId} is ${task.state}`);
-    const hunk = review.diff.hunks.find((h) => h.hunkId === hunkId);
-    if (!hunk) throw new PushPalsError('not_found', `hunk ${hunkId} is not in the diff under review of task ${taskId}`, { hunks: review.diff.hunks.length }, '/payload/hunkId');
+    // A hunk, or a whole-file change (binary, rename, mode, empty file) by its fileId: decided the same way.
+    const item = reviewItem(review, hunkId);
+    if (!item) throw new PushPalsError('not_found', `hunk ${hunkId} is not in the diff under review of task ${taskId}`, { hunks: review.diff.hunks.length, fileChanges: review.diff.fileChanges?.length ?? 0 }, '/payload/hunkId');
     if (review.committed) throw new PushPalsError('conflict', `task ${taskId} is committed already (${review.committed.sha.slice(0, 8)} on ${review.committed.branch}): its decisions are final`, { sha: review.committed.sha });
     const previous = review.decisions.get(hunkId);
     services.tx(() => {
       services.events.append({ type: 'hunk_decided', sessionId: task.sessionId, taskId, correlationId: cmd.id, from: cmd.from, payload: { taskId, hunkId, decision, by: cmd.from } });
-      wb.audit.append({ taskId, actor: cmd.from, action: 'hunk_decided', data: { hunkId, decision, file: hunk.file, header: hunk.header, diffSeq: review.diffSeq, ...(previous ? { previous } : {}) } });
+      wb.audit.append({ taskId, actor: cmd.from, action: 'hunk_decided', data: { hunkId, decision, ...item, diffSeq: review.diffSeq, ...(previous ? { previous } : {}) } });
     });
     if (previous !== decision) {
       // A commit approval asked for the old decisions is void; its job asks again for the new ones.
@@ -60,7 +69,10 @@ export function registerReviewCommands(deps: ReviewDeps): void {
     const repo = wb.resolveRepo(task.repoId);
     const base = review.diff.baseCommit ?? (await branchHead(repo.mirrorPath, task.id));
     if (!base) throw new PushPalsError('not_found', `the diff of task ${task.id} names no base commit and pushpals/${task.id} does not exist (made before reviews were built): it can be read, not reviewed`);
-    const files = await Promise.all(review.diff.files.map(async (path) => ({ path, base: await readFileAt(repo.mirrorPath, base, path) })));
+    // The text files' bases (a renamed file's: its old content, which its hunks apply to); whole-file changes carry blob ids instead.
+    const renamedFrom = new Map((review.diff.fileChanges ?? []).filter((f) => f.kind === 'rename').map((f) => [f.path, f.oldPath ?? f.path]));
+    const texts = [...new Set(review.diff.hunks.map((h) => h.file))];
+    const files = await Promise.all(texts.map(async (path) => ({ path, base: await readFileAt(repo.mirrorPath, base, renamedFrom.get(path) ?? path) })));
     return { taskId: task.id, diffSeq: review.diffSeq, baseCommit: base, files };
   });
 

@@ -62,7 +62,7 @@ async function commitReview(deps: ReviewDeps, ctx: TaskContext, jobId: string): 
       return;
     }
 
-    const findings = await scanForSecrets([...plan.changes].flatMap(([file, content]) => (content === null ? [] : [{ file, content, addedLines: plan.addedLines.get(file) ?? new Set<number>() }])), deps.secrets);
+    const findings = await scanForSecrets(plan.scan, deps.secrets);
     if (findings.length) {
       wb.audit.append({ taskId, actor: ACTOR, action: 'commit_blocked', data: { reason: 'secret_detected', findings, diffSeq: r.diffSeq } });
       const where = findings.map((f) => `${f.file}:${f.line} (${f.rule})`).join(', ');
@@ -76,7 +76,7 @@ async function commitReview(deps: ReviewDeps, ctx: TaskContext, jobId: string): 
     const approval = await ctx.requestApproval({
       key: `commit:${digest}:${jobId}`,
       kind: 'commit',
-      title: `Commit ${plan.accepted.length} hunk(s) in ${plan.files.length} file(s) to ${taskBranch(taskId)}`.slice(0, MAX_TITLE_LENGTH),
+      title: `Commit ${plan.accepted.length} change(s) in ${plan.files.length} file(s) to ${taskBranch(taskId)}`.slice(0, MAX_TITLE_LENGTH),
       reason: whatHappens(plan, taskId, recheck),
       risk: 'low',
       patch: plan.diff,
@@ -114,7 +114,7 @@ async function commitReview(deps: ReviewDeps, ctx: TaskContext, jobId: string): 
 function whatHappens(plan: CommitPlan, taskId: string, recheck: boolean): string {
   const total = plan.accepted.length + plan.rejected;
   return [
-    `A commit of exactly the ${plan.accepted.length} accepted hunk(s) of ${total} (${plan.rejected} rejected) in ${plan.files.join(', ')}, on branch ${taskBranch(taskId)} of the orchestrator's own clone. Nothing is pushed; no default branch moves; no git hook runs.`,
+    `A commit of exactly the ${plan.accepted.length} accepted change(s) (hunks and whole files: binary, rename, mode) of ${total} (${plan.rejected} rejected) in ${plan.files.join(', ')}, on branch ${taskBranch(taskId)} of the orchestrator's own clone. Nothing is pushed; no default branch moves; no git hook runs.`,
     recheck ? 'Because hunks were rejected, the repository\'s checks run on that exact tree first; if they fail, nothing is committed.' : 'Every hunk was accepted: the tree is the one the agent produced.',
   ].join(' ').slice(0, MAX_MESSAGE_LENGTH);
 }
