@@ -10,7 +10,7 @@ import type { TaskRecord } from '../tasks/task-store';
 import { COMMIT_QUEUE, SUPERSEDED } from './commit-job';
 import type { ReviewDeps } from './deps';
 import { acceptedHunks, loadReview, undecided, type ReviewState } from './review-state';
-import { branchHead, fetchBranchInto, readFileAt, taskBranch } from './task-branch';
+import { branchHead, fetchBranchInto, readBlobBytes, readFileAt, taskBranch } from './task-branch';
 
 /** What the audit says about a decided item: a hunk's file and header, or a whole-file change's kind and paths. */
 function reviewItem(review: ReviewState, id: string): Record<string, string> | undefined {
@@ -18,6 +18,24 @@ function reviewItem(review: ReviewState, id: string): Record<string, string> | u
   if (hunk) return { file: hunk.file, header: hunk.header };
   const f = review.diff.fileChanges?.find((x) => x.fileId === id);
   return f && { file: f.path, kind: f.kind, change: f.change, ...(f.oldPath ? { oldPath: f.oldPath } : {}) };
+}
+
+/** What one review_get may carry in blobs (base64 grows it by a third; the message stays well under the patch limit). */
+const MAX_BLOB_REPLY_BYTES = 6 * 1024 * 1024;
+
+/** The content of blobs the diff's whole-file changes name (no other object of the clone is readable this way). */
+async function diffBlobs(mirror: string, review: ReviewState, oids: readonly string[]): Promise<Array<{ oid: string; base64: string }>> {
+  const named = new Set((review.diff.fileChanges ?? []).flatMap((f) => [f.oldBlob, f.newBlob]).filter((x): x is string => x !== undefined));
+  const out: Array<{ oid: string; base64: string }> = [];
+  let total = 0;
+  for (const oid of new Set(oids)) {
+    if (!named.has(oid)) throw new PushPalsError('not_found', `blob ${oid} is not one of the diff's whole-file changes`, { oid }, '/payload/blobs');
+    const bytes = await readBlobBytes(mirror, oid);
+    total += bytes.length;
+    if (total > MAX_BLOB_REPLY_BYTES) throw new PushPalsError('invalid_message', `the blobs asked for are larger than ${MAX_BLOB_REPLY_BYTES} bytes together: ask for fewer at a time, or fetch the task's branch`, { limit: MAX_BLOB_REPLY_BYTES }, '/payload/blobs');
+    out.push({ oid, base64: Buffer.from(bytes).toString('base64') });
+  }
+  return out;
 }
 
 function requireReview(deps: ReviewDeps, taskId: string): { task: TaskRecord; review: ReviewState } {
@@ -73,7 +91,8 @@ export function registerReviewCommands(deps: ReviewDeps): void {
     const renamedFrom = new Map((review.diff.fileChanges ?? []).filter((f) => f.kind === 'rename').map((f) => [f.path, f.oldPath ?? f.path]));
     const texts = [...new Set(review.diff.hunks.map((h) => h.file))];
     const files = await Promise.all(texts.map(async (path) => ({ path, base: await readFileAt(repo.mirrorPath, base, renamedFrom.get(path) ?? path) })));
-    return { taskId: task.id, diffSeq: review.diffSeq, baseCommit: base, files };
+    const blobs = cmd.payload.blobs?.length ? await diffBlobs(repo.mirrorPath, review, cmd.payload.blobs) : undefined;
+    return { taskId: task.id, diffSeq: review.diffSeq, baseCommit: base, files, ...(blobs ? { blobs } : {}) };
   });
 
   services.registerCommandHandler('commit_request', (cmd) => {

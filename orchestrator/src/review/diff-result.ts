@@ -11,7 +11,7 @@ import type { EventPayload } from '@pushpals/protocol';
 import { applyAccepted, isBinary, splitDiff, ReviewDiffError, type FileEntry } from '@pushpals/protocol/review';
 import { PushPalsError } from '../errors';
 import type { FileWrite } from '../git/file-write';
-import { readFileAt } from './task-branch';
+import { readBlobBytes, readFileAt } from './task-branch';
 
 export interface DiffResult {
   /** path → content as committed (null: deleted). Only paths that change. */
@@ -35,15 +35,6 @@ async function blobIdAt(mirror: string, commit: string, path: string): Promise<s
 async function checkBase(mirror: string, base: string, e: FileEntry): Promise<void> {
   const at = await blobIdAt(mirror, base, e.oldPath ?? e.path);
   if (at !== e.oldBlob) throw new PushPalsError('conflict', `${e.oldPath ?? e.path} is not what the diff's ${e.kind} change was made from (base ${base.slice(0, 8)})`, { file: e.path });
-}
-
-/** The bytes of a blob the entry names; a missing one is the diff's fault (its producer writes both sides into the clone). */
-async function readEntryBlob(mirror: string, oid: string, path: string): Promise<Uint8Array> {
-  try {
-    return (await git.readBlob({ fs, gitdir: mirror, oid })).blob;
-  } catch {
-    throw new PushPalsError('internal', `the diff's content of ${path} (blob ${oid.slice(0, 12)}) is not in the orchestrator's clone`, { file: path });
-  }
 }
 
 export async function diffResult(mirror: string, base: string, diff: Diff, accepted: (id: string) => boolean): Promise<DiffResult> {
@@ -101,7 +92,7 @@ export async function diffResult(mirror: string, base: string, diff: Diff, accep
     }
     const oid = e.newBlob ?? e.oldBlob;
     if (!oid) throw new PushPalsError('internal', `the ${e.kind} change of ${e.path} names no content`, { file: e.path });
-    const bytes = await readEntryBlob(mirror, oid, e.path);
+    const bytes = await readBlobBytes(mirror, oid);
     if (oid !== e.oldBlob && !isBinary(bytes)) out.newTextBlobs.push({ path: e.path, content: Buffer.from(bytes).toString('utf8') });
     if (e.oldPath) out.changes.set(e.oldPath, null);
     out.changes.set(e.path, { oid, ...(e.newMode ? { mode: e.newMode } : {}) });

@@ -51,6 +51,15 @@ export async function readFileAt(mirror: string, commit: string, filepath: strin
   }
 }
 
+/** A blob's bytes by its id (not_found when the clone does not hold it). */
+export async function readBlobBytes(mirror: string, oid: string): Promise<Uint8Array> {
+  try {
+    return (await git.readBlob({ fs, gitdir: mirror, oid })).blob;
+  } catch {
+    throw new PushPalsError('not_found', `blob ${oid.slice(0, 12)} is not in the orchestrator's clone`, { oid });
+  }
+}
+
 /**
  * Writes the tree of `parentTree` with `changes` applied (path → new content, null = delete) and
  * returns its oid. Modes: see blobEntry (an executable stays executable unless the change says a mode).
