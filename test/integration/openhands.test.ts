@@ -23,7 +23,7 @@ import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
 import { type ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import type { EventMessage } from '@pushpals/protocol';
-import { closeModelSession, containersOfTask, git, inspectContainer, makeFixtureRepo, openModelSession, sleep, type WsTestClient } from '../helpers/e2e-env';
+import { closeModelSession, CommandError, containersOfTask, git, inspectContainer, makeFixtureRepo, openModelSession, sleep, type WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const KEY = 'sk-e2e-openhands-key-0c4e9a7b13d2f865';
@@ -333,6 +333,10 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     assert.ok(Buffer.from(bytes).equals(newPng), `the binary is committed byte-exactly (got ${Buffer.from(bytes).toString('hex')})`);
     assert.match(git(mirror, 'diff', '--name-status', '-M', baseCommit ?? `${sha}^`, sha), /^M\tlogo\.png\nR100\tsrc\/a\.ts\tsrc\/b\.ts\n$/);
     assert.match(git(mirror, 'ls-tree', sha, 'run.sh'), /^100644 blob /, 'the mode stays unchanged');
+    // The blobs of its whole-file changes, for Apply to My Checkout; nothing else of the clone is readable this way.
+    const got = await c().send('review_get', { taskId, blobs: [entries[0]!.newBlob!] });
+    assert.ok(Buffer.from(got.blobs?.[0]?.base64 ?? '', 'base64').equals(newPng));
+    await assert.rejects(c().send('review_get', { taskId, blobs: [sha] }), (e: unknown) => e instanceof CommandError && e.info.code === 'not_found');
     const decided = auditRows(taskId).filter((r) => r.action === 'hunk_decided').map((r) => [r.data.kind, r.data.decision]);
     assert.deepEqual(decided, [['binary', 'accept'], ['rename', 'accept'], ['mode', 'reject']], 'decisions on whole-file changes are audited like hunks');
   });
