@@ -9,7 +9,7 @@ import { sourceKind } from '../git/sources';
 import type { TaskRecord } from '../tasks/task-store';
 import { COMMIT_QUEUE, SUPERSEDED } from './commit-job';
 import type { ReviewDeps } from './deps';
-import { acceptedHunks, loadReview, undecided, type ReviewState } from './review-state';
+import { acceptedItems, loadReview, undecided, type ReviewState } from './review-state';
 import { branchHead, fetchBranchInto, readBlobBytes, readFileAt, taskBranch } from './task-branch';
 
 /** What the audit says about a decided item: a hunk's file and header, or a whole-file change's kind and paths. */
@@ -77,7 +77,7 @@ export function registerReviewCommands(deps: ReviewDeps): void {
       // A commit approval asked for the old decisions is void; its job asks again for the new ones.
       for (const a of services.approvals.pending(taskId)) if (a.kind === 'commit') services.approvals.decide(a.id, 'deny', 'orchestrator', { reason: SUPERSEDED });
       review.decisions.set(hunkId, decision);
-      if (!undecided(review).length && acceptedHunks(review).length) requestCommit(deps, task);
+      if (!undecided(review).length && acceptedItems(review).length) requestCommit(deps, task);
     }
     return { taskId, hunkId };
   });
@@ -100,7 +100,7 @@ export function registerReviewCommands(deps: ReviewDeps): void {
     if (review.committed) throw new PushPalsError('conflict', `task ${task.id} is committed already (${review.committed.sha.slice(0, 8)})`);
     const open = undecided(review);
     if (open.length) throw new PushPalsError('conflict', `${open.length} hunk(s) of task ${task.id} are undecided: accept or reject each first`, { undecided: open.slice(0, 100) });
-    if (!acceptedHunks(review).length) throw new PushPalsError('conflict', `every hunk of task ${task.id} is rejected: nothing to commit`);
+    if (!acceptedItems(review).length) throw new PushPalsError('conflict', `every hunk and whole-file change of task ${task.id} is rejected: nothing to commit`);
     return { taskId: task.id, jobId: requestCommit(deps, task) };
   });
 

@@ -16,7 +16,7 @@ import type { Repo } from '../git';
 import { planCommit, type CommitPlan } from './commit-plan';
 import { proposeCommitMessage } from './commit-message';
 import type { ReviewDeps } from './deps';
-import { acceptedHunks, decisionsDigest, loadReview, undecided } from './review-state';
+import { acceptedItems, decisionsDigest, loadReview, undecided } from './review-state';
 import { describeFindings, scanForSecrets } from './secret-scan';
 import { PUSHPALS_AUTHOR, advanceTaskBranch, taskBranch, writeCommitObjects } from './task-branch';
 
@@ -52,7 +52,7 @@ async function commitReview(deps: ReviewDeps, ctx: TaskContext, jobId: string): 
   for (let round = 0; round < 50; round++) {
     const r = loadReview(services, taskId);
     if (!r || r.committed || undecided(r).length) return; // the last hunk_decide enqueues again
-    if (!acceptedHunks(r).length) {
+    if (!acceptedItems(r).length) {
       note('Every hunk was rejected: nothing to commit.');
       return;
     }

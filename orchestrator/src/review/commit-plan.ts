@@ -8,7 +8,7 @@ import { structuredPatch } from 'diff';
 import { PushPalsError } from '../errors';
 import type { FileWrite } from '../git/file-write';
 import { diffResult, entryDiff } from './diff-result';
-import { acceptedHunks, reviewItems, type ReviewState } from './review-state';
+import { acceptedItems, reviewItems, type ReviewState } from './review-state';
 import { branchHead } from './task-branch';
 
 export interface CommitPlan {
@@ -32,7 +32,7 @@ export async function planCommit(mirror: string, taskId: string, r: ReviewState)
   const head = await branchHead(mirror, taskId);
   const base = r.diff.baseCommit ?? head;
   if (!base) throw new PushPalsError('conflict', `the diff of task ${taskId} names no base commit and pushpals/${taskId} does not exist: it cannot be committed`);
-  const accepted = new Set(acceptedHunks(r));
+  const accepted = new Set(acceptedItems(r));
   const result = await diffResult(mirror, base, r.diff, (id) => accepted.has(id));
   const texts = result.texts.filter((t) => t.before !== t.after);
   const scan = texts.flatMap((t) => (t.after === null ? [] : [{ file: t.path, content: t.after, addedLines: addedLineNumbers(t.before ?? '', t.after) }]));

@@ -73,7 +73,8 @@ export async function diffResult(mirror: string, base: string, diff: Diff, accep
     const target = rename ? f.path : from;
     const newMode = modeChange?.newMode ?? rename?.newMode;
     if (rename) out.changes.set(from, null);
-    if (after === before && !rename && !newMode) continue;
+    // Nothing to write: no accepted change of this file (a rejected new file stays absent, whatever its mode).
+    if ((after === before && !rename && !newMode) || (after === null && before === null)) continue;
     out.changes.set(target, after === null ? null : newMode ? { text: after, mode: newMode } : after);
     out.texts.push({ path: target, before, after });
   }

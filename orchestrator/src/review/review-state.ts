@@ -50,7 +50,7 @@ export function undecided(r: ReviewState): string[] {
 }
 
 /** The accepted hunks and whole-file changes. */
-export function acceptedHunks(r: ReviewState): string[] {
+export function acceptedItems(r: ReviewState): string[] {
   return reviewItems(r).filter((id) => r.decisions.get(id) === 'accept');
 }
 

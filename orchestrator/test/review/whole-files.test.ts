@@ -102,7 +102,7 @@ describe('whole-file changes: binary, rename, mode — diff, decisions, commit (
   });
 
   it('new untracked files: an empty one and an executable script are whole-file changes beside their text', async () => {
-    const { work, mirror } = fixture();
+    const { work, mirror, base } = fixture();
     writeFileSync(join(work, 'empty.txt'), '');
     writeFileSync(join(work, 'go.sh'), SCRIPT, { mode: 0o755 });
     const exec = async (script: string) => { const r = run(work, 'bash', ['-c', script]); return { exitCode: r.status ?? -1, stdout: r.stdout.toString('utf8') }; };
@@ -110,6 +110,10 @@ describe('whole-file changes: binary, rename, mode — diff, decisions, commit (
     assert.deepEqual((diff?.fileChanges ?? []).map((e) => [e.kind, e.change, e.path, e.newMode]), [['empty', 'added', 'empty.txt', '100644'], ['mode', 'added', 'go.sh', '100755']]);
     assert.deepEqual(diff?.hunks.map((h) => h.file), ['go.sh']);
     assert.equal(git(work, 'status', '--short'), '?? empty.txt\n?? go.sh\n', "the working copy's own index is untouched");
+    // The new script's mode accepted but its text rejected: the file stays absent; the empty file accepted is created empty.
+    const ids = new Set((diff?.fileChanges ?? []).map((e) => e.fileId));
+    const result = await diffResult(mirror, base, diff!, (id) => ids.has(id));
+    assert.deepEqual([...result.changes], [['empty.txt', { text: '', mode: '100644' }]]);
   });
 
   it("a plan's combined diff of two tickets (a binary file, text) keeps the binary intact", async () => {
