@@ -24,6 +24,8 @@ export interface CommitPlan {
   /** Accepted hunk and whole-file change ids. */
   accepted: string[];
   rejected: number;
+  /** What is accepted of how many, hunks and whole-file changes apart (for the approval's words). */
+  counts: { hunks: number; hunksTotal: number; wholeFiles: number; wholeFilesTotal: number };
   /** Text as committed, with the 1-based lines the commit adds there: what the secret scan reads (binary content is not text). */
   scan: Array<{ file: string; content: string; addedLines: Set<number> }>;
 }
@@ -38,7 +40,9 @@ export async function planCommit(mirror: string, taskId: string, r: ReviewState)
   const scan = texts.flatMap((t) => (t.after === null ? [] : [{ file: t.path, content: t.after, addedLines: addedLineNumbers(t.before ?? '', t.after) }]));
   for (const b of result.newTextBlobs) scan.push({ file: b.path, content: b.content, addedLines: addedLineNumbers('', b.content) });
   const diff = [...result.entries.map(entryDiff), ...texts.map((t) => fileDiff(t.path, t.before, t.after))].join('');
-  return { base, parent: head ?? base, changes: result.changes, diff, files: [...result.changes.keys()], accepted: [...accepted], rejected: reviewItems(r).length - accepted.size, scan };
+  const hunks = r.diff.hunks.filter((h) => accepted.has(h.hunkId)).length;
+  const counts = { hunks, hunksTotal: r.diff.hunks.length, wholeFiles: accepted.size - hunks, wholeFilesTotal: r.diff.fileChanges?.length ?? 0 };
+  return { base, parent: head ?? base, changes: result.changes, diff, files: [...result.changes.keys()], accepted: [...accepted], rejected: reviewItems(r).length - accepted.size, counts, scan };
 }
 function addedLineNumbers(before: string, after: string): Set<number> {
   const out = new Set<number>();
