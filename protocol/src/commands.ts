@@ -80,7 +80,8 @@ export const CommandPayloads = {
     closed,
   ),
   hunk_decide: O({ taskId: Id, hunkId: Id, decision: StringEnum(['accept', 'reject']) }, closed),
-  review_get: O({ taskId: Id }, closed),
+  /** `blobs` (1.3): the content of these blobs of the diff's whole-file changes, to write a binary file into a checkout byte-exactly. */
+  review_get: O({ taskId: Id, blobs: Opt(Type.Array(Sha, { maxItems: 100 })) }, closed),
   commit_request: O({ taskId: Id }, closed),
   branch_fetch: O({ taskId: Id }, closed),
   /** Push the committed task branch to a remote of its repository (a name such as `origin`, or one of its URLs; default `origin`). */
@@ -160,6 +161,8 @@ export const CommandResults = {
       baseCommit: Sha,
       /** Each changed file's content at the base commit; null: the file did not exist there. */
       files: Type.Array(O({ path: Text(1024), base: Type.Union([Type.String({ maxLength: MAX_PATCH_LENGTH }), Type.Null()]) }, closed), { maxItems: 10000 }),
+      /** The blobs asked for (1.3), base64. */
+      blobs: Opt(Type.Array(O({ oid: Sha, base64: Type.String({ maxLength: MAX_PATCH_LENGTH }) }, closed), { maxItems: 100 })),
     },
     closed,
   ),
@@ -195,8 +198,8 @@ export const CommandDocs: Record<CommandType, string> = {
   task_pause: 'Pauses a live task: no new model call or tool call starts until `task_resume` (a command already running finishes). The task keeps its working copy and container; cancel still works. Survives an orchestrator restart. Idempotent; a finished task is a `conflict`.',
   task_resume: 'Resumes a paused task where it stopped. Idempotent; a finished task is a `conflict`.',
   approval_decide: 'Approves or denies a pending approval. Idempotent: the first decision wins. A commit approval may carry an edited commit `message`, a `pr` approval an edited `title` and `body` (what is sent and audited).',
-  hunk_decide: 'Accepts or rejects one hunk of the task\'s latest diff; deciding again replaces the decision until the task is committed. Once no hunk is undecided and one is accepted, the orchestrator asks for the commit approval.',
-  review_get: 'Returns what a client needs to show the task\'s latest diff: its base commit and each changed file\'s content there.',
+  hunk_decide: 'Accepts or rejects one hunk (or, since 1.3, one whole-file change by its `fileId`) of the task\'s latest diff; deciding again replaces the decision until the task is committed. Once no hunk is undecided and one is accepted, the orchestrator asks for the commit approval.',
+  review_get: 'Returns what a client needs to show the task\'s latest diff: its base commit and each text file\'s content there (a renamed file\'s: at its old path); with `blobs` (1.3), the content of those blobs of its whole-file changes (base64).',
   commit_request: 'Asks (again) for the commit approval of the accepted hunks, e.g. after a denied one. Every hunk must be decided.',
   branch_fetch: 'Copies the task branch `pushpals/<task>` (its commit and objects) into the registered repository\'s own git directory as a local branch; nothing is checked out, nothing of the repository runs.',
   push_request: 'Pushes the committed task branch `pushpals/<task>` to a remote of its repository (default `origin`) under the same name, after an approval of kind `push`; never to another branch. A push that is not a fast-forward is refused. The result arrives as a `pushed` event (or an `error`).',

@@ -26,6 +26,35 @@ const Hunk = O(
   closed,
 );
 
+/** A git file mode: a regular file, an executable, a symlink. */
+const FileMode = StringEnum(['100644', '100755', '120000']);
+
+/**
+ * A whole-file change of a diff (1.3): what text hunks cannot show — a binary file added, modified or
+ * deleted, a rename (with or without a content change), a mode change, an empty file added or deleted.
+ * Decided by its `fileId` with `hunk_decide`, like a hunk; accepted, it is committed byte-exactly.
+ * The blob ids are git's (the orchestrator's clone holds both sides).
+ */
+const FileEntry = O(
+  {
+    fileId: Id,
+    kind: StringEnum(['binary', 'rename', 'mode', 'empty']),
+    change: StringEnum(['added', 'modified', 'deleted', 'renamed']),
+    /** The file's path after the change (its path before for a deletion). */
+    path: Text(1024),
+    /** A rename's path before. */
+    oldPath: Opt(Text(1024)),
+    oldMode: Opt(FileMode),
+    newMode: Opt(FileMode),
+    /** Bytes. */
+    oldSize: Opt(Type.Integer({ minimum: 0 })),
+    newSize: Opt(Type.Integer({ minimum: 0 })),
+    oldBlob: Opt(Sha),
+    newBlob: Opt(Sha),
+  },
+  closed,
+);
+
 /** A test runner's counts, where its output could be parsed (mocha, jest/vitest, node --test, pytest, go test, cargo test, TAP). */
 const CheckCounts = O({ passed: Type.Integer({ minimum: 0 }), failed: Type.Integer({ minimum: 0 }), skipped: Type.Integer({ minimum: 0 }) }, closed);
 
@@ -74,7 +103,7 @@ export const EventPayloads = {
   repo_removed: O({ repoId: Id, name: Text(256) }, closed),
   scan_result: O({ repoId: Id, findings: Type.Array(O({ kind: Text(64), file: Opt(Text(1024)), line: Opt(Type.Integer({ minimum: 1 })), message: Text(MAX_MESSAGE_LENGTH) }, closed), { maxItems: 1000 }) }, closed),
   suggestions: O({ repoId: Id, items: Type.Array(O({ suggestionId: Id, title: Text(MAX_TITLE_LENGTH), rationale: Text(MAX_MESSAGE_LENGTH), evidence: Opt(Text()), score: Type.Number({ minimum: 0, maximum: 1 }) }, closed), { maxItems: 100 }) }, closed),
-  diff_ready: O({ taskId: Id, diff: Text(MAX_PATCH_LENGTH), files: Type.Array(Text(1024), { maxItems: 10000 }), hunks: Type.Array(Hunk, { maxItems: 10000 }), baseCommit: Opt(Sha), evidence: Opt(Evidence) }, closed),
+  diff_ready: O({ taskId: Id, diff: Text(MAX_PATCH_LENGTH), files: Type.Array(Text(1024), { maxItems: 10000 }), hunks: Type.Array(Hunk, { maxItems: 10000 }), baseCommit: Opt(Sha), evidence: Opt(Evidence), fileChanges: Opt(Type.Array(FileEntry, { maxItems: 10000 })) }, closed),
   hunk_decided: O({ taskId: Id, hunkId: Id, decision: StringEnum(['accept', 'reject']), by: AgentName }, closed),
   egress_blocked: O(
     {
@@ -217,7 +246,7 @@ export const EventDocs: Record<EventType, string> = {
   repo_removed: 'A repository was unregistered; the orchestrator\'s copy of it is gone.',
   scan_result: 'Findings of a repository scan (failing tests, lint errors, risky config, ...).',
   suggestions: 'Ranked improvement proposals with evidence; an accepted one becomes a task.',
-  diff_ready: 'A reviewable diff for a task, split into hunks; `baseCommit` is the commit it applies to; `evidence`: the checks run on exactly its tree (and on the base). A newer one replaces the task\'s review.',
+  diff_ready: 'A reviewable diff for a task, split into hunks; `baseCommit` is the commit it applies to; `evidence`: the checks run on exactly its tree (and on the base); `fileChanges` (1.3): the whole-file changes text hunks cannot show (binary, rename, mode, empty file), each decided by its `fileId` like a hunk. A newer one replaces the task\'s review.',
   hunk_decided: 'A person accepted or rejected one hunk of the task\'s latest diff (a later decision on the same hunk replaces it).',
   egress_blocked: "A sandbox's network request was refused by the egress allowlist: the host and port it asked for, why, and the command that asked. Nothing was sent to that host.",
   check_result: 'The outcome of a test/lint/build command run as evidence, with the runner\'s counts where parsed and the tree it ran on.',

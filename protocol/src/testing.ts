@@ -71,7 +71,9 @@ export function schemasAtVersion(version: string): Record<string, Json> {
       const p = (schemas.ack!.properties as Json).payload as Json;
       p.oneOf = ackBranches(schemas).filter((b) => ((b.properties as Json).command as Json).const !== a.command);
     } else if ('result' in a) {
-      removeField(ackResult(schemas, a.result), a.field.split('.'));
+      // A command newer than `minor` has no ack branch left: nothing of its result to remove.
+      const gone = PROTOCOL_ADDITIONS.some((c) => 'command' in c && c.command === a.result && c.field === undefined && minorOf(c.since) > minor);
+      if (!gone) removeField(ackResult(schemas, a.result), a.field.split('.'));
     } else if ('errorCode' in a) {
       for (const [key, paths] of Object.entries(ERROR_CODE_FIELDS)) {
         const type = key.startsWith('event:') ? key.slice(6) : key;

@@ -23,6 +23,7 @@ import {
   type TaskView,
 } from '../src';
 import { eventFixtures } from './typed-fixtures';
+import { describeFileEntry, isBinary } from '../src/review';
 
 /** Builds a stream of events with increasing seqs. */
 function stream() {
@@ -436,6 +437,23 @@ describe('client state reducer (src/state)', () => {
       assert.deepEqual(reviewCounts(r, 'b.md'), { accepted: 0, rejected: 1, pending: 0, total: 1 });
       assert.equal(r.hunks[2]?.by, 'phone');
       assert.deepEqual(openReviews(s).map((t) => t.taskId), ['t']);
+    });
+
+    it('whole-file changes (binary, rename) are decided by fileId like hunks and counted with them, under both paths of a rename', () => {
+      const ev = stream();
+      const fileChanges = [
+        { fileId: 'f1', kind: 'binary' as const, change: 'modified' as const, path: 'logo.png', oldSize: 12595, newSize: 14336 },
+        { fileId: 'f2', kind: 'rename' as const, change: 'renamed' as const, path: 'b.ts', oldPath: 'a.ts' },
+      ];
+      const s = fold([ev('task_created', { taskId: 't', title: 'T', request: 'r', state: 'running' }), ev('diff_ready', { ...diff('t', [['h1', 'a.md']]), fileChanges })]);
+      const r = taskOf(s, 't').review!;
+      assert.deepEqual(reviewCounts(r), { accepted: 0, rejected: 0, pending: 3, total: 3 });
+      assert.deepEqual(applyEvent(s, ev('hunk_decided', { taskId: 't', hunkId: 'f1', decision: 'accept', by: 'user' })), [{ kind: 'review', taskId: 't', hunkIds: ['f1'] }]);
+      applyEvent(s, ev('hunk_decided', { taskId: 't', hunkId: 'f2', decision: 'reject', by: 'phone' }));
+      assert.deepEqual([r.fileChanges?.[0]?.decision, r.fileChanges?.[1]?.decision, r.fileChanges?.[1]?.by], ['accept', 'reject', 'phone']);
+      assert.deepEqual(reviewCounts(r, 'a.ts'), { accepted: 0, rejected: 1, pending: 0, total: 1 });
+      assert.deepEqual([describeFileEntry(fileChanges[0]!), describeFileEntry(fileChanges[1]!)], ['binary, 12.3 KiB → 14.0 KiB', 'renamed from a.ts']);
+      assert.deepEqual([isBinary(Buffer.from('PNG\0')), isBinary(Buffer.concat([Buffer.alloc(8000, 65), Buffer.from([0])]))], [true, false], "git's rule: a NUL in the first 8000 bytes");
     });
 
     it('a decision on a hunk of no diff under review changes nothing; a newer diff_ready starts the review again', () => {

@@ -197,8 +197,8 @@ export const FIXTURE_README = '# Demo project\n\nTeh project says hello.   \n\nR
 export interface FixtureRepoOptions {
   /** The package.json "test" script. Default: prints "tests ok". `null`: no package.json at all. */
   testScript?: string | null;
-  /** Extra files (path → content), committed. */
-  files?: Record<string, string>;
+  /** Extra files (path → content: text, or bytes), committed. */
+  files?: Record<string, string | Uint8Array>;
   /** Symlinks (path → target), committed (README.md may be one: then no README file is written). */
   symlinks?: Record<string, string>;
 }

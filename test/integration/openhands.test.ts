@@ -11,6 +11,9 @@
  *    reads the server's session key and calls its control API to approve itself gains nothing.
  * 3. Killing the container mid-run fails the task cleanly and leaves nothing behind; so does a cancel.
  * 4. A spent token budget stops the agent at its next model call (budget_exceeded, the diff so far).
+ * 5. Whole-file changes through review and commit: the agent rewrites a PNG-like binary, renames a file
+ *    and makes a script executable; diff_ready lists the three; the binary and the rename accepted, the
+ *    mode change rejected → the commit has the binary byte-exactly and the rename, and no mode change.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -20,7 +23,7 @@ import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
 import { type ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import type { EventMessage } from '@pushpals/protocol';
-import { closeModelSession, containersOfTask, inspectContainer, makeFixtureRepo, openModelSession, sleep, type WsTestClient } from '../helpers/e2e-env';
+import { closeModelSession, CommandError, containersOfTask, git, inspectContainer, makeFixtureRepo, openModelSession, sleep, type WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const KEY = 'sk-e2e-openhands-key-0c4e9a7b13d2f865';
@@ -290,5 +293,51 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     assert.equal(m().chatRequests('Spend the budget').length, 1, 'the second call never reached the model');
     assert.deepEqual(ofType(events, 'diff_ready')[0]?.payload.files, ['NOTES.md'], t);
     assert.deepEqual(containersOfTask(dataDir, taskId), []);
+  });
+
+  it('a binary rewrite, a rename and a chmod +x are whole-file changes: two accepted, one rejected → committed exactly so', async function () {
+    const oldPng = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0xff, 0xfe, 0]);
+    const newPng = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 1, 2, 0xc8]);
+    const source = makeFixtureRepo({ files: { 'logo.png': oldPng, 'run.sh': '#!/bin/sh\necho hi\n', 'src/a.ts': 'export const a = 1;\n' } });
+    const ownRepo = (await c().send('repo_add', { source })).repoId;
+    const request = 'Refresh the logo, rename a.ts to b.ts and make run.sh executable';
+    m().script(request, [
+      { toolCalls: [{ name: 'terminal', arguments: { command: "printf '\\211PNG\\r\\n\\032\\n\\000\\000\\000\\rIHDR\\000\\001\\002\\310' > logo.png && mv src/a.ts src/b.ts && chmod +x run.sh" } }] },
+      { toolCalls: [{ name: 'finish', arguments: { message: 'Done.' } }] },
+    ]);
+    const { taskId } = await c().send('task_new', { request, repoId: ownRepo, agent: 'openhands' });
+    const { end, events, t } = await finish(taskId);
+    assert.equal(end.type, 'task_completed', t);
+    const diff = ofType(events, 'diff_ready').at(-1)?.payload;
+    assert.ok(diff, t);
+    const entries = diff.fileChanges ?? [];
+    assert.deepEqual(entries.map((e) => [e.kind, e.change, e.path, e.oldPath ?? null]), [['binary', 'modified', 'logo.png', null], ['mode', 'modified', 'run.sh', null], ['rename', 'renamed', 'src/b.ts', 'src/a.ts']], t);
+    assert.deepEqual([entries[0]?.oldSize, entries[0]?.newSize], [oldPng.length, newPng.length]);
+    assert.deepEqual(diff.hunks, [], 'no text hunks: nothing here is text that changed');
+
+    const byKind = (k: string) => entries.find((e) => e.kind === k)!.fileId;
+    await c().send('hunk_decide', { taskId, hunkId: byKind('binary'), decision: 'accept' });
+    await c().send('hunk_decide', { taskId, hunkId: byKind('rename'), decision: 'accept' });
+    await c().send('hunk_decide', { taskId, hunkId: byKind('mode'), decision: 'reject' });
+    const approval = await c().waitFor('approval_required', (p) => p.taskId === taskId && p.kind === 'commit', 120_000);
+    assert.match(approval.payload.patch ?? '', /Binary files a\/logo\.png and b\/logo\.png differ/);
+    assert.match(approval.payload.patch ?? '', /rename from src\/a\.ts\nrename to src\/b\.ts/);
+    assert.doesNotMatch(approval.payload.patch ?? '', /run\.sh/, 'the rejected mode change is not in the commit');
+    await c().send('approval_decide', { approvalId: approval.payload.approvalId, decision: 'approve' });
+    const committed = await c().waitFor('committed', (p) => p.taskId === taskId, 180_000);
+
+    // Host git on the orchestrator's own clone (a fixture we made, read-only use).
+    const mirror = join(dataDir, 'repos', ownRepo);
+    const { sha, baseCommit } = committed.payload;
+    const bytes = spawnSync('git', ['cat-file', 'blob', `${sha}:logo.png`], { cwd: mirror }).stdout;
+    assert.ok(Buffer.from(bytes).equals(newPng), `the binary is committed byte-exactly (got ${Buffer.from(bytes).toString('hex')})`);
+    assert.match(git(mirror, 'diff', '--name-status', '-M', baseCommit ?? `${sha}^`, sha), /^M\tlogo\.png\nR100\tsrc\/a\.ts\tsrc\/b\.ts\n$/);
+    assert.match(git(mirror, 'ls-tree', sha, 'run.sh'), /^100644 blob /, 'the mode stays unchanged');
+    // The blobs of its whole-file changes, for Apply to My Checkout; nothing else of the clone is readable this way.
+    const got = await c().send('review_get', { taskId, blobs: [entries[0]!.newBlob!] });
+    assert.ok(Buffer.from(got.blobs?.[0]?.base64 ?? '', 'base64').equals(newPng));
+    await assert.rejects(c().send('review_get', { taskId, blobs: [sha] }), (e: unknown) => e instanceof CommandError && e.info.code === 'not_found');
+    const decided = auditRows(taskId).filter((r) => r.action === 'hunk_decided').map((r) => [r.data.kind, r.data.decision]);
+    assert.deepEqual(decided, [['binary', 'accept'], ['rename', 'accept'], ['mode', 'reject']], 'decisions on whole-file changes are audited like hunks');
   });
 });

@@ -4,8 +4,9 @@
  * and the built-in agent in a sandbox for the other, real git, real SQLite, a real WebSocket
  * client, and the scripted model playing the planner and both coders.
  *
- * The planner gives T1 to OpenHands and leaves T2 to the default; both change files; each result
- * lands on its ticket branch and the plan's combined `diff_ready` holds both. On the way, OpenHands'
+ * The planner gives T1 to OpenHands and leaves T2 to the default; both change files (T1 also writes a
+ * PNG-like binary file); each result lands on its ticket branch and the plan's combined `diff_ready`
+ * holds both — the binary file as a whole-file change with its exact blob, never as text hunks. On the way, OpenHands'
  * persistent shell is followed: a failed `cd` is seen in the agent server's observation, after
  * `cd src` a relative write lands in src/, and after
  * `cd /workspace/.git` a relative write to `hooks/pre-commit` is refused.
@@ -21,6 +22,8 @@ import { fileOnBranch, planFor, ticket, waitTickets } from '../helpers/team-flow
 const IMAGE = process.env.PUSHPALS_OPENHANDS_IMAGE ?? 'pushpals-openhands:dev';
 const GREET = 'exports.greet = () => "hi";\n';
 const FAREWELL = 'exports.farewell = () => "bye";\n';
+/** What T1's printf writes to src/logo.png: PNG-like bytes with NULs. */
+const LOGO = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 1, 0xff]);
 const allText = (r: RecordedRequest): string => JSON.stringify(r.body?.messages ?? []);
 
 describe('a plan with one ticket on OpenHands and one on the built-in agent (real Docker, agent server, git; scripted model)', function () {
@@ -53,13 +56,13 @@ describe('a plan with one ticket on OpenHands and one on the built-in agent (rea
     m.script(planFor(request), [
       {
         expect: (r) => (/openhands: the OpenHands agent/.test(allText(r)) ? undefined : 'the planner should be told which coding agents exist'),
-        toolCalls: [{ name: 'submit_plan', arguments: { summary: 'Two helpers, one per ticket.', tickets: [ticket('T1', T1, ['src/greet.js'], { agent: 'openhands' }), ticket('T2', T2, ['src/farewell.js'])] } }],
+        toolCalls: [{ name: 'submit_plan', arguments: { summary: 'Two helpers, one per ticket.', tickets: [ticket('T1', T1, ['src/greet.js', 'src/logo.png'], { agent: 'openhands' }), ticket('T2', T2, ['src/farewell.js'])] } }],
       },
     ]);
     m.script(`Ticket T1: ${T1}`, [
       { expect: (r) => (/Scope \(change only these files or areas\): src\/greet\.js/.test(allText(r)) && !/ask_planner/.test(allText(r)) ? undefined : 'OpenHands should get the ticket, without ask_planner'), toolCalls: [{ name: 'terminal', arguments: { command: 'cd nosuchdir' } }] },
       { toolCalls: [{ name: 'terminal', arguments: { command: 'cd src' } }] },
-      { toolCalls: [{ name: 'terminal', arguments: { command: `printf '${GREET.replace('\n', '\\n')}' > greet.js` } }] },
+      { toolCalls: [{ name: 'terminal', arguments: { command: `printf '${GREET.replace('\n', '\\n')}' > greet.js && printf '\\211PNG\\r\\n\\032\\n\\000\\001\\377' > logo.png` } }] },
       { toolCalls: [{ name: 'terminal', arguments: { command: 'cd /workspace/.git' } }] },
       { toolCalls: [{ name: 'terminal', arguments: { command: 'echo x > hooks/pre-commit' } }] },
       { expect: (r) => (/PushPals refused[^"]*hooks\/pre-commit[\s\S]*writes git metadata/.test(allText(r)) ? undefined : 'the refusal should reach the model'), toolCalls: [{ name: 'finish', arguments: { message: 'Added src/greet.js.' } }] },
@@ -105,7 +108,14 @@ describe('a plan with one ticket on OpenHands and one on the built-in agent (rea
     assert.match(String((ofType(c.forTask(t1), 'task_completed')[0]?.payload.summary)), new RegExp(`Committed on branch pushpals/plan/${planId}/t-${t1} \\([0-9a-f]{12}\\): src/greet\\.js`));
     const combined = ofType(c.forTask(planId), 'diff_ready');
     assert.equal(combined.length, 1, t);
-    assert.deepEqual([...combined[0]!.payload.files].sort(), ['src/farewell.js', 'src/greet.js']);
+    assert.deepEqual([...combined[0]!.payload.files].sort(), ['src/farewell.js', 'src/greet.js', 'src/logo.png']);
+    // The binary file: a whole-file change naming the plan branch's exact blob, no text hunks, bytes intact.
+    const planMain = `refs/heads/pushpals/plan/${planId}/main`;
+    const logoBlob = spawnSync('git', ['rev-parse', `${planMain}:src/logo.png`], { cwd: mirror, encoding: 'utf8' }).stdout.trim();
+    assert.deepEqual(combined[0]!.payload.fileChanges?.map((e) => [e.kind, e.change, e.path, e.newBlob, e.newSize]), [['binary', 'added', 'src/logo.png', logoBlob, LOGO.length]], t);
+    assert.ok(Buffer.from(spawnSync('git', ['cat-file', 'blob', logoBlob], { cwd: mirror }).stdout).equals(LOGO), 'the binary is committed byte-exactly on the ticket and plan branches');
+    assert.ok(!combined[0]!.payload.hunks.some((h) => h.file === 'src/logo.png'));
+    assert.doesNotMatch(combined[0]!.payload.diff, /logo\.png/);
     assert.match(combined[0]!.payload.diff, /\+exports\.greet = \(\) => "hi";/);
     assert.match(combined[0]!.payload.diff, /\+exports\.farewell = \(\) => "bye";/);
     assert.deepEqual(containersOfTask(dataDir, t1), [], 'the OpenHands container is removed');

@@ -6,7 +6,7 @@
  */
 import type * as Review from '@pushpals/protocol/review';
 import type { FilePatch, InlineDocument, InlineHunk } from '@pushpals/protocol/review';
-import type { CommandResult, ReviewView } from '@pushpals/protocol/client';
+import type { CommandResult, ReviewFileView, ReviewView } from '@pushpals/protocol/client';
 
 let reviewLib: typeof Review | undefined;
 /** The diff library loads on the first review, not at activation (it is most of the review's code). */
@@ -49,18 +49,29 @@ export function buildTaskReview(taskId: string, review: ReviewView, got: Command
 }
 
 /**
- * Why a changed file can have no hunks: git's diff of a binary file ("Binary files differ") or of a pure
- * rename carries no text lines, so there is nothing to show inline or to decide — and the commit and
- * Apply to My Checkout, which are built from accepted hunks, leave it out. Said wherever such a file shows.
+ * Why a changed file can have no hunks in a diff from before whole-file changes (protocol 1.3): git's diff
+ * of a binary file or of a pure rename carries no text lines, so there was nothing to decide — and the
+ * commit left it out. Said wherever such a file shows.
  */
 export function noTextHunksNote(path: string): string {
-  return `${path} changed, but its diff has no text lines (a binary file, or a rename without edits): it cannot be reviewed inline or accepted hunk by hunk, and neither the commit nor Apply to My Checkout includes it. Take it from the task's branch (Apply to My Checkout → Fetch branch) if you want it.`;
+  return `${path} changed, but its diff has no text lines (a binary file, or a rename without edits) and the orchestrator that made it lists no whole-file change for it: it cannot be reviewed here, and neither the commit nor Apply to My Checkout includes it. Take it from the task's branch (Apply to My Checkout → Fetch branch) if you want it.`;
 }
 
-/** Files of the diff without a hunk (binary files, pure renames): listed, never reviewable inline. */
+/** The whole-file changes (binary, rename, mode, empty file) of one path: its new path or a rename's old one. */
+export function wholeFileChanges(review: ReviewView, file: string): ReviewFileView[] {
+  return (review.fileChanges ?? []).filter((f) => f.path === file || f.oldPath === file);
+}
+
+/** Files of the diff with neither a hunk nor a whole-file change (an older orchestrator's binary files, pure renames). */
 export function filesWithoutHunks(review: ReviewView): string[] {
-  const withHunks = new Set(review.hunks.map((h) => h.file));
-  return review.files.filter((f) => !withHunks.has(f));
+  const covered = new Set([...review.hunks.map((h) => h.file), ...(review.fileChanges ?? []).map((f) => f.path)]);
+  return review.files.filter((f) => !covered.has(f));
+}
+
+/** Everything a file's or a task's Accept / Reject decides: its hunks and its whole-file changes. */
+export function decisionIds(review: ReviewView, file?: string): string[] {
+  const hunks = review.hunks.filter((h) => file === undefined || h.file === file).map((h) => h.hunkId);
+  return [...hunks, ...(file === undefined ? (review.fileChanges ?? []) : wholeFileChanges(review, file)).map((f) => f.fileId)];
 }
 
 /** The file with every hunk accepted: the agent's proposal. */

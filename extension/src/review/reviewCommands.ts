@@ -4,9 +4,10 @@
  * the Review view's inline buttons, the chat's "Review Changes" and key bindings all run these.
  */
 import * as vscode from 'vscode';
+import { describeFileEntry } from '@pushpals/protocol/client';
 import { decideApproval } from '../approvals';
 import type { Session } from '../session';
-import { hunkAtOrAfter, noTextHunksNote, type FileReview, type TaskReview } from './model';
+import { decisionIds, hunkAtOrAfter, noTextHunksNote, wholeFileChanges, type FileReview, type TaskReview } from './model';
 import { mergeIntoWorkspace } from './applyMerge';
 import type { MergeEditorService } from './mergeEditor';
 import { REVIEW_SCHEME, parseReviewUri, reviewUri, sideUri, type HunkDecision, type ReviewService } from './reviewService';
@@ -62,8 +63,10 @@ export function registerReviewCommands(session: Session, reviews: ReviewService,
   async function openFile(taskId: string, file: string, hunkId?: string, preview = false): Promise<vscode.TextEditor | undefined> {
     const r = await reviews.load(taskId);
     const f = r.byPath.get(file);
-    if (!f && reviews.reviewOf(taskId)?.files.includes(file)) {
-      void vscode.window.showInformationMessage(`PushPals: ${noTextHunksNote(file)}`);
+    const view = reviews.reviewOf(taskId);
+    if (!f && view?.files.includes(file)) {
+      const whole = wholeFileChanges(view, file);
+      void vscode.window.showInformationMessage(whole.length ? `PushPals: ${file}: ${whole.map(describeFileEntry).join('; ')}. A whole-file change, nothing to show inline: decide it with Accept File / Reject File.` : `PushPals: ${noTextHunksNote(file)}`);
       return undefined;
     }
     if (!f) throw new Error(`${file} is not in the diff of task ${taskId}`);
@@ -112,11 +115,17 @@ export function registerReviewCommands(session: Session, reviews: ReviewService,
     const h = f && hunkAtOrAfter(f, a.editor.selection.active.line);
     return h ? [h.hunkId] : [];
   };
+  /** A file's hunks and whole-file changes (binary, rename, mode). */
   const fileOf = (arg: unknown) => (r: TaskReview): string[] => {
     const path = targetOf(arg).file ?? activeReview()?.path;
-    return r.byPath.get(path ?? '')?.hunks.map((h) => h.hunkId) ?? [];
+    const view = reviews.reviewOf(r.taskId);
+    return path && view ? decisionIds(view, path) : [];
   };
-  const allOf = (r: TaskReview): string[] => r.files.flatMap((f) => f.hunks.map((h) => h.hunkId));
+  /** Every hunk and whole-file change of the task. */
+  const allOf = (r: TaskReview): string[] => {
+    const view = reviews.reviewOf(r.taskId);
+    return view ? decisionIds(view) : [];
+  };
 
   async function move(step: 1 | -1): Promise<void> {
     const a = activeReview();
@@ -189,8 +198,8 @@ export function registerReviewCommands(session: Session, reviews: ReviewService,
     reg('pushpals.rejectHunk', (arg) => decide(hunkOf(arg), arg, 'reject', 'the hunk')),
     reg('pushpals.acceptFile', (arg) => decide(fileOf(arg), arg, 'accept', 'the file')),
     reg('pushpals.rejectFile', (arg) => decide(fileOf(arg), arg, 'reject', 'the file')),
-    reg('pushpals.acceptAll', (arg) => decide(allOf, arg, 'accept', 'the task\'s hunks')),
-    reg('pushpals.rejectAll', (arg) => decide(allOf, arg, 'reject', 'the task\'s hunks')),
+    reg('pushpals.acceptAll', (arg) => decide(allOf, arg, 'accept', 'the task\'s changes')),
+    reg('pushpals.rejectAll', (arg) => decide(allOf, arg, 'reject', 'the task\'s changes')),
     reg('pushpals.nextHunk', () => move(1)),
     reg('pushpals.previousHunk', () => move(-1)),
     reg('pushpals.openSideBySide', async (arg) => {

@@ -100,13 +100,16 @@ export class ReviewService implements vscode.Disposable {
   }
 
   decisionOf(taskId: string, hunkId: string): HunkDecision | undefined {
-    return this.reviewOf(taskId)?.hunks.find((h) => h.hunkId === hunkId)?.decision;
+    const r = this.reviewOf(taskId);
+    return (r?.hunks.find((h) => h.hunkId === hunkId) ?? r?.fileChanges?.find((f) => f.fileId === hunkId))?.decision;
   }
 
-  /** A map of the task's decisions (one lookup per hunk when decorating a 200-hunk file). */
+  /** A map of the task's decisions, hunks and whole-file changes (one lookup per hunk when decorating a 200-hunk file). */
   decisions(taskId: string): Map<string, HunkDecision> {
     const out = new Map<string, HunkDecision>();
-    for (const h of this.reviewOf(taskId)?.hunks ?? []) if (h.decision) out.set(h.hunkId, h.decision);
+    const r = this.reviewOf(taskId);
+    for (const h of r?.hunks ?? []) if (h.decision) out.set(h.hunkId, h.decision);
+    for (const f of r?.fileChanges ?? []) if (f.decision) out.set(f.fileId, f.decision);
     return out;
   }
 

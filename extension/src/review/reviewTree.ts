@@ -1,13 +1,16 @@
 /**
  * The Review view: every task with a diff → its evidence (the checks on its tree, against the base) and
- * its changed files with their state (accepted / rejected / pending hunks) → the hunks. Inline Accept / Reject on files and hunks; a click opens the file's inline
- * review at the hunk. Updated live from the reducer's review changes.
+ * its changed files with their state (accepted / rejected / pending hunks) → the hunks. A whole-file
+ * change (binary, rename, mode, empty file) shows with its kind ("binary, 12.3 KiB → 14.0 KiB",
+ * "renamed from a.ts"): as the file itself when it has no hunks, else as a node beside them. Inline
+ * Accept / Reject on files, hunks and whole-file changes; a click opens the file's inline review at the
+ * hunk. Updated live from the reducer's review changes.
  */
 import * as vscode from 'vscode';
-import { reviewCounts, type ReviewHunkView } from '@pushpals/protocol/client';
+import { describeFileEntry, reviewCounts, type ReviewFileView, type ReviewHunkView } from '@pushpals/protocol/client';
 import { evidenceNodeView } from './evidenceNodes';
 import type { MergeEditorService } from './mergeEditor';
-import { noTextHunksNote } from './model';
+import { noTextHunksNote, wholeFileChanges } from './model';
 import type { ReviewService } from './reviewService';
 
 export type ReviewNode =
@@ -15,7 +18,8 @@ export type ReviewNode =
   | { kind: 'evidence'; taskId: string }
   | { kind: 'check'; taskId: string; name: string }
   | { kind: 'file'; taskId: string; file: string }
-  | { kind: 'hunk'; taskId: string; file: string; hunkId: string };
+  | { kind: 'hunk'; taskId: string; file: string; hunkId: string }
+  | { kind: 'wholeFile'; taskId: string; file: string; fileId: string };
 
 export class ReviewTreeProvider implements vscode.TreeDataProvider<ReviewNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<undefined>();
@@ -46,12 +50,16 @@ export class ReviewTreeProvider implements vscode.TreeDataProvider<ReviewNode>, 
       return this.evidence(node.taskId) ? [{ kind: 'evidence', taskId: node.taskId }, ...files] : files;
     }
     if (node.kind === 'evidence') return (this.evidence(node.taskId)?.checks ?? []).map((c) => ({ kind: 'check', taskId: node.taskId, name: c.name }));
-    if (node.kind === 'file') return review.hunks.filter((h) => h.file === node.file).map((h) => ({ kind: 'hunk', taskId: node.taskId, file: node.file, hunkId: h.hunkId }));
+    if (node.kind === 'file') {
+      const hunks = review.hunks.filter((h) => h.file === node.file).map((h): ReviewNode => ({ kind: 'hunk', taskId: node.taskId, file: node.file, hunkId: h.hunkId }));
+      // A file with hunks lists its whole-file changes (a rename, a mode change) first; one without IS its change.
+      return hunks.length ? [...wholeFileChanges(review, node.file).map((f): ReviewNode => ({ kind: 'wholeFile', taskId: node.taskId, file: node.file, fileId: f.fileId })), ...hunks] : [];
+    }
     return [];
   }
 
   getParent(node: ReviewNode): ReviewNode | undefined {
-    if (node.kind === 'hunk') return { kind: 'file', taskId: node.taskId, file: node.file };
+    if (node.kind === 'hunk' || node.kind === 'wholeFile') return { kind: 'file', taskId: node.taskId, file: node.file };
     if (node.kind === 'check') return { kind: 'evidence', taskId: node.taskId };
     if (node.kind === 'file' || node.kind === 'evidence') return { kind: 'task', taskId: node.taskId };
     return undefined;
@@ -93,6 +101,8 @@ export class ReviewTreeProvider implements vscode.TreeDataProvider<ReviewNode>, 
     if (node.kind === 'file') {
       const c = review ? reviewCounts(review, node.file) : { accepted: 0, rejected: 0, pending: 0, total: 0 };
       if (review && c.total === 0) return this.fileWithoutHunks(node.taskId, node.file);
+      const only = review && !review.hunks.some((h) => h.file === node.file) ? wholeFileChanges(review, node.file) : [];
+      if (only.length) return this.wholeFileItem(node.taskId, node.file, only, review?.committed !== undefined);
       const item = new vscode.TreeItem(node.file, vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `review:${node.taskId}:${node.file}`;
       item.resourceUri = vscode.Uri.file(`/${node.file}`);
@@ -111,11 +121,22 @@ export class ReviewTreeProvider implements vscode.TreeDataProvider<ReviewNode>, 
       } else if (merge === 'merged') item.description = `${item.description as string} · merged`;
       return item;
     }
+    if (node.kind === 'wholeFile') {
+      const f = review?.fileChanges?.find((x) => x.fileId === node.fileId);
+      const item = new vscode.TreeItem(f ? describeFileEntry(f) : node.fileId, vscode.TreeItemCollapsibleState.None);
+      item.id = `review:${node.taskId}:${node.fileId}`;
+      item.description = decisionText(f?.decision);
+      item.iconPath = decisionIcon(f?.decision);
+      // Decided like a hunk: the hunk's inline Accept / Reject send its fileId.
+      item.contextValue = review?.committed ? 'reviewHunk.committed' : 'reviewHunk';
+      item.command = { command: 'pushpals.openReviewFile', title: 'Open', arguments: [{ taskId: node.taskId, file: node.file }] };
+      return item;
+    }
     const h = review?.hunks.find((x) => x.hunkId === node.hunkId) as ReviewHunkView | undefined;
     const item = new vscode.TreeItem(h?.header ?? node.hunkId, vscode.TreeItemCollapsibleState.None);
     item.id = `review:${node.taskId}:${node.hunkId}`;
-    item.description = h?.decision === 'accept' ? 'accepted' : h?.decision === 'reject' ? 'rejected' : 'pending';
-    item.iconPath = new vscode.ThemeIcon(h?.decision === 'accept' ? 'pass-filled' : h?.decision === 'reject' ? 'circle-slash' : 'circle-large-outline');
+    item.description = decisionText(h?.decision);
+    item.iconPath = decisionIcon(h?.decision);
     item.contextValue = review?.committed ? 'reviewHunk.committed' : 'reviewHunk';
     item.command = { command: 'pushpals.openReviewFile', title: 'Open', arguments: [{ taskId: node.taskId, file: node.file, hunkId: node.hunkId }] };
     return item;
@@ -126,7 +147,21 @@ export class ReviewTreeProvider implements vscode.TreeDataProvider<ReviewNode>, 
     return t ? evidenceNodeView(t) : undefined;
   }
 
-  /** A binary file or a pure rename: listed so the change is not invisible, with what that means. */
+  /** A file whose only change is whole-file (a binary file, a pure rename, a mode change): its kind, its decision; Accept File / Reject File decide it. */
+  private wholeFileItem(taskId: string, file: string, changes: ReviewFileView[], committed: boolean): vscode.TreeItem {
+    const item = new vscode.TreeItem(file, vscode.TreeItemCollapsibleState.None);
+    item.id = `review:${taskId}:${file}`;
+    item.resourceUri = vscode.Uri.file(`/${file}`);
+    const decisions = [...new Set(changes.map((f) => f.decision))];
+    item.description = `${changes.map(describeFileEntry).join(' · ')} — ${decisions.length === 1 ? decisionText(decisions[0]) : 'partly decided'}`;
+    item.tooltip = `${file}: ${changes.map(describeFileEntry).join('; ')}. A whole-file change: accepted, it is committed byte-exactly; it has no lines to review inline.`;
+    item.iconPath = changes.some((f) => f.kind === 'binary') ? new vscode.ThemeIcon('file-binary') : decisionIcon(decisions.length === 1 ? decisions[0] : undefined);
+    item.contextValue = committed ? 'reviewFile.committed' : 'reviewFile.whole';
+    item.command = { command: 'pushpals.openReviewFile', title: 'Open', arguments: [{ taskId, file }] };
+    return item;
+  }
+
+  /** A binary file or a pure rename of an older orchestrator's diff (no whole-file change for it): listed so the change is not invisible, with what that means. */
   private fileWithoutHunks(taskId: string, file: string): vscode.TreeItem {
     const item = new vscode.TreeItem(file, vscode.TreeItemCollapsibleState.None);
     item.id = `review:${taskId}:${file}`;
@@ -145,3 +180,6 @@ export class ReviewTreeProvider implements vscode.TreeDataProvider<ReviewNode>, 
     this.changed.dispose();
   }
 }
+
+const decisionText = (d: string | undefined): string => (d === 'accept' ? 'accepted' : d === 'reject' ? 'rejected' : 'pending');
+const decisionIcon = (d: string | undefined): vscode.ThemeIcon => new vscode.ThemeIcon(d === 'accept' ? 'pass-filled' : d === 'reject' ? 'circle-slash' : 'circle-large-outline');

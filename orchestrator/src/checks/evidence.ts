@@ -4,12 +4,12 @@
  * side by side, so the review can say "3 failing before, 0 after".
  */
 import type { EventPayload } from '@pushpals/protocol';
-import { applyAccepted, splitDiff } from '@pushpals/protocol/review';
 import type { TaskContext } from '../agents/types';
 import type { AgentWorkbench } from '../agents/workbench-port';
 import { PushPalsError } from '../errors';
 import type { Repo } from '../git';
-import { PUSHPALS_AUTHOR, readFileAt, writeCommitObjects } from '../review/task-branch';
+import { diffResult } from '../review/diff-result';
+import { PUSHPALS_AUTHOR, writeCommitObjects } from '../review/task-branch';
 import type { TreeChecks } from './run';
 import { summarise } from './types';
 
@@ -17,12 +17,12 @@ export type Evidence = NonNullable<EventPayload<'diff_ready'>['evidence']>;
 
 /**
  * The proposed result as a commit object (no ref moves): `base` with every hunk of `diff` applied, by
- * the same code the review commits accepted hunks with — so the tree checked is the tree reviewed.
+ * the same code the review commits accepted hunks and whole-file changes with — so the tree checked is the tree reviewed.
  */
-async function proposedCommit(mirror: string, base: string, diff: Pick<EventPayload<'diff_ready'>, 'diff' | 'hunks' | 'taskId'>): Promise<string> {
-  const changes = new Map<string, string | null>();
+async function proposedCommit(mirror: string, base: string, diff: Pick<EventPayload<'diff_ready'>, 'diff' | 'hunks' | 'taskId' | 'fileChanges'>): Promise<string> {
+  let changes;
   try {
-    for (const f of splitDiff(diff.diff, diff.hunks)) changes.set(f.path, applyAccepted(await readFileAt(mirror, base, f.path), f, () => true));
+    changes = (await diffResult(mirror, base, diff, () => true)).changes;
   } catch (e) {
     throw new PushPalsError('conflict', `the proposed diff does not apply to its base ${base.slice(0, 12)}: ${(e as Error).message}`);
   }
@@ -30,7 +30,7 @@ async function proposedCommit(mirror: string, base: string, diff: Pick<EventPayl
 }
 
 /** The evidence of a diff against the base its review applies to. */
-async function evidenceForDiff(checks: Pick<TreeChecks, 'run'>, ctx: TaskContext, repo: Repo, base: string, diff: Pick<EventPayload<'diff_ready'>, 'diff' | 'hunks' | 'taskId'>): Promise<Evidence> {
+async function evidenceForDiff(checks: Pick<TreeChecks, 'run'>, ctx: TaskContext, repo: Repo, base: string, diff: Pick<EventPayload<'diff_ready'>, 'diff' | 'hunks' | 'taskId' | 'fileChanges'>): Promise<Evidence> {
   const head = await proposedCommit(repo.mirrorPath, base, diff);
   ctx.progress("Running the repository's checks on the result and on its base", { step: 'checks' });
   return collectEvidence(checks, ctx, repo, { base, head });

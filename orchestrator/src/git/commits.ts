@@ -8,20 +8,21 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import git, { Errors, type TreeEntry } from 'isomorphic-git';
 import { PushPalsError } from '../errors';
+import { blobEntry, type FileWrite } from './file-write';
 
 /** Who PushPals' own commits are by (the person's identity is used only for commits they approve). */
 export const PUSHPALS_AUTHOR = { name: 'PushPals', email: 'pushpals@localhost', timestamp: 0, timezoneOffset: 0 };
 
 const author = () => ({ ...PUSHPALS_AUTHOR, timestamp: Math.floor(Date.now() / 1000) });
 
-/** A file's new content, or undefined: the file is deleted. */
-export type FileChanges = ReadonlyMap<string, string | undefined>;
+/** A file's new content (text, or a blob the clone holds, with its mode), or undefined: the file is deleted. */
+export type FileChanges = ReadonlyMap<string, FileWrite | undefined>;
 
 /** Writes `tree` with `changes` applied (paths relative to it); undefined when the result is empty. */
 async function editTree(gitdir: string, treeOid: string | undefined, changes: FileChanges): Promise<string | undefined> {
   const entries: TreeEntry[] = treeOid ? (await git.readTree({ fs, gitdir, oid: treeOid })).tree : [];
   const byName = new Map(entries.map((e) => [e.path, e]));
-  const subdirs = new Map<string, Map<string, string | undefined>>();
+  const subdirs = new Map<string, Map<string, FileWrite | undefined>>();
   for (const [rel, content] of changes) {
     const slash = rel.indexOf('/');
     if (slash >= 0) {
@@ -36,8 +37,7 @@ async function editTree(gitdir: string, treeOid: string | undefined, changes: Fi
       continue;
     }
     const prev = byName.get(rel);
-    const oid = await git.writeBlob({ fs, gitdir, blob: Buffer.from(content, 'utf8') });
-    byName.set(rel, { mode: prev?.type === 'blob' && prev.mode !== '120000' ? prev.mode : '100644', path: rel, oid, type: 'blob' });
+    byName.set(rel, { ...(await blobEntry(gitdir, content, prev?.type === 'blob' ? prev.mode : undefined)), path: rel, type: 'blob' });
   }
   for (const [dir, sub] of subdirs) {
     const prev = byName.get(dir);

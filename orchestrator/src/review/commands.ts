@@ -9,8 +9,34 @@ import { sourceKind } from '../git/sources';
 import type { TaskRecord } from '../tasks/task-store';
 import { COMMIT_QUEUE, SUPERSEDED } from './commit-job';
 import type { ReviewDeps } from './deps';
-import { acceptedHunks, loadReview, undecided, type ReviewState } from './review-state';
-import { branchHead, fetchBranchInto, readFileAt, taskBranch } from './task-branch';
+import { acceptedItems, loadReview, undecided, type ReviewState } from './review-state';
+import { branchHead, fetchBranchInto, readBlobBytes, readFileAt, taskBranch } from './task-branch';
+
+/** What the audit says about a decided item: a hunk's file and header, or a whole-file change's kind and paths. */
+function reviewItem(review: ReviewState, id: string): Record<string, string> | undefined {
+  const hunk = review.diff.hunks.find((h) => h.hunkId === id);
+  if (hunk) return { file: hunk.file, header: hunk.header };
+  const f = review.diff.fileChanges?.find((x) => x.fileId === id);
+  return f && { file: f.path, kind: f.kind, change: f.change, ...(f.oldPath ? { oldPath: f.oldPath } : {}) };
+}
+
+/** What one review_get may carry in blobs (base64 grows it by a third; the message stays well under the patch limit). */
+const MAX_BLOB_REPLY_BYTES = 6 * 1024 * 1024;
+
+/** The content of blobs the diff's whole-file changes name (no other object of the clone is readable this way). */
+async function diffBlobs(mirror: string, review: ReviewState, oids: readonly string[]): Promise<Array<{ oid: string; base64: string }>> {
+  const named = new Set((review.diff.fileChanges ?? []).flatMap((f) => [f.oldBlob, f.newBlob]).filter((x): x is string => x !== undefined));
+  const out: Array<{ oid: string; base64: string }> = [];
+  let total = 0;
+  for (const oid of new Set(oids)) {
+    if (!named.has(oid)) throw new PushPalsError('not_found', `blob ${oid} is not one of the diff's whole-file changes`, { oid }, '/payload/blobs');
+    const bytes = await readBlobBytes(mirror, oid);
+    total += bytes.length;
+    if (total > MAX_BLOB_REPLY_BYTES) throw new PushPalsError('invalid_message', `the blobs asked for are larger than ${MAX_BLOB_REPLY_BYTES} bytes together: ask for fewer at a time, or fetch the task's branch`, { limit: MAX_BLOB_REPLY_BYTES }, '/payload/blobs');
+    out.push({ oid, base64: Buffer.from(bytes).toString('base64') });
+  }
+  return out;
+}
 
 function requireReview(deps: ReviewDeps, taskId: string): { task: TaskRecord; review: ReviewState } {
   const task = deps.services.tasks.require(taskId);
@@ -38,19 +64,20 @@ export function registerReviewCommands(deps: ReviewDeps): void {
     const { taskId, hunkId, decision } = cmd.payload;
     const { task, review } = requireReview(deps, taskId);
     if (task.state === 'cancelled' || task.state === 'failed') throw new PushPalsError('conflict', `task ${taskId} is ${task.state}`);
-    const hunk = review.diff.hunks.find((h) => h.hunkId === hunkId);
-    if (!hunk) throw new PushPalsError('not_found', `hunk ${hunkId} is not in the diff under review of task ${taskId}`, { hunks: review.diff.hunks.length }, '/payload/hunkId');
+    // A hunk, or a whole-file change (binary, rename, mode, empty file) by its fileId: decided the same way.
+    const item = reviewItem(review, hunkId);
+    if (!item) throw new PushPalsError('not_found', `hunk ${hunkId} is not in the diff under review of task ${taskId}`, { hunks: review.diff.hunks.length, fileChanges: review.diff.fileChanges?.length ?? 0 }, '/payload/hunkId');
     if (review.committed) throw new PushPalsError('conflict', `task ${taskId} is committed already (${review.committed.sha.slice(0, 8)} on ${review.committed.branch}): its decisions are final`, { sha: review.committed.sha });
     const previous = review.decisions.get(hunkId);
     services.tx(() => {
       services.events.append({ type: 'hunk_decided', sessionId: task.sessionId, taskId, correlationId: cmd.id, from: cmd.from, payload: { taskId, hunkId, decision, by: cmd.from } });
-      wb.audit.append({ taskId, actor: cmd.from, action: 'hunk_decided', data: { hunkId, decision, file: hunk.file, header: hunk.header, diffSeq: review.diffSeq, ...(previous ? { previous } : {}) } });
+      wb.audit.append({ taskId, actor: cmd.from, action: 'hunk_decided', data: { hunkId, decision, ...item, diffSeq: review.diffSeq, ...(previous ? { previous } : {}) } });
     });
     if (previous !== decision) {
       // A commit approval asked for the old decisions is void; its job asks again for the new ones.
       for (const a of services.approvals.pending(taskId)) if (a.kind === 'commit') services.approvals.decide(a.id, 'deny', 'orchestrator', { reason: SUPERSEDED });
       review.decisions.set(hunkId, decision);
-      if (!undecided(review).length && acceptedHunks(review).length) requestCommit(deps, task);
+      if (!undecided(review).length && acceptedItems(review).length) requestCommit(deps, task);
     }
     return { taskId, hunkId };
   });
@@ -60,8 +87,12 @@ export function registerReviewCommands(deps: ReviewDeps): void {
     const repo = wb.resolveRepo(task.repoId);
     const base = review.diff.baseCommit ?? (await branchHead(repo.mirrorPath, task.id));
     if (!base) throw new PushPalsError('not_found', `the diff of task ${task.id} names no base commit and pushpals/${task.id} does not exist (made before reviews were built): it can be read, not reviewed`);
-    const files = await Promise.all(review.diff.files.map(async (path) => ({ path, base: await readFileAt(repo.mirrorPath, base, path) })));
-    return { taskId: task.id, diffSeq: review.diffSeq, baseCommit: base, files };
+    // The text files' bases (a renamed file's: its old content, which its hunks apply to); whole-file changes carry blob ids instead.
+    const renamedFrom = new Map((review.diff.fileChanges ?? []).filter((f) => f.kind === 'rename').map((f) => [f.path, f.oldPath ?? f.path]));
+    const texts = [...new Set(review.diff.hunks.map((h) => h.file))];
+    const files = await Promise.all(texts.map(async (path) => ({ path, base: await readFileAt(repo.mirrorPath, base, renamedFrom.get(path) ?? path) })));
+    const blobs = cmd.payload.blobs?.length ? await diffBlobs(repo.mirrorPath, review, cmd.payload.blobs) : undefined;
+    return { taskId: task.id, diffSeq: review.diffSeq, baseCommit: base, files, ...(blobs ? { blobs } : {}) };
   });
 
   services.registerCommandHandler('commit_request', (cmd) => {
@@ -69,7 +100,7 @@ export function registerReviewCommands(deps: ReviewDeps): void {
     if (review.committed) throw new PushPalsError('conflict', `task ${task.id} is committed already (${review.committed.sha.slice(0, 8)})`);
     const open = undecided(review);
     if (open.length) throw new PushPalsError('conflict', `${open.length} hunk(s) of task ${task.id} are undecided: accept or reject each first`, { undecided: open.slice(0, 100) });
-    if (!acceptedHunks(review).length) throw new PushPalsError('conflict', `every hunk of task ${task.id} is rejected: nothing to commit`);
+    if (!acceptedItems(review).length) throw new PushPalsError('conflict', `every hunk and whole-file change of task ${task.id} is rejected: nothing to commit`);
     return { taskId: task.id, jobId: requestCommit(deps, task) };
   });
 

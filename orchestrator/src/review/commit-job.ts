@@ -16,7 +16,7 @@ import type { Repo } from '../git';
 import { planCommit, type CommitPlan } from './commit-plan';
 import { proposeCommitMessage } from './commit-message';
 import type { ReviewDeps } from './deps';
-import { acceptedHunks, decisionsDigest, loadReview, undecided } from './review-state';
+import { acceptedItems, decisionsDigest, loadReview, undecided } from './review-state';
 import { describeFindings, scanForSecrets } from './secret-scan';
 import { PUSHPALS_AUTHOR, advanceTaskBranch, taskBranch, writeCommitObjects } from './task-branch';
 
@@ -52,7 +52,7 @@ async function commitReview(deps: ReviewDeps, ctx: TaskContext, jobId: string): 
   for (let round = 0; round < 50; round++) {
     const r = loadReview(services, taskId);
     if (!r || r.committed || undecided(r).length) return; // the last hunk_decide enqueues again
-    if (!acceptedHunks(r).length) {
+    if (!acceptedItems(r).length) {
       note('Every hunk was rejected: nothing to commit.');
       return;
     }
@@ -62,7 +62,7 @@ async function commitReview(deps: ReviewDeps, ctx: TaskContext, jobId: string): 
       return;
     }
 
-    const findings = await scanForSecrets([...plan.changes].flatMap(([file, content]) => (content === null ? [] : [{ file, content, addedLines: plan.addedLines.get(file) ?? new Set<number>() }])), deps.secrets);
+    const findings = await scanForSecrets(plan.scan, deps.secrets);
     if (findings.length) {
       wb.audit.append({ taskId, actor: ACTOR, action: 'commit_blocked', data: { reason: 'secret_detected', findings, diffSeq: r.diffSeq } });
       const where = findings.map((f) => `${f.file}:${f.line} (${f.rule})`).join(', ');
@@ -76,7 +76,7 @@ async function commitReview(deps: ReviewDeps, ctx: TaskContext, jobId: string): 
     const approval = await ctx.requestApproval({
       key: `commit:${digest}:${jobId}`,
       kind: 'commit',
-      title: `Commit ${plan.accepted.length} hunk(s) in ${plan.files.length} file(s) to ${taskBranch(taskId)}`.slice(0, MAX_TITLE_LENGTH),
+      title: `Commit ${acceptedWords(plan)} in ${plan.files.length} file(s) to ${taskBranch(taskId)}`.slice(0, MAX_TITLE_LENGTH),
       reason: whatHappens(plan, taskId, recheck),
       risk: 'low',
       patch: plan.diff,
@@ -110,11 +110,15 @@ async function commitReview(deps: ReviewDeps, ctx: TaskContext, jobId: string): 
   note('The hunk decisions kept changing: stopped asking for the commit approval (send commit_request to ask again).', 'warn');
 }
 
+/** "2 hunk(s)", "2 hunk(s) and 1 whole-file change(s)". */
+const acceptedWords = (plan: CommitPlan): string => `${plan.counts.hunks} hunk(s)${plan.counts.wholeFiles ? ` and ${plan.counts.wholeFiles} whole-file change(s)` : ''}`;
+
 /** "What exactly will happen", for the approval. */
 function whatHappens(plan: CommitPlan, taskId: string, recheck: boolean): string {
-  const total = plan.accepted.length + plan.rejected;
+  const c = plan.counts;
+  const whole = c.wholeFilesTotal ? ` and ${c.wholeFiles} of ${c.wholeFilesTotal} whole-file change(s) (binary, rename, mode, empty file)` : '';
   return [
-    `A commit of exactly the ${plan.accepted.length} accepted hunk(s) of ${total} (${plan.rejected} rejected) in ${plan.files.join(', ')}, on branch ${taskBranch(taskId)} of the orchestrator's own clone. Nothing is pushed; no default branch moves; no git hook runs.`,
+    `A commit of exactly the ${c.hunks} accepted hunk(s) of ${c.hunksTotal}${whole} (${plan.rejected} rejected) in ${plan.files.join(', ')}, on branch ${taskBranch(taskId)} of the orchestrator's own clone. Nothing is pushed; no default branch moves; no git hook runs.`,
     recheck ? 'Because hunks were rejected, the repository\'s checks run on that exact tree first; if they fail, nothing is committed.' : 'Every hunk was accepted: the tree is the one the agent produced.',
   ].join(' ').slice(0, MAX_MESSAGE_LENGTH);
 }

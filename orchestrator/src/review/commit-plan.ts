@@ -1,12 +1,15 @@
 /**
- * What committing a review would do: each changed file's content at the base and with exactly the
- * accepted hunks applied, the lines that adds (for the secret scan), and the exact diff committed.
+ * What committing a review would do: each changed path's content at the base and with exactly the
+ * accepted hunks and whole-file changes applied (diff-result.ts), the lines that adds (for the secret
+ * scan), and the exact diff committed (whole-file changes as git's header lines: binary, rename, mode).
  */
-import { applyAccepted, fileDiff, splitDiff, ReviewDiffError } from '@pushpals/protocol/review';
+import { fileDiff } from '@pushpals/protocol/review';
 import { structuredPatch } from 'diff';
 import { PushPalsError } from '../errors';
-import { acceptedHunks, type ReviewState } from './review-state';
-import { branchHead, readFileAt } from './task-branch';
+import type { FileWrite } from '../git/file-write';
+import { diffResult, entryDiff } from './diff-result';
+import { acceptedItems, reviewItems, type ReviewState } from './review-state';
+import { branchHead } from './task-branch';
 
 export interface CommitPlan {
   /** The commit the diff applies to. */
@@ -14,47 +17,33 @@ export interface CommitPlan {
   /** The task branch's head now: the commit's parent (the base until something was committed). */
   parent: string;
   /** path → content as committed (null: deleted). Only files that change. */
-  changes: Map<string, string | null>;
+  changes: Map<string, FileWrite | null>;
   /** The exact diff of the commit, git-style. */
   diff: string;
   files: string[];
+  /** Accepted hunk and whole-file change ids. */
   accepted: string[];
   rejected: number;
-  /** path → 1-based lines the commit adds there. */
-  addedLines: Map<string, Set<number>>;
+  /** What is accepted of how many, hunks and whole-file changes apart (for the approval's words). */
+  counts: { hunks: number; hunksTotal: number; wholeFiles: number; wholeFilesTotal: number };
+  /** Text as committed, with the 1-based lines the commit adds there: what the secret scan reads (binary content is not text). */
+  scan: Array<{ file: string; content: string; addedLines: Set<number> }>;
 }
 
 export async function planCommit(mirror: string, taskId: string, r: ReviewState): Promise<CommitPlan> {
   const head = await branchHead(mirror, taskId);
   const base = r.diff.baseCommit ?? head;
   if (!base) throw new PushPalsError('conflict', `the diff of task ${taskId} names no base commit and pushpals/${taskId} does not exist: it cannot be committed`);
-  const accepted = new Set(acceptedHunks(r));
-  let files;
-  try {
-    files = splitDiff(r.diff.diff, r.diff.hunks);
-  } catch (e) {
-    throw new PushPalsError('internal', `the diff under review is inconsistent: ${(e as Error).message}`);
-  }
-  const changes = new Map<string, string | null>();
-  const addedLines = new Map<string, Set<number>>();
-  const diffs: string[] = [];
-  for (const f of files) {
-    const before = await readFileAt(mirror, base, f.path);
-    let after: string | null;
-    try {
-      after = applyAccepted(before, f, (id) => accepted.has(id));
-    } catch (e) {
-      if (e instanceof ReviewDiffError) throw new PushPalsError('conflict', `${e.message} (base ${base.slice(0, 8)})`, { file: f.path });
-      throw e;
-    }
-    if (after === before) continue;
-    changes.set(f.path, after);
-    diffs.push(fileDiff(f.path, before, after));
-    addedLines.set(f.path, addedLineNumbers(before ?? '', after ?? ''));
-  }
-  return { base, parent: head ?? base, changes, diff: diffs.join(''), files: [...changes.keys()], accepted: [...accepted], rejected: r.diff.hunks.length - accepted.size, addedLines };
+  const accepted = new Set(acceptedItems(r));
+  const result = await diffResult(mirror, base, r.diff, (id) => accepted.has(id));
+  const texts = result.texts.filter((t) => t.before !== t.after);
+  const scan = texts.flatMap((t) => (t.after === null ? [] : [{ file: t.path, content: t.after, addedLines: addedLineNumbers(t.before ?? '', t.after) }]));
+  for (const b of result.newTextBlobs) scan.push({ file: b.path, content: b.content, addedLines: addedLineNumbers('', b.content) });
+  const diff = [...result.entries.map(entryDiff), ...texts.map((t) => fileDiff(t.path, t.before, t.after))].join('');
+  const hunks = r.diff.hunks.filter((h) => accepted.has(h.hunkId)).length;
+  const counts = { hunks, hunksTotal: r.diff.hunks.length, wholeFiles: accepted.size - hunks, wholeFilesTotal: r.diff.fileChanges?.length ?? 0 };
+  return { base, parent: head ?? base, changes: result.changes, diff, files: [...result.changes.keys()], accepted: [...accepted], rejected: reviewItems(r).length - accepted.size, counts, scan };
 }
-
 function addedLineNumbers(before: string, after: string): Set<number> {
   const out = new Set<number>();
   for (const h of structuredPatch('a', 'b', before, after, undefined, undefined, { context: 0 }).hunks) {

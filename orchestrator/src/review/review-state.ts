@@ -25,7 +25,7 @@ export function loadReview(services: ReviewReader, taskId: string): ReviewState 
   const row = services.db.prepare("SELECT seq, json FROM events WHERE task_id = ? AND type = 'diff_ready' ORDER BY seq DESC LIMIT 1").get(taskId) as { seq: number; json: string } | undefined;
   if (!row) return undefined;
   const diff = (JSON.parse(row.json) as { payload: EventPayload<'diff_ready'> }).payload;
-  const known = new Set(diff.hunks.map((h) => h.hunkId));
+  const known = new Set([...diff.hunks.map((h) => h.hunkId), ...(diff.fileChanges ?? []).map((f) => f.fileId)]);
   const decisions = new Map<string, HunkDecision>();
   let committed: ReviewState['committed'];
   const later = services.db.prepare("SELECT seq, type, json FROM events WHERE task_id = ? AND seq > ? AND type IN ('hunk_decided', 'committed') ORDER BY seq").all(taskId, row.seq) as Array<{ seq: number; type: string; json: string }>;
@@ -40,27 +40,33 @@ export function loadReview(services: ReviewReader, taskId: string): ReviewState 
   return { diffSeq: row.seq, diff, decisions, ...(committed ? { committed } : {}) };
 }
 
-export function undecided(r: ReviewState): string[] {
-  return r.diff.hunks.filter((h) => !r.decisions.has(h.hunkId)).map((h) => h.hunkId);
+/** What is decided in a review, in diff order: each hunk's id, then each whole-file change's. */
+export function reviewItems(r: Pick<ReviewState, 'diff'>): string[] {
+  return [...r.diff.hunks.map((h) => h.hunkId), ...(r.diff.fileChanges ?? []).map((f) => f.fileId)];
 }
 
-export function acceptedHunks(r: ReviewState): string[] {
-  return r.diff.hunks.filter((h) => r.decisions.get(h.hunkId) === 'accept').map((h) => h.hunkId);
+export function undecided(r: ReviewState): string[] {
+  return reviewItems(r).filter((id) => !r.decisions.has(id));
+}
+
+/** The accepted hunks and whole-file changes. */
+export function acceptedItems(r: ReviewState): string[] {
+  return reviewItems(r).filter((id) => r.decisions.get(id) === 'accept');
 }
 
 /** Identifies one set of decisions on one diff: an approval given for it is not valid for another. */
 export function decisionsDigest(r: ReviewState): string {
   const h = createHash('sha256').update(String(r.diffSeq));
-  for (const x of r.diff.hunks) h.update(`\n${x.hunkId}=${r.decisions.get(x.hunkId) ?? '?'}`);
+  for (const id of reviewItems(r)) h.update(`\n${id}=${r.decisions.get(id) ?? '?'}`);
   return h.digest('hex').slice(0, 16);
 }
 
 /**
  * Does the review still need the task's working copy? While the diff is not committed and some hunk
- * is undecided or accepted (a denied commit keeps it too, for another try). All rejected: no.
+ * or whole-file change is undecided or accepted (a denied commit keeps it too, for another try). All rejected: no.
  */
 export function reviewNeedsWorkingCopy(services: ReviewReader, taskId: string): boolean {
   const r = loadReview(services, taskId);
-  if (!r || r.committed || r.diff.hunks.length === 0) return false;
-  return r.diff.hunks.some((h) => r.decisions.get(h.hunkId) !== 'reject');
+  if (!r || r.committed) return false;
+  return reviewItems(r).some((id) => r.decisions.get(id) !== 'reject');
 }

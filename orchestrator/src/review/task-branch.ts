@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import git from 'isomorphic-git';
 import { PushPalsError } from '../errors';
+import { blobEntry, type FileWrite } from '../git/file-write';
 
 export const taskBranch = (taskId: string): string => `pushpals/${taskId}`;
 /** The author and committer of what PushPals commits on a task branch. */
@@ -50,14 +51,23 @@ export async function readFileAt(mirror: string, commit: string, filepath: strin
   }
 }
 
+/** A blob's bytes by its id (not_found when the clone does not hold it). */
+export async function readBlobBytes(mirror: string, oid: string): Promise<Uint8Array> {
+  try {
+    return (await git.readBlob({ fs, gitdir: mirror, oid })).blob;
+  } catch {
+    throw new PushPalsError('not_found', `blob ${oid.slice(0, 12)} is not in the orchestrator's clone`, { oid });
+  }
+}
+
 /**
  * Writes the tree of `parentTree` with `changes` applied (path → new content, null = delete) and
- * returns its oid. A changed file keeps its mode (an executable stays executable); a new one is 100644.
+ * returns its oid. Modes: see blobEntry (an executable stays executable unless the change says a mode).
  */
-async function writeChangedTree(mirror: string, parentTree: string | undefined, changes: Map<string, string | null>): Promise<string | undefined> {
+async function writeChangedTree(mirror: string, parentTree: string | undefined, changes: ReadonlyMap<string, FileWrite | null>): Promise<string | undefined> {
   const entries = await readTreeEntries(mirror, parentTree);
-  const here = new Map<string, string | null>();
-  const below = new Map<string, Map<string, string | null>>();
+  const here = new Map<string, FileWrite | null>();
+  const below = new Map<string, Map<string, FileWrite | null>>();
   for (const [p, content] of changes) {
     const slash = p.indexOf('/');
     if (slash < 0) here.set(p, content);
@@ -74,8 +84,7 @@ async function writeChangedTree(mirror: string, parentTree: string | undefined, 
     }
     const old = entries.get(name);
     if (old && old.type !== 'blob') throw new PushPalsError('conflict', `cannot write the file ${name}: it is a ${old.type} in the base`);
-    const oid = await git.writeBlob({ fs, gitdir: mirror, blob: Buffer.from(content, 'utf8') });
-    entries.set(name, { mode: old?.mode === '100755' ? '100755' : '100644', oid, type: 'blob' });
+    entries.set(name, { ...(await blobEntry(mirror, content, old?.mode)), type: 'blob' });
   }
   for (const [dir, sub] of below) {
     const old = entries.get(dir);
@@ -90,7 +99,7 @@ async function writeChangedTree(mirror: string, parentTree: string | undefined, 
 
 export interface CommitInput {
   parent: string;
-  changes: Map<string, string | null>;
+  changes: ReadonlyMap<string, FileWrite | null>;
   message: string;
   author: { name: string; email: string };
   /** Seconds since the epoch. */

@@ -6,6 +6,8 @@
  */
 import { applyPatch, createTwoFilesPatch, parsePatch, type StructuredPatch, type StructuredPatchHunk } from 'diff';
 
+export * from './whole-files';
+
 /** What `diff_ready.hunks[]` says about a hunk: its id and its file, in diff order. */
 export interface HunkRef {
   hunkId: string;

@@ -203,20 +203,22 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
     case 'diff_ready': {
       const p = e.payload;
       const t = task(p.taskId);
-      t.review = { diffSeq: e.seq, diff: p.diff, files: p.files, hunks: p.hunks.map((h) => ({ ...h })), ...(p.baseCommit ? { baseCommit: p.baseCommit } : {}), ...(p.evidence ? { evidence: p.evidence } : {}) };
-      note(t, 'diff', `diff ready: ${p.files.join(', ')} (${p.hunks.length} hunk(s))`);
+      t.review = { diffSeq: e.seq, diff: p.diff, files: p.files, hunks: p.hunks.map((h) => ({ ...h })), ...(p.fileChanges?.length ? { fileChanges: p.fileChanges.map((f) => ({ ...f })) } : {}), ...(p.baseCommit ? { baseCommit: p.baseCommit } : {}), ...(p.evidence ? { evidence: p.evidence } : {}) };
+      note(t, 'diff', `diff ready: ${p.files.join(', ')} (${p.hunks.length} hunk(s)${p.fileChanges?.length ? `, ${p.fileChanges.length} whole-file change(s)` : ''})`);
       changes.push({ kind: 'review', taskId: t.taskId });
       break;
     }
     case 'hunk_decided': {
       const p = e.payload;
       const t = state.tasks.get(p.taskId);
-      const h = t?.review?.committed ? undefined : t?.review?.hunks.find((x) => x.hunkId === p.hunkId);
-      if (!t || !h) break; // not a hunk of the diff under review (an older diff's, or unknown): nothing changes
+      const r = t?.review?.committed ? undefined : t?.review;
+      // A hunk or a whole-file change (decided by its fileId); else an older diff's, or unknown: nothing changes.
+      const h = r?.hunks.find((x) => x.hunkId === p.hunkId) ?? r?.fileChanges?.find((x) => x.fileId === p.hunkId);
+      if (!t || !h) break;
       h.decision = p.decision;
       h.by = p.by;
       t.updatedSeq = e.seq;
-      changes.push({ kind: 'review', taskId: t.taskId, hunkIds: [h.hunkId] });
+      changes.push({ kind: 'review', taskId: t.taskId, hunkIds: [p.hunkId] });
       break;
     }
     case 'egress_blocked':

@@ -78,11 +78,12 @@ export interface ReviewCounts {
   total: number;
 }
 
-/** How many hunks of a review (or of one file of it) are accepted, rejected, still undecided. */
+/** How many decisions of a review (or of one file of it) are accepted, rejected, still undecided: its hunks and its whole-file changes. */
 export function reviewCounts(review: ReviewView, file?: string): ReviewCounts {
   const c: ReviewCounts = { accepted: 0, rejected: 0, pending: 0, total: 0 };
-  for (const h of review.hunks) {
-    if (file !== undefined && h.file !== file) continue;
+  const items = [...review.hunks.map((h) => ({ files: [h.file], decision: h.decision })), ...(review.fileChanges ?? []).map((f) => ({ files: [f.path, f.oldPath], decision: f.decision }))];
+  for (const h of items) {
+    if (file !== undefined && !h.files.includes(file)) continue;
     c.total++;
     if (h.decision === 'accept') c.accepted++;
     else if (h.decision === 'reject') c.rejected++;

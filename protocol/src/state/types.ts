@@ -68,6 +68,9 @@ export interface ReviewHunkView {
   by?: string;
 }
 
+/** One whole-file change of the diff under review (binary, rename, mode, empty file), with the latest decision on it. */
+export type ReviewFileView = NonNullable<EventPayload<'diff_ready'>['fileChanges']>[number] & { decision?: HunkDecision; by?: string };
+
 /** One `check_result`: what a check did on which tree (the output is its tail; `excerpt` the lines around the first failure). */
 export type CheckView = Omit<EventPayload<'check_result'>, 'taskId'> & { seq: number };
 
@@ -82,6 +85,8 @@ export interface ReviewView {
   baseCommit?: string;
   files: string[];
   hunks: ReviewHunkView[];
+  /** The whole-file changes (1.3), decided by `fileId` like hunks; absent when the diff has none. */
+  fileChanges?: ReviewFileView[];
   /** The checks run on exactly this diff's tree (and on its base), when the diff carried them. */
   evidence?: EvidenceView;
   committed?: { sha: string; branch: string; message: string; seq: number; hunks?: string[] };

@@ -10,6 +10,7 @@ import { evidenceNodeView } from '../../review/evidenceNodes';
 import { MergeEditorService } from '../../review/mergeEditor';
 import { ReviewService } from '../../review/reviewService';
 import { ReviewTreeProvider, type ReviewNode } from '../../review/reviewTree';
+import { planWholeFile } from '../../review/wholeFileMerge';
 import type { Session } from '../../session';
 import { StateStore } from '../../stateStore';
 
@@ -74,5 +75,68 @@ describe('review tree: the Evidence node', () => {
     assert.equal(view?.description, 'tree 4b825dc642cb · 1 failing');
     assert.match(view?.checks[0]?.tooltip ?? '', /\$ npm test\non the accepted hunks' tree\nAssertionError: 3 !== 4/);
     assert.deepEqual(tree.getChildren(tree.getChildren()[0]!).map((n) => n.kind), ['evidence', 'file']);
+  });
+});
+
+describe('review tree: whole-file changes (binary, rename, mode)', () => {
+  let store: StateStore;
+  let reviews: ReviewService;
+  let tree: ReviewTreeProvider;
+  let merges: MergeEditorService;
+  beforeEach(() => {
+    store = new StateStore();
+    reviews = new ReviewService({ store } as unknown as Session);
+    merges = new MergeEditorService({ info: () => undefined, warn: () => undefined }, 'pushpals-merge-whole-test');
+    tree = new ReviewTreeProvider(reviews, merges);
+    store.apply(ev('task_created', { taskId: 't2', title: 'Logo, rename, chmod', request: 'r', state: 'running' }));
+    store.apply(ev('diff_ready', {
+      taskId: 't2',
+      diff: 'd',
+      files: ['logo.png', 'run.sh', 'src/b.ts'],
+      hunks: [{ hunkId: 'h1', file: 'src/b.ts', oldStart: 1, oldLines: 1, newStart: 1, newLines: 1, header: '@@ -1 +1 @@' }],
+      baseCommit: 'b'.repeat(40),
+      fileChanges: [
+        { fileId: 'f1', kind: 'binary', change: 'modified', path: 'logo.png', oldSize: 12595, newSize: 14336, oldBlob: '1'.repeat(40), newBlob: '2'.repeat(40) },
+        { fileId: 'f2', kind: 'mode', change: 'modified', path: 'run.sh', oldMode: '100644', newMode: '100755' },
+        { fileId: 'f3', kind: 'rename', change: 'renamed', path: 'src/b.ts', oldPath: 'src/a.ts' },
+      ],
+    }));
+  });
+  afterEach(() => {
+    tree.dispose();
+    merges.dispose();
+    reviews.dispose();
+  });
+
+  it('a file that only changed whole shows its kind and is decided with Accept File / Reject File; a rename with edits lists the rename beside its hunks', () => {
+    const files = tree.getChildren(tree.getChildren()[0]!);
+    const items = files.map((n) => tree.getTreeItem(n));
+    assert.deepEqual(items.map((i) => [i.label, i.description, i.contextValue]), [
+      ['logo.png', 'binary, 12.3 KiB → 14.0 KiB — pending', 'reviewFile.whole'],
+      ['run.sh', 'mode 100644 → 100755 (executable) — pending', 'reviewFile.whole'],
+      ['src/b.ts', '2 of 2 pending', 'reviewFile'],
+    ]);
+    const under = tree.getChildren(files[2]!);
+    assert.deepEqual(under.map((n) => n.kind), ['wholeFile', 'hunk']);
+    assert.equal(tree.getTreeItem(under[0]!).label, 'renamed from src/a.ts');
+    assert.equal(tree.getTreeItem(under[0]!).contextValue, 'reviewHunk', 'decided like a hunk: the same inline Accept / Reject');
+    store.apply(ev('hunk_decided', { taskId: 't2', hunkId: 'f1', decision: 'accept', by: 'phone' }));
+    store.apply(ev('hunk_decided', { taskId: 't2', hunkId: 'f3', decision: 'reject', by: 'user' }));
+    assert.equal(tree.getTreeItem(files[0]!).description, 'binary, 12.3 KiB → 14.0 KiB — accepted', 'seen live, whoever decided');
+    assert.equal(tree.getTreeItem(under[0]!).description, 'rejected');
+    assert.deepEqual([...reviews.decisions('t2')], [['f1', 'accept'], ['f3', 'reject']]);
+  });
+
+  it('Apply to My Checkout plans a binary file on bytes: written only over the diff\'s before, a copy changed too is a conflict', () => {
+    const e = { fileId: 'f1', kind: 'binary' as const, change: 'modified' as const, path: 'logo.png', oldMode: '100644' as const, newMode: '100644' as const };
+    const before = Buffer.from([0x89, 0x50, 0, 1]);
+    const after = Buffer.from([0x89, 0x50, 0, 2, 3]);
+    assert.deepEqual(planWholeFile(e, { path: before, oldPath: null }, before, after), { status: 'applied', write: { path: 'logo.png', bytes: after } });
+    assert.equal(planWholeFile(e, { path: after, oldPath: null }, before, after).status, 'unchanged');
+    const mine = planWholeFile(e, { path: Buffer.from([9, 0, 9]), oldPath: null }, before, after);
+    assert.deepEqual([mine.status, mine.write], ['conflict', undefined], 'the person\'s own change is never overwritten');
+    const rename = planWholeFile({ fileId: 'f3', kind: 'rename', change: 'renamed', path: 'b.bin', oldPath: 'a.bin' }, { path: null, oldPath: before }, before, before);
+    assert.deepEqual([rename.status, rename.write?.path, rename.remove], ['applied', 'b.bin', 'a.bin']);
+    assert.deepEqual(planWholeFile({ fileId: 'f2', kind: 'mode', change: 'modified', path: 'run.sh', oldMode: '100644', newMode: '100755' }, { path: before, oldPath: null }, undefined, undefined), { status: 'applied', chmod: { path: 'run.sh', executable: true } });
   });
 });

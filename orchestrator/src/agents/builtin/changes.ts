@@ -57,9 +57,10 @@ export class ChangeTracker {
   }
 }
 
-/** One file's change: its content before and after (undefined: it does not exist on that side). */
+/** One file's change: its content before and after (undefined: it does not exist on that side); `oldPath`: a rename's content before. */
 export interface FileChange {
   path: string;
+  oldPath?: string;
   before: string | undefined;
   after: string | undefined;
 }
@@ -71,9 +72,9 @@ export interface FileChange {
 export function diffPayload(taskId: string, changes: readonly FileChange[]): EventPayload<'diff_ready'> | undefined {
   const patches: string[] = [];
   const files: string[] = [];
-  for (const { path: rel, before, after } of [...changes].sort((a, b) => a.path.localeCompare(b.path))) {
+  for (const { path: rel, oldPath, before, after } of [...changes].sort((a, b) => a.path.localeCompare(b.path))) {
     if (after === before) continue;
-    patches.push(createTwoFilesPatch(before === undefined ? '/dev/null' : `a/${rel}`, after === undefined ? '/dev/null' : `b/${rel}`, before ?? '', after ?? '', undefined, undefined, { context: 3 }));
+    patches.push(createTwoFilesPatch(before === undefined ? '/dev/null' : `a/${oldPath ?? rel}`, after === undefined ? '/dev/null' : `b/${rel}`, before ?? '', after ?? '', undefined, undefined, { context: 3 }));
     files.push(rel);
   }
   if (!files.length) return undefined;

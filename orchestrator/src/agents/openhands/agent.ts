@@ -10,7 +10,7 @@ import { proposeWithEvidence } from '../../checks/evidence';
 import type { TreeChecks } from '../../checks/run';
 import { join } from 'node:path';
 import type { WebSocket } from 'ws';
-import { newId } from '@pushpals/protocol';
+import { MAX_MESSAGE_LENGTH, newId, type EventPayload } from '@pushpals/protocol';
 import { redactSecrets } from '../../audit';
 import type { Config } from '../../config';
 import { PushPalsError } from '../../errors';
@@ -31,7 +31,7 @@ import { selectedAgent } from './selection';
 import { ModelBroker, type Review } from './broker';
 import { MODEL_URL_INSIDE, OpenHandsContainer } from './container';
 import type { OpenHandsPool } from './pool';
-import { DIFF_SCRIPT, diffReadyPayload } from './diff';
+import { workingCopyDiff } from './diff';
 import { EventMapper, type BrokerDecision, type ExecutionStatus } from './event-map';
 import { ShellCwd, observedWorkingDir } from './shell-cwd';
 import { openHandsTicket, type OpenHandsTicket } from './ticket';
@@ -245,7 +245,7 @@ export class OpenHandsAgent implements TaskAgent {
         return failed('cancelled', 'the task was stopped');
       }
       if (deadline.signal.aborted) {
-        await this.emitDiff(ctx, container);
+        await this.emitDiff(ctx, container, repo);
         mapper.interruptAll('the time limit was reached');
         return failed('timeout', `the task hit its time limit (${limits.maxTimeMs} ms, agent.maxTimeMs) before OpenHands finished`);
       }
@@ -256,7 +256,7 @@ export class OpenHandsAgent implements TaskAgent {
       }
       mapper.interruptAll(`the conversation ended (${run.status})`);
       if (run.status === 'finished') return await this.complete(ctx, container, mapper.finalMessage || 'OpenHands finished without a summary.', repo, ticket);
-      await this.emitDiff(ctx, container);
+      await this.emitDiff(ctx, container, repo);
       const err = broker.lastError;
       if (err) return failed(err.code, redact(err.message), { ...err.details, tokensUsed: budget.used });
       return failed('internal', `OpenHands stopped with status ${run.status}${mapper.lastError ? `: ${redact(mapper.lastError)}` : ''}`);
@@ -344,18 +344,22 @@ export class OpenHandsAgent implements TaskAgent {
     return `${request}\n\nThe repository is checked out at ${OH_WORKSPACE} (no network). Work there; when done, finish with a short summary of what you changed and verified.${extra ? `\n\n${extra}` : ''}`;
   }
 
-  /** The working copy's changes against its HEAD, taken by git inside the container. */
-  private async takeDiff(ctx: TaskContext, container: OpenHandsContainer): Promise<ReturnType<typeof diffReadyPayload>> {
+  /** The working copy's changes against its HEAD, read by git inside the container (diff.ts). */
+  private async takeDiff(ctx: TaskContext, container: OpenHandsContainer, repo: Repo): Promise<EventPayload<'diff_ready'> | undefined> {
     try {
-      const r = await container.exec(['bash', '-c', DIFF_SCRIPT]);
-      return r.exitCode === 0 ? diffReadyPayload(ctx.task.id, r.stdout) : undefined;
-    } catch {
-      return undefined; // the container is gone: the working copy keeps the changes
+      return await workingCopyDiff(ctx.task.id, {
+        exec: (script) => container.exec(['bash', '-c', script], 16 * 1024 * 1024),
+        mirror: repo.mirrorPath,
+        warn: (message) => ctx.emit('log', { level: 'warn', taskId: ctx.task.id, message: message.slice(0, MAX_MESSAGE_LENGTH) }),
+      });
+    } catch (e) {
+      ctx.emit('log', { level: 'warn', taskId: ctx.task.id, message: `The diff could not be taken (the working copy keeps the changes): ${(e as Error).message}`.slice(0, MAX_MESSAGE_LENGTH) });
+      return undefined; // the container is gone, or git failed there
     }
   }
 
-  private async emitDiff(ctx: TaskContext, container: OpenHandsContainer): Promise<string[]> {
-    const payload = await this.takeDiff(ctx, container);
+  private async emitDiff(ctx: TaskContext, container: OpenHandsContainer, repo: Repo): Promise<string[]> {
+    const payload = await this.takeDiff(ctx, container, repo);
     if (!payload) return [];
     await this.wb.proposeDiff(ctx, payload); // against the working copy's HEAD: the task branch's start
     return payload.files;
@@ -363,10 +367,10 @@ export class OpenHandsAgent implements TaskAgent {
 
   private async complete(ctx: TaskContext, container: OpenHandsContainer, summary: string, repo: Repo, ticket?: OpenHandsTicket): Promise<TaskOutcome> {
     if (ticket) {
-      const tail = await ticket.finish(ctx, repo, await this.takeDiff(ctx, container));
+      const tail = await ticket.finish(ctx, repo, await this.takeDiff(ctx, container, repo));
       return { status: 'completed', summary: `${redactSecrets(summary, this.secrets)}${tail}`.slice(0, 8192) };
     }
-    const diff = await this.takeDiff(ctx, container);
+    const diff = await this.takeDiff(ctx, container, repo);
     if (!diff) return { status: 'completed', summary: redactSecrets(summary, this.secrets).slice(0, 8192) };
     // The same evidence as the built-in agent's: the checks on exactly base + diff, and on the base.
     const tail = await proposeWithEvidence(this.wb, { runner: this.deps.checks, enabled: this.config.agent.evidence }, ctx, repo, diff);

@@ -8,14 +8,12 @@
  * the agent wrote (a symlink there could point anywhere).
  */
 import type { EventPayload } from '@pushpals/protocol';
-import { applyAccepted, ReviewDiffError, splitDiff } from '@pushpals/protocol/review';
-import { PushPalsError } from '../../errors';
 import type { Repo } from '../../git';
 import type { FileChanges } from '../../git/commits';
 import { ticketBranch } from '../../plans/plan-store';
 import type { Team } from '../../plans/team';
 import { ticketRequest } from '../../plans/ticket-prompt';
-import { readFileAt } from '../../review/task-branch';
+import { diffResult } from '../../review/diff-result';
 import type { TaskContext } from '../types';
 import type { WorkspaceStart } from '../workbench-port';
 
@@ -28,27 +26,10 @@ export interface OpenHandsTicket {
   finish(ctx: Pick<TaskContext, 'task' | 'emit'>, repo: Repo, diff: EventPayload<'diff_ready'> | undefined): Promise<string>;
 }
 
-/** The files of `diff` as they are after applying it to `base` (read from the clone); files without hunks (binary, empty, mode-only) are listed apart. */
-export async function changesFromDiff(mirror: string, base: string, diff: EventPayload<'diff_ready'>): Promise<{ changes: FileChanges; skipped: string[] }> {
-  const changes = new Map<string, string | undefined>();
-  let files;
-  try {
-    files = splitDiff(diff.diff, diff.hunks);
-  } catch (e) {
-    throw new PushPalsError('internal', `the ticket's diff is inconsistent: ${(e as Error).message}`);
-  }
-  for (const f of files) {
-    const before = await readFileAt(mirror, base, f.path);
-    let after: string | null;
-    try {
-      after = applyAccepted(before, f, () => true);
-    } catch (e) {
-      if (e instanceof ReviewDiffError) throw new PushPalsError('conflict', `${e.message} (ticket base ${base.slice(0, 12)})`, { file: f.path });
-      throw e;
-    }
-    if (after !== before) changes.set(f.path, after ?? undefined);
-  }
-  return { changes, skipped: diff.files.filter((f) => !changes.has(f)) };
+/** The files of `diff` as they are after applying all of it to `base` (read from the clone): text, and binary/renamed/mode-changed files byte-exactly. */
+export async function changesFromDiff(mirror: string, base: string, diff: EventPayload<'diff_ready'>): Promise<FileChanges> {
+  const { changes } = await diffResult(mirror, base, diff, () => true);
+  return new Map([...changes].map(([path, w]) => [path, w ?? undefined]));
 }
 
 export function openHandsTicket(team: Team | undefined, taskId: string): OpenHandsTicket | undefined {
@@ -62,12 +43,11 @@ export function openHandsTicket(team: Team | undefined, taskId: string): OpenHan
     finish: async (ctx, repo, diff) => {
       const brief = team.brief(taskId) ?? first; // read again: its base commit is known now
       const base = brief.ticket.baseCommit ?? brief.plan.baseCommit;
-      const { changes, skipped } = diff ? await changesFromDiff(repo.mirrorPath, base, diff) : { changes: new Map<string, string | undefined>(), skipped: [] };
+      const changes = diff ? await changesFromDiff(repo.mirrorPath, base, diff) : new Map<string, undefined>();
       // A ticket's change is committed on its own branch; the plan's combined result is what a person reviews.
       if (diff) ctx.emit('diff_ready', { ...diff, baseCommit: base });
       const oid = await team.branches.commitTicket(repo, brief.plan, brief.ticket, changes);
-      const lost = skipped.length ? ` Not committed (no text hunks: binary, empty or mode-only): ${skipped.join(', ')}.` : '';
-      return changes.size ? ` Committed on branch ${branch} (${oid?.slice(0, 12) ?? 'no commit'}): ${[...changes.keys()].join(', ')}.${lost}` : ` Nothing changed; branch ${branch} is where the ticket started.${lost}`;
+      return changes.size ? ` Committed on branch ${branch} (${oid?.slice(0, 12) ?? 'no commit'}): ${[...changes.keys()].join(', ')}.` : ` Nothing changed; branch ${branch} is where the ticket started.`;
     },
   };
 }
