@@ -88,6 +88,38 @@ export function schemasAtVersion(version: string): Record<string, Json> {
   return schemas;
 }
 
+/**
+ * Every message type and field of these server schemas, one string each: `event:<type>` (events and
+ * transient messages), `ack:<command>`, `command_error`, then `/<field path>` for each field of the
+ * payload (an ack: of its result), nested as the table writes them (`hunks[].hunkId`). A test compares
+ * today's with the 1.0 baseline (`test/baseline-1.0.json`) and the table: a new field needs its line.
+ */
+export function messagePaths(schemas: Record<string, Json>): string[] {
+  const out: string[] = [];
+  const walk = (key: string, node: Json | undefined, prefix: string): void => {
+    for (const [name, child] of Object.entries((node?.properties as Record<string, Json> | undefined) ?? {})) {
+      const p = `${prefix}${name}`;
+      out.push(`${key}/${p}`);
+      if (child.type === 'object') walk(key, child, `${p}.`);
+      if (child.type === 'array' && (child.items as Json | undefined)?.type === 'object') walk(key, child.items as Json, `${p}[].`);
+    }
+  };
+  for (const [type, schema] of Object.entries(schemas)) {
+    if (type === 'ack') {
+      for (const b of ackBranches(schemas)) {
+        const command = String(((b.properties as Json).command as Json).const);
+        out.push(`ack:${command}`);
+        walk(`ack:${command}`, (b.properties as Json).result as Json, '');
+      }
+      continue;
+    }
+    const key = type === 'command_error' ? type : `event:${type}`;
+    out.push(key);
+    walk(key, payloadOf(schema), '');
+  }
+  return out.sort();
+}
+
 export type VersionedCheck = (msg: unknown) => { ok: true } | { ok: false; type: string; message: string };
 
 /** A validator of server messages as a peer of `version` validates them (run-time Ajv: tests and tools only). */

@@ -18,8 +18,9 @@ import {
   validateServerMessage,
   validateServerMessageTolerant,
 } from '../src';
-import { schemasAtVersion, validatorAtVersion } from '../src/testing';
-import { clone, isRecord, validFixtures } from './helpers';
+import { join } from 'node:path';
+import { messagePaths, schemasAtVersion, validatorAtVersion } from '../src/testing';
+import { PACKAGE_ROOT, clone, isRecord, readJson, validFixtures } from './helpers';
 
 type Msg = { type: string; payload?: unknown } & Record<string, unknown>;
 const fixtures = validFixtures();
@@ -60,6 +61,26 @@ describe('the additions table (what each minor added)', () => {
     assert.doesNotThrow(() => schemasAtVersion('1.0'));
     for (const v of Object.keys(MINOR_SUMMARIES)) assert.ok(PROTOCOL_ADDITIONS.some((a) => a.since === v), v);
     for (const a of PROTOCOL_ADDITIONS) assert.ok(a.since in MINOR_SUMMARIES, `no summary for ${a.since}`);
+  });
+
+  it('complete: every server message type and field of today is in the 1.0 baseline or has its line (a new field without one fails here)', () => {
+    const baseline = new Set((readJson(join(PACKAGE_ROOT, 'test', 'baseline-1.0.json')) as { paths: string[] }).paths);
+    const lines = PROTOCOL_ADDITIONS.flatMap((a): Array<{ key: string; field?: string }> => {
+      if ('transient' in a) return [{ key: `event:${a.transient}` }];
+      if ('event' in a) return [a.field === undefined ? { key: `event:${a.event}` } : { key: `event:${a.event}`, field: a.field }];
+      if ('command' in a && a.field === undefined) return [{ key: `ack:${a.command}` }];
+      if ('result' in a) return [{ key: `ack:${a.result}`, field: a.field }];
+      return [];
+    });
+    const covered = (path: string): boolean => {
+      const [key, field] = path.split('/') as [string, string | undefined];
+      return lines.some((l) => l.key === key && (l.field === undefined || (field !== undefined && (field === l.field || field.startsWith(`${l.field}.`) || field.startsWith(`${l.field}[].`)))));
+    };
+    const today = messagePaths(schemasAtVersion(`1.${CURRENT_MINOR}`));
+    const missing = today.filter((p) => !baseline.has(p) && !covered(p));
+    assert.deepEqual(missing, [], 'add a line to PROTOCOL_ADDITIONS (src/additions.ts) for each');
+    // And the baseline is what the table says 1.0 was.
+    assert.deepEqual(messagePaths(schemasAtVersion('1.0')), [...baseline].sort());
   });
 
   it('TRANSIENT_SINCE is the table\'s line for assistant_delta', () => {
