@@ -104,7 +104,7 @@ describe('coding agent end to end (real Docker, real git, real WebSocket, script
     const allCalls = ofType(events, 'tool_call');
     const calls = allCalls.slice(0, 4);
     assert.deepEqual(calls.map((e) => e.payload.tool), ['read_file', 'edit_file', 'run_command', 'finish'], t);
-    assert.deepEqual(allCalls.slice(4).map((e) => String(e.payload.args.command).replace(/ [0-9a-f]{12}\)$/, ')')).sort(), ['npm test (check "test" on the base, tree)', 'npm test (check "test" on the result, tree)'], t);
+    assert.deepEqual(allCalls.slice(4).map((e) => String(e.payload.args.command).replace(/ [0-9a-f]{12}\)$/, ')')).sort(), ['npm test (check "test" on the base, tree)', 'npm test (check "test" on the proposed result, tree)'], t);
     const results = ofType(events, 'tool_result').slice(0, 4);
     assert.deepEqual(results.map((e) => e.payload.toolCallId), calls.map((e) => e.payload.toolCallId), 'one result per call, same order');
     for (const [i, call] of calls.entries()) assert.ok(seqOf(call) < seqOf(results[i] as EventMessage), 'a call precedes its result');
