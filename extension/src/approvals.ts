@@ -5,8 +5,8 @@
  * store, which refreshes the view, the chat, the status bar and the `pushpals.pendingApprovals` key.
  */
 import * as vscode from 'vscode';
-import type { Session, Decision } from './session';
-import type { ApprovalView } from '@pushpals/protocol/client';
+import type { ApprovalEdits, Session, Decision } from './session';
+import { MAX_PR_TITLE_LENGTH, pullRequestTextProblem, type ApprovalView } from '@pushpals/protocol/client';
 import { approvalOrigin } from './views/approvalsTree';
 
 /** What the approve/deny commands accept: an id, a tree element, or `{approvalId}`. */
@@ -52,21 +52,11 @@ export async function decideApproval(session: Session, arg: unknown, decision: D
     void vscode.window.showInformationMessage(`PushPals: "${local.title}" was already ${local.status}${local.by ? ` by ${local.by}` : ''}.`);
     return { approvalId, decision, state: 'already-decided' };
   }
-  let message: string | undefined;
-  if (local?.kind === 'commit' && decision === 'approve' && !(typeof arg === 'object' && arg !== null && (arg as { skipMessage?: unknown }).skipMessage === true)) {
-    // The proposed message is editable: Enter keeps it, Escape decides nothing.
-    const given = typeof arg === 'object' && arg !== null && typeof (arg as { message?: unknown }).message === 'string' ? (arg as { message: string }).message : undefined;
-    message = given ?? (await vscode.window.showInputBox({
-      title: `PushPals: commit message — ${local.title}`,
-      prompt: 'The commit message (first line: the subject). Enter approves the commit; Escape cancels.',
-      value: (local.message ?? '').replace(/\n/g, '\\n'),
-      ignoreFocusOut: true,
-      validateInput: (v) => (v.trim() ? undefined : 'A commit needs a message'),
-    }))?.replace(/\\n/g, '\n');
-    if (message === undefined) return { approvalId, decision, state: 'cancelled' };
-  }
+  const skipEdits = typeof arg === 'object' && arg !== null && (arg as { skipMessage?: unknown }).skipMessage === true;
+  const edits = decision === 'approve' && local && !skipEdits ? await askEdits(local, arg) : {};
+  if (edits === undefined) return { approvalId, decision, state: 'cancelled' };
   try {
-    const r = await session.decide(approvalId, decision, message);
+    const r = await session.decide(approvalId, decision, edits);
     // It timed out before our decision reached the orchestrator (the `denied`/expired event follows).
     if (r.state === 'expired') expiredMessage(local?.title ?? approvalId);
     return { approvalId, decision, state: r.state };
@@ -74,6 +64,38 @@ export async function decideApproval(session: Session, arg: unknown, decision: D
     void vscode.window.showErrorMessage(`PushPals: could not ${decision} — ${(e as Error).message}`);
     throw e;
   }
+}
+
+/** An input box whose text is one line: line breaks are shown (and typed) as `\\n`. */
+async function editText(title: string, prompt: string, value: string, check: (v: string) => string | undefined): Promise<string | undefined> {
+  const v = await vscode.window.showInputBox({ title, prompt, value: value.replace(/\n/g, '\\n'), ignoreFocusOut: true, validateInput: (x) => check(x.replace(/\\n/g, '\n')) });
+  return v?.replace(/\\n/g, '\n');
+}
+
+const given = (arg: unknown, key: 'message' | 'title' | 'body'): string | undefined =>
+  typeof arg === 'object' && arg !== null && typeof (arg as Record<string, unknown>)[key] === 'string' ? ((arg as Record<string, unknown>)[key] as string) : undefined;
+
+/**
+ * What the person changes when approving: a commit's message, a pull request's title and body (the
+ * proposals are editable: Enter keeps each, Escape decides nothing → undefined). Given in `arg`
+ * (`{ message }`, `{ title, body }`): used as they are, no prompt.
+ */
+async function askEdits(local: ApprovalView, arg: unknown): Promise<ApprovalEdits | undefined> {
+  if (local.kind === 'commit') {
+    const message = given(arg, 'message') ?? (await editText(`PushPals: commit message — ${local.title}`, 'The commit message (first line: the subject; \\n for a line break). Enter approves the commit; Escape cancels.', local.message ?? '', (v) => (v.trim() ? undefined : 'A commit needs a message')));
+    return message === undefined ? undefined : { message };
+  }
+  // Only a pr approval that proposes its text (an orchestrator of protocol 1.3 on) can take an edited one.
+  if (local.kind === 'pr' && local.pullRequest) {
+    const proposed = local.pullRequest;
+    const of = proposed.number ? ` (#${proposed.number})` : '';
+    const title = given(arg, 'title') ?? (await editText(`PushPals: pull request title${of} — ${local.title}`, `The title (at most ${MAX_PR_TITLE_LENGTH} characters). Enter keeps it and goes on to the body; Escape cancels.`, proposed.title, (v) => pullRequestTextProblem({ title: v })));
+    if (title === undefined) return undefined;
+    const body = given(arg, 'body') ?? (await editText(`PushPals: pull request body${of} — ${local.title}`, 'The body, Markdown (\\n for a line break). Enter approves with it; Escape cancels.', proposed.body, (v) => pullRequestTextProblem({ body: v })));
+    if (body === undefined) return undefined;
+    return { ...(title !== proposed.title ? { title } : {}), ...(body !== proposed.body ? { body } : {}) };
+  }
+  return {};
 }
 
 /**
@@ -110,7 +132,7 @@ export async function decideAllOfKind(session: Session, arg: unknown, decision: 
 }
 
 async function decideBatch(session: Session, items: ApprovalView[], decision: Decision): Promise<DecisionOutcome[]> {
-  // Commits in a batch keep their proposed messages (editing one is a single approval's job).
+  // Commits and pull requests in a batch keep their proposed text (editing one is a single approval's job).
   const out = await Promise.all(items.map((a) => decideApproval(session, { approvalId: a.approvalId, skipMessage: true }, decision).catch(() => undefined)));
   return out.filter((o): o is DecisionOutcome => o !== undefined);
 }

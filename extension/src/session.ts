@@ -10,6 +10,9 @@ import { normaliseServerUrl, readServerInfo, readTokenFile, type Endpoint } from
 import { StateStore } from './stateStore';
 import { WorkspaceRepos } from './workspaceRepos';
 
+/** What a person may change when approving: a commit's message, a pull request's title and body. */
+export type ApprovalEdits = Pick<CommandPayload<'approval_decide'>, 'message' | 'title' | 'body'>;
+
 export const TOKEN_KEY_PREFIX = 'pushpals.token:';
 export const tokenKey = (url: string): string => `${TOKEN_KEY_PREFIX}${normaliseServerUrl(url)}`;
 
@@ -235,8 +238,9 @@ export class Session implements vscode.Disposable {
     return this.request('chat_send', { text });
   }
 
-  async decide(approvalId: string, decision: Decision, message?: string): Promise<CommandResult<'approval_decide'>> {
-    const r = await this.request('approval_decide', { approvalId, decision, ...(message !== undefined ? { message } : {}) });
+  /** `edits`: an edited commit message (commit approvals), an edited title and body (pr approvals). */
+  async decide(approvalId: string, decision: Decision, edits: ApprovalEdits = {}): Promise<CommandResult<'approval_decide'>> {
+    const r = await this.request('approval_decide', { approvalId, decision, ...edits });
     this.log.info(`approval ${approvalId}: ${decision} → ${r.state}`);
     return r;
   }

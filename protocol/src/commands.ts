@@ -4,7 +4,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { GrantAction, GrantInfo, Id, IsoTime, StringEnum, TaskState, TaskSummary, Text } from './common';
-import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_PATCH_LENGTH, MAX_TEXT_LENGTH, MAX_TITLE_LENGTH } from './limits';
+import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_PATCH_LENGTH, MAX_PR_BODY_LENGTH, MAX_TEXT_LENGTH, MAX_TITLE_LENGTH } from './limits';
 import { Receipt } from './receipt';
 
 
@@ -72,6 +72,10 @@ export const CommandPayloads = {
       reason: Opt(Text(MAX_MESSAGE_LENGTH)),
       /** Commit approvals only: the commit message to use instead of the proposed one. */
       message: Opt(Type.String({ minLength: 1, maxLength: MAX_MESSAGE_LENGTH })),
+      /** Since 1.3. `pr` approvals only: the pull request's title instead of the proposed one (GitHub: at most 256 characters, checked by the orchestrator). */
+      title: Opt(Type.String({ minLength: 1, maxLength: MAX_TITLE_LENGTH })),
+      /** Since 1.3. `pr` approvals only: the pull request's body instead of the proposed one (may be empty). */
+      body: Opt(Type.String({ maxLength: MAX_PR_BODY_LENGTH })),
     },
     closed,
   ),
@@ -190,13 +194,13 @@ export const CommandDocs: Record<CommandType, string> = {
   task_cancel: 'Cancels a task and its running jobs.',
   task_pause: 'Pauses a live task: no new model call or tool call starts until `task_resume` (a command already running finishes). The task keeps its working copy and container; cancel still works. Survives an orchestrator restart. Idempotent; a finished task is a `conflict`.',
   task_resume: 'Resumes a paused task where it stopped. Idempotent; a finished task is a `conflict`.',
-  approval_decide: 'Approves or denies a pending approval. Idempotent: the first decision wins. A commit approval may carry an edited commit `message`.',
+  approval_decide: 'Approves or denies a pending approval. Idempotent: the first decision wins. A commit approval may carry an edited commit `message`, a `pr` approval an edited `title` and `body` (what is sent and audited).',
   hunk_decide: 'Accepts or rejects one hunk of the task\'s latest diff; deciding again replaces the decision until the task is committed. Once no hunk is undecided and one is accepted, the orchestrator asks for the commit approval.',
   review_get: 'Returns what a client needs to show the task\'s latest diff: its base commit and each changed file\'s content there.',
   commit_request: 'Asks (again) for the commit approval of the accepted hunks, e.g. after a denied one. Every hunk must be decided.',
   branch_fetch: 'Copies the task branch `pushpals/<task>` (its commit and objects) into the registered repository\'s own git directory as a local branch; nothing is checked out, nothing of the repository runs.',
   push_request: 'Pushes the committed task branch `pushpals/<task>` to a remote of its repository (default `origin`) under the same name, after an approval of kind `push`; never to another branch. A push that is not a fast-forward is refused. The result arrives as a `pushed` event (or an `error`).',
-  pr_request: 'Opens a pull request of `pushpals/<task>` through the forge\'s API (GitHub, GitHub Enterprise) after an approval of kind `pr`; pushes first (its own `push` approval) when the branch is not there yet. Without a forge token the branch is pushed and a log says that no pull request was opened. The result arrives as a `pr_opened` event.',
+  pr_request: 'Opens a pull request of `pushpals/<task>` through the forge\'s API (GitHub, GitHub Enterprise) after an approval of kind `pr`; pushes first (its own `push` approval) when the branch is not there yet. When the branch already has an open pull request, that one is updated (title, body; the base when another is asked) instead of opening a second. Without a forge token the branch is pushed and a log says that no pull request was opened. The result arrives as a `pr_opened` event (`updated` when it was updated).',
   status_get: 'Returns a summary of all tasks (or one) with their states and the queue depth.',
   repo_add: 'Registers a repository (a local path or an http(s) URL); the orchestrator keeps its own copy of its objects. Adding a registered source again answers with that repository (`existing`).',
   repo_list: 'Lists the registered repositories: id, name, source, head, root commits and remotes (to bind a checkout to its repository).',

@@ -5,7 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { AgentName, ErrorInfo, GrantInfo, Id, IsoTime, PolicyVerdict, Risk, StringEnum, TaskBase, TaskState, Text } from './common';
-import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_PATCH_LENGTH, MAX_TITLE_LENGTH } from './limits';
+import { MAX_MESSAGE_LENGTH, MAX_OUTPUT_LENGTH, MAX_PATCH_LENGTH, MAX_PR_BODY_LENGTH, MAX_PR_TITLE_LENGTH, MAX_TITLE_LENGTH } from './limits';
 
 
 const O = Type.Object;
@@ -111,7 +111,17 @@ export const EventPayloads = {
   ),
   committed: O({ taskId: Id, sha: Sha, branch: Text(256), message: Text(), baseCommit: Opt(Sha), hunks: Opt(Type.Array(Id, { maxItems: 10000 })), files: Opt(Type.Array(Text(1024), { maxItems: 10000 })) }, closed),
   pushed: O({ taskId: Id, remote: Text(256), branch: Text(256), sha: Sha }, closed),
-  pr_opened: O({ taskId: Id, url: Type.String({ format: 'uri', maxLength: 2048 }), number: Type.Integer({ minimum: 1 }), title: Text(MAX_TITLE_LENGTH) }, closed),
+  pr_opened: O(
+    {
+      taskId: Id,
+      url: Type.String({ format: 'uri', maxLength: 2048 }),
+      number: Type.Integer({ minimum: 1 }),
+      title: Text(MAX_TITLE_LENGTH),
+      /** Since 1.3. True: an open pull request of the task branch existed, and its title and body (and base) were updated instead of opening another. */
+      updated: Opt(Type.Boolean()),
+    },
+    closed,
+  ),
 
   // Approvals
   approval_required: O(
@@ -126,6 +136,12 @@ export const EventPayloads = {
       patch: Opt(Text(MAX_PATCH_LENGTH)),
       /** A commit approval: the proposed commit message (the person may edit it when approving). */
       message: Opt(Text(MAX_MESSAGE_LENGTH)),
+      /**
+       * Since 1.3. A `pr` approval: the pull request's proposed title and body, exactly what is sent unless
+       * the person edits them when approving (`approval_decide` `title` / `body`); `number`: the open pull
+       * request of the branch that will be updated instead of opening one.
+       */
+      pullRequest: Opt(O({ title: Type.String({ minLength: 1, maxLength: MAX_PR_TITLE_LENGTH }), body: Text(MAX_PR_BODY_LENGTH), number: Opt(Type.Integer({ minimum: 1 })) }, closed)),
       expiresAt: Opt(IsoTime),
     },
     closed,
@@ -207,7 +223,7 @@ export const EventDocs: Record<EventType, string> = {
   check_result: 'The outcome of a test/lint/build command run as evidence, with the runner\'s counts where parsed and the tree it ran on.',
   committed: 'A commit of exactly the accepted hunks was made on the task branch (never the default branch), with the hunks and files it contains.',
   pushed: 'The task branch was pushed to a remote.',
-  pr_opened: 'A pull request was opened.',
+  pr_opened: 'A pull request was opened (`updated`: the open pull request of the branch was updated instead).',
   approval_required: 'A risky action waits for a person: what, why, the exact command or patch, the risk.',
   approved: 'An approval was granted; the action runs.',
   denied: 'An approval was refused or expired; the action never runs.',

@@ -24,3 +24,19 @@ export const MAX_TEXT_LENGTH = 65536;
 export const MAX_OUTPUT_LENGTH = 1024 * 1024;
 /** A diff or a patch. */
 export const MAX_PATCH_LENGTH = 10 * 1024 * 1024;
+
+/** GitHub's limits for a pull request's title and body (characters): checked before anything is sent. */
+export const MAX_PR_TITLE_LENGTH = 256;
+export const MAX_PR_BODY_LENGTH = 65536;
+
+/**
+ * What is wrong with a pull request's title or body for GitHub (undefined: nothing). One wording for
+ * the orchestrator's errors and the clients' input checks.
+ */
+export function pullRequestTextProblem(text: { title?: string | undefined; body?: string | undefined }): string | undefined {
+  if (text.title !== undefined && !text.title.trim()) return 'a pull request needs a title';
+  if (text.title !== undefined && /[\r\n]/.test(text.title)) return 'a pull request title is one line';
+  if (text.title !== undefined && text.title.length > MAX_PR_TITLE_LENGTH) return `a pull request title is at most ${MAX_PR_TITLE_LENGTH} characters on GitHub; this one has ${text.title.length}`;
+  if (text.body !== undefined && text.body.length > MAX_PR_BODY_LENGTH) return `a pull request body is at most ${MAX_PR_BODY_LENGTH} characters on GitHub; this one has ${text.body.length}`;
+  return undefined;
+}

@@ -2,7 +2,7 @@
  * Protocol version: "MAJOR.MINOR". Peers with the same MAJOR interoperate (a MINOR bump only adds
  * optional fields or new message types); a different MAJOR is refused with `unsupported_version`.
  */
-export const PROTOCOL_VERSION = '1.2';
+export const PROTOCOL_VERSION = '1.3';
 
 export interface ParsedVersion {
   major: number;

@@ -172,6 +172,15 @@ describe('client state reducer (src/state)', () => {
       assert.deepEqual(changes.map((c) => c.kind), ['task', 'approval']);
     });
 
+    it('a pr approval keeps its proposed title, body and the number it updates (what a client offers to edit)', () => {
+      const ev = stream();
+      const s = fold([
+        ev('task_created', { taskId: 't', title: 'T', request: 'r', state: 'running' }),
+        ev('approval_required', { approvalId: 'a2', taskId: 't', kind: 'pr', title: 'Update pull request #3', reason: 'r', risk: 'low', message: 'Fix\n\nBody', pullRequest: { title: 'Fix', body: 'Body', number: 3 } }),
+      ]);
+      assert.deepEqual(s.approvals.get('a2')?.pullRequest, { title: 'Fix', body: 'Body', number: 3 });
+    });
+
     it('approved: the approval records who, the task runs again; the change carries the previous status', () => {
       const { ev, s } = setup();
       const changes = applyEvent(s, ev('approved', { approvalId: 'a1', taskId: 't', by: 'user' }));
@@ -272,6 +281,7 @@ describe('client state reducer (src/state)', () => {
         ev('committed', { taskId: 't', sha, branch: 'pushpals/t', message: 'fix' }),
         ev('pushed', { taskId: 't', remote: 'origin', branch: 'pushpals/t', sha }),
         ev('pr_opened', { taskId: 't', url: 'https://example.com/pr/3', number: 3, title: 'Fix' }),
+        ev('pr_opened', { taskId: 't', url: 'https://example.com/pr/3', number: 3, title: 'Fix it', updated: true }),
       ]);
       assert.deepEqual(taskOf(s, 't').notes.map((n) => [n.kind, n.text, n.level]), [
         ['error', 'slow (timeout)', undefined],
@@ -282,8 +292,9 @@ describe('client state reducer (src/state)', () => {
         ['git', 'committed aaaaaaaa on pushpals/t', undefined],
         ['git', 'pushed pushpals/t to origin', undefined],
         ['git', 'PR #3 opened: https://example.com/pr/3', undefined],
+        ['git', 'PR #3 updated: https://example.com/pr/3', undefined],
       ]);
-      assert.deepEqual(taskOf(s, 't').delivery, { pushed: { remote: 'origin', branch: 'pushpals/t', sha, seq: 7 }, pr: { url: 'https://example.com/pr/3', number: 3, title: 'Fix', seq: 8 } });
+      assert.deepEqual(taskOf(s, 't').delivery, { pushed: { remote: 'origin', branch: 'pushpals/t', sha, seq: 7 }, pr: { url: 'https://example.com/pr/3', number: 3, title: 'Fix it', seq: 9 } });
     });
 
     it('agent_status keeps the latest status per agent', () => {

@@ -11,8 +11,9 @@
 //      changes: README.md is applied at once; config.js stays as it is and opens in VS Code's merge editor
 //      (the Review view says "conflict — merge"); "Accept PushPals" + "Complete Merge" write the resolution.
 //      Then "Push" on the card → the push approval → approved → the workspace's bare `origin` has pushpals/<task>
-//      at the commit; "Open PR" → the pr approval → a GitHub REST stand-in (node:http) gets the pull request →
-//      the card links it.
+//      at the commit; "Open PR" → the pr approval, its title edited in the input box → a GitHub REST stand-in
+//      (orchestrator/test/helpers/fake-github.ts, real HTTP) gets exactly that pull request → the card links it;
+//      "Open PR" again → the approval updates #7 → PATCH, no second pull request.
 //   4. A task that plants an AWS-style key: "Accept All (Task)" → the commit is blocked with the file, line
 //      and rule, shown on the card.
 //   5. Reloading the window (nothing pending) shows no approval notification.
@@ -20,7 +21,6 @@
 // Last line: "N passed, N failed"; exit 1 on any failure; hard timeout E2E_UI_TIMEOUT_MS (default 600 s).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { enterLoopbackOnlyNetns, startVSCode, log } from './lib.mjs';
@@ -65,28 +65,18 @@ gitIn(workspaceRoot, 'clone', '-q', '--bare', workspace, origin);
 gitIn(workspace, 'remote', 'add', 'origin', origin);
 const FORGE_TOKEN = 'ghp_e2eReviewUiToken0123456789abcdef';
 
-/** The one GitHub REST endpoint a pull request needs, recording each request. */
-const forgeRequests = [];
-const forge = createServer((req, res) => {
-  let raw = '';
-  req.on('data', (d) => { raw += d; });
-  req.on('end', () => {
-    forgeRequests.push({ method: req.method, url: req.url, authorization: req.headers.authorization, body: raw ? JSON.parse(raw) : {} });
-    if (req.method !== 'POST' || req.url !== '/repos/acme/review-demo/pulls') { res.writeHead(404, { 'content-type': 'application/json' }); return res.end('{"message":"Not Found"}'); }
-    const b = JSON.parse(raw);
-    res.writeHead(201, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ number: 7, state: 'open', title: b.title, body: b.body, html_url: 'https://github.example.test/acme/review-demo/pull/7', head: { ref: b.head }, base: { ref: b.base } }));
-  });
-});
-await new Promise((r) => forge.listen(0, '127.0.0.1', r));
-const forgeUrl = `http://127.0.0.1:${forge.address().port}`;
+/** The GitHub REST endpoints a pull request needs (the shared stand-in), recording each request. */
+const { FakeGitHub } = await import(join(REPO_ROOT, 'orchestrator', 'dist', 'test', 'helpers', 'fake-github.js'));
+const forge = await FakeGitHub.start({ owner: 'acme', repo: 'review-demo', token: FORGE_TOKEN, firstNumber: 7 });
+const forgeRequests = forge.requests;
+const forgeUrl = forge.url;
 
 let orch, vsc, page, model;
 const cleanup = async () => {
   await vsc?.stop().catch(() => {});
   await orch?.cleanup().catch(() => {});
   await model?.close().catch(() => {});
-  await new Promise((r) => forge.close(() => r()));
+  await forge.close();
   if (!process.env.E2E_KEEP) {
     rmSync(workspaceRoot, { recursive: true, force: true });
     // The orchestrator's home was made here (it holds the model key), so spawnOrchestrator leaves it to us.
@@ -268,21 +258,46 @@ try {
     expect(gitIn(origin, 'rev-parse', 'main').trim() === base, 'origin\'s main moved');
   });
   await snap('pushed');
-  if (ok) await step('"Open PR" on the card → the pr approval → the forge gets the pull request → the card links it', async () => {
+  /** Approve the pr approval from its notification; its title input: `title` typed over the proposal (or kept); the body kept. */
+  const approvePr = async (toastText, title) => {
+    await toast(toastText).first().getByRole('button', { name: 'Approve' }).click();
+    await page.locator('.quick-input-widget', { hasText: 'pull request title' }).waitFor({ timeout: 10000 });
+    await snap('pr-title');
+    if (title !== undefined) await page.locator('.quick-input-box input').fill(title);
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget', { hasText: 'pull request body' }).waitFor({ timeout: 10000 });
+    const body = await page.locator('.quick-input-box input').inputValue();
+    expect(body.includes(`pushpals audit receipt --task ${taskId}`), `the proposed body: ${body.slice(0, 300)}`);
+    await page.keyboard.press('Enter');
+  };
+  if (ok) await step('"Open PR" on the card → the pr approval → the title edited at the approval → the forge gets exactly that pull request → the card links it', async () => {
     await runCommand('Notifications: Clear All Notifications').catch(() => {});
     await page.locator('.tab', { hasText: 'PushPals Chat' }).click();
     await card.locator('vscode-button.pull-request').click();
     await toast(/approval required — Open a pull request on acme\/review-demo/).first().waitFor({ timeout: 30000 });
-    expect(forgeRequests.length === 0, 'the forge was called before the approval');
-    await toast(/approval required — Open a pull request on acme\/review-demo/).first().getByRole('button', { name: 'Approve' }).click();
+    expect(forgeRequests.every((r) => r.method === 'GET'), 'the forge got more than the lookup before the approval');
+    await approvePr(/approval required — Open a pull request on acme\/review-demo/, 'Fix the first typo (title edited in VS Code)');
     const link = card.locator('.pr-opened a');
     await link.waitFor({ timeout: 30000 });
     expect(await link.getAttribute('href') === 'https://github.example.test/acme/review-demo/pull/7', `link: ${await link.getAttribute('href')}`);
     expect((await link.innerText()).trim() === '#7', `link text: ${await link.innerText()}`);
-    expect(forgeRequests.length === 1 && forgeRequests[0].authorization === `token ${FORGE_TOKEN}`, JSON.stringify(forgeRequests.map((r) => [r.method, r.url])));
-    const b = forgeRequests[0].body;
-    expect(b.head === `pushpals/${taskId}` && b.base === 'main' && b.title === 'Fix the first typo and raise the retries', JSON.stringify({ head: b.head, base: b.base, title: b.title }));
+    const posts = forgeRequests.filter((r) => r.method === 'POST');
+    expect(posts.length === 1 && forgeRequests.every((r) => r.headers.authorization === `token ${FORGE_TOKEN}`), JSON.stringify(forgeRequests.map((r) => [r.method, r.url])));
+    const b = posts[0].body;
+    expect(b.head === `pushpals/${taskId}` && b.base === 'main' && b.title === 'Fix the first typo (title edited in VS Code)', JSON.stringify({ head: b.head, base: b.base, title: b.title }));
     expect(b.body.includes(`pushpals audit receipt --task ${taskId}`) && b.body.includes('npm test'), b.body);
+  });
+  if (ok) await step('"Open PR" again: the approval says it updates #7; approved with the proposal kept → PATCH #7, no second pull request; the card says updated', async () => {
+    await runCommand('Notifications: Clear All Notifications').catch(() => {});
+    await page.locator('.tab', { hasText: 'PushPals Chat' }).click();
+    await card.locator('vscode-button.pull-request').click();
+    await toast(/approval required — Update pull request #7 on acme\/review-demo/).first().waitFor({ timeout: 30000 });
+    await approvePr(/approval required — Update pull request #7 on acme\/review-demo/, undefined);
+    await card.locator('.note-git', { hasText: 'PR #7 updated' }).waitFor({ timeout: 30000 });
+    const patches = forgeRequests.filter((r) => r.method === 'PATCH');
+    expect(patches.length === 1 && patches[0].path === '/repos/acme/review-demo/pulls/7', JSON.stringify(forgeRequests.map((r) => [r.method, r.url])));
+    expect(forgeRequests.filter((r) => r.method === 'POST').length === 1 && forge.pulls.length === 1, 'a second pull request was opened');
+    expect(forge.pulls[0].title === 'Fix the first typo and raise the retries', `the proposal (the commit's subject) replaced the earlier title: ${forge.pulls[0].title}`);
   });
   await snap('pr-opened');
 

@@ -10,14 +10,14 @@
  * receipt line → `pr_opened`. Without a token: the push only, and a log saying no pull request was opened.
  */
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { App } from '@pushpals/orchestrator';
+import { diffPayload } from '@pushpals/orchestrator/dist/src/agents/builtin/changes';
+import { FakeGitHub } from '@pushpals/orchestrator/dist/test/helpers/fake-github';
 import { ScriptedModelServer } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
-import type { EventMessage } from '@pushpals/protocol';
+import type { EventMessage, EventPayload, EventType } from '@pushpals/protocol';
 import { CommandError, git, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, runCliAsync, startInProcessOrchestrator, tempDir, WsTestClient } from '../helpers/e2e-env';
 import { trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
@@ -27,58 +27,15 @@ const REPO_NAME = 'deliver-demo';
 const README = ['# Delivery demo', '', 'Teh first paragraph.', '', ...Array.from({ length: 10 }, (_, i) => `Line ${i + 1}.`), '', 'The last one: recieve.', ''].join('\n');
 const HOOKS = ['pre-receive', 'update', 'post-receive', 'post-update', 'reference-transaction', 'push-to-checkout'];
 
-interface Recorded {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: Record<string, unknown>;
-}
-
-/** The few GitHub REST endpoints a pull request needs, recording every request. */
-async function startFakeGitHub(): Promise<{ url: string; requests: Recorded[]; close(): Promise<void> }> {
-  const requests: Recorded[] = [];
-  let next = 41;
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (d: Buffer) => (raw += d.toString()));
-    req.on('end', () => {
-      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      const addr = server.address() as AddressInfo;
-      if (req.method === 'POST' && req.url === '/repos/acme/widgets/pulls') {
-        const number = ++next;
-        res.writeHead(201, { 'content-type': 'application/json; charset=utf-8', location: `http://127.0.0.1:${addr.port}/repos/acme/widgets/pulls/${number}` });
-        res.end(JSON.stringify({
-          id: 1000 + number,
-          number,
-          state: 'open',
-          title: body.title,
-          body: body.body,
-          html_url: `https://github.example.test/acme/widgets/pull/${number}`,
-          url: `http://127.0.0.1:${addr.port}/repos/acme/widgets/pulls/${number}`,
-          head: { ref: body.head, label: `acme:${String(body.head)}` },
-          base: { ref: body.base, label: `acme:${String(body.base)}` },
-          user: { login: 'pushpals-bot' },
-          draft: false,
-          merged: false,
-        }));
-        return;
-      }
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
 describe('push and pull request of a committed task branch (real Docker, real git, real HTTP)', function () {
   this.timeout(300_000);
   let dataDir = '';
   let app: App | undefined;
   let client: WsTestClient | undefined;
   let model: ScriptedModelServer | undefined;
-  let forge: Awaited<ReturnType<typeof startFakeGitHub>> | undefined;
+  let forge: FakeGitHub | undefined;
+  /** The task of the first pull request (#42), committed, pushed and opened by the pr_request test. */
+  let prTask = { taskId: '', sha: '' };
   let repoId = '';
   let repoDir = '';
   let remote = '';
@@ -120,7 +77,7 @@ describe('push and pull request of a committed task branch (real Docker, real gi
 
   before(async function () {
     await requireDocker();
-    forge = await startFakeGitHub();
+    forge = await FakeGitHub.start({ owner: 'acme', repo: 'widgets', token: FORGE_TOKEN, firstNumber: 42 });
     model = await ScriptedModelServer.start({ apiKey: KEY, models: ['scripted-coder'] });
     dataDir = tempDir('pushpals-e2e-delivery-');
     writeFileSync(join(dataDir, 'model-key'), `${KEY}\n`, { mode: 0o600 });
@@ -241,15 +198,16 @@ describe('push and pull request of a committed task branch (real Docker, real gi
     await c().waitFor('pushed', (p) => p.taskId === taskId, 60_000);
     const pr = await approvalOf(taskId, 'pr', before);
     assert.match(pr.payload.title, new RegExp(`acme/widgets: pushpals/${taskId} → main`));
-    assert.equal(forge!.requests.length, 0, 'nothing is sent to the forge before the approval');
+    const lookup = { method: 'GET', path: '/repos/acme/widgets/pulls', query: { head: `acme:pushpals/${taskId}`, state: 'all', sort: 'created', direction: 'desc', per_page: '100' } };
+    assert.deepEqual(forge!.requests.map((r) => ({ method: r.method, path: r.path, query: r.query })), [lookup], 'before the approval only the lookup of the branch\'s pull requests (it found none)');
+    assert.deepEqual(pr.payload.pullRequest && Object.keys(pr.payload.pullRequest).sort(), ['body', 'title'], 'a new one: no number to update');
+    assert.equal(pr.payload.pullRequest?.title, 'Polish the opening paragraph');
     await c().send('approval_decide', { approvalId: pr.payload.approvalId, decision: 'approve' });
     const opened = await c().waitFor('pr_opened', (p) => p.taskId === taskId, 60_000);
 
-    assert.equal(forge!.requests.length, 1, JSON.stringify(forge!.requests.map((r) => `${r.method} ${r.url}`)));
-    const req = forge!.requests[0]!;
-    assert.equal(req.method, 'POST');
-    assert.equal(req.url, '/repos/acme/widgets/pulls');
-    assert.equal(req.headers.authorization, `token ${FORGE_TOKEN}`);
+    assert.deepEqual(forge!.requests.map((r) => `${r.method} ${r.path}`), ['GET /repos/acme/widgets/pulls', 'GET /repos/acme/widgets/pulls', 'POST /repos/acme/widgets/pulls'], 'looked up again after the approval, then created');
+    const req = forge!.requests[2]!;
+    assert.ok(forge!.requests.every((r) => r.headers.authorization === `token ${FORGE_TOKEN}`));
     assert.deepEqual(Object.keys(req.body).sort(), ['base', 'body', 'head', 'title']);
     assert.deepEqual([req.body.head, req.body.base, req.body.title], [`pushpals/${taskId}`, 'main', 'Polish the opening paragraph']);
     const body = String(req.body.body);
@@ -257,10 +215,12 @@ describe('push and pull request of a committed task branch (real Docker, real gi
     assert.ok(body.includes(sha), 'the commit');
     assert.match(body, /## Checks\n\n- ✅ test: `npm test` passed\n- before the change, on the base: test passed\n- ✅ \w+: `npm test` passed — on the commit tree/);
     assert.ok(body.includes(`pushpals audit receipt --task ${taskId}`), body);
+    assert.equal(body, pr.payload.pullRequest?.body, 'the body sent is the one the approval proposed');
     assert.deepEqual(opened.payload, { taskId, url: 'https://github.example.test/acme/widgets/pull/42', number: 42, title: 'Polish the opening paragraph' });
     assert.equal(git(remote, 'rev-parse', `refs/heads/pushpals/${taskId}`).trim(), sha);
     const row = audit(taskId).find((a) => a.action === 'pr_opened');
-    assert.deepEqual([row?.data.number, row?.data.url, row?.approval_id], [42, opened.payload.url, pr.payload.approvalId]);
+    assert.deepEqual([row?.data.number, row?.data.url, row?.approval_id, row?.data.title, row?.data.body, row?.data.edited], [42, opened.payload.url, pr.payload.approvalId, 'Polish the opening paragraph', body, false]);
+    prTask = { taskId, sha };
     const db = new Database(app!.services.config.dbFile, { readonly: true });
     try {
       const all = (db.prepare('SELECT json FROM events').pluck().all() as string[]).join('\n') + (db.prepare('SELECT coalesce(data, \'\') || coalesce(command, \'\') FROM audit_log').pluck().all() as string[]).join('\n');
@@ -268,6 +228,120 @@ describe('push and pull request of a committed task branch (real Docker, real gi
     } finally {
       db.close();
     }
+  });
+
+  it('a second commit, pushed, then "Open PR" again: the same pull request #42 is updated with the title and body edited at the approval (CLI), which the forge receives and the audit shows', async function () {
+    const { taskId, sha } = prTask;
+    assert.ok(taskId, 'needs the pull request of the test before');
+    // A second change on the task (PushPals has no follow-up run yet: proposed through the workbench the
+    // agents use), reviewed and committed on top of the first commit like any other.
+    const task = app!.services.tasks.require(taskId);
+    const before = git(remote, 'show', `${sha}:README.md`);
+    const change = diffPayload(taskId, [{ path: 'README.md', before, after: before.replace('recieve', 'receive') }]);
+    assert.ok(change);
+    let seq = lastSeq();
+    const events = app!.services.events;
+    const emit = <K extends EventType>(type: K, payload: EventPayload<K>): EventMessage<K> => events.append({ type, payload, sessionId: task.sessionId, taskId, from: 'worker:builtin' } as Parameters<typeof events.append<K>>[0]);
+    await app!.workbench!.proposeDiff({ task, agentId: 'worker:builtin', emit }, { ...change, baseCommit: sha });
+    for (const h of change.hunks) await c().send('hunk_decide', { taskId, hunkId: h.hunkId, decision: 'accept' });
+    const commit = await approvalOf(taskId, 'commit', seq);
+    const commitCli = await runCliAsync(dataDir, ['approve', commit.payload.approvalId, '--message', 'Fix the last typo too', '--url', app!.url]);
+    assert.equal(commitCli.status, 0, commitCli.stderr);
+    const secondCommit = (await c().waitFor('committed', (p) => p.taskId === taskId && p.sha !== sha, 120_000)).payload;
+    const second = secondCommit.sha;
+    assert.equal(secondCommit.message, 'Fix the last typo too', 'the message given with pushpals approve --message');
+    assert.equal(git(remote, 'rev-parse', `refs/heads/pushpals/${taskId}`).trim(), sha, 'not pushed yet');
+
+    seq = lastSeq();
+    const push = await runCliAsync(dataDir, ['task', 'push', taskId, '--url', app!.url]);
+    assert.equal(push.status, 0, push.stderr);
+    await c().send('approval_decide', { approvalId: (await approvalOf(taskId, 'push', seq)).payload.approvalId, decision: 'approve' });
+    await c().waitFor('pushed', (p) => p.taskId === taskId && p.sha === second, 60_000);
+    assert.equal(git(remote, 'rev-parse', `refs/heads/pushpals/${taskId}`).trim(), second);
+    assert.equal(git(remote, 'rev-parse', `${second}^`).trim(), sha, 'on top of the first commit: a fast-forward');
+
+    const sent = forge!.requests.length;
+    seq = lastSeq();
+    await c().send('pr_request', { taskId });
+    const pr = await approvalOf(taskId, 'pr', seq);
+    assert.equal(c().events.some((e) => e.seq > seq && e.type === 'approval_required' && (e.payload as { kind: string }).kind === 'push'), false, 'already pushed: no push approval');
+    assert.match(pr.payload.title, new RegExp(`^Update pull request #42 on acme/widgets: pushpals/${taskId} → main$`));
+    assert.match(pr.payload.reason, /Updates the open pull request #42 \(https:\/\/github\.example\.test\/acme\/widgets\/pull\/42\)/);
+    assert.equal(pr.payload.pullRequest?.number, 42);
+    assert.equal(pr.payload.pullRequest?.title, 'Fix the last typo too', 'the proposal: the new commit\'s subject');
+    assert.ok(pr.payload.pullRequest?.body.includes(second), 'the proposed body names the new commit');
+
+    // Too long for GitHub: refused at the decision, the approval still waits.
+    await assert.rejects(c().send('approval_decide', { approvalId: pr.payload.approvalId, decision: 'approve', title: 'x'.repeat(300) }), (e: unknown) => e instanceof CommandError && e.info.code === 'invalid_message' && e.info.path === '/payload/title' && /at most 256 characters on GitHub; this one has 300/.test(e.info.message));
+    await assert.rejects(c().send('approval_decide', { approvalId: pr.payload.approvalId, decision: 'approve', message: 'a commit message' }), (e: unknown) => e instanceof CommandError && e.info.code === 'invalid_message' && /commit approvals only/.test(e.info.message));
+    const tooLong = join(tempDir('pushpals-e2e-prbody-'), 'long.md');
+    writeFileSync(tooLong, 'y'.repeat(65_537));
+    const refused = await runCliAsync(dataDir, ['approve', pr.payload.approvalId, '--body-file', tooLong, '--url', app!.url]);
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /body is at most 65536 characters on GitHub; this one has 65537/);
+    assert.equal(forge!.requests.length, sent + 1, 'only the lookup so far');
+
+    const editedBody = `Both typos of the README are fixed.\n\n${pr.payload.pullRequest?.body ?? ''}\n\nReviewed by a person.`;
+    const bodyFile = join(tempDir('pushpals-e2e-prbody-'), 'body.md');
+    writeFileSync(bodyFile, editedBody);
+    const approved = await runCliAsync(dataDir, ['approve', pr.payload.approvalId, '--title', 'Fix both README typos', '--body-file', bodyFile, '--url', app!.url]);
+    assert.equal(approved.status, 0, approved.stderr);
+    const updated = await c().waitFor('pr_opened', (p) => p.taskId === taskId && p.updated === true, 60_000);
+    assert.deepEqual(updated.payload, { taskId, url: 'https://github.example.test/acme/widgets/pull/42', number: 42, title: 'Fix both README typos', updated: true });
+
+    const now = forge!.requests.slice(sent);
+    assert.deepEqual(now.map((r) => `${r.method} ${r.path}`), ['GET /repos/acme/widgets/pulls', 'GET /repos/acme/widgets/pulls', 'PATCH /repos/acme/widgets/pulls/42'], 'no second POST');
+    assert.deepEqual(now[2]!.body, { title: 'Fix both README typos', body: editedBody }, 'exactly the edited text; the base stays');
+    assert.equal(forge!.pulls.length, 1);
+    assert.deepEqual([forge!.pulls[0]!.title, forge!.pulls[0]!.body], ['Fix both README typos', editedBody]);
+    const row = audit(taskId).find((a) => a.action === 'pr_updated');
+    assert.deepEqual([row?.approval_id, row?.data.number, row?.data.sha, row?.data.title, row?.data.body, row?.data.edited], [pr.payload.approvalId, 42, second, 'Fix both README typos', editedBody, true]);
+  });
+
+  it('a closed pull request: a new one is opened (a log says so); a refused token or a forge refusal is a clear error, and the branch stays pushed', async function () {
+    const { taskId } = prTask;
+    forge!.closePull(42, true);
+    let seq = lastSeq();
+    await c().send('pr_request', { taskId, title: 'Fix both README typos, again' });
+    await c().waitFor('log', (p) => p.taskId === taskId && /Pull request #42 of pushpals\/\S+ is merged \(https:\/\/github\.example\.test\/acme\/widgets\/pull\/42\): a new one is proposed/.test(p.message), 30_000);
+    const pr = await approvalOf(taskId, 'pr', seq);
+    assert.match(pr.payload.title, /^Open a pull request on acme\/widgets/);
+    assert.equal(pr.payload.pullRequest?.number, undefined);
+    await c().send('approval_decide', { approvalId: pr.payload.approvalId, decision: 'approve' });
+    const opened = await c().waitFor('pr_opened', (p) => p.taskId === taskId && p.number === 43, 60_000);
+    assert.equal(opened.payload.updated, undefined);
+    assert.deepEqual(forge!.pulls.map((p) => [p.number, p.state]), [[42, 'closed'], [43, 'open']]);
+
+    // A wrong token: known at the lookup, before anyone is asked; the message says which setting to fix.
+    const head = git(remote, 'rev-parse', `refs/heads/pushpals/${taskId}`).trim();
+    const wrong = await runCliAsync(dataDir, ['forge', 'token', 'set', '--repo', REPO_NAME, '--url', app!.url], 60_000, 'ghp_revokedToken000000000000000000000\n');
+    assert.equal(wrong.status, 0, wrong.stderr);
+    seq = lastSeq();
+    await c().send('pr_request', { taskId });
+    const refused = await c().waitFor('error', (p) => p.taskId === taskId && /Pull request failed/.test(p.error.message), 30_000);
+    assert.equal(refused.payload.error.code, 'forbidden');
+    assert.match(refused.payload.error.message, new RegExp(`the forge refused the token \\(file [^)]*forge-tokens/${repoId}\\) with 401 Bad credentials: store a valid one with "pushpals forge token set --repo ${REPO_NAME}"`));
+    assert.match(refused.payload.error.message, /nothing was asked; pushpals\/\S+ stays pushed to origin/);
+    assert.doesNotMatch(refused.payload.error.message, /ghp_revoked/);
+    assert.equal(c().events.some((e) => e.seq > seq && e.type === 'approval_required'), false, 'no approval asked');
+
+    // The right token again; GitHub refuses after the approval (422): its message, audited, the branch as it was.
+    const fixed = await runCliAsync(dataDir, ['forge', 'token', 'set', '--repo', REPO_NAME, '--url', app!.url], 60_000, `${FORGE_TOKEN}\n`);
+    assert.equal(fixed.status, 0, fixed.stderr);
+    seq = lastSeq();
+    await c().send('pr_request', { taskId, base: 'release' });
+    const asked = await approvalOf(taskId, 'pr', seq);
+    assert.match(asked.payload.reason, /its base moves from main to release/);
+    forge!.failNext(422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', field: 'base', code: 'invalid', message: 'base does not exist' }] }, 'PATCH');
+    await c().send('approval_decide', { approvalId: asked.payload.approvalId, decision: 'approve' });
+    const rejected = await c().waitFor('error', (p) => p.taskId === taskId && /422/.test(p.error.message), 30_000);
+    assert.equal(rejected.payload.error.code, 'conflict');
+    assert.match(rejected.payload.error.message, /updating pull request #43 on acme\/widgets at .*: the forge refused it \(422 Validation Failed: base does not exist\)/);
+    assert.deepEqual(forge!.requests.at(-1)?.body.base, 'release', 'the new base was asked for');
+    const failed = audit(taskId).filter((a) => a.action === 'pr_failed').at(-1);
+    assert.deepEqual([failed?.approval_id, failed?.data.code, (failed?.data.forge as { kind?: string } | undefined)?.kind], [asked.payload.approvalId, 'conflict', 'rejected']);
+    assert.equal(git(remote, 'rev-parse', `refs/heads/pushpals/${taskId}`).trim(), head, 'the branch stays');
+    assert.equal(forge!.pulls.find((p) => p.number === 43)?.base, 'main');
   });
 
   it('no forge token: the branch is pushed and a log says no pull request was opened', async function () {

@@ -271,7 +271,7 @@ class ChatApp {
       <div class="approval approval-${a.status} risk-${a.risk}" data-seq=${a.seq} data-approval=${a.approvalId} role="group" aria-label=${`Approval: ${a.title}`}>
         <div class="approval-head"><strong>${APPROVAL_HEAD[a.status]}</strong>: ${a.title} <span class="risk">risk ${a.risk}</span></div>
         <div class="reason">${a.reason}</div>
-        ${a.message ? html`<pre class=${a.kind === 'pr' ? 'pr-text' : 'commit-message'} title=${a.kind === 'pr' ? 'The pull request\'s title and body' : 'The proposed commit message (editable when you approve)'}>${a.message}</pre>` : nothing}
+        ${a.message ? html`<pre class=${a.kind === 'pr' ? 'pr-text' : 'commit-message'} title=${a.kind === 'pr' ? `The pull request's title and body${a.pullRequest ? ' (editable when you approve)' : ''}` : 'The proposed commit message (editable when you approve)'}>${a.message}</pre>` : nothing}
         ${a.command ? html`<pre class="command">$ ${a.command}</pre>` : nothing}
         ${a.patch ? html`<pre class="patch">${a.patch.split('\n').map((l) => html`<span class=${l.startsWith('+') && !l.startsWith('+++') ? 'add' : l.startsWith('-') && !l.startsWith('---') ? 'del' : ''}>${l}\n</span>`)}</pre>` : nothing}
         ${a.status === 'pending'

@@ -2,7 +2,8 @@
  * Delivery of a committed task branch: "Push Task Branch" and "Open Pull Request". Each only asks the
  * orchestrator (push_request, pr_request); the push and the pull request then wait for their own
  * approvals, which show up like any other (Approvals view, chat), and their outcome arrives as
- * `pushed` / `pr_opened` events (the chat shows the pull request as a link).
+ * `pushed` / `pr_opened` events (the chat shows the pull request as a link; `updated` when the branch's
+ * open pull request was updated). The pr approval proposes the title and body, editable when approving.
  */
 import * as vscode from 'vscode';
 import type { Session } from '../session';
@@ -49,16 +50,12 @@ export function registerDeliveryCommands(session: Session): vscode.Disposable[] 
   async function openPullRequest(arg: unknown): Promise<unknown> {
     const taskId = await pickCommitted(arg, 'open a pull request for');
     if (!taskId) return undefined;
+    // The title and body are proposed by the pr approval and edited there (one place for both).
     const o = (typeof arg === 'object' && arg !== null ? arg : {}) as { title?: unknown; base?: unknown };
-    let title = typeof o.title === 'string' ? o.title : undefined;
-    if (title === undefined && typeof arg !== 'object') {
-      const subject = session.store.tasks.get(taskId)?.review?.committed?.message.split('\n')[0] ?? '';
-      title = await vscode.window.showInputBox({ title: 'PushPals: pull request title', value: subject, prompt: 'Empty: the commit\'s first line' });
-      if (title === undefined) return undefined; // Esc
-    }
+    const title = typeof o.title === 'string' ? o.title : undefined;
     try {
       const r = await session.request('pr_request', { taskId, ...(title?.trim() ? { title: title.trim() } : {}), ...(typeof o.base === 'string' ? { base: o.base } : {}) });
-      void vscode.window.showInformationMessage('PushPals: the pull request waits for your approval (a push approval first if the branch is not pushed yet).');
+      void vscode.window.showInformationMessage('PushPals: the pull request waits for your approval, where its title and body can be edited (a push approval first if the branch is not pushed yet). An open pull request of the branch is updated instead of opening another.');
       return r;
     } catch (e) {
       return fail('ask for the pull request')(e);

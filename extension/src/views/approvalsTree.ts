@@ -53,7 +53,9 @@ export class ApprovalsTreeProvider implements vscode.TreeDataProvider<ApprovalVi
     item.iconPath = new vscode.ThemeIcon(a.risk === 'high' ? 'warning' : 'shield', new vscode.ThemeColor(a.risk === 'high' ? 'list.errorForeground' : 'list.warningForeground'));
     item.contextValue = 'approval';
     const detail = a.command ? `\`\`\`sh\n${a.command}\n\`\`\`` : a.patch ? `\`\`\`diff\n${a.patch.slice(0, 6000)}\n\`\`\`` : '';
-    const message = a.message ? `Commit message (editable when you approve):\n\n\`\`\`text\n${a.message}\n\`\`\`\n\n` : '';
+    const message = a.pullRequest
+      ? `Pull request${a.pullRequest.number ? ` #${a.pullRequest.number} (updated)` : ''}, title and body editable when you approve:\n\n**${a.pullRequest.title}**\n\n${a.pullRequest.body.slice(0, 6000)}\n\n`
+      : a.message ? `${a.kind === 'commit' ? 'Commit message (editable when you approve)' : 'Message'}:\n\n\`\`\`text\n${a.message}\n\`\`\`\n\n` : '';
     const expires = a.expiresAt ? `\n\nExpires ${a.expiresAt} (then it counts as denied).` : '';
     item.tooltip = new vscode.MarkdownString(`**${a.title}** (${a.kind}, risk ${a.risk}, ${origin})\n\n${a.reason}${expires}\n\n${message}${detail}`);
     item.command = { command: 'pushpals.showChat', title: 'Show in Chat', arguments: [{ taskId: a.taskId }] };

@@ -17,6 +17,7 @@ import type { Clock } from '../util/clock';
 export type ApprovalKind = EventPayload<'approval_required'>['kind'];
 export type ApprovalState = 'pending' | 'approved' | 'denied' | 'expired';
 export type Decision = 'approve' | 'deny';
+export type PullRequestProposal = NonNullable<EventPayload<'approval_required'>['pullRequest']>;
 
 export interface ApprovalRequest {
   taskId: string;
@@ -28,6 +29,8 @@ export interface ApprovalRequest {
   patch?: string;
   /** A commit approval: the proposed commit message (the person may send an edited one with the decision). */
   message?: string;
+  /** A `pr` approval: the proposed title and body (the person may send edited ones with the decision). */
+  pullRequest?: PullRequestProposal;
   /** Idempotency key, unique per task (e.g. `cmd:<step>`): a re-run finds the same approval. */
   key?: string;
   /** Overrides the configured expiry (0 = never). */
@@ -50,6 +53,7 @@ export interface ApprovalRecord {
   command?: string;
   patch?: string;
   message?: string;
+  pullRequest?: PullRequestProposal;
   details?: Record<string, unknown>;
   /** What the decider sent along (e.g. an edited commit message); stored, not broadcast. */
   decisionDetails?: Record<string, unknown>;
@@ -82,7 +86,7 @@ interface Row {
 }
 
 const toRecord = (r: Row): ApprovalRecord => {
-  const p = JSON.parse(r.payload) as { command?: string; patch?: string; message?: string; details?: Record<string, unknown>; decision?: Record<string, unknown> };
+  const p = JSON.parse(r.payload) as { command?: string; patch?: string; message?: string; pullRequest?: PullRequestProposal; details?: Record<string, unknown>; decision?: Record<string, unknown> };
   return {
     id: r.id,
     taskId: r.task_id,
@@ -95,6 +99,7 @@ const toRecord = (r: Row): ApprovalRecord => {
     ...(p.command !== undefined ? { command: p.command } : {}),
     ...(p.patch !== undefined ? { patch: p.patch } : {}),
     ...(p.message !== undefined ? { message: p.message } : {}),
+    ...(p.pullRequest !== undefined ? { pullRequest: p.pullRequest } : {}),
     ...(p.details !== undefined ? { details: p.details } : {}),
     ...(p.decision !== undefined ? { decisionDetails: p.decision } : {}),
     state: r.state,
@@ -188,7 +193,7 @@ export class ApprovalService {
       const expiresAt = ttl > 0 ? now + ttl : null;
       const sessionId = req.sessionId ?? ((stmt(this.db, 'SELECT session_id FROM tasks WHERE id = ?').pluck().get(req.taskId) as string | undefined) ?? SYSTEM_SESSION);
       const id = newId('ap');
-      const payload = JSON.stringify({ command: req.command, patch: req.patch, message: req.message, details: req.details });
+      const payload = JSON.stringify({ command: req.command, patch: req.patch, message: req.message, pullRequest: req.pullRequest, details: req.details });
       const auto = this.autoApprover?.(req);
       if (auto) return { approval: this.insertApproved(id, req, sessionId, payload, now, auto), created: true };
       const row = stmt(
@@ -209,6 +214,7 @@ export class ApprovalService {
           ...(req.command !== undefined ? { command: req.command } : {}),
           ...(req.patch !== undefined ? { patch: req.patch } : {}),
           ...(req.message !== undefined ? { message: req.message.slice(0, MAX_MESSAGE_LENGTH) } : {}),
+          ...(req.pullRequest !== undefined ? { pullRequest: req.pullRequest } : {}),
           ...(expiresAt !== null ? { expiresAt: new Date(expiresAt).toISOString() } : {}),
         },
       });

@@ -3,8 +3,9 @@
  * from a terminal — start it, follow it (commands with their output), decide its approvals, pause,
  * resume or cancel it.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { TaskSummary } from '@pushpals/protocol';
+import { MAX_PR_TITLE_LENGTH, pullRequestTextProblem, type TaskSummary } from '@pushpals/protocol';
 import { PushPalsError } from '../errors';
 import { resolveTarget, sendCommand, type Target } from './client';
 import { COMMON_USAGE, UsageError, common, configFrom, type Io, type Sub } from './shared';
@@ -153,20 +154,43 @@ function oneId(rest: string[], what: string): string {
   return rest[0] as string;
 }
 
+const APPROVE_OPTIONS = {
+  message: { type: 'string' },
+  title: { type: 'string' },
+  body: { type: 'string' },
+  'body-file': { type: 'string' },
+} as const;
+
+/** What `approve` sends along: an edited commit message, or an edited pull request title and body. */
+function approveEdits(values: { message?: string | undefined; title?: string | undefined; body?: string | undefined; 'body-file'?: string | undefined }): { message?: string; title?: string; body?: string } {
+  if (values.body !== undefined && values['body-file'] !== undefined) throw new UsageError('--body and --body-file: give one of them');
+  if (values.message !== undefined && (values.title !== undefined || values.body !== undefined || values['body-file'] !== undefined)) throw new UsageError('--message is for a commit approval, --title/--body for a pull request one: not both');
+  const body = values['body-file'] !== undefined ? readFileSync(values['body-file'] === '-' ? 0 : values['body-file'], 'utf8') : values.body;
+  const problem = pullRequestTextProblem({ title: values.title, body });
+  if (problem) throw new UsageError(problem);
+  if (values.message !== undefined && !values.message.trim()) throw new UsageError('--message: a commit needs a message');
+  return { ...(values.message !== undefined ? { message: values.message } : {}), ...(values.title !== undefined ? { title: values.title } : {}), ...(body !== undefined ? { body } : {}) };
+}
+
 function decisionCommand(decision: 'approve' | 'deny'): Sub {
   return {
     summary: `${decision} <approval-id>: ${decision} a pending approval (task watch prints the ids)`,
-    usage: `usage: pushpals ${decision} <approval-id>${decision === 'deny' ? ' [--reason TEXT]' : ''} [--data-dir D] [--url U] [--json]
+    usage: `usage: pushpals ${decision} <approval-id>${decision === 'deny' ? ' [--reason TEXT]' : ' [--message TEXT | --title TEXT --body TEXT | --body-file FILE]'} [--data-dir D] [--url U] [--json]
 
 ${decision === 'approve' ? 'Approves' : 'Denies'} a pending approval; "pushpals task watch <task-id>" prints the id of each one it
 shows. The first decision wins: deciding again the same way changes nothing, the other way is refused.
-${decision === 'deny' ? '  --reason TEXT  why (shown to the task)\n' : ''}${COMMON_USAGE}`,
+${decision === 'deny' ? '  --reason TEXT  why (shown to the task)\n' : `  --message TEXT    a commit approval: the commit message instead of the proposed one
+  --title TEXT      a pull request (pr) approval: its title instead of the proposed one (at most ${MAX_PR_TITLE_LENGTH} characters)
+  --body TEXT       a pr approval: its body instead of the proposed one ("" for none)
+  --body-file FILE  the same, read from FILE ("-": stdin)
+`}${COMMON_USAGE}`,
     async run(args: string[], io: Io) {
-      const { values, positionals } = parseArgs({ args, options: { ...common, ...(decision === 'deny' ? { reason: { type: 'string' } } : {}) }, allowPositionals: true });
+      const { values, positionals } = parseArgs({ args, options: { ...common, ...(decision === 'deny' ? { reason: { type: 'string' } } : APPROVE_OPTIONS) }, allowPositionals: true });
       const approvalId = oneId(positionals, 'approval id');
       const config = configFrom(values, io.env);
       const reason = (values as { reason?: string }).reason;
-      const r = await sendCommand(resolveTarget(config.dataDir, io.env, values.url), 'approval_decide', { approvalId, decision, ...(reason ? { reason } : {}) });
+      const edits = decision === 'approve' ? approveEdits(values as Parameters<typeof approveEdits>[0]) : {};
+      const r = await sendCommand(resolveTarget(config.dataDir, io.env, values.url), 'approval_decide', { approvalId, decision, ...(reason ? { reason } : {}), ...edits });
       io.out(values.json ? JSON.stringify(r) : `${r.approvalId}: ${r.state}`);
       return r.state === (decision === 'approve' ? 'approved' : 'denied') ? 0 : 1;
     },

@@ -43,7 +43,8 @@ export function formatEvent(e: EventMessage): string | undefined {
         `    ${String(p.reason)}`,
         ...(typeof p.command === 'string' ? [indent(p.command)] : []),
         ...(typeof p.patch === 'string' ? [indent(p.patch)] : []),
-        `    decide: pushpals approve ${String(p.approvalId)}   or   pushpals deny ${String(p.approvalId)}`,
+        ...(typeof p.message === 'string' ? [indent(p.message)] : []),
+        `    decide: pushpals approve ${String(p.approvalId)}${p.kind === 'commit' ? ' [--message TEXT]' : p.kind === 'pr' ? ' [--title TEXT] [--body TEXT | --body-file FILE]' : ''}   or   pushpals deny ${String(p.approvalId)}`,
       ].join('\n');
     case 'approved':
       return `approved ${String(p.approvalId)} by ${String(p.by)}`;

@@ -1,4 +1,5 @@
 /** push_request and pr_request: checked now (a commit exists), then a durable job asks for the approvals. */
+import { pullRequestTextProblem } from '@pushpals/protocol';
 import { PushPalsError } from '../errors';
 import { loadReview } from '../review/review-state';
 import type { TaskRecord } from '../tasks/task-store';
@@ -34,6 +35,8 @@ export function registerDeliveryCommands(deps: DeliveryDeps): void {
     const { taskId, title, body, base } = cmd.payload;
     const task = requireCommitted(deps, taskId);
     if (base !== undefined && !/^[A-Za-z0-9_./-]+$/.test(base)) throw new PushPalsError('invalid_message', `"${base.slice(0, 100)}" is not a branch name`, undefined, '/payload/base');
+    const problem = pullRequestTextProblem({ title, body });
+    if (problem) throw new PushPalsError('invalid_message', problem, undefined, title !== undefined && pullRequestTextProblem({ title }) ? '/payload/title' : '/payload/body');
     return { taskId, jobId: enqueueOnce(deps, PR_QUEUE, task, { taskId, ...(title ? { title } : {}), ...(body ? { body } : {}), ...(base ? { base } : {}) }) };
   });
 }

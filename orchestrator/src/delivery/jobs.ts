@@ -1,21 +1,19 @@
 /**
  * The delivery jobs (one attempt each; a restart re-runs them and finds their approvals again by key):
  * `delivery.push` — the push step; `delivery.pr` — the push step when the branch is not on the remote
- * yet (its own `push` approval), then the `pr` approval, then the pull request through the forge's API.
+ * yet (its own `push` approval), then the pull request step (pr-step.ts: open one, or update the open one).
  * Without a forge token (or a remote the forge cannot be told from) the branch is pushed and a log says
  * that no pull request was opened: that is not a failure of the push.
  */
-import { MAX_MESSAGE_LENGTH, MAX_TITLE_LENGTH } from '@pushpals/protocol';
+import { MAX_MESSAGE_LENGTH } from '@pushpals/protocol';
 import type { TaskContext } from '../agents/types';
 import { PushPalsError, toErrorInfo } from '../errors';
 import type { JobRecord } from '../queue/types';
 import type { JobContext } from '../queue/worker';
-import { loadReview } from '../review/review-state';
 import { makeTaskContext } from '../tasks/task-runner';
 import type { DeliveryDeps } from './deps';
 import { forgeRepoConfig, readForgeToken } from './forge-config';
-import { openPullRequest } from './github';
-import { pullRequestBody } from './pr-body';
+import { pullRequestWithApproval } from './pr-step';
 import { ACTOR, pushWithApproval } from './push-step';
 import { parseForgeRemote, type ForgeRepo, type PushRemote } from './remote';
 
@@ -89,26 +87,6 @@ export function runPrJob(deps: DeliveryDeps, job: JobRecord, jctx: JobContext): 
       return;
     }
     wb.audit.addSecret(token.value);
-    const committed = loadReview(services, task.id)?.committed;
-    const base = p.base ?? repo.defaultBranch;
-    const title = (p.title ?? committed?.message.split('\n')[0] ?? task.title).slice(0, MAX_TITLE_LENGTH);
-    const body = pullRequestBody(services.db, task, { sha: pushed.sha, message: committed?.message ?? '' }, p.body);
-    const where = `${forge.owner}/${forge.repo}`;
-    const approval = await ctx.requestApproval({
-      key: `pr:${pushed.sha}:${base}:${job.id}`,
-      kind: 'pr',
-      title: `Open a pull request on ${where}: ${pushed.branch} → ${base}`.slice(0, MAX_TITLE_LENGTH),
-      reason: `Opens a pull request "${title}" on ${where} (API ${forge.apiBaseUrl}) from ${pushed.branch} (${pushed.sha.slice(0, 12)}) into ${base}, with the forge token (${token.source}). Nothing is merged; no branch moves.`.slice(0, MAX_MESSAGE_LENGTH),
-      risk: 'low',
-      message: `${title}\n\n${body}`.slice(0, MAX_MESSAGE_LENGTH),
-    });
-    if (approval.state !== 'approved') {
-      wb.audit.append({ taskId: task.id, actor: approval.decidedBy ?? ACTOR, action: 'pr_denied', approvalId: approval.id, data: { state: approval.state, repository: where, head: pushed.branch, base } });
-      note(`Pull request ${approval.state}: none was opened (${pushed.branch} stays pushed).`);
-      return;
-    }
-    const pr = await openPullRequest(forge, token.value, { head: pushed.branch, base, title, body });
-    wb.audit.append({ taskId: task.id, actor: approval.decidedBy ?? ACTOR, action: 'pr_opened', approvalId: approval.id, data: { repository: where, apiBaseUrl: forge.apiBaseUrl, number: pr.number, url: pr.url, head: pushed.branch, base, sha: pushed.sha, title } });
-    ctx.emit('pr_opened', { taskId: task.id, url: pr.url, number: pr.number, title });
+    await pullRequestWithApproval(deps, ctx, job.id, pushed, forge, { ...token, value: token.value }, p);
   });
 }

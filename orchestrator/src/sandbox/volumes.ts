@@ -183,6 +183,26 @@ export class WorkspaceVolumes {
       await run('umount', ['-l', mountPath], { timeout: 60_000 }).catch((e: unknown) => {
         throw new PushPalsError('internal', `could not unmount ${mountPath}: ${errText(e)}`);
       });
+      return;
+    }
+    await this.releaseLoops(this.imageOf(mountPath));
+  }
+
+  /**
+   * Autoclear frees the loop device on its last close, but the kernel does that from a work queue:
+   * right after umount the device can still be attached (seen under load). Detach it and wait, so
+   * "unmounted" means the device is free and a removed image's space is given back.
+   */
+  private async releaseLoops(img: string, timeoutMs = 5000): Promise<void> {
+    const attached = async (): Promise<string[]> => {
+      const r = await run('losetup', ['-j', img], { timeout: 10_000 }).catch(() => ({ stdout: '' }));
+      return r.stdout.split('\n').map((l) => l.split(':')[0]?.trim() ?? '').filter((d) => d.startsWith('/dev/loop'));
+    };
+    const end = Date.now() + timeoutMs;
+    for (let devs = await attached(); devs.length; devs = await attached()) {
+      for (const d of devs) await run('losetup', ['-d', d], { timeout: 10_000 }).catch(() => {});
+      if (Date.now() > end) return; // still busy elsewhere: autoclear finishes it later
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 

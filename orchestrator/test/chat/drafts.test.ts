@@ -33,7 +33,7 @@ describe('chat drafts (assistant_delta pieces)', () => {
     d.push('lo');
     d.push(', wo');
     assert.equal(sent.length, 1, 'within the interval: waits');
-    await until(() => sent.length === 2, 2000, 'the coalesced piece');
+    await until(() => sent.length === 2, 15_000, 'the coalesced piece');
     const [a, b] = sent.map(parse);
     assert.deepEqual([a?.payload.offset, a?.payload.text, b?.payload.offset, b?.payload.text], [0, 'Hel', 3, 'lo, wo']);
     assert.equal(a?.payload.messageId, d.messageId);

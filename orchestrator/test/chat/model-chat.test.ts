@@ -57,6 +57,6 @@ describe('chat assistant with a chat model', function () {
     const err = await c.waitFor('error', (p) => p.error.code === 'model_error');
     assert.match(err.payload.error.message, /HTTP 500 \(after 2 attempts\)/);
     assert.ok(err.seq > m.messageSeq);
-    await c.waitUntil(() => dones() > donesBefore, 5000, 'the turn to end');
+    await c.waitUntil(() => dones() > donesBefore, 15_000, 'the turn to end');
   });
 });

@@ -72,7 +72,7 @@ describe('egress proxy (real sockets)', function () {
     assert.deepEqual(dialed, [`127.0.0.1:${upstreamPort}`]);
     assert.deepEqual(decisions.map((d) => [d.host, d.port, d.allowed, d.method]), [['127.0.0.1', upstreamPort, true, 'CONNECT']]);
     assert.match(decisions[0]?.reason ?? '', /allowlisted by test/);
-    await until(() => proxy.openTunnels === 0, 5000);
+    await until(() => proxy.openTunnels === 0, 15_000);
   });
 
   it('a host outside the allowlist is refused with 403 before any lookup or connection', async () => {

@@ -133,7 +133,7 @@ export class WsTestClient {
   async sendRaw(data: string): Promise<Frame> {
     const n = this.frames.length;
     this.ws.send(data);
-    await this.waitUntil(() => this.frames.slice(n).some((f) => f.type === 'ack' || f.type === 'command_error'), 5000, 'a response');
+    await this.waitUntil(() => this.frames.slice(n).some((f) => f.type === 'ack' || f.type === 'command_error'), 15_000, 'a response');
     return this.frames.slice(n).find((f) => f.type === 'ack' || f.type === 'command_error')!;
   }
 

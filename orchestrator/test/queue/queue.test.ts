@@ -217,11 +217,11 @@ describe('queue: worker loop', () => {
     w.start();
     for (let i = 0; i < 10; i++) q.enqueue({ queue: 'a', payload: { i } });
     const f = q.enqueue({ queue: 'a', payload: { flaky: true } }).job;
-    await until(() => seen.length === 11, 5000, 'all jobs');
+    await until(() => seen.length === 11, 15_000, 'all jobs');
     assert.equal(peak, 3);
     assert.equal(q.get(f.id)?.attempts, 2);
     // The Worker records a tick's completions in one transaction after the handlers return: wait for it.
-    await until(() => q.countByState().completed === 11, 5000, 'completions recorded');
+    await until(() => q.countByState().completed === 11, 15_000, 'completions recorded');
     assert.equal(q.countByState().completed, 11);
   });
 
@@ -232,10 +232,10 @@ describe('queue: worker loop', () => {
     w.start();
     const a = q.enqueue({ queue: 'a' }).job;
     const b = q.enqueue({ queue: 'a' }).job;
-    await until(() => w.active === 2, 2000, 'claims');
+    await until(() => w.active === 2, 15_000, 'claims');
     q.cancel(a.id);
     w.abort(a.id, 'cancelled');
-    await until(() => aborted.length === 1, 2000, 'abort');
+    await until(() => aborted.length === 1, 15_000, 'abort');
     assert.equal(q.get(a.id)?.state, 'cancelled');
     await w.stop(50);
     assert.equal(aborted[1], `${b.id}:shutdown`);
@@ -249,9 +249,9 @@ describe('queue: worker loop', () => {
     w.register('a', (_job, ctx) => new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => ((reason = ctx.signal.reason), resolve()))));
     w.start();
     const a = q.enqueue({ queue: 'a' }).job;
-    await until(() => w.active === 1, 2000, 'claim');
+    await until(() => w.active === 1, 15_000, 'claim');
     db.prepare(`UPDATE jobs SET state = 'cancelled' WHERE id = ?`).run(a.id);
-    await until(() => reason !== undefined, 2000, 'abort');
+    await until(() => reason !== undefined, 15_000, 'abort');
     assert.equal(reason, 'cancelled');
   });
 });

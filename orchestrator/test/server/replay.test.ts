@@ -149,7 +149,7 @@ describe('server: event log replay', () => {
     await c.waitUntil(() => c.events.length === 3);
     assertContiguous(c.seqs(), 1, 3);
     other.append(log(4)); // picked up by the tail poll
-    await c.waitUntil(() => c.events.length === 4, 3000);
+    await c.waitUntil(() => c.events.length === 4, 15_000);
     assertContiguous(c.seqs(), 1, 4);
     db2.close();
     c.close();

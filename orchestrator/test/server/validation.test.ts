@@ -46,7 +46,7 @@ describe('server: every inbound message is validated', () => {
     assert.equal(r.type, 'command_error');
     assert.equal((r.payload as { code: string }).code, 'unsupported_version');
     assert.equal(r.correlationId, 'req-5');
-    await v2.waitUntil(() => v2.closedWith !== undefined, 5000, 'close');
+    await v2.waitUntil(() => v2.closedWith !== undefined, 15_000, 'close');
     assert.equal(v2.closedWith, CloseCode.unsupportedVersion);
     assert.equal(v2.closedWith, 4426, 'the code protocol/README documents');
     assert.deepEqual(storeSnapshot(app.services.db), before);
@@ -67,7 +67,7 @@ describe('server: every inbound message is validated', () => {
   it('a frame larger than maxMessageBytes closes the socket with 1009, the server is unharmed', async () => {
     const big = await WsTestClient.connect(app.wsUrl, app.token);
     big.ws.send(JSON.stringify(makeCommand('chat_send', { text: 'x'.repeat(65536) }, { sessionId: 's' })));
-    await big.waitUntil(() => big.closedWith !== undefined, 5000, 'close');
+    await big.waitUntil(() => big.closedWith !== undefined, 15_000, 'close');
     assert.equal(big.closedWith, 1009);
     assert.ok((await c.send('ping', {})).ts);
   });

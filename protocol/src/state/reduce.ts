@@ -172,6 +172,7 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
         ...(p.command !== undefined ? { command: p.command } : {}),
         ...(p.patch !== undefined ? { patch: p.patch } : {}),
         ...(p.message !== undefined ? { message: p.message } : {}),
+        ...(p.pullRequest !== undefined ? { pullRequest: { ...p.pullRequest } } : {}),
         ...(p.expiresAt !== undefined ? { expiresAt: p.expiresAt } : {}),
       };
       state.approvals.set(a.approvalId, a);
@@ -248,7 +249,7 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
     case 'pr_opened': {
       const t = task(e.payload.taskId);
       t.delivery = { ...t.delivery, pr: { url: e.payload.url, number: e.payload.number, title: e.payload.title, seq: e.seq } };
-      note(t, 'git', `PR #${e.payload.number} opened: ${e.payload.url}`);
+      note(t, 'git', `PR #${e.payload.number} ${e.payload.updated ? 'updated' : 'opened'}: ${e.payload.url}`);
       break;
     }
     case 'grant_added':

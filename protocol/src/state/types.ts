@@ -35,6 +35,8 @@ export interface ApprovalView {
   patch?: string;
   /** Commit approvals: the proposed commit message. */
   message?: string;
+  /** `pr` approvals: the proposed title and body (editable when approving), the pull request it updates. */
+  pullRequest?: { title: string; body: string; number?: number };
   expiresAt?: string;
   status: ApprovalStatus;
   /** Who decided (`orchestrator` for an expiry). */
