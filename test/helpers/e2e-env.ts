@@ -6,6 +6,7 @@
  * Nothing here is mocked. A missing Docker engine or worker image makes the suites FAIL (never skip)
  * with a message that says what to do.
  */
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -161,6 +162,44 @@ export async function openModelSession(prefix: string, o: ModelSessionOptions): 
 export async function closeModelSession(s: Partial<ModelSession>): Promise<void> {
   await closeSession(s);
   await s.model?.close();
+}
+
+/**
+ * A suite's session, opened in its `before` and closed in its `after`; the accessors (arrow
+ * properties: `const { c, m } = s` works) fail clearly when the suite's set-up did not get that far.
+ */
+abstract class HeldSession<S extends Session> {
+  /** What the suite's set-up got (any part may be missing while or after it failed). */
+  parts: Partial<S> = {};
+  /** The client. */
+  readonly c = (): WsTestClient => this.parts.client ?? assert.fail('no client: the suite set-up failed');
+  readonly app = (): App => this.parts.app ?? assert.fail('no orchestrator: the suite set-up failed');
+  readonly dataDir = (): string => this.parts.dataDir ?? assert.fail('no data dir: the suite set-up failed');
+}
+
+/** openSession/closeSession for one suite: `const s = new SuiteSession()`, `before(() => s.open(...))`, `after(() => s.close())`. */
+export class SuiteSession extends HeldSession<Session> {
+  async open(prefix: string, overrides: ConfigOverrides = {}): Promise<Session> {
+    const session = await openSession(prefix, overrides);
+    this.parts = session;
+    return session;
+  }
+  close(): Promise<void> {
+    return closeSession(this.parts);
+  }
+}
+
+/** openModelSession/closeModelSession for one suite, with `m()`: the scripted model. */
+export class ModelSuiteSession extends HeldSession<ModelSession> {
+  readonly m = (): ScriptedModelServer => this.parts.model ?? assert.fail('no model server: the suite set-up failed');
+  async open(prefix: string, o: ModelSessionOptions): Promise<ModelSession> {
+    const session = await openModelSession(prefix, o);
+    this.parts = session;
+    return session;
+  }
+  close(): Promise<void> {
+    return closeModelSession(this.parts);
+  }
 }
 
 /** True once a finished task's working copy is deleted (polls up to timeoutMs): nothing keeps it without a diff to review. */

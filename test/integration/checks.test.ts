@@ -6,9 +6,8 @@
  * parsable still reports pass/fail by its exit code.
  */
 import assert from 'node:assert/strict';
-import type { App } from '@pushpals/orchestrator';
 import type { EventPayload } from '@pushpals/protocol';
-import { closeSession, makeFixtureRepo, openSession, WORKER_IMAGE, type WsTestClient } from '../helpers/e2e-env';
+import { makeFixtureRepo, SuiteSession, WORKER_IMAGE } from '../helpers/e2e-env';
 import { ofType, trace, waitTerminal } from '../helpers/task-flow';
 
 /** node --test: 2 pass, 1 fails, 1 skipped. */
@@ -41,19 +40,14 @@ def test_later():
 
 describe('end to end: checks on real runners (node --test, pytest, a Makefile runner), counts parsed', function () {
   this.timeout(900_000);
-  let app: App | undefined;
-  let client: WsTestClient | undefined;
-  let dataDir = '';
-  const c = (): WsTestClient => {
-    assert.ok(client, 'no client: the suite set-up failed');
-    return client;
-  };
+  const s = new SuiteSession();
+  const { c } = s;
 
   before(async () => {
-    ({ app, client, dataDir } = await openSession('pushpals-checks-home-', { sandbox: { image: WORKER_IMAGE } }));
-    assert.equal(app.workbench?.sandboxProblem, undefined, `sandboxes unavailable: ${app.workbench?.sandboxProblem}`);
+    await s.open('pushpals-checks-home-', { sandbox: { image: WORKER_IMAGE } });
+    assert.equal(s.app().workbench?.sandboxProblem, undefined, `sandboxes unavailable: ${s.app().workbench?.sandboxProblem}`);
   });
-  after(() => closeSession({ app, client, dataDir }));
+  after(() => s.close());
 
   const runChecks = async (files: Record<string, string>, testScript?: string | null) => {
     const path = makeFixtureRepo({ files, ...(testScript !== undefined ? { testScript } : {}) });

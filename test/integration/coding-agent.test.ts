@@ -11,10 +11,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { App } from '@pushpals/orchestrator';
-import { type ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
+import { type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import type { EventMessage } from '@pushpals/protocol';
-import { closeModelSession, makeFixtureRepo, openModelSession, type WsTestClient } from '../helpers/e2e-env';
+import { makeFixtureRepo, ModelSuiteSession } from '../helpers/e2e-env';
 import { ofType, seqOf, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const KEY = 'sk-e2e-coder-key-7f3a9c1e5b2d4680';
@@ -29,21 +28,11 @@ const expectLast = (role: string, re: RegExp) => (r: RecordedRequest) => (r.last
 
 describe('coding agent end to end (real Docker, real git, real WebSocket, scripted model)', function () {
   this.timeout(180_000);
-  let dataDir = '';
-  let app: App | undefined;
-  let client: WsTestClient | undefined;
-  let model: ScriptedModelServer | undefined;
+  const s = new ModelSuiteSession();
+  const { c, m } = s;
   let repoId = '';
   let repoDir = '';
 
-  const c = (): WsTestClient => {
-    assert.ok(client, 'no client: the suite set-up failed');
-    return client;
-  };
-  const m = (): ScriptedModelServer => {
-    assert.ok(model);
-    return model;
-  };
   const run = async (request: string): Promise<{ taskId: string; end: EventMessage; events: EventMessage[]; t: string }> => {
     const { taskId } = await c().send('task_new', { request, repoId });
     const end = await waitTerminal(c(), taskId, 120_000);
@@ -52,7 +41,7 @@ describe('coding agent end to end (real Docker, real git, real WebSocket, script
   };
   /** The task's audit rows, read from the DB file itself. */
   const auditRows = (taskId: string): Array<{ action: string; command: string | null; data: Record<string, unknown> }> => {
-    const db = new Database(app?.services.config.dbFile ?? '', { readonly: true });
+    const db = new Database(s.app().services.config.dbFile, { readonly: true });
     try {
       const rows = db.prepare(`SELECT action, command, data FROM audit_log WHERE task_id = ? ORDER BY seq`).all(taskId) as Array<{ action: string; command: string | null; data: string | null }>;
       return rows.map((r) => ({ ...r, data: JSON.parse(r.data ?? '{}') as Record<string, unknown> }));
@@ -63,15 +52,12 @@ describe('coding agent end to end (real Docker, real git, real WebSocket, script
   const errorOf = (e: EventMessage) => (e.payload as { error: { code: string; message: string } }).error;
 
   before(async function () {
-    const s = await openModelSession('pushpals-e2e-agent-', { key: KEY, overrides: { models: { maxRetries: 3 }, agent: { maxSteps: MAX_STEPS, tokenBudget: TOKEN_BUDGET } } });
-    ({ app, dataDir } = s);
-    client = s.client;
-    model = s.model;
+    await s.open('pushpals-e2e-agent-', { key: KEY, overrides: { models: { maxRetries: 3 }, agent: { maxSteps: MAX_STEPS, tokenBudget: TOKEN_BUDGET } } });
     repoDir = makeFixtureRepo({ testScript: TEST_SCRIPT, files: { 'src/math.js': MATH_JS } });
-    repoId = (await client.send('repo_add', { source: repoDir })).repoId;
+    repoId = (await c().send('repo_add', { source: repoDir })).repoId;
   });
 
-  after(() => closeModelSession({ app, client, dataDir, model }));
+  after(() => s.close());
 
   it('"Add a function sum to src/math.js": reads, edits, runs npm test in the sandbox, finishes; the working copy has the change; events in order', async function () {
     m().script('Add a function sum', [
@@ -90,11 +76,11 @@ describe('coding agent end to end (real Docker, real git, real WebSocket, script
     assert.deepEqual(m().unscripted, []);
 
     // The change is in the task's working copy, on its branch; the person's repository is untouched.
-    const ws = join(dataDir, 'workspaces', taskId);
+    const ws = join(s.dataDir(), 'workspaces', taskId);
     assert.match(readFileSync(join(ws, 'src/math.js'), 'utf8'), /function sum\(a, b\) \{\n {2}return a \+ b;\n\}\n\nmodule\.exports = \{ add, sum \};/);
     // (read as data: no host git runs in a working copy the sandbox wrote)
     assert.equal(readFileSync(join(ws, '.git', 'HEAD'), 'utf8').trim(), `ref: refs/heads/pushpals/${taskId}`);
-    assert.deepEqual(await app?.workbench?.repos.changedFiles(taskId), [{ path: 'src/math.js', status: 'modified' }]);
+    assert.deepEqual(await s.app().workbench?.repos.changedFiles(taskId), [{ path: 'src/math.js', status: 'modified' }]);
     assert.equal(readFileSync(join(repoDir, 'src/math.js'), 'utf8'), MATH_JS);
 
     // Events: each tool a tool_call/tool_result pair, in this order, seqs strictly increasing.
@@ -104,7 +90,7 @@ describe('coding agent end to end (real Docker, real git, real WebSocket, script
     const allCalls = ofType(events, 'tool_call');
     const calls = allCalls.slice(0, 4);
     assert.deepEqual(calls.map((e) => e.payload.tool), ['read_file', 'edit_file', 'run_command', 'finish'], t);
-    assert.deepEqual(allCalls.slice(4).map((e) => String(e.payload.args.command).replace(/ [0-9a-f]{12}\)$/, ')')).sort(), ['npm test (check "test" on the base, tree)', 'npm test (check "test" on the result, tree)'], t);
+    assert.deepEqual(allCalls.slice(4).map((e) => String(e.payload.args.command).replace(/ [0-9a-f]{12}\)$/, ')')).sort(), ['npm test (check "test" on the base, tree)', 'npm test (check "test" on the proposed result, tree)'], t);
     const results = ofType(events, 'tool_result').slice(0, 4);
     assert.deepEqual(results.map((e) => e.payload.toolCallId), calls.map((e) => e.payload.toolCallId), 'one result per call, same order');
     for (const [i, call] of calls.entries()) assert.ok(seqOf(call) < seqOf(results[i] as EventMessage), 'a call precedes its result');
@@ -219,7 +205,7 @@ describe('coding agent end to end (real Docker, real git, real WebSocket, script
     assert.equal(m().chatRequests('Expensive').length, 2);
     // What was changed before the stop stays reviewable.
     assert.deepEqual(ofType(events, 'diff_ready')[0]?.payload.files, ['notes/plan.md']);
-    assert.equal(readFileSync(join(dataDir, 'workspaces', taskId, 'notes/plan.md'), 'utf8'), '# Plan\n');
+    assert.equal(readFileSync(join(s.dataDir(), 'workspaces', taskId, 'notes/plan.md'), 'utf8'), '# Plan\n');
   });
 
   it('the heuristic phrases still need no model: "Run git status" is run by the heuristic agent, the model is not called', async function () {
@@ -233,8 +219,8 @@ describe('coding agent end to end (real Docker, real git, real WebSocket, script
   it('the key is nowhere in clear: not in the DB files, not in any event', async function () {
     const all = JSON.stringify(c().events);
     assert.ok(!all.includes(KEY), 'an event carries the model key');
-    const files = readdirSync(dataDir).filter((f) => f.startsWith('pushpals.db'));
+    const files = readdirSync(s.dataDir()).filter((f) => f.startsWith('pushpals.db'));
     assert.ok(files.length >= 1);
-    for (const f of files) assert.ok(!readFileSync(join(dataDir, f)).includes(KEY), `${f} holds the model key in clear`);
+    for (const f of files) assert.ok(!readFileSync(join(s.dataDir(), f)).includes(KEY), `${f} holds the model key in clear`);
   });
 });

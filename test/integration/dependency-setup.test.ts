@@ -15,9 +15,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { App } from '@pushpals/orchestrator';
 import type { EventPayload } from '@pushpals/protocol';
-import { closeSession, makeFixtureRepo, openSession, WORKER_IMAGE, type WsTestClient } from '../helpers/e2e-env';
+import { makeFixtureRepo, SuiteSession, WORKER_IMAGE } from '../helpers/e2e-env';
 import { ofType, trace, waitTerminal } from '../helpers/task-flow';
 
 /** The test of the Node fixture: needs is-number from node_modules, and checks it has no network. */
@@ -50,23 +49,18 @@ const hostOf = (cmd: string, args: string[]): string => new URL(execFileSync(cmd
 
 describe('end to end: dependency set-up through the egress allowlist (real registries)', function () {
   this.timeout(900_000);
-  let app: App | undefined;
-  let client: WsTestClient | undefined;
-  let dataDir = '';
+  const s = new SuiteSession();
+  const { c } = s;
   const times: Record<string, number> = {};
-  const c = (): WsTestClient => {
-    assert.ok(client, 'no client: the suite set-up failed');
-    return client;
-  };
 
   before(async () => {
-    ({ app, client, dataDir } = await openSession('pushpals-deps-home-', { sandbox: { image: WORKER_IMAGE } }));
-    assert.equal(app.workbench?.sandboxProblem, undefined, `sandboxes unavailable: ${app.workbench?.sandboxProblem}`);
+    await s.open('pushpals-deps-home-', { sandbox: { image: WORKER_IMAGE } });
+    assert.equal(s.app().workbench?.sandboxProblem, undefined, `sandboxes unavailable: ${s.app().workbench?.sandboxProblem}`);
   });
   after(async () => {
      
     console.log(`      set-up times (task start to end): ${JSON.stringify(times)}`);
-    await closeSession({ app, client, dataDir });
+    await s.close();
   });
 
   const register = async (files: Record<string, string>, testScript?: string): Promise<string> => {
@@ -109,7 +103,7 @@ describe('end to end: dependency set-up through the egress allowlist (real regis
     const allowed = await egressRows(taskId, 'egress_allowed');
     assert.ok(allowed.length > 0, 'the cold set-up connected through the proxy');
     assert.deepEqual([...new Set(allowed.map((a) => a.host))], [registry]);
-    assert.ok(readdirSync(join(dataDir, 'caches', nodeRepo, 'npm')).length > 0, 'downloads landed in the per-repo cache');
+    assert.ok(readdirSync(join(s.dataDir(), 'caches', nodeRepo, 'npm')).length > 0, 'downloads landed in the per-repo cache');
   });
 
   it('Node, second time on the same lockfile: the per-repo cache serves it (no registry connection)', async () => {
@@ -139,7 +133,7 @@ describe('end to end: dependency set-up through the egress allowlist (real regis
     assert.ok(hosts.size >= 1, 'pip went through the proxy');
     // pip's own HTTP cache (/cache/pip) keeps what the index allows to be cached (Cache-Control, ETag);
     // where a TLS-intercepting middlebox strips those headers it keeps nothing: not asserted here.
-    assert.ok(existsSync(join(dataDir, 'caches', pyRepo)), 'the repository has its download cache');
+    assert.ok(existsSync(join(s.dataDir(), 'caches', pyRepo)), 'the repository has its download cache');
   });
 
   it('Python, second time: set up again within seconds (pip keeps what the index lets it cache)', async () => {
@@ -171,7 +165,7 @@ describe('end to end: dependency set-up through the egress allowlist (real regis
 
   it('a repository setting adds a host and names the set-up commands', async () => {
     const repoId = await register({ 'package.json': '{"name": "configured", "private": true, "scripts": {"test": "test -f made-by-setup"}}\n' });
-    const dir = join(dataDir, 'repo-settings');
+    const dir = join(s.dataDir(), 'repo-settings');
     execFileSync('mkdir', ['-p', dir]);
     writeFileSync(join(dir, `${repoId}.json`), JSON.stringify({ version: 1, setup: { commands: ['touch made-by-setup'] }, egress: { allow: ['x.invalid'] } }));
     const { taskId, end } = await runTests(repoId);

@@ -9,8 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { App } from '@pushpals/orchestrator';
-import { closeSession, makeFixtureRepo, openSession, startInProcessOrchestrator, WsTestClient } from '../helpers/e2e-env';
+import { makeFixtureRepo, startInProcessOrchestrator, SuiteSession, WsTestClient } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const LIMIT_MB = 64;
@@ -28,27 +27,22 @@ async function eventually(pred: () => boolean, what: string, timeoutMs = 20_000)
 }
 
 describe('disk limits end to end: disk_full, working copies deleted when done, kept for review', function () {
-  let dataDir = '';
-  let app: App | undefined;
-  let client: WsTestClient | undefined;
-  const c = (): WsTestClient => {
-    assert.ok(client, 'set-up failed');
-    return client;
-  };
-  const ws = (taskId: string) => join(dataDir, 'workspaces', taskId);
-  const img = (taskId: string) => join(dataDir, 'volumes', `${taskId}.img`);
+  const s = new SuiteSession();
+  const { c } = s;
+  const ws = (taskId: string) => join(s.dataDir(), 'workspaces', taskId);
+  const img = (taskId: string) => join(s.dataDir(), 'volumes', `${taskId}.img`);
   /** The working copy, its image, its mount and its loop device are all gone. */
   const gone = (taskId: string): boolean => !existsSync(ws(taskId)) && !existsSync(img(taskId)) && !isMountPoint(ws(taskId));
 
   before(async function () {
     if (process.getuid?.() !== 0) throw new Error('sandbox.diskLimitMb > 0 needs root (loop mounts): run the tests as root');
-    ({ dataDir, app, client } = await openSession('pushpals-e2e-disk-', { sandbox: { diskLimitMb: LIMIT_MB, tmpMb: 32 } }));
-    await app.workbench?.start();
-    assert.equal(app.workbench?.diskProblem, undefined, app.workbench?.diskProblem?.message);
+    await s.open('pushpals-e2e-disk-', { sandbox: { diskLimitMb: LIMIT_MB, tmpMb: 32 } });
+    await s.app().workbench?.start();
+    assert.equal(s.app().workbench?.diskProblem, undefined, s.app().workbench?.diskProblem?.message);
   });
 
   after(async function () {
-    await closeSession({ app, client, dataDir });
+    await s.close();
   });
 
   it(`"Run the tests" writing 200 MB into a ${LIMIT_MB} MiB working copy: ENOSPC inside, task_failed disk_full with the limit and how to raise it, copy deleted`, async function () {
@@ -65,7 +59,7 @@ describe('disk limits end to end: disk_full, working copies deleted when done, k
     assert.equal(error.code, 'disk_full', t);
     assert.match(error.message, new RegExp(`limited to ${LIMIT_MB} MiB and is full`));
     assert.match(error.message, /sandbox\.diskLimitMb/);
-    assert.ok(error.message.includes(join(dataDir, 'config.json')), error.message);
+    assert.ok(error.message.includes(join(s.dataDir(), 'config.json')), error.message);
     assert.equal(error.details?.limitBytes, LIMIT_MB * 1024 * 1024);
     assert.equal(error.details?.mount, '/workspace');
     const result = ofType(c().forTask(taskId), 'tool_result')[0];
@@ -93,7 +87,7 @@ describe('disk limits end to end: disk_full, working copies deleted when done, k
     assert.equal(end.type, 'task_completed', trace(c(), taskId));
     const diff = ofType(c().forTask(taskId), 'diff_ready')[0];
     assert.ok(diff && diff.payload.hunks.length > 0, trace(c(), taskId));
-    await app?.workbench?.janitor.idle();
+    await s.app().workbench?.janitor.idle();
     await sleep(500);
     assert.ok(isMountPoint(ws(taskId)), 'kept while the diff awaits review');
     assert.match(readFileSync(join(ws(taskId), 'README.md'), 'utf8'), /The project says hello\./);
@@ -106,14 +100,14 @@ describe('disk limits end to end: disk_full, working copies deleted when done, k
     writeFileSync(join(ws(doneId), 'left-over'), 'x');
     writeFileSync(img(doneId), '');
 
-    client?.close();
-    await app?.close();
+    c().close();
+    await s.app().close();
     assert.equal(isMountPoint(ws(taskId)), false, 'mounts end with the orchestrator');
     assert.ok(existsSync(img(taskId)), 'the image stays');
-    app = await startInProcessOrchestrator(dataDir, { sandbox: { diskLimitMb: LIMIT_MB, tmpMb: 32 } });
-    client = await WsTestClient.connect(app.wsUrl, app.token);
-    await client.start(0);
-    await app.workbench?.start();
+    s.parts.app = await startInProcessOrchestrator(s.dataDir(), { sandbox: { diskLimitMb: LIMIT_MB, tmpMb: 32 } });
+    s.parts.client = await WsTestClient.connect(s.app().wsUrl, s.app().token);
+    await c().start(0);
+    await s.app().workbench?.start();
     await eventually(() => gone(doneId), 'the sweep deleted the final task\'s left-over copy and image');
     await eventually(() => isMountPoint(ws(taskId)), 'the copy under review is mounted again');
     assert.match(readFileSync(join(ws(taskId), 'README.md'), 'utf8'), /The project says hello\./);

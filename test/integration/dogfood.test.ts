@@ -9,9 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { App } from '@pushpals/orchestrator';
 import type { CommandResult } from '@pushpals/protocol';
-import { E2E_WAIT_MS, closeSession, CommandError, containersOf, containersOfTask, FIXTURE_README, inspectContainer, makeFixtureRepo, openSession, runCli, runCliAsync, sleep, tempDir, WORKER_IMAGE, workingCopyDeleted, WsTestClient } from '../helpers/e2e-env';
+import { CommandError, containersOf, containersOfTask, E2E_WAIT_MS, FIXTURE_README, inspectContainer, makeFixtureRepo, runCli, runCliAsync, sleep, SuiteSession, tempDir, WORKER_IMAGE, workingCopyDeleted, WsTestClient } from '../helpers/e2e-env';
 import { ofType, seqOf, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 /** What the heuristic README fix must produce from FIXTURE_README. */
@@ -20,10 +19,9 @@ const FIXED_README = '# Demo project\n\nThe project says hello.\n\nRun the tests
 type AuditEntries = CommandResult<'audit_get'>['entries'];
 
 describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator + Docker + git)', function () {
-  let dataDir = '';
+  const s = new SuiteSession();
+  const { c } = s;
   let repoPath = '';
-  let app: App | undefined;
-  let client: WsTestClient | undefined;
   let repoId = '';
   /** Registered through the CLI; its tests take seconds. */
   let slowRepoId = '';
@@ -31,22 +29,17 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
   const runs: { gitStatus?: string; tests?: string; approved?: string; denied?: string; idempotent?: string; parked?: string; lockdown?: string } = {};
   const approvals: { approved?: string; denied?: string } = {};
 
-  const c = (): WsTestClient => {
-    assert.ok(client, 'no client: the suite set-up failed');
-    return client;
-  };
-  const workspaceReadme = (taskId: string): string => join(dataDir, 'workspaces', taskId, 'README.md');
+  const workspaceReadme = (taskId: string): string => join(s.dataDir(), 'workspaces', taskId, 'README.md');
 
   before(async function () {
-    const session = await openSession('pushpals-e2e-home-');
-    ({ dataDir, app, client } = session);
+    const session = await s.open('pushpals-e2e-home-');
     repoPath = makeFixtureRepo();
     assert.ok(session.app.workbench, 'createApp did not install the workbench (repos, sandboxes, policy, audit) by default');
     assert.equal(session.app.workbench.sandboxProblem, undefined, `the orchestrator says sandboxes are unavailable: ${session.app.workbench.sandboxProblem}`);
   });
 
   after(async function () {
-    await closeSession({ app, client, dataDir });
+    await s.close();
   });
 
   it('registers the fixture repository with repo_add (and broadcasts repo_added)', async function () {
@@ -59,10 +52,9 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
   });
 
   it('pushpals repo add <path> (the CLI) registers a repository with the running orchestrator; registering it again answers with the same one', async function () {
-    assert.ok(app);
     // Its tests take a few seconds: the lockdown test inspects the sandbox while they run.
     const other = makeFixtureRepo({ testScript: `node -e "setTimeout(() => console.log('tests ok'), 4000)"` });
-    const r = await runCliAsync(dataDir, ['repo', 'add', other, '--url', app.url, '--json']);
+    const r = await runCliAsync(s.dataDir(), ['repo', 'add', other, '--url', s.app().url, '--json']);
     assert.equal(r.status, 0, `pushpals repo add exited ${r.status}: ${r.stdout}${r.stderr}`);
     const added = JSON.parse(r.stdout) as { repoId: string; name: string };
     assert.match(added.repoId, /\S/);
@@ -191,7 +183,7 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
     const t = trace(c(), taskId);
 
     // Nothing was applied (no git apply ran, below) and, with no diff to review, the copy is deleted.
-    assert.ok(await workingCopyDeleted(dataDir, taskId), 'the declined task\'s working copy was not deleted');
+    assert.ok(await workingCopyDeleted(s.dataDir(), taskId), 'the declined task\'s working copy was not deleted');
     assert.equal(ofType(evs, 'approved').length, 0, `approved after a deny:\n${t}`);
     assert.deepEqual(
       ofType(evs, 'tool_result').filter((e) => e.payload.ok),
@@ -205,12 +197,12 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
   });
 
   it('approval_decide is idempotent over the wire: approving twice (two clients at once, then again) gives the same result and ONE approved event; deny after approve is a conflict', async function () {
-    assert.ok(app && repoId, 'set-up failed earlier');
+    assert.ok(s.parts.app && repoId, 'set-up failed earlier');
     const { taskId } = await c().send('task_new', { request: 'Apply a patch to fix the README', repoId });
     runs.idempotent = taskId;
     const ar = await c().waitFor('approval_required', (p) => p.taskId === taskId, 60_000);
     const approvalId = ar.payload.approvalId;
-    const other = await WsTestClient.connect(app.wsUrl, app.token, 'test-session-2', E2E_WAIT_MS);
+    const other = await WsTestClient.connect(s.app().wsUrl, s.app().token, 'test-session-2', E2E_WAIT_MS);
     try {
       await other.start(0);
       const [r1, r2] = await Promise.all([
@@ -251,7 +243,7 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
     runs.parked = taskId;
     const ar = await c().waitFor('approval_required', (p) => p.taskId === taskId, 60_000);
     await sleep(300);
-    assert.deepEqual(containersOfTask(dataDir, taskId), [], 'a task waiting for a person must not hold a container');
+    assert.deepEqual(containersOfTask(s.dataDir(), taskId), [], 'a task waiting for a person must not hold a container');
     await c().send('approval_decide', { approvalId: ar.payload.approvalId, decision: 'deny' });
     await waitTerminal(c(), taskId);
     await waitIdle(c(), taskId);
@@ -264,7 +256,7 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
     await c().waitFor('tool_call', (p) => p.taskId === taskId, 60_000);
     let ids: string[] = [];
     const deadline = Date.now() + 15_000;
-    while ((ids = containersOfTask(dataDir, taskId)).length === 0 && Date.now() < deadline) await sleep(100);
+    while ((ids = containersOfTask(s.dataDir(), taskId)).length === 0 && Date.now() < deadline) await sleep(100);
     assert.equal(ids.length, 1, `expected one sandbox container labelled for task ${taskId} while its command runs, found ${ids.length}:\n${trace(c(), taskId)}`);
     const info = inspectContainer(ids[0]!);
     const h = info.HostConfig;
@@ -279,10 +271,10 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
     assert.ok(h.Memory > 0, `Memory: ${h.Memory}`);
     assert.ok(h.NanoCpus > 0, `NanoCpus: ${h.NanoCpus}`);
     assert.match(info.Config.User, /^[1-9]\d*(:\d+)?$/, `the sandbox must run as a non-root uid, not ${JSON.stringify(info.Config.User)}`);
-    const ws = realpathSync(join(dataDir, 'workspaces', taskId));
+    const ws = realpathSync(join(s.dataDir(), 'workspaces', taskId));
     const binds = info.Mounts.filter((m) => m.Type === 'bind');
     // The working copy read-write; the repository's shared git objects (objects only) read-only.
-    const objects = realpathSync(join(dataDir, 'repos', slowRepoId, 'objects'));
+    const objects = realpathSync(join(s.dataDir(), 'repos', slowRepoId, 'objects'));
     // (docker inspect lists mounts in no fixed order)
     assert.deepEqual(
       binds.map((m) => [m.Source, m.Destination, m.RW]).sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
@@ -292,7 +284,7 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
       ],
       `only the task's working copy (and, read-only, its repository's objects) may be mounted: ${JSON.stringify(info.Mounts)}`,
     );
-    const home = realpathSync(dataDir);
+    const home = realpathSync(s.dataDir());
     for (const m of info.Mounts) {
       assert.ok(m.Source === ws || m.Source === objects || !(m.Source === home || m.Source.startsWith(`${home}/`)), `the data dir leaks into the sandbox: ${JSON.stringify(m)}`);
       assert.notEqual(m.Source, '/var/run/docker.sock', 'the Docker socket is mounted into the sandbox');
@@ -302,7 +294,7 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
     await waitIdle(c(), taskId);
     assert.equal(end.type, 'task_completed', trace(c(), taskId));
     assert.match(ofType(c().forTask(taskId), 'tool_result')[0]?.payload.stdout ?? '', /tests ok/);
-    assert.deepEqual(containersOfTask(dataDir, taskId), [], "the task's sandbox was not removed when the task ended");
+    assert.deepEqual(containersOfTask(s.dataDir(), taskId), [], "the task's sandbox was not removed when the task ended");
   });
 
   it('deciding an unknown approval is a typed not_found error', async function () {
@@ -314,7 +306,7 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
 
   for (const request of ['Refactor the parser to use a visitor', 'git push --force origin main', 'Run curl https://example.com/install.sh | sh']) {
     it(`a request the heuristic lane cannot map fails honestly and runs nothing: "${request}"`, async function () {
-      assert.ok(app && repoId, 'set-up failed earlier');
+      assert.ok(s.parts.app && repoId, 'set-up failed earlier');
       const { taskId } = await c().send('task_new', { request, repoId });
       const end = await waitTerminal(c(), taskId, 30_000);
       await waitIdle(c(), taskId, 10_000);
@@ -328,7 +320,7 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
       assert.equal(ofType(evs, 'tool_call').length, 0, `something ran for an unmapped request:\n${t}`);
       assert.equal(ofType(evs, 'tool_result').length, 0, `something ran for an unmapped request:\n${t}`);
       assert.equal(ofType(evs, 'approval_required').length, 0, `an unmapped request asked for approval:\n${t}`);
-      assert.equal(existsSync(join(dataDir, 'workspaces', taskId)), false, 'a working copy was made for an unmapped request');
+      assert.equal(existsSync(join(s.dataDir(), 'workspaces', taskId)), false, 'a working copy was made for an unmapped request');
     });
   }
 
@@ -385,7 +377,7 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
     for (const taskId of [runs.gitStatus, runs.approved]) {
       const entries = (await c().send('audit_get', { taskId })).entries;
       const out = join(tempDir('pushpals-e2e-export-'), 'audit.jsonl');
-      const r = runCli(dataDir, ['audit', 'export', '--task', taskId, '--out', out]);
+      const r = runCli(s.dataDir(), ['audit', 'export', '--task', taskId, '--out', out]);
       assert.equal(r.status, 0, `audit export exited ${r.status}: ${r.stderr}${r.stdout}`);
       const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean);
       assert.equal(lines.length, entries.length, `export has ${lines.length} lines, audit_get ${entries.length} entries`);
@@ -396,7 +388,7 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
       );
     }
     // Without --out, JSONL goes to stdout.
-    const r = runCli(dataDir, ['audit', 'export', '--task', runs.gitStatus]);
+    const r = runCli(s.dataDir(), ['audit', 'export', '--task', runs.gitStatus]);
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.split('\n').filter(Boolean);
     assert.ok(lines.length >= 1);
@@ -404,7 +396,7 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
   });
 
   it('pushpals audit verify exits 0 on the untouched trail', async function () {
-    const r = runCli(dataDir, ['audit', 'verify']);
+    const r = runCli(s.dataDir(), ['audit', 'verify']);
     assert.equal(r.status, 0, `audit verify exited ${r.status}: ${r.stdout}${r.stderr}`);
     assert.match(r.stdout, /OK/);
   });
@@ -415,7 +407,7 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
       const victim = (await c().send('audit_get', { taskId: runs.gitStatus })).entries.find((e) => e.action === 'command');
       assert.ok(victim, 'no command entry to tamper with');
       const copyDir = tempDir('pushpals-e2e-tamper-');
-      const live = new Database(join(dataDir, 'pushpals.db'), { readonly: true });
+      const live = new Database(join(s.dataDir(), 'pushpals.db'), { readonly: true });
       try {
         await live.backup(join(copyDir, 'pushpals.db'));
       } finally {
@@ -454,19 +446,19 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
       assert.equal(v.ok, false);
       assert.equal(v.seq, expected, `audit verify named #${v.seq} (${v.reason}) for ${kind} at #${expected}`);
       // The live trail is untouched.
-      assert.equal(runCli(dataDir, ['audit', 'verify']).status, 0);
+      assert.equal(runCli(s.dataDir(), ['audit', 'verify']).status, 0);
     });
   }
 
   it('pushpals audit verify detects an edited row (triggers dropped, stdout rewritten) and names its seq', async function () {
-    assert.ok(runs.gitStatus && app, 'earlier runs failed');
+    assert.ok(runs.gitStatus && s.parts.app, 'earlier runs failed');
     const entries = (await c().send('audit_get', { taskId: runs.gitStatus })).entries;
     const victim = entries.find((e) => e.action === 'command');
     assert.ok(victim, 'no command entry to tamper with');
     // The orchestrator is stopped: this is someone editing the file afterwards.
     c().close();
-    await app.close();
-    const db = new Database(join(dataDir, 'pushpals.db'));
+    await s.app().close();
+    const db = new Database(join(s.dataDir(), 'pushpals.db'));
     try {
       const triggers = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'`).pluck().all() as string[];
       for (const name of triggers) db.exec(`DROP TRIGGER "${name}"`);
@@ -475,10 +467,10 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
     } finally {
       db.close();
     }
-    const r = runCli(dataDir, ['audit', 'verify']);
+    const r = runCli(s.dataDir(), ['audit', 'verify']);
     assert.notEqual(r.status, 0, `audit verify did not detect the edit: ${r.stdout}${r.stderr}`);
     assert.match(`${r.stdout}${r.stderr}`, new RegExp(`#${victim.seq}\\b`), `audit verify must name the edited row #${victim.seq}: ${r.stdout}${r.stderr}`);
-    const j = runCli(dataDir, ['audit', 'verify', '--json']);
+    const j = runCli(s.dataDir(), ['audit', 'verify', '--json']);
     assert.notEqual(j.status, 0);
     const v = JSON.parse(j.stdout) as { ok: boolean; seq?: number };
     assert.equal(v.ok, false);
@@ -486,8 +478,8 @@ describe('end to end: the dogfood scenarios over a real WebSocket (orchestrator 
   });
 
   it('no sandbox container of this orchestrator survives its close()', async function () {
-    await app?.close();
-    const left = dataDir ? containersOf(dataDir) : [];
+    await s.app().close();
+    const left = containersOf(s.dataDir());
     assert.deepEqual(left, [], `sandbox containers left behind after close(): ${left.join(' ')}`);
   });
 });

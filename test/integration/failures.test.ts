@@ -5,34 +5,27 @@
  * removes its sandbox and leaves the working copy untouched.
  */
 import assert from 'node:assert/strict';
-import type { App } from '@pushpals/orchestrator';
-import { closeSession, CommandError, containersOf, containersOfTask, makeFixtureRepo, openSession, sleep, workingCopyDeleted, type WsTestClient } from '../helpers/e2e-env';
+import { CommandError, containersOf, containersOfTask, makeFixtureRepo, sleep, SuiteSession, workingCopyDeleted } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const COMMAND_TIMEOUT_MS = 3000;
 const APPROVAL_TIMEOUT_MS = 4000;
 
 describe('end to end: failures, timeouts, expiry and cancellation over the wire', function () {
-  let dataDir = '';
-  let app: App | undefined;
-  let client: WsTestClient | undefined;
+  const s = new SuiteSession();
+  const { c } = s;
 
-  const c = (): WsTestClient => {
-    assert.ok(client, 'no client: the suite set-up failed');
-    return client;
-  };
   const addRepo = async (testScript?: string): Promise<string> => (await c().send('repo_add', { source: makeFixtureRepo(testScript ? { testScript } : {}) })).repoId;
 
   before(async function () {
-    const session = await openSession('pushpals-e2e-failures-', {
+    await s.open('pushpals-e2e-failures-', {
       sandbox: { commandTimeoutMs: COMMAND_TIMEOUT_MS },
       approvals: { timeoutMs: APPROVAL_TIMEOUT_MS, sweepMs: 500 },
     });
-    ({ dataDir, app, client } = session);
   });
 
   after(async function () {
-    await closeSession({ app, client, dataDir });
+    await s.close();
   });
 
   it('a task with no repository registered is refused when it is created (says to register one); no task exists', async function () {
@@ -82,7 +75,7 @@ describe('end to end: failures, timeouts, expiry and cancellation over the wire'
     assert.equal(result.payload.ok, false);
     assert.match(result.payload.output ?? '', /timeout/i, `the tool_result must say it timed out:\n${t}`);
     assert.ok(result.payload.durationMs >= COMMAND_TIMEOUT_MS - 100 && result.payload.durationMs < 20_000, `durationMs ${result.payload.durationMs}`);
-    assert.deepEqual(containersOfTask(dataDir, taskId), [], "the task's sandbox survived the timed-out task");
+    assert.deepEqual(containersOfTask(s.dataDir(), taskId), [], "the task's sandbox survived the timed-out task");
   });
 
   it(`a pending approval expires after approvals.timeoutMs (${APPROVAL_TIMEOUT_MS} ms): denied (expired), deciding it afterwards says expired, nothing is applied`, async function () {
@@ -101,14 +94,14 @@ describe('end to end: failures, timeouts, expiry and cancellation over the wire'
     const t = trace(c(), taskId);
     assert.equal(ofType(c().forTask(taskId), 'approved').length, 0, t);
     assert.equal(ofType(c().forTask(taskId), 'tool_result').length, 0, `something ran after the approval expired:\n${t}`);
-    assert.ok(await workingCopyDeleted(dataDir, taskId), 'the finished task\'s working copy was not deleted');
+    assert.ok(await workingCopyDeleted(s.dataDir(), taskId), 'the finished task\'s working copy was not deleted');
   });
 
   it('task_cancel on a task waiting for approval: task_cancelled, the approval is denied, its sandbox is removed, nothing is applied', async function () {
     const repoId = await addRepo();
     const { taskId } = await c().send('task_new', { request: 'Apply a patch to fix the README', repoId });
     const ar = await c().waitFor('approval_required', (p) => p.taskId === taskId, 60_000);
-    assert.deepEqual(containersOfTask(dataDir, taskId), [], 'a task waiting for approval holds no sandbox (it starts on the first command)');
+    assert.deepEqual(containersOfTask(s.dataDir(), taskId), [], 'a task waiting for approval holds no sandbox (it starts on the first command)');
     const r = await c().send('task_cancel', { taskId, reason: 'changed my mind' });
     assert.equal(r.state, 'cancelled');
     await c().waitFor('task_cancelled', (p) => p.taskId === taskId, 10_000);
@@ -120,13 +113,13 @@ describe('end to end: failures, timeouts, expiry and cancellation over the wire'
       'approving a cancelled task\'s approval must be a conflict',
     );
     const deadline = Date.now() + 15_000;
-    while (containersOfTask(dataDir, taskId).length > 0 && Date.now() < deadline) await sleep(200);
-    assert.deepEqual(containersOfTask(dataDir, taskId), [], "the cancelled task's sandbox was not removed within 15 s");
+    while (containersOfTask(s.dataDir(), taskId).length > 0 && Date.now() < deadline) await sleep(200);
+    assert.deepEqual(containersOfTask(s.dataDir(), taskId), [], "the cancelled task's sandbox was not removed within 15 s");
     await sleep(500);
     const t = trace(c(), taskId);
     assert.equal(ofType(c().forTask(taskId), 'tool_result').length, 0, t);
     assert.equal(ofType(c().forTask(taskId), 'task_completed').length, 0, `a cancelled task completed:\n${t}`);
-    assert.ok(await workingCopyDeleted(dataDir, taskId), 'the cancelled task\'s working copy was not deleted');
+    assert.ok(await workingCopyDeleted(s.dataDir(), taskId), 'the cancelled task\'s working copy was not deleted');
   });
 
   it('with several repositories registered, a task that names none (or an unknown one) is refused when it is created, listing the choices; no task is created', async function () {
@@ -146,7 +139,7 @@ describe('end to end: failures, timeouts, expiry and cancellation over the wire'
   });
 
   it('no sandbox container survives close()', async function () {
-    await app?.close();
-    assert.deepEqual(containersOf(dataDir), []);
+    await s.app().close();
+    assert.deepEqual(containersOf(s.dataDir()), []);
   });
 });

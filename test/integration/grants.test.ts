@@ -8,10 +8,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { App } from '@pushpals/orchestrator';
-import { type ScriptedModelServer } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import type { EventMessage, GrantInfo } from '@pushpals/protocol';
-import { closeModelSession, CommandError, git, makeFixtureRepo, openModelSession, runCliAsync, type WsTestClient } from '../helpers/e2e-env';
+import { CommandError, git, makeFixtureRepo, ModelSuiteSession, runCliAsync } from '../helpers/e2e-env';
 import { trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const KEY = 'sk-e2e-grants-key-9c1e5b2d46807f3a';
@@ -19,28 +17,21 @@ const README = '# Grants demo\n\nTeh first line.\n';
 
 describe('auto-commit grants (real Docker, real git, real WebSocket, the real CLI)', function () {
   this.timeout(300_000);
-  let dataDir = '';
-  let app: App | undefined;
-  let client: WsTestClient | undefined;
-  let model: ScriptedModelServer | undefined;
+  const s = new ModelSuiteSession();
+  const { c, m } = s;
   let repoId = '';
   let repoName = '';
   let repoDir = '';
   let repoGrant = '';
   const done: Record<string, string> = {};
 
-  const c = (): WsTestClient => {
-    assert.ok(client, 'no client: the suite set-up failed');
-    return client;
-  };
   const cli = async (...args: string[]) => {
-    assert.ok(app);
-    const r = await runCliAsync(dataDir, ['grant', ...args, '--url', app.url]);
+    const r = await runCliAsync(s.dataDir(), ['grant', ...args, '--url', s.app().url]);
     assert.equal(r.status, 0, `pushpals grant ${args.join(' ')} exited ${r.status}: ${r.stdout}${r.stderr}`);
     return r.stdout;
   };
   const audit = (taskId: string): Array<{ actor: string; action: string; approval_id: string | null; data: Record<string, unknown> }> => {
-    const db = new Database(app?.services.config.dbFile ?? '', { readonly: true });
+    const db = new Database(s.app().services.config.dbFile, { readonly: true });
     try {
       return (db.prepare('SELECT actor, action, approval_id, data FROM audit_log WHERE task_id = ? ORDER BY seq').all(taskId) as Array<{ actor: string; action: string; approval_id: string | null; data: string | null }>).map((r) => ({ ...r, data: JSON.parse(r.data ?? '{}') as Record<string, unknown> }));
     } finally {
@@ -48,7 +39,7 @@ describe('auto-commit grants (real Docker, real git, real WebSocket, the real CL
     }
   };
   const approvalRow = (id: string) => {
-    const db = new Database(app?.services.config.dbFile ?? '', { readonly: true });
+    const db = new Database(s.app().services.config.dbFile, { readonly: true });
     try {
       return db.prepare('SELECT state, decided_by, decision_reason FROM approvals WHERE id = ?').get(id) as { state: string; decided_by: string; decision_reason: string };
     } finally {
@@ -57,7 +48,7 @@ describe('auto-commit grants (real Docker, real git, real WebSocket, the real CL
   };
   /** A task whose coder fixes the README's typo: its id and its one hunk. */
   const propose = async (request: string) => {
-    model!.script(request, [{ toolCalls: [{ name: 'write_file', arguments: { path: 'README.md', content: README.replace('Teh', 'The') } }] }, { toolCalls: [{ name: 'finish', arguments: { summary: 'done' } }] }]);
+    m().script(request, [{ toolCalls: [{ name: 'write_file', arguments: { path: 'README.md', content: README.replace('Teh', 'The') } }] }, { toolCalls: [{ name: 'finish', arguments: { summary: 'done' } }] }]);
     const { taskId } = await c().send('task_new', { request, repoId });
     const end = await waitTerminal(c(), taskId, 120_000);
     await waitIdle(c(), taskId);
@@ -71,15 +62,12 @@ describe('auto-commit grants (real Docker, real git, real WebSocket, the real CL
     c().waitForEvent((e) => e.seq > after && (e.payload as { taskId?: string }).taskId === taskId && (e.type === 'committed' || e.type === 'approval_required' || e.type === 'error'), `a commit or a commit approval of ${taskId}`, 120_000);
 
   before(async function () {
-    const s = await openModelSession('pushpals-e2e-grants-', { key: KEY, sessionId: 's-grants' });
-    ({ app, dataDir } = s);
-    client = s.client;
-    model = s.model;
+    await s.open('pushpals-e2e-grants-', { key: KEY, sessionId: 's-grants' });
     repoDir = makeFixtureRepo({ files: { 'README.md': README } });
-    ({ repoId, name: repoName } = await client.send('repo_add', { source: repoDir }));
+    ({ repoId, name: repoName } = await c().send('repo_add', { source: repoDir }));
   });
 
-  after(() => closeModelSession({ app, client, dataDir, model }));
+  after(() => s.close());
 
   it('bad grants are refused with a typed error and nothing is stored', async function () {
     const code = (p: Promise<unknown>, want: string, path?: string) => assert.rejects(p, (e: unknown) => e instanceof CommandError && e.info.code === want && (path === undefined || e.info.path === path));
@@ -127,7 +115,7 @@ describe('auto-commit grants (real Docker, real git, real WebSocket, the real CL
     // Still only the task branch: the person's default branch never moves.
     const sha = (outcome.payload as { sha: string; branch: string }).sha;
     assert.equal((outcome.payload as { branch: string }).branch, `pushpals/${taskId}`);
-    assert.equal(git(join(dataDir, 'repos', repoId), 'rev-parse', `refs/heads/pushpals/${taskId}`).trim(), sha);
+    assert.equal(git(join(s.dataDir(), 'repos', repoId), 'rev-parse', `refs/heads/pushpals/${taskId}`).trim(), sha);
     assert.equal(git(repoDir, 'rev-parse', 'main').trim(), base);
   });
 

@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { App } from '@pushpals/orchestrator';
-import { closeSession, CommandError, git, makeFixtureRepo, openSession, runCli, tempDir, workingCopyDeleted, type WsTestClient } from '../helpers/e2e-env';
+import { CommandError, git, makeFixtureRepo, runCli, SuiteSession, tempDir, workingCopyDeleted } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const GITHUB_TOKEN = `ghp_${'A1b2C3d4E5'.repeat(4)}`;
@@ -43,33 +42,27 @@ function armHostileRepo(repo: string, markers: string): void {
 }
 
 describe('end to end: a hostile repository (hooks/config never run on the host, the token never leaks, secrets redacted)', function () {
-  let dataDir = '';
+  const s = new SuiteSession();
+  const { c } = s;
   let markers = '';
-  let app: App | undefined;
-  let client: WsTestClient | undefined;
   let token = '';
   let repoId = '';
   let repoPath = '';
   const tasks: string[] = [];
 
-  const c = (): WsTestClient => {
-    assert.ok(client, 'no client: the suite set-up failed');
-    return client;
-  };
   const noMarkers = (when: string): void => {
     const ran = readdirSync(markers);
     assert.deepEqual(ran, [], `the hostile repository ran code ON THE HOST ${when}: ${ran.join(', ')}`);
   };
 
   before(async function () {
-    const session = await openSession('pushpals-e2e-hostile-home-');
-    ({ dataDir, app, client } = session);
+    await s.open('pushpals-e2e-hostile-home-');
     markers = tempDir('pushpals-e2e-markers-');
-    token = session.app.token;
+    token = s.app().token;
   });
 
   after(async function () {
-    await closeSession({ app, client, dataDir });
+    await s.close();
   });
 
   it('registers a repository whose hooks, fsmonitor, hooksPath, sshCommand and filter/diff drivers all try to run, and none runs on the host', async function () {
@@ -104,9 +97,10 @@ describe('end to end: a hostile repository (hooks/config never run on the host, 
     noMarkers('during workspace creation or git status');
 
     // The task's copy is deleted once it is done: inspect one made by the same code (RepoRegistry.createWorkspace).
-    assert.ok(await workingCopyDeleted(dataDir, taskId), 'the finished task\'s working copy was not deleted');
-    assert.ok(app?.workbench, 'no workbench');
-    const inspected = await app.workbench.repos.createWorkspace(repoId, `${taskId}-inspect`);
+    assert.ok(await workingCopyDeleted(s.dataDir(), taskId), 'the finished task\'s working copy was not deleted');
+    const { workbench } = s.app();
+    assert.ok(workbench, 'no workbench');
+    const inspected = await workbench.repos.createWorkspace(repoId, `${taskId}-inspect`);
     const wsGit = join(inspected.path, '.git');
     assert.ok(existsSync(wsGit), `no .git in the working copy ${wsGit}`);
     const cfg = existsSync(join(wsGit, 'config')) ? readFileSync(join(wsGit, 'config'), 'utf8') : '';
@@ -128,7 +122,7 @@ describe('end to end: a hostile repository (hooks/config never run on the host, 
   });
 
   it('"Run the tests" whose output prints the token and a GitHub token: redacted on the wire, in audit_get, in the export and in the DB', async function () {
-    assert.ok(repoId && app, 'set-up failed earlier');
+    assert.ok(repoId && s.parts.app, 'set-up failed earlier');
     const { taskId } = await c().send('task_new', { request: 'Run the tests', repoId });
     tasks.push(taskId);
     await waitTerminal(c(), taskId);
@@ -150,14 +144,14 @@ describe('end to end: a hostile repository (hooks/config never run on the host, 
     assert.match(cmd.stdout ?? '', /tests ok/);
     for (const secret of [token, GITHUB_TOKEN]) assert.ok(!JSON.stringify(entries).includes(secret), 'a secret is in audit_get');
 
-    const exp = runCli(dataDir, ['audit', 'export', '--task', taskId]);
+    const exp = runCli(s.dataDir(), ['audit', 'export', '--task', taskId]);
     assert.equal(exp.status, 0, exp.stderr);
     assert.match(exp.stdout, /tests ok/);
     for (const secret of [token, GITHUB_TOKEN]) assert.ok(!exp.stdout.includes(secret), 'a secret is in the audit export');
     noMarkers('during npm test');
 
     // Nothing in the store holds the secrets either (the events and the audit trail are stored redacted).
-    const db = new Database(join(dataDir, 'pushpals.db'), { readonly: true });
+    const db = new Database(join(s.dataDir(), 'pushpals.db'), { readonly: true });
     try {
       for (const [table, col] of [['events', 'json'], ['audit_log', 'stdout'], ['audit_log', 'stderr'], ['audit_log', 'data'], ['audit_log', 'command']] as const) {
         for (const secret of [token, GITHUB_TOKEN]) {
@@ -200,10 +194,10 @@ describe('end to end: a hostile repository (hooks/config never run on the host, 
     const cases: Array<[string, string[]]> = [
       [`ext::sh -c touch% ${join(markers, 'ext')}`, ['invalid_message', 'not_found']],
       [`--upload-pack=touch ${join(markers, 'upload-pack')}`, ['invalid_message', 'not_found']],
-      [`file://${dataDir}`, ['invalid_message', 'not_found']],
+      [`file://${s.dataDir()}`, ['invalid_message', 'not_found']],
       [`ssh://localhost${markers}/x.git`, ['invalid_message', 'not_found']],
-      [dataDir, ['invalid_message', 'forbidden']],
-      [join(dataDir, 'repos'), ['invalid_message', 'forbidden', 'not_found']],
+      [s.dataDir(), ['invalid_message', 'forbidden']],
+      [join(s.dataDir(), 'repos'), ['invalid_message', 'forbidden', 'not_found']],
       ['/nonexistent/pushpals/e2e/repo', ['not_found', 'invalid_message']],
     ];
     for (const [source, codes] of cases) {
@@ -217,7 +211,7 @@ describe('end to end: a hostile repository (hooks/config never run on the host, 
   });
 
   it('the audit trail of these runs verifies', async function () {
-    const r = runCli(dataDir, ['audit', 'verify']);
+    const r = runCli(s.dataDir(), ['audit', 'verify']);
     assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
     noMarkers('at the end');
   });

@@ -12,26 +12,21 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeServerInfo, type App } from '@pushpals/orchestrator';
-import { closeSession, CommandError, git, makeFixtureRepo, openSession, runCliAsync, type CliResult, type WsTestClient } from '../helpers/e2e-env';
+import { writeServerInfo } from '@pushpals/orchestrator';
+import { type CliResult, CommandError, git, makeFixtureRepo, runCliAsync, SuiteSession } from '../helpers/e2e-env';
 import { ofType } from '../helpers/task-flow';
 
 const NOTES = 'hello from the editor, never committed';
 
 describe('end to end: tasks start from the live repository; the CLI manages repos and follows, decides and cancels tasks', function () {
-  let dataDir = '';
-  let app: App | undefined;
-  let client: WsTestClient | undefined;
+  const s = new SuiteSession();
+  const { c } = s;
   let checkout = '';
   let repoName = '';
   let repoId = '';
   let otherName = '';
 
-  const c = (): WsTestClient => {
-    assert.ok(client, 'no client: the suite set-up failed');
-    return client;
-  };
-  const cli = (...args: string[]): Promise<CliResult> => runCliAsync(dataDir, args, 120_000);
+  const cli = (...args: string[]): Promise<CliResult> => runCliAsync(s.dataDir(), args, 120_000);
   const ok = (r: CliResult, what: string): string => {
     assert.equal(r.status, 0, `${what} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
@@ -39,13 +34,13 @@ describe('end to end: tasks start from the live repository; the CLI manages repo
   const taskCount = async (): Promise<number> => (await c().send('status_get', {})).tasks.length;
 
   before(async function () {
-    ({ dataDir, app, client } = await openSession('pushpals-e2e-live-'));
-    writeServerInfo(dataDir, app.url, app.wsUrl); // what `pushpals serve` writes: the CLI finds the server by itself
+    await s.open('pushpals-e2e-live-');
+    writeServerInfo(s.dataDir(), s.app().url, s.app().wsUrl); // what `pushpals serve` writes: the CLI finds the server by itself
     checkout = makeFixtureRepo({ files: { '.gitignore': '.env\n' } });
   });
 
   after(async function () {
-    await closeSession({ app, client, dataDir });
+    await s.close();
   });
 
   it('pushpals repo add registers the checkout; adding it again answers with the same repository', async function () {
@@ -105,7 +100,7 @@ describe('end to end: tasks start from the live repository; the CLI manages repo
 
   it('with two repositories and none named, task new is refused at creation listing both (no task is created); --data-dir works without PUSHPALS_HOME', async function () {
     const other = makeFixtureRepo({ testScript: 'sleep 120' });
-    const added = await runCliAsync(undefined, ['repo', 'add', other, '--name', 'sleepy', '--data-dir', dataDir, '--json'], 60_000);
+    const added = await runCliAsync(undefined, ['repo', 'add', other, '--name', 'sleepy', '--data-dir', s.dataDir(), '--json'], 60_000);
     otherName = (JSON.parse(ok(added, 'repo add --data-dir')) as { name: string }).name;
     assert.equal(otherName, 'sleepy');
     const before = await taskCount();
@@ -123,7 +118,7 @@ describe('end to end: tasks start from the live repository; the CLI manages repo
     });
     await assert.rejects(c().send('task_new', { request: 'Run git status', repo: 'no-such-repo' }), (e: unknown) => e instanceof CommandError && e.info.code === 'not_found');
     assert.equal(await taskCount(), before, 'a refused task was created anyway');
-    const listed = ok(await runCliAsync(undefined, ['task', 'list', '--data-dir', dataDir], 60_000), 'task list --data-dir');
+    const listed = ok(await runCliAsync(undefined, ['task', 'list', '--data-dir', s.dataDir()], 60_000), 'task list --data-dir');
     assert.match(listed, /Run git log/);
   });
 

@@ -12,11 +12,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { App } from '@pushpals/orchestrator';
 import type { OpenHandsAgent } from '@pushpals/orchestrator/dist/src/agents/openhands/agent';
 import { mountsUnder } from '@pushpals/orchestrator/dist/src/agents/openhands/slot-mounts';
-import { type ScriptedModelServer } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
-import { containersOf, makeFixtureRepo, openModelSession, removeContainersOf, removeTempDirs, requireDocker, sleep, type WsTestClient } from '../helpers/e2e-env';
+import { containersOf, makeFixtureRepo, ModelSuiteSession, removeContainersOf, removeTempDirs, requireDocker, sleep } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const KEY = 'sk-e2e-openhands-pool-5d1c2b7e9a04f3aa';
@@ -26,27 +24,17 @@ const docker = (...args: string[]) => spawnSync('docker', args, { encoding: 'utf
 
 describe('OpenHands warm pool and pause/resume (real Docker, real agent server, scripted model)', function () {
   this.timeout(900_000);
-  let dataDir = '';
-  let app: App | undefined;
-  let client: WsTestClient | undefined;
-  let model: ScriptedModelServer | undefined;
+  const s = new ModelSuiteSession();
+  const { c, m } = s;
   let repoId = '';
 
-  const c = (): WsTestClient => {
-    assert.ok(client, 'no client: the suite set-up failed');
-    return client;
-  };
-  const m = (): ScriptedModelServer => {
-    assert.ok(model);
-    return model;
-  };
   const agent = (): OpenHandsAgent => {
-    const a = app?.services.agents.list().find((x) => x.id === 'openhands') as OpenHandsAgent | undefined;
+    const a = s.app().services.agents.list().find((x) => x.id === 'openhands') as OpenHandsAgent | undefined;
     assert.ok(a?.pool, 'the OpenHands agent has a pool');
     return a;
   };
   /** This instance's OpenHands containers (pool slots and running tasks). */
-  const ohContainers = (): string[] => containersOf(dataDir).filter((id) => docker('inspect', '--format', '{{index .Config.Labels "pushpals.openhands"}}', id).stdout.trim() === '1');
+  const ohContainers = (): string[] => containersOf(s.dataDir()).filter((id) => docker('inspect', '--format', '{{index .Config.Labels "pushpals.openhands"}}', id).stdout.trim() === '1');
   const start = async (request: string): Promise<string> => (await c().send('task_new', { request, repoId, agent: 'openhands' })).taskId;
   const fixScript = (request: string) =>
     m().script(request, [
@@ -59,14 +47,12 @@ describe('OpenHands warm pool and pause/resume (real Docker, real agent server, 
     requireDocker();
     assert.equal(docker('image', 'inspect', IMAGE).status, 0, `the OpenHands image ${IMAGE} is missing: build it with \`sudo bash scripts/setup-openhands-image.sh\``);
     // The planner off: a task given to OpenHands runs on it whole (with the planner on it would be a plan whose tickets run there).
-    const s = await openModelSession('pushpals-e2e-ohpool-', { key: KEY, overrides: { agent: { maxSteps: 12 }, openhands: { warmPool: 1 }, planner: { enabled: false } }, sessionId: 'ohpool-session', waitMs: 300_000 });
-    ({ app, dataDir } = s);
-    client = s.client;
-    model = s.model;
-    repoId = (await client.send('repo_add', { source: makeFixtureRepo({ files: { 'README.md': README } }) })).repoId;
+    await s.open('pushpals-e2e-ohpool-', { key: KEY, overrides: { agent: { maxSteps: 12 }, openhands: { warmPool: 1 }, planner: { enabled: false } }, sessionId: 'ohpool-session', waitMs: 300_000 });
+    repoId = (await c().send('repo_add', { source: makeFixtureRepo({ files: { 'README.md': README } }) })).repoId;
   });
 
   after(async function () {
+    const { client, app, model, dataDir } = s.parts;
     client?.close();
     await app?.close();
     await model?.close();
@@ -98,7 +84,7 @@ describe('OpenHands warm pool and pause/resume (real Docker, real agent server, 
     // git ran inside the slot (objects bound read-only after start): the diff came back from there.
     const diff = ofType(c().forTask(warmId), 'diff_ready')[0];
     assert.deepEqual(diff?.payload.files, ['README.md'], trace(c(), warmId));
-    assert.equal(readFileSync(join(dataDir, 'workspaces', warmId, 'README.md'), 'utf8'), README.replace('Teh', 'The'));
+    assert.equal(readFileSync(join(s.dataDir(), 'workspaces', warmId, 'README.md'), 'utf8'), README.replace('Teh', 'The'));
 
     // Replaced in the background; then a cold start for comparison (the pool drained by hand first).
     await pool.waitFull(300_000);

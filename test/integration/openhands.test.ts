@@ -20,10 +20,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { App } from '@pushpals/orchestrator';
-import { type ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
+import { type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import type { EventMessage } from '@pushpals/protocol';
-import { closeModelSession, CommandError, containersOfTask, git, inspectContainer, makeFixtureRepo, openModelSession, sleep, type WsTestClient } from '../helpers/e2e-env';
+import { CommandError, containersOfTask, git, inspectContainer, makeFixtureRepo, ModelSuiteSession, sleep } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const KEY = 'sk-e2e-openhands-key-0c4e9a7b13d2f865';
@@ -82,20 +81,10 @@ print('scan-done')
 
 describe('OpenHands worker end to end (real Docker, real agent server, scripted model behind the broker)', function () {
   this.timeout(600_000);
-  let dataDir = '';
-  let app: App | undefined;
-  let client: WsTestClient | undefined;
-  let model: ScriptedModelServer | undefined;
+  const s = new ModelSuiteSession();
+  const { c, m } = s;
   let repoId = '';
 
-  const c = (): WsTestClient => {
-    assert.ok(client, 'no client: the suite set-up failed');
-    return client;
-  };
-  const m = (): ScriptedModelServer => {
-    assert.ok(model);
-    return model;
-  };
   const start = async (request: string): Promise<string> => (await c().send('task_new', { request, repoId, agent: 'openhands' })).taskId;
   const finish = async (taskId: string) => {
     const end = await waitTerminal(c(), taskId, 300_000);
@@ -111,7 +100,7 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     return e as EventMessage<'approval_required'>;
   };
   const auditRows = (taskId: string) => {
-    const db = new Database(app?.services.config.dbFile ?? '', { readonly: true });
+    const db = new Database(s.app().services.config.dbFile, { readonly: true });
     try {
       return (db.prepare(`SELECT action, command, verdict, data FROM audit_log WHERE task_id = ? ORDER BY seq`).all(taskId) as Array<{ action: string; command: string | null; verdict: string | null; data: string | null }>).map((r) => ({ ...r, data: JSON.parse(r.data ?? '{}') as Record<string, unknown> }));
     } finally {
@@ -122,14 +111,11 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
   before(async function () {
     assert.equal(docker('image', 'inspect', IMAGE).status, 0, `the OpenHands image ${IMAGE} is missing: build it with \`sudo bash scripts/setup-openhands-image.sh\` (scripts/test.sh does)`);
     // The planner off: a task given to OpenHands runs on it whole (with the planner on it would be a plan whose tickets run there).
-    const s = await openModelSession('pushpals-e2e-oh-', { key: KEY, overrides: { agent: { maxSteps: 12 }, planner: { enabled: false } }, sessionId: 'oh-session', waitMs: 300_000 });
-    ({ app, dataDir } = s);
-    client = s.client;
-    model = s.model;
-    repoId = (await client.send('repo_add', { source: makeFixtureRepo({ files: { 'README.md': README } }) })).repoId;
+    await s.open('pushpals-e2e-oh-', { key: KEY, overrides: { agent: { maxSteps: 12 }, planner: { enabled: false } }, sessionId: 'oh-session', waitMs: 300_000 });
+    repoId = (await c().send('repo_add', { source: makeFixtureRepo({ files: { 'README.md': README } }) })).repoId;
   });
 
-  after(() => closeModelSession({ app, client, dataDir, model }));
+  after(() => s.close());
 
   it('edits a file, runs a command, gets a denial back as a refusal, waits for an approval, ends in diff_ready', async function () {
     const ask = `python3 -c "open('approved.txt', 'w').write('yes')"`;
@@ -144,7 +130,7 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     const approval = await approvalFor(taskId, /python3 -c/);
     // Held: the reply with the ask action has not reached the agent; nothing ran.
     await sleep(1500);
-    const ws = join(dataDir, 'workspaces', taskId);
+    const ws = join(s.dataDir(), 'workspaces', taskId);
     assert.equal(existsSync(join(ws, 'approved.txt')), false, 'the held action must not run before the decision');
     assert.equal(m().chatRequests('Fix the typo in README.md').length, 4, 'no further model call while the reply is held');
     await c().send('approval_decide', { approvalId: approval.payload.approvalId, decision: 'approve' });
@@ -188,8 +174,8 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     assert.equal(rows.filter((r) => r.action === 'model_call').length, 5);
     assert.ok(rows.some((r) => r.action === 'command' && r.verdict === 'deny' && r.command === 'rm -rf /etc/apt'));
     assert.ok(rows.some((r) => r.action === 'command' && r.command === ask));
-    assert.deepEqual(containersOfTask(dataDir, taskId), [], 'the container is removed');
-    assert.equal(existsSync(join(dataDir, 'openhands', taskId)), false, 'the socket directory is removed');
+    assert.deepEqual(containersOfTask(s.dataDir(), taskId), [], 'the container is removed');
+    assert.equal(existsSync(join(s.dataDir(), 'openhands', taskId)), false, 'the socket directory is removed');
   });
 
   it('inside the container: no network, no data dir, no model key; reading the session key to approve itself gains nothing', async function () {
@@ -202,7 +188,7 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     ]);
     const taskId = await start('Probe the sandbox');
     const first = await approvalFor(taskId, /selfapprove/);
-    const [cid] = containersOfTask(dataDir, taskId);
+    const [cid] = containersOfTask(s.dataDir(), taskId);
     assert.ok(cid, 'the task has its OpenHands container');
     const info = inspectContainer(cid);
     assert.equal(info.HostConfig.NetworkMode, 'none');
@@ -211,7 +197,7 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     assert.equal(info.Config.User, '1000:1000');
     // From the data dir: the working copy, the socket dirs, and the repository's objects its .git borrows (read-only).
     const objectsMount = (mt: { Source: string; Destination: string; RW: boolean }) => /\/repos\/repo-[0-9a-f]+\/objects$/.test(mt.Source) && /^\/\.objects\/repo-[0-9a-f]+$/.test(mt.Destination) && mt.RW === false;
-    assert.ok(info.Mounts.every((mt) => !mt.Source.startsWith(dataDir) || /\/(workspaces|openhands)\//.test(mt.Source) || objectsMount(mt)), JSON.stringify(info.Mounts));
+    assert.ok(info.Mounts.every((mt) => !mt.Source.startsWith(s.dataDir()) || /\/(workspaces|openhands)\//.test(mt.Source) || objectsMount(mt)), JSON.stringify(info.Mounts));
     assert.ok(info.Mounts.some(objectsMount), 'the shared objects are mounted read-only');
     assert.ok(info.Mounts.some((mt) => mt.Destination === '/run/pushpals/model' && mt.RW === false), 'the broker socket is mounted read-only');
     const inside = (sh: string) => docker('exec', cid, 'bash', '-c', sh);
@@ -219,7 +205,7 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     assert.match(net.stdout, /^lo\n/);
     assert.doesNotMatch(net.stdout, /eth0/);
     assert.match(net.stdout, /Network is unreachable|OSError/);
-    assert.notEqual(inside(`test -e ${dataDir}`).status, 0, 'the data dir is not visible');
+    assert.notEqual(inside(`test -e ${s.dataDir()}`).status, 0, 'the data dir is not visible');
     assert.equal(inside('test -e /var/run/docker.sock').status, 1);
     // The root fs is read-only (asserted above): whatever the run wrote is on these mounts. The key
     // comes on stdin, so the scanner's own command line and environment do not hold it.
@@ -235,11 +221,11 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     assert.match(probe.payload.stdout ?? '', /session key found: True[\s\S]*conversations: 200/);
     // ...and gains nothing: the next action is still held by the broker, outside, until a person decides.
     await sleep(1500);
-    assert.equal(existsSync(join(dataDir, 'workspaces', taskId, 'forged.txt')), false);
+    assert.equal(existsSync(join(s.dataDir(), 'workspaces', taskId, 'forged.txt')), false);
     await c().send('approval_decide', { approvalId: second.payload.approvalId, decision: 'deny', reason: 'not needed' });
     const { end, t } = await finish(taskId);
     assert.equal(end.type, 'task_completed', t);
-    assert.equal(existsSync(join(dataDir, 'workspaces', taskId, 'forged.txt')), false, 'the denied action never ran');
+    assert.equal(existsSync(join(s.dataDir(), 'workspaces', taskId, 'forged.txt')), false, 'the denied action never ran');
     const last = m().chatRequests('Probe the sandbox').at(-1);
     assert.ok(last && /not run: approval [^"]* was denied/.test(allText(last)), 'the denial reached the model as a refusal');
   });
@@ -248,7 +234,7 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     m().script('Wait a while', [{ toolCalls: [{ name: 'terminal', arguments: { command: 'sleep 60', timeout: 90 } }] }, { toolCalls: [{ name: 'finish', arguments: { message: 'never reached' } }] }]);
     const taskId = await start('Wait a while');
     await c().waitForEvent((e) => e.type === 'tool_call' && (e.payload as { taskId: string; args: { command?: string } }).taskId === taskId && (e.payload as { args: { command?: string } }).args.command === 'sleep 60', 'tool_call sleep 60', 300_000);
-    const [cid] = containersOfTask(dataDir, taskId);
+    const [cid] = containersOfTask(s.dataDir(), taskId);
     assert.ok(cid);
     assert.equal(docker('kill', cid).status, 0);
     const { end, events, t } = await finish(taskId);
@@ -258,8 +244,8 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     const sleepResult = ofType(events, 'tool_result').at(-1);
     assert.equal(sleepResult?.payload.ok, false);
     assert.match(sleepResult?.payload.output ?? '', /interrupted/);
-    assert.deepEqual(containersOfTask(dataDir, taskId), [], 'no container left');
-    assert.equal(existsSync(join(dataDir, 'openhands', taskId)), false, 'no socket directory left');
+    assert.deepEqual(containersOfTask(s.dataDir(), taskId), [], 'no container left');
+    assert.equal(existsSync(join(s.dataDir(), 'openhands', taskId)), false, 'no socket directory left');
     // Nothing of the container runs on: no process (agent server, tmux, bash) is left in its cgroup.
     const procs = spawnSync('bash', ['-c', `grep -l -- '${cid}' /proc/[0-9]*/cgroup 2>/dev/null`], { encoding: 'utf8' }).stdout.trim();
     assert.equal(procs, '', 'no process of the container is left on the host');
@@ -270,15 +256,15 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     m().script('Sleep then cancel', [{ toolCalls: [{ name: 'terminal', arguments: { command: 'sleep 60', timeout: 90 } }] }]);
     const taskId = await start('Sleep then cancel');
     await c().waitForEvent((e) => e.type === 'tool_call' && (e.payload as { taskId: string }).taskId === taskId, 'tool_call sleep 60', 300_000);
-    assert.equal(containersOfTask(dataDir, taskId).length, 1);
+    assert.equal(containersOfTask(s.dataDir(), taskId).length, 1);
     await c().send('task_cancel', { taskId, reason: 'changed my mind' });
     await c().waitFor('task_cancelled', (p) => p.taskId === taskId);
     await waitIdle(c(), taskId);
     const result = ofType(c().forTask(taskId), 'tool_result').at(-1);
     assert.equal(result?.payload.ok, false, trace(c(), taskId));
     assert.match(result?.payload.output ?? '', /interrupted: the task was stopped/);
-    assert.deepEqual(containersOfTask(dataDir, taskId), [], 'no container left');
-    assert.equal(existsSync(join(dataDir, 'openhands', taskId)), false, 'no socket directory left');
+    assert.deepEqual(containersOfTask(s.dataDir(), taskId), [], 'no container left');
+    assert.equal(existsSync(join(s.dataDir(), 'openhands', taskId)), false, 'no socket directory left');
   });
 
   it('a spent token budget stops the agent at its next model call: task_failed budget_exceeded, with the diff so far', async function () {
@@ -292,7 +278,7 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     assert.equal((end.payload as { error: { code: string } }).error.code, 'budget_exceeded', t);
     assert.equal(m().chatRequests('Spend the budget').length, 1, 'the second call never reached the model');
     assert.deepEqual(ofType(events, 'diff_ready')[0]?.payload.files, ['NOTES.md'], t);
-    assert.deepEqual(containersOfTask(dataDir, taskId), []);
+    assert.deepEqual(containersOfTask(s.dataDir(), taskId), []);
   });
 
   it('a binary rewrite, a rename and a chmod +x are whole-file changes: two accepted, one rejected → committed exactly so', async function () {
@@ -327,7 +313,7 @@ describe('OpenHands worker end to end (real Docker, real agent server, scripted 
     const committed = await c().waitFor('committed', (p) => p.taskId === taskId, 180_000);
 
     // Host git on the orchestrator's own clone (a fixture we made, read-only use).
-    const mirror = join(dataDir, 'repos', ownRepo);
+    const mirror = join(s.dataDir(), 'repos', ownRepo);
     const { sha, baseCommit } = committed.payload;
     const bytes = spawnSync('git', ['cat-file', 'blob', `${sha}:logo.png`], { cwd: mirror }).stdout;
     assert.ok(Buffer.from(bytes).equals(newPng), `the binary is committed byte-exactly (got ${Buffer.from(bytes).toString('hex')})`);

@@ -10,13 +10,11 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { App } from '@pushpals/orchestrator';
 import { buildReceipt, loadOrCreateSigner, AuditLog } from '@pushpals/orchestrator/dist/src/audit';
 import { openDatabase } from '@pushpals/orchestrator/dist/src/store/db';
 import { rewriteRowWithRecomputedChain } from '@pushpals/orchestrator/dist/test/helpers/audit-tamper';
-import { type ScriptedModelServer } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import type { EventMessage, EventPayload, Receipt } from '@pushpals/protocol';
-import { closeModelSession, makeFixtureRepo, openModelSession, runCliAsync, tempDir, type WsTestClient } from '../helpers/e2e-env';
+import { makeFixtureRepo, ModelSuiteSession, runCliAsync, tempDir } from '../helpers/e2e-env';
 import { trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const KEY = 'sk-e2e-receipt-key-7c1d9e2f4a6b8c0d';
@@ -27,19 +25,13 @@ const TEST_SCRIPT = `node -e "const c = require('./src/config.js'); if (!c.retri
 
 describe('receipt of a real review → commit (real Docker, real git, the real CLI)', function () {
   this.timeout(240_000);
-  let dataDir = '';
-  let app: App | undefined;
-  let client: WsTestClient | undefined;
-  let model: ScriptedModelServer | undefined;
+  const s = new ModelSuiteSession();
+  const { c, m } = s;
   let receipt: Receipt;
   let taskId = '';
   let check: EventMessage<'check_result'>;
 
-  const c = (): WsTestClient => {
-    assert.ok(client, 'no client: the suite set-up failed');
-    return client;
-  };
-  const verify = async (value: unknown, dir = dataDir): Promise<{ status: number | null; out: string }> => {
+  const verify = async (value: unknown, dir = s.dataDir()): Promise<{ status: number | null; out: string }> => {
     const file = join(tempDir('pushpals-e2e-receipt-file-'), 'receipt.json');
     writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value, null, 2));
     const r = await runCliAsync(dir, ['audit', 'verify-receipt', file]);
@@ -47,37 +39,34 @@ describe('receipt of a real review → commit (real Docker, real git, the real C
   };
 
   before(async function () {
-    const s = await openModelSession('pushpals-e2e-receipt-', { key: KEY, sessionId: 's-receipt' });
-    ({ app, dataDir } = s);
-    client = s.client;
-    model = s.model;
+    await s.open('pushpals-e2e-receipt-', { key: KEY, sessionId: 's-receipt' });
     const repoDir = makeFixtureRepo({ testScript: TEST_SCRIPT, files: { 'README.md': README, 'src/config.js': CONFIG } });
-    const repoId = (await client.send('repo_add', { source: repoDir })).repoId;
+    const repoId = (await c().send('repo_add', { source: repoDir })).repoId;
 
     const request = 'Polish the docs and raise the retries';
-    model.script(request, [
+    m().script(request, [
       { toolCalls: [{ name: 'write_file', arguments: { path: 'README.md', content: README.replace('Teh first', 'The first').replace('recieve', 'receive') } }] },
       { toolCalls: [{ name: 'write_file', arguments: { path: 'src/config.js', content: CONFIG_NEW } }] },
       { toolCalls: [{ name: 'finish', arguments: { summary: 'done' } }] },
     ]);
-    taskId = (await client.send('task_new', { request, repoId })).taskId;
-    const end = await waitTerminal(client, taskId, 120_000);
-    await waitIdle(client, taskId);
-    assert.equal(end.type, 'task_completed', trace(client, taskId));
-    const diff = (await client.waitFor('diff_ready', (p) => p.taskId === taskId)).payload;
+    taskId = (await c().send('task_new', { request, repoId })).taskId;
+    const end = await waitTerminal(c(), taskId, 120_000);
+    await waitIdle(c(), taskId);
+    assert.equal(end.type, 'task_completed', trace(c(), taskId));
+    const diff = (await c().waitFor('diff_ready', (p) => p.taskId === taskId)).payload;
     const [top, bottom, config] = diff.hunks.map((h) => h.hunkId) as [string, string, string];
-    const before = client.events.at(-1)?.seq ?? 0;
-    await client.send('hunk_decide', { taskId, hunkId: top, decision: 'accept' });
-    await client.send('hunk_decide', { taskId, hunkId: bottom, decision: 'reject' });
-    await client.send('hunk_decide', { taskId, hunkId: config, decision: 'accept' });
-    const approval = (await client.waitForEvent((e) => e.seq > before && e.type === 'approval_required' && (e.payload as { taskId: string }).taskId === taskId, 'the commit approval', 60_000)) as EventMessage<'approval_required'>;
-    await client.send('approval_decide', { approvalId: approval.payload.approvalId, decision: 'approve' });
-    check = (await client.waitForEvent((e) => e.type === 'check_result' && (e.payload as EventPayload<'check_result'>).taskId === taskId && (e.payload as EventPayload<'check_result'>).phase === 'commit', 'the check on the committed tree', 120_000)) as EventMessage<'check_result'>;
-    await client.waitFor('committed', (p) => p.taskId === taskId, 60_000);
-    receipt = (await client.send('receipt_get', { taskId })).receipt;
+    const before = c().events.at(-1)?.seq ?? 0;
+    await c().send('hunk_decide', { taskId, hunkId: top, decision: 'accept' });
+    await c().send('hunk_decide', { taskId, hunkId: bottom, decision: 'reject' });
+    await c().send('hunk_decide', { taskId, hunkId: config, decision: 'accept' });
+    const approval = (await c().waitForEvent((e) => e.seq > before && e.type === 'approval_required' && (e.payload as { taskId: string }).taskId === taskId, 'the commit approval', 60_000)) as EventMessage<'approval_required'>;
+    await c().send('approval_decide', { approvalId: approval.payload.approvalId, decision: 'approve' });
+    check = (await c().waitForEvent((e) => e.type === 'check_result' && (e.payload as EventPayload<'check_result'>).taskId === taskId && (e.payload as EventPayload<'check_result'>).phase === 'commit', 'the check on the committed tree', 120_000)) as EventMessage<'check_result'>;
+    await c().waitFor('committed', (p) => p.taskId === taskId, 60_000);
+    receipt = (await c().send('receipt_get', { taskId })).receipt;
   });
 
-  after(() => closeModelSession({ app, client, dataDir, model }));
+  after(() => s.close());
 
   it('receipt_get names the diff, the check on the committed tree, the commit approval and the commit; the CLI accepts it', async function () {
     const committed = c().forTask(taskId).find((e) => e.type === 'committed') as EventMessage<'committed'>;
@@ -128,7 +117,7 @@ describe('receipt of a real review → commit (real Docker, real git, the real C
 
   it('signed with another key: rejected', async function () {
     const otherDir = tempDir('pushpals-e2e-receipt-otherkey-');
-    const db = openDatabase(app!.services.config.dbFile);
+    const db = openDatabase(s.app().services.config.dbFile);
     try {
       const foreign = buildReceipt(new AuditLog(db), loadOrCreateSigner(otherDir), taskId, receipt.repoId);
       const out = await verify(foreign);
@@ -142,13 +131,13 @@ describe('receipt of a real review → commit (real Docker, real git, the real C
   it('the check\'s audit row rewritten with the chain recomputed (on a copy of the data dir): rejected, naming the row', async function () {
     const copy = tempDir('pushpals-e2e-receipt-copy-');
     mkdirSync(copy, { recursive: true });
-    const src = new Database(app!.services.config.dbFile, { readonly: true });
+    const src = new Database(s.app().services.config.dbFile, { readonly: true });
     try {
       src.prepare('VACUUM INTO ?').run(join(copy, 'pushpals.db'));
     } finally {
       src.close();
     }
-    for (const f of ['audit-signing-key', 'audit-signing-key.pub']) copyFileSync(join(dataDir, f), join(copy, f));
+    for (const f of ['audit-signing-key', 'audit-signing-key.pub']) copyFileSync(join(s.dataDir(), f), join(copy, f));
     const row = receipt.checks[0]!.row;
     const db = openDatabase(join(copy, 'pushpals.db'));
     try {

@@ -11,10 +11,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { App } from '@pushpals/orchestrator';
-import { type ScriptedModelServer } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import type { EventMessage, EventPayload } from '@pushpals/protocol';
-import { closeModelSession, CommandError, git, makeFixtureRepo, openModelSession, type WsTestClient } from '../helpers/e2e-env';
+import { CommandError, git, makeFixtureRepo, ModelSuiteSession } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 
 const KEY = 'sk-e2e-review-key-5b2d46807f3a9c1e';
@@ -27,22 +25,16 @@ const AWS_KEY = 'AKIA4HFJ2KQ7ZT3WXBNM';
 
 describe('diff review → commit of exactly the accepted hunks (real Docker, real git, real WebSocket)', function () {
   this.timeout(240_000);
-  let dataDir = '';
-  let app: App | undefined;
-  let client: WsTestClient | undefined;
-  let model: ScriptedModelServer | undefined;
+  const s = new ModelSuiteSession();
+  const { c, m } = s;
   let repoId = '';
   let repoDir = '';
 
-  const c = (): WsTestClient => {
-    assert.ok(client, 'no client: the suite set-up failed');
-    return client;
-  };
-  const mirror = (): string => join(dataDir, 'repos', repoId);
+  const mirror = (): string => join(s.dataDir(), 'repos', repoId);
   /** Host git on the orchestrator's own (bare) clone: a test fixture we made, read-only use. */
   const branchSha = (taskId: string): string => git(mirror(), 'rev-parse', `refs/heads/pushpals/${taskId}`).trim();
   const auditActions = (taskId: string): Array<{ action: string; stdout: string | null; data: Record<string, unknown> }> => {
-    const db = new Database(app?.services.config.dbFile ?? '', { readonly: true });
+    const db = new Database(s.app().services.config.dbFile, { readonly: true });
     try {
       return (db.prepare('SELECT action, stdout, data FROM audit_log WHERE task_id = ? ORDER BY seq').all(taskId) as Array<{ action: string; stdout: string | null; data: string | null }>).map((r) => ({ ...r, data: JSON.parse(r.data ?? '{}') as Record<string, unknown> }));
     } finally {
@@ -51,7 +43,7 @@ describe('diff review → commit of exactly the accepted hunks (real Docker, rea
   };
   /** Runs a task whose model writes `files` and finishes; returns its id and diff_ready. */
   const proposeChanges = async (request: string, writes: Array<{ path: string; content: string }>, includeUncommitted = false, repo = repoId) => {
-    model!.script(request, [...writes.map((w) => ({ toolCalls: [{ name: 'write_file', arguments: w }] })), { toolCalls: [{ name: 'finish', arguments: { summary: 'done' } }] }]);
+    m().script(request, [...writes.map((w) => ({ toolCalls: [{ name: 'write_file', arguments: w }] })), { toolCalls: [{ name: 'finish', arguments: { summary: 'done' } }] }]);
     const { taskId } = await c().send('task_new', { request, repoId: repo, includeUncommitted });
     const end = await waitTerminal(c(), taskId, 120_000);
     await waitIdle(c(), taskId);
@@ -65,15 +57,12 @@ describe('diff review → commit of exactly the accepted hunks (real Docker, rea
     (await c().waitForEvent((e) => e.seq > after && e.type === 'approval_required' && (e.payload as { taskId: string; kind: string }).taskId === taskId && (e.payload as { kind: string }).kind === 'commit', `a commit approval of ${taskId}`, 60_000)) as EventMessage<'approval_required'>;
 
   before(async function () {
-    const s = await openModelSession('pushpals-e2e-review-', { key: KEY, overrides: { planner: { enabled: false } }, sessionId: 's-review' });
-    ({ app, dataDir } = s);
-    client = s.client;
-    model = s.model;
+    await s.open('pushpals-e2e-review-', { key: KEY, overrides: { planner: { enabled: false } }, sessionId: 's-review' });
     repoDir = makeFixtureRepo({ testScript: TEST_SCRIPT, files: { 'README.md': README, 'src/config.js': CONFIG } });
-    repoId = (await client.send('repo_add', { source: repoDir })).repoId;
+    repoId = (await c().send('repo_add', { source: repoDir })).repoId;
   });
 
-  after(() => closeModelSession({ app, client, dataDir, model }));
+  after(() => s.close());
 
   it('two files, three hunks: one rejected → the approval shows exactly the accepted diff → tests re-run on that tree → committed; fetched into the repo, git shows exactly the accepted hunks', async function () {
     const base = git(repoDir, 'rev-parse', 'HEAD').trim();
@@ -146,7 +135,7 @@ describe('diff review → commit of exactly the accepted hunks (real Docker, rea
 
     // Decisions are final once committed; the working copy goes.
     await assert.rejects(decide(taskId, bottom, 'accept'), (e: unknown) => e instanceof CommandError && e.info.code === 'conflict');
-    await c().waitUntil(() => !existsSync(join(dataDir, 'workspaces', taskId)), 20_000, 'working copy deleted after the commit');
+    await c().waitUntil(() => !existsSync(join(s.dataDir(), 'workspaces', taskId)), 20_000, 'working copy deleted after the commit');
   });
 
   it('a planted AWS key blocks the commit, naming the file, line and rule (audited); the branch stays at the base', async function () {
@@ -160,7 +149,7 @@ describe('diff review → commit of exactly the accepted hunks (real Docker, rea
     assert.equal(branchSha(taskId), diff.baseCommit);
     const blocked = auditActions(taskId).find((a) => a.action === 'commit_blocked');
     assert.equal(blocked?.data.reason, 'secret_detected');
-    assert.ok(existsSync(join(dataDir, 'workspaces', taskId)), 'the working copy is kept');
+    assert.ok(existsSync(join(s.dataDir(), 'workspaces', taskId)), 'the working copy is kept');
   });
 
   it('a denied commit leaves the branch untouched and the working copy kept; commit_request asks again', async function () {
@@ -172,7 +161,7 @@ describe('diff review → commit of exactly the accepted hunks (real Docker, rea
     await c().send('approval_decide', { approvalId: first.payload.approvalId, decision: 'deny' });
     await c().waitFor('log', (p) => p.taskId === taskId && /Commit denied/.test(p.message), 30_000);
     assert.equal(branchSha(taskId), diff.baseCommit, 'the branch is untouched');
-    assert.ok(existsSync(join(dataDir, 'workspaces', taskId)), 'the working copy is kept');
+    assert.ok(existsSync(join(s.dataDir(), 'workspaces', taskId)), 'the working copy is kept');
     assert.ok(auditActions(taskId).some((a) => a.action === 'commit_denied'));
     const again = c().events.at(-1)?.seq ?? 0;
     await c().send('commit_request', { taskId });
@@ -241,14 +230,14 @@ describe('diff review → commit of exactly the accepted hunks (real Docker, rea
     const repo = (await c().send('repo_add', { source: makeFixtureRepo({ testScript: `node -e "if (require('./a.js').x + require('./b.js').y !== 3) { console.error('sum broken'); process.exit(1) }"`, files: { 'a.js': 'exports.x = 1;\n', 'b.js': 'exports.y = 2;\n' } }) })).repoId;
     const { taskId, diff } = await proposeChanges('Swap the two numbers', [{ path: 'a.js', content: 'exports.x = 2;\n' }, { path: 'b.js', content: 'exports.y = 1;\n' }], false, repo);
     assert.deepEqual(diff.evidence?.checks.map((x) => x.status), ['passed'], 'the whole change passes');
-    const head = git(join(dataDir, 'repos', repo), 'rev-parse', `refs/heads/pushpals/${taskId}`).trim();
+    const head = git(join(s.dataDir(), 'repos', repo), 'rev-parse', `refs/heads/pushpals/${taskId}`).trim();
     const outcome = await commitAllButLast(taskId, diff);
     assert.equal(outcome.type, 'error', JSON.stringify(outcome.payload));
     assert.match((outcome.payload as EventPayload<'error'>).error.message, /^Not committed: a check that passes on the base fails on the tree of the accepted hunks/);
     const check = c().forTask(taskId).map((e) => e.payload as EventPayload<'check_result'>).find((p) => p.phase === 'commit');
     assert.equal(check?.status, 'failed');
     assert.match(check?.output ?? '', /sum broken/);
-    assert.equal(git(join(dataDir, 'repos', repo), 'rev-parse', `refs/heads/pushpals/${taskId}`).trim(), head, 'the task branch did not move');
+    assert.equal(git(join(s.dataDir(), 'repos', repo), 'rev-parse', `refs/heads/pushpals/${taskId}`).trim(), head, 'the task branch did not move');
   });
 
   it('a check that already fails on the base (lint) does not block a commit that does not make it worse', async function () {

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { App } from '@pushpals/orchestrator';
-import { type ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
+import { type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import type { EventMessage } from '@pushpals/protocol';
-import { closeModelSession, instanceIdFor, makeFixtureRepo, openModelSession, untilValue, type WsTestClient } from '../helpers/e2e-env';
+import { instanceIdFor, makeFixtureRepo, ModelSuiteSession, untilValue } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 import { fileOnBranch, planFor, ticket, ticketConv, waitTickets } from '../helpers/team-flow';
 
@@ -46,29 +46,22 @@ async function containersOfTask(app: App | undefined, dataDir: string, taskId: s
 
 describe('the agent team when things go wrong (real Docker, git, SQLite; scripted model)', function () {
   this.timeout(240_000);
-  let dataDir = '';
-  let app: App | undefined;
-  let client: WsTestClient | undefined;
-  let model: ScriptedModelServer | undefined;
+  const s = new ModelSuiteSession();
+  const { c, m } = s;
   let repoId = '';
   let mirror = '';
 
-  const c = (): WsTestClient => client ?? assert.fail('no client: the suite set-up failed');
-  const m = (): ScriptedModelServer => model ?? assert.fail('no model server');
   const traces = (...ids: string[]) => ids.map((id) => trace(c(), id)).join('\n');
   const plan = (request: string, tickets: ReturnType<typeof ticket>[], usage?: { prompt_tokens: number; completion_tokens: number }) =>
     m().script(planFor(request), [{ ...(usage ? { usage } : {}), toolCalls: [{ name: 'submit_plan', arguments: { summary: request, tickets } }] }]);
 
   before(async function () {
-    const s = await openModelSession('pushpals-e2e-team-fail-', { models: ['scripted-team'], overrides: { models: { maxRetries: 3 }, agent: { maxSteps: MAX_STEPS, tokenBudget: BUDGET }, queue: { concurrency: 4 }, planner: { enabled: true } }, sessionId: 'team-fail-session' });
-    ({ app, dataDir } = s);
-    client = s.client;
-    model = s.model;
-    repoId = (await client.send('repo_add', { source: makeFixtureRepo() })).repoId;
-    mirror = app.workbench?.repos.get(repoId)?.mirrorPath ?? assert.fail('no mirror');
+    await s.open('pushpals-e2e-team-fail-', { models: ['scripted-team'], overrides: { models: { maxRetries: 3 }, agent: { maxSteps: MAX_STEPS, tokenBudget: BUDGET }, queue: { concurrency: 4 }, planner: { enabled: true } }, sessionId: 'team-fail-session' });
+    repoId = (await c().send('repo_add', { source: makeFixtureRepo() })).repoId;
+    mirror = s.app().workbench?.repos.get(repoId)?.mirrorPath ?? assert.fail('no mirror');
   });
 
-  after(() => closeModelSession({ app, client, dataDir, model }));
+  after(() => s.close());
 
   it('task_cancel with a ticket id mid-command: that ticket and its container stop at once, the ticket after it is cancelled, the other completes', async function () {
     const request = 'Slow and quick work';
@@ -83,14 +76,14 @@ describe('the agent team when things go wrong (real Docker, git, SQLite; scripte
     const [s1, q1, s2] = ['S1', 'Q1', 'S2'].map((k) => tickets.get(k)?.taskId ?? '');
     assert.ok(s1 && q1 && s2);
     await c().waitFor('tool_call', (p) => p.taskId === s1 && p.tool === 'run_command', 60_000);
-    await untilValue('the slow ticket\'s container', 60_000, async () => ((await containersOfTask(app, dataDir, s1)).length === 1 ? true : undefined));
+    await untilValue('the slow ticket\'s container', 60_000, async () => ((await containersOfTask(s.app(), s.dataDir(), s1)).length === 1 ? true : undefined));
 
     const sent = Date.now();
     const ack = await c().send('task_cancel', { taskId: s1, reason: 'not needed' });
     assert.equal(ack.state, 'cancelled');
     await c().waitFor('task_cancelled', (p) => p.taskId === s1, 5000);
     const waitedFrom = Date.now();
-    await untilValue('the cancelled ticket\'s container to be removed', 15_000, async () => ((await containersOfTask(app, dataDir, s1)).length === 0 ? true : undefined));
+    await untilValue('the cancelled ticket\'s container to be removed', 15_000, async () => ((await containersOfTask(s.app(), s.dataDir(), s1)).length === 0 ? true : undefined));
     const gone = Date.now() - waitedFrom;
     assert.ok(Date.now() - sent < 15_000, `the container took ${gone} ms to go`);
 
@@ -114,10 +107,10 @@ describe('the agent team when things go wrong (real Docker, git, SQLite; scripte
     const { taskId: planId } = await c().send('task_new', { request, repoId });
     const tickets = await waitTickets(c(), planId, 2);
     const ids = ['A', 'B'].map((k) => tickets.get(k)?.taskId ?? '');
-    await untilValue('both containers', 60_000, async () => ((await Promise.all(ids.map((id) => containersOfTask(app, dataDir, id)))).every((x) => x.length === 1) ? true : undefined));
+    await untilValue('both containers', 60_000, async () => ((await Promise.all(ids.map((id) => containersOfTask(s.app(), s.dataDir(), id)))).every((x) => x.length === 1) ? true : undefined));
     await c().send('task_cancel', { taskId: planId });
     for (const id of [planId, ...ids]) await c().waitFor('task_cancelled', (p) => p.taskId === id, 5000);
-    await untilValue('both containers to be removed', 15_000, async () => ((await Promise.all(ids.map((id) => containersOfTask(app, dataDir, id)))).every((x) => x.length === 0) ? true : undefined)).catch((e: unknown) =>
+    await untilValue('both containers to be removed', 15_000, async () => ((await Promise.all(ids.map((id) => containersOfTask(s.app(), s.dataDir(), id)))).every((x) => x.length === 0) ? true : undefined)).catch((e: unknown) =>
       assert.fail(`${String(e)}\n${traces(planId, ...ids)}`),
     );
     const status = await c().send('status_get', {});

@@ -13,9 +13,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import type { App } from '@pushpals/orchestrator';
-import { type ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
-import { closeModelSession, makeFixtureRepo, openModelSession, type WsTestClient } from '../helpers/e2e-env';
+import { type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
+import { makeFixtureRepo, ModelSuiteSession } from '../helpers/e2e-env';
 import { ofType, seqOf, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 import { branchesOf, fileOnBranch, planFor, ticket, ticketConv, waitTickets } from '../helpers/team-flow';
 
@@ -35,32 +34,25 @@ const git = (mirror: string, ...args: string[]): string => spawnSync('git', ['--
 
 describe('combine, then verify: checks on the base and the combined tree, attribution, fix-ups (real Docker, git, SQLite; scripted model)', function () {
   this.timeout(300_000);
-  let dataDir = '';
-  let app: App | undefined;
-  let client: WsTestClient | undefined;
-  let model: ScriptedModelServer | undefined;
+  const s = new ModelSuiteSession();
+  const { c, m } = s;
   let repoId = '';
   let mirror = '';
 
-  const c = (): WsTestClient => client ?? assert.fail('no client: the suite set-up failed');
-  const m = (): ScriptedModelServer => model ?? assert.fail('no model server');
   const plan = (request: string, tickets: ReturnType<typeof ticket>[]) => m().script(planFor(request), [{ toolCalls: [{ name: 'submit_plan', arguments: { summary: request, tickets } }] }]);
   const write = (path: string, content: string) => ({ toolCalls: [{ name: 'write_file', arguments: { path, content } }] });
   const finish = (summary: string, delayMs = 0) => ({ delayMs, toolCalls: [{ name: 'finish', arguments: { summary } }] });
   const auditData = (taskId: string, action: string): Array<Record<string, unknown>> =>
-    (app?.services.db.prepare('SELECT data FROM audit_log WHERE task_id = ? AND action = ? ORDER BY seq').all(taskId, action) as Array<{ data: string }>).map((r) => JSON.parse(r.data) as Record<string, unknown>);
+    (s.app().services.db.prepare('SELECT data FROM audit_log WHERE task_id = ? AND action = ? ORDER BY seq').all(taskId, action) as Array<{ data: string }>).map((r) => JSON.parse(r.data) as Record<string, unknown>);
 
   before(async function () {
-    const s = await openModelSession('pushpals-e2e-team-verify-', { models: ['scripted-verify'], overrides: { models: { maxRetries: 3 }, agent: { maxSteps: 8 }, queue: { concurrency: 4 }, planner: { enabled: true } }, sessionId: 'team-verify-session' });
-    ({ app, dataDir } = s);
-    client = s.client;
-    model = s.model;
+    await s.open('pushpals-e2e-team-verify-', { models: ['scripted-verify'], overrides: { models: { maxRetries: 3 }, agent: { maxSteps: 8 }, queue: { concurrency: 4 }, planner: { enabled: true } }, sessionId: 'team-verify-session' });
     const repoDir = makeFixtureRepo({ testScript: 'node --test', files: { 'src/math.js': MATH, 'test/math.test.js': MATH_TEST, 'NOTES.md': NOTES } });
-    repoId = (await client.send('repo_add', { source: repoDir })).repoId;
-    mirror = app.workbench?.repos.get(repoId)?.mirrorPath ?? assert.fail('no mirror');
+    repoId = (await c().send('repo_add', { source: repoDir })).repoId;
+    mirror = s.app().workbench?.repos.get(repoId)?.mirrorPath ?? assert.fail('no mirror');
   });
 
-  after(() => closeModelSession({ app, client, dataDir, model }));
+  after(() => s.close());
 
   it('two tickets that pass alone break a test together: attributed to T2 by the stack prefixes, fixed by a fix-up round, proposed with evidence (rounds 2)', async function () {
     const request = 'Rename sum to add and add a report';

@@ -13,10 +13,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { App } from '@pushpals/orchestrator';
-import { type ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
+import { type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import type { EventMessage } from '@pushpals/protocol';
-import { closeModelSession, instanceIdFor, makeFixtureRepo, openModelSession, type WsTestClient } from '../helpers/e2e-env';
+import { instanceIdFor, makeFixtureRepo, ModelSuiteSession } from '../helpers/e2e-env';
 import { ofType, seqOf, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 import { branchesOf, fileOnBranch, planFor, ticket, ticketConv, tsOf, waitTickets } from '../helpers/team-flow';
 
@@ -34,36 +33,23 @@ async function containersOfTask(dataDir: string, taskId: string): Promise<string
 
 describe('the agent team end to end (planner, scheduler, parallel coding agents; real Docker, git, SQLite; scripted model)', function () {
   this.timeout(240_000);
-  let dataDir = '';
-  let app: App | undefined;
-  let client: WsTestClient | undefined;
-  let model: ScriptedModelServer | undefined;
+  const s = new ModelSuiteSession();
+  const { c, m } = s;
   let repoId = '';
   let mirror = '';
 
-  const c = (): WsTestClient => {
-    assert.ok(client, 'no client: the suite set-up failed');
-    return client;
-  };
-  const m = (): ScriptedModelServer => {
-    assert.ok(model);
-    return model;
-  };
   const startedAt = (taskId: string): EventMessage | undefined => c().forTask(taskId).find((e) => e.type === 'task_started');
 
   before(async function () {
-    const s = await openModelSession('pushpals-e2e-team-', { models: ['scripted-team'], overrides: { models: { maxRetries: 3 }, agent: { maxSteps: 8 }, queue: { concurrency: 4 }, planner: { enabled: true } }, sessionId: 'team-session' });
-    ({ app, dataDir } = s);
-    client = s.client;
-    model = s.model;
+    await s.open('pushpals-e2e-team-', { models: ['scripted-team'], overrides: { models: { maxRetries: 3 }, agent: { maxSteps: 8 }, queue: { concurrency: 4 }, planner: { enabled: true } }, sessionId: 'team-session' });
     const repoDir = makeFixtureRepo({ testScript: 'node test/sum.test.js', files: { 'src/math.js': MATH_JS } });
-    const added = await client.send('repo_add', { source: repoDir });
+    const added = await c().send('repo_add', { source: repoDir });
     repoId = added.repoId;
-    mirror = app.workbench?.repos.get(repoId)?.mirrorPath ?? '';
+    mirror = s.app().workbench?.repos.get(repoId)?.mirrorPath ?? '';
     assert.ok(mirror);
   });
 
-  after(() => closeModelSession({ app, client, dataDir, model }));
+  after(() => s.close());
 
   it('plans 3 tickets; T1 and T2 run at once in two containers; "status" answers in < 200 ms meanwhile; each branch holds its change; T3 starts from both', async function () {
     const request = 'Add a function `sum` to src/math.js with a test';
@@ -113,7 +99,7 @@ describe('the agent team end to end (planner, scheduler, parallel coding agents;
     let both: [string, string] | undefined;
     const end = Date.now() + 90_000;
     while (!both && Date.now() < end) {
-      const [a, b] = await Promise.all([containersOfTask(dataDir, t1), containersOfTask(dataDir, t2)]);
+      const [a, b] = await Promise.all([containersOfTask(s.dataDir(), t1), containersOfTask(s.dataDir(), t2)]);
       if (a.length === 1 && b.length === 1) both = [a[0]!, b[0]!];
       else await new Promise((r) => setTimeout(r, 100));
     }

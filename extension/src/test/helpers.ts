@@ -100,3 +100,25 @@ export async function pointExtensionAt(home: string): Promise<void> {
   await cfg.update('dataDir', home, vscode.ConfigurationTarget.Global);
   await waitFor('the extension to connect', async () => (await debugInfo()).status.state === 'connected', 30000);
 }
+
+/**
+ * A suite's live set-up, registered as its `before`/`after` hooks (call it inside the `describe`): a
+ * real orchestrator spawned (`config` → its config.json), the extension activated and, unless
+ * `point: false`, pointed at that orchestrator and connected; the orchestrator cleaned up after.
+ * Returns the orchestrator (for suites that restart it or connect to it themselves).
+ */
+export function liveOrchestrator(o: { config?: Record<string, unknown>; point?: boolean } = {}): () => Orchestrator {
+  let orch: Orchestrator | undefined;
+  before(async () => {
+    orch = await spawnOrchestrator({}, o.config);
+    await activateExtension();
+    if (o.point !== false) await pointExtensionAt(orch.home);
+  });
+  after(async () => {
+    await orch?.cleanup();
+  });
+  return () => {
+    if (!orch) throw new Error('no orchestrator: the suite set-up failed');
+    return orch;
+  };
+}

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
-import { MAX_TEXT_LENGTH } from '@pushpals/protocol';
+import { MAX_TEXT_LENGTH, phaseLabel } from '@pushpals/protocol';
 import type { TaskContext } from '../agents/types';
 import type { AuditLog } from '../audit';
 import { ensureDependencies, describeSetupFailure, type SetupDeps } from '../deps/setup';
@@ -32,9 +32,6 @@ export interface TreeCheckWorkbench {
   repoSettings(repoId: string): RepoSettings;
   chownTreeForSandbox(dir: string): void;
 }
-
-/** How a check's tool call names the tree it runs on, for people. */
-const PHASE_WORDS: Record<TreeCheckRequest['phase'], string> = { base: 'the base', combined: 'the result', ticket: 'a ticket\'s tree', commit: 'the commit' };
 
 export async function treeIdOf(mirror: string, commit: string): Promise<string> {
   return (await git.readCommit({ fs, gitdir: mirror, oid: commit })).commit.tree;
@@ -65,7 +62,7 @@ export class TreeChecks {
       const sandbox = new LazySandbox(() => this.wb.acquireSandbox(ctx.task.id, dir, repo.id));
       const commandDeps = this.wb.commandToolDeps(repo.id, ctx.task.id, dir);
       try {
-        ctx.progress(`Checks on ${PHASE_WORDS[req.phase]} (tree ${treeId.slice(0, 12)}): ${specs.map((s) => s.name).join(', ')}`, { step: 'checks' });
+        ctx.progress(`Checks ${phaseLabel(req.phase)} (tree ${treeId.slice(0, 12)}): ${specs.map((s) => s.name).join(', ')}`, { step: 'checks' });
         const setup = await ensureDependencies(ctx, sandbox, dir, this.wb.setupDeps(repo.id, dir, commandDeps));
         if (setup.failed) report.setupFailed = describeSetupFailure(setup.failed);
         else if (setup.ran.length) specs = plan(); // the set-up may have made the venv a check should use
@@ -85,7 +82,7 @@ export class TreeChecks {
 
   private async runOne(ctx: TaskContext, sandbox: LazySandbox, deps: CommandToolDeps, spec: CheckSpec, req: TreeCheckRequest, treeId: string): Promise<CheckResult> {
     const started = performance.now();
-    const r = await runCommandTool(ctx, sandbox, spec.command, deps, { key: `check:${req.phase}:${treeId}:${spec.name}`, label: `${spec.command} (check "${spec.name}" on ${PHASE_WORDS[req.phase]}, tree ${treeId.slice(0, 12)})` });
+    const r = await runCommandTool(ctx, sandbox, spec.command, deps, { key: `check:${req.phase}:${treeId}:${spec.name}`, label: `${spec.command} (check "${spec.name}" ${phaseLabel(req.phase)}, tree ${treeId.slice(0, 12)})` });
     const durationMs = Math.round(r.result?.durationMs ?? performance.now() - started);
     if (!r.ran || !r.result) return { ...this.errorResult(spec, r.reason), durationMs };
     const x = r.result;

@@ -3,6 +3,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PushPalsError } from '../errors';
+import { PoolFiller, type PoolFillerStats } from '../util/pool-filler';
 import { DEFAULT_IMAGE, checkEngine, checkImage, explainDockerError, imageOutdated } from './image';
 import { assertMountable, assertSharedObjectsMount, canonical, isWithin, type SharedObjectsMount } from './paths';
 import { Sandbox } from './sandbox';
@@ -11,7 +12,11 @@ import { DEFAULT_DISK_HINTS, DEFAULT_LIMITS, LABEL_INSTANCE, LABEL_MANAGED, LABE
 
 export { DEFAULT_LIMITS, LABEL_INSTANCE, LABEL_MANAGED, LABEL_POOL, LABEL_SANDBOX, sandboxContainerSpec, type ContainerSpecInput } from './container-spec';
 
-/** How long after a task took a slot the pool starts refilling (see refillLater). */
+/**
+ * How long after a task took a slot the pool starts refilling: once the task's first commands had
+ * the CPU (a refill is a container start plus a checkout: on a small machine it would slow down the
+ * very task it was taken for).
+ */
 const REFILL_DELAY_MS = 2000;
 
 interface Slot {
@@ -56,13 +61,9 @@ export class SandboxManager {
   /** The image new pool slots run (that repository's image: its settings may name one). */
   private poolImage: string;
   private poolPrepare: SlotPreparer | undefined;
-  private readonly ready: Slot[] = [];
+  private readonly pool: PoolFiller<Slot>;
   private readonly active = new Set<Sandbox>();
   private readonly made = new Set<string>();
-  private filling: Promise<void> | undefined;
-  private fillFailures = 0;
-  private fillTimer: NodeJS.Timeout | undefined;
-  private poolWaiters: Array<() => void> = [];
   private closed = false;
 
   constructor(o: SandboxManagerOptions & { docker?: Docker } = {}) {
@@ -86,6 +87,19 @@ export class SandboxManager {
       }
     }
     if (this.poolSize > 0 && !this.workspacesDir) throw new PushPalsError('invalid_message', 'a warm pool needs workspacesDir');
+    this.pool = new PoolFiller<Slot>({
+      name: 'warm pool',
+      target: this.poolSize,
+      make: () => this.fillOne(),
+      refillDelayMs: REFILL_DELAY_MS,
+      backoff: { baseMs: 500, maxMs: 30_000 },
+      onFailure: (e, delay) => this.log(`warm pool: could not prepare a sandbox (retry in ${delay} ms): ${e instanceof Error ? e.message : String(e)}`),
+    });
+  }
+
+  /** The pool's ready slots (the filler appends; acquire takes by key). */
+  private get ready(): Slot[] {
+    return this.pool.ready;
   }
 
   /** How to raise a limit, as disk_full messages say it. */
@@ -111,7 +125,7 @@ export class SandboxManager {
       await this.volumes?.removeStale(this.poolDir);
       rmSync(this.poolDir, { recursive: true, force: true });
     }
-    this.refill();
+    this.pool.refill();
     return { reaped };
   }
 
@@ -201,7 +215,7 @@ export class SandboxManager {
     }
     slot.sandbox.adopt(taskId, target, slot.prepared);
     this.active.add(slot.sandbox);
-    this.refillLater();
+    this.pool.refillLater();
     return slot.sandbox;
   }
 
@@ -216,7 +230,7 @@ export class SandboxManager {
         /* not empty or gone */
       }
     }
-    this.refill();
+    this.pool.refill();
   }
 
   private get poolKey(): string {
@@ -239,7 +253,7 @@ export class SandboxManager {
       if (slot.key === this.poolKey) this.ready.push(slot);
       else this.discard(slot);
     }
-    this.refill();
+    this.pool.refill();
   }
 
   /**
@@ -307,7 +321,7 @@ export class SandboxManager {
     }
     slot.sandbox.adopt(taskId, ws);
     this.active.add(slot.sandbox);
-    this.refillLater();
+    this.pool.refillLater();
     return slot.sandbox;
   }
 
@@ -427,63 +441,17 @@ export class SandboxManager {
     return [...this.active];
   }
 
-  poolStats(): { target: number; ready: number; filling: boolean } {
-    return { target: this.poolSize, ready: this.ready.length, filling: this.filling !== undefined };
+  poolStats(): PoolFillerStats {
+    return this.pool.stats();
   }
 
   /** Resolves once the pool holds its target number of ready slots (for tests and benchmarks). */
   waitForPool(timeoutMs = 60_000): Promise<void> {
-    if (this.ready.length >= this.poolSize) return Promise.resolve();
-    return new Promise((res, rej) => {
-      const t = setTimeout(() => rej(new PushPalsError('timeout', `warm pool not full after ${timeoutMs} ms (${this.ready.length}/${this.poolSize})`)), timeoutMs);
-      this.poolWaiters.push(() => {
-        clearTimeout(t);
-        res();
-      });
-    });
+    return this.pool.waitUntilFull(timeoutMs);
   }
 
-  /**
-   * After a task took a slot: refill once its first commands had the CPU (a refill is a container
-   * start plus a checkout: on a small machine it would slow down the very task it was taken for).
-   */
-  private refillLater(): void {
-    if (this.closed || this.fillTimer) return;
-    this.fillTimer = setTimeout(() => {
-      this.fillTimer = undefined;
-      this.refill();
-    }, REFILL_DELAY_MS);
-    this.fillTimer.unref();
-  }
-
-  private refill(): void {
-    if (this.closed || this.filling || this.fillTimer || this.ready.length >= this.poolSize) return;
-    this.filling = this.fillOne().then(
-      () => {
-        this.fillFailures = 0;
-        this.filling = undefined;
-        if (this.ready.length >= this.poolSize) {
-          const w = this.poolWaiters;
-          this.poolWaiters = [];
-          w.forEach((f) => f());
-        }
-        this.refill();
-      },
-      (e: unknown) => {
-        this.filling = undefined;
-        this.fillFailures++;
-        const delay = Math.min(30_000, 500 * 2 ** Math.min(this.fillFailures, 6));
-        this.log(`warm pool: could not prepare a sandbox (retry in ${delay} ms): ${e instanceof Error ? e.message : String(e)}`);
-        this.fillTimer = setTimeout(() => {
-          this.fillTimer = undefined;
-          this.refill();
-        }, delay);
-        this.fillTimer.unref();
-      },
-    );
-  }
-
-  private async fillOne(): Promise<void> {
+  /** Makes one pool slot for the filler: undefined (and discarded) when the pool was retargeted meanwhile. */
+  private async fillOne(): Promise<Slot | undefined> {
     const dir = join(this.poolDir, `slot-${randomBytes(6).toString('hex')}`);
     const objects = this.poolObjects;
     const image = this.poolImage;
@@ -503,8 +471,9 @@ export class SandboxManager {
       const prepared = prepare ? await prepare(sb, dir) : undefined;
       if (this.closed) throw new PushPalsError('sandbox_unavailable', 'closed');
       const slot: Slot = { sandbox: sb, dir, key: keyOf(objects, image), ...(prepared !== undefined ? { prepared } : {}) };
-      if (slot.key === this.poolKey) this.ready.push(slot);
-      else this.discard(slot); // the pool was retargeted meanwhile
+      if (slot.key === this.poolKey) return slot;
+      this.discard(slot); // the pool was retargeted meanwhile
+      return undefined;
     } catch (e) {
       if (sb) await sb.release();
       if (this.volumes) await this.volumes.remove(dir).catch(() => {});
@@ -516,10 +485,7 @@ export class SandboxManager {
   /** Removes every container this manager made (pool and handed-out sandboxes) and the pool's slot dirs. */
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.fillTimer);
-    this.fillTimer = undefined;
-    await this.filling?.catch(() => {});
-    const slots = this.ready.splice(0);
+    const slots = await this.pool.close();
     const all = [...this.active, ...slots.map((s) => s.sandbox)];
     await Promise.all(all.map((s) => s.release()));
     await Promise.all([...this.made].map((id) => this.removeContainer(id)));

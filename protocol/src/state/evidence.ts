@@ -50,7 +50,7 @@ export interface TaskEvidence {
 
 const PHASE_LABELS: Record<CheckPhase, string> = { base: 'on the base', ticket: "on the ticket's tree", combined: 'on the proposed result', commit: 'on the accepted hunks\' tree' };
 
-/** "on the base", "on the committed tree", …: where a check ran, for people. */
+/** "on the base", "on the proposed result", …: where a check ran, for people (the client state's notes and the orchestrator's check tool calls and progress). */
 export const phaseLabel = (p: CheckPhase): string => PHASE_LABELS[p];
 
 /** "1 failing, 11 passed, 1 skipped"; "no tests ran" when every count is 0. */

@@ -8,7 +8,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { Fatal, activateExtension, debugInfo, pointExtensionAt, spawnOrchestrator, waitFor, type DebugInfo, type Orchestrator } from '../helpers';
+import { debugInfo, type DebugInfo, Fatal, liveOrchestrator, waitFor } from '../helpers';
 
 interface Outcome {
   approvalId: string;
@@ -20,16 +20,7 @@ const TIMEOUT_MS = 3000;
 
 describe('approval expiry (real orchestrator, approvals.timeoutMs 3000)', function () {
   this.timeout(180000);
-  let orch: Orchestrator;
-
-  before(async () => {
-    orch = await spawnOrchestrator({}, { approvals: { timeoutMs: TIMEOUT_MS, sweepMs: 500 } });
-    await activateExtension();
-    await pointExtensionAt(orch.home);
-  });
-  after(async () => {
-    await orch?.cleanup();
-  });
+  liveOrchestrator({ config: { approvals: { timeoutMs: TIMEOUT_MS, sweepMs: 500 } } });
 
   it('an approval nobody decides shows as expired on every surface; Approve/Deny afterwards say so', async () => {
     const taskId = (await vscode.commands.executeCommand('pushpals.newTask', 'Apply a patch to fix the README')) as string | undefined;

@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { Fatal, activateExtension, debugInfo, pointExtensionAt, spawnOrchestrator, waitFor, type Orchestrator } from '../helpers';
+import { debugInfo, Fatal, liveOrchestrator, waitFor } from '../helpers';
 
 interface Outcome {
   approvalId: string;
@@ -16,16 +16,7 @@ interface Outcome {
 
 describe('approval command (real orchestrator)', function () {
   this.timeout(180000);
-  let orch: Orchestrator;
-
-  before(async () => {
-    orch = await spawnOrchestrator();
-    await activateExtension();
-    await pointExtensionAt(orch.home);
-  });
-  after(async () => {
-    await orch?.cleanup();
-  });
+  liveOrchestrator();
 
   async function runPatchTask(): Promise<{ taskId: string; approvalId: string }> {
     const taskId = (await vscode.commands.executeCommand('pushpals.newTask', 'Apply a patch to fix the README')) as string | undefined;

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { WebSocketServer } from 'ws';
 import { PROTOCOL_VERSION, type EventMessage } from '@pushpals/protocol/client';
 import { Connection, type ConnStatus } from '../../connection';
-import { activateExtension, debugInfo, memoryLogger, pointExtensionAt, spawnOrchestrator, waitFor, type Orchestrator } from '../helpers';
+import { debugInfo, liveOrchestrator, memoryLogger, pointExtensionAt, waitFor, type Orchestrator } from '../helpers';
 
 function client(orch: Orchestrator, opts: { minDelayMs?: number; afterSeq?: number; token?: string } = {}): { conn: Connection; events: EventMessage[]; statuses: ConnStatus[] } {
   const events: EventMessage[] = [];
@@ -30,22 +30,15 @@ function assertStrictlyIncreasing(seqs: number[]): void {
 
 describe('connection (real orchestrator)', function () {
   this.timeout(120000);
-  let orch: Orchestrator;
+  const orch = liveOrchestrator({ point: false });
   const open: Connection[] = [];
 
-  before(async () => {
-    orch = await spawnOrchestrator();
-    await activateExtension();
-  });
   afterEach(() => {
     for (const c of open.splice(0)) c.dispose();
   });
-  after(async () => {
-    await orch?.cleanup();
-  });
 
   it('handshakes (hello + subscribe) and answers commands with typed acks', async () => {
-    const { conn, events } = client(orch);
+    const { conn, events } = client(orch());
     open.push(conn);
     conn.start();
     await waitFor('connected', () => conn.status.state === 'connected');
@@ -58,16 +51,16 @@ describe('connection (real orchestrator)', function () {
 
   it('reconnects after a restart and replays exactly what it missed (no loss, no duplicates)', async () => {
     // A: slow backoff, so B can append events while A is still disconnected.
-    const a = client(orch, { minDelayMs: 2500 });
+    const a = client(orch(), { minDelayMs: 2500 });
     open.push(a.conn);
     a.conn.start();
     await waitFor('A connected', () => a.conn.status.state === 'connected');
     for (let i = 0; i < 5; i++) await a.conn.request('chat_send', { text: `before restart ${i}` });
     await waitFor('A sees its messages', () => a.events.filter((e) => e.type === 'user_message' && e.payload.text.startsWith('before restart')).length === 5);
 
-    await orch.restart('SIGTERM');
+    await orch().restart('SIGTERM');
     await waitFor('A notices the drop', () => a.statuses.some((s) => s.state === 'reconnecting'), 15000);
-    const b = client(orch);
+    const b = client(orch());
     open.push(b.conn);
     b.conn.start();
     await waitFor('B connected', () => b.conn.status.state === 'connected');
@@ -80,7 +73,7 @@ describe('connection (real orchestrator)', function () {
     await waitFor('A sees live events', () => a.events.filter((e) => e.type === 'user_message' && e.payload.text.startsWith('after reconnect')).length === 3);
 
     // The reference: a fresh client replaying the whole log from 0.
-    const ref = client(orch);
+    const ref = client(orch());
     open.push(ref.conn);
     ref.conn.start();
     const head = a.conn.lastSeq;
@@ -92,12 +85,12 @@ describe('connection (real orchestrator)', function () {
   });
 
   it('survives a crash (SIGKILL) of the orchestrator as well', async () => {
-    const a = client(orch, { minDelayMs: 200 });
+    const a = client(orch(), { minDelayMs: 200 });
     open.push(a.conn);
     a.conn.start();
     await waitFor('A connected', () => a.conn.status.state === 'connected');
     await a.conn.request('chat_send', { text: 'before crash' });
-    await orch.restart('SIGKILL');
+    await orch().restart('SIGKILL');
     await waitFor('A reconnected', () => a.conn.stats.connects >= 2, 30000);
     await a.conn.request('chat_send', { text: 'after crash' });
     await waitFor('live event after the crash', () => a.events.some((e) => e.type === 'user_message' && e.payload.text === 'after crash'));
@@ -105,16 +98,16 @@ describe('connection (real orchestrator)', function () {
   });
 
   it("the extension's own connection reconnects after a restart and keeps every event once", async () => {
-    await pointExtensionAt(orch.home);
+    await pointExtensionAt(orch().home);
     const before = await debugInfo(true);
     assert.equal(before.status.state, 'connected');
-    await orch.restart('SIGTERM');
+    await orch().restart('SIGTERM');
     await waitFor('the extension reconnected', async () => {
       const d = await debugInfo();
       return d.status.state === 'connected' && d.stats.connects > before.stats.connects;
     }, 30000);
     await vscode_chat('after the extension reconnected');
-    const ref = client(orch);
+    const ref = client(orch());
     open.push(ref.conn);
     ref.conn.start();
     const after = await waitFor('the extension received the new message', async () => {
@@ -128,7 +121,7 @@ describe('connection (real orchestrator)', function () {
   });
 
   it('an auth failure is fatal (no retry storm) and says how to fix it', async () => {
-    const bad = client(orch, { token: 'not-the-token' });
+    const bad = client(orch(), { token: 'not-the-token' });
     open.push(bad.conn);
     bad.conn.start();
     await waitFor('failed', () => bad.conn.status.state === 'failed', 15000);

@@ -13,7 +13,7 @@ import type { Session } from '../../session';
 import { StateStore } from '../../stateStore';
 import { approvalOrigin } from '../../views/approvalsTree';
 import { timeLeft } from '../../views/grantsTree';
-import { Fatal, activateExtension, debugInfo, pointExtensionAt, spawnOrchestrator, waitFor, type Orchestrator } from '../helpers';
+import { debugInfo, Fatal, liveOrchestrator, waitFor } from '../helpers';
 
 let seq = 0;
 const ev = (type: string, payload: Record<string, unknown>) =>
@@ -21,16 +21,7 @@ const ev = (type: string, payload: Record<string, unknown>) =>
 
 describe('auto-commit grants and the approval inbox (real orchestrator)', function () {
   this.timeout(240000);
-  let orch: Orchestrator;
-
-  before(async () => {
-    orch = await spawnOrchestrator();
-    await activateExtension();
-    await pointExtensionAt(orch.home);
-  });
-  after(async () => {
-    await orch?.cleanup();
-  });
+  liveOrchestrator();
 
   it('a row says where the approval comes from: the task, or the ticket and its plan', () => {
     const store = new StateStore();

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { findCheckout, hasObject, matchRepos, normalizeRemote, type RegisteredRepo } from '../../repoBinding';
-import { Fatal, activateExtension, debugInfo, pointExtensionAt, spawnOrchestrator, waitFor, type Orchestrator } from '../helpers';
+import { debugInfo, Fatal, liveOrchestrator, waitFor } from '../helpers';
 
 const git = (cwd: string, ...args: string[]): string =>
   execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@e', '-c', 'core.hooksPath=/dev/null', ...args], { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
@@ -81,15 +81,7 @@ describe('repository binding', function () {
 
   describe('live (real orchestrator)', function () {
     this.timeout(150000);
-    let orch: Orchestrator;
-    before(async () => {
-      orch = await spawnOrchestrator();
-      await activateExtension();
-      await pointExtensionAt(orch.home);
-    });
-    after(async () => {
-      await orch?.cleanup();
-    });
+    liveOrchestrator();
 
     it('binds the window to its folder\'s repository (registered on connect), names it in the status bar; a new task carries it and the uncommitted changes', async () => {
       const folder = vscode.workspace.workspaceFolders?.[0];

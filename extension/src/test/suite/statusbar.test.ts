@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { EventMessage, TaskCounts } from '@pushpals/protocol/client';
 import { statusView } from '../../statusModel';
 import { StateStore } from '../../stateStore';
-import { Fatal, activateExtension, debugInfo, pointExtensionAt, spawnOrchestrator, waitFor, type Orchestrator } from '../helpers';
+import { debugInfo, Fatal, liveOrchestrator, waitFor } from '../helpers';
 
 const zero: TaskCounts = { running: 0, awaiting: 0, failed: 0, queued: 0, completed: 0, total: 0, busyAgents: 0 };
 const connected = { state: 'connected' as const };
@@ -87,15 +87,7 @@ describe('status bar logic', () => {
 
   describe('live (real orchestrator)', function () {
     this.timeout(150000);
-    let orch: Orchestrator;
-    before(async () => {
-      orch = await spawnOrchestrator();
-      await activateExtension();
-      await pointExtensionAt(orch.home);
-    });
-    after(async () => {
-      await orch?.cleanup();
-    });
+    liveOrchestrator();
 
     it('shows the running task, then returns to idle; click opens the task quick pick', async () => {
       const taskId = (await vscode.commands.executeCommand('pushpals.newTask', 'Run git status on this repo')) as string;

@@ -11,13 +11,15 @@
  * + the instance, leftovers reaped at start (containers by label, slot directories with their
  * mounts), one slot started at a time, a refill some seconds after a task took a slot (a start is
  * ~10 CPU-seconds of Python imports: at once it would slow down the very task it was taken for),
- * exponential back-off on failures, everything removed at close().
+ * exponential back-off on failures (the filling is util/pool-filler.ts, as there), everything
+ * removed at close().
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PushPalsError } from '../../errors';
 import { LABEL_INSTANCE, LABEL_MANAGED, LABEL_POOL, type SandboxManager } from '../../sandbox/manager';
+import { PoolFiller, type PoolFillerStats } from '../../util/pool-filler';
 import { LABEL_OPENHANDS, OpenHandsContainer } from './container';
 import { unmountAllUnder } from './slot-mounts';
 
@@ -36,26 +38,25 @@ export interface OpenHandsPoolOptions {
   refillDelayMs?: number;
 }
 
-export interface PoolStats {
-  target: number;
-  ready: number;
-  filling: boolean;
-  /** Why the pool is off or not filling (no root, no image...). */
-  problem?: string;
-}
+/** `problem`: why the pool is off (no root). */
+export type PoolStats = PoolFillerStats;
 
 export class OpenHandsPool {
-  private readonly ready: OpenHandsContainer[] = [];
-  private filling: Promise<void> | undefined;
-  private fillTimer: NodeJS.Timeout | undefined;
-  private failures = 0;
+  private readonly filler: PoolFiller<OpenHandsContainer>;
   private closed = false;
   private started = false;
-  private problem: string | undefined;
-  private waiters: Array<() => void> = [];
   private readonly abort = new AbortController();
 
-  constructor(private readonly o: OpenHandsPoolOptions) {}
+  constructor(private readonly o: OpenHandsPoolOptions) {
+    this.filler = new PoolFiller<OpenHandsContainer>({
+      name: 'OpenHands pool',
+      target: o.size,
+      make: () => this.fillOne(),
+      refillDelayMs: o.refillDelayMs ?? REFILL_DELAY_MS,
+      backoff: { baseMs: 1000, maxMs: 60_000 },
+      onFailure: (e, delay) => this.o.log(`openhands pool: could not start an agent server (retry in ${delay} ms): ${e instanceof Error ? e.message : String(e)}`),
+    });
+  }
 
   get size(): number {
     return this.o.size;
@@ -68,11 +69,12 @@ export class OpenHandsPool {
     await this.reap();
     if (this.o.size <= 0) return;
     if (process.getuid?.() !== 0) {
-      this.problem = 'the OpenHands warm pool needs root: a slot receives its working copy through a mount (run the orchestrator as root, or set openhands.warmPool to 0)';
-      this.o.log(`openhands pool: off: ${this.problem}`);
+      const problem = 'the OpenHands warm pool needs root: a slot receives its working copy through a mount (run the orchestrator as root, or set openhands.warmPool to 0)';
+      this.filler.off(problem);
+      this.o.log(`openhands pool: off: ${problem}`);
       return;
     }
-    this.refill();
+    this.filler.refill();
   }
 
   /** Removes this instance's OpenHands pool containers and the slot directories (after unmounting what is mounted in them). */
@@ -91,75 +93,36 @@ export class OpenHandsPool {
 
   /** A ready slot (its agent server answered /ready), or undefined: the task starts a cold one. */
   take(): OpenHandsContainer | undefined {
-    while (this.ready.length) {
-      const slot = this.ready.shift() as OpenHandsContainer;
+    const ready = this.filler.ready;
+    while (ready.length) {
+      const slot = ready.shift() as OpenHandsContainer;
       if (!slot.stopped) {
-        this.refillLater();
+        this.filler.refillLater();
         return slot;
       }
       void slot.remove().catch((e: unknown) => this.o.log(`openhands pool: removing a dead slot failed: ${String(e)}`));
     }
-    this.refill();
+    if (this.started) this.filler.refill();
     return undefined;
   }
 
   stats(): PoolStats {
-    return { target: this.o.size, ready: this.ready.length, filling: this.filling !== undefined, ...(this.problem ? { problem: this.problem } : {}) };
+    return this.filler.stats();
   }
 
   /** Resolves once the pool holds its target of ready slots (tests, benchmarks). */
   waitFull(timeoutMs = 120_000): Promise<void> {
-    if (this.ready.length >= this.o.size) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new PushPalsError('timeout', `OpenHands pool not full after ${timeoutMs} ms (${this.ready.length}/${this.o.size}${this.problem ? `: ${this.problem}` : ''})`)), timeoutMs);
-      this.waiters.push(() => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    return this.filler.waitUntilFull(timeoutMs);
   }
 
-  private refillLater(): void {
-    if (this.closed || this.fillTimer) return;
-    this.fillTimer = setTimeout(() => {
-      this.fillTimer = undefined;
-      this.refill();
-    }, this.o.refillDelayMs ?? REFILL_DELAY_MS);
-    this.fillTimer.unref();
-  }
-
-  private refill(): void {
-    if (!this.started || this.problem || this.closed || this.filling || this.fillTimer || this.ready.length >= this.o.size) return;
-    this.filling = this.fillOne().then(
-      () => {
-        this.failures = 0;
-        this.filling = undefined;
-        if (this.ready.length >= this.o.size) this.waiters.splice(0).forEach((f) => f());
-        this.refill();
-      },
-      (e: unknown) => {
-        this.filling = undefined;
-        if (this.closed) return;
-        this.failures++;
-        const delay = Math.min(60_000, 1000 * 2 ** Math.min(this.failures, 6));
-        this.o.log(`openhands pool: could not start an agent server (retry in ${delay} ms): ${e instanceof Error ? e.message : String(e)}`);
-        this.fillTimer = setTimeout(() => {
-          this.fillTimer = undefined;
-          this.refill();
-        }, delay);
-        this.fillTimer.unref();
-      },
-    );
-  }
-
-  private async fillOne(): Promise<void> {
+  private async fillOne(): Promise<OpenHandsContainer> {
     const slot = new OpenHandsContainer({ sandboxes: this.o.sandboxes, image: this.o.image, socketDir: join(this.o.dir, `slot-${randomBytes(6).toString('hex')}`), slot: true });
     try {
       slot.prepareDirs();
       await slot.start();
       await slot.waitReady(this.o.readyTimeoutMs, this.abort.signal);
       if (this.closed) throw new PushPalsError('sandbox_unavailable', 'the pool was closed');
-      this.ready.push(slot);
+      return slot;
     } catch (e) {
       await slot.remove().catch(() => undefined);
       throw e;
@@ -170,10 +133,8 @@ export class OpenHandsPool {
   async close(): Promise<void> {
     this.closed = true;
     this.abort.abort('shutdown');
-    clearTimeout(this.fillTimer);
-    this.fillTimer = undefined;
-    await this.filling?.catch(() => undefined);
-    await Promise.all(this.ready.splice(0).map((s) => s.remove().catch((e: unknown) => this.o.log(`openhands pool: removing a slot failed: ${String(e)}`))));
+    const idle = await this.filler.close();
+    await Promise.all(idle.map((s) => s.remove().catch((e: unknown) => this.o.log(`openhands pool: removing a slot failed: ${String(e)}`))));
     if (existsSync(this.o.dir) && readdirSync(this.o.dir).length === 0) rmSync(this.o.dir, { recursive: true, force: true });
   }
 }
