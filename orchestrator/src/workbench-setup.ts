@@ -44,6 +44,9 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
   // Diff review: hunk decisions, the commit of exactly the accepted hunks, the task branch (review/).
   // Checks as evidence: the repository's own test/lint/build commands on exactly one tree (checks/).
   const checks = new TreeChecks(workbench, services.config.dataDir);
+  // Before any job runs: the trees of checks a killed process left (their containers are reaped by the workbench's start).
+  const leftovers = checks.removeLeftovers();
+  if (leftovers) services.logger.info(`removed ${leftovers} check tree(s) a previous process left`);
   installReview({ services, wb: workbench, secrets: opts.secrets, models: opts.models, checks });
   // Auto-commit grants: while one covers a task, its commit/push/PR approvals are decided by the grant (grants/).
   // Delivery: push and pull request of a committed task branch, each behind its own approval (delivery/).
