@@ -141,6 +141,7 @@ function breakdown(client, planId) {
     const created = ts(client.events.find((e) => e.type === 'task_created' && e.payload.taskId === fix.id));
     out.attribution = created - first.returned; // the prefixes' check runs (cached trees re-emitted)
     out.prefixRuns = runs.filter((r) => r.phase === 'ticket').length;
+    out.prefixEach = med(runs.filter((r) => r.phase === 'ticket').map((r) => r.returned - r.announced)); // one prefix's run: sandbox + check
     out.blamed = fix.key.replace(/x\d+-fix\d+$/, '');
     out.fixup = ts(endOf(fix.id)) - created;
     const second = combined[1];
@@ -187,7 +188,7 @@ for (const scenario of ['clean', 'regression', 'attribution']) {
   console.log(`${scenario}: last ticket end → diff_ready ${s(m(rs, (r) => r.total))} (runs: ${rs.map((r) => s(r.total)).join(', ')}); combined checks ${rs[0].statuses}, rounds ${rs[0].rounds}`);
   console.log(`  combine ${s(m(rs, (r) => r.merge))}, tree written ${s(m(rs, (r) => r.treeWritten))}, set-up ${s(m(rs, (r) => r.setup))}, sandbox start ${s(m(rs, (r) => r.sandbox))}, check run ${s(m(rs, (r) => r.check))}`);
   if (scenario === 'attribution') {
-    console.log(`  attribution ${s(m(rs, (r) => r.attribution))} (runs: ${rs.map((r) => s(r.attribution)).join(', ')}), prefix checks run ${rs.map((r) => r.prefixRuns).join(', ')}; blamed ${rs.map((r) => r.blamed).join(', ')}`);
+    console.log(`  attribution ${s(m(rs, (r) => r.attribution))} (runs: ${rs.map((r) => s(r.attribution)).join(', ')}), prefix checks run ${rs.map((r) => r.prefixRuns).join(', ')} (one: ${s(m(rs, (r) => r.prefixEach))}); blamed ${rs.map((r) => r.blamed).join(', ')}`);
   } else if (scenario === 'regression') {
     console.log(`  round 1 (to the failing check) ${s(m(rs, (r) => r.round1))}, attribution ${s(m(rs, (r) => r.attribution))} (${rs[0].prefixRuns} prefix result(s)), fix-up ticket ${s(m(rs, (r) => r.fixup))} (2 model replies), round 2 + proposal ${s(m(rs, (r) => r.round2))}`);
   } else console.log(`  the rest (sandbox released, combined diff, proposal) ${s(m(rs, (r) => r.rest))}`);

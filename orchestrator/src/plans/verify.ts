@@ -3,9 +3,10 @@
  * result that does not apply goes to a fix-up ticket (it re-applies the change on the stack so far
  * and takes the ticket's place) or, with the rounds spent or no coder, is reported with its hunks and
  * left out. The combined tree's checks are compared with the base's: a regression is attributed to
- * the stack layer where the failure starts (regressions.ts: in order, or bisected) and sent back to that ticket's agent as a fix-up stacked on
- * top, and the checks run again — at most planner.maxFixRounds fix-ups in all. The checks of the last
- * round ran on exactly the tree that is proposed.
+ * the stack layer where the failure starts (regressions.ts: in order, or bisected) and sent back to
+ * that ticket's agent as a fix-up stacked on top, and the checks run again — at most
+ * planner.maxFixRounds fix-ups in all. The checks of the last round ran on exactly the tree that is
+ * proposed.
  */
 import { applyCommit } from '../git/commits';
 import type { CheckResult, TreeCheckReport, TreeCheckRequest } from '../checks/types';
