@@ -23,6 +23,7 @@ import { Team } from './plans/team';
 import type { ModelRegistry } from './model/registry';
 import { installDelivery } from './delivery';
 import { installReview } from './review';
+import { CheckReuse } from './checks/reuse';
 import { TreeChecks } from './checks/run';
 import type { Services } from './services';
 import { registerWorkbenchCommands } from './workbench/commands';
@@ -43,7 +44,9 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
   services.setTaskAdmission((input) => workbench.admitTask(input));
   // Diff review: hunk decisions, the commit of exactly the accepted hunks, the task branch (review/).
   // Checks as evidence: the repository's own test/lint/build commands on exactly one tree (checks/).
-  const checks = new TreeChecks(workbench, services.config.dataDir);
+  // A base's results are reused by later tasks on the same tree (checks.reuseBase; checks/reuse.ts).
+  const reuse = new CheckReuse(services.db, { enabled: services.config.checks.reuseBase, maxAgeMs: services.config.checks.reuseMaxAgeHours * 3600_000, now: () => services.clock.now() });
+  const checks = new TreeChecks(workbench, services.config.dataDir, reuse);
   // Before any job runs: the trees of checks a killed process left (their containers are reaped by the workbench's start).
   const leftovers = checks.removeLeftovers();
   if (leftovers) services.logger.info(`removed ${leftovers} check tree(s) a previous process left`);
