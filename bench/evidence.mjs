@@ -112,7 +112,8 @@ function breakdown(client, planId) {
   const combinedAt = progress(/^Combined \d+ result/)[0];
   // Each check run: its announcement, its command's tool_call/tool_result, its check_result.
   const runs = [];
-  for (const p of progress(/^Checks on .+? \(tree [0-9a-f]+\): /)) {
+  // (A check reused from an earlier task on the same tree, checks.reuseBase, runs nothing: not counted.)
+  for (const p of progress(/^Checks on .+? \(tree [0-9a-f]+\): /).filter((e) => !/ reused from task /.test(e.payload.message))) {
     const call = own.find((e) => e.type === 'tool_call' && e.seq > p.seq);
     const result = own.find((e) => e.type === 'tool_result' && e.payload.toolCallId === call.payload.toolCallId);
     const check = own.find((e) => e.type === 'check_result' && e.seq > result.seq);
