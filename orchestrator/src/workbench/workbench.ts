@@ -448,6 +448,7 @@ export class Workbench implements AgentWorkbench {
       audit: this.audit,
       journal: this.journal,
       policy: loadPolicy(this.services.config.dataDir, repoId),
+      workspaceHostPath,
       secrets: this.opts.secrets,
       timeoutMs: this.services.config.sandbox.commandTimeoutMs,
       maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES,

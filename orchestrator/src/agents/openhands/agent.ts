@@ -280,7 +280,7 @@ export class OpenHandsAgent implements TaskAgent {
    * `think` call carrying the refusal and its reason for the model to read.
    */
   private async review(ctx: TaskContext, call: ParsedToolCall & { error?: undefined }, deps: CommandToolDeps, decisions: Map<string, BrokerDecision>, shell: ShellCwd): Promise<Review> {
-    const j = judgeToolCall(call.name, call.arguments, deps.policy, deps.policy.autoCommit === true, shell.judgeDirs(call.arguments));
+    const j = judgeToolCall(call.name, call.arguments, deps.policy, deps.policy.autoCommit === true, shell.judgeDirs(call.arguments), deps.workspaceHostPath);
     const cwd = call.arguments.is_input === true ? '(input to the running program)' : (shell.current ?? '(unknown)');
     let why: string | undefined;
     let approvalId: string | undefined;
