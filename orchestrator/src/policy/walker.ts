@@ -1,7 +1,9 @@
 /**
  * The shell-AST walk: finds every simple command wherever bash would run it (pipelines, lists,
  * subshells, compound commands, function bodies, command/process substitutions, here-docs) and
- * records one judged Part for each. What a command does is decided in dispatch.ts.
+ * records one judged Part for each, from every directory the shell may be in there (dir-flow.ts: a
+ * `cd` may fail, a branch may not run, a loop runs again from where it ended). What a command does is
+ * decided in dispatch.ts.
  */
 import * as path from 'node:path';
 import { judgeCommand } from './dispatch';
