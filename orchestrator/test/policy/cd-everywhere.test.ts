@@ -108,6 +108,8 @@ const FAMILIES: Record<string, Row[]> = {
     ['f() { (cd .git; echo x >> config); }; f', 'deny'],
     // stays allowed
     ['f() { git status; }; cd sub && f', 'allow'],
+    // defined, never called: its cd never runs
+    ['f() { cd /tmp; }; git status', 'allow'],
     ['f() { (cd sub && git status); }; f; git log -1', 'allow'],
   ],
   'nested subshells, substitutions and nested shells': [
@@ -123,6 +125,8 @@ const FAMILIES: Record<string, Row[]> = {
     // stays allowed
     ['echo "$(cd sub && git rev-parse HEAD)"', 'allow'],
     ['(cd sub; npm test) && git status', 'allow'],
+    // a child process's cd is its own
+    ["bash -c 'cd /tmp'; git status", 'allow'],
   ],
   '&& and || chains inside constructs': [
     ['if true; then cd /tmp/r && git status; fi', 'deny'],
