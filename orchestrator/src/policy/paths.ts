@@ -54,6 +54,8 @@ export class WorkspacePaths {
   dotglob = false;
   /** CDPATH or `cdable_vars` touched in the line: `cd name` may go elsewhere than ./name. */
   cdSearch = false;
+  /** `shopt -s lastpipe`: the last stage of a pipeline runs in the shell itself, its cd stays. */
+  lastpipe = false;
   /**
    * An earlier command of the line may have put links into the working copy (git checkout, cp, mv,
    * tar, a script …): the host copy no longer shows what a later `cd` goes through.
@@ -81,9 +83,28 @@ export class WorkspacePaths {
     else {
       const joined = target.startsWith('/') ? target : this.cwd === null ? null : `${this.cwd}/${target}`;
       const to = joined === null ? null : this.follow(physical ? joined : path.posix.normalize(joined), true);
-      // Into the working copy after the line may have changed its links: where that is, is not known.
-      this.cwd = to !== null && this.host && this.linksMayChange && to.startsWith(`${this.ws}/`) ? null : to;
+      this.cwd = to;
+      // Into the working copy after the line may have changed its links: it may be anywhere.
+      if (to !== null && this.host && this.linksMayChange && to.startsWith(`${this.ws}/`)) this.chdirMaybe(null);
     }
+  }
+
+  /** Other directories the last `cd` may have gone to (`cd name` with CDPATH set); the walker collects them. */
+  private maybe: { ok: (string | null)[]; fail: (string | null)[] } = { ok: [], fail: [] };
+
+  /**
+   * The last `cd` may also have gone to `dir` (null: somewhere not known) — when it succeeded, or
+   * (`onFailure`) even when it reports failure (`cd -Pe`: moved, but the new directory's name is not known).
+   */
+  chdirMaybe(dir: string | null, onFailure = false): void {
+    (onFailure ? this.maybe.fail : this.maybe.ok).push(dir);
+  }
+
+  /** The directories `chdirMaybe` recorded since the last call. */
+  takeMaybeDirs(): { ok: (string | null)[]; fail: (string | null)[] } {
+    const m = this.maybe;
+    this.maybe = { ok: [], fail: [] };
+    return m;
   }
 
   /** Where relative paths point now (null: not known); `restore` goes back to it. */

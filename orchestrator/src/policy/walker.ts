@@ -79,6 +79,7 @@ export class ScriptWalker implements RuleContext {
     }
     // CDPATH and `shopt -s cdable_vars` make `cd name` go somewhere else than ./name.
     if (/CDPATH|cdable_vars/.test(src) || this.flow.namedAssigns.has('CDPATH')) this.paths.cdSearch = true;
+    if (/lastpipe/.test(src)) this.paths.lastpipe = true;
     for (const s of [...this.flow.sinks(src, file), ...this.flow.lineRisks()]) this.push(s.argv, s.j);
     // A nested shell (`bash -c`) starts where its caller is; its cd moves nothing after it.
     this.nested((from) => this.list(src, file.Stmts, depth, from));
@@ -137,10 +138,7 @@ export class ScriptWalker implements RuleContext {
     const list = (stmts: readonly Stmt[], at: Dirs): Flow => this.list(src, stmts, depth, at);
     switch (t) {
       case 'BinaryCmd': {
-        if (cmd.Op === BinOp.pipe || cmd.Op === BinOp.pipeAll) {
-          this.pipeline(src, cmd, depth, from);
-          return either(from);
-        }
+        if (cmd.Op === BinOp.pipe || cmd.Op === BinOp.pipeAll) return this.pipeline(src, cmd, depth, from);
         const x = cmd.X ? this.stmt(src, cmd.X, depth, from) : either(from);
         if (cmd.Op === BinOp.and) {
           const y = cmd.Y ? this.stmt(src, cmd.Y, depth, x.ok) : either(x.ok);
@@ -224,6 +222,7 @@ export class ScriptWalker implements RuleContext {
       this.push(j.argv, final, before);
       tag ??= final.tag;
       const after = this.paths.snapshot();
+      const maybe = this.paths.takeMaybeDirs();
       this.paths.restore(d);
       const fn = this.calledFunction(src, cmd);
       if (fn) {
@@ -231,8 +230,8 @@ export class ScriptWalker implements RuleContext {
         ok.push(...f.ok);
         fail.push(...f.fail);
       } else {
-        ok.push(after);
-        fail.push(d); // a cd that fails leaves the shell where it was
+        ok.push(after, ...maybe.ok);
+        fail.push(d, ...maybe.fail); // a cd that fails leaves the shell where it was
       }
     }
     return { ok: dirs(ok), fail: dirs(fail), tag };
@@ -288,7 +287,7 @@ export class ScriptWalker implements RuleContext {
   }
 
   /** A download piped into something that runs stdin as code (`curl … | sh`) is denied as a whole. */
-  private pipeline(src: string, cmd: Command, depth: number, from: Dirs): void {
+  private pipeline(src: string, cmd: Command, depth: number, from: Dirs): Flow {
     const stages: Stmt[] = [];
     const flatten = (s: Stmt): void => {
       const c = s.Cmd;
@@ -300,12 +299,16 @@ export class ScriptWalker implements RuleContext {
     if (cmd.X) flatten(cmd.X);
     if (cmd.Y) flatten(cmd.Y);
     let fetched = false;
+    let last: Flow = either(from);
     for (const s of stages) {
-      // Every stage runs in a subshell (no lastpipe): a cd there moves nothing after the pipeline.
-      const tag = this.stmt(src, s, depth, from).tag;
-      if (tag === 'stdin-code' && fetched) this.push([sourceOf(src, cmd)], deny('pipes downloaded content into an interpreter (curl … | sh)', true));
-      if (tag === 'fetch') fetched = true;
+      // Every stage runs in a subshell: a cd there moves nothing after the pipeline…
+      const f = this.stmt(src, s, depth, from);
+      if (f.tag === 'stdin-code' && fetched) this.push([sourceOf(src, cmd)], deny('pipes downloaded content into an interpreter (curl … | sh)', true));
+      if (f.tag === 'fetch') fetched = true;
+      last = f;
     }
+    // …except the last one under `shopt -s lastpipe`, which runs in the shell itself.
+    return this.paths.lastpipe ? { ok: dirs(from, last.ok), fail: dirs(from, last.fail) } : either(from);
   }
 
   /** export/declare/local/readonly: only the assignments matter. */

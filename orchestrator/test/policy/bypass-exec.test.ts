@@ -100,6 +100,7 @@ const CASES: Case[] = [
   // A loop's next round starts where the last one ended; a function runs where it is called.
   { name: "a loop's second round writes .git/config", command: `for i in 1 2; do ${FSMONITOR} >> config; cd .git; done`, trigger: 'git status', proof: `test -e ${M}`, verdict: 'deny' },
   { name: 'a function called after cd .git writes .git/config', command: `f() { ${FSMONITOR} >> config; }; cd .git && f`, trigger: 'git status', proof: `test -e ${M}`, verdict: 'deny' },
+  { name: 'under lastpipe the last pipeline stage cds the shell itself', command: `shopt -s lastpipe; true | cd .git; ${FSMONITOR} >> config`, trigger: 'git status', proof: `test -e ${M}`, verdict: 'deny' },
   // A committed link into .git (the classifier reads it from the host copy, as mounted).
   { name: 'cd through a link to .git writes .git/config', setup: 'ln -s .git cfg', command: `cd cfg && ${FSMONITOR} >> config`, trigger: 'git status', proof: `test -e ${M}`, verdict: 'deny' },
   {

@@ -122,7 +122,11 @@ const FAMILIES: Record<string, Row[]> = {
     ['bash -c "cd .git" && echo x > HEAD', 'deny'],
     ['cd .git && bash -c "cd /tmp/nope; echo x >> config"', 'deny'],
     ['echo $(cd /tmp/r && git status)', 'deny'],
+    // under lastpipe the last stage of a pipeline runs in the shell itself
+    ['shopt -s lastpipe; true | cd .git; echo x >> config', 'deny'],
+    ["shopt -s $'last\\x70ipe'; true | cd /tmp/r; git status", 'deny'],
     // stays allowed
+    ['true | cd .git; echo x >> config', 'allow'],
     ['echo "$(cd sub && git rev-parse HEAD)"', 'allow'],
     ['(cd sub; npm test) && git status', 'allow'],
     // a child process's cd is its own
@@ -137,6 +141,9 @@ const FAMILIES: Record<string, Row[]> = {
     ['time cd /tmp/r; git status', 'deny'],
     // stays allowed: after `cd x || y`, y runs only where the failed cd left the shell
     ['cd /tmp/r || git status', 'allow'],
+    ['cd .git || echo x >> config', 'allow'],
+    // …but `cd -Pe` may report failure after it moved
+    ['cd -Pe .git || echo x >> config', 'deny'],
     ['cd sub || exit 1; git status', 'allow'],
     // background jobs and coprocesses run in a subshell
     ['cd /tmp/r & git status', 'allow'],
@@ -161,6 +168,8 @@ const FAMILIES: Record<string, Row[]> = {
     ['popd && echo x > config', 'ask'],
     ['builtin cd .git && echo x >> config', 'deny'],
     ['command cd /tmp/r && git status', 'deny'],
+    // bash checks an assigned $PWD against the real directory (and ignores it): `cd ..` is the parent
+    ['PWD=/workspace/.git/hooks; cd .. && git status', 'deny'],
     // stays allowed
     ['pushd sub && git status', 'allow'],
     ['cd sub && cd - && echo done', 'allow'],
@@ -175,6 +184,8 @@ const FAMILIES: Record<string, Row[]> = {
     ["declare $'\\x43DPATH=/tmp'; cd r && git status", 'ask'],
     ['shopt -s cdable_vars; d=/tmp; cd d && git status', 'ask'],
     ["shopt -s $'cdable\\x5fvars'; d=/tmp/r; cd d && git status", 'ask'],
+    // …and judged from ./name as well
+    ['CDPATH=/tmp; cd .git && echo x >> config', 'deny'],
     // the same routes for other variables that change what runs
     ['read PATH <<< /tmp; ls', 'ask'],
     ['export "PATH=/tmp/x"; ls', 'ask'],

@@ -13,13 +13,17 @@ import type { Arg } from '../words';
 function cd(ctx: RuleContext, name: string, args: Arg[]): Judgment {
   const target = operands(args)[0];
   const stack = name !== 'cd' && target?.static === true && /^[-+]\d+$/.test(target.text);
-  const searched = ctx.paths.cdSearch && target?.static === true && !/^(\/|\.\.?(\/|$))/.test(target.text);
-  if (name === 'popd' || !target || !target.static || target.tilde || target.text === '-' || stack || searched) {
+  if (name === 'popd' || !target || !target.static || target.tilde || target.text === '-' || stack) {
     ctx.paths.chdir(null);
     return allow(`${name}: later relative paths are no longer known`);
   }
   // `cd -P a/..` resolves the link before `..`; plain cd (-L) drops `a/..` first, as bash does.
-  ctx.paths.chdir(target.text, args.some((a) => a.static && /^-[LPe@]*P[LPe@]*$/.test(a.text)));
+  const opts = args.filter((a) => a.static && /^-[LPe@]+$/.test(a.text)).map((a) => a.text).join('');
+  ctx.paths.chdir(target.text, opts.includes('P'));
+  // `cd -Pe dir` reports failure when it moved but cannot name the new directory.
+  if (opts.includes('e')) ctx.paths.chdirMaybe(ctx.paths.snapshot(), true);
+  // With CDPATH or cdable_vars, `cd name` (not `./name`) may also go to a directory found elsewhere.
+  if (ctx.paths.cdSearch && !/^(\/|\.\.?(\/|$))/.test(target.text)) ctx.paths.chdirMaybe(null);
   return allow(`${name} ${target.text}`);
 }
 

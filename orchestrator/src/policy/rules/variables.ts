@@ -75,6 +75,7 @@ function shopt(ctx: RuleContext, name: string, args: Arg[]): Judgment {
   if (args.some((a) => a.text === 'dotglob' || a.text === 'nocaseglob')) ctx.paths.dotglob = true;
   // `cd name` may then go to the directory a variable of that name holds.
   if (args.some((a) => a.text === 'cdable_vars')) ctx.paths.cdSearch = true;
+  if (args.some((a) => a.text === 'lastpipe')) ctx.paths.lastpipe = true;
   return allow(`${name} sets shell options`);
 }
 
