@@ -21,6 +21,12 @@ import { evalWord, type Arg } from './words';
 /** `bash -c "bash -c …"` nesting limit, and the longest line parsed at all (parser time is bounded). */
 const MAX_DEPTH = 6;
 const MAX_INPUT = 64 * 1024;
+/**
+ * Statements walked per line, counting every directory, loop round and function call: loops and
+ * calls re-walk their bodies, so a line of nested loops or of functions calling each other twice
+ * could otherwise keep the (synchronous) classifier busy for minutes.
+ */
+const MAX_STEPS = 10_000;
 
 /** Commands that never create or move a symlink (anything else that is not read-only may: git checkout, cp, mv, tar, scripts). */
 const KEEPS_LINKS = new Set(['cd', 'pushd', 'popd', 'mkdir', 'touch', 'rm', 'rmdir', 'chmod', 'truncate', 'tee', 'sed', 'sort', 'echo', 'printf', 'cat', 'dd']);
@@ -36,6 +42,7 @@ export class ScriptWalker implements RuleContext {
   /** Functions being walked (recursion stops here). */
   private readonly calling = new Set<string>();
   private readonly seenParts = new Set<string>();
+  private steps = 0;
 
   constructor(
     readonly paths: WorkspacePaths,
@@ -115,6 +122,12 @@ export class ScriptWalker implements RuleContext {
   private stmt(src: string, st: Stmt, depth: number, from: Dirs): Flow & { tag?: Judgment['tag'] } {
     // Never judge from nowhere: an empty set would skip the statement.
     const entry = from.size > 0 ? from : UNKNOWN_DIR;
+    this.steps += entry.size;
+    if (this.steps > MAX_STEPS) {
+      // Once: the rest of the line is not judged, so the line as a whole cannot be allowed.
+      if (this.steps - entry.size <= MAX_STEPS) this.push(['…'], deny(`the command has more than ${MAX_STEPS} statements to judge (counting loops and function calls again from every directory); it is too complex to check`, true));
+      return either(UNKNOWN_DIR);
+    }
     // `cmd &` and coprocesses run in a subshell: their cd moves nothing after them.
     if (st.Background || st.Coprocess) {
       const f = this.inner(src, st, depth, entry);

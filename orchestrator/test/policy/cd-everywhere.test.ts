@@ -209,6 +209,17 @@ describe('policy: cd in every position (table)', () => {
     });
   }
 
+  it('bounds the work: functions that call each other twice (2^16 calls) are refused, not walked for minutes', function () {
+    this.timeout(60_000);
+    let line = 'f0() { cd sub; }';
+    for (let i = 1; i <= 16; i++) line += `; f${i}() { f${i - 1}; f${i - 1}; }`;
+    const r = classifyCommand(`${line}; f16; git status`);
+    assert.equal(r.verdict, 'deny');
+    assert.match(r.reason, /too complex to check/);
+    // The same functions called once each are judged normally.
+    assert.equal(classifyCommand('f0() { cd sub; }; f1() { f0; }; f1 && git status').verdict, 'allow');
+  });
+
   it('judges a command once per distinct outcome, not once per directory', () => {
     const r = classifyCommand('cd sub; git status; npm test');
     assert.deepEqual(
