@@ -24,6 +24,7 @@ import { Team } from './plans/team';
 import type { ModelRegistry } from './model/registry';
 import { installDelivery } from './delivery';
 import { installReview } from './review';
+import { CheckReuse } from './checks/reuse';
 import { TreeChecks } from './checks/run';
 import type { Services } from './services';
 import { registerWorkbenchCommands } from './workbench/commands';
@@ -44,7 +45,9 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
   services.setTaskAdmission((input) => workbench.admitTask(input));
   // Diff review: hunk decisions, the commit of exactly the accepted hunks, the task branch (review/).
   // Checks as evidence: the repository's own test/lint/build commands on exactly one tree (checks/).
-  const checks = new TreeChecks(workbench, services.config.dataDir);
+  // A base's results are reused by later tasks on the same tree (checks.reuseBase; checks/reuse.ts).
+  const reuse = new CheckReuse(services.db, { enabled: services.config.checks.reuseBase, maxAgeMs: services.config.checks.reuseMaxAgeHours * 3600_000, now: () => services.clock.now() });
+  const checks = new TreeChecks(workbench, services.config.dataDir, reuse);
   installReview({ services, wb: workbench, secrets: opts.secrets, models: opts.models, checks });
   // Auto-commit grants: while one covers a task, its commit/push/PR approvals are decided by the grant (grants/).
   // Delivery: push and pull request of a committed task branch, each behind its own approval (delivery/).

@@ -363,6 +363,17 @@ export class Workbench implements AgentWorkbench {
   }
 
   /**
+   * What a repository's checks run in, as far as it can change their result: the image by name and id
+   * (a rebuilt tag is another image) and the sandbox's limits. Part of a reused check result's key.
+   */
+  async sandboxIdentity(repoId: string): Promise<Record<string, unknown>> {
+    const { sandbox } = this.services.config;
+    const image = this.repoSettings(repoId).image ?? sandbox.image;
+    const info = await this.sandboxes.docker.getImage(image).inspect();
+    return { image, imageId: info.Id, memoryMb: sandbox.memoryMb, cpus: sandbox.cpus, pidsLimit: sandbox.pidsLimit, tmpMb: sandbox.tmpMb, commandTimeoutMs: sandbox.commandTimeoutMs };
+  }
+
+  /**
    * The commit a plan starts from: the person's current branch head (synced, like any task's live
    * base), recorded and announced as the planned task's base. Its tickets build on it as commits,
    * so the person's uncommitted changes are not part of a plan (the base's note says so when asked).
