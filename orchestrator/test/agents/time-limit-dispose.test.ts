@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { BuiltinAgent } from '../../src/agents/builtin/agent';
 import { OpenHandsAgent } from '../../src/agents/openhands/agent';
 import type { TaskAgent, TaskContext } from '../../src/agents/types';
+import type { Config } from '../../src/config';
 import { PushPalsError } from '../../src/errors';
 import { silentLogger } from '../../src/log';
 import { createServices, type ServicesHandle } from '../../src/services';
@@ -41,7 +42,7 @@ function countingGate(inner: PauseGate): PauseGate & { live: number } {
 describe('agents: the running-time limit is disposed when preparing the working copy fails', function () {
   let handle: ServicesHandle;
   let wb: Workbench;
-  const config = testConfig({ sandbox: { warmPool: 0, diskLimitMb: 0 } });
+  let config: Config;
   const models = {
     configured: () => true,
     client: (): never => {
@@ -50,6 +51,8 @@ describe('agents: the running-time limit is disposed when preparing the working 
   };
 
   before(() => {
+    // Made here, not when the file loads: another suite's removeTempDirs() would delete its data dir.
+    config = testConfig({ sandbox: { warmPool: 0, diskLimitMb: 0 } });
     handle = createServices(config, { logger: silentLogger });
     wb = new Workbench(handle.services, { secrets: [] });
   });
