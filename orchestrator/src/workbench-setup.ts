@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { OpenHandsAgent } from './agents/openhands/agent';
 import { openHandsAvailable } from './agents/openhands/availability';
 import type { WorkerAgent } from './config';
+import { sweepOpenHandsDirs } from './agents/openhands/leftovers';
 import { OpenHandsPool } from './agents/openhands/pool';
 import { installGrants } from './grants/commands';
 import { HeuristicAgent } from './heuristic/agent';
@@ -56,6 +57,9 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
   installDelivery({ services, wb: workbench });
   installGrants(services, workbench.repos, workbench.audit);
   services.registerAgent(new HeuristicAgent(workbench, checks));
+  // A killed run's OpenHands socket dirs (and what is mounted in them) go at start-up even when no coder model is configured now.
+  const openhandsDir = join(services.config.dataDir, 'openhands');
+  workbench.addLeftoverSweeper({ what: 'OpenHands socket dir', sweep: (s) => sweepOpenHandsDirs(openhandsDir, s) });
   // With a planner model (and planner.enabled), a request becomes a plan of tickets first; the
   // coding agent takes the tickets — or, without a planner, the request whole. Without a coder
   // model, such requests fail saying how to configure one.
@@ -81,7 +85,7 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
     // (with the planner on, only tickets: a top-level task is planned, and its tickets follow its choice).
     const oh = services.config.openhands;
     // Agent servers started ahead (agents/openhands/pool.ts); it also reaps a previous run's slots, so it is attached even at size 0.
-    const pool = new OpenHandsPool({ size: oh.warmPool, sandboxes: workbench.sandboxes, image: oh.image, dir: join(services.config.dataDir, 'openhands', '.pool'), readyTimeoutMs: oh.readyTimeoutMs, log: (msg) => services.logger.info(msg) });
+    const pool = new OpenHandsPool({ size: oh.warmPool, sandboxes: workbench.sandboxes, image: oh.image, dir: join(openhandsDir, '.pool'), readyTimeoutMs: oh.readyTimeoutMs, log: (msg) => services.logger.info(msg) });
     workbench.attach({ name: 'the OpenHands warm pool', start: () => pool.start(), close: () => pool.close() });
     services.registerStatus('openhandsPool', () => ({ ...pool.stats() }));
     services.registerAgent(

@@ -105,9 +105,10 @@ export class TreeChecks {
         if (setup.failed) report.setupFailed = describeSetupFailure(setup.failed);
         else if (setup.ran.length) specs = toRun(plan()); // the set-up may have made the venv a check should use
         for (const spec of specs) {
-          const result = report.setupFailed ? this.errorResult(spec, report.setupFailed) : await this.runOne(ctx, sandbox, commandDeps, spec, req, treeId);
-          // Kept for reuse only under the key of the command that actually ran.
-          const key = planned.some((p) => p.name === spec.name && p.command === spec.command) ? reusable.get(spec.name)?.key : undefined;
+          const { result, timedOut } = report.setupFailed ? { result: this.errorResult(spec, report.setupFailed), timedOut: false } : await this.runOne(ctx, sandbox, commandDeps, spec, req, treeId);
+          // Kept for reuse only under the key of the command that actually ran, and never a timeout:
+          // that says how busy the machine was, not what the tree does.
+          const key = !timedOut && planned.some((p) => p.name === spec.name && p.command === spec.command) ? reusable.get(spec.name)?.key : undefined;
           this.record(ctx, repo, { ...result, ...stamp }, report, key);
         }
       } finally {
@@ -120,18 +121,19 @@ export class TreeChecks {
     }
   }
 
-  private async runOne(ctx: TaskContext, sandbox: LazySandbox, deps: CommandToolDeps, spec: CheckSpec, req: TreeCheckRequest, treeId: string): Promise<CheckResult> {
+  private async runOne(ctx: TaskContext, sandbox: LazySandbox, deps: CommandToolDeps, spec: CheckSpec, req: TreeCheckRequest, treeId: string): Promise<{ result: CheckResult; timedOut: boolean }> {
     const started = performance.now();
     const r = await runCommandTool(ctx, sandbox, spec.command, deps, { key: `check:${req.phase}:${treeId}:${spec.name}`, label: `${spec.command} (check "${spec.name}" ${phaseLabel(req.phase)}, tree ${treeId.slice(0, 12)})` });
     const durationMs = Math.round(r.result?.durationMs ?? performance.now() - started);
-    if (!r.ran || !r.result) return { ...this.errorResult(spec, r.reason), durationMs };
+    if (!r.ran || !r.result) return { result: { ...this.errorResult(spec, r.reason), durationMs }, timedOut: false };
     const x = r.result;
     const whole = `${x.stdout}${x.stderr}`;
     const passed = x.exitCode === 0 && !x.timedOut;
     // Read from the whole output: the summary is at its end, the first failure may be far before the tail.
     const { counts } = parseCounts(whole, spec.runner);
     const excerpt = passed ? undefined : failureExcerpt(whole, spec.runner);
-    return { name: spec.name, command: spec.command, status: passed ? 'passed' : 'failed', exitCode: x.exitCode, durationMs, output: whole.slice(-MAX_TEXT_LENGTH), ...(counts ? { counts } : {}), ...(excerpt ? { excerpt } : {}), outputHash: sha256Ref(whole) };
+    const result: CheckResult = { name: spec.name, command: spec.command, status: passed ? 'passed' : 'failed', exitCode: x.exitCode, durationMs, output: whole.slice(-MAX_TEXT_LENGTH), ...(counts ? { counts } : {}), ...(excerpt ? { excerpt } : {}), outputHash: sha256Ref(whole) };
+    return { result, timedOut: Boolean(x.timedOut) };
   }
 
   private errorResult(spec: CheckSpec, why: string): CheckResult {

@@ -19,6 +19,12 @@ export interface ClassifyContext {
    * commands, agents/openhands/shell-cwd.ts); null: not known, so relative paths are unknown too.
    */
   cwd?: string | null;
+  /**
+   * The working copy's directory on this host, mounted at `workspace` in the sandbox. Given, the
+   * working copy's symlinks are followed as the sandbox will (`cd link` where link -> .git is a cd
+   * into .git; see host-links.ts); absent, paths are judged by their text alone.
+   */
+  hostWorkspace?: string;
 }
 
 /**
@@ -30,7 +36,7 @@ export interface ClassifyContext {
  */
 export function classifyCommand(command: string, policy: Policy = EMPTY_POLICY, ctx: ClassifyContext = {}): Classification {
   const ws = path.posix.normalize(ctx.workspace ?? '/workspace').replace(/\/+$/, '') || '/';
-  const paths = new WorkspacePaths(ws);
+  const paths = new WorkspacePaths(ws, undefined, ctx.hostWorkspace);
   if (ctx.cwd !== undefined) paths.chdir(ctx.cwd);
   const walker = new ScriptWalker(paths, ctx.autoCommit === true || policy.autoCommit === true, policy);
   walker.script(command, 0, [command]);

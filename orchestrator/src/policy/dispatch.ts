@@ -29,15 +29,18 @@ const COMMANDS = ruleTable(GIT_RULES, PACKAGE_RULES, FILE_RULES, PRIVILEGE_RULES
 /** `/usr/bin/git` is git; any other path is a program of its own. */
 const SYSTEM_DIRS = ['/bin', '/usr/bin', '/usr/local/bin', '/sbin', '/usr/sbin', '/usr/local/sbin'];
 
-/** Classifies one command given its (statically evaluated) argv; applies the repo policy. */
-export function judgeCommand(ctx: RuleContext, args: Arg[], depth: number): Judgment {
+/**
+ * Classifies one command given its (statically evaluated) argv; applies the repo policy.
+ * `functions: false` for what a wrapper runs: `builtin cd`, `command x`, `timeout 5 x` never run a shell function.
+ */
+export function judgeCommand(ctx: RuleContext, args: Arg[], depth: number, functions = true): Judgment {
   const name = args[0];
   if (!name) return allow('no command');
   if (!name.static) return deny(`the command name ${name.raw} is not statically known (expansion or substitution)`, true);
   if (name.glob && name.text !== '[') return deny(`the command name ${name.raw} contains a glob pattern`, true);
   if (name.text === '') return deny('empty command name', true);
   const text = args.map((a) => (a.static ? a.text : a.raw));
-  const { j, wrapper } = defaultJudgment(ctx, args, depth);
+  const { j, wrapper } = defaultJudgment(ctx, args, depth, functions);
   const rule = matchPolicy(ctx.policy, text);
   if (!rule) return j;
   const byRule: Judgment = { verdict: rule.verdict, risk: rule.verdict === 'allow' ? j.risk : rule.verdict === 'deny' ? 'high' : 'medium', reason: `repo policy: ${rule.rule.reason ?? `${rule.verdict} ${rule.rule.command}${rule.rule.args ? ` ${rule.rule.args}` : ''}`}` };
@@ -50,7 +53,7 @@ export function judgeCommand(ctx: RuleContext, args: Arg[], depth: number): Judg
 }
 
 /** The built-in judgment, before the repo policy. */
-function defaultJudgment(ctx: RuleContext, args: Arg[], depth: number): { j: Judgment; wrapper?: boolean } {
+function defaultJudgment(ctx: RuleContext, args: Arg[], depth: number, functions: boolean): { j: Judgment; wrapper?: boolean } {
   const full = (args[0] as Arg).text;
   const rest = args.slice(1);
   let name = full;
@@ -59,7 +62,7 @@ function defaultJudgment(ctx: RuleContext, args: Arg[], depth: number): { j: Jud
     name = path.posix.basename(full);
   }
   // Order matters: functions shadow everything, and code-running or privileged names are never relaxed by a table.
-  if (ctx.functions.has(name)) return { j: allow(`calls the shell function ${name} (its body is classified separately)`) };
+  if (functions && ctx.functions.has(name)) return { j: allow(`calls the shell function ${name} (its body is classified separately)`) };
   if (EVAL_LIKE.has(name)) return { j: deny(`${name} runs code that is not statically known`, true) };
   if (isPrivileged(name)) return { j: deny(`${name}: privilege escalation or host administration is never allowed`) };
   const wrapping = WRAPPING.get(name);

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { optionValue } from './options';
 import { ask, askNet, deny, worseOf, type Judgment } from './verdicts';
 import type { Arg } from './words';
+import { followWorkspaceLinks } from './host-links';
 
 /** `gitdir`: in a `.git` directory of the workspace; `homeconfig`: a dotfile of $HOME; `net`: /dev/tcp|udp. */
 export type PathClass = 'inside' | 'root' | 'gitdir' | 'tmp' | 'homeconfig' | 'dev' | 'net' | 'outside' | 'unknown';
@@ -51,23 +52,61 @@ export class WorkspacePaths {
   private cwd: string | null;
   /** `shopt -s dotglob` (or GLOBIGNORE) seen in the line: `*` also matches `.git`. */
   dotglob = false;
+  /** CDPATH or `cdable_vars` touched in the line: `cd name` may go elsewhere than ./name. */
+  cdSearch = false;
+  /** `shopt -s lastpipe`: the last stage of a pipeline runs in the shell itself, its cd stays. */
+  lastpipe = false;
+  /**
+   * An earlier command of the line may have put links into the working copy (git checkout, cp, mv,
+   * tar, a script …): the host copy no longer shows what a later `cd` goes through.
+   */
+  linksMayChange = false;
 
+  /**
+   * @param host the working copy's directory on this host (what the sandbox mounts at `ws`): its
+   *   symlinks are followed as the sandbox's kernel would (host-links.ts). Absent: paths are lexical.
+   */
   constructor(
     readonly ws: string,
     readonly home: string = SANDBOX_HOME,
+    readonly host?: string,
   ) {
     this.cwd = ws;
   }
 
-  /** Moves the current directory; null means "no longer known". */
-  chdir(target: string | null): void {
-    this.cwd = target === null ? null : this.resolve(target);
+  /**
+   * Moves the current directory; null means "no longer known". bash's `cd` drops `a/..` before it
+   * looks at the disk (`-P`: after following the links); the kernel then follows the links.
+   */
+  chdir(target: string | null, physical = false): void {
+    if (target === null) this.cwd = null;
+    else {
+      const joined = target.startsWith('/') ? target : this.cwd === null ? null : `${this.cwd}/${target}`;
+      const to = joined === null ? null : this.follow(physical ? joined : path.posix.normalize(joined), true);
+      this.cwd = to;
+      // Into the working copy after the line may have changed its links: it may be anywhere.
+      if (to !== null && this.host && this.linksMayChange && to.startsWith(`${this.ws}/`)) this.chdirMaybe(null);
+    }
   }
 
+  /** Other directories the last `cd` may have gone to (`cd name` with CDPATH set); the walker collects them. */
+  private maybe: { ok: (string | null)[]; fail: (string | null)[] } = { ok: [], fail: [] };
+
   /**
-   * Runs `fn` as bash runs a subshell (`( … )`, a pipeline stage, `$( … )`): a `cd` inside does not
-   * move the directory of what follows.
+   * The last `cd` may also have gone to `dir` (null: somewhere not known) — when it succeeded, or
+   * (`onFailure`) even when it reports failure (`cd -Pe`: moved, but the new directory's name is not known).
    */
+  chdirMaybe(dir: string | null, onFailure = false): void {
+    (onFailure ? this.maybe.fail : this.maybe.ok).push(dir);
+  }
+
+  /** The directories `chdirMaybe` recorded since the last call. */
+  takeMaybeDirs(): { ok: (string | null)[]; fail: (string | null)[] } {
+    const m = this.maybe;
+    this.maybe = { ok: [], fail: [] };
+    return m;
+  }
+
   /** Where relative paths point now (null: not known); `restore` goes back to it. */
   snapshot(): string | null {
     return this.cwd;
@@ -77,27 +116,25 @@ export class WorkspacePaths {
     this.cwd = cwd;
   }
 
-  subshell<T>(fn: () => T): T {
-    const saved = this.cwd;
-    try {
-      return fn();
-    } finally {
-      this.cwd = saved;
-    }
-  }
-
   /** The current directory as a path class (git and make care where they run). */
   cwdClass(): PathClass {
     return this.cwd === null ? 'unknown' : this.classifyAbs(this.cwd);
   }
 
-  resolve(p: string): string | null {
-    if (p.startsWith('/')) return path.posix.normalize(p);
+  /** Where `p` points (null: not known). `followLast: false` for what acts on a link itself (`rm link`). */
+  resolve(p: string, followLast = true): string | null {
+    if (p.startsWith('/')) return this.follow(p, followLast);
     if (this.cwd === null) return null;
-    return path.posix.resolve(this.cwd, p);
+    return this.follow(`${this.cwd}/${p}`, followLast);
   }
 
-  classify(a: Arg): PathClass {
+  /** The path the kernel reaches: lexical, or through the working copy's symlinks when the host copy is known. */
+  private follow(raw: string, followLast: boolean): string | null {
+    if (!this.host) return path.posix.normalize(raw);
+    return followWorkspaceLinks(raw, this.ws, this.host, followLast);
+  }
+
+  classify(a: Arg, followLast = true): PathClass {
     if (!a.static) return 'unknown';
     if (a.tilde) return 'outside';
     if (a.text === '') return 'unknown';
@@ -108,7 +145,7 @@ export class WorkspacePaths {
       // …and one that may match `.git` (or a home dotfile) reaches protected configuration.
       if (segs.some((seg) => /[*?[]/.test(seg) && (globMayMatch(seg, '.git', this.dotglob) || globMayMatch(seg, '.gitconfig', this.dotglob) || globMayMatch(seg, '.config', this.dotglob)))) return 'unknown';
     }
-    const abs = this.resolve(a.text);
+    const abs = this.resolve(a.text, followLast);
     if (abs === null) return 'unknown';
     return this.classifyAbs(abs);
   }
@@ -146,7 +183,8 @@ export class WorkspacePaths {
    * configuration (`rm .git/index.lock`), so only outside/unknown count.
    */
   writeTarget(a: Arg, what: string, removal = false): Judgment | undefined {
-    const cls = this.classify(a);
+    // Removing a link removes the link, not what it points to.
+    const cls = this.classify(a, !removal);
     if (cls === 'outside' || cls === 'net') return deny(`${what}: writes outside the workspace (${this.resolve(a.text) ?? a.text})`, true);
     if (cls === 'unknown') return ask(`${what}: the target path is not statically known, so it may be outside the workspace or in its .git`);
     if (removal) return undefined;

@@ -17,7 +17,7 @@ export interface RuleContext {
   readonly flow: VariableFlow;
   /** Shell functions defined so far in the line (their bodies are classified where defined). */
   readonly functions: ReadonlySet<string>;
-  /** Classifies a command another command runs (wrappers, find -exec, git bisect run); the policy applies. */
+  /** Classifies a command another command runs (wrappers, find -exec, git bisect run; never a shell function); the policy applies. */
   command(args: Arg[], depth: number): Judgment;
   /** Classifies an inline script (`bash -c`) one level deeper; its parts are recorded separately. */
   script(src: string, depth: number, display: string[]): void;

@@ -75,8 +75,19 @@ export interface Command extends ShNode {
   Body?: Stmt;
   // DeclClause
   Variant?: Lit;
-  // ForClause (WordIter loops; `select` too)
+  // ForClause (WordIter loops; `select` too; CStyleLoop has Init/Cond/Post)
   Loop?: { Name?: Lit; Items?: Word[] };
+  // IfClause (an `else` is an IfClause without Cond), WhileClause (Until), ForClause: the bodies
+  Cond?: Stmt[];
+  Then?: Stmt[];
+  Else?: Command | null;
+  Until?: boolean;
+  Do?: Stmt[];
+  // CaseClause
+  Word?: Word;
+  Items?: { Op: number; Patterns: Word[]; Stmts: Stmt[] }[];
+  // TimeClause, CoprocClause
+  Stmt?: Stmt | null;
 }
 export interface File extends ShNode {
   Stmts: Stmt[];
@@ -143,6 +154,9 @@ export const RedirOp = {
   all: probeRedirect('a &> b'),
   appendAll: probeRedirect('a &>> b'),
 } as const;
+
+/** The operator ending a `case` arm: `;;` stops, `;&` and `;;&` go on into the next arm. */
+export const CASE_BREAK = (parser.Parse('case x in a) b;; esac', 'probe') as File).Stmts[0]?.Cmd?.Items?.[0]?.Op;
 
 function probeTest(src: string): number {
   const f = parser.Parse(src, 'probe') as File;

@@ -80,6 +80,11 @@ export class VariableFlow {
   /** Variables with the integer attribute: every assignment to them is evaluated as arithmetic. */
   private readonly integer = new Set<string>();
   private namerefAt: string | undefined;
+  /**
+   * Variables assigned through a name given as a word (`read X`, `printf -v X`, `declare "X=…"`):
+   * the environment-variable checks of plain assignments (PATH=, CDPATH=, …) never saw them.
+   */
+  readonly namedAssigns = new Set<string>();
 
   isTainted(name: string): boolean {
     return this.tainted.has(name) || /^\d+$/.test(name);
@@ -107,8 +112,13 @@ export class VariableFlow {
         const args = (((n as Command).Args as Word[] | undefined) ?? []).map((w) => evalWord(src, w));
         const at = args.findIndex((a) => !(a.static && ['command', 'builtin'].includes(a.text)));
         const cmd = args[at];
-        if (cmd?.static && INPUT_ASSIGNERS.has(cmd.text)) for (const a of args.slice(at + 1)) if (a.static && /^[A-Za-z_][A-Za-z0-9_]*$/.test(a.text)) this.assign(a.text, TAINTED);
-        if (cmd?.static && DECLARE_LIKE.has(cmd.text)) this.declArgs(args.slice(at + 1), src, n as ShNode);
+        if (cmd?.static && INPUT_ASSIGNERS.has(cmd.text))
+          for (const a of args.slice(at + 1))
+            if (a.static && /^[A-Za-z_][A-Za-z0-9_]*$/.test(a.text)) {
+              this.assign(a.text, TAINTED);
+              this.namedAssigns.add(a.text);
+            }
+        if (cmd?.static && DECLARE_LIKE.has(cmd.text)) this.declArgs(args.slice(at + 1), src, n as ShNode, true);
       } else if (t === 'ForClause') {
         const loop = (n as Command).Loop;
         const name = loop?.Name?.Value;
@@ -132,9 +142,15 @@ export class VariableFlow {
     // Plain `name=value` assignments are recorded by the Assign visit; here only the names matter.
     const args = ((cmd.Args ?? []) as Assign[]).map((a): Arg | undefined => (a.Name ? literalArg(a.Name.Value) : a.Value ? evalWord(src, a.Value) : undefined));
     this.declArgs(args.filter((a): a is Arg => a !== undefined), src, cmd);
+    for (const a of (cmd.Args ?? []) as Assign[]) if (!a.Name && a.Value) this.namedByWord(evalWord(src, a.Value));
   }
 
-  private declArgs(args: Arg[], src: string, at: ShNode): void {
+  private namedByWord(a: Arg): void {
+    if (a.static && !/^[-+][a-zA-Z]+$/.test(a.text)) this.namedAssigns.add(a.text.split('=')[0]?.replace(/\[.*$/s, '') ?? '');
+  }
+
+  private declArgs(args: Arg[], src: string, at: ShNode, byWord = false): void {
+    if (byWord) for (const a of args) this.namedByWord(a);
     let integer = false;
     for (const a of args) {
       if (a.static && /^[-+][a-zA-Z]+$/.test(a.text)) {

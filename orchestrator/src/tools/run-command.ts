@@ -34,6 +34,8 @@ export interface CommandToolDeps {
   /** Records each call durably from its tool_call to its tool_result (crash recovery: tool-call-journal.ts). */
   journal: ToolCallJournal;
   policy: Policy;
+  /** The task's working copy on this host (mounted at /workspace): the policy follows its symlinks (policy/host-links.ts). */
+  workspaceHostPath?: string;
   /** Values redacted from everything broadcast (the server token, LLM keys, ...). */
   secrets: readonly string[];
   timeoutMs: number;
@@ -114,7 +116,7 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
   const toolCallId = newId('tc');
   const tool = 'run_command';
   const redact = (s: string) => redactSecrets(s, deps.secrets);
-  const c = classifyCommand(command, deps.policy, { workspace: WORKSPACE, autoCommit: deps.policy.autoCommit === true });
+  const c = classifyCommand(command, deps.policy, { workspace: WORKSPACE, autoCommit: deps.policy.autoCommit === true, ...(deps.workspaceHostPath ? { hostWorkspace: deps.workspaceHostPath } : {}) });
   let verdict = c.verdict;
   let reason = c.reason;
   let approval = opts.approved;

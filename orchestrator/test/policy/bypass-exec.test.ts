@@ -92,6 +92,25 @@ const CASES: Case[] = [
   { name: 'tee .git/hooks/post-checkout re-arms a hook for git checkout -b', command: `printf '#!/bin/sh\\ntouch ${M}\\n' | tee .git/hooks/post-checkout > /dev/null && chmod +x .git/hooks/post-checkout`, trigger: 'git checkout -q -b via-hook', proof: `test -e ${M}`, verdict: 'deny' },
   { name: 'cd .git && sed -i re-arms core.fsmonitor', setup: 'git config core.fsmonitor false', command: `cd .git && sed -i 's|fsmonitor = false|fsmonitor = "touch ${M}; false"|' config`, trigger: 'git status', proof: `test -e ${M}`, verdict: 'deny' },
   { name: '$HOME/.gitconfig (HOME=/tmp) re-arms core.fsmonitor', command: `${FSMONITOR} > /tmp/.gitconfig`, trigger: 'git status', proof: `test -e ${M}`, verdict: 'deny' },
+  // A cd that fails inside a construct leaves the shell where it was (here: in .git).
+  { name: 'a failed cd in a { } group writes .git/config', command: `cd .git && { cd /tmp/nope; ${FSMONITOR} >> config; }`, trigger: 'git status', proof: `test -e ${M}`, verdict: 'deny' },
+  { name: 'a failed cd in an if body writes .git/config', command: `cd .git && if true; then cd /tmp/nope; ${FSMONITOR} >> config; fi`, trigger: 'git status', proof: `test -e ${M}`, verdict: 'deny' },
+  { name: 'a failed cd in a case arm writes .git/config', command: `cd .git && case a in a) cd /tmp/nope; ${FSMONITOR} >> config;; esac`, trigger: 'git status', proof: `test -e ${M}`, verdict: 'deny' },
+  { name: 'a failed cd in $( ) writes .git/config', command: `x=$(cd .git; cd /tmp/nope; ${FSMONITOR} >> config)`, trigger: 'git status', proof: `test -e ${M}`, verdict: 'deny' },
+  // A loop's next round starts where the last one ended; a function runs where it is called.
+  { name: "a loop's second round writes .git/config", command: `for i in 1 2; do ${FSMONITOR} >> config; cd .git; done`, trigger: 'git status', proof: `test -e ${M}`, verdict: 'deny' },
+  { name: 'a function called after cd .git writes .git/config', command: `f() { ${FSMONITOR} >> config; }; cd .git && f`, trigger: 'git status', proof: `test -e ${M}`, verdict: 'deny' },
+  { name: 'under lastpipe the last pipeline stage cds the shell itself', command: `shopt -s lastpipe; true | cd .git; ${FSMONITOR} >> config`, trigger: 'git status', proof: `test -e ${M}`, verdict: 'deny' },
+  // A committed link into .git (the classifier reads it from the host copy, as mounted).
+  { name: 'cd through a link to .git writes .git/config', setup: 'ln -s .git cfg', command: `cd cfg && ${FSMONITOR} >> config`, trigger: 'git status', proof: `test -e ${M}`, verdict: 'deny' },
+  {
+    name: 'a link the same line checks out: cd through it writes .git/config',
+    setup: 'b=$(git rev-parse --abbrev-ref HEAD) && git checkout -q -b linkbranch && ln -s .git cfg2 && git add cfg2 && git -c user.name=t -c user.email=t@t commit -qm link && git checkout -q "$b" && ! test -e cfg2',
+    command: `git checkout -q linkbranch && cd cfg2 && ${FSMONITOR} >> config`,
+    trigger: 'git status',
+    proof: `test -e ${M}`,
+    verdict: 'ask',
+  },
 ];
 
 /** Commands the policy asked although they only print a version: allowed now, and they run. */
@@ -101,12 +120,15 @@ describe('policy: the black-box bypasses, executed in the worker image (real Doc
   this.timeout(180_000);
   let m: SandboxManager;
   let sb: Sandbox;
+  /** The working copy on this host, mounted at /workspace: the classifier follows its links, as run_command does. */
+  let ws: string;
 
   before(async () => {
     await requireDocker();
     m = newManager();
     await m.init();
-    sb = await m.acquire({ taskId: 'policy-bypass', workspaceHostPath: makeWorkspace({ git: true }) });
+    ws = makeWorkspace({ git: true });
+    sb = await m.acquire({ taskId: 'policy-bypass', workspaceHostPath: ws });
   });
   after(async () => {
     await m?.close();
@@ -122,16 +144,17 @@ describe('policy: the black-box bypasses, executed in the worker image (real Doc
 
   beforeEach(async () => {
     // A clean state: no marker, no hostile config, no remote, hooks and HEAD as git made them.
-    await must(`rm -f ${M} /tmp/.gitconfig; git config --unset core.fsmonitor; git remote remove origin 2>/dev/null; rm -f .git/hooks/post-checkout; git checkout -q master 2>/dev/null || git checkout -q main; true`, 'reset');
+    await must(`rm -f ${M} /tmp/.gitconfig; git config --unset-all core.fsmonitor; git remote remove origin 2>/dev/null; rm -f .git/hooks/post-checkout config cfg; git checkout -q master 2>/dev/null || git checkout -q main; git branch -q -D linkbranch 2>/dev/null; true`, 'reset');
   });
 
   for (const c of CASES) {
     it(`${c.name}: runs its payload, and is now ${c.verdict}`, async () => {
-      const verdict = classifyCommand(c.command, undefined, { workspace: '/workspace' });
+      if (c.setup) await must(c.setup, 'setup');
+      // Judged after the setup: it stands for the state an earlier step left, links included.
+      const verdict = classifyCommand(c.command, undefined, { workspace: '/workspace', hostWorkspace: ws });
       assert.equal(verdict.verdict, c.verdict, `${c.command}: ${verdict.reason}`);
       if (c.network) assert.equal(verdict.needsNetwork, true, `${c.command} needs the network`);
       if (c.trigger) assert.notEqual(classifyCommand(c.trigger).verdict, 'deny', `${c.trigger} is what the payload waits for`);
-      if (c.setup) await must(c.setup, 'setup');
       await must(`! ( ${c.proof} )`, 'the payload has not run before the command');
       await sb.exec(c.background ? `${c.background} ${c.command}` : c.command, { timeoutMs: 60_000 });
       if (c.trigger) await sb.exec(c.trigger, { timeoutMs: 60_000 });

@@ -5,14 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventPayload, EventType } from '@pushpals/protocol';
 import type { TaskContext } from '../../src/agents/types';
 import type { ApprovalRecord } from '../../src/approvals/approvals';
 import { AuditLog } from '../../src/audit';
-import { EMPTY_POLICY } from '../../src/policy';
+import { classifyCommand, EMPTY_POLICY } from '../../src/policy';
 import { SandboxManager } from '../../src/sandbox';
 import { openDatabase, type Db } from '../../src/store/db';
 import type { TaskRecord } from '../../src/tasks/task-store';
@@ -156,6 +156,24 @@ describe('run_command tool: network commands (real Docker)', function () {
     const end = JSON.parse(rows[1]!.data) as { startedSeq: number; toolCallId: string };
     assert.equal(end.startedSeq, rows[0]!.seq);
     assert.equal(end.toolCallId, call.toolCallId);
+  });
+
+  it("follows the working copy's links on the host: cd through a committed link to .git is refused, nothing starts", async () => {
+    symlinkSync('.git', join(ws, 'cfg'));
+    try {
+      const h = harness('approved');
+      const before = await countByLabel();
+      const command = 'cd cfg && echo "[core] fsmonitor = id" >> config';
+      const withHost = await runCommandTool(h.ctx, taskSandbox(), command, { ...deps(false), workspaceHostPath: ws }, { key: 'l1' });
+      assert.equal(withHost.verdict, 'deny');
+      assert.match(withHost.reason, /\/workspace\/\.git\/config/);
+      assert.equal(withHost.ran, false);
+      assert.equal(await countByLabel(), before);
+      // Without the host path the line reads as a write to /workspace/cfg/config (what the policy said before).
+      assert.equal(classifyCommand(command, EMPTY_POLICY, { workspace: '/workspace' }).verdict, 'allow');
+    } finally {
+      rmSync(join(ws, 'cfg'));
+    }
   });
 
   it('a call that fails before its command starts (no sandbox) still gets its tool_result, and nothing claims it ran', async () => {

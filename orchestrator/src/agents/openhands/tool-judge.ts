@@ -41,12 +41,13 @@ const RANK: Record<Verdict, number> = { allow: 0, ask: 1, deny: 2 };
  * The command judged from each directory the shell may be in (`dirs`, likely first; null: not
  * known, so relative paths are unknown): the worst verdict, saying where it comes from.
  */
-function classifyFrom(command: string, policy: Policy, autoCommit: boolean, dirs: readonly string[] | null): ReturnType<typeof classify> {
+function classifyFrom(command: string, policy: Policy, autoCommit: boolean, dirs: readonly string[] | null, hostWorkspace: string | undefined): ReturnType<typeof classify> {
+  const host = hostWorkspace ? { hostWorkspace } : {};
   let worst: ReturnType<typeof classify> | undefined;
   let where: string | null = null;
   let needsNetwork = false;
   for (const cwd of dirs ?? [null]) {
-    const c = classify(command, policy, { workspace: OH_WORKSPACE, autoCommit, cwd });
+    const c = classify(command, policy, { workspace: OH_WORKSPACE, autoCommit, cwd, ...host });
     needsNetwork ||= c.needsNetwork;
     if (!worst || RANK[c.verdict] > RANK[worst.verdict]) {
       worst = c;
@@ -57,18 +58,21 @@ function classifyFrom(command: string, policy: Policy, autoCommit: boolean, dirs
   if (c.verdict === 'allow' || (dirs && where === dirs[0])) return { ...c, needsNetwork };
   // Say so when the directory made it worse than judging from where the shell most likely is.
   const likely = dirs?.[0] ?? OH_WORKSPACE;
-  if (RANK[classify(command, policy, { workspace: OH_WORKSPACE, autoCommit, cwd: likely }).verdict] >= RANK[c.verdict]) return { ...c, needsNetwork };
+  if (RANK[classify(command, policy, { workspace: OH_WORKSPACE, autoCommit, cwd: likely, ...host }).verdict] >= RANK[c.verdict]) return { ...c, needsNetwork };
   const note = where === null ? " (the terminal's current directory is not known after an earlier command: run `cd /workspace` alone first)" : ` (the terminal may still be in ${where}: an earlier cd may have failed)`;
   return { ...c, needsNetwork, reason: `${c.reason}${note}` };
 }
 
-/** `dirs`: where the terminal's shell may be (shell-cwd.ts); undefined: the workspace, as for run_command. */
-export function judgeToolCall(name: string, args: Record<string, unknown>, policy: Policy, autoCommit: boolean, dirs: readonly string[] | null = [OH_WORKSPACE]): ToolJudgment {
+/**
+ * `dirs`: where the terminal's shell may be (shell-cwd.ts); undefined: the workspace, as for run_command.
+ * `hostWorkspace`: the working copy on this host, whose symlinks the policy follows (policy/host-links.ts).
+ */
+export function judgeToolCall(name: string, args: Record<string, unknown>, policy: Policy, autoCommit: boolean, dirs: readonly string[] | null = [OH_WORKSPACE], hostWorkspace?: string): ToolJudgment {
   if (ALWAYS_ALLOWED.has(name)) return { verdict: 'allow', risk: 'low', reason: `${name} changes nothing`, summary: name, tool: name };
   if (name === 'terminal') {
     const command = typeof args.command === 'string' ? args.command : '';
     if (!command.trim()) return { verdict: 'allow', risk: 'low', reason: 'an empty command only reads the terminal', summary: '(read terminal output)', tool: 'run_command' };
-    const c = classifyFrom(command, policy, autoCommit, dirs);
+    const c = classifyFrom(command, policy, autoCommit, dirs, hostWorkspace);
     if (c.needsNetwork && c.verdict !== 'deny') {
       return { verdict: 'deny', risk: c.risk, reason: `it needs network access (${c.reason}), and the OpenHands sandbox has none`, summary: command, tool: 'run_command' };
     }
@@ -81,7 +85,7 @@ export function judgeToolCall(name: string, args: Record<string, unknown>, polic
     if (cmd === 'view') return { verdict: 'allow', risk: 'low', reason: 'viewing a file changes nothing', summary, tool: name };
     if (!FILE_WRITES.has(cmd)) return { verdict: 'deny', risk: 'medium', reason: `unknown file_editor command ${JSON.stringify(cmd).slice(0, 60)}`, summary, tool: name };
     if (!path.startsWith('/')) return { verdict: 'deny', risk: 'medium', reason: 'file_editor needs an absolute path', summary, tool: name };
-    const j = new WorkspacePaths(OH_WORKSPACE, OH_HOME).writeTarget(literalArg(path), `file_editor ${cmd}`);
+    const j = new WorkspacePaths(OH_WORKSPACE, OH_HOME, hostWorkspace).writeTarget(literalArg(path), `file_editor ${cmd}`);
     if (!j) return { verdict: 'allow', risk: 'low', reason: 'writes a file inside the working copy', summary, tool: name };
     return { verdict: j.verdict, risk: j.risk, reason: j.reason, summary, tool: name };
   }

@@ -68,11 +68,14 @@ function compgen(_ctx: RuleContext, name: string, args: Arg[]): Judgment {
   return allow(`${name} lists completions`);
 }
 
-/** shopt -s dotglob makes `*` match `.git`; other options are harmless. */
+/** shopt -s dotglob makes `*` match `.git`, cdable_vars makes `cd name` a variable's directory; other options are harmless. */
 function shopt(ctx: RuleContext, name: string, args: Arg[]): Judgment {
   const dyn = args.find((a) => !a.static);
   if (dyn) return ask(`${name} ${dyn.raw}: option not statically known`);
   if (args.some((a) => a.text === 'dotglob' || a.text === 'nocaseglob')) ctx.paths.dotglob = true;
+  // `cd name` may then go to the directory a variable of that name holds.
+  if (args.some((a) => a.text === 'cdable_vars')) ctx.paths.cdSearch = true;
+  if (args.some((a) => a.text === 'lastpipe')) ctx.paths.lastpipe = true;
   return allow(`${name} sets shell options`);
 }
 
