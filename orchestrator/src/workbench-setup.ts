@@ -48,9 +48,6 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
   // A base's results are reused by later tasks on the same tree (checks.reuseBase; checks/reuse.ts).
   const reuse = new CheckReuse(services.db, { enabled: services.config.checks.reuseBase, maxAgeMs: services.config.checks.reuseMaxAgeHours * 3600_000, now: () => services.clock.now() });
   const checks = new TreeChecks(workbench, services.config.dataDir, reuse);
-  // Before any job runs: the trees of checks a killed process left (their containers are reaped by the workbench's start).
-  const leftovers = checks.removeLeftovers();
-  if (leftovers) services.logger.info(`removed ${leftovers} check tree(s) a previous process left`);
   installReview({ services, wb: workbench, secrets: opts.secrets, models: opts.models, checks });
   // Auto-commit grants: while one covers a task, its commit/push/PR approvals are decided by the grant (grants/).
   // Delivery: push and pull request of a committed task branch, each behind its own approval (delivery/).

@@ -47,9 +47,6 @@ export async function treeIdOf(mirror: string, commit: string): Promise<string> 
   return (await git.readCommit({ fs, gitdir: mirror, oid: commit })).commit.tree;
 }
 
-/** A check's tree: `<dataDir>/workspaces/.check-<task>-<random>` (a dot name: the janitor's sweep leaves it alone). */
-const CHECK_TREE = '.check-';
-
 export class TreeChecks {
   constructor(
     private readonly wb: TreeCheckWorkbench,
@@ -59,24 +56,12 @@ export class TreeChecks {
     private readonly reuse?: CheckReuse,
   ) {}
 
-  /**
-   * At start, before any job runs: removes the trees of checks a killed process was running (its
-   * `finally` never ran, and their random names are never used again). Returns how many.
-   */
-  removeLeftovers(): number {
-    const dir = join(this.dataDir, 'workspaces');
-    if (!fs.existsSync(dir)) return 0;
-    const left = fs.readdirSync(dir).filter((n) => n.startsWith(CHECK_TREE));
-    for (const n of left) fs.rmSync(join(dir, n), { recursive: true, force: true });
-    return left.length;
-  }
-
   /** Runs the checks the tree has (or `req.only`), emitting a `check_result` for each. */
   async run(ctx: TaskContext, repo: Repo, req: TreeCheckRequest): Promise<TreeCheckReport> {
     const t0 = performance.now();
     const treeId = await treeIdOf(repo.mirrorPath, req.commit);
-    // Removed here, after (and at the next start, when this process is killed meanwhile).
-    const dir = join(this.dataDir, 'workspaces', `${CHECK_TREE}${ctx.task.id}-${randomBytes(4).toString('hex')}`);
+    // A dot name: the janitor's sweep leaves it alone; it is removed here, before and after.
+    const dir = join(this.dataDir, 'workspaces', `.check-${ctx.task.id}-${randomBytes(4).toString('hex')}`);
     const report: TreeCheckReport = { commit: req.commit, treeId, results: [], durationMs: 0 };
     try {
       fs.mkdirSync(dir, { recursive: true });
