@@ -104,7 +104,7 @@ export class ApprovalMessageEditor implements vscode.Disposable {
   private prepare(a: ApprovalView): { uri: vscode.Uri; text: string; language: string; read(text: string): Parsed<ApprovalEdits> } {
     const dir = `/${encodeURIComponent(a.approvalId)}`;
     if (a.kind === 'commit') {
-      const t = commitTemplate(a.message ?? '', { what: a.title, branch: `pushpals/${a.taskId}` });
+      const t = commitTemplate(a.message ?? '', { what: a.title });
       return {
         uri: vscode.Uri.from({ scheme: MESSAGE_SCHEME, path: `${dir}/${COMMIT_FILE}` }),
         text: t.text,

@@ -32,18 +32,19 @@ export function stripCommitMessage(text: string, commentChar: string): string {
 }
 
 export interface CommitTemplateInfo {
-  /** What is committed, e.g. the approval's title. */
+  /** What is committed: the approval's title. */
   what: string;
-  branch?: string;
 }
 
 export function commitTemplate(message: string, info: CommitTemplateInfo): { text: string; commentChar: '#' | ';' } {
   const c = commentCharFor(message);
+  // Short lines, like git's own template: the help is read beside the message, not scrolled to.
   const help = [
-    `Edit the commit message (${info.what}). Lines starting with '${c}' are removed.`,
+    `The commit message for: ${info.what}`,
+    `Lines starting with '${c}' are removed; an empty message is refused.`,
     'The first line is the subject; leave a blank line before the body.',
-    `Commit: Ctrl+Enter (Cmd+Enter on macOS), or "Commit" above or in the editor's title bar.`,
-    `Close this tab to decide nothing: the approval stays pending.${info.branch ? ` The commit lands on ${info.branch}; nothing is pushed.` : ''}`,
+    'Commit: Ctrl+Enter (Cmd+Enter on macOS), or "Commit" above.',
+    'Close this tab to decide nothing: the approval stays pending.',
   ];
   return { text: `${message.replace(/\s+$/, '')}\n\n${help.map((h) => `${c} ${h}`).join('\n')}\n`, commentChar: c };
 }
@@ -64,9 +65,10 @@ export function pullRequestTemplate(title: string, body: string, info: PullReque
   const help = [
     SCISSORS,
     '# Do not modify or remove the line above: everything below it is ignored.',
-    `# ${info.what}${info.number ? ` (updates #${info.number})` : ''}.`,
-    `# The first line is the title (at most ${MAX_PR_TITLE_LENGTH} characters), then a blank line, then the body (Markdown).`,
-    `# ${info.number ? 'Update' : 'Open'} it: Ctrl+Enter (Cmd+Enter on macOS), or "Open PR" above or in the editor's title bar.`,
+    `# ${info.what}${info.number ? ` (updates #${info.number})` : ''}`,
+    `# The first line is the title (at most ${MAX_PR_TITLE_LENGTH} characters),`,
+    '# then a blank line, then the body (Markdown).',
+    `# ${info.number ? 'Update' : 'Open'} it: Ctrl+Enter (Cmd+Enter on macOS), or "Open PR" above.`,
     '# Close this tab to decide nothing: the approval stays pending.',
   ];
   return `${title}\n\n${body.replace(/\s+$/, '')}\n\n${help.join('\n')}\n`;

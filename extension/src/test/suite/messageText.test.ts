@@ -9,7 +9,7 @@ import { SCISSORS, commitTemplate, parseCommitMessage, parsePullRequest, pullReq
 
 describe('approval editor text', () => {
   it('a commit message: the template reads back as the proposal; comments, trailing spaces and extra blank lines go; empty is refused', () => {
-    const t = commitTemplate('Subject\n\nBody line', { what: 'Commit 2 hunks', branch: 'pushpals/t1' });
+    const t = commitTemplate('Subject\n\nBody line', { what: 'Commit 2 hunks to pushpals/t1' });
     assert.equal(t.commentChar, '#');
     assert.deepEqual(parseCommitMessage(t.text, t.commentChar), { ok: true, value: 'Subject\n\nBody line' });
     assert.deepEqual(parseCommitMessage('\n\nSubject  \n\n\n\nBody\n# note\n\n', '#'), { ok: true, value: 'Subject\n\nBody' });
@@ -20,7 +20,7 @@ describe('approval editor text', () => {
   it('a proposal with a line starting with # keeps it: the comment character becomes ;', () => {
     const t = commitTemplate('Fix the parser\n\n#42 was the report', { what: 'Commit' });
     assert.equal(t.commentChar, ';');
-    assert.match(t.text, /^; Edit the commit message/m);
+    assert.match(t.text, /^; The commit message for: Commit$/m);
     assert.deepEqual(parseCommitMessage(t.text, t.commentChar), { ok: true, value: 'Fix the parser\n\n#42 was the report' });
   });
 
