@@ -4,7 +4,9 @@
  * `git-commit` language for a commit message and `markdown` for a pull request (title, blank line,
  * body). "Commit" / "Open PR" (CodeLens, editor title, Ctrl+Enter) validates the text and sends the
  * decision; the tab closes only once the orchestrator took it, so a refusal loses no typing. Closing the
- * tab otherwise decides nothing: the approval stays pending. One editor per approval.
+ * tab otherwise decides nothing: the approval stays pending, and approving it again reopens the text as
+ * it was left. Edits are saved into memory as they are typed, so closing never asks "save changes?".
+ * One editor per approval.
  */
 import * as vscode from 'vscode';
 import type { ApprovalView } from '@pushpals/protocol/client';
@@ -32,6 +34,9 @@ export class ApprovalMessageEditor implements vscode.Disposable {
   /** The text lives here, not on disk: a save is kept in memory and never decides anything. */
   private readonly fs = new MergeFileSystem(async () => undefined);
   private readonly drafts = new Map<string, Draft>();
+  /** approvalId → the text of an editor closed without submitting (reopened as it was left). */
+  private readonly leftOpen = new Map<string, string>();
+  private readonly saving = new Map<string, NodeJS.Timeout>();
   private readonly lensesChanged = new vscode.EventEmitter<void>();
   private readonly disposables: vscode.Disposable[];
 
@@ -48,6 +53,9 @@ export class ApprovalMessageEditor implements vscode.Disposable {
       vscode.window.tabGroups.onDidChangeTabs((e) => {
         if (e.closed.length) for (const d of [...this.drafts.values()]) if (!this.tabOf(d.uri)) this.finish(d, undefined);
       }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document.uri.scheme === MESSAGE_SCHEME && this.drafts.has(e.document.uri.toString())) this.saveSoon(e.document);
+      }),
       vscode.workspace.onDidCloseTextDocument((doc) => {
         const d = this.drafts.get(doc.uri.toString());
         if (d && !this.tabOf(d.uri)) this.finish(d, undefined);
@@ -58,9 +66,11 @@ export class ApprovalMessageEditor implements vscode.Disposable {
           if (c.kind !== 'approval') continue;
           const a = c.approval;
           const d = [...this.drafts.values()].find((x) => x.approval.approvalId === a.approvalId);
+          if (a.status !== 'pending') this.leftOpen.delete(a.approvalId);
           if (!d || a.status === 'pending' || d.sending) continue;
           void vscode.window.showInformationMessage(`PushPals: "${a.title}" was ${a.status}${a.by ? ` by ${a.by}` : ''} meanwhile; its editor was closed.`);
           this.finish(d, undefined, false);
+          this.leftOpen.delete(a.approvalId);
           void this.close(d.uri);
         }
       }),
@@ -84,7 +94,8 @@ export class ApprovalMessageEditor implements vscode.Disposable {
       return undefined;
     }
     const { uri, text, language, read } = this.prepare(approval);
-    this.fs.put(uri, text, false);
+    this.fs.put(uri, this.leftOpen.get(approval.approvalId) ?? text, false);
+    this.leftOpen.delete(approval.approvalId);
     const result = new Promise<R | undefined>((resolve) => {
       this.drafts.set(uri.toString(), { approval, uri, read, send: send as SendEdits<unknown>, settle: (r) => resolve(r as R | undefined), sending: false });
     });
@@ -156,6 +167,7 @@ export class ApprovalMessageEditor implements vscode.Disposable {
       return false;
     }
     this.finish(d, result, false);
+    this.leftOpen.delete(d.approval.approvalId);
     await this.close(d.uri);
     return true;
   }
@@ -168,9 +180,25 @@ export class ApprovalMessageEditor implements vscode.Disposable {
     await this.close(d.uri);
   }
 
+  /** Typed text goes to memory at once (like auto-save): a closed tab keeps it and never prompts. */
+  private saveSoon(doc: vscode.TextDocument): void {
+    const key = doc.uri.toString();
+    clearTimeout(this.saving.get(key));
+    this.saving.set(key, setTimeout(() => {
+      this.saving.delete(key);
+      if (doc.isDirty && !doc.isClosed) void doc.save().then(undefined, () => false);
+    }, 150));
+  }
+
   /** Settles the draft once; its text is dropped now, or by close() when its tab is still open. */
   private finish(d: Draft | undefined, result: unknown, drop = true): void {
     if (!d || !this.drafts.delete(d.uri.toString())) return;
+    const key = d.uri.toString();
+    clearTimeout(this.saving.get(key));
+    this.saving.delete(key);
+    // Closed without submitting: the text as it was left, for the next Approve.
+    const text = vscode.workspace.textDocuments.find((x) => x.uri.toString() === key)?.getText() ?? this.fs.text(d.uri);
+    if (result === undefined && text !== undefined) this.leftOpen.set(d.approval.approvalId, text);
     if (drop) this.fs.drop(d.uri);
     this.lensesChanged.fire();
     d.settle(result);

@@ -111,7 +111,7 @@ describe('approval editor: commit message and pull request in an editor tab (rea
     return raw.slice(raw.indexOf('\n\n') + 2);
   };
 
-  it('the commit approval opens in a git-commit editor with the proposal and # help; closing the tab decides nothing', async () => {
+  it('the commit approval opens in a git-commit editor with the proposal and # help; closing the tab (no save prompt) decides nothing', async () => {
     taskId = ((await vscode.commands.executeCommand('pushpals.newTask', 'Polish the project description through the model')) as string | undefined) ?? '';
     assert.ok(taskId, 'pushpals.newTask returned no task id');
     await waitFor('the task\'s diff', async () => {
@@ -129,6 +129,9 @@ describe('approval editor: commit message and pull request in an editor tab (rea
     assert.match(text, /^# Commit: Ctrl\+Enter/m);
     assert.equal(editor.document.languageId, 'git-commit');
     assert.equal(stripCommitMessage(text, '#'), PROPOSED, 'the help is only comment lines');
+    // Typed text is kept in memory at once: closing does not ask to save, and the next Approve reopens it.
+    await replaceAll(editor, `A draft line, left open\n\n${text}`);
+    await waitFor('the typed text saved into memory', () => !editor.document.isDirty, 5000);
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
     assert.ok(tab && (tab.input as vscode.TabInputText).uri.scheme === MESSAGE_SCHEME);
     await vscode.window.tabGroups.close(tab);
@@ -137,10 +140,11 @@ describe('approval editor: commit message and pull request in an editor tab (rea
     assert.equal(branchAt(), branchBefore, 'nothing was committed');
   });
 
-  it('an empty message is refused (the editor stays); the edited two-paragraph message is committed exactly, comments stripped', async () => {
+  it('Approve again reopens the text as it was left; an empty message is refused (the editor stays); the edited two-paragraph message is committed exactly, comments stripped', async () => {
     const approvalId = (await pending())[0] ?? '';
     const branchBefore = branchAt();
     const { outcome, editor } = await approveInEditor(approvalId);
+    assert.ok(editor.document.getText().startsWith(`A draft line, left open\n\n${PROPOSED}\n\n# `), 'reopened as it was left');
     await replaceAll(editor, '\n# only comments\n\n');
     assert.equal(await vscode.commands.executeCommand('pushpals.submitCommit'), false);
     assert.ok(messageEditor(), 'the editor stays open');
@@ -173,9 +177,21 @@ describe('approval editor: commit message and pull request in an editor tab (rea
     assert.deepEqual([pull.title, pull.body, pull.head], ['Fix two README typos (edited)', body, `pushpals/${taskId}`]);
   });
 
-  it('decided elsewhere while its editor is open (here: Deny): the editor closes, the approve ends without deciding', async () => {
+  it('pushpals.approvals.editInEditor off: an input box, no tab; on: decided elsewhere while its editor is open (here: Deny), the editor closes and the approve ends without deciding', async () => {
     await vscode.commands.executeCommand('pushpals.openPullRequest', { taskId });
     const prApproval = await waitFor('the pr approval (an update of #3)', async () => (await pending())[0], 60000, 100);
+    // The setting off: today's input boxes, no editor tab (Escape = closing the input box decides nothing).
+    const cfg = vscode.workspace.getConfiguration('pushpals');
+    await cfg.update('approvals.editInEditor', false, vscode.ConfigurationTarget.Global);
+    try {
+      const boxed = vscode.commands.executeCommand('pushpals.approve', prApproval) as Thenable<Outcome>;
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal(messageEditor(), undefined, 'no editor tab with the setting off');
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      assert.equal((await boxed).state, 'cancelled');
+    } finally {
+      await cfg.update('approvals.editInEditor', undefined, vscode.ConfigurationTarget.Global);
+    }
     const { outcome, editor } = await approveInEditor(prApproval);
     assert.match(editor.document.getText(), /\(updates #3\)/);
     assert.equal(((await vscode.commands.executeCommand('pushpals.deny', prApproval)) as Outcome).state, 'denied');
