@@ -157,6 +157,7 @@ export class ApprovalMessageEditor implements vscode.Disposable {
       return false;
     }
     d.sending = true;
+    this.stopSaving(d.uri);
     let result: unknown;
     try {
       result = await d.send(parsed.value);
@@ -190,12 +191,16 @@ export class ApprovalMessageEditor implements vscode.Disposable {
     }, 150));
   }
 
+  private stopSaving(uri: vscode.Uri): void {
+    clearTimeout(this.saving.get(uri.toString()));
+    this.saving.delete(uri.toString());
+  }
+
   /** Settles the draft once; its text is dropped now, or by close() when its tab is still open. */
   private finish(d: Draft | undefined, result: unknown, drop = true): void {
     if (!d || !this.drafts.delete(d.uri.toString())) return;
     const key = d.uri.toString();
-    clearTimeout(this.saving.get(key));
-    this.saving.delete(key);
+    this.stopSaving(d.uri);
     // Closed without submitting: the text as it was left, for the next Approve.
     const text = vscode.workspace.textDocuments.find((x) => x.uri.toString() === key)?.getText() ?? this.fs.text(d.uri);
     if (result === undefined && text !== undefined) this.leftOpen.set(d.approval.approvalId, text);
@@ -211,11 +216,15 @@ export class ApprovalMessageEditor implements vscode.Disposable {
 
   private async close(uri: vscode.Uri): Promise<void> {
     const doc = vscode.workspace.textDocuments.find((x) => x.uri.toString() === uri.toString());
-    // Kept text is saved into memory first, so closing never asks "save changes?".
-    if (doc?.isDirty) await doc.save().then(undefined, () => false);
+    // Saved into memory first, so closing never asks "save changes?" (an auto-save may be under way: wait for it).
+    for (let i = 0; doc?.isDirty && i < 40; i++) {
+      await doc.save().then(undefined, () => false);
+      if (doc.isDirty) await new Promise((r) => setTimeout(r, 50));
+    }
     const tab = this.tabOf(uri);
     if (tab) await vscode.window.tabGroups.close(tab).then(undefined, () => false);
-    this.fs.drop(uri);
+    // Dropped only once no tab shows it (a dropped file under an open tab would turn it into an unsaved one).
+    if (!this.tabOf(uri)) this.fs.drop(uri);
   }
 
   private lenses(doc: vscode.TextDocument): vscode.CodeLens[] {

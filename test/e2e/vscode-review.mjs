@@ -121,6 +121,8 @@ try {
     await lines.click();
     return lines;
   };
+  /** Submitted: no tab of that name is left (not even a dirty one in the background). */
+  const tabGone = (name) => page.waitForFunction((n) => ![...document.querySelectorAll('.tabs-container .tab')].some((t) => t.getAttribute('data-resource-name') === n), name, { timeout: 20000 });
   /** Types lines one by one; Escape closes any suggestion before Enter (Enter would accept it). */
   const typeLines = async (lines) => {
     for (const [i, l] of lines.entries()) {
@@ -198,7 +200,7 @@ try {
     await typeLines([...TYPED_MESSAGE, '# a note typed by hand: a comment, not committed']);
     await snap('commit-message-typed');
     await page.keyboard.press('Control+Enter');
-    await editorTab('COMMIT_EDITMSG').first().waitFor({ state: 'detached', timeout: 20000 });
+    await tabGone('COMMIT_EDITMSG');
     await lensText(/Committed [0-9a-f]{8}/).first().waitFor({ timeout: TASK_TIMEOUT });
     await page.locator('.tab', { hasText: 'PushPals Chat' }).click();
     await card.locator('.review-state.committed').waitFor({ timeout: 20000 });
@@ -296,7 +298,7 @@ try {
       await page.keyboard.type(title);
     }
     await page.keyboard.press('Control+Enter');
-    await editorTab('PULL_REQUEST.md').first().waitFor({ state: 'detached', timeout: 20000 });
+    await tabGone('PULL_REQUEST.md');
   };
   if (ok) await step('"Open PR" on the card → the pr approval → the title edited at the approval → the forge gets exactly that pull request → the card links it', async () => {
     await runCommand('Notifications: Clear All Notifications').catch(() => {});
