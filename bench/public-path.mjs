@@ -10,7 +10,7 @@
 //   SERVER_NODE_ARGS=--trace-gc node bench/public-path.mjs   # extra node flags for the server
 //   OLD_SUBSCRIBERS=5 node bench/public-path.mjs   # that many subscribers announce protocol 1.1 (events downgraded for them)
 // Build first: npm run build. Prints figures and ratios; the last line is a JSON summary.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -50,8 +50,25 @@ const server = spawn(process.execPath, [...nodeArgs, join(root, 'orchestrator', 
   stdio: ['ignore', process.env.SERVER_NODE_ARGS ? 'inherit' : 'ignore', 'inherit'],
   env: { ...process.env, PUSHPALS_LOG_LEVEL: 'error', PUSHPALS_HOME: dataDir },
 });
+const alive = () => server.exitCode === null && server.signalCode === null;
+/** Waits (synchronously: 'exit' handlers cannot await) up to `s` seconds for the server process to be gone. */
+const waitGone = (s) => spawnSync('sh', ['-c', `for i in $(seq ${s * 10}); do kill -0 ${server.pid} 2>/dev/null || exit 0; sleep 0.1; done; exit 1`]).status === 0;
+// The server has the workbench: a warm-pool container and, as root, a loop-mounted slot volume in the
+// data dir. A graceful stop removes both; after a SIGKILL they would stay (and rm fails with EBUSY).
+// If it does not stop, it is killed and a second start on the data dir sweeps what it left (its
+// start-up sweep), with no pool of its own, and is stopped gracefully in turn.
 const cleanup = () => {
-  try { server.kill('SIGKILL'); } catch {}
+  if (alive()) {
+    server.kill('SIGTERM');
+    if (!waitGone(30)) {
+      server.kill('SIGKILL');
+      waitGone(10);
+      writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ sandbox: { warmPool: 0 } }));
+      spawnSync(process.execPath, [join(root, 'orchestrator', 'dist', 'src', 'cli.js'), 'serve', '--port', '0', '--data-dir', dataDir], {
+        stdio: 'ignore', env: { ...process.env, PUSHPALS_LOG_LEVEL: 'error', PUSHPALS_HOME: dataDir }, timeout: 20_000, killSignal: 'SIGTERM',
+      });
+    }
+  }
   rmSync(dataDir, { recursive: true, force: true });
 };
 process.on('exit', cleanup);

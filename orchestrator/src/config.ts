@@ -98,6 +98,14 @@ export interface PlannerConfig {
   maxFixRounds: number;
 }
 
+/** Checks as evidence (checks/): a base's results reused across tasks on the same tree. */
+export interface ChecksConfig {
+  /** Reuse a base's check results another task ran on the same tree, with the same command, set-up, image and runner. */
+  reuseBase: boolean;
+  /** How old a reused result may be (flaky suites exist): an older one runs again. */
+  reuseMaxAgeHours: number;
+}
+
 export interface Config {
   host: string;
   port: number;
@@ -132,11 +140,12 @@ export interface Config {
   agents: AgentsConfig;
   openhands: OpenHandsConfig;
   planner: PlannerConfig;
+  checks: ChecksConfig;
   /** Push and pull requests: forge API base URLs, repositories and token variables (delivery/forge-config.ts). */
   forge: ForgeConfig;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sandbox' | 'rateLimit' | 'models' | 'agent' | 'agents' | 'openhands' | 'planner' | 'forge'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sandbox' | 'rateLimit' | 'models' | 'agent' | 'agents' | 'openhands' | 'planner' | 'checks' | 'forge'>> & {
   agents?: Partial<AgentsConfig>;
   openhands?: Partial<OpenHandsConfig>;
   rateLimit?: Partial<RateLimitConfig>;
@@ -146,6 +155,7 @@ export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sand
   models?: Partial<ModelsConfig>;
   agent?: Partial<AgentConfig>;
   planner?: Partial<PlannerConfig>;
+  checks?: Partial<ChecksConfig>;
   forge?: Partial<ForgeConfig>;
 };
 
@@ -180,6 +190,7 @@ const defaults = (dataDir: string): Config => ({
   // A cold agent server needs 8-25 s on 2 busy cores (docs/PERFORMANCE.md).
   openhands: { image: 'pushpals-openhands:dev', readyTimeoutMs: 180_000, warmPool: 0 },
   planner: { enabled: true, requireApproval: false, maxTickets: 12, maxAttempts: 3, maxFixRounds: 2 },
+  checks: { reuseBase: true, reuseMaxAgeHours: 24 },
   forge: defaultForgeConfig(),
 });
 
@@ -288,7 +299,7 @@ function validate(raw: Record<string, unknown>, dataDir: string): Config {
   c.int('tailPollMs', raw.tailPollMs, 10);
   if (!LOG_LEVELS.includes(raw.logLevel as LogLevel)) c.problems.push(`logLevel: must be one of ${LOG_LEVELS.join(', ')}`);
   c.problems.push(...checkModelsConfig(raw.models));
-  for (const [section, spec] of [['queue', d.queue], ['approvals', d.approvals], ['sandbox', d.sandbox], ['rateLimit', d.rateLimit], ['agent', d.agent], ['openhands', d.openhands], ['planner', d.planner]] as const) {
+  for (const [section, spec] of [['queue', d.queue], ['approvals', d.approvals], ['sandbox', d.sandbox], ['rateLimit', d.rateLimit], ['agent', d.agent], ['openhands', d.openhands], ['planner', d.planner], ['checks', d.checks]] as const) {
     const s = raw[section];
     if (!isObj(s)) {
       c.problems.push(`${section}: must be an object`);

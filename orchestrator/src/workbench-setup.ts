@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { OpenHandsAgent } from './agents/openhands/agent';
 import { openHandsAvailable } from './agents/openhands/availability';
 import type { WorkerAgent } from './config';
+import { sweepOpenHandsDirs } from './agents/openhands/leftovers';
 import { OpenHandsPool } from './agents/openhands/pool';
 import { installGrants } from './grants/commands';
 import { HeuristicAgent } from './heuristic/agent';
@@ -23,6 +24,7 @@ import { Team } from './plans/team';
 import type { ModelRegistry } from './model/registry';
 import { installDelivery } from './delivery';
 import { installReview } from './review';
+import { CheckReuse } from './checks/reuse';
 import { TreeChecks } from './checks/run';
 import type { Services } from './services';
 import { registerWorkbenchCommands } from './workbench/commands';
@@ -43,13 +45,18 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
   services.setTaskAdmission((input) => workbench.admitTask(input));
   // Diff review: hunk decisions, the commit of exactly the accepted hunks, the task branch (review/).
   // Checks as evidence: the repository's own test/lint/build commands on exactly one tree (checks/).
-  const checks = new TreeChecks(workbench, services.config.dataDir);
+  // A base's results are reused by later tasks on the same tree (checks.reuseBase; checks/reuse.ts).
+  const reuse = new CheckReuse(services.db, { enabled: services.config.checks.reuseBase, maxAgeMs: services.config.checks.reuseMaxAgeHours * 3600_000, now: () => services.clock.now() });
+  const checks = new TreeChecks(workbench, services.config.dataDir, reuse);
   installReview({ services, wb: workbench, secrets: opts.secrets, models: opts.models, checks });
   // Auto-commit grants: while one covers a task, its commit/push/PR approvals are decided by the grant (grants/).
   // Delivery: push and pull request of a committed task branch, each behind its own approval (delivery/).
   installDelivery({ services, wb: workbench });
   installGrants(services, workbench.repos, workbench.audit);
   services.registerAgent(new HeuristicAgent(workbench, checks));
+  // A killed run's OpenHands socket dirs (and what is mounted in them) go at start-up even when no coder model is configured now.
+  const openhandsDir = join(services.config.dataDir, 'openhands');
+  workbench.addLeftoverSweeper({ what: 'OpenHands socket dir', sweep: (s) => sweepOpenHandsDirs(openhandsDir, s) });
   // With a planner model (and planner.enabled), a request becomes a plan of tickets first; the
   // coding agent takes the tickets — or, without a planner, the request whole. Without a coder
   // model, such requests fail saying how to configure one.
@@ -75,7 +82,7 @@ export function installWorkbench(services: Services, opts: WorkbenchSetupOptions
     // (with the planner on, only tickets: a top-level task is planned, and its tickets follow its choice).
     const oh = services.config.openhands;
     // Agent servers started ahead (agents/openhands/pool.ts); it also reaps a previous run's slots, so it is attached even at size 0.
-    const pool = new OpenHandsPool({ size: oh.warmPool, sandboxes: workbench.sandboxes, image: oh.image, dir: join(services.config.dataDir, 'openhands', '.pool'), readyTimeoutMs: oh.readyTimeoutMs, log: (msg) => services.logger.info(msg) });
+    const pool = new OpenHandsPool({ size: oh.warmPool, sandboxes: workbench.sandboxes, image: oh.image, dir: join(openhandsDir, '.pool'), readyTimeoutMs: oh.readyTimeoutMs, log: (msg) => services.logger.info(msg) });
     workbench.attach({ name: 'the OpenHands warm pool', start: () => pool.start(), close: () => pool.close() });
     services.registerStatus('openhandsPool', () => ({ ...pool.stats() }));
     services.registerAgent(

@@ -94,6 +94,10 @@ export const PROTOCOL_ADDITIONS: readonly Addition[] = [
   { since: '1.3', event: 'diff_ready', field: 'fileChanges' },
   { since: '1.3', command: 'review_get', field: 'blobs' },
   { since: '1.3', result: 'review_get', field: 'blobs' },
+  { since: '1.3', event: 'check_result', field: 'reusedFrom' },
+  { since: '1.3', event: 'diff_ready', field: 'evidence.checks[].reusedFrom' },
+  { since: '1.3', event: 'diff_ready', field: 'evidence.before[].reusedFrom' },
+  { since: '1.3', result: 'receipt_get', field: 'receipt.checks[].reusedFrom' },
 ];
 
 /** Where an `ErrorCode` sits in a server message (by message key, see `messageKey`): an `errorCode` addition is applied there. */
@@ -108,7 +112,7 @@ export const MINOR_SUMMARIES: Readonly<Record<MinorVersion, string>> = {
   '1.1': 'Streamed chat replies (the transient `assistant_delta`), the close codes of slow and incompatible clients, repositories by id or name, the live base, the hunk review.',
   '1.2': 'Evidence (the checks bound to a tree), receipts, auto-commit grants, delivery (push, pull request), pause.',
   '1.3':
-    'Pull requests that already exist (updated, not refused) and editable pull request text, within GitHub\'s limits (`MAX_PR_TITLE_LENGTH`, `MAX_PR_BODY_LENGTH`, `pullRequestTextProblem()` in `src/limits.ts`); whole-file changes in review (binary, rename, mode, empty file), each decided with `hunk_decide` by its `fileId` in `hunkId` (`hunk_decided` the same). A diff without whole-file changes is a 1.2 diff.',
+    'Pull requests that already exist (updated, not refused) and editable pull request text, within GitHub\'s limits (`MAX_PR_TITLE_LENGTH`, `MAX_PR_BODY_LENGTH`, `pullRequestTextProblem()` in `src/limits.ts`); whole-file changes in review (binary, rename, mode, empty file), each decided with `hunk_decide` by its `fileId` in `hunkId` (`hunk_decided` the same). A diff without whole-file changes is a 1.2 diff. A base\'s check results reused across tasks say so (`reusedFrom`).',
 };
 
 /** The minor of a "MAJOR.MINOR" string (NaN when malformed). */

@@ -61,6 +61,13 @@ const CheckCounts = O({ passed: Type.Integer({ minimum: 0 }), failed: Type.Integ
 /** Where a check ran: the task's base commit, one ticket's own tree, the proposed result (a plan's combined tree, or a single task's base + diff), the tree of a commit of accepted hunks. */
 const CheckPhase = StringEnum(['base', 'ticket', 'combined', 'commit']);
 
+/**
+ * A result not run again: the same check (same command, configuration, dependency set-up, sandbox image
+ * and runner version) on the same tree, run by that task at that time (a base's checks reused across
+ * tasks); its `check_run` audit row is that task's.
+ */
+const ReusedFrom = O({ taskId: Id, at: IsoTime }, closed);
+
 /** One check's outcome as evidence: what ran, on which tree, and a hash of its whole output (the audit holds the same). */
 const CheckSummary = O(
   {
@@ -72,6 +79,7 @@ const CheckSummary = O(
     durationMs: Type.Integer({ minimum: 0 }),
     /** "sha256:<hex>" of the check's whole output (stdout then stderr), before truncation. */
     outputHash: Opt(Type.String({ pattern: '^sha256:[0-9a-f]{64}$' })),
+    reusedFrom: Opt(ReusedFrom),
   },
   closed,
 );
@@ -135,6 +143,8 @@ export const EventPayloads = {
       /** A few lines around the first failure, when one could be found. */
       excerpt: Opt(Text(8192)),
       outputHash: Opt(Type.String({ pattern: '^sha256:[0-9a-f]{64}$' })),
+      /** Not run now: the result of that task's run of the same check on the same tree. */
+      reusedFrom: Opt(ReusedFrom),
     },
     closed,
   ),

@@ -34,6 +34,8 @@ export const ReceiptCheck = O(
     treeId: Nullable(Sha),
     /** The `check_run` audit row it was read from. */
     row: ReceiptRow,
+    /** The check was reused, not run for this task (a base's checks): `row` is the task's that ran it, named here. */
+    reusedFrom: Type.Optional(O({ taskId: Id, at: IsoTime }, closed)),
   },
   closed,
 );

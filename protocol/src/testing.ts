@@ -59,7 +59,8 @@ const payloadOf = (s: Json): Json => (s.properties as Json).payload as Json;
 export function schemasAtVersion(version: string): Record<string, Json> {
   const minor = minorOf(version);
   const schemas = Object.fromEntries(SERVER_TYPES.map((t) => [t, JSON.parse(JSON.stringify(ALL_SCHEMAS[t])) as Json]));
-  for (const a of PROTOCOL_ADDITIONS) {
+  // Newest first: a field added below an older addition (`evidence.checks[].reusedFrom` of 1.2's `evidence`) goes before its parent.
+  for (const a of [...PROTOCOL_ADDITIONS].reverse()) {
     if (minorOf(a.since) <= minor) continue;
     if ('transient' in a) delete schemas[a.transient];
     else if ('event' in a && a.field === undefined) delete schemas[a.event];

@@ -14,6 +14,9 @@ import {
   openReviews,
   pendingApprovals,
   reviewCounts,
+  describeChangeCounts,
+  describeFileCount,
+  describeReviewSize,
   taskCounts,
   taskList,
   type ClientState,
@@ -287,7 +290,7 @@ describe('client state reducer (src/state)', () => {
       assert.deepEqual(taskOf(s, 't').notes.map((n) => [n.kind, n.text, n.level]), [
         ['error', 'slow (timeout)', undefined],
         ['log', 'detail', 'debug'],
-        ['diff', 'diff ready: README.md (0 hunk(s))', undefined],
+        ['diff', 'diff ready: README.md (0 hunks)', undefined],
         ['check', 'check tests: passed (npm test)', undefined],
         ['network', 'blocked: x.invalid:443 (not in the egress allowlist)', 'warn'],
         ['git', 'committed aaaaaaaa on pushpals/t', undefined],
@@ -452,6 +455,11 @@ describe('client state reducer (src/state)', () => {
       applyEvent(s, ev('hunk_decided', { taskId: 't', hunkId: 'f2', decision: 'reject', by: 'phone' }));
       assert.deepEqual([r.fileChanges?.[0]?.decision, r.fileChanges?.[1]?.decision, r.fileChanges?.[1]?.by], ['accept', 'reject', 'phone']);
       assert.deepEqual(reviewCounts(r, 'a.ts'), { accepted: 0, rejected: 1, pending: 0, total: 1 });
+      // Said apart where a count is shown (the chat card, the note, the review picker): 1 hunk, 2 whole-file changes.
+      assert.equal(describeReviewSize(r), '1 hunk, 2 whole-file changes');
+      assert.equal(taskOf(s, 't').notes.find((n) => n.kind === 'diff')?.text, 'diff ready: a.md (1 hunk, 2 whole-file changes)');
+      assert.deepEqual([describeChangeCounts(3, 0), describeChangeCounts(0, 1), describeChangeCounts(0, 0), describeChangeCounts(2, 1)], ['3 hunks', '1 whole-file change', '0 hunks', '2 hunks, 1 whole-file change']);
+      assert.deepEqual([describeFileCount(1), describeFileCount(2)], ['1 file', '2 files']);
       assert.deepEqual([describeFileEntry(fileChanges[0]!), describeFileEntry(fileChanges[1]!)], ['binary, 12.3 KiB → 14.0 KiB', 'renamed from a.ts']);
       assert.deepEqual([isBinary(Buffer.from('PNG\0')), isBinary(Buffer.concat([Buffer.alloc(8000, 65), Buffer.from([0])]))], [true, false], "git's rule: a NUL in the first 8000 bytes");
     });

@@ -150,7 +150,7 @@ try {
     await page.keyboard.press('Enter');
     card = webview.locator('section.card', { hasText: 'Polish the docs text' }).last();
     await card.locator('vscode-button.review').waitFor({ timeout: TASK_TIMEOUT });
-    await card.locator('.review-state', { hasText: '2 file(s), 3 hunk(s)' }).waitFor({ timeout: 10000 });
+    await card.locator('.review-state', { hasText: '2 files, 3 hunks —' }).waitFor({ timeout: 10000 });
   });
   await snap('card-review-changes');
   ok = ok && await step('"Review Changes" opens the inline review: Accept/Reject CodeLens above each README hunk, lines decorated', async () => {

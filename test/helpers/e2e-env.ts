@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createApp, loadConfig, silentLogger, type App, type Config, type ConfigOverrides } from '@pushpals/orchestrator';
 // The orchestrator's test helpers, compiled (one copy of each for both test trees).
@@ -322,6 +322,8 @@ export interface ServeChild {
 
 /** Starts the real CLI's `serve` as a child process and waits for it to write server.json (fails fast if it exits). */
 export async function spawnServeChild(dataDir: string, timeoutMs = 30_000): Promise<ServeChild> {
+  // A killed run's server.json names a dead port: wait for this child's own.
+  rmSync(join(dataDir, 'server.json'), { force: true });
   let log = '';
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { cwd: REPO_ROOT, env: { ...process.env, PUSHPALS_HOME: dataDir, PUSHPALS_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));

@@ -12,6 +12,8 @@ import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import {
   createClientState,
+  describeFileCount,
+  describeReviewSize,
   draftList,
   errorText,
   isActive,
@@ -256,12 +258,14 @@ class ChatApp {
     </div>`;
   }
 
-  /** Where the review of the task's diff stands: hunks decided, or the commit. */
+  /** Where the review of the task's diff stands: hunks and whole-file changes decided, or the commit. */
   private reviewLine(r: ReviewView): TemplateResult {
     const c = reviewCounts(r);
+    // Whole-file changes (binary, rename, mode) are decided like hunks but are not hunks: said apart.
+    const of = r.fileChanges?.length ? `${c.total} changes (${describeReviewSize(r)})` : describeReviewSize(r);
     const text = r.committed
-      ? `Committed ${r.committed.sha.slice(0, 8)} on ${r.committed.branch}: ${r.committed.hunks?.length ?? c.accepted} of ${c.total} hunk(s)`
-      : `Review: ${r.files.length} file(s), ${c.total} hunk(s) — ${c.accepted} accepted, ${c.rejected} rejected, ${c.pending} pending`;
+      ? `Committed ${r.committed.sha.slice(0, 8)} on ${r.committed.branch}: ${r.committed.hunks?.length ?? c.accepted} of ${of}`
+      : `Review: ${describeFileCount(r.files.length)}, ${describeReviewSize(r)} — ${c.accepted} accepted, ${c.rejected} rejected, ${c.pending} pending`;
     return html`<div class="review-state ${r.committed ? 'committed' : c.pending ? 'pending' : 'decided'}" data-pending=${c.pending}>${text}</div>`;
   }
 

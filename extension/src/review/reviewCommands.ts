@@ -4,7 +4,7 @@
  * the Review view's inline buttons, the chat's "Review Changes" and key bindings all run these.
  */
 import * as vscode from 'vscode';
-import { describeFileEntry } from '@pushpals/protocol/client';
+import { describeFileCount, describeFileEntry, describeReviewSize } from '@pushpals/protocol/client';
 import { decideApproval } from '../approvals';
 import type { Session } from '../session';
 import { decisionIds, hunkAtOrAfter, noTextHunksNote, wholeFileChanges, type FileReview, type TaskReview } from './model';
@@ -56,7 +56,7 @@ export function registerReviewCommands(session: Session, reviews: ReviewService,
       if (!all.length) void vscode.window.showInformationMessage('PushPals: no task has changes to review.');
       return all[0]?.taskId;
     }
-    const pick = await vscode.window.showQuickPick(all.map((x) => ({ label: x.title, description: `${x.review?.files.length ?? 0} file(s) · ${x.review?.hunks.length ?? 0} hunk(s)`, taskId: x.taskId })), { title: 'PushPals: review which task?' });
+    const pick = await vscode.window.showQuickPick(all.map((x) => ({ label: x.title, description: x.review ? `${describeFileCount(x.review.files.length)} · ${describeReviewSize(x.review)}` : '', taskId: x.taskId })), { title: 'PushPals: review which task?' });
     return pick?.taskId;
   }
 

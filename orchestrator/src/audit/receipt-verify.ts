@@ -35,12 +35,12 @@ export function verifyReceipt(value: unknown, audit: AuditLog, trusted: KeyObjec
   const chain = audit.verify([receipt.auditHead]);
   if (!chain.ok) fail(`audit chain: TAMPERED at entry #${chain.seq}: ${chain.reason}`);
 
-  const row = (what: string, ref: ReceiptRow, ...actions: readonly string[]): AuditRecord | undefined => {
+  const row = (what: string, ref: ReceiptRow, actions: readonly string[], taskId = receipt.taskId): AuditRecord | undefined => {
     if (ref.seq > receipt.auditHead.seq) return void fail(`${what}: row #${ref.seq} is after the receipt's head #${receipt.auditHead.seq}`);
     const r = audit.record(ref.seq);
     if (!r) return void fail(`${what}: row #${ref.seq} is missing from the audit trail`);
     if (r.hash !== ref.hash) return void fail(`${what}: row #${ref.seq} has hash ${r.hash.slice(0, 16)}…, the receipt says ${ref.hash.slice(0, 16)}…`);
-    if (!actions.includes(r.action) || r.taskId !== receipt.taskId) return void fail(`${what}: row #${ref.seq} is a ${r.action} row of ${r.taskId ?? 'no task'}, not a ${actions.join(' or ')} row of ${receipt.taskId}`);
+    if (!actions.includes(r.action) || r.taskId !== taskId) return void fail(`${what}: row #${ref.seq} is a ${r.action} row of ${r.taskId ?? 'no task'}, not a ${actions.join(' or ')} row of ${taskId}`);
     return r;
   };
   /** Field by field: the receipt's values against the row's (canonical JSON compares nested counts too). */
@@ -52,7 +52,7 @@ export function verifyReceipt(value: unknown, audit: AuditLog, trusted: KeyObjec
     }
   };
 
-  const d = row('diff', receipt.diff.row, 'diff_proposed');
+  const d = row('diff', receipt.diff.row, ['diff_proposed']);
   if (d) {
     const data = rowData(d);
     same('diff', d.seq, { hash: receipt.diff.hash, files: receipt.diff.files, hunks: receipt.diff.hunks, baseCommit: receipt.baseCommit, treeId: receipt.treeId }, {
@@ -65,26 +65,28 @@ export function verifyReceipt(value: unknown, audit: AuditLog, trusted: KeyObjec
   }
   for (const c of receipt.checks) {
     const what = `check "${c.name}" (${c.phase ?? 'no phase'})`;
-    const r = row(what, c.row, 'check_run');
+    // A reused check's row is the task's that ran it (the selection below checks this task's `check_reused` row names it).
+    const r = row(what, c.row, ['check_run'], c.reusedFrom?.taskId);
     if (!r) continue;
-    same(what, r.seq, c, checkFromRow(r));
+    same(what, r.seq, c, { ...checkFromRow(r), ...(c.reusedFrom ? { reusedFrom: { taskId: r.taskId, at: r.ts } } : {}) });
     const repo = rowData(r).repoId;
     if (typeof repo === 'string' && repo !== receipt.repoId) fail(`${what}: ran in repository ${repo}, the receipt says ${String(receipt.repoId)}`);
   }
   for (const a of receipt.approvals) {
-    const r = row(`approval ${a.approvalId}`, a.row, ...APPROVAL_ACTIONS);
+    const r = row(`approval ${a.approvalId}`, a.row, APPROVAL_ACTIONS);
     if (r) same(`approval ${a.approvalId}`, r.seq, a, approvalFromRow(r));
   }
   if (receipt.commit) {
-    const r = row('commit', receipt.commit.row, 'commit');
+    const r = row('commit', receipt.commit.row, ['commit']);
     if (r) same('commit', r.seq, { sha: receipt.commit.sha, branch: receipt.commit.branch }, { sha: rowData(r).sha, branch: rowData(r).branch });
   }
 
   // Nothing left out, nothing added: the rule applied to the trail at the receipt's head picks the same rows.
   if (chain.ok) {
     try {
-      const want = receiptContent([...audit.records(receipt.taskId)], receipt.taskId, receipt.repoId, receipt.auditHead);
-      const seqs = (xs: ReadonlyArray<{ row: ReceiptRow }>): string => xs.map((x) => x.row.seq).join(',');
+      const want = receiptContent([...audit.records(receipt.taskId)], receipt.taskId, receipt.repoId, receipt.auditHead, (seq) => audit.record(seq));
+      // A reused check is marked: listing it as run by this task (or the reverse) is a different selection.
+      const seqs = (xs: ReadonlyArray<{ row: ReceiptRow; reusedFrom?: unknown }>): string => xs.map((x) => `${x.row.seq}${'reusedFrom' in x && x.reusedFrom ? ' (reused)' : ''}`).join(',');
       if (seqs(want.checks) !== seqs(receipt.checks)) fail(`selection: the receipt lists check rows [${seqs(receipt.checks)}], the trail at head #${receipt.auditHead.seq} has [${seqs(want.checks)}]`);
       if (seqs(want.approvals) !== seqs(receipt.approvals)) fail(`selection: the receipt lists approval rows [${seqs(receipt.approvals)}], the trail at head #${receipt.auditHead.seq} has [${seqs(want.approvals)}]`);
       if (want.diff.row.seq !== receipt.diff.row.seq) fail(`selection: the receipt names diff row #${receipt.diff.row.seq}, the task's latest proposed diff at that head is #${want.diff.row.seq}`);

@@ -60,6 +60,19 @@ export function checkFromRow(r: AuditRecord): ReceiptCheck {
   };
 }
 
+/**
+ * The `check_run` row a `check_reused` row names (`data.reusedFrom`: seq, hash, task), as the receipt
+ * lists it, with `reusedFrom`; undefined when that row is not there as named (at or before the head,
+ * same hash, a `check_run` of that task) — the chain's verification reports a rewritten row.
+ */
+export function reusedCheck(r: AuditRecord, head: AuditHead, lookup: (seq: number) => AuditRecord | undefined): ReceiptCheck | undefined {
+  const from = rowData(r).reusedFrom as Data | undefined;
+  if (!from || typeof from.seq !== 'number' || from.seq > head.seq) return undefined;
+  const original = lookup(from.seq);
+  if (!original || original.action !== 'check_run' || original.hash !== from.hash || original.taskId === null || original.taskId !== from.taskId) return undefined;
+  return { ...checkFromRow(original), reusedFrom: { taskId: original.taskId, at: original.ts } };
+}
+
 /** The rows that record an approval's decision: by a person or an expiry, or by an auto-commit grant (always approved). */
 export const APPROVAL_ACTIONS: readonly string[] = ['approval_decided', 'approval_granted'];
 
@@ -75,9 +88,10 @@ export function approvalFromRow(r: AuditRecord): ReceiptApproval {
  * the latest `diff_proposed` (before the commit, if committed); every approval decision (`approval_decided`,
  * `approval_granted`); the
  * `commit`; and the `check_run` rows bound to the diff — on its evidence tree, on its base commit
- * (phase base) and on the committed commit (phase commit) — the latest per phase, tree and name.
+ * (phase base) and on the committed commit (phase commit) — the latest per phase, tree and name. A base
+ * check reused from another task (a `check_reused` row of this task) is listed as that task's `check_run` row.
  */
-export function receiptContent(rows: readonly AuditRecord[], taskId: string, repoId: string | null, head: AuditHead): Omit<ReceiptBody, 'issuedAt' | 'key' | 'format'> {
+export function receiptContent(rows: readonly AuditRecord[], taskId: string, repoId: string | null, head: AuditHead, lookup: (seq: number) => AuditRecord | undefined): Omit<ReceiptBody, 'issuedAt' | 'key' | 'format'> {
   const upTo = rows.filter((r) => r.seq <= head.seq && r.taskId === taskId);
   const commitRow = upTo.filter((r) => r.action === 'commit').at(-1);
   const diffRow = upTo.filter((r) => r.action === 'diff_proposed' && (!commitRow || r.seq < commitRow.seq)).at(-1);
@@ -88,7 +102,13 @@ export function receiptContent(rows: readonly AuditRecord[], taskId: string, rep
   const sha = commitRow ? str(rowData(commitRow).sha) : null;
   const bound = (c: ReceiptCheck): boolean => (treeId !== null && c.treeId === treeId) || (c.phase === 'base' && baseCommit !== null && c.commit === baseCommit) || (c.phase === 'commit' && sha !== null && c.commit === sha);
   const latest = new Map<string, ReceiptCheck>();
-  for (const c of upTo.filter((r) => r.action === 'check_run').map(checkFromRow)) if (bound(c)) latest.set(`${c.phase ?? ''}\u0000${c.treeId ?? ''}\u0000${c.name}`, c);
+  for (const r of upTo) {
+    if (r.action !== 'check_run' && r.action !== 'check_reused') continue;
+    // Bound by this task's own row; a reused base check is then listed as the row that ran it.
+    const own = checkFromRow(r);
+    const c = !bound(own) ? undefined : r.action === 'check_run' ? own : reusedCheck(r, head, lookup);
+    if (c) latest.set(`${c.phase ?? ''}\u0000${c.treeId ?? ''}\u0000${c.name}`, c);
+  }
   return {
     taskId,
     repoId,
@@ -107,7 +127,7 @@ export function buildReceipt(audit: AuditLog, signer: Pick<HeadSigner, 'keyId' |
   const head = audit.head();
   const body: ReceiptBody = {
     format: RECEIPT_FORMAT,
-    ...receiptContent([...audit.records(taskId)], taskId, repoId, head),
+    ...receiptContent([...audit.records(taskId)], taskId, repoId, head, (seq) => audit.record(seq)),
     issuedAt: at.toISOString(),
     key: { keyId: signer.keyId, publicKey: String(signer.publicKey.export({ format: 'jwk' }).x) },
   };

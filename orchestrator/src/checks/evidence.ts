@@ -44,7 +44,7 @@ async function collectEvidence(checks: Pick<TreeChecks, 'run'>, ctx: TaskContext
 /** "Checks on the result: test passed (12 passed) · lint failed (exit 1). On the base: test failed (9 passed, 3 failed)." */
 export function describeEvidence(e: Evidence): string {
   if (!e.checks.length) return 'No checks found in the repository to run on the result.';
-  const list = (cs: Evidence['checks']) => cs.map((c) => `${c.name} ${c.status}${c.counts ? ` (${c.counts.passed} passed${c.counts.failed ? `, ${c.counts.failed} failed` : ''})` : c.status !== 'passed' && c.exitCode !== undefined ? ` (exit ${c.exitCode})` : ''}`).join(' · ');
+  const list = (cs: Evidence['checks']) => cs.map((c) => `${c.name} ${c.status}${c.counts ? ` (${c.counts.passed} passed${c.counts.failed ? `, ${c.counts.failed} failed` : ''})` : c.status !== 'passed' && c.exitCode !== undefined ? ` (exit ${c.exitCode})` : ''}${c.reusedFrom ? ` [reused from task ${c.reusedFrom.taskId}]` : ''}`).join(' · ');
   return `Checks on the result: ${list(e.checks)}.${e.before?.length ? ` On the base: ${list(e.before)}.` : ''}`;
 }
 

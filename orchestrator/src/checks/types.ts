@@ -59,6 +59,7 @@ export function summarise(r: CheckResult): CheckSummary {
     ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
     ...(r.counts ? { counts: r.counts } : {}),
     ...(r.outputHash ? { outputHash: r.outputHash } : {}),
+    ...(r.reusedFrom ? { reusedFrom: r.reusedFrom } : {}),
   };
 }
 

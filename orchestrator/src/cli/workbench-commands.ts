@@ -19,6 +19,8 @@ export const WORKBENCH_COMMANDS: Record<string, Sub> = {
 
 Deletes the working copies of finished tasks on the running orchestrator (they are otherwise
 deleted sandbox.keepFinishedHours after the task ended). Copies whose diff awaits review stay.
+Also removes leftover dirs (check trees, OpenHands socket dirs of finished tasks, what a killed
+run left that its next start could not remove); the orchestrator's log counts them.
   --older-than-hours N   only tasks that ended at least N hours ago (default: the configured
                          retention; 0: every finished task)
 ${COMMON_USAGE}`,

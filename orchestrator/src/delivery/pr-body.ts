@@ -40,29 +40,75 @@ export function planSummary(db: Db, taskId: string): string | undefined {
 
 export const receiptLine = (taskId: string): string => `pushpals audit receipt --task ${taskId}`;
 
-export function pullRequestBody(db: Db, task: TaskRecord, commit: { sha: string; message: string }, extra?: string): string {
-  const checks = checkLines(db, task.id);
-  const plan = planSummary(db, task.id);
-  const parts = [
-    extra ? `${extra}\n` : '',
+/** Where a text was cut to fit the body (visible in the pull request). */
+export const CUT_MARKER = '… (cut)';
+
+/** `text` in at most `max` characters (the marker included) when longer: cut at a line end when one is near. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const room = Math.max(0, max - CUT_MARKER.length - 1);
+  const nl = text.lastIndexOf('\n', room);
+  return `${text.slice(0, nl > room * 0.8 ? nl : room).trimEnd()}\n${CUT_MARKER}`;
+}
+
+interface BodyParts {
+  extra: string;
+  request: string;
+  plan: string;
+  checks: string[];
+}
+
+function assemble(p: BodyParts, taskId: string, commit: { sha: string; message: string }): string {
+  return [
+    p.extra ? `${p.extra}\n` : '',
     '## Request',
     '',
-    task.request.split('\n').map((l) => `> ${l}`).join('\n'),
+    p.request,
     '',
-    ...(plan ? ['## Plan', '', plan, ''] : []),
+    ...(p.plan ? ['## Plan', '', p.plan, ''] : []),
     '## Commit',
     '',
-    `- ${commit.sha} ${commit.message.split('\n')[0] ?? ''}`,
+    `- ${commit.sha} ${commit.message.split('\n')[0]?.slice(0, 500) ?? ''}`,
     '',
     '## Checks',
     '',
-    ...(checks.length ? checks : ['- none were run on this change']),
+    ...(p.checks.length ? p.checks : ['- none were run on this change']),
     '',
     '## Audit',
     '',
-    `Every tool call of this task is in PushPals' hash-chained audit trail; its receipt: \`${receiptLine(task.id)}\``,
+    `Every tool call of this task is in PushPals' hash-chained audit trail; its receipt: \`${receiptLine(taskId)}\``,
     '',
-  ];
-  const body = parts.join('\n').trimStart();
-  return body.length > MAX_BODY ? `${body.slice(0, MAX_BODY)}\n…` : body;
+  ]
+    .join('\n')
+    .trimStart();
+}
+
+/**
+ * The body, at most MAX_BODY characters. Over it, the free text gives way — the extra text a
+ * `pr_request` brought, then the plan's summary, then the request, each cut with a visible marker —
+ * never the commit, the audit receipt or (unless they alone are too many) the check lines.
+ */
+export function pullRequestBody(db: Db, task: TaskRecord, commit: { sha: string; message: string }, extra?: string): string {
+  const plan = planSummary(db, task.id);
+  const parts: BodyParts = { extra: extra ?? '', request: task.request.split('\n').map((l) => `> ${l}`).join('\n'), plan: plan ?? '', checks: checkLines(db, task.id) };
+  let body = assemble(parts, task.id, commit);
+  for (const k of ['extra', 'plan', 'request'] as const) {
+    const over = body.length - MAX_BODY;
+    if (over <= 0) return body;
+    if (!parts[k]) continue;
+    parts[k] = clip(parts[k], parts[k].length - over);
+    body = assemble(parts, task.id, commit);
+  }
+  // Still over: thousands of check results. The first ones stay, then how many more there were.
+  const over = body.length - MAX_BODY;
+  if (over > 0) {
+    const all = parts.checks;
+    const more = (n: number) => `- ${CUT_MARKER}: ${n} more check results (all of them are in the receipt)`;
+    let keep = all.length;
+    let freed = 0;
+    while (keep > 0 && freed < over + more(all.length).length + 1) freed += (all[--keep]?.length ?? 0) + 1;
+    parts.checks = [...all.slice(0, keep), more(all.length - keep)];
+    body = assemble(parts, task.id, commit);
+  }
+  return body;
 }

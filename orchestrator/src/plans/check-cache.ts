@@ -3,7 +3,8 @@
  * the base are often the same trees (a ticket that changed nothing; the last layer IS the combined
  * tree), and a tree's checks say the same thing twice. A result reused for another phase is emitted
  * again as a `check_result` with that phase and ticket (same commit, tree and output hash); its
- * `check_run` audit row is the first run's.
+ * `check_run` audit row is the first run's. Behind it, `TreeChecks.run` itself reuses a base's results
+ * across tasks and plans (checks/reuse.ts): a plan's base goes through that one durable lookup.
  */
 import type { TaskContext } from '../agents/types';
 import type { TreeChecks } from '../checks/run';

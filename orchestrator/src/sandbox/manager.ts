@@ -3,6 +3,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PushPalsError } from '../errors';
+import { mountsUnder, unmountAllUnder } from '../util/mounts';
 import { PoolFiller, type PoolFillerStats } from '../util/pool-filler';
 import { DEFAULT_IMAGE, checkEngine, checkImage, explainDockerError, imageOutdated } from './image';
 import { assertMountable, assertSharedObjectsMount, canonical, isWithin, type SharedObjectsMount } from './paths';
@@ -112,21 +113,42 @@ export class SandboxManager {
     return join(this.workspacesDir, '.pool');
   }
 
-  /** Engine and image check (actionable `sandbox_unavailable` errors), reap leftovers, start filling the pool. */
-  async init(): Promise<{ reaped: number }> {
+  /**
+   * Engine and image check (actionable `sandbox_unavailable` errors), then what a previous run of
+   * this instance left (killed, power lost): its containers (`reaped`, `reapedPool` of them warm-pool
+   * slots) and its pool slots (`poolSlots`: dirs, with their volumes), before the pool fills.
+   */
+  async init(): Promise<{ reaped: number; reapedPool: number; poolSlots: number }> {
     await checkEngine(this.docker);
     await checkImage(this.docker, this.image);
     const outdated = await imageOutdated(this.docker, this.image);
     if (outdated) this.log(`WARNING: ${outdated}`);
-    const reaped = await this.reapAll();
+    const { removed: reaped, pool: reapedPool } = await this.reap();
+    let poolSlots = 0;
     if (this.workspacesDir) {
       mkdirSync(this.workspacesDir, { recursive: true, mode: 0o755 });
-      // Pool slot dirs of a previous run never held task data (a slot becomes <taskId> when taken).
-      await this.volumes?.removeStale(this.poolDir);
-      rmSync(this.poolDir, { recursive: true, force: true });
+      poolSlots = await this.removeStaleSlots();
     }
     this.pool.refill();
-    return { reaped };
+    return { reaped, reapedPool, poolSlots };
+  }
+
+  /**
+   * Pool slot dirs of a previous run never held task data (a slot becomes <taskId> when taken):
+   * their volumes go (mount, image, loop device), and whatever else is still mounted there (a run
+   * with the disk limit on, this one without). A mount that will not go is reported, never deleted through.
+   */
+  private async removeStaleSlots(): Promise<number> {
+    const dir = this.poolDir;
+    const dirs = existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith('slot-')).length : 0;
+    const volumes = (await this.volumes?.removeStale(dir)) ?? 0;
+    const left = isRoot() ? await unmountAllUnder(dir) : mountsUnder(dir);
+    if (left.length) {
+      this.log(`warm pool: ${dir} still has mounts (${left.join(', ')}): left in place`);
+      return volumes;
+    }
+    rmSync(dir, { recursive: true, force: true });
+    return Math.max(dirs, volumes);
   }
 
   /** Directory that holds the working copy of a task acquired without workspaceHostPath. */
@@ -422,6 +444,11 @@ export class SandboxManager {
    * ones this manager is using now. Call at start-up. Returns how many were removed.
    */
   async reapAll(o: { allInstances?: boolean } = {}): Promise<number> {
+    return (await this.reap(o)).removed;
+  }
+
+  /** reapAll, also saying how many of them were warm-pool slots (sandbox or OpenHands). */
+  private async reap(o: { allInstances?: boolean } = {}): Promise<{ removed: number; pool: number }> {
     const label = [`${LABEL_MANAGED}=1`];
     if (!o.allInstances) label.push(`${LABEL_INSTANCE}=${this.instanceId}`);
     let list: Docker.ContainerInfo[];
@@ -433,7 +460,7 @@ export class SandboxManager {
     const mine = new Set([...this.active].map((s) => s.id).concat(this.ready.map((s) => s.sandbox.id)));
     const victims = list.filter((c) => !mine.has(c.Id));
     await Promise.all(victims.map((c) => this.removeContainer(c.Id)));
-    return victims.length;
+    return { removed: victims.length, pool: victims.filter((c) => c.Labels?.[LABEL_POOL] === '1').length };
   }
 
   /** Sandboxes handed out and not yet released. */

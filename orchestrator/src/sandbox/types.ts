@@ -163,6 +163,6 @@ export interface PoolVolumes {
   adopt(from: string, to: string): Promise<void>;
   /** Unmounts and deletes it. Idempotent. */
   remove(path: string): Promise<void>;
-  /** Removes pool slot volumes a previous run left under `poolDir` (mounts and images). */
-  removeStale(poolDir: string): Promise<void>;
+  /** Removes pool slot volumes a previous run left under `poolDir` (mounts and images); returns how many. */
+  removeStale(poolDir: string): Promise<number>;
 }

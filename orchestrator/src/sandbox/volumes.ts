@@ -8,10 +8,11 @@
  * a shell; nothing a repository controls reaches them.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statfsSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statfsSync, truncateSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { PushPalsError } from '../errors';
+import { mountPointList } from '../util/mounts';
 import type { SpaceInfo } from './types';
 
 const run = promisify(execFile);
@@ -36,22 +37,6 @@ export function spaceOf(path: string): SpaceInfo | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Mount points from /proc/self/mountinfo (octal escapes decoded). */
-function mountPoints(): Set<string> {
-  const out = new Set<string>();
-  let text = '';
-  try {
-    text = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return out;
-  }
-  for (const line of text.split('\n')) {
-    const mp = line.split(' ')[4];
-    if (mp) out.add(mp.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
-  }
-  return out;
 }
 
 const errText = (e: unknown): string => {
@@ -98,7 +83,7 @@ export class WorkspaceVolumes {
   }
 
   isMounted(mountPath: string): boolean {
-    return mountPoints().has(mountPath);
+    return mountPointList().includes(mountPath);
   }
 
   /**
@@ -164,12 +149,20 @@ export class WorkspaceVolumes {
     rmdirSync(from);
   }
 
-  /** Removes the pool slot volumes (`slot-*`) a previous run left: their mounts under `poolDir` and their images. */
-  async removeStale(poolDir: string): Promise<void> {
+  /**
+   * Removes the pool slot volumes (`slot-*`) a previous run left: their mounts under `poolDir` and
+   * their images. Returns how many it removed (a slot whose unmount failed is not counted).
+   */
+  async removeStale(poolDir: string): Promise<number> {
     const names = new Set<string>();
     if (existsSync(poolDir)) for (const n of readdirSync(poolDir)) if (n.startsWith('slot-')) names.add(n);
     if (existsSync(this.o.imagesDir)) for (const n of readdirSync(this.o.imagesDir)) if (n.startsWith('slot-') && n.endsWith('.img')) names.add(n.slice(0, -4));
-    for (const n of names) await this.remove(join(poolDir, n)).catch(() => {});
+    let removed = 0;
+    for (const n of names) {
+      const ok = await this.remove(join(poolDir, n)).then(() => true, () => false);
+      if (ok) removed++;
+    }
+    return removed;
   }
 
   /** Unmounts (the loop device is freed with it: mount -o loop sets autoclear). Idempotent. */

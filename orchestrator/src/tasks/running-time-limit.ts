@@ -19,6 +19,19 @@ export const systemTimer: LimitTimer = {
   clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 
+/**
+ * Runs `fn` under a new limit and disposes it however `fn` ends — also when it throws before its
+ * own try (e.g. the working copy cannot be prepared): the pause listener never outlives the run.
+ */
+export async function withRunningTimeLimit<T>(limitMs: number, pause: PauseGate | undefined, fn: (limit: RunningTimeLimit) => Promise<T>): Promise<T> {
+  const limit = new RunningTimeLimit(limitMs, pause);
+  try {
+    return await fn(limit);
+  } finally {
+    limit.dispose();
+  }
+}
+
 export class RunningTimeLimit {
   private readonly controller = new AbortController();
   /** Running time before the current stretch. */
@@ -48,7 +61,7 @@ export class RunningTimeLimit {
     return this.usedMs + (this.since === undefined ? 0 : this.clock.now() - this.since);
   }
 
-  /** Stops counting for good (the run ended). */
+  /** Stops counting for good (the run ended). Idempotent. */
   dispose(): void {
     this.unlisten();
     this.stop();

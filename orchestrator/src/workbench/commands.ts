@@ -47,7 +47,7 @@ function named(wb: Pick<Workbench, 'repos'>, ref: string): Repo {
 /** Registers repo_add/list/remove/sync, audit_get, receipt_get and workspace_gc; called by the composition root (workbench-setup.ts). */
 export function registerWorkbenchCommands(
   services: { commands: Pick<CommandRegistry, 'register'>; events: Pick<EventLog, 'append'>; tasks: Pick<TaskStore, 'require'>; config: { dataDir: string }; auditHead: Pick<AuditHeadPublisher, 'status'> },
-  wb: Pick<Workbench, 'repos' | 'audit' | 'copies' | 'janitor'>): void {
+  wb: Pick<Workbench, 'repos' | 'audit' | 'copies' | 'janitor' | 'gc'>): void {
   services.commands.register('repo_add', async (cmd) => {
     const source = normalizeSource(cmd.payload.source);
     // Adding a registered source again is not an error: it answers with that repository, synced now.
@@ -86,7 +86,7 @@ export function registerWorkbenchCommands(
     if (problem) throw new PushPalsError('internal', `no receipt is signed while the audit trail does not verify: ${problem}`);
     return { receipt: buildReceipt(wb.audit, loadOrCreateSigner(services.config.dataDir), task.id, task.repoId) };
   });
-  services.commands.register('workspace_gc', (cmd) => wb.janitor.gc(cmd.payload.olderThanHours));
+  services.commands.register('workspace_gc', (cmd) => wb.gc(cmd.payload.olderThanHours));
 }
 
 /**

@@ -27,12 +27,13 @@ import { loadPolicy } from '../policy/policy';
 import { PUSHPALS_AUTHOR, advanceTaskBranch, branchHead, readFileAt, startTaskBranch, writeCommitObjects } from '../review/task-branch';
 import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, type Sandbox, type SharedObjectsMount } from '../sandbox';
 import type { Db } from '../store/db';
-import type { CreateTaskInput, TaskRecord, TaskStore } from '../tasks/task-store';
+import { isTerminal, type CreateTaskInput, type TaskRecord, type TaskStore } from '../tasks/task-store';
 import type { CommandToolDeps } from '../tools/run-command';
 import { ToolCallJournal } from '../tools/tool-call-journal';
 import type { Clock } from '../util/clock';
 import { chownTree } from './fs-safe';
 import { WorkspaceJanitor } from './janitor';
+import { describeSwept, workbenchSweepers, type LeftoverSweeper, type SweepScope } from './leftovers';
 import { WorkingCopies } from './working-copies';
 
 /** What the workbench uses of the services (services.ts hands over the real ones). */
@@ -74,6 +75,8 @@ export class Workbench implements AgentWorkbench {
   private registries: Promise<DetectedRegistries> | undefined;
   /** What lives as long as the sandboxes (the OpenHands warm pool): started after them, closed before them. */
   private readonly companions: Array<{ name: string; start(): Promise<void>; close(): Promise<void> }> = [];
+  /** What a killed run may leave besides containers and pool slots (leftovers.ts). */
+  private readonly sweepers: LeftoverSweeper[];
 
   constructor(
     private readonly services: WorkbenchServices,
@@ -139,6 +142,7 @@ export class Workbench implements AgentWorkbench {
     });
     const egress = join(dataDir, 'egress');
     this.egressDir = egress.length <= 64 ? egress : join(tmpdir(), `pushpals-egress-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
+    this.sweepers = workbenchSweepers({ workspacesDir: join(dataDir, 'workspaces'), reposDir: join(dataDir, 'repos'), imagesDir: join(dataDir, 'volumes'), volumesOn: !!this.volumes && !this.diskProblem });
     this.janitor = new WorkspaceJanitor(services, this.repos, this.sandboxes, this.volumes, (taskId) => void this.copies.release(taskId));
   }
 
@@ -154,6 +158,7 @@ export class Workbench implements AgentWorkbench {
 
   private async init(): Promise<void> {
     // Socket directories of proxies a previous process left (their sandboxes are reaped below).
+    const egressDirs = existsSync(this.egressDir) ? readdirSync(this.egressDir).length : 0;
     rmSync(this.egressDir, { recursive: true, force: true });
     if (this.volumes && !this.diskProblem) {
       await this.volumes.check().catch((e: unknown) => {
@@ -164,8 +169,11 @@ export class Workbench implements AgentWorkbench {
     if (this.diskProblem) this.services.logger.error(`tasks cannot get a working copy: ${this.diskProblem.message}`);
     this.janitor.start();
     try {
-      const { reaped } = await this.sandboxes.init();
-      if (reaped) this.services.logger.info(`reaped ${reaped} leftover sandbox container(s)`);
+      // What a killed previous run left goes before the pools fill (leftovers.ts): its containers and pool slots here, the rest by the sweepers.
+      const { reaped, reapedPool, poolSlots } = await this.sandboxes.init();
+      const swept = await this.sweepLeftovers(true);
+      const line = describeSwept([['container', reaped], [this.volumes ? 'pool slot volume' : 'pool slot dir', poolSlots], ['egress socket dir', egressDirs], ...swept], reapedPool);
+      if (line) this.services.logger.info(`swept what a previous run of this data dir left: ${line}`);
       this.copies.targetPool();
       for (const c of this.companions) await c.start().catch((e: unknown) => this.services.logger.warn(`${c.name} did not start`, { error: e }));
     } catch (e) {
@@ -187,6 +195,48 @@ export class Workbench implements AgentWorkbench {
       keepFinishedHours: this.services.config.sandbox.keepFinishedHours,
       ...this.copies.usage(),
     };
+  }
+
+  /** Adds a kind of leftover a killed run may leave (leftovers.ts); before start(). */
+  addLeftoverSweeper(s: LeftoverSweeper): void {
+    this.sweepers.push(s);
+  }
+
+  /** Runs the leftover sweepers: at start-up (no task runs yet) or for gc (dirs of tasks that may still run stay). */
+  private async sweepLeftovers(atStart: boolean): Promise<Array<[string, number]>> {
+    const scope: SweepScope = {
+      atStart,
+      madeBefore: performance.timeOrigin,
+      isLive: (taskId) => {
+        if (atStart) return true; // the task may run again: only what a previous run made goes (madeBefore)
+        const t = this.services.tasks.get(taskId);
+        return !t || !isTerminal(t.state); // unknown: not ours to judge, left alone
+      },
+      log: (msg) => this.services.logger.warn(msg),
+    };
+    const out: Array<[string, number]> = [];
+    for (const s of this.sweepers) {
+      const n = await s.sweep(scope).catch((e: unknown) => {
+        this.services.logger.warn(`could not sweep leftover ${s.what}s`, { error: e });
+        return 0;
+      });
+      out.push([s.what, n]);
+    }
+    return out;
+  }
+
+  /**
+   * `pushpals gc` (workspace_gc): the finished tasks' working copies (janitor), then the leftovers a
+   * start-up could not remove and dirs of finished tasks (logged: the protocol result counts copies).
+   */
+  async gc(olderThanHours?: number): Promise<{ removed: string[]; freedBytes: number; kept: number }> {
+    const r = await this.janitor.gc(olderThanHours);
+    await this.start();
+    if (!this.sandboxProblem) {
+      const line = describeSwept(await this.sweepLeftovers(false));
+      if (line) this.services.logger.info(`gc swept leftovers: ${line}`);
+    }
+    return r;
   }
 
   /** Adds something that lives as long as the sandboxes (see `companions`); before start(). */
@@ -310,6 +360,17 @@ export class Workbench implements AgentWorkbench {
   /** Gives a directory the host wrote (e.g. a tree to check) to the sandbox's uid (when running as root). */
   chownTreeForSandbox(dir: string): void {
     if (process.getuid?.() === 0) chownTree(dir, this.uid, this.gid);
+  }
+
+  /**
+   * What a repository's checks run in, as far as it can change their result: the image by name and id
+   * (a rebuilt tag is another image) and the sandbox's limits. Part of a reused check result's key.
+   */
+  async sandboxIdentity(repoId: string): Promise<Record<string, unknown>> {
+    const { sandbox } = this.services.config;
+    const image = this.repoSettings(repoId).image ?? sandbox.image;
+    const info = await this.sandboxes.docker.getImage(image).inspect();
+    return { image, imageId: info.Id, memoryMb: sandbox.memoryMb, cpus: sandbox.cpus, pidsLimit: sandbox.pidsLimit, tmpMb: sandbox.tmpMb, commandTimeoutMs: sandbox.commandTimeoutMs };
   }
 
   /**

@@ -9,7 +9,7 @@ import type { ErrorInfo } from '../common';
 import type { EventMessage } from '../messages';
 import { endDrafts } from './drafts';
 import { outcomeText, phaseLabel } from './evidence';
-import { commandText, isActive } from './selectors';
+import { commandText, describeChangeCounts, isActive } from './selectors';
 import type { ApprovalStatus, ApprovalView, ClientState, NoteView, StateChange, TaskView, ToolCallView } from './types';
 
 /** `by` of an approval an auto-commit grant decided: `grant:<grantId>`. */
@@ -204,7 +204,7 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
       const p = e.payload;
       const t = task(p.taskId);
       t.review = { diffSeq: e.seq, diff: p.diff, files: p.files, hunks: p.hunks.map((h) => ({ ...h })), ...(p.fileChanges?.length ? { fileChanges: p.fileChanges.map((f) => ({ ...f })) } : {}), ...(p.baseCommit ? { baseCommit: p.baseCommit } : {}), ...(p.evidence ? { evidence: p.evidence } : {}) };
-      note(t, 'diff', `diff ready: ${p.files.join(', ')} (${p.hunks.length} hunk(s)${p.fileChanges?.length ? `, ${p.fileChanges.length} whole-file change(s)` : ''})`);
+      note(t, 'diff', `diff ready: ${p.files.join(', ')} (${describeChangeCounts(p.hunks.length, p.fileChanges?.length ?? 0)})`);
       changes.push({ kind: 'review', taskId: t.taskId });
       break;
     }

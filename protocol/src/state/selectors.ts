@@ -92,6 +92,26 @@ export function reviewCounts(review: ReviewView, file?: string): ReviewCounts {
   return c;
 }
 
+const counted = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * "3 hunks", "3 hunks, 2 whole-file changes", "1 whole-file change": a diff's hunks and its
+ * whole-file changes (`diff_ready.fileChanges`: binary, rename, mode entries) said apart.
+ */
+export function describeChangeCounts(hunks: number, wholeFiles: number): string {
+  const parts = hunks || !wholeFiles ? [counted(hunks, 'hunk', 'hunks')] : [];
+  if (wholeFiles) parts.push(counted(wholeFiles, 'whole-file change', 'whole-file changes'));
+  return parts.join(', ');
+}
+
+/** What a review proposes, as describeChangeCounts says it. */
+export function describeReviewSize(review: Pick<ReviewView, 'hunks' | 'fileChanges'>): string {
+  return describeChangeCounts(review.hunks.length, review.fileChanges?.length ?? 0);
+}
+
+/** "1 file", "2 files". */
+export const describeFileCount = (n: number): string => counted(n, 'file', 'files');
+
 /** Tasks whose latest diff is not committed yet, newest first: what there is to review. */
 export function openReviews(state: ClientState): TaskView[] {
   return taskList(state).filter((t) => t.review !== undefined && t.review.committed === undefined);

@@ -30,7 +30,7 @@ import { AFTER_RESULT, FINISH_REFUSED, NUDGE, initialMessages } from './prompt';
 import { ASK_PLANNER, TOOL_SPECS, runTool, type ToolEnv } from './tools';
 import { Conversation } from './conversation';
 import { WorkspaceFs } from './workspace-fs';
-import { RunningTimeLimit } from '../../tasks/running-time-limit';
+import { withRunningTimeLimit, type RunningTimeLimit } from '../../tasks/running-time-limit';
 
 const failed = (code: PushPalsError['code'], message: string, details?: Record<string, unknown>): TaskOutcome => ({ status: 'failed', error: { code, message: message.slice(0, 4096), ...(details ? { details } : {}) } });
 
@@ -99,13 +99,16 @@ export class BuiltinAgent implements TaskAgent {
     return this.models.configured('coder');
   }
 
-  async run(ctx: TaskContext): Promise<TaskOutcome> {
+  run(ctx: TaskContext): Promise<TaskOutcome> {
+    // agent.maxTimeMs counts running time: paused stretches (task_pause) are not counted.
+    return withRunningTimeLimit(this.limits.maxTimeMs, ctx.pause, (deadline) => this.runWithin(ctx, deadline));
+  }
+
+  private async runWithin(ctx: TaskContext, deadline: RunningTimeLimit): Promise<TaskOutcome> {
     const limits = this.limits;
     const taskId = ctx.task.id;
     const team = this.team;
     const brief = team?.brief(taskId);
-    // agent.maxTimeMs counts running time: paused stretches (task_pause) are not counted.
-    const deadline = new RunningTimeLimit(limits.maxTimeMs, ctx.pause);
     const signal = AbortSignal.any([ctx.signal, deadline.signal]);
     const { repo, workspace } = await this.wb.prepareWorkspace(
       ctx,

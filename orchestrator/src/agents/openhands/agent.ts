@@ -37,7 +37,7 @@ import { ShellCwd, observedWorkingDir } from './shell-cwd';
 import { openHandsTicket, type OpenHandsTicket } from './ticket';
 import { OH_WORKSPACE, judgeToolCall, refusalThought } from './tool-judge';
 import { udsRequest, udsWebSocket } from './uds';
-import { RunningTimeLimit } from '../../tasks/running-time-limit';
+import { withRunningTimeLimit, type RunningTimeLimit } from '../../tasks/running-time-limit';
 
 const failed = (code: PushPalsError['code'], message: string, details?: Record<string, unknown>): TaskOutcome => ({ status: 'failed', error: { code, message: message.slice(0, 4096), ...(details ? { details } : {}) } });
 const DONE: ReadonlySet<ExecutionStatus> = new Set(['finished', 'error', 'stuck']);
@@ -112,22 +112,22 @@ export class OpenHandsAgent implements TaskAgent {
     return this.models.configured('coder') && selectedAgent(task, this.config, this.wb.repos) === 'openhands';
   }
 
-  async run(ctx: TaskContext): Promise<TaskOutcome> {
+  run(ctx: TaskContext): Promise<TaskOutcome> {
+    // agent.maxTimeMs counts running time: paused stretches (task_pause) are not counted.
+    return withRunningTimeLimit(this.config.agent.maxTimeMs, ctx.pause, (deadline) => this.runWithin(ctx, deadline));
+  }
+
+  private async runWithin(ctx: TaskContext, deadline: RunningTimeLimit): Promise<TaskOutcome> {
     const config = this.config;
     const limits = config.agent;
     const taskId = ctx.task.id;
-    // agent.maxTimeMs counts running time: paused stretches (task_pause) are not counted.
-    const deadline = new RunningTimeLimit(limits.maxTimeMs, ctx.pause);
     const signal = AbortSignal.any([ctx.signal, deadline.signal]);
     const t0 = performance.now();
     const ticket = openHandsTicket(this.deps.team, taskId);
     const { repo, workspace } = await this.wb.prepareWorkspace(ctx, ticket?.start);
     await this.wb.releaseHeldSandbox(taskId);
     await this.wb.start();
-    if (this.wb.sandboxProblem) {
-      deadline.dispose();
-      return failed('sandbox_unavailable', this.wb.sandboxProblem);
-    }
+    if (this.wb.sandboxProblem) return failed('sandbox_unavailable', this.wb.sandboxProblem);
     const deps = this.wb.commandToolDeps(repo.id, taskId, workspace.path);
     const redact = (s: string) => redactSecrets(s, this.secrets);
     const decisions = new Map<string, BrokerDecision>();

@@ -21,7 +21,7 @@ import { PushPalsError } from '../../errors';
 import { LABEL_INSTANCE, LABEL_MANAGED, LABEL_POOL, type SandboxManager } from '../../sandbox/manager';
 import { PoolFiller, type PoolFillerStats } from '../../util/pool-filler';
 import { LABEL_OPENHANDS, OpenHandsContainer } from './container';
-import { unmountAllUnder } from './slot-mounts';
+import { removeLeftoverDir } from './leftovers';
 
 /** After a task took a slot, the replacement starts this much later (see the module comment). */
 const REFILL_DELAY_MS = 5000;
@@ -83,12 +83,7 @@ export class OpenHandsPool {
     const list = await sb.docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=1`, `${LABEL_INSTANCE}=${sb.instanceId}`, `${LABEL_OPENHANDS}=1`, `${LABEL_POOL}=1`] } });
     await Promise.all(list.map((c) => sb.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
     if (!existsSync(this.o.dir)) return;
-    for (const name of readdirSync(this.o.dir)) {
-      const d = join(this.o.dir, name);
-      const left = await unmountAllUnder(d);
-      if (left.length) this.o.log(`openhands pool: ${d} still has mounts (${left.join(', ')}): left in place`);
-      else rmSync(d, { recursive: true, force: true });
-    }
+    for (const name of readdirSync(this.o.dir)) await removeLeftoverDir(join(this.o.dir, name), this.o.log);
   }
 
   /** A ready slot (its agent server answered /ready), or undefined: the task starts a cold one. */

@@ -14,10 +14,12 @@
  * Needs root (mount). Fixed argv, no shell; the paths are the orchestrator's own.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PushPalsError } from '../../errors';
+
+export { mountsUnder, unmountAllUnder } from '../../util/mounts';
 
 const run = promisify(execFile);
 
@@ -27,23 +29,6 @@ const mount = async (args: string[]): Promise<void> => {
     throw new PushPalsError('sandbox_unavailable', `mount ${args.join(' ')} failed: ${(x.stderr?.trim() || x.message || String(e)).slice(0, 400)}`);
   });
 };
-
-/** Mount points at or under `dir`, deepest first (from /proc/self/mountinfo, octal escapes decoded). */
-export function mountsUnder(dir: string): string[] {
-  let text = '';
-  try {
-    text = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    const mp = line.split(' ')[4]?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    if (mp && (mp === dir || mp.startsWith(`${dir}/`))) out.push(mp);
-  }
-  // Deepest first; a path mounted twice (stacked) appears twice and is unmounted twice.
-  return out.sort((a, b) => b.length - a.length);
-}
 
 /** `dir` (created) becomes its own mount point with the given propagation. */
 async function ownMountPoint(dir: string, propagation: 'shared' | 'private'): Promise<void> {
@@ -73,15 +58,4 @@ export async function bindTaskIntoSlot(slotDir: string, workspaceHostPath: strin
   await mount(['--bind', objects.hostPath, staged]);
   await mount(['-o', 'remount,bind,ro,nosuid,nodev', staged]);
   await mount(['--move', staged, target]);
-}
-
-/**
- * Unmounts everything at or under `dir` (deepest first; lazily when busy). Returns what is still
- * mounted: the caller must not delete `dir` then (a working copy could still be bound in it).
- */
-export async function unmountAllUnder(dir: string): Promise<string[]> {
-  for (const mp of mountsUnder(dir)) {
-    await run('umount', [mp], { timeout: 30_000 }).catch(() => run('umount', ['-l', mp], { timeout: 30_000 }).catch(() => undefined));
-  }
-  return mountsUnder(dir);
 }

@@ -7,6 +7,7 @@ import { migration006 } from './006_team';
 import { migration007 } from './007_grants';
 import { migration008 } from './008_fixups';
 import { migration009 } from './009_task_pause';
+import { migration010 } from './010_check_reuse';
 import type { Migration } from './types';
 
 /**
@@ -14,7 +15,8 @@ import type { Migration } from './types';
  * never edit one that has shipped. Numbers: 001 core (sessions, events, tasks, jobs, approvals),
  * 002 audit, 003 repos, 004 open tool calls, 005 live base (tasks' base, repos' sync state),
  * 006 team (plans, tickets, fair claims, agent conversations), 007 grants (auto-commit grants),
- * 008 fix-ups (a plan's fix-up tickets), 009 task pause (tasks.paused_at).
+ * 008 fix-ups (a plan's fix-up tickets), 009 task pause (tasks.paused_at),
+ * 010 check reuse (a base's check results reused across tasks).
  */
 export const migrations: Migration[] = [
   migration001,
@@ -26,4 +28,5 @@ export const migrations: Migration[] = [
   migration007,
   migration008,
   migration009,
+  migration010,
 ];
