@@ -68,7 +68,7 @@ export function pullRequestTemplate(title: string, body: string, info: PullReque
     `# ${info.what}${info.number ? ` (updates #${info.number})` : ''}`,
     `# The first line is the title (at most ${MAX_PR_TITLE_LENGTH} characters),`,
     '# then a blank line, then the body (Markdown).',
-    `# ${info.number ? 'Update' : 'Open'} it: Ctrl+Enter (Cmd+Enter on macOS), or "Open PR" above.`,
+    `# ${info.number ? 'Update' : 'Open'} it: Ctrl+Enter (Cmd+Enter on macOS), or "${info.number ? 'Update PR' : 'Open PR'}" above.`,
     '# Close this tab to decide nothing: the approval stays pending.',
   ];
   return `${title}\n\n${body.replace(/\s+$/, '')}\n\n${help.join('\n')}\n`;
