@@ -8,6 +8,8 @@ import * as vscode from 'vscode';
 import type { ApprovalEdits, Session, Decision } from './session';
 import { MAX_PR_TITLE_LENGTH, pullRequestTextProblem, type ApprovalView } from '@pushpals/protocol/client';
 import { approvalOrigin } from './views/approvalsTree';
+import { readConfig } from './config';
+import { ApprovalMessageEditor } from './messageEditor';
 
 /** What the approve/deny commands accept: an id, a tree element, or `{approvalId}`. */
 export type ApprovalArg = string | { approvalId: string } | undefined;
@@ -53,17 +55,35 @@ export async function decideApproval(session: Session, arg: unknown, decision: D
     return { approvalId, decision, state: 'already-decided' };
   }
   const skipEdits = typeof arg === 'object' && arg !== null && (arg as { skipMessage?: unknown }).skipMessage === true;
-  const edits = decision === 'approve' && local && !skipEdits ? await askEdits(local, arg) : {};
-  if (edits === undefined) return { approvalId, decision, state: 'cancelled' };
-  try {
+  const send = async (edits: ApprovalEdits): Promise<DecisionOutcome> => {
     const r = await session.decide(approvalId, decision, edits);
     // It timed out before our decision reached the orchestrator (the `denied`/expired event follows).
     if (r.state === 'expired') expiredMessage(local?.title ?? approvalId);
     return { approvalId, decision, state: r.state };
+  };
+  const wanted = decision === 'approve' && local && !skipEdits;
+  // The text edited in an editor tab: that editor sends the decision (and keeps the text if it is refused).
+  if (wanted && messageEditor && readConfig().editApprovalsInEditor && ApprovalMessageEditor.handles(local) && !givenEdits(arg)) {
+    return (await messageEditor.edit(local, send)) ?? { approvalId, decision, state: 'cancelled' };
+  }
+  const edits = wanted ? await askEdits(local, arg) : {};
+  if (edits === undefined) return { approvalId, decision, state: 'cancelled' };
+  try {
+    return await send(edits);
   } catch (e) {
     void vscode.window.showErrorMessage(`PushPals: could not ${decision} — ${(e as Error).message}`);
     throw e;
   }
+}
+
+let messageEditor: ApprovalMessageEditor | undefined;
+
+/** The editor that commit and pull request approvals are edited in (setting `pushpals.approvals.editInEditor`). */
+export function useMessageEditor(editor: ApprovalMessageEditor): vscode.Disposable {
+  messageEditor = editor;
+  return new vscode.Disposable(() => {
+    if (messageEditor === editor) messageEditor = undefined;
+  });
 }
 
 /** An input box whose text is one line: line breaks are shown (and typed) as `\\n`. */
@@ -74,10 +94,12 @@ async function editText(title: string, prompt: string, value: string, check: (v:
 
 const given = (arg: unknown, key: 'message' | 'title' | 'body'): string | undefined =>
   typeof arg === 'object' && arg !== null && typeof (arg as Record<string, unknown>)[key] === 'string' ? ((arg as Record<string, unknown>)[key] as string) : undefined;
+const givenEdits = (arg: unknown): boolean => (['message', 'title', 'body'] as const).some((k) => given(arg, k) !== undefined);
 
 /**
- * What the person changes when approving: a commit's message, a pull request's title and body (the
- * proposals are editable: Enter keeps each, Escape decides nothing → undefined). Given in `arg`
+ * With `pushpals.approvals.editInEditor` off: what the person changes when approving, in input boxes — a
+ * commit's message, a pull request's title and body (the proposals are editable: Enter keeps each,
+ * Escape decides nothing → undefined). Given in `arg`
  * (`{ message }`, `{ title, body }`): used as they are, no prompt.
  */
 async function askEdits(local: ApprovalView, arg: unknown): Promise<ApprovalEdits | undefined> {

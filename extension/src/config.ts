@@ -16,6 +16,8 @@ export interface PushPalsConfig {
   registerWorkspaceRepo: boolean;
   /** New tasks take the person's uncommitted changes along (task_new includeUncommitted). */
   includeUncommitted: boolean;
+  /** Approving a commit or a pull request opens its text in an editor tab (off: one-line input boxes). */
+  editApprovalsInEditor: boolean;
 }
 
 export const SECTION = 'pushpals';
@@ -36,6 +38,7 @@ export function readConfig(): PushPalsConfig {
     approvalNotifications: c.get<boolean>('notifications.approvals', true),
     registerWorkspaceRepo: c.get<boolean>('registerWorkspaceRepo', true),
     includeUncommitted: c.get<boolean>('includeUncommitted', true),
+    editApprovalsInEditor: c.get<boolean>('approvals.editInEditor', true),
   };
 }
 

@@ -4,11 +4,12 @@
  * Every disposable goes into context.subscriptions here, in one place.
  */
 import * as vscode from 'vscode';
-import { ApprovalNotifier } from './approvals';
+import { ApprovalNotifier, useMessageEditor } from './approvals';
 import { AuditDocuments } from './audit';
 import { ChatPanel } from './chatPanel';
 import { registerCommands } from './commands';
 import { affectsConnection, readConfig } from './config';
+import { ApprovalMessageEditor } from './messageEditor';
 import { Session } from './session';
 import { StatusBarMonitor } from './statusBar';
 import { InlineReview } from './review/inlineView';
@@ -50,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): void {
     connect: () => vscode.commands.executeCommand('pushpals.connect'),
   });
   const notifier = new ApprovalNotifier(session, () => readConfig().approvalNotifications);
+  const messageEditor = new ApprovalMessageEditor(session);
 
   context.subscriptions.push(
     log,
@@ -62,6 +64,8 @@ export function activate(context: vscode.ExtensionContext): void {
     approvalsView,
     chat,
     notifier,
+    messageEditor,
+    useMessageEditor(messageEditor),
     reviews,
     inline,
     merges,

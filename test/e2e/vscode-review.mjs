@@ -4,14 +4,16 @@
 //   1. A task writes two files (README.md: two hunks far apart; src/config.js: one) → diff_ready. "Review
 //      Changes" on the chat card opens the inline review: Accept/Reject CodeLens above each hunk.
 //   2. The CodeLens are clicked in the browser: the README's second hunk rejected, the rest accepted; the
-//      commit approval arrives (notification); Approve → the proposed message, Enter → the tests re-run on
-//      the exact tree in the sandbox → committed: host git on the orchestrator's clone shows exactly the
-//      accepted hunks on pushpals/<task>, the default branch did not move.
+//      commit approval arrives (notification); Approve → the proposed message opens in an editor tab
+//      (COMMIT_EDITMSG, `#` help lines); a two-line message with a `#` comment is typed over it and Ctrl+Enter
+//      commits → the tests re-run on the exact tree in the sandbox → committed: host git on the orchestrator's
+//      clone shows exactly the accepted hunks on pushpals/<task> and exactly the typed message (no comment),
+//      the default branch did not move.
 //   3. "Apply to My Checkout" (three-way merge) with a local edit of the person on the line the config hunk
 //      changes: README.md is applied at once; config.js stays as it is and opens in VS Code's merge editor
 //      (the Review view says "conflict — merge"); "Accept PushPals" + "Complete Merge" write the resolution.
 //      Then "Push" on the card → the push approval → approved → the workspace's bare `origin` has pushpals/<task>
-//      at the commit; "Open PR" → the pr approval, its title edited in the input box → a GitHub REST stand-in
+//      at the commit; "Open PR" → the pr approval, its title edited in its editor tab (PULL_REQUEST.md) → a GitHub REST stand-in
 //      (orchestrator/test/helpers/fake-github.ts, real HTTP) gets exactly that pull request → the card links it;
 //      "Open PR" again → the approval updates #7 → PATCH, no second pull request.
 //   4. A task that plants an AWS-style key: "Accept All (Task)" → the commit is blocked with the file, line
@@ -92,7 +94,7 @@ try {
   const write = (path, content) => ({ toolCalls: [{ name: 'write_file', arguments: { path, content } }] });
   const finish = { toolCalls: [{ name: 'finish', arguments: { summary: 'done' } }] };
   model.script('Polish the docs text and raise the retries', [write('README.md', README_NEW), write('src/config.js', CONFIG_NEW), finish]);
-  // The chat model (the same scripted server) proposes the commit message; the person keeps it with Enter.
+  // The chat model (the same scripted server) proposes the commit message; the person rewrites it in the editor.
   model.script('Task: Polish the docs text', [{ text: 'Fix the first typo and raise the retries\n\nProposed by the model.' }]);
   // Slow on purpose: the first reply takes 4 s, so "Pause" lands while the task runs.
   model.script('Take notes slowly', [{ delayMs: 4000, ...write('notes.md', '# Notes\n') }, finish]);
@@ -112,6 +114,26 @@ try {
   /** A lens without a command (a state: "Accepted", "Rejected") renders as text, not a link. */
   const lensText = (title) => page.locator('.monaco-editor .codelens-decoration span', { hasText: title });
   const editorTab = (name) => page.locator('.tabs-container .tab', { hasText: name });
+  /** The approval editor's text area (COMMIT_EDITMSG / PULL_REQUEST.md), focused. */
+  const messageEditorFocus = async (file) => {
+    await editorTab(file).first().waitFor({ timeout: 10000 });
+    const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+    await lines.click();
+    return lines;
+  };
+  /** Submitted: no tab of that name is left (not even a dirty one in the background). */
+  const tabGone = (name) => page.waitForFunction((n) => ![...document.querySelectorAll('.tabs-container .tab')].some((t) => t.getAttribute('data-resource-name') === n), name, { timeout: 20000 });
+  /** Types lines one by one; Escape closes any suggestion before Enter (Enter would accept it). */
+  const typeLines = async (lines) => {
+    for (const [i, l] of lines.entries()) {
+      if (i) {
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('Enter');
+      }
+      await page.keyboard.type(l);
+    }
+  };
+  const TYPED_MESSAGE = ['Fix the first typo and raise the retries', '', 'Typed in the COMMIT_EDITMSG editor of VS Code.'];
 
   await step('workbench loads; the extension connects', async () => {
     await page.goto(vsc.url);
@@ -165,15 +187,20 @@ try {
   });
   await snap('all-decided');
   let taskId;
-  ok = ok && await step('the commit approval arrives (notification + chat) with the exact diff; Approve → message → committed after the re-run tests', async () => {
+  ok = ok && await step('the commit approval arrives (notification + chat) with the exact diff; Approve → the message editor → a typed two-line message, Ctrl+Enter → committed after the re-run tests', async () => {
     await toast(/approval required — Commit 2 hunk/).first().waitFor({ timeout: 60000 });
     await snap('commit-approval');
     await toast(/approval required — Commit 2 hunk/).first().getByRole('button', { name: 'Approve' }).click();
-    await page.locator('.quick-input-widget', { hasText: 'commit message' }).waitFor({ timeout: 10000 });
-    await snap('commit-message');
-    const box = await page.locator('.quick-input-box input').inputValue();
-    expect(box.startsWith('Fix the first typo and raise the retries'), `proposed message: ${box}`);
-    await page.keyboard.press('Enter');
+    const lines = await messageEditorFocus('COMMIT_EDITMSG');
+    await lines.filter({ hasText: 'Proposed by the model.' }).filter({ hasText: 'Commit: Ctrl+Enter' }).waitFor({ timeout: 10000 });
+    await lens(/Commit \(Ctrl\+Enter\)/).first().waitFor({ timeout: 10000 });
+    await page.locator('.editor-actions .action-label[aria-label^="Commit"]').first().waitFor({ timeout: 10000 });
+    await snap('commit-message-editor');
+    await page.keyboard.press('Control+a');
+    await typeLines([...TYPED_MESSAGE, '# a note typed by hand: a comment, not committed']);
+    await snap('commit-message-typed');
+    await page.keyboard.press('Control+Enter');
+    await tabGone('COMMIT_EDITMSG');
     await lensText(/Committed [0-9a-f]{8}/).first().waitFor({ timeout: TASK_TIMEOUT });
     await page.locator('.tab', { hasText: 'PushPals Chat' }).click();
     await card.locator('.review-state.committed').waitFor({ timeout: 20000 });
@@ -191,7 +218,8 @@ try {
     expect(gitIn(gitdir, 'show', `pushpals/${taskId}:README.md`) === README_ACCEPTED, 'README.md on the branch is not exactly the accepted hunk');
     expect(gitIn(gitdir, 'show', `pushpals/${taskId}:src/config.js`) === CONFIG_NEW, 'config.js on the branch');
     expect(at('main') === base, 'main moved');
-    expect(gitIn(gitdir, 'log', '-1', '--format=%B', `pushpals/${taskId}`).trim() === 'Fix the first typo and raise the retries\n\nProposed by the model.', 'the commit message is the model\'s proposal');
+    const message = gitIn(gitdir, 'log', '-1', '--format=%B', `pushpals/${taskId}`).trim();
+    expect(message === TYPED_MESSAGE.join('\n'), `the commit message is the one typed in the editor, without the comment: ${JSON.stringify(message)}`);
     expect(gitIn(workspace, 'rev-parse', 'HEAD').trim() === base && readFileSync(join(workspace, 'README.md'), 'utf8') === README, 'the workspace changed before "Apply"');
   });
 
@@ -258,17 +286,19 @@ try {
     expect(gitIn(origin, 'rev-parse', 'main').trim() === base, 'origin\'s main moved');
   });
   await snap('pushed');
-  /** Approve the pr approval from its notification; its title input: `title` typed over the proposal (or kept); the body kept. */
+  /** Approve the pr approval from its notification; in its editor (title, blank line, body) `title` typed over the first line (or kept); the body kept; Ctrl+Enter. */
   const approvePr = async (toastText, title) => {
     await toast(toastText).first().getByRole('button', { name: 'Approve' }).click();
-    await page.locator('.quick-input-widget', { hasText: 'pull request title' }).waitFor({ timeout: 10000 });
-    await snap('pr-title');
-    if (title !== undefined) await page.locator('.quick-input-box input').fill(title);
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget', { hasText: 'pull request body' }).waitFor({ timeout: 10000 });
-    const body = await page.locator('.quick-input-box input').inputValue();
-    expect(body.includes(`pushpals audit receipt --task ${taskId}`), `the proposed body: ${body.slice(0, 300)}`);
-    await page.keyboard.press('Enter');
+    const lines = await messageEditorFocus('PULL_REQUEST.md');
+    await lines.filter({ hasText: '>8' }).waitFor({ timeout: 10000 });
+    await snap('pr-editor');
+    if (title !== undefined) {
+      await page.keyboard.press('Control+Home');
+      await page.keyboard.press('Shift+End');
+      await page.keyboard.type(title);
+    }
+    await page.keyboard.press('Control+Enter');
+    await tabGone('PULL_REQUEST.md');
   };
   if (ok) await step('"Open PR" on the card → the pr approval → the title edited at the approval → the forge gets exactly that pull request → the card links it', async () => {
     await runCommand('Notifications: Clear All Notifications').catch(() => {});
