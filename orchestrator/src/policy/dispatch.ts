@@ -83,7 +83,7 @@ function defaultJudgment(ctx: RuleContext, args: Arg[], depth: number, functions
 /** `./x.sh`, `node_modules/.bin/tsc`, `/opt/bin/tool`: runnable from the workspace only. */
 function pathProgram(ctx: RuleContext, program: Arg): Judgment {
   const full = program.text;
-  if (!ctx.paths.inWorkspace(program)) return ask(`runs ${full}, a program outside the workspace and the system directories`);
+  if (!ctx.paths.inWorkspace(program, false)) return ask(`runs ${full}, a program outside the workspace and the system directories`);
   const base = path.posix.basename(full);
   if (BUILD_TOOLS.has(base) || base === 'gradlew' || base === 'mvnw') return allow(`runs the workspace's ${base}`, 'medium');
   return allow('runs an executable from the workspace (sandboxed, same trust as npm test)', 'medium');

@@ -171,9 +171,14 @@ export class WorkspacePaths {
     return 'outside';
   }
 
-  /** The workspace itself or something in it: what scripts and executables may be run from. */
-  inWorkspace(a: Arg): boolean {
-    const cls = this.classify(a);
+  /**
+   * The workspace itself or something in it: what scripts and executables may be run from.
+   * `followLast: false` for a program to run: a link that lies in the workspace (a venv's
+   * `.venv/bin/python -> /usr/bin/python3`) runs with the workspace's trust like any of its
+   * executables; a linked directory on the way (`dir -> /etc`) still leads outside.
+   */
+  inWorkspace(a: Arg, followLast = true): boolean {
+    const cls = this.classify(a, followLast);
     return cls === 'inside' || cls === 'root' || cls === 'gitdir';
   }
 

@@ -26,6 +26,10 @@ const LINKS: Record<string, string> = {
   loop1: 'loop2',
   loop2: 'loop1',
   'file-link': 'README.md',
+  // What `python3 -m venv .venv` makes in the sandbox: the venv's python is a link to the system's.
+  '.venv/bin/python3': '/usr/bin/python3',
+  '.venv/bin/python': 'python3',
+  'tool-dir': '/usr/local/bin',
 };
 
 type Row = [command: string, verdict: Verdict, withoutHost: Verdict];
@@ -66,6 +70,11 @@ const ROWS: Row[] = [
   ['rm cfg etc-link', 'allow', 'allow'],
   ['rm -rf up', 'allow', 'allow'],
   ['cat etc-link/os-release', 'allow', 'allow'],
+  // A program that is a link in the working copy runs with the working copy's trust (a venv's python,
+  // node_modules/.bin/*); a linked directory on the way still leads outside.
+  ['.venv/bin/python -m pytest -q', 'allow', 'allow'],
+  ['.venv/bin/python3 -m pip --version', 'allow', 'allow'],
+  ['tool-dir/node -e 1', 'ask', 'allow'],
 ];
 
 describe('policy: symlinks of a real working copy (hostWorkspace)', () => {
@@ -74,6 +83,7 @@ describe('policy: symlinks of a real working copy (hostWorkspace)', () => {
   before(() => {
     host = tempDir('pp-links-');
     fs.mkdirSync(path.join(host, 'sub', 'deep'), { recursive: true });
+    fs.mkdirSync(path.join(host, '.venv', 'bin'), { recursive: true });
     fs.writeFileSync(path.join(host, 'README.md'), '# demo\n');
     fs.writeFileSync(path.join(host, 'sub', 'deep', 'a.txt'), 'a\n');
     const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: host, stdio: 'pipe' });
