@@ -3,7 +3,7 @@
 // server (real HTTP) in this process; a Node fixture repository whose `npm test` is `node --test` (no
 // dependencies: no network set-up). Needs Docker and the worker image. Build first: npm run build.
 //
-//   node bench/evidence.mjs [--latency 1000] [--runs 3] [--pool 1] [--only clean|regression]
+//   node bench/evidence.mjs [--latency 1000] [--runs 3] [--pool 1] [--only clean|regression|attribution]
 //
 // A 3-ticket plan (each ticket: two write_file replies and finish, each --latency ms late), after a
 // warm-up plan (lazy modules loaded, the image's page cache warm). Two scenarios:
@@ -12,6 +12,9 @@
 //   regression: T1 renames sum to add, T2 adds a module calling sum (each passes alone), T3 adds docs:
 //     the combined check fails, the stack's prefixes attribute it to T2, a fix-up ticket (--latency per
 //     reply, 2 replies) repairs it, the checks run again (round 2).
+//   attribution (only with --only attribution): a 6-ticket plan, ticket 5 breaks `sum` (the others add
+//     files): what attributing it costs — the time from the failing combined check to the fix-up
+//     ticket, and how many prefixes' checks really ran (cached trees are not counted).
 // The base's checks start with the tickets: when they started relative to the first ticket, how long
 // they took, and whether they ended before the last ticket did (then they add nothing to the tail).
 // Times are the events' timestamps (ms) and the check's own run time (its tool_result).
@@ -58,6 +61,7 @@ const finish = () => ({ delayMs: LATENCY, toolCalls: [{ name: 'finish', argument
 function scriptPlan(model, scenario, n) {
   const request = `Evidence bench ${scenario} ${n}`;
   const k = (id) => `${id}x${n}`;
+  if (scenario === 'attribution') return scriptAttribution(model, request, k);
   const tickets = scenario === 'regression'
     ? [spec(k('R1'), 'Rename sum to add', ['src/math.js', 'test/math.test.js']), spec(k('R2'), 'Add a report', ['src/report.js', 'test/report.test.js']), spec(k('R3'), 'Document it', ['docs/'])]
     : [spec(k('C1'), 'Add a double helper', ['src/double.js']), spec(k('C2'), 'Add a report', ['src/report.js', 'test/report.test.js']), spec(k('C3'), 'Document it', ['docs/'])];
@@ -72,6 +76,23 @@ function scriptPlan(model, scenario, n) {
     model.script(new RegExp(`^Ticket ${b.id}: `), [write('src/report.js', REPORT('sum')), write('test/report.test.js', REPORT_TEST), finish()]);
   }
   model.script(new RegExp(`^Ticket ${c.id}: `), [write('docs/index.md', '# Docs\n'), write('docs/math.md', 'sum/add\n'), finish()]);
+  return request;
+}
+
+/** Six tickets; the fifth breaks `sum adds` (each of the others adds a file nothing tests). */
+function scriptAttribution(model, request, k) {
+  const add = (i, title, path, content) => ({ spec: spec(k(`A${i}`), title, [path]), replies: [write(path, content), write(`${path}.md`, `${title}\n`), finish()] });
+  const six = [
+    add(1, 'Add a double helper', 'src/double.js', 'exports.double = (x) => 2 * x;\n'),
+    add(2, 'Add a triple helper', 'src/triple.js', 'exports.triple = (x) => 3 * x;\n'),
+    add(3, 'Add the docs index', 'docs/index.md', '# Docs\n'),
+    add(4, 'Add a square helper', 'src/square.js', 'exports.square = (x) => x * x;\n'),
+    add(5, 'Make sum faster', 'src/math.js', MATH.replace('a + b', 'a * b')),
+    add(6, 'Document math', 'docs/math.md', 'sum(a, b)\n'),
+  ];
+  model.script(new RegExp(`^Plan the following request:\\n${request}\\b`), [{ toolCalls: [{ name: 'submit_plan', arguments: { summary: request, tickets: six.map((t) => t.spec) } }] }]);
+  for (const t of six) model.script(new RegExp(`^Ticket ${t.spec.id}: `), t.replies);
+  model.script(new RegExp(`^Ticket ${k('A5')}-fix1: `), [write('src/math.js', MATH), finish()]);
   return request;
 }
 
@@ -91,7 +112,8 @@ function breakdown(client, planId) {
   const combinedAt = progress(/^Combined \d+ result/)[0];
   // Each check run: its announcement, its command's tool_call/tool_result, its check_result.
   const runs = [];
-  for (const p of progress(/^Checks on (the base|the result|a ticket's tree|the commit) \(tree/)) {
+  // (A check reused from an earlier task on the same tree, checks.reuseBase, runs nothing: not counted.)
+  for (const p of progress(/^Checks on .+? \(tree [0-9a-f]+\): /).filter((e) => !/ reused from task /.test(e.payload.message))) {
     const call = own.find((e) => e.type === 'tool_call' && e.seq > p.seq);
     const result = own.find((e) => e.type === 'tool_result' && e.payload.toolCallId === call.payload.toolCallId);
     const check = own.find((e) => e.type === 'check_result' && e.seq > result.seq);
@@ -102,6 +124,7 @@ function breakdown(client, planId) {
   const baseDone = ts(own.find((e) => e.type === 'check_result' && e.payload.phase === 'base'));
   const combined = runs.filter((r) => r.phase === 'combined');
   const first = combined[0];
+  if (!first) throw new Error(`no check on the combined tree; the plan said:\n${own.filter((e) => ['task_progress', 'log', 'task_completed'].includes(e.type)).map((e) => e.payload.message ?? e.payload.summary).join('\n')}`);
   const fixups = ticketIds.filter((t) => t.key.includes('-fix'));
   const out = {
     total: ts(diff) - lastEnd,
@@ -119,6 +142,8 @@ function breakdown(client, planId) {
     const created = ts(client.events.find((e) => e.type === 'task_created' && e.payload.taskId === fix.id));
     out.attribution = created - first.returned; // the prefixes' check runs (cached trees re-emitted)
     out.prefixRuns = runs.filter((r) => r.phase === 'ticket').length;
+    out.prefixEach = med(runs.filter((r) => r.phase === 'ticket').map((r) => r.returned - r.announced)); // one prefix's run: sandbox + check
+    out.blamed = fix.key.replace(/x\d+-fix\d+$/, '');
     out.fixup = ts(endOf(fix.id)) - created;
     const second = combined[1];
     out.round2 = second ? ts(diff) - ts(endOf(fix.id)) : undefined;
@@ -157,13 +182,15 @@ async function scenarioRuns(scenario) {
 const s = (ms) => `${fmt(ms / 1000, 2)} s`;
 const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const m = (rs, f) => med(rs.map(f));
-console.log(`combine, then verify: a 3-ticket plan, ${LATENCY} ms per model reply, node --test as the check, warm pool ${POOL}; median of ${RUNS} run(s) after a warm-up`);
-for (const scenario of ['clean', 'regression']) {
-  if (ONLY && ONLY !== scenario) continue;
+console.log(`combine, then verify: a ${ONLY === 'attribution' ? 6 : 3}-ticket plan, ${LATENCY} ms per model reply, node --test as the check, warm pool ${POOL}; median of ${RUNS} run(s) after a warm-up`);
+for (const scenario of ['clean', 'regression', 'attribution']) {
+  if (ONLY ? ONLY !== scenario : scenario === 'attribution') continue;
   const rs = await scenarioRuns(scenario);
   console.log(`${scenario}: last ticket end → diff_ready ${s(m(rs, (r) => r.total))} (runs: ${rs.map((r) => s(r.total)).join(', ')}); combined checks ${rs[0].statuses}, rounds ${rs[0].rounds}`);
   console.log(`  combine ${s(m(rs, (r) => r.merge))}, tree written ${s(m(rs, (r) => r.treeWritten))}, set-up ${s(m(rs, (r) => r.setup))}, sandbox start ${s(m(rs, (r) => r.sandbox))}, check run ${s(m(rs, (r) => r.check))}`);
-  if (scenario === 'regression') {
+  if (scenario === 'attribution') {
+    console.log(`  attribution ${s(m(rs, (r) => r.attribution))} (runs: ${rs.map((r) => s(r.attribution)).join(', ')}), prefix checks run ${rs.map((r) => r.prefixRuns).join(', ')} (one: ${s(m(rs, (r) => r.prefixEach))}); blamed ${rs.map((r) => r.blamed).join(', ')}`);
+  } else if (scenario === 'regression') {
     console.log(`  round 1 (to the failing check) ${s(m(rs, (r) => r.round1))}, attribution ${s(m(rs, (r) => r.attribution))} (${rs[0].prefixRuns} prefix result(s)), fix-up ticket ${s(m(rs, (r) => r.fixup))} (2 model replies), round 2 + proposal ${s(m(rs, (r) => r.round2))}`);
   } else console.log(`  the rest (sandbox released, combined diff, proposal) ${s(m(rs, (r) => r.rest))}`);
   console.log(`  base checks: started ${s(m(rs, (r) => r.base.afterFirstTicket))} after the first ticket, took ${s(m(rs, (r) => r.base.took))}, done ${s(m(rs, (r) => r.base.beforeLastEnd))} before the last ticket ended`);

@@ -4,7 +4,7 @@
  * the diff's tree, else the latest) and sets it against the base; the texts surfaces show.
  */
 import assert from 'node:assert/strict';
-import { applyEvents, beforeText, comparisonText, countsText, createClientState, outcomeText, taskEvidence, type ClientState, type EventMessage, type EventPayload, type EventType, type TaskView } from '../src';
+import { agoText, applyEvents, beforeText, comparisonReusedTooltip, comparisonText, countsText, createClientState, outcomeText, taskEvidence, type ClientState, type EventMessage, type EventPayload, type EventType, type TaskView } from '../src';
 
 function stream() {
   let seq = 0;
@@ -126,5 +126,38 @@ describe('client state: checks as evidence (src/state/evidence.ts)', () => {
     assert.equal(outcomeText({ status: 'passed' }), 'passed');
     assert.equal(beforeText({ status: 'failed' }), 'was failing on the base');
     assert.equal(beforeText({ status: 'error' }), 'could not run on the base');
+  });
+
+  it('a base result reused from an earlier task says so, with that task and its age; the note names the task; a fresh run says nothing of it', () => {
+    const ev = stream();
+    const ranAt = '2025-01-01T10:00:00.000Z';
+    const now = Date.parse(ranAt) + 12 * 60_000 + 30_000;
+    const reusedFrom = { taskId: 't_abc', at: ranAt };
+    const s = fold([
+      ev('task_created', { taskId: 't1', title: 'T', request: 'r', state: 'running' }),
+      ev('check_result', check({ phase: 'base', commit: BASE, treeId: 'a'.repeat(40), status: 'failed', exitCode: 1, counts: { passed: 9, failed: 3, skipped: 0 }, reusedFrom })),
+      ev('diff_ready', diff({ ...EVIDENCE, before: [{ ...EVIDENCE.before![0]!, reusedFrom }] })),
+    ]);
+    const t = taskOf(s);
+    assert.equal(t.notes.find((n) => n.kind === 'check')?.text, 'check test (on the base): 3 failing, 9 passed (npm test) · reused from t_abc');
+    const e = taskEvidence(t)!;
+    assert.deepEqual(e.checks[0]!.before?.reusedFrom, reusedFrom, 'the live base check carries it');
+    assert.equal(comparisonText(e.checks[0]!, now), 'test: 12 passed, 1 skipped · was 3 failing on the base (reused from t_abc, 12 min ago)');
+    assert.deepEqual(comparisonReusedTooltip(e.checks[0]!), ['Base result reused from task t_abc (ran 2025-01-01T10:00:00.000Z), not run again']);
+    assert.equal(comparisonText(e.checks[1]!, now), 'lint: passed');
+    assert.deepEqual(comparisonReusedTooltip(e.checks[1]!), []);
+    // Read from the diff's summary alone (the client did not see the base's check_result).
+    const summaryOnly = taskEvidence(taskOf(fold([ev('diff_ready', diff({ ...EVIDENCE, before: [{ ...EVIDENCE.before![0]!, reusedFrom }] }))])))!;
+    assert.equal(comparisonText(summaryOnly.checks[0]!, now), 'test: 12 passed, 1 skipped · was 3 failing on the base (reused from t_abc, 12 min ago)');
+    // A reused result on the evidence tree itself says so as well.
+    const afterReused = taskEvidence(taskOf(fold([ev('diff_ready', diff({ ...EVIDENCE, checks: [{ ...EVIDENCE.checks[1]!, reusedFrom }], before: [] }))])))!;
+    assert.equal(comparisonText(afterReused.checks[0]!, now), 'lint: passed (reused from t_abc, 12 min ago)');
+    assert.deepEqual(comparisonReusedTooltip(afterReused.checks[0]!), ['Result reused from task t_abc (ran 2025-01-01T10:00:00.000Z), not run again']);
+  });
+
+  it('ages in a few words', () => {
+    const at = '2025-01-01T10:00:00.000Z';
+    const t0 = Date.parse(at);
+    assert.deepEqual([-5_000, 59_000, 60_000, 59 * 60_000, 60 * 60_000, 47 * 3_600_000, 72 * 3_600_000].map((d) => agoText(at, t0 + d)), ['just now', 'just now', '1 min ago', '59 min ago', '1 h ago', '47 h ago', '3 days ago']);
   });
 });

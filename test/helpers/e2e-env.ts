@@ -59,6 +59,12 @@ export function containersOfTask(dataDir: string, taskId: string): string[] {
   return r.stdout.split('\n').filter(Boolean);
 }
 
+/** Unmounts working-copy volumes under `dir` that a killed orchestrator process left mounted (nobody else will). */
+export function unmountLeftovers(dir: string): void {
+  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((p) => p.startsWith(`${dir}/`));
+  for (const p of mounts) spawnSync('umount', ['-l', p]);
+}
+
 /** The parts of `docker inspect` the lockdown assertions read. */
 export interface ContainerInspect {
   Config: { Image: string; User: string; Labels: Record<string, string> | null };

@@ -12,24 +12,16 @@
  * shown but not started); approved, it runs; denied, its tickets are cancelled.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, type App } from '@pushpals/orchestrator';
 import { ScriptedModelServer, type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
-import { containersOf, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, sleep, spawnServeChild, startInProcessOrchestrator, tempDir, untilValue, WsTestClient, type ServeChild } from '../helpers/e2e-env';
+import { containersOf, makeFixtureRepo, removeContainersOf, removeTempDirs, requireDocker, sleep, spawnServeChild, startInProcessOrchestrator, tempDir, unmountLeftovers, untilValue, WsTestClient, type ServeChild } from '../helpers/e2e-env';
 import { ofType, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
 import { fileOnBranch, planFor, ticket, ticketConv, waitTickets } from '../helpers/team-flow';
 
 const lastText = (r: RecordedRequest): string => (typeof r.last?.content === 'string' ? r.last.content : JSON.stringify(r.last?.content ?? ''));
 const expectLast = (role: string, re: RegExp) => (r: RecordedRequest) => (r.last?.role !== role ? `expected a ${role} message last, got ${r.last?.role}` : re.test(lastText(r)) ? undefined : `expected the last message to match ${re}, got ${JSON.stringify(lastText(r).slice(0, 300))}`);
-
-/** Unmounts working-copy volumes under `dir` that a killed orchestrator process left mounted (nobody else will). */
-function unmountLeftovers(dir: string): void {
-  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((p) => p.startsWith(`${dir}/`));
-  for (const p of mounts) spawnSync('umount', ['-l', p]);
-}
-
 
 describe('the agent team across an orchestrator crash (real process, SIGKILL, restart; real Docker, git, SQLite; scripted model)', function () {
   this.timeout(240_000);

@@ -1,9 +1,9 @@
 /**
  * What a task card shows of its checks as evidence: one line per check with its counts and the same
- * check on the base ("test: 12 passed, 1 skipped · was 3 failing on the base"), where it ran, and a
- * failing check's excerpt. Pure (no DOM): main.ts renders it; the tests run it under Node.
+ * check on the base ("test: 12 passed, 1 skipped · was 3 failing on the base"), where it ran, a
+ * failing check's excerpt, and which earlier task a reused result came from. Pure (no DOM): main.ts renders it; the tests run it under Node.
  */
-import { comparisonText, phaseLabel, taskEvidence, type CheckChange, type TaskView } from '@pushpals/protocol/state';
+import { comparisonReusedTooltip, comparisonText, phaseLabel, taskEvidence, type CheckChange, type TaskView } from '@pushpals/protocol/state';
 
 export interface EvidenceRow {
   name: string;
@@ -15,6 +15,8 @@ export interface EvidenceRow {
   phase?: string;
   /** A failing check: the lines around its first failure (else the end of its output), shown collapsed. */
   excerpt?: string;
+  /** The row's tooltip when a result was reused from an earlier task: that task's id and when it ran. */
+  tooltip?: string;
 }
 
 export interface EvidenceBlock {
@@ -34,8 +36,8 @@ function excerptOf(x: { excerpt?: string; output?: string }): string | undefined
   return x.output.trimEnd().split('\n').slice(-EXCERPT_TAIL_LINES).join('\n');
 }
 
-/** The card's evidence block, or undefined when the task has no check. */
-export function evidenceBlock(t: Pick<TaskView, 'checks' | 'review'>): EvidenceBlock | undefined {
+/** The card's evidence block, or undefined when the task has no check. `now`: the time a reused result's age is counted from. */
+export function evidenceBlock(t: Pick<TaskView, 'checks' | 'review'>, now: number = Date.now()): EvidenceBlock | undefined {
   const e = taskEvidence(t);
   if (!e) return undefined;
   const where = e.phase ? ` ${phaseLabel(e.phase)}` : '';
@@ -44,7 +46,8 @@ export function evidenceBlock(t: Pick<TaskView, 'checks' | 'review'>): EvidenceB
     title: `Checks${where}${tree}`,
     rows: e.checks.map((c) => {
       const excerpt = c.after.status === 'passed' ? undefined : excerptOf(c.after);
-      return { name: c.name, text: comparisonText(c), status: c.after.status, change: c.change, ...(c.after.phase ? { phase: phaseLabel(c.after.phase) } : {}), ...(excerpt ? { excerpt } : {}) };
+      const tooltip = comparisonReusedTooltip(c).join('\n');
+      return { name: c.name, text: comparisonText(c, now), status: c.after.status, change: c.change, ...(c.after.phase ? { phase: phaseLabel(c.after.phase) } : {}), ...(excerpt ? { excerpt } : {}), ...(tooltip ? { tooltip } : {}) };
     }),
     ...(e.rounds !== undefined && e.rounds > 1 ? { rounds: e.rounds } : {}),
   };

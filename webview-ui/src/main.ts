@@ -251,7 +251,7 @@ class ChatApp {
       <div class="evidence-title">${e.title}${e.rounds ? html` · ${e.rounds} rounds` : nothing}</div>
       ${e.rows.map(
         (r) => html`<div class="check check-${r.status} change-${r.change}" data-check=${r.name} data-status=${r.status}>
-          <span class="check-text">${r.text}</span>${r.phase ? html` <span class="phase">${r.phase}</span>` : nothing}
+          <span class="check-text" title=${r.tooltip ?? nothing}>${r.text}</span>${r.phase ? html` <span class="phase">${r.phase}</span>` : nothing}
           ${r.excerpt ? html`<vscode-collapsible class="excerpt" title="Where it failed"><pre class="output">${r.excerpt}</pre></vscode-collapsible>` : nothing}
         </div>`,
       )}

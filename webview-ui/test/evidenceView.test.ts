@@ -56,6 +56,26 @@ describe('chat task card: checks as evidence', () => {
     assert.equal(b.rows[1]!.excerpt?.split('\n').at(-1), 'line 40');
   });
 
+  it('a base result reused from an earlier task says which and how long ago, with the task and its time in the row\'s tooltip', () => {
+    const ranAt = '2025-01-01T10:00:00.000Z';
+    const reusedFrom = { taskId: 't_abc', at: ranAt };
+    const t = taskAfter(() => [
+      ev('diff_ready', diff({
+        treeId: TREE,
+        checks: [
+          { name: 'test', command: 'npm test', status: 'passed', exitCode: 0, durationMs: 5, counts: { passed: 12, failed: 0, skipped: 0 } },
+          { name: 'lint', command: 'npm run lint', status: 'passed', exitCode: 0, durationMs: 5 },
+        ],
+        before: [{ name: 'test', command: 'npm test', status: 'failed', exitCode: 1, durationMs: 5, counts: { passed: 9, failed: 3, skipped: 0 }, reusedFrom }],
+      })),
+    ]);
+    const b = evidenceBlock(t, Date.parse(ranAt) + 12 * 60_000)!;
+    assert.deepEqual(b.rows.map((r) => [r.text, r.tooltip]), [
+      ['test: 12 passed · was 3 failing on the base (reused from t_abc, 12 min ago)', 'Base result reused from task t_abc (ran 2025-01-01T10:00:00.000Z), not run again'],
+      ['lint: passed', undefined],
+    ]);
+  });
+
   it('a task without checks has no evidence block', () => {
     assert.equal(evidenceBlock(taskAfter(() => [ev('diff_ready', diff(undefined))])), undefined);
   });

@@ -3,11 +3,11 @@
  * each check with its counts against the same check on the base. Pure (no `vscode`): the tree provider
  * turns it into TreeItems.
  */
-import { beforeText, outcomeText, phaseLabel, taskEvidence, type CheckChange, type TaskView } from '@pushpals/protocol/client';
+import { comparisonDetail, comparisonReusedTooltip, phaseLabel, taskEvidence, type CheckChange, type TaskView } from '@pushpals/protocol/client';
 
 export interface CheckNodeView {
   name: string;
-  /** "12 passed, 1 skipped · was 3 failing on the base". */
+  /** "12 passed, 1 skipped · was 3 failing on the base (reused from t_abc, 12 min ago)". */
   description: string;
   /** A codicon: pass / error / warning (could not run). */
   icon: 'pass' | 'error' | 'warning';
@@ -23,7 +23,8 @@ export interface EvidenceNodeView {
   checks: CheckNodeView[];
 }
 
-export function evidenceNodeView(t: Pick<TaskView, 'checks' | 'review'>): EvidenceNodeView | undefined {
+/** `now`: the time "12 min ago" is counted from (a reused result's age). */
+export function evidenceNodeView(t: Pick<TaskView, 'checks' | 'review'>, now: number = Date.now()): EvidenceNodeView | undefined {
   const e = taskEvidence(t);
   if (!e) return undefined;
   const failing = e.checks.filter((c) => c.after.status !== 'passed').length;
@@ -34,10 +35,10 @@ export function evidenceNodeView(t: Pick<TaskView, 'checks' | 'review'>): Eviden
     failing,
     checks: e.checks.map((c) => ({
       name: c.name,
-      description: `${outcomeText(c.after)}${c.before ? ` · ${beforeText(c.before)}` : ''}`,
+      description: comparisonDetail(c, now),
       icon: c.after.status === 'passed' ? 'pass' : c.after.status === 'error' ? 'warning' : 'error',
       change: c.change,
-      tooltip: [`$ ${c.after.command}`, c.after.phase ? phaseLabel(c.after.phase) : undefined, c.after.outputHash ? `output ${c.after.outputHash}` : undefined, c.after.excerpt].filter((x) => x !== undefined).join('\n'),
+      tooltip: [`$ ${c.after.command}`, c.after.phase ? phaseLabel(c.after.phase) : undefined, c.after.outputHash ? `output ${c.after.outputHash}` : undefined, ...comparisonReusedTooltip(c), c.after.excerpt].filter((x) => x !== undefined).join('\n'),
     })),
   };
 }

@@ -60,7 +60,8 @@ export class TreeChecks {
   async run(ctx: TaskContext, repo: Repo, req: TreeCheckRequest): Promise<TreeCheckReport> {
     const t0 = performance.now();
     const treeId = await treeIdOf(repo.mirrorPath, req.commit);
-    // A dot name: the janitor's sweep leaves it alone; it is removed here, before and after.
+    // A dot name: the janitor's sweep leaves it alone. A fresh random name, so nothing is there to clear
+    // first; removed here when the checks end, and what a crash leaves the start-up leftovers sweep removes.
     const dir = join(this.dataDir, 'workspaces', `.check-${ctx.task.id}-${randomBytes(4).toString('hex')}`);
     const report: TreeCheckReport = { commit: req.commit, treeId, results: [], durationMs: 0 };
     try {

@@ -26,6 +26,9 @@ export function anonymousUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1');
 }
 
+/** How long a transfer a limit aborted may take to give up before its failure is reported anyway. */
+const SETTLE_MS = 2000;
+
 /** Runs one transfer under the limits; every message names the URL redacted and scrubs its secret. */
 async function transfer(verb: 'clone' | 'fetch', url: string, limits: CloneLimits, run: (http: ReturnType<typeof guardedTransfer>['client']) => Promise<unknown>): Promise<void> {
   const shown = redactUrl(url);
@@ -39,9 +42,13 @@ async function transfer(verb: 'clone' | 'fetch', url: string, limits: CloneLimit
     return out;
   };
   const guard = guardedTransfer(`${verb === 'clone' ? 'cloning' : 'fetching'} ${shown}`, limits);
+  const running = run(guard.client);
   try {
-    await Promise.race([run(guard.client), guard.failed]);
+    await Promise.race([running, guard.failed]);
   } catch (err) {
+    // A limit aborted the transfer (its sockets closed): let isomorphic-git's own clean-up run first,
+    // so none of its writes lands after the caller removed the directory (bounded: it should not hang).
+    await Promise.race([running.catch(() => undefined), new Promise<void>((r) => setTimeout(r, SETTLE_MS).unref())]);
     if (err instanceof PushPalsError) throw new PushPalsError(err.code, scrub(err.message), err.details);
     const e = err as { code?: string; message?: string; data?: { statusCode?: number } };
     const msg = scrub(e.message ?? String(err));
@@ -77,21 +84,29 @@ async function branchesFromRemote(mirror: string, defaultRef: string | undefined
   return { head: { branch, commit }, defaultBranch: branch, rootCommits: [], remotes: [] };
 }
 
-/** First clone of `url` (may carry user info) into `mirror`; `scratchParent` holds the throw-away work dir. */
+/**
+ * First clone of `url` (may carry user info) into `mirror`, which must not exist yet. The clone is
+ * written inside a scratch dir `scratchParent/.clone-*` (on the same file system) and renamed to
+ * `mirror` only once complete: a clone cut off (limits, refusal, the process killed) never leaves a
+ * half-written `mirror`, only a scratch dir, removed here or by the start-up leftovers sweep.
+ */
 export async function cloneInto(url: string, mirror: string, scratchParent: string, limits: CloneLimits): Promise<SyncOutcome> {
   const scratch = fs.mkdtempSync(path.join(scratchParent, '.clone-'));
-  let defaultRef: string | undefined;
+  const gitdir = path.join(scratch, 'mirror.git');
   try {
+    let defaultRef: string | undefined;
     await transfer('clone', url, limits, async (http) => {
-      await git.clone({ fs, http, dir: scratch, gitdir: mirror, url, noCheckout: true, singleBranch: false, noTags: false });
-      defaultRef = (await git.currentBranch({ fs, gitdir: mirror, fullname: true }).catch(() => undefined)) ?? undefined;
+      await git.clone({ fs, http, dir: path.join(scratch, 'work'), gitdir, url, noCheckout: true, singleBranch: false, noTags: false });
+      defaultRef = (await git.currentBranch({ fs, gitdir, fullname: true }).catch(() => undefined)) ?? undefined;
     });
+    // isomorphic-git wrote a config with the remote (credentials included); replace it: nothing else, no secret.
+    fs.writeFileSync(path.join(gitdir, 'config'), `[core]\n\trepositoryformatversion = 0\n\tbare = true\n[remote "origin"]\n\turl = ${redactUrl(url).replace(/[\n\r"\\]/g, '')}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`);
+    const synced = await branchesFromRemote(gitdir, defaultRef);
+    fs.renameSync(gitdir, mirror);
+    return synced;
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-  // isomorphic-git wrote a config with the remote (credentials included); replace it: nothing else, no secret.
-  fs.writeFileSync(path.join(mirror, 'config'), `[core]\n\trepositoryformatversion = 0\n\tbare = true\n[remote "origin"]\n\turl = ${redactUrl(url).replace(/[\n\r"\\]/g, '')}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`);
-  return branchesFromRemote(mirror, defaultRef);
 }
 
 /** Fetches the stored URL (no credentials) into `mirror`: new branches, moved ones, deleted ones. */

@@ -3,9 +3,10 @@
  * result that does not apply goes to a fix-up ticket (it re-applies the change on the stack so far
  * and takes the ticket's place) or, with the rounds spent or no coder, is reported with its hunks and
  * left out. The combined tree's checks are compared with the base's: a regression is attributed to
- * the first stack layer whose tree fails and sent back to that ticket's agent as a fix-up stacked on
- * top, and the checks run again — at most planner.maxFixRounds fix-ups in all. The checks of the last
- * round ran on exactly the tree that is proposed.
+ * the stack layer where the failure starts (regressions.ts: in order, or bisected) and sent back to
+ * that ticket's agent as a fix-up stacked on top, and the checks run again — at most
+ * planner.maxFixRounds fix-ups in all. The checks of the last round ran on exactly the tree that is
+ * proposed.
  */
 import { applyCommit } from '../git/commits';
 import type { CheckResult, TreeCheckReport, TreeCheckRequest } from '../checks/types';
@@ -90,9 +91,12 @@ export async function combineAndVerify(deps: VerifyDeps): Promise<Verified> {
     const failing = regressions(combined.results, base?.results);
     const result = (blame?: Verified['blame']): Verified => ({ head, layers, combined, base, rounds: round, fixRoundsUsed: rounds.spent, unresolved, failing, ...(blame ? { blame } : {}) });
     if (!failing.length) return result();
-    // Which layer broke it: the first prefix of the stack (base+T1, base+T1+T2, ...) whose tree fails.
+    // Which layer broke it: the prefix of the stack (base+T1, base+T1+T2, ...) where the failure starts
+    // (walked in order for a short stack, bisected for a long one). Each prefix is its own tree, checked
+    // in its own fresh sandbox; a tree already checked comes from the plan's check cache.
     const only = failing.map((c) => c.name);
-    const hit = await attribute(layers, async (layer) => regressions((await deps.checks({ commit: layer.head, phase: 'ticket', ticketId: layer.ticket.taskId, only })).results, base?.results).length > 0);
+    const lastFails = layers[layers.length - 1]?.head === head;
+    const hit = await attribute(layers, async (layer) => regressions((await deps.checks({ commit: layer.head, phase: 'ticket', ticketId: layer.ticket.taskId, only })).results, base?.results).length > 0, { lastFails });
     const at = hit ?? (layers.length ? { layer: layers[layers.length - 1] as Layer, index: layers.length - 1 } : undefined);
     if (!at) return result();
     const culprit = at.layer.ticket;

@@ -2,6 +2,9 @@ import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, resolve, sep } from 'node:path';
 import { PushPalsError } from '../errors';
 
+/** Whether the orchestrator runs as root (it may then chown a directory to the sandbox user). */
+export const isRoot = (): boolean => process.getuid?.() === 0;
+
 /** realpath when the path exists (symlinks resolved), else the normalized absolute path. */
 export function canonical(p: string): string {
   const abs = resolve(p);

@@ -66,7 +66,8 @@ export function workbenchSweepers(o: { workspacesDir: string; reposDir: string; 
   return [
     // A check's tree is written to workspaces/.check-<task>-<hex> and deleted when the checks end.
     { what: 'check tree', sweep: async (s) => removePrevious(o.workspacesDir, '.check-', s.madeBefore) },
-    // A URL clone works in repos/.clone-*; the mirror itself is the registry's.
+    // A URL clone is written in repos/.clone-* and renamed to repos/<id> only once complete (git/url-mirror.ts):
+    // a clone cut off leaves only this. Never repos/<id> itself: a removed repository's objects may still be borrowed.
     { what: 'clone scratch dir', sweep: async (s) => removePrevious(o.reposDir, '.clone-', s.madeBefore) },
     // With the disk limit on, the sandbox manager removes slot images with their mounts; a run that had it on leaves them to a run that has it off.
     { what: 'pool slot image', sweep: async (s) => (o.volumesOn || !s.atStart ? 0 : removePrevious(o.imagesDir, 'slot-', s.madeBefore, '.img')) },

@@ -80,6 +80,12 @@ export class Workbench implements AgentWorkbench {
   private readonly companions: Array<{ name: string; start(): Promise<void>; close(): Promise<void> }> = [];
   /** What a killed run may leave besides containers and pool slots (leftovers.ts). */
   private readonly sweepers: LeftoverSweeper[];
+  /**
+   * When this run of the data dir began (wall clock, as file times are): what was made before it is a
+   * previous run's. Not the host process's start: an app created later in a long-lived process (an
+   * embedder, a test restarting on a killed child's data dir) would keep a previous run's leftovers.
+   */
+  private readonly runStartedAt = Date.now();
 
   constructor(
     private readonly services: WorkbenchServices,
@@ -210,7 +216,7 @@ export class Workbench implements AgentWorkbench {
   private async sweepLeftovers(atStart: boolean): Promise<Array<[string, number]>> {
     const scope: SweepScope = {
       atStart,
-      madeBefore: performance.timeOrigin,
+      madeBefore: this.runStartedAt,
       isLive: (taskId) => {
         if (atStart) return true; // the task may run again: only what a previous run made goes (madeBefore)
         const t = this.services.tasks.get(taskId);

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -7,6 +8,7 @@ import * as path from 'node:path';
 import { PushPalsError } from '../../src/errors';
 import { RepoRegistry } from '../../src/git';
 import { openDatabase, type Db } from '../../src/store/db';
+import { gitHttpServer, hostGit } from './fixtures';
 
 /** A loopback HTTP server of the test's own, closed (with its sockets) afterwards. */
 async function serve(handler: http.RequestListener): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
@@ -87,6 +89,67 @@ describe('git: cloning a URL is bounded and keeps credentials secret', function 
     assert.ok(s.hits() >= 1, 'the server was asked');
     assert.deepEqual(leftovers(), [], 'no mirror or scratch dir left');
     assert.equal(reg.list().length, 0);
+  });
+
+  it('a clone cut off mid-pack is written only in its scratch dir: no repos/<id> while it runs or after; the same URL is added afterwards', async () => {
+    // A real repository behind a real smart-HTTP server, reached through a proxy that can stall the pack.
+    const project = path.join(root, 'served');
+    const work = path.join(root, 'work');
+    fs.mkdirSync(work);
+    hostGit(work, 'init', '-q', '-b', 'main');
+    fs.writeFileSync(path.join(work, 'noise.bin'), crypto.randomBytes(64 * 1024)); // incompressible: a pack of many KB
+    hostGit(work, 'add', '.');
+    hostGit(work, 'commit', '-q', '-m', 'one');
+    fs.mkdirSync(project);
+    hostGit(project, 'clone', '-q', '--bare', work, 'project.git');
+    const backend = await gitHttpServer(project);
+    servers.push(backend);
+    let stall = true;
+    let stalled = false;
+    const proxy = await serve((req, res) => {
+      const up = http.request(`${backend.url}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        const isPack = (req.url ?? '').endsWith('/git-upload-pack');
+        let sent = 0;
+        upRes.on('data', (d: Buffer) => {
+          if (!(stall && isPack)) return void res.write(d);
+          // The first 4 KB of the pack, then nothing: the low-speed limit cuts the clone off mid-way.
+          if (sent < 4096) res.write(d.subarray(0, 4096 - sent));
+          sent += d.length;
+          if (sent >= 4096) stalled = true;
+        });
+        upRes.on('end', () => {
+          if (!(stall && isPack)) res.end();
+        });
+      });
+      req.pipe(up);
+    });
+    servers.push(proxy);
+    const url = `${proxy.url}/project.git`;
+    const reg = new RepoRegistry(db, dataDir, { clone: { ...limits, deadlineMs: 60_000 } });
+    // What repos/ held at any moment of the clone (a process killed then would leave exactly that).
+    const seen = new Set<string>();
+    const watch = setInterval(() => {
+      for (const n of fs.existsSync(path.join(dataDir, 'repos')) ? leftovers() : []) seen.add(n);
+    }, 20);
+    try {
+      await assert.rejects(reg.add(url), isTimeout(/stalled/));
+    } finally {
+      clearInterval(watch);
+    }
+    assert.ok(stalled, 'the pack was cut off mid-way');
+    assert.ok([...seen].some((n) => n.startsWith('.clone-')), `the clone was under way in a scratch dir (seen: ${[...seen].join(', ')})`);
+    assert.deepEqual([...seen].filter((n) => !n.startsWith('.clone-')), [], 'no repos/<id> while the clone ran');
+    assert.deepEqual(leftovers(), [], 'nothing left after it');
+    assert.equal(reg.list().length, 0);
+
+    stall = false;
+    const repo = await reg.add(url);
+    assert.equal(repo.defaultBranch, 'main');
+    assert.equal(repo.head?.commit, hostGit(work, 'rev-parse', 'HEAD').trim());
+    assert.deepEqual(leftovers(), [repo.id], 'only the registered mirror');
+    assert.equal(repo.mirrorPath, path.join(dataDir, 'repos', repo.id));
+    assert.equal(hostGit(repo.mirrorPath, 'cat-file', '-t', repo.head?.commit ?? '').trim(), 'commit');
   });
 
   it('a server that accepts and never answers is a `timeout` (not `not_found`)', async () => {

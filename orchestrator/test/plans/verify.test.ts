@@ -128,6 +128,21 @@ describe('plans: combine, then verify (real git, a check that reads the tree)', 
     assert.deepEqual(v.layers.map((l) => l.ticket.key), ['T1', 'T2', 'T2-fix1']);
   });
 
+  it('six tickets, the fifth breaks it: the prefixes are bisected (3 check runs, not 5), attributed to T5, fixed', async () => {
+    const six = [ticket('T1', 1, { resultCommit: await result('T1', base, { 'math.js': ADD }) })];
+    for (const i of [2, 3, 4, 6]) six.push(ticket(`T${i}`, i, { resultCommit: await result(`T${i}`, base, { [`notes${i}.txt`]: `${i}\n` }) }));
+    six.push(ticket('T5', 5, { resultCommit: await result('T5', base, { 'report.js': report('sum') }) }));
+    const { d, runs, fixes } = deps(six, { maxFixRounds: 2, fix: async () => ({ 'report.js': report('add') }) });
+    const v = await combineAndVerify(d);
+    assert.deepEqual(
+      runs.map((r) => `${r.phase}${r.ticketId ? `:${r.ticketId}` : ''}`),
+      ['base', 'combined', 'ticket:task-T3', 'ticket:task-T4', 'ticket:task-T5', 'combined'],
+    );
+    assert.deepEqual(fixes.map((f) => [f.fixes.key, f.kind, f.round]), [['T5', 'regression', 1]]);
+    assert.match(fixes[0]?.description ?? '', /passes with the results up to T4 and fails once T5 is added/);
+    assert.deepEqual([v.rounds, v.failing.length, v.layers.map((l) => l.ticket.key)], [2, 0, ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T5-fix1']]);
+  });
+
   it(`the rounds are bounded: fix-ups that fix nothing stop after planner.maxFixRounds, and what fails is reported with its culprit`, async () => {
     const t1 = ticket('T1', 1, { resultCommit: await result('T1', base, { 'math.js': ADD }) });
     const t2 = ticket('T2', 2, { resultCommit: await result('T2', base, { 'report.js': report('sum') }) });

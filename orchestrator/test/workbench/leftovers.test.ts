@@ -12,10 +12,12 @@ import { mountsUnder, unmountAllUnder } from '../../src/util/mounts';
 import { describeSwept, workbenchSweepers, type SweepScope } from '../../src/workbench/leftovers';
 import { removeTempDirs, tempDir } from '../helpers/temp';
 
-const FUTURE = Date.now() + 60_000; // everything on disk now counts as a previous run's
+// Everything on disk now counts as a previous run's. Read at each use: the whole suite loads this file
+// a minute or more before it runs, so a constant taken at load time would already be in the past.
+const future = (): number => Date.now() + 60_000;
 const PAST = 0; // nothing does
 
-const scope = (o: Partial<SweepScope> = {}): SweepScope => ({ atStart: true, madeBefore: FUTURE, isLive: () => true, log: () => {}, ...o });
+const scope = (o: Partial<SweepScope> = {}): SweepScope => ({ atStart: true, madeBefore: future(), isLive: () => true, log: () => {}, ...o });
 
 describe('leftovers of a killed run: the sweepers', function () {
   after(() => removeTempDirs());

@@ -25,7 +25,11 @@ export interface CheckOutcome {
   output?: string;
   /** The `check_result`'s seq (absent: read from the diff's evidence). */
   seq?: number;
+  /** Not run now: the result of that task's earlier run of the same check on the same tree. */
+  reusedFrom?: ReusedFrom;
 }
+
+export type ReusedFrom = NonNullable<EventPayload<'check_result'>['reusedFrom']>;
 
 /** How a check moved from the base to now. */
 export type CheckChange = 'fixed' | 'broken' | 'still-failing' | 'unchanged' | 'new';
@@ -66,15 +70,41 @@ export function outcomeText(o: Pick<CheckOutcome, 'status' | 'counts' | 'exitCod
   return o.status === 'passed' ? 'passed' : `failed${o.exitCode !== undefined ? ` (exit ${o.exitCode})` : ''}`;
 }
 
-/** "was 3 failing on the base", "was passing on the base". */
-export function beforeText(b: Pick<CheckOutcome, 'status' | 'counts'>): string {
-  if (b.status === 'error') return 'could not run on the base';
-  if (b.status === 'passed') return 'was passing on the base';
-  return b.counts?.failed ? `was ${b.counts.failed} failing on the base` : 'was failing on the base';
+/** "just now", "12 min ago", "3 h ago", "2 days ago": how long before `now` a time was (a clock a little ahead reads "just now"). */
+export function agoText(at: string, now: number): string {
+  const min = Math.floor((now - Date.parse(at)) / 60_000);
+  if (!(min >= 1)) return 'just now';
+  if (min < 60) return `${min} min ago`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return `${h} h ago`;
+  return `${Math.floor(h / 24)} days ago`;
 }
 
+/** "reused from t_abc, 12 min ago": a result that was not run now but taken from an earlier task's run on the same tree. */
+export const reusedText = (r: ReusedFrom, now: number = Date.now()): string => `reused from ${r.taskId}, ${agoText(r.at, now)}`;
+
+/** The tooltip line of a reused result: the task whose run it is, and when that ran (exactly). */
+export const reusedTooltip = (r: ReusedFrom, what = 'Result'): string => `${what} reused from task ${r.taskId} (ran ${r.at}), not run again`;
+
+const reusedSuffix = (o: Pick<CheckOutcome, 'reusedFrom'>, now?: number): string => (o.reusedFrom ? ` (${reusedText(o.reusedFrom, now)})` : '');
+
+/** "was 3 failing on the base", "was passing on the base (reused from t_abc, 12 min ago)". */
+export function beforeText(b: Pick<CheckOutcome, 'status' | 'counts' | 'reusedFrom'>, now?: number): string {
+  const text = b.status === 'error' ? 'could not run on the base' : b.status === 'passed' ? 'was passing on the base' : b.counts?.failed ? `was ${b.counts.failed} failing on the base` : 'was failing on the base';
+  return `${text}${reusedSuffix(b, now)}`;
+}
+
+/** "12 passed, 1 skipped · was 3 failing on the base (reused from t_abc, 12 min ago)": the outcome now, against the base. */
+export const comparisonDetail = (c: CheckComparison, now?: number): string => `${outcomeText(c.after)}${reusedSuffix(c.after, now)}${c.before ? ` · ${beforeText(c.before, now)}` : ''}`;
+
 /** "test: 12 passed, 1 skipped · was 3 failing on the base". */
-export const comparisonText = (c: CheckComparison): string => `${c.name}: ${outcomeText(c.after)}${c.before ? ` · ${beforeText(c.before)}` : ''}`;
+export const comparisonText = (c: CheckComparison, now?: number): string => `${c.name}: ${comparisonDetail(c, now)}`;
+
+/** The tooltip lines naming the tasks whose results were reused (the base's, and the outcome's own), if any. */
+export const comparisonReusedTooltip = (c: CheckComparison): string[] => [
+  ...(c.after.reusedFrom ? [reusedTooltip(c.after.reusedFrom)] : []),
+  ...(c.before?.reusedFrom ? [reusedTooltip(c.before.reusedFrom, 'Base result')] : []),
+];
 
 function changeOf(after: CheckOutcome, before: CheckOutcome | undefined): CheckChange {
   if (!before) return 'new';

@@ -229,7 +229,8 @@ export function applyEvent(state: ClientState, e: EventMessage): StateChange[] {
       const t = task(taskId);
       t.checks.push({ ...check, seq: e.seq });
       if (t.review) changes.push({ kind: 'review', taskId: t.taskId }); // its evidence changed
-      note(t, 'check', `check ${check.name}${check.phase ? ` (${phaseLabel(check.phase)})` : ''}: ${outcomeText(check)} (${check.command})`);
+      // A reused result names the task it came from (not "how long ago": a note is kept, and that would go stale).
+      note(t, 'check', `check ${check.name}${check.phase ? ` (${phaseLabel(check.phase)})` : ''}: ${outcomeText(check)} (${check.command})${check.reusedFrom ? ` · reused from ${check.reusedFrom.taskId}` : ''}`);
       break;
     }
     case 'committed': {

@@ -65,6 +65,19 @@ describe('review tree: the Evidence node', () => {
     assert.deepEqual(tree.getParent(checks[0]!), { kind: 'evidence', taskId: 't1' } satisfies ReviewNode);
   });
 
+  it('a base result reused from an earlier task says so with its age; the check\'s tooltip names that task and when it ran', () => {
+    const ranAt = new Date(Date.now() - 12 * 60_000 - 5_000).toISOString();
+    store.apply(diff({
+      treeId: TREE,
+      checks: [{ name: 'test', command: 'npm test', status: 'passed', exitCode: 0, durationMs: 5, counts: { passed: 12, failed: 0, skipped: 0 } }],
+      before: [{ name: 'test', command: 'npm test', status: 'failed', exitCode: 1, durationMs: 5, counts: { passed: 9, failed: 3, skipped: 0 }, reusedFrom: { taskId: 't_abc', at: ranAt } }],
+    }));
+    const evidence = tree.getChildren(tree.getChildren()[0]!)[0]!;
+    const item = tree.getTreeItem(tree.getChildren(evidence)[0]!);
+    assert.equal(item.description, '12 passed · was 3 failing on the base (reused from t_abc, 12 min ago)');
+    assert.ok(String(item.tooltip).split('\n').includes(`Base result reused from task t_abc (ran ${ranAt}), not run again`), String(item.tooltip));
+  });
+
   it('a check on the accepted hunks\' tree replaces the diff\'s evidence and refreshes the view; a task without checks has no Evidence node', async () => {
     store.apply(diff());
     assert.deepEqual(tree.getChildren(tree.getChildren()[0]!).map((n) => n.kind), ['file']);
