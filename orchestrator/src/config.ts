@@ -10,6 +10,8 @@ import type { RateLimitConfig } from './commands/rate-limit';
 import { PushPalsError } from './errors';
 import { LOG_LEVELS, type LogLevel } from './log';
 import { checkForgeConfig, defaultForgeConfig, type ForgeConfig } from './delivery/forge-config';
+import { DEFAULT_CLASSIFIER_LIMITS, type ClassifierLimits } from './policy/classifier-pool';
+import { MAX_SHOWN_COMMAND_BYTES } from './policy/unjudged';
 import { checkModelsConfig, defaultAgentConfig, defaultModelsConfig, modelsFromEnv, type AgentConfig, type ModelsConfig } from './model/config';
 
 export interface QueueConfig {
@@ -106,6 +108,9 @@ export interface ChecksConfig {
   reuseMaxAgeHours: number;
 }
 
+/** The command classifier (policy/classifier-pool.ts): it runs off the main thread, each line within a deadline. */
+export type PolicyConfig = ClassifierLimits;
+
 export interface Config {
   host: string;
   port: number;
@@ -141,11 +146,13 @@ export interface Config {
   openhands: OpenHandsConfig;
   planner: PlannerConfig;
   checks: ChecksConfig;
+  /** The command classifier's deadline per line, line-length cap and worker threads. */
+  policy: PolicyConfig;
   /** Push and pull requests: forge API base URLs, repositories and token variables (delivery/forge-config.ts). */
   forge: ForgeConfig;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sandbox' | 'rateLimit' | 'models' | 'agent' | 'agents' | 'openhands' | 'planner' | 'checks' | 'forge'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sandbox' | 'rateLimit' | 'models' | 'agent' | 'agents' | 'openhands' | 'planner' | 'checks' | 'policy' | 'forge'>> & {
   agents?: Partial<AgentsConfig>;
   openhands?: Partial<OpenHandsConfig>;
   rateLimit?: Partial<RateLimitConfig>;
@@ -156,6 +163,7 @@ export type ConfigOverrides = Partial<Omit<Config, 'queue' | 'approvals' | 'sand
   agent?: Partial<AgentConfig>;
   planner?: Partial<PlannerConfig>;
   checks?: Partial<ChecksConfig>;
+  policy?: Partial<PolicyConfig>;
   forge?: Partial<ForgeConfig>;
 };
 
@@ -191,6 +199,7 @@ const defaults = (dataDir: string): Config => ({
   openhands: { image: 'pushpals-openhands:dev', readyTimeoutMs: 180_000, warmPool: 0 },
   planner: { enabled: true, requireApproval: false, maxTickets: 12, maxAttempts: 3, maxFixRounds: 2 },
   checks: { reuseBase: true, reuseMaxAgeHours: 24 },
+  policy: { ...DEFAULT_CLASSIFIER_LIMITS },
   forge: defaultForgeConfig(),
 });
 
@@ -299,7 +308,7 @@ function validate(raw: Record<string, unknown>, dataDir: string): Config {
   c.int('tailPollMs', raw.tailPollMs, 10);
   if (!LOG_LEVELS.includes(raw.logLevel as LogLevel)) c.problems.push(`logLevel: must be one of ${LOG_LEVELS.join(', ')}`);
   c.problems.push(...checkModelsConfig(raw.models));
-  for (const [section, spec] of [['queue', d.queue], ['approvals', d.approvals], ['sandbox', d.sandbox], ['rateLimit', d.rateLimit], ['agent', d.agent], ['openhands', d.openhands], ['planner', d.planner], ['checks', d.checks]] as const) {
+  for (const [section, spec] of [['queue', d.queue], ['approvals', d.approvals], ['sandbox', d.sandbox], ['rateLimit', d.rateLimit], ['agent', d.agent], ['openhands', d.openhands], ['planner', d.planner], ['checks', d.checks], ['policy', d.policy]] as const) {
     const s = raw[section];
     if (!isObj(s)) {
       c.problems.push(`${section}: must be an object`);
@@ -316,6 +325,9 @@ function validate(raw: Record<string, unknown>, dataDir: string): Config {
   // An ext4 image smaller than this is mostly journal and metadata.
   if (typeof sb?.diskLimitMb === 'number' && sb.diskLimitMb > 0 && sb.diskLimitMb < 64) c.problems.push('sandbox.diskLimitMb: must be 0 (no limit) or at least 64');
   if (typeof sb?.tmpMb === 'number' && sb.tmpMb < 16) c.problems.push('sandbox.tmpMb: must be at least 16');
+  const pol = raw.policy as Record<string, unknown> | undefined;
+  if (typeof pol?.classifierWorkers === 'number' && pol.classifierWorkers > 4) c.problems.push('policy.classifierWorkers: must be at most 4 (each holds its own shell parser)');
+  if (typeof pol?.maxCommandBytes === 'number' && pol.maxCommandBytes > MAX_SHOWN_COMMAND_BYTES) c.problems.push(`policy.maxCommandBytes: must be at most ${MAX_SHOWN_COMMAND_BYTES} (what an approval can show a person)`);
   checkAgents(raw.agents, c.problems);
   c.problems.push(...checkForgeConfig(raw.forge));
   if (c.problems.length) throw new PushPalsError('invalid_message', `invalid configuration:\n  - ${c.problems.join('\n  - ')}`, { problems: c.problems });

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { WorkspacePaths } from './paths';
 import { EMPTY_POLICY, type Policy } from './policy';
+import { DEFAULT_MAX_COMMAND_BYTES, tooLong } from './unjudged';
 import { summarise, type Classification } from './verdicts';
 import { ScriptWalker } from './walker';
 
@@ -25,16 +26,21 @@ export interface ClassifyContext {
    * into .git; see host-links.ts); absent, paths are judged by their text alone.
    */
   hostWorkspace?: string;
+  /** Longer lines (UTF-8 bytes) are not parsed: `ask` (unjudged.ts). Default DEFAULT_MAX_COMMAND_BYTES. */
+  maxCommandBytes?: number;
 }
 
 /**
- * Classifies a shell command line. Never throws: a parse error is a `deny` with the reason.
+ * Classifies a shell command line, synchronously: the orchestrator calls it through the worker pool
+ * (classifier-pool.ts), which bounds its time. Never throws: a parse error is a `deny` with the reason.
  *
  * @param command the command line as the agent wants to run it (bash syntax)
  * @param policy  the repo's policy (loadPolicy); rules override the defaults except structural checks
  * @param ctx     workspace path inside the sandbox (default /workspace) and the auto-commit grant
  */
 export function classifyCommand(command: string, policy: Policy = EMPTY_POLICY, ctx: ClassifyContext = {}): Classification {
+  const long = tooLong(command, ctx.maxCommandBytes ?? DEFAULT_MAX_COMMAND_BYTES);
+  if (long) return long;
   const ws = path.posix.normalize(ctx.workspace ?? '/workspace').replace(/\/+$/, '') || '/';
   const paths = new WorkspacePaths(ws, undefined, ctx.hostWorkspace);
   if (ctx.cwd !== undefined) paths.chdir(ctx.cwd);

@@ -82,7 +82,7 @@ export const READER_OPTIONS: Record<string, OptionSpec> = {
 };
 
 /** Tools whose every option was reviewed as harmless (reading, formatting, signals). */
-export const ANY_OPTION_AUDITED = ['ps', 'kill', 'getconf', 'lsof', 'cal', 'jq', 'strings', 'hexdump', 'column', 'expr', 'echo', 'true', 'false', ':', 'pwd', 'type', 'times', 'dirs', 'caller', 'fg', 'bg', 'disown', 'umask', 'ulimit', 'shift', 'return', 'unalias', 'set'];
+export const ANY_OPTION_AUDITED = ['ps', 'kill', 'getconf', 'lsof', 'cal', 'jq', 'strings', 'hexdump', 'column', 'expr', 'echo', 'true', 'false', ':', 'pwd', 'type', 'times', 'dirs', 'caller', 'fg', 'bg', 'disown', 'umask', 'ulimit', 'shift', 'unalias', 'set'];
 
 /** File writers: their operands and output options are checked by rules/files.ts. */
 export const WRITER_OPTIONS: Record<string, OptionSpec> = {

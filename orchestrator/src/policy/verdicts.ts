@@ -35,6 +35,8 @@ export interface Classification {
   reason: string;
   needsNetwork: boolean;
   parts: PartClassification[];
+  /** The line was not judged at all (too long, out of time, the classifier failed): `verdict` is never allow. */
+  unjudged?: boolean;
 }
 
 export const VRANK: Record<Verdict, number> = { allow: 0, ask: 1, deny: 2 };

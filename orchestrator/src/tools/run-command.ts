@@ -12,7 +12,7 @@ import type { ApprovalKind, ApprovalRecord } from '../approvals/approvals';
 import type { AuditEntryInput, AuditLog } from '../audit';
 import { redactSecrets } from '../audit';
 import { PushPalsError } from '../errors';
-import type * as Classifier from '../policy/classify';
+import type { CommandClassifier } from '../policy/classifier-pool';
 import type { Policy } from '../policy/policy';
 import type { Classification } from '../policy/verdicts';
 import { explainMissing, findMissing } from '../deps/diagnose';
@@ -21,18 +21,12 @@ import type { ToolCallJournal } from './tool-call-journal';
 
 export const WORKSPACE = '/workspace';
 
-let classifier: typeof Classifier | undefined;
-/** The shell parser (mvdan-sh, GopherJS) takes ~110 ms to load: on the first command, not at start-up. */
-function classifyCommand(...args: Parameters<typeof Classifier.classifyCommand>): Classification {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  classifier ??= require('../policy/classify') as typeof Classifier;
-  return classifier.classifyCommand(...args);
-}
-
 export interface CommandToolDeps {
   audit: AuditLog;
   /** Records each call durably from its tool_call to its tool_result (crash recovery: tool-call-journal.ts). */
   journal: ToolCallJournal;
+  /** The policy's classifier: the workbench's worker pool (never blocks this thread; a line out of time is `ask`). */
+  classifier: CommandClassifier;
   policy: Policy;
   /** The task's working copy on this host (mounted at /workspace): the policy follows its symlinks (policy/host-links.ts). */
   workspaceHostPath?: string;
@@ -116,7 +110,7 @@ export async function runCommandTool(ctx: TaskContext, sandboxes: LazySandbox, c
   const toolCallId = newId('tc');
   const tool = 'run_command';
   const redact = (s: string) => redactSecrets(s, deps.secrets);
-  const c = classifyCommand(command, deps.policy, { workspace: WORKSPACE, autoCommit: deps.policy.autoCommit === true, ...(deps.workspaceHostPath ? { hostWorkspace: deps.workspaceHostPath } : {}) });
+  const c = await deps.classifier.classify(command, deps.policy, { workspace: WORKSPACE, autoCommit: deps.policy.autoCommit === true, ...(deps.workspaceHostPath ? { hostWorkspace: deps.workspaceHostPath } : {}) });
   let verdict = c.verdict;
   let reason = c.reason;
   let approval = opts.approved;

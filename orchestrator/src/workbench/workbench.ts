@@ -23,6 +23,7 @@ import { Allowlist } from '../egress/allowlist';
 import { detectRegistries, type DetectedRegistries } from '../egress/registries';
 import { EgressSandbox } from '../egress/sandbox';
 import type { Logger } from '../log';
+import { ClassifierPool } from '../policy/classifier-pool';
 import { loadPolicy } from '../policy/policy';
 import { PUSHPALS_AUTHOR, advanceTaskBranch, branchHead, readFileAt, startTaskBranch, writeCommitObjects } from '../review/task-branch';
 import { DEFAULT_MAX_OUTPUT_BYTES, SandboxManager, WorkspaceVolumes, type Sandbox, type SharedObjectsMount } from '../sandbox';
@@ -58,6 +59,8 @@ export class Workbench implements AgentWorkbench {
   readonly repos: RepoRegistry;
   readonly audit: AuditLog;
   readonly journal: ToolCallJournal;
+  /** Classifies every command an agent wants to run, off the main thread and within a deadline (policy/classifier-pool.ts). */
+  readonly classifier: ClassifierPool;
   readonly sandboxes: SandboxManager;
   /** Size-limited working copies (config sandbox.diskLimitMb > 0), else undefined. */
   readonly volumes: WorkspaceVolumes | undefined;
@@ -92,6 +95,7 @@ export class Workbench implements AgentWorkbench {
     this.repos = new RepoRegistry(db, config.dataDir, { clock });
     this.audit = new AuditLog(db, { clock, secrets: opts.secrets });
     this.journal = new ToolCallJournal({ db, audit: this.audit, clock, flush: () => services.events.flush() });
+    this.classifier = new ClassifierPool({ ...config.policy, logger: services.logger.child('policy') });
     const root = process.getuid?.() === 0;
     this.uid = root ? SANDBOX_UID : (process.getuid?.() ?? SANDBOX_UID);
     this.gid = root ? SANDBOX_UID : (process.getgid?.() ?? SANDBOX_UID);
@@ -252,6 +256,7 @@ export class Workbench implements AgentWorkbench {
 
   async close(): Promise<void> {
     for (const c of this.companions) await c.close().catch((e: unknown) => this.services.logger.warn(`closing ${c.name} failed`, { error: e }));
+    await this.classifier.close();
     await this.janitor.close();
     await this.copies.close();
     await this.sandboxes.close();
@@ -514,6 +519,7 @@ export class Workbench implements AgentWorkbench {
       beforeApproval: () => this.copies.release(taskId),
       audit: this.audit,
       journal: this.journal,
+      classifier: this.classifier,
       policy: loadPolicy(this.services.config.dataDir, repoId),
       workspaceHostPath,
       secrets: this.opts.secrets,

@@ -14,6 +14,7 @@ import { Allowlist } from '../../src/egress/allowlist';
 import { detectRegistries } from '../../src/egress/registries';
 import { EgressSandbox } from '../../src/egress/sandbox';
 import { EMPTY_POLICY } from '../../src/policy';
+import { ClassifierPool } from '../../src/policy/classifier-pool';
 import { openDatabase, type Db } from '../../src/store/db';
 import type { TaskRecord } from '../../src/tasks/task-store';
 import { LazySandbox, runCommandTool, type CommandToolDeps } from '../../src/tools/run-command';
@@ -30,6 +31,7 @@ describe('approved network commands run through the egress proxy (real Docker, r
   let deps: CommandToolDeps;
   let ws = '';
   const manager = newManager({ image: IMAGE });
+  const classifier = new ClassifierPool();
   const approvals: string[] = [];
   const events: Array<{ type: EventType; payload: unknown }> = [];
   const ctx = {
@@ -59,6 +61,7 @@ describe('approved network commands run through the egress proxy (real Docker, r
     deps = {
       audit,
       journal: new ToolCallJournal({ db, audit, clock: systemClock, flush: () => undefined }),
+      classifier,
       policy: EMPTY_POLICY,
       secrets: [],
       timeoutMs: 120_000,
@@ -82,6 +85,7 @@ describe('approved network commands run through the egress proxy (real Docker, r
     };
   });
   after(async () => {
+    await classifier.close();
     await manager.close();
     await reapByLabel();
     db?.close();

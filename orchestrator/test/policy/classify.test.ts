@@ -18,6 +18,17 @@ const TABLE: Row[] = [
   ['git status && git diff', 'allow'],
   ['git checkout -b feature', 'allow'],
   ['git add -A', 'allow'],
+  // break, continue, return, exit: they only end a loop, a function or the shell
+  ['break', 'allow'],
+  ['continue', 'allow'],
+  ['for f in a b; do [ -e "$f" ] || continue 2; break 1; done', 'allow'],
+  ['while true; do npm test && break; done', 'allow'],
+  ['check() { [ -e x ] || return 1; return; }; check', 'allow'],
+  ['exit', 'allow'],
+  ['exit 3', 'allow'],
+  ['npm test; exit $?', 'allow'],
+  ['return 0', 'allow'],
+  ['break; rm -rf /etc', 'deny'],
   // tests, linters, builds
   ['npm test', 'allow'],
   ['npm run lint -- --fix', 'allow'],
@@ -208,6 +219,19 @@ describe('policy: classifyCommand details', () => {
   it('honours a custom workspace path', () => {
     assert.equal(classifyCommand('echo x > /work/tree/a', undefined, { workspace: '/work/tree' } as never).verdict, 'allow');
     assert.equal(classifyCommand('echo x > /workspace/a', undefined, { workspace: '/work/tree' } as never).verdict, 'deny');
+  });
+
+  it('does not parse a line longer than the cap: ask (a person decides), deny past what an approval can show', () => {
+    const long = `echo ${'a'.repeat(40 * 1024)}`;
+    const c = classifyCommand(long);
+    assert.equal(c.verdict, 'ask');
+    assert.equal(c.unjudged, true);
+    assert.match(c.reason, /40965 bytes long, more than the 32768 the policy parses/);
+    // Counted in UTF-8 bytes: 11,000 three-byte characters are 33,000 bytes.
+    assert.equal(classifyCommand(`echo ${'€'.repeat(11_000)}`).verdict, 'ask');
+    assert.equal(classifyCommand(`echo ${'€'.repeat(10_000)}`).verdict, 'allow');
+    assert.equal(classifyCommand(long, undefined, { maxCommandBytes: 64 * 1024 }).verdict, 'allow');
+    assert.equal(classifyCommand(`echo ${'a'.repeat(70_000)}`, undefined, { maxCommandBytes: 64 * 1024 }).verdict, 'deny');
   });
 
   it('does not blow up on deep nesting', () => {

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { classifyCommand, type Verdict } from '../../src/policy';
 import { judgeToolCall } from '../../src/agents/openhands/tool-judge';
+import { inlineClassifier } from '../../src/policy/classifier-pool';
 import { EMPTY_POLICY } from '../../src/policy/policy';
 import { removeTempDirs, tempDir } from '../helpers/temp';
 
@@ -112,11 +113,11 @@ describe('policy: symlinks of a real working copy (hostWorkspace)', () => {
     assert.equal(classifyCommand(`cd tmp-link/${rel} && git status`, undefined, { hostWorkspace: host }).verdict, 'deny');
   });
 
-  it('the OpenHands judge follows the links too (terminal and file_editor)', () => {
-    assert.equal(judgeToolCall('terminal', { command: 'cd cfg && echo x >> config' }, EMPTY_POLICY, false, ['/workspace'], host).verdict, 'deny');
-    assert.equal(judgeToolCall('file_editor', { command: 'create', path: '/workspace/cfg/config', file_text: 'x' }, EMPTY_POLICY, false, ['/workspace'], host).verdict, 'deny');
-    assert.equal(judgeToolCall('file_editor', { command: 'create', path: '/workspace/ok-link/b.txt', file_text: 'x' }, EMPTY_POLICY, false, ['/workspace'], host).verdict, 'allow');
+  it('the OpenHands judge follows the links too (terminal and file_editor)', async () => {
+    assert.equal((await judgeToolCall(inlineClassifier, 'terminal', { command: 'cd cfg && echo x >> config' }, EMPTY_POLICY, false, ['/workspace'], host)).verdict, 'deny');
+    assert.equal((await judgeToolCall(inlineClassifier, 'file_editor', { command: 'create', path: '/workspace/cfg/config', file_text: 'x' }, EMPTY_POLICY, false, ['/workspace'], host)).verdict, 'deny');
+    assert.equal((await judgeToolCall(inlineClassifier, 'file_editor', { command: 'create', path: '/workspace/ok-link/b.txt', file_text: 'x' }, EMPTY_POLICY, false, ['/workspace'], host)).verdict, 'allow');
     // A shell left in a linked directory by an earlier command is where the link leads.
-    assert.equal(judgeToolCall('terminal', { command: 'echo x >> config' }, EMPTY_POLICY, false, ['/workspace/cfg'], host).verdict, 'deny');
+    assert.equal((await judgeToolCall(inlineClassifier, 'terminal', { command: 'echo x >> config' }, EMPTY_POLICY, false, ['/workspace/cfg'], host)).verdict, 'deny');
   });
 });

@@ -51,6 +51,16 @@ describe('config', () => {
     }
   });
 
+  it('policy: the classifier deadline, the line cap and its workers are checked', () => {
+    const home = tempDir();
+    assert.deepEqual(loadConfig({ env: { PUSHPALS_HOME: home } }).policy, { classifyTimeoutMs: 2000, maxCommandBytes: 32768, classifierWorkers: 2 });
+    assert.equal(loadConfig({ env: { PUSHPALS_HOME: home }, overrides: { policy: { classifyTimeoutMs: 5000 } } }).policy.classifyTimeoutMs, 5000);
+    for (const [bad, key] of [[{ classifyTimeoutMs: 0 }, 'classifyTimeoutMs'], [{ maxCommandBytes: 100_000 }, 'maxCommandBytes'], [{ classifierWorkers: 9 }, 'classifierWorkers'], [{ threads: 1 }, 'threads']] as const) {
+      writeFileSync(join(home, 'config.json'), JSON.stringify({ policy: bad }));
+      assert.throws(() => loadConfig({ env: { PUSHPALS_HOME: home } }), (e: unknown) => e instanceof PushPalsError && new RegExp(`policy\\.${key}`).test(e.message));
+    }
+  });
+
   it('the printed config has the token redacted', () => {
     const c = loadConfig({ env: { PUSHPALS_HOME: tempDir(), PUSHPALS_TOKEN: 'secret-secret-secret-1' } });
     assert.ok(!JSON.stringify(redactConfig(c)).includes('secret-secret'));

@@ -13,6 +13,7 @@ import type { TaskContext } from '../../src/agents/types';
 import type { ApprovalRecord } from '../../src/approvals/approvals';
 import { AuditLog } from '../../src/audit';
 import { classifyCommand, EMPTY_POLICY } from '../../src/policy';
+import { ClassifierPool } from '../../src/policy/classifier-pool';
 import { SandboxManager } from '../../src/sandbox';
 import { openDatabase, type Db } from '../../src/store/db';
 import type { TaskRecord } from '../../src/tasks/task-store';
@@ -63,6 +64,7 @@ describe('run_command tool: network commands (real Docker)', function () {
   let dir: string;
   let manager: SandboxManager;
   let ws: string;
+  const classifier = new ClassifierPool();
 
   before(async () => {
     await requireDocker();
@@ -73,6 +75,7 @@ describe('run_command tool: network commands (real Docker)', function () {
     manager = new SandboxManager({ image: IMAGE, instanceId: TEST_INSTANCE, allowedNetworks: [NETWORK] });
   });
   after(async () => {
+    await classifier.close();
     await manager?.close();
     await reapByLabel();
     execFileSync('docker', ['network', 'rm', NETWORK], { stdio: 'ignore' });
@@ -86,6 +89,7 @@ describe('run_command tool: network commands (real Docker)', function () {
     return {
       audit,
       journal: new ToolCallJournal({ db, audit, clock: systemClock, flush: () => undefined }),
+      classifier,
       policy: EMPTY_POLICY,
       secrets: [],
       timeoutMs: 20_000,

@@ -35,7 +35,7 @@ import { workingCopyDiff } from './diff';
 import { EventMapper, type BrokerDecision, type ExecutionStatus } from './event-map';
 import { ShellCwd, observedWorkingDir } from './shell-cwd';
 import { openHandsTicket, type OpenHandsTicket } from './ticket';
-import { OH_WORKSPACE, judgeToolCall, refusalThought } from './tool-judge';
+import { OH_WORKSPACE, judgeToolCall, refusalThought, type ToolJudgment } from './tool-judge';
 import { udsRequest, udsWebSocket } from './uds';
 import { withRunningTimeLimit, type RunningTimeLimit } from '../../tasks/running-time-limit';
 
@@ -280,7 +280,7 @@ export class OpenHandsAgent implements TaskAgent {
    * `think` call carrying the refusal and its reason for the model to read.
    */
   private async review(ctx: TaskContext, call: ParsedToolCall & { error?: undefined }, deps: CommandToolDeps, decisions: Map<string, BrokerDecision>, shell: ShellCwd): Promise<Review> {
-    const j = judgeToolCall(call.name, call.arguments, deps.policy, deps.policy.autoCommit === true, shell.judgeDirs(call.arguments), deps.workspaceHostPath);
+    const j = await judgeToolCall(deps.classifier, call.name, call.arguments, deps.policy, deps.policy.autoCommit === true, shell.judgeDirs(call.arguments), deps.workspaceHostPath);
     const cwd = call.arguments.is_input === true ? '(input to the running program)' : (shell.current ?? '(unknown)');
     let why: string | undefined;
     let approvalId: string | undefined;
@@ -299,7 +299,7 @@ export class OpenHandsAgent implements TaskAgent {
     return { keep: false, replacement: { name: 'think', arguments: { thought: refusalThought(j, why) } } };
   }
 
-  private recordRefusal(ctx: TaskContext, j: ReturnType<typeof judgeToolCall>, why: string, approvalId: string | undefined, deps: CommandToolDeps, cwd: string): void {
+  private recordRefusal(ctx: TaskContext, j: ToolJudgment, why: string, approvalId: string | undefined, deps: CommandToolDeps, cwd: string): void {
     const taskId = ctx.task.id;
     const toolCallId = newId('tc');
     const redact = (s: string) => redactSecrets(s, deps.secrets);

@@ -5,10 +5,10 @@
  * writes by the classifier's path rules (inside the working copy, never its .git or a home dotfile),
  * `finish`/`think`/`task_tracker` allowed, anything else denied.
  */
-import type * as Classifier from '../../policy/classify';
+import type { CommandClassifier } from '../../policy/classifier-pool';
 import { WorkspacePaths } from '../../policy/paths';
 import type { Policy, Verdict } from '../../policy/policy';
-import type { Risk } from '../../policy/verdicts';
+import type { Classification, Risk } from '../../policy/verdicts';
 import { literalArg } from '../../policy/words';
 
 /** Where the container mounts the working copy, and the agent server's HOME. */
@@ -28,51 +28,55 @@ export interface ToolJudgment {
 const ALWAYS_ALLOWED = new Set(['finish', 'think', 'task_tracker']);
 const FILE_WRITES = new Set(['create', 'str_replace', 'insert', 'undo_edit']);
 
-let classifier: typeof Classifier | undefined;
-function classify(...args: Parameters<typeof Classifier.classifyCommand>) {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  classifier ??= require('../../policy/classify') as typeof Classifier;
-  return classifier.classifyCommand(...args);
-}
-
 const RANK: Record<Verdict, number> = { allow: 0, ask: 1, deny: 2 };
 
 /**
  * The command judged from each directory the shell may be in (`dirs`, likely first; null: not
  * known, so relative paths are unknown): the worst verdict, saying where it comes from.
  */
-function classifyFrom(command: string, policy: Policy, autoCommit: boolean, dirs: readonly string[] | null, hostWorkspace: string | undefined): ReturnType<typeof classify> {
+async function classifyFrom(classifier: CommandClassifier, command: string, policy: Policy, autoCommit: boolean, dirs: readonly string[] | null, hostWorkspace: string | undefined): Promise<Classification> {
   const host = hostWorkspace ? { hostWorkspace } : {};
-  let worst: ReturnType<typeof classify> | undefined;
+  let worst: Classification | undefined;
   let where: string | null = null;
   let needsNetwork = false;
   for (const cwd of dirs ?? [null]) {
-    const c = classify(command, policy, { workspace: OH_WORKSPACE, autoCommit, cwd, ...host });
+    const c = await classifier.classify(command, policy, { workspace: OH_WORKSPACE, autoCommit, cwd, ...host });
+    // Not judged (too long, out of time): judging it from another directory would not be either.
+    if (c.unjudged) return c;
     needsNetwork ||= c.needsNetwork;
     if (!worst || RANK[c.verdict] > RANK[worst.verdict]) {
       worst = c;
       where = cwd;
     }
   }
-  const c = worst as ReturnType<typeof classify>;
+  const c = worst as Classification;
   if (c.verdict === 'allow' || (dirs && where === dirs[0])) return { ...c, needsNetwork };
   // Say so when the directory made it worse than judging from where the shell most likely is.
   const likely = dirs?.[0] ?? OH_WORKSPACE;
-  if (RANK[classify(command, policy, { workspace: OH_WORKSPACE, autoCommit, cwd: likely, ...host }).verdict] >= RANK[c.verdict]) return { ...c, needsNetwork };
+  if (RANK[(await classifier.classify(command, policy, { workspace: OH_WORKSPACE, autoCommit, cwd: likely, ...host })).verdict] >= RANK[c.verdict]) return { ...c, needsNetwork };
   const note = where === null ? " (the terminal's current directory is not known after an earlier command: run `cd /workspace` alone first)" : ` (the terminal may still be in ${where}: an earlier cd may have failed)`;
   return { ...c, needsNetwork, reason: `${c.reason}${note}` };
 }
 
 /**
+ * `classifier`: the workbench's worker pool (policy/classifier-pool.ts), which bounds each line's time.
  * `dirs`: where the terminal's shell may be (shell-cwd.ts); undefined: the workspace, as for run_command.
  * `hostWorkspace`: the working copy on this host, whose symlinks the policy follows (policy/host-links.ts).
  */
-export function judgeToolCall(name: string, args: Record<string, unknown>, policy: Policy, autoCommit: boolean, dirs: readonly string[] | null = [OH_WORKSPACE], hostWorkspace?: string): ToolJudgment {
+export async function judgeToolCall(
+  classifier: CommandClassifier,
+  name: string,
+  args: Record<string, unknown>,
+  policy: Policy,
+  autoCommit: boolean,
+  dirs: readonly string[] | null = [OH_WORKSPACE],
+  hostWorkspace?: string,
+): Promise<ToolJudgment> {
   if (ALWAYS_ALLOWED.has(name)) return { verdict: 'allow', risk: 'low', reason: `${name} changes nothing`, summary: name, tool: name };
   if (name === 'terminal') {
     const command = typeof args.command === 'string' ? args.command : '';
     if (!command.trim()) return { verdict: 'allow', risk: 'low', reason: 'an empty command only reads the terminal', summary: '(read terminal output)', tool: 'run_command' };
-    const c = classifyFrom(command, policy, autoCommit, dirs, hostWorkspace);
+    const c = await classifyFrom(classifier, command, policy, autoCommit, dirs, hostWorkspace);
     if (c.needsNetwork && c.verdict !== 'deny') {
       return { verdict: 'deny', risk: c.risk, reason: `it needs network access (${c.reason}), and the OpenHands sandbox has none`, summary: command, tool: 'run_command' };
     }

@@ -1,4 +1,4 @@
-/** Shell builtins with more to them than READ_ONLY: cd moves where relative paths point; trap and hash rebind code. */
+/** Shell builtins with more to them than READ_ONLY: cd moves where relative paths point; trap and hash rebind code; break/continue/return/exit. */
 import { operands } from '../options';
 import { sameRule, type Rule, type RuleContext } from '../rule-context';
 import { allow, ask, type Judgment } from '../verdicts';
@@ -27,9 +27,20 @@ function cd(ctx: RuleContext, name: string, args: Arg[]): Judgment {
   return allow(`${name} ${target.text}`);
 }
 
+/**
+ * break, continue, return, exit: they only end a loop, a function or the shell, with a status. Their
+ * argument is read as a plain number (never evaluated as arithmetic): `exit $?` is as harmless as
+ * `exit 3`, and a word that is not a number only makes bash report an error.
+ */
+function control(_ctx: RuleContext, name: string, args: Arg[]): Judgment {
+  const n = args[0];
+  const what = { exit: 'ends the shell', return: 'ends a function or sourced script', break: 'ends a loop', continue: 'starts a loop\'s next round' }[name] ?? 'ends a loop';
+  return allow(`${name}${n ? ` ${n.static ? n.text : n.raw}` : ''} only ${what}`);
+}
+
 export const BUILTIN_RULES: Record<string, Rule> = {
   ...sameRule(['cd', 'pushd', 'popd'], cd),
   trap: () => ask('trap registers a command string to run later; it is not classified'),
   hash: (_ctx, _name, args) => (args.some((a) => a.text.startsWith('-p')) ? ask('hash -p maps a command name to another program') : allow('hash')),
-  exit: () => allow('exit'),
+  ...sameRule(['break', 'continue', 'return', 'exit'], control),
 };
