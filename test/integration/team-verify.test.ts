@@ -16,14 +16,8 @@ import { spawnSync } from 'node:child_process';
 import { type RecordedRequest } from '@pushpals/orchestrator/dist/test/helpers/scripted-model';
 import { makeFixtureRepo, ModelSuiteSession } from '../helpers/e2e-env';
 import { ofType, seqOf, trace, waitIdle, waitTerminal } from '../helpers/task-flow';
-import { branchesOf, fileOnBranch, planFor, ticket, ticketConv, waitTickets } from '../helpers/team-flow';
+import { ADD, ADD_TEST, branchesOf, fileOnBranch, MATH, MATH_TEST, planFor, REPORT, REPORT_TEST, ticket, ticketConv, waitTickets } from '../helpers/team-flow';
 
-const MATH = 'function sum(a, b) {\n  return a + b;\n}\n\nmodule.exports = { sum };\n';
-const MATH_TEST = "const test = require('node:test');\nconst assert = require('node:assert');\nconst { sum } = require('../src/math.js');\n\ntest('sum adds', () => assert.strictEqual(sum(2, 3), 5));\n";
-const ADD = MATH.replace(/sum/g, 'add');
-const ADD_TEST = MATH_TEST.replace(/sum/g, 'add');
-const REPORT = (fn: string) => `const { ${fn} } = require('./math.js');\n\nexports.total = (xs) => xs.reduce((a, b) => ${fn}(a, b), 0);\n`;
-const REPORT_TEST = "const test = require('node:test');\nconst assert = require('node:assert');\nconst { total } = require('../src/report.js');\n\ntest('total adds them all', () => assert.strictEqual(total([1, 2, 3]), 6));\n";
 const NOTES = '# Notes\n\nStatus: draft\n\nOwner: nobody\n';
 
 const userText = (r: RecordedRequest | undefined): string => {
