@@ -65,8 +65,8 @@ export function branchesOf(gitDir: string): string[] {
  * adds a report that calls sum — each passes alone, together they break; REPORT('add') is the fix.
  */
 export const MATH = 'function sum(a, b) {\n  return a + b;\n}\n\nmodule.exports = { sum };\n';
-export const MATH_TEST = "export const test = require('node:test');\nexport const assert = require('node:assert');\nexport const { sum } = require('../src/math.js');\n\ntest('sum adds', () => assert.strictEqual(sum(2, 3), 5));\n";
+export const MATH_TEST = "const test = require('node:test');\nconst assert = require('node:assert');\nconst { sum } = require('../src/math.js');\n\ntest('sum adds', () => assert.strictEqual(sum(2, 3), 5));\n";
 export const ADD = MATH.replace(/sum/g, 'add');
 export const ADD_TEST = MATH_TEST.replace(/sum/g, 'add');
-export const REPORT = (fn: string) => `export const { ${fn} } = require('./math.js');\n\nexports.total = (xs) => xs.reduce((a, b) => ${fn}(a, b), 0);\n`;
-export const REPORT_TEST = "export const test = require('node:test');\nexport const assert = require('node:assert');\nexport const { total } = require('../src/report.js');\n\ntest('total adds them all', () => assert.strictEqual(total([1, 2, 3]), 6));\n";
+export const REPORT = (fn: string) => `const { ${fn} } = require('./math.js');\n\nexports.total = (xs) => xs.reduce((a, b) => ${fn}(a, b), 0);\n`;
+export const REPORT_TEST = "const test = require('node:test');\nconst assert = require('node:assert');\nconst { total } = require('../src/report.js');\n\ntest('total adds them all', () => assert.strictEqual(total([1, 2, 3]), 6));\n";
