@@ -5,6 +5,7 @@
  * no second check command runs for the base and no second `check_run` row is written (a `check_reused`
  * row names the first one), and its receipt lists the first task's row and verifies with the real CLI.
  * A commit to the checkout makes the next task run the base's check again.
+ * A base check that timed out is never kept: the next task on the same tree runs it again.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -121,5 +122,41 @@ describe('end to end: a base\'s checks reused by the next task on the same tree 
     // And the task after it reuses that new base's result.
     const four = await task('Reuse four: add a fourth note', 'docs/four.md', '# Four\n');
     assert.equal(baseResult(four.events)?.reusedFrom?.taskId, three.taskId, trace(c(), four.taskId));
+  });
+});
+
+describe('end to end: a base check that timed out is not reused (real Docker)', function () {
+  this.timeout(300_000);
+  const s = new ModelSuiteSession();
+  const { c, m } = s;
+  let repoId = '';
+
+  before(async function () {
+    // Every sandbox command ends at 4 s: the repository's test sleeps for a minute.
+    await s.open('pushpals-e2e-reuse-timeout-', { sessionId: 's-reuse-timeout', overrides: { sandbox: { commandTimeoutMs: 4000 } } });
+    repoId = (await c().send('repo_add', { source: makeFixtureRepo({ testScript: 'sleep 60' }) })).repoId;
+  });
+  after(() => s.close());
+
+  const task = async (request: string, path: string): Promise<EventMessage[]> => {
+    m().script(request, [{ toolCalls: [{ name: 'write_file', arguments: { path, content: '# note\n' } }] }, { toolCalls: [{ name: 'finish', arguments: { summary: 'done' } }] }]);
+    const { taskId } = await c().send('task_new', { request, repoId });
+    const end = await waitTerminal(c(), taskId, 180_000);
+    await waitIdle(c(), taskId);
+    assert.equal(end.type, 'task_completed', trace(c(), taskId));
+    return c().forTask(taskId);
+  };
+  const base = (events: EventMessage[]) => ofType(events, 'check_result').find((e) => e.payload.phase === 'base')?.payload;
+
+  it('the first task\'s base check is killed at the timeout; the next task on the same tree runs it again (a timeout says how busy the machine was)', async function () {
+    const one = await task('Timeout one: add a note', 'docs/one.md');
+    const first = base(one);
+    assert.ok(first, JSON.stringify(ofType(one, 'check_result').map((e) => e.payload)));
+    assert.deepEqual([first.status, first.exitCode, first.reusedFrom], ['failed', 137, undefined], 'killed at the timeout');
+    const two = await task('Timeout two: add another note', 'docs/two.md');
+    const again = base(two);
+    assert.ok(again, JSON.stringify(ofType(two, 'check_result').map((e) => e.payload)));
+    assert.deepEqual([again.status, again.exitCode, again.reusedFrom], ['failed', 137, undefined], 'ran again, not reused');
+    assert.equal(again.treeId, first.treeId, 'the same base tree both times');
   });
 });
