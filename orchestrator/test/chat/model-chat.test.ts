@@ -15,8 +15,7 @@ describe('chat assistant with a chat model', function () {
     model = await ScriptedModelServer.start({ models: ['chatty'] });
     app = await startApp({ models: { roles: { chat: { baseUrl: model.url, model: 'chatty' } }, maxRetries: 1 } });
     c = await WsTestClient.connect(app.wsUrl, app.token);
-    await c.send('hello', { clientName: 'tests', clientVersion: '0' });
-    await c.send('subscribe', { afterSeq: 0 });
+    await c.start();
   });
   after(async () => {
     c?.close();

@@ -40,8 +40,7 @@ describe('server: chat, tasks and approvals over the protocol', () => {
     t = testAgent();
     app = await startApp({}, { setup: (s) => s.registerAgent(t.agent) });
     c = await WsTestClient.connect(app.wsUrl, app.token);
-    await c.send('hello', { clientName: 'tests', clientVersion: '0' });
-    await c.send('subscribe', { afterSeq: 0 });
+    await c.start();
   });
   after(async () => {
     t.release();

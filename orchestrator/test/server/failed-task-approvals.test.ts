@@ -28,8 +28,7 @@ describe('a failed task\'s pending approvals', () => {
   before(async () => {
     app = await startApp({}, { setup: (s) => s.registerAgent(agent, { first: true }) });
     c = await WsTestClient.connect(app.wsUrl, app.token);
-    await c.send('hello', { clientName: 'tests', clientVersion: '0' });
-    await c.send('subscribe', { afterSeq: 0 });
+    await c.start();
   });
   after(async () => {
     c.close();

@@ -48,8 +48,7 @@ describe('task_pause / task_resume', () => {
     // One worker slot: a paused task must free it for the next one.
     app = await startApp({ queue: { concurrency: 1 } }, { setup: (s) => s.registerAgent(t.agent) });
     c = await WsTestClient.connect(app.wsUrl, app.token);
-    await c.send('hello', { clientName: 'tests', clientVersion: '0' });
-    await c.send('subscribe', { afterSeq: 0 });
+    await c.start();
   });
   after(async () => {
     c.close();
