@@ -23,6 +23,16 @@ function git(cwd: string, ...args: string[]): string {
   return r.stdout.trim();
 }
 
+/** A new repository at `work` with one commit (a.txt "one"); its sha. */
+function commitBase(work: string): string {
+  fs.mkdirSync(work);
+  git(work, 'init', '-q', '-b', 'main');
+  fs.writeFileSync(path.join(work, 'a.txt'), 'one\n');
+  git(work, 'add', '-A');
+  git(work, 'commit', '-q', '-m', 'base');
+  return git(work, 'rev-parse', 'HEAD');
+}
+
 describe('delivery: pushing a task branch to a local remote', function () {
   let mirror = '';
   let remoteDir = '';
@@ -35,12 +45,7 @@ describe('delivery: pushing a task branch to a local remote', function () {
   beforeEach(function () {
     const root = tempDir('pushpals-delivery-push-');
     const work = path.join(root, 'work');
-    fs.mkdirSync(work);
-    git(work, 'init', '-q', '-b', 'main');
-    fs.writeFileSync(path.join(work, 'a.txt'), 'one\n');
-    git(work, 'add', '-A');
-    git(work, 'commit', '-q', '-m', 'base');
-    base = git(work, 'rev-parse', 'HEAD');
+    base = commitBase(work);
     remoteDir = path.join(root, 'remote.git');
     git(root, 'clone', '-q', '--bare', work, remoteDir);
     fs.writeFileSync(path.join(work, 'a.txt'), 'two\n');
@@ -107,12 +112,7 @@ describe('delivery: pushing a task branch over http(s) (a real git http-backend 
   before(async function () {
     const root = tempDir('pushpals-delivery-http-');
     const work = path.join(root, 'work');
-    fs.mkdirSync(work);
-    git(work, 'init', '-q', '-b', 'main');
-    fs.writeFileSync(path.join(work, 'a.txt'), 'one\n');
-    git(work, 'add', '-A');
-    git(work, 'commit', '-q', '-m', 'base');
-    base = git(work, 'rev-parse', 'HEAD');
+    base = commitBase(work);
     served = path.join(root, 'srv', 'o', 'r.git');
     fs.mkdirSync(path.dirname(served), { recursive: true });
     git(root, 'clone', '-q', '--bare', work, served);
