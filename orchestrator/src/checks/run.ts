@@ -72,7 +72,7 @@ export class TreeChecks {
       const plan = () => planChecks(dir, settings).filter((s) => !req.only || req.only.includes(s.name));
       const planned = plan();
       if (!planned.length) return report;
-      const reusable = req.phase === 'base' ? await this.findReusable(repo, dir, treeId, planned) : new Map<string, Reusable>();
+      const reusable = req.phase === 'base' ? await this.findReusable(repo, dir, treeId, planned, settings) : new Map<string, Reusable>();
       const stamp = { phase: req.phase, commit: req.commit, treeId, ...(req.ticketId ? { ticketId: req.ticketId } : {}) };
       for (const spec of planned) {
         const hit = reusable.get(spec.name)?.hit;
@@ -155,7 +155,7 @@ export class TreeChecks {
    * parts are read before anything runs: the fresh tree's set-up plan, the settings, the sandbox's
    * identity. A stored result whose `check_run` row is not in the audit trail is not reused.
    */
-  private async findReusable(repo: Repo, dir: string, treeId: string, specs: CheckSpec[]): Promise<Map<string, Reusable>> {
+  private async findReusable(repo: Repo, dir: string, treeId: string, specs: CheckSpec[], settings: RepoSettings): Promise<Map<string, Reusable>> {
     const out = new Map<string, Reusable>();
     if (!this.reuse?.enabled) return out;
     let sandbox: unknown;
@@ -164,7 +164,7 @@ export class TreeChecks {
     } catch {
       return out; // the image cannot be identified: nothing is reused, nothing kept
     }
-    const settings = this.wb.repoSettings(repo.id);
+    // The settings the checks were planned with (read once per run): the key says what decided them.
     const setup = pendingSetup(dir, settings).map((p) => ({ kind: p.kind, commands: p.commands }));
     const runner = `${CHECK_RUNNER_VERSION}/${SERVER_VERSION}`;
     for (const check of specs) {
