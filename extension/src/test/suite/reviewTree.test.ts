@@ -18,27 +18,43 @@ let seq = 0;
 function ev(type: string, payload: Record<string, unknown>): EventMessage {
   return { protocolVersion: '1.0', id: `e${++seq}`, ts: new Date().toISOString(), sessionId: 's1', type, from: 'orchestrator', seq, payload } as unknown as EventMessage;
 }
+interface ReviewTreeParts {
+  store: StateStore;
+  reviews: ReviewService;
+  tree: ReviewTreeProvider;
+  dispose(): void;
+}
+
+/** The real store, review service and tree, fresh for a test; `scheme`: the merge editor's own (the activated extension registered `pushpals-merge`). */
+function newReviewTree(scheme: string): ReviewTreeParts {
+  const store = new StateStore();
+  const reviews = new ReviewService({ store } as unknown as Session);
+  const merges = new MergeEditorService({ info: () => undefined, warn: () => undefined }, scheme);
+  const tree = new ReviewTreeProvider(reviews, merges);
+  return {
+    store,
+    reviews,
+    tree,
+    dispose: () => {
+      tree.dispose();
+      merges.dispose();
+      reviews.dispose();
+    },
+  };
+}
+
 const TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 const SHA = 'c'.repeat(40);
 
 describe('review tree: the Evidence node', () => {
   let store: StateStore;
-  let reviews: ReviewService;
   let tree: ReviewTreeProvider;
-  let merges: MergeEditorService;
+  let parts: ReviewTreeParts;
   beforeEach(() => {
-    store = new StateStore();
-    reviews = new ReviewService({ store } as unknown as Session);
-    // Its own scheme: the activated extension has registered `pushpals-merge` already.
-    merges = new MergeEditorService({ info: () => undefined, warn: () => undefined }, 'pushpals-merge-evidence-test');
-    tree = new ReviewTreeProvider(reviews, merges);
+    ({ store, tree } = parts = newReviewTree('pushpals-merge-evidence-test'));
     store.apply(ev('task_created', { taskId: 't1', title: 'Fix the adder', request: 'fix', state: 'running' }));
   });
-  afterEach(() => {
-    tree.dispose();
-    merges.dispose();
-    reviews.dispose();
-  });
+  afterEach(() => parts.dispose());
   const diff = (evidence?: Record<string, unknown>) =>
     ev('diff_ready', { taskId: 't1', diff: 'd', files: ['src/add.js'], hunks: [{ hunkId: 'h1', file: 'src/add.js', oldStart: 1, oldLines: 1, newStart: 1, newLines: 1, header: '@@ -1 +1 @@' }], baseCommit: 'b'.repeat(40), ...(evidence ? { evidence } : {}) });
 
@@ -95,12 +111,9 @@ describe('review tree: whole-file changes (binary, rename, mode)', () => {
   let store: StateStore;
   let reviews: ReviewService;
   let tree: ReviewTreeProvider;
-  let merges: MergeEditorService;
+  let parts: ReviewTreeParts;
   beforeEach(() => {
-    store = new StateStore();
-    reviews = new ReviewService({ store } as unknown as Session);
-    merges = new MergeEditorService({ info: () => undefined, warn: () => undefined }, 'pushpals-merge-whole-test');
-    tree = new ReviewTreeProvider(reviews, merges);
+    ({ store, reviews, tree } = parts = newReviewTree('pushpals-merge-whole-test'));
     store.apply(ev('task_created', { taskId: 't2', title: 'Logo, rename, chmod', request: 'r', state: 'running' }));
     store.apply(ev('diff_ready', {
       taskId: 't2',
@@ -115,11 +128,7 @@ describe('review tree: whole-file changes (binary, rename, mode)', () => {
       ],
     }));
   });
-  afterEach(() => {
-    tree.dispose();
-    merges.dispose();
-    reviews.dispose();
-  });
+  afterEach(() => parts.dispose());
 
   it('a file that only changed whole shows its kind and is decided with Accept File / Reject File; a rename with edits lists the rename beside its hunks', () => {
     const files = tree.getChildren(tree.getChildren()[0]!);
